@@ -1,0 +1,61 @@
+# wasm-bpf — top-level build. Each layer owns a fragment (LAYER/LAYER.mk)
+# that adds its objects, libraries and binaries; this file holds only what
+# they share. Variant builds (sanitizers) set BUILD to another folder.
+
+BUILD    ?= build
+OBJ      := $(BUILD)/obj
+LIBDIR   := $(BUILD)/lib
+BINDIR   := $(BUILD)/bin
+PREFIX   ?= /usr/local
+
+CC       ?= cc
+ifeq ($(origin CC),default)
+CC       := gcc
+endif
+OPT      ?= -O2
+CFLAGS   ?= $(OPT) -g
+WARN     := -Wall -Wextra -Wno-unused-parameter
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -Iengine -D_GNU_SOURCE
+LDLIBS_BPF := -lbpf -lelf -lz
+LDLIBS_JSON := -lcjson
+
+.PHONY: all test bench demo install clean format asan fuzz setup
+all:
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+-include engine/engine.mk
+-include wasi/wasi.mk
+-include bpf/bpf.mk
+-include runtime/runtime.mk
+-include tools/tools.mk
+-include sdk/sdk.mk
+-include examples/examples.mk
+-include bench/bench.mk
+
+setup:
+	sh scripts/setup.sh
+
+# The whole suite: every layer's tests/run.sh, one summary line at the end.
+test: all
+	sh tests/run.sh
+
+# The engine again under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) BUILD=build-asan CC=clang OPT=-O1 \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" all
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/wasm-bpf
+	install -m 755 $(BINDIR)/wasm-bpf $(DESTDIR)$(PREFIX)/bin/wasm-bpf
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

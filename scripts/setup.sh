@@ -1,0 +1,39 @@
+#!/bin/sh
+# Installs every Debian package wasm-bpf needs to build, test and benchmark.
+# Idempotent and quick when everything is present: apt is only touched when a
+# package is missing. Run as root on Debian bookworm.
+set -eu
+
+PACKAGES="
+build-essential make pkg-config git
+clang-14 lld-14 llvm-14 libclang-rt-14-dev
+clang-19 lld-19 llvm-19 libclang-rt-19-dev
+wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-19-dev-wasm32
+libbpf-dev libelf-dev zlib1g-dev bpftool
+libcjson-dev
+wabt binaryen
+rustc libstd-rust-dev-wasm32
+iproute2 linux-perf hyperfine valgrind
+clang-format
+"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "setup: missing packages:$missing (run as root to install)" >&2
+		exit 1
+	fi
+	echo "setup: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# wasm-ld is only shipped versioned; clang --target=wasm32 looks it up unversioned.
+[ -e /usr/bin/wasm-ld ] || ln -sf /usr/bin/wasm-ld-14 /usr/bin/wasm-ld
+echo "setup: all packages present"

@@ -1,0 +1,48 @@
+/* wasi.h — WASI preview1 (`wasi_snapshot_preview1`) as a host module of the
+ * engine. A wasi_ctx owns the guest's descriptor table, its arguments,
+ * environment and preopened directories; one per instance.
+ */
+#ifndef WASM_BPF_WASI_H
+#define WASM_BPF_WASI_H
+
+#include <stdint.h>
+#include "engine/wasm.h"
+
+struct wasi_preopen {
+	const char *host_path;  /* directory on the host */
+	const char *guest_path; /* name the guest sees ("/data", ".") */
+};
+
+struct wasi_opts {
+	size_t sz;
+	int argc;
+	const char *const *argv; /* argv[0] is what the guest sees as its name */
+	int envc;
+	const char *const *envp; /* "K=V" */
+	int npreopens;
+	const struct wasi_preopen *preopens;
+	int stdin_fd, stdout_fd, stderr_fd; /* host fds; -1 to close */
+};
+
+struct wasi_ctx;
+
+/* NULL with errno set and a message in err on failure (a preopen that
+ * cannot be opened names it). */
+struct wasi_ctx *wasi_ctx__new(const struct wasi_opts *opts,
+			       struct wasm_error *err);
+void wasi_ctx__free(struct wasi_ctx *ctx);
+
+/* Defines all 46 functions of wasi_snapshot_preview1 on the linker, with
+ * `ctx` as their user pointer. */
+int wasi_ctx__define(struct wasi_ctx *ctx, struct wasm_linker *l);
+
+/* The host descriptor behind guest descriptor `fd`, or -EBADF. Lets other
+ * host modules (bpf: attach to a cgroup directory the guest holds) act on
+ * what the guest was given and nothing else. */
+int wasi_ctx__host_fd(struct wasi_ctx *ctx, uint32_t fd);
+
+/* Flushes nothing of its own (it does not buffer) but exists so every exit
+ * path can call one thing: fsync-free, returns 0. */
+int wasi_ctx__flush(struct wasi_ctx *ctx);
+
+#endif
