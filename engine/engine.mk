@@ -8,3 +8,25 @@ $(ENGINE_LIB): $(ENGINE_OBJS)
 	$(AR) rcs $@ $^
 
 all: $(ENGINE_LIB)
+
+# Decoder and validator alone, for tests and fuzzing: they depend on nothing
+# else in the engine.
+ENGINE_CHECK_SRCS := engine/leb.c engine/decode.c engine/validate.c
+ENGINE_CHECK_OBJS := $(ENGINE_CHECK_SRCS:%.c=$(OBJ)/%.o)
+
+# Test-only tool: wasm-validate-only FILE.wasm prints "ok" or the error.
+$(BINDIR)/wasm-validate-only: $(OBJ)/engine/tests/validate_main.o $(ENGINE_CHECK_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ -lpthread
+
+all: $(BINDIR)/wasm-validate-only
+
+# libFuzzer target over decode + validate (clang with libclang-rt-14-dev).
+FUZZ_CC ?= clang
+build-fuzz/fuzz_decode: engine/fuzz_decode.c $(ENGINE_CHECK_SRCS) engine/module.h engine/wasm.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 $(WARN) -g -O1 -I. -Iengine -D_GNU_SOURCE \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  engine/fuzz_decode.c $(ENGINE_CHECK_SRCS) -o $@ -lpthread
+
+fuzz: build-fuzz/fuzz_decode

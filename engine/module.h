@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "wasm.h"
@@ -75,6 +76,7 @@ struct wm_import {
 
 struct wm_export {
 	char *name;
+	uint32_t name_len; /* bytes; a name may contain NUL */
 	uint8_t kind;
 	uint32_t index;
 };
@@ -195,6 +197,8 @@ int wm_validate(const struct wm_module *m, struct wasm_error *err);
 
 /* translate.c: threaded code for every defined function. Assumes valid. */
 int wm_translate(struct wm_module *m, struct wasm_error *err);
+/* Debugging aid: prints translated code. */
+void wm_code_dump(const struct wm_code *c, FILE *out);
 void wm_code_free(struct wm_code *c);
 
 /* Process-wide interning of function types for call_indirect checks. */

@@ -22,6 +22,11 @@ struct wasi_opts {
 	int npreopens;
 	const struct wasi_preopen *preopens;
 	int stdin_fd, stdout_fd, stderr_fd; /* host fds; -1 to close */
+	/* Host descriptors handed in after the preopens (guest fds
+	 * 3 + npreopens ...), e.g. sockets for sock_accept/recv/send. All
+	 * descriptors given in opts are duplicated: the caller keeps its own. */
+	int nextra_fds;
+	const int *extra_fds;
 };
 
 struct wasi_ctx;
@@ -44,5 +49,8 @@ int wasi_ctx__host_fd(struct wasi_ctx *ctx, uint32_t fd);
 /* Flushes nothing of its own (it does not buffer) but exists so every exit
  * path can call one thing: fsync-free, returns 0. */
 int wasi_ctx__flush(struct wasi_ctx *ctx);
+
+/* WASI errno (the preview1 numbering) for a Linux errno value. */
+int wasi_ctx__errno(int linux_errno);
 
 #endif

@@ -1,0 +1,20 @@
+# bpf/ — the `wasm_bpf` host module (libbpf side). The final binary links
+# $(BPF_LIB) with $(LDLIBS_BPF); the suite's helpers are built by
+# bpf/tests/run.sh, not here.
+BPF_SRCS := $(filter-out bpf/fuzz_%.c,$(wildcard bpf/*.c))
+BPF_OBJS := $(BPF_SRCS:%.c=$(OBJ)/%.o)
+BPF_LIB  := $(LIBDIR)/libwasm-bpf-host.a
+
+$(BPF_LIB): $(BPF_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+all: $(BPF_LIB)
+
+# libFuzzer target: the interface against a fake instance (bpf/tests/fake_engine.c).
+BPF_FUZZ := build-fuzz/fuzz_bpf_host
+$(BPF_FUZZ): bpf/fuzz_bpf_host.c bpf/tests/fake_engine.c $(BPF_SRCS)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -Iengine \
+	  -D_GNU_SOURCE $^ -o $@ $(LDLIBS_BPF)
+fuzz: $(BPF_FUZZ)

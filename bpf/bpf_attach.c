@@ -1,0 +1,379 @@
+/* bpf_attach.c — attaching a guest's programs and undoing it: libbpf auto
+ * attach, the explicit targets a guest may name by string (see README.md:
+ * interfaces, kernel functions, tracepoints, absolute binary paths), and
+ * targets it holds as a WASI descriptor (cgroups, sockets, network
+ * namespaces). Every attachment is recorded on its object so closing the
+ * object (or freeing the host) leaves nothing in the kernel.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bpf/bpf_internal.h"
+#include "wasi/wasi.h"
+
+#ifndef SO_ATTACH_BPF
+#define SO_ATTACH_BPF 50
+#endif
+#ifndef SO_DETACH_BPF
+#define SO_DETACH_BPF SO_DETACH_FILTER
+#endif
+
+static struct bh_attach *att_new(struct bh_object *o, enum bh_attach_kind k)
+{
+	struct bh_attach *a;
+
+	if (o->natt == o->capatt) {
+		size_t cap = o->capatt ? o->capatt * 2 : 4;
+		void *p = realloc(o->att, cap * sizeof(*o->att));
+
+		if (!p)
+			return NULL;
+		o->att = p;
+		o->capatt = cap;
+	}
+	a = &o->att[o->natt];
+	memset(a, 0, sizeof(*a));
+	a->kind = k;
+	a->sock_fd = -1;
+	return a;
+}
+
+/* Records a link libbpf returned (NULL with errno on failure). */
+static int keep_link(struct bh_object *o, struct bpf_link *link)
+{
+	struct bh_attach *a;
+
+	if (!link)
+		return errno ? -errno : -EINVAL;
+	a = att_new(o, BH_LINK);
+	if (!a) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	a->link = link;
+	o->natt++;
+	return 0;
+}
+
+static void detach_one(struct bh_attach *a)
+{
+	switch (a->kind) {
+	case BH_LINK:
+		bpf_link__destroy(a->link);
+		break;
+	case BH_TC:
+		a->tc.prog_fd = a->tc.flags = a->tc.prog_id = 0;
+		bpf_tc_detach(&a->hook, &a->tc);
+		if (a->hook_created) {
+			a->hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&a->hook);
+		}
+		break;
+	case BH_SOCK_FILTER:
+		setsockopt(a->sock_fd, SOL_SOCKET, SO_DETACH_BPF, NULL, 0);
+		close(a->sock_fd);
+		break;
+	}
+}
+
+void bh_detach_all(struct bh_object *o)
+{
+	/* Newest first, so a tc filter goes before the qdisc it sits on. */
+	while (o->natt)
+		detach_one(&o->att[--o->natt]);
+	free(o->att);
+	o->att = NULL;
+	o->capatt = 0;
+}
+
+/* ---- string targets ---------------------------------------------------- */
+
+static int ifindex_of(const char *name)
+{
+	unsigned int idx;
+
+	if (!name[0] || strlen(name) >= IF_NAMESIZE)
+		return -EINVAL;
+	idx = if_nametoindex(name);
+	return idx ? (int)idx : -ENODEV;
+}
+
+/* "IFNAME" or "IFNAME:ingress" / "IFNAME:egress". */
+static int attach_tc(struct bh_object *o, struct bpf_program *p,
+		     const char *target)
+{
+	char ifname[IF_NAMESIZE + 8];
+	const char *colon = strchr(target, ':');
+	struct bh_attach *a;
+	int idx, err;
+
+	if (strlen(target) >= sizeof(ifname))
+		return -EINVAL;
+	strcpy(ifname, target);
+	if (colon)
+		ifname[colon - target] = 0;
+	idx = ifindex_of(ifname);
+	if (idx < 0)
+		return idx;
+	a = att_new(o, BH_TC);
+	if (!a)
+		return -ENOMEM;
+	a->hook.sz = sizeof(a->hook);
+	a->hook.ifindex = idx;
+	a->hook.attach_point = BPF_TC_INGRESS;
+	if (colon && !strcmp(colon, ":egress"))
+		a->hook.attach_point = BPF_TC_EGRESS;
+	else if (colon && strcmp(colon, ":ingress"))
+		return -EINVAL;
+	err = bpf_tc_hook_create(&a->hook);
+	if (err && err != -EEXIST)
+		return err;
+	a->hook_created = !err;
+	a->tc.sz = sizeof(a->tc);
+	a->tc.prog_fd = bpf_program__fd(p);
+	err = bpf_tc_attach(&a->hook, &a->tc);
+	if (!err) {
+		o->natt++;
+		return 0;
+	}
+	if (a->hook_created) {
+		a->hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&a->hook);
+	}
+	return err;
+}
+
+/* A binary the host may open for a uprobe or USDT: an absolute path to a
+ * regular file. Relative paths are refused: they would resolve against the
+ * host's working directory, which the guest neither sees nor controls. */
+static int check_binary(const char *path)
+{
+	struct stat st;
+
+	if (path[0] != '/' || strlen(path) >= PATH_MAX)
+		return -EINVAL;
+	if (stat(path, &st))
+		return -errno;
+	return S_ISREG(st.st_mode) ? 0 : -EINVAL;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* Splits "A:B" in place at the last colon (paths may not contain one). */
+static char *split_last(char *s)
+{
+	char *c = strrchr(s, ':');
+
+	if (!c)
+		return NULL;
+	*c = 0;
+	return c + 1;
+}
+
+/* uprobe/uretprobe "/abs/binary:function", usdt
+ * "/abs/binary:provider:name", kprobe/kretprobe "kernel_function". */
+static int attach_kprobe_kind(struct bh_object *o, struct bpf_program *p,
+			      char *target)
+{
+	const char *sec = bpf_program__section_name(p);
+	char *last, *mid;
+	int err;
+
+	if (has_prefix(sec, "kprobe") || has_prefix(sec, "kretprobe"))
+		return keep_link(o, bpf_program__attach_kprobe(
+					    p, has_prefix(sec, "kretprobe"),
+					    target));
+	if (has_prefix(sec, "usdt")) {
+		last = split_last(target);
+		mid = last ? split_last(target) : NULL;
+		if (!mid || !last[0] || !mid[0])
+			return -EINVAL;
+		err = check_binary(target);
+		if (err)
+			return err;
+		return keep_link(o, bpf_program__attach_usdt(p, -1, target, mid,
+							     last, NULL));
+	}
+	if (has_prefix(sec, "uprobe") || has_prefix(sec, "uretprobe")) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo,
+			    .retprobe = has_prefix(sec, "uretprobe"));
+		last = split_last(target);
+		if (!last || !last[0])
+			return -EINVAL;
+		err = check_binary(target);
+		if (err)
+			return err;
+		uo.func_name = last;
+		return keep_link(o, bpf_program__attach_uprobe_opts(
+					    p, -1, target, 0, &uo));
+	}
+	return -EOPNOTSUPP;
+}
+
+/* "category:name" or "category/name". */
+static int attach_tp(struct bh_object *o, struct bpf_program *p, char *target)
+{
+	char *sep = strpbrk(target, ":/");
+
+	if (!sep || sep == target || !sep[1])
+		return -EINVAL;
+	*sep = 0;
+	return keep_link(o, bpf_program__attach_tracepoint(p, target, sep + 1));
+}
+
+static int attach_target(struct bh_object *o, struct bpf_program *p,
+			 char *target)
+{
+	int idx;
+
+	errno = 0;
+	switch (bpf_program__type(p)) {
+	case BPF_PROG_TYPE_XDP:
+		idx = ifindex_of(target);
+		if (idx < 0)
+			return idx;
+		return keep_link(o, bpf_program__attach_xdp(p, idx));
+	case BPF_PROG_TYPE_SCHED_CLS:
+		return attach_tc(o, p, target);
+	case BPF_PROG_TYPE_KPROBE:
+		return attach_kprobe_kind(o, p, target);
+	case BPF_PROG_TYPE_TRACEPOINT:
+		return attach_tp(o, p, target);
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+		return keep_link(o, bpf_program__attach_raw_tracepoint(p,
+								       target));
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static struct bpf_program *find_prog(struct bh_object *o,
+				     struct wasm_instance *inst, uint32_t name,
+				     int *err)
+{
+	const char *s = wasm_instance__mem_str(inst, name, BH_NAME_MAX);
+	struct bpf_program *p;
+
+	*err = -EFAULT;
+	if (!s)
+		return NULL;
+	*err = -ENOENT;
+	p = bpf_object__find_program_by_name(o->obj, s);
+	if (p && bpf_program__fd(p) < 0)
+		p = NULL; /* not loaded (autoload off) */
+	return p;
+}
+
+int bh_attach(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
+	      uint32_t name, uint32_t target)
+{
+	struct bh_object *o = bh_object_find(h, id);
+	struct bpf_program *p;
+	const char *t = NULL;
+	char *copy;
+	int err;
+
+	if (!o)
+		return -EBADF;
+	p = find_prog(o, inst, name, &err);
+	if (!p)
+		return err;
+	if (target) {
+		t = wasm_instance__mem_str(inst, target, BH_TARGET_MAX);
+		if (!t)
+			return -EFAULT;
+	}
+	if (!t || !t[0]) {
+		errno = 0;
+		return keep_link(o, bpf_program__attach(p));
+	}
+	copy = strdup(t);
+	if (!copy)
+		return -ENOMEM;
+	err = attach_target(o, p, copy);
+	free(copy);
+	return err;
+}
+
+/* ---- descriptor targets ------------------------------------------------ */
+
+static bool is_cgroup_type(enum bpf_prog_type t)
+{
+	switch (t) {
+	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
+	case BPF_PROG_TYPE_SOCK_OPS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int attach_socket(struct bh_object *o, struct bpf_program *p, int fd)
+{
+	int prog_fd = bpf_program__fd(p);
+	struct bh_attach *a = att_new(o, BH_SOCK_FILTER);
+	int dup_fd;
+
+	if (!a)
+		return -ENOMEM;
+	/* Our own reference to the socket, so detaching on close still works
+	 * after the guest closed its descriptor. */
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (dup_fd < 0)
+		return -errno;
+	if (setsockopt(dup_fd, SOL_SOCKET, SO_ATTACH_BPF, &prog_fd,
+		       sizeof(prog_fd))) {
+		int err = -errno;
+
+		close(dup_fd);
+		return err == -ENOTSOCK ? -EBADF : err;
+	}
+	a->sock_fd = dup_fd;
+	o->natt++;
+	return 0;
+}
+
+int bh_attach_fd(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
+		 uint32_t name, int32_t target_fd)
+{
+	struct bh_object *o = bh_object_find(h, id);
+	struct bpf_program *p;
+	enum bpf_prog_type t;
+	int err, fd;
+
+	if (!o)
+		return -EBADF;
+	p = find_prog(o, inst, name, &err);
+	if (!p)
+		return err;
+	if (!h->wasi || target_fd < 0)
+		return -EBADF;
+	fd = wasi_ctx__host_fd(h->wasi, (uint32_t)target_fd);
+	if (fd < 0)
+		return -EBADF;
+	t = bpf_program__type(p);
+	errno = 0;
+	if (is_cgroup_type(t))
+		return keep_link(o, bpf_program__attach_cgroup(p, fd));
+	if (t == BPF_PROG_TYPE_SOCKET_FILTER)
+		return attach_socket(o, p, fd);
+	if (t == BPF_PROG_TYPE_SK_LOOKUP || t == BPF_PROG_TYPE_FLOW_DISSECTOR)
+		return keep_link(o, bpf_program__attach_netns(p, fd));
+	return -EOPNOTSUPP;
+}

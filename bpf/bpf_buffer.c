@@ -1,0 +1,347 @@
+/* bpf_buffer.c — wasm_bpf_buffer_poll: records of a ring buffer or perf
+ * buffer delivered one by one to a guest callback, and the switch of ring
+ * buffers to perf buffers (before load) on kernels without BPF ring buffers
+ * or when asked to. The poll waits in short slices so an interrupt (Ctrl-C,
+ * SIGTERM, a deadline) ends it promptly.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "bpf/bpf_internal.h"
+
+#define BH_POLL_SLICE_MS 50
+#define BH_PERF_PAGES    16 /* per CPU */
+/* The rodata flag bpf_buffer.bpf.h reads; the host sets it when it
+ * switched this object's ring buffers to perf buffers. */
+#define BH_PERF_FLAG "wasm_bpf_buffer_is_perf"
+
+/* ---- ring buffer -> perf buffer, before load --------------------------- */
+
+static bool kernel_has_ringbuf(void)
+{
+	static int probed; /* 0 unknown, 1 yes, -1 no */
+
+	if (!probed)
+		probed = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF,
+						   NULL) > 0 ? 1 : -1;
+	return probed > 0;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static struct bpf_map *rodata_map(struct bpf_object *obj)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj)
+		if (bpf_map__is_internal(m) &&
+		    has_suffix(bpf_map__name(m), ".rodata"))
+			return m;
+	return NULL;
+}
+
+/* Sets the SDK's flag to 1 if the object has it; objects that do not use
+ * the SDK header are left alone. */
+static int set_perf_flag(struct bpf_object *obj)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *m = rodata_map(obj);
+	const struct btf_var_secinfo *vi;
+	const struct btf_type *sec;
+	const void *init;
+	size_t size;
+	int id, err;
+
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC)
+		 : -ENOENT;
+	if (id < 0 || !m)
+		return 0;
+	sec = btf__type_by_id(btf, id);
+	vi = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, vi++) {
+		const struct btf_type *var = btf__type_by_id(btf, vi->type);
+		char *copy;
+
+		if (!var || strcmp(btf__name_by_offset(btf, var->name_off),
+				   BH_PERF_FLAG))
+			continue;
+		init = bpf_map__initial_value(m, &size);
+		if (!init || vi->size != 4 || (size_t)vi->offset + 4 > size)
+			return -EINVAL;
+		copy = malloc(size);
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, init, size);
+		memcpy(copy + vi->offset, &(int){ 1 }, 4);
+		err = bpf_map__set_initial_value(m, copy, size);
+		free(copy);
+		return err;
+	}
+	return 0;
+}
+
+static int switch_map(struct bpf_map *m)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	int err;
+
+	if (ncpus <= 0)
+		return ncpus ? ncpus : -EINVAL;
+	err = bpf_map__set_type(m, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	err = err ? err : bpf_map__set_key_size(m, 4);
+	err = err ? err : bpf_map__set_value_size(m, 4);
+	return err ? err : bpf_map__set_max_entries(m, ncpus);
+}
+
+int bh_buffer_prepare(struct bpf_host *h, struct bh_object *o)
+{
+	struct bpf_map *m;
+	bool any = false;
+	int err;
+
+	bpf_object__for_each_map(m, o->obj)
+		any |= bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF;
+	if (!any || (!h->force_perfbuf && kernel_has_ringbuf()))
+		return 0;
+	bpf_object__for_each_map(m, o->obj) {
+		void *arr;
+
+		if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF)
+			continue;
+		arr = realloc(o->switched,
+			      (o->nswitched + 1) * sizeof(*o->switched));
+		if (!arr)
+			return -ENOMEM;
+		o->switched = arr;
+		o->switched[o->nswitched++] = m;
+		err = switch_map(m);
+		if (err)
+			return err;
+	}
+	return set_perf_flag(o->obj);
+}
+
+/* ---- delivering records ------------------------------------------------ */
+
+/* One record: copy (truncated to buf_len), call the guest, note how it
+ * ended. A non-zero return stops libbpf's ring buffer loop; perf buffers
+ * cannot be stopped, so later records of that poll are dropped. */
+static int deliver(struct bh_poll_state *st, const void *data, size_t size)
+{
+	uint32_t n = size < st->buf_len ? (uint32_t)size : st->buf_len;
+	uint64_t slots[3];
+	void *dst;
+	int s, r;
+
+	if (st->stopped)
+		return -ECANCELED;
+	if (wasm_instance__interrupt_requested(st->inst)) {
+		st->status = WASM_INTERRUPTED;
+		st->stopped = true;
+		return -EINTR;
+	}
+	/* Re-checked per record: a callback may have grown memory. */
+	dst = wasm_instance__mem_ptr(st->inst, st->buf, n);
+	if (!dst) {
+		st->ret = -EFAULT;
+		st->stopped = true;
+		return -EFAULT;
+	}
+	memcpy(dst, data, n);
+	slots[0] = st->ctx;
+	slots[1] = st->buf;
+	slots[2] = n;
+	st->count++;
+	s = wasm_func__call_raw(st->inst, st->fn, slots);
+	r = (int32_t)(uint32_t)slots[0];
+	if (s == WASM_OK && r == 0)
+		return 0;
+	st->status = s;
+	st->stopped = true;
+	if (s == WASM_OK && r < 0)
+		st->ret = r;
+	return -ECANCELED;
+}
+
+static int rb_sample(void *ctx, void *data, size_t size)
+{
+	return deliver(ctx, data, size);
+}
+
+static void pb_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	deliver(ctx, data, size);
+}
+
+/* ---- pollers ----------------------------------------------------------- */
+
+static struct bpf_map *own_map(struct bh_object *o, int fd)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, o->obj)
+		if (fd >= 0 && bpf_map__fd(m) == fd)
+			return m;
+	return NULL;
+}
+
+static struct bh_poller *poller_new(struct bh_object *o, int fd, int *err)
+{
+	struct bpf_map *m = own_map(o, fd);
+	struct bh_poller *p;
+	void *arr;
+
+	*err = -EBADF;
+	if (!m)
+		return NULL;
+	*err = -EINVAL;
+	if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF &&
+	    bpf_map__type(m) != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+		return NULL;
+	*err = -ENOMEM;
+	arr = realloc(o->pollers, (o->npollers + 1) * sizeof(*o->pollers));
+	if (!arr)
+		return NULL;
+	o->pollers = arr;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->map_fd = fd;
+	if (bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF)
+		p->rb = ring_buffer__new(fd, rb_sample, &p->st, NULL);
+	else
+		p->pb = perf_buffer__new(fd, BH_PERF_PAGES, pb_sample, NULL,
+					 &p->st, NULL);
+	if (!p->rb && !p->pb) {
+		*err = errno ? -errno : -EINVAL;
+		free(p);
+		return NULL;
+	}
+	o->pollers[o->npollers++] = p;
+	return p;
+}
+
+static struct bh_poller *poller_get(struct bh_object *o, int fd, int *err)
+{
+	for (size_t i = 0; i < o->npollers; i++)
+		if (o->pollers[i]->map_fd == fd)
+			return o->pollers[i];
+	return poller_new(o, fd, err);
+}
+
+int bh_buffer_start(struct bh_object *o)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < o->nswitched; i++)
+		if (!poller_get(o, bpf_map__fd(o->switched[i]), &err))
+			return err;
+	return 0;
+}
+
+void bh_pollers_free(struct bh_object *o)
+{
+	for (size_t i = 0; i < o->npollers; i++) {
+		ring_buffer__free(o->pollers[i]->rb);
+		perf_buffer__free(o->pollers[i]->pb);
+		free(o->pollers[i]);
+	}
+	free(o->pollers);
+	o->pollers = NULL;
+	o->npollers = 0;
+	free(o->switched);
+	o->switched = NULL;
+	o->nswitched = 0;
+}
+
+/* ---- the poll ---------------------------------------------------------- */
+
+static bool callback_ok(const struct wasm_func *f)
+{
+	if (wasm_func__param_count(f) != 3 || wasm_func__result_count(f) != 1)
+		return false;
+	for (uint32_t i = 0; i < 3; i++)
+		if (wasm_func__param_type(f, i) != WASM_I32)
+			return false;
+	return wasm_func__result_type(f, 0) == WASM_I32;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Polls in slices until a record arrived, an error, the timeout or an
+ * interrupt. Returns an enum wasm_status. */
+static int poll_loop(struct bh_poller *p, int32_t timeout, int32_t *result)
+{
+	struct bh_poll_state *st = &p->st;
+	int64_t end = now_ms() + (timeout > 0 ? timeout : 0);
+	int err, slice;
+
+	for (;;) {
+		if (wasm_instance__interrupt_requested(st->inst))
+			return WASM_INTERRUPTED;
+		slice = BH_POLL_SLICE_MS;
+		if (timeout >= 0 && end - now_ms() < slice)
+			slice = end - now_ms() > 0 ? (int)(end - now_ms()) : 0;
+		err = p->rb ? ring_buffer__poll(p->rb, slice)
+			    : perf_buffer__poll(p->pb, slice);
+		if (st->status != WASM_OK)
+			return st->status;
+		if (st->stopped || st->count)
+			break;
+		if (err < 0 && err != -EINTR) {
+			*result = err;
+			return WASM_OK;
+		}
+		if (timeout >= 0 && now_ms() >= end)
+			break;
+	}
+	*result = st->ret ? st->ret : st->count;
+	return WASM_OK;
+}
+
+int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
+	    int32_t map_fd, struct wasm_func *fn, uint32_t ctx, uint32_t buf,
+	    uint32_t buf_len, int32_t timeout_ms, int32_t *result)
+{
+	struct bh_object *o = bh_object_find(h, id);
+	struct bh_poller *p;
+	int err, status;
+
+	*result = -EBADF;
+	if (!o)
+		return WASM_OK;
+	*result = -EBUSY;
+	if (h->polling)
+		return WASM_OK;
+	*result = -EINVAL;
+	if (!callback_ok(fn) || buf_len == 0)
+		return WASM_OK;
+	*result = -EFAULT;
+	if (!wasm_instance__mem_ptr(inst, buf, buf_len))
+		return WASM_OK;
+	p = poller_get(o, map_fd, &err);
+	if (!p) {
+		*result = err;
+		return WASM_OK;
+	}
+	p->st = (struct bh_poll_state){ .inst = inst, .fn = fn, .ctx = ctx,
+					.buf = buf, .buf_len = buf_len };
+	h->polling = o->busy = true;
+	status = poll_loop(p, timeout_ms, result);
+	h->polling = o->busy = false;
+	return status;
+}

@@ -1,0 +1,377 @@
+/* bpf_host.c — the bpf_host itself: its object table (opaque handles, never
+ * pointers), loading and closing objects, libbpf's log, and the host
+ * functions of the `wasm_bpf` import module that unpack guest arguments and
+ * hand them to the other files of bpf/.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "bpf/bpf_internal.h"
+
+/* ---- libbpf's log ------------------------------------------------------ */
+
+/* libbpf has one process-wide print callback; it prints when any live host
+ * is verbose and otherwise only remembers the line naming the failure. */
+static int verbose_hosts;
+static __thread char load_error[512];
+
+static int bh_libbpf_print(enum libbpf_print_level level, const char *fmt,
+			   va_list ap)
+{
+	char line[512];
+	va_list copy;
+
+	va_copy(copy, ap);
+	vsnprintf(line, sizeof(line), fmt, copy);
+	va_end(copy);
+	if (level == LIBBPF_WARN && !load_error[0] && strstr(line, "prog '"))
+		snprintf(load_error, sizeof(load_error), "%s", line);
+	if (__atomic_load_n(&verbose_hosts, __ATOMIC_RELAXED) == 0)
+		return 0;
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return fputs(line, stderr);
+}
+
+static void report_load_error(int err)
+{
+	size_t n = strlen(load_error);
+
+	while (n && (load_error[n - 1] == '\n' || load_error[n - 1] == ' '))
+		load_error[--n] = 0;
+	char msg[128];
+
+	libbpf_strerror(err, msg, sizeof(msg));
+	if (n)
+		fprintf(stderr, "wasm_bpf: loading BPF object failed: %s (%s)\n",
+			load_error, msg);
+	else
+		fprintf(stderr, "wasm_bpf: loading BPF object failed: %s\n",
+			msg);
+}
+
+/* ---- object table ------------------------------------------------------ */
+
+struct bh_object *bh_object_find(struct bpf_host *h, uint64_t id)
+{
+	if (!id)
+		return NULL;
+	for (size_t i = 0; i < h->nobjs; i++)
+		if (h->objs[i]->id == id)
+			return h->objs[i];
+	return NULL;
+}
+
+struct bpf_map *bh_map_by_fd(struct bpf_host *h, int fd)
+{
+	struct bpf_map *m;
+
+	if (fd < 0)
+		return NULL;
+	for (size_t i = 0; i < h->nobjs; i++)
+		bpf_object__for_each_map(m, h->objs[i]->obj)
+			if (bpf_map__fd(m) == fd)
+				return m;
+	return NULL;
+}
+
+bool bh_is_prog_fd(struct bpf_host *h, int fd)
+{
+	struct bpf_program *p;
+
+	if (fd < 0)
+		return false;
+	for (size_t i = 0; i < h->nobjs; i++)
+		bpf_object__for_each_program(p, h->objs[i]->obj)
+			if (bpf_program__fd(p) == fd)
+				return true;
+	return false;
+}
+
+static int table_add(struct bpf_host *h, struct bh_object *o)
+{
+	if (h->nobjs == h->capobjs) {
+		size_t cap = h->capobjs ? h->capobjs * 2 : 4;
+		void *p = realloc(h->objs, cap * sizeof(*h->objs));
+
+		if (!p)
+			return -ENOMEM;
+		h->objs = p;
+		h->capobjs = cap;
+	}
+	o->id = ++h->next_id;
+	h->objs[h->nobjs++] = o;
+	return 0;
+}
+
+void bh_object_destroy(struct bh_object *o)
+{
+	if (!o)
+		return;
+	bh_pollers_free(o);
+	bh_detach_all(o);
+	bpf_object__close(o->obj);
+	free(o->elf);
+	free(o);
+}
+
+/* ---- load and close ---------------------------------------------------- */
+
+static struct bpf_object *open_copy(struct bpf_host *h, struct bh_object *o,
+				    const void *src, uint32_t len)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = h->btf_path,
+		    .kernel_log_level = h->verbose ? 1 : 0);
+
+	/* libbpf parses the ELF in place; a host copy keeps guest memory
+	 * (which may grow and move later) out of its reach. */
+	o->elf = malloc(len);
+	if (!o->elf) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(o->elf, src, len);
+	return bpf_object__open_mem(o->elf, len, &opts);
+}
+
+int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst, uint32_t buf,
+		uint32_t len)
+{
+	struct bh_object *o;
+	const void *src;
+	int err;
+
+	if (len == 0 || len > BH_OBJECT_MAX)
+		return 0;
+	src = wasm_instance__mem_ptr(inst, buf, len);
+	o = src ? calloc(1, sizeof(*o)) : NULL;
+	if (!o)
+		return 0;
+	load_error[0] = 0;
+	o->obj = open_copy(h, o, src, len);
+	if (!o->obj) {
+		err = -errno;
+		goto fail;
+	}
+	err = bh_buffer_prepare(h, o);
+	if (!err)
+		err = bpf_object__load(o->obj);
+	if (!err)
+		err = bh_buffer_start(o);
+	if (!err)
+		err = table_add(h, o);
+	if (err)
+		goto fail;
+	return (int64_t)o->id;
+fail:
+	report_load_error(err ? err : -EINVAL);
+	bh_object_destroy(o);
+	return 0;
+}
+
+int bh_close(struct bpf_host *h, uint64_t id)
+{
+	for (size_t i = 0; i < h->nobjs; i++) {
+		struct bh_object *o = h->objs[i];
+
+		if (o->id != id)
+			continue;
+		if (o->busy)
+			return -EBUSY;
+		h->objs[i] = h->objs[--h->nobjs];
+		bh_object_destroy(o);
+		return 0;
+	}
+	return -EBADF;
+}
+
+int bh_map_fd_by_name(struct bpf_host *h, struct wasm_instance *inst,
+		      uint64_t id, uint32_t name)
+{
+	struct bh_object *o = bh_object_find(h, id);
+	const char *s;
+	struct bpf_map *m;
+
+	if (!o)
+		return -EBADF;
+	s = wasm_instance__mem_str(inst, name, BH_NAME_MAX);
+	if (!s)
+		return -EFAULT;
+	m = bpf_object__find_map_by_name(o->obj, s);
+	if (!m)
+		return -ENOENT;
+	return bpf_map__fd(m) < 0 ? -ENOENT : bpf_map__fd(m);
+}
+
+/* ---- host functions ---------------------------------------------------- */
+
+static inline uint32_t u32_arg(uint64_t s)
+{
+	return (uint32_t)s;
+}
+
+static inline int32_t i32_arg(uint64_t s)
+{
+	return (int32_t)(uint32_t)s;
+}
+
+static inline void set_i32(uint64_t *slots, int32_t v)
+{
+	slots[0] = (uint32_t)v;
+}
+
+static int hf_load(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	s[0] = (uint64_t)bh_load(user, in, u32_arg(s[0]), u32_arg(s[1]));
+	return WASM_OK;
+}
+
+static int hf_attach(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	set_i32(s, bh_attach(user, in, s[0], u32_arg(s[1]), u32_arg(s[2])));
+	return WASM_OK;
+}
+
+static int hf_attach_fd(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	set_i32(s, bh_attach_fd(user, in, s[0], u32_arg(s[1]), i32_arg(s[2])));
+	return WASM_OK;
+}
+
+static int hf_map_fd_by_name(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	set_i32(s, bh_map_fd_by_name(user, in, s[0], u32_arg(s[1])));
+	return WASM_OK;
+}
+
+static int hf_map_operate(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	set_i32(s, bh_map_operate(user, in, i32_arg(s[0]), i32_arg(s[1]),
+				  u32_arg(s[2]), u32_arg(s[3]), u32_arg(s[4]),
+				  s[5]));
+	return WASM_OK;
+}
+
+static int hf_close(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	set_i32(s, bh_close(user, s[0]));
+	return WASM_OK;
+}
+
+/* (i64 obj, i32 map_fd, i32 sample_func, i32 ctx, i32 buf, i32 buf_len,
+ *  i32 timeout_ms) -> i32; sample_func indexes table 0. */
+static int hf_poll(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	struct wasm_func *fn = wasm_instance__table_func(in, 0, u32_arg(s[2]));
+	int32_t res = -EINVAL;
+	int st = WASM_OK;
+
+	if (fn)
+		st = bh_poll(user, in, s[0], i32_arg(s[1]), fn, u32_arg(s[3]),
+			     u32_arg(s[4]), u32_arg(s[5]), i32_arg(s[6]), &res);
+	set_i32(s, res);
+	return st;
+}
+
+/* TinyGo: (i64 obj, i32 map_fd, i32 ctx, i32 buf, i32 buf_len,
+ * i32 timeout_ms) -> i32, records go to the exported callback. */
+static int hf_go_poll(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	struct bpf_host *h = user;
+	struct wasm_func *fn = wasm_instance__export_func(in, h->go_export);
+	int32_t res = -ENOENT;
+	int st = WASM_OK;
+
+	if (fn)
+		st = bh_poll(h, in, s[0], i32_arg(s[1]), fn, u32_arg(s[2]),
+			     u32_arg(s[3]), u32_arg(s[4]), i32_arg(s[5]), &res);
+	set_i32(s, res);
+	return st;
+}
+
+static const struct {
+	const char *name, *sig;
+	wasm_host_func_t fn;
+} bh_funcs[] = {
+	{ "wasm_load_bpf_object", "ii->I", hf_load },
+	{ "wasm_attach_bpf_program", "Iii->i", hf_attach },
+	{ "wasm_attach_bpf_program_fd", "Iii->i", hf_attach_fd },
+	{ "wasm_bpf_buffer_poll", "Iiiiiii->i", hf_poll },
+	{ "wasm_bpf_map_fd_by_name", "Ii->i", hf_map_fd_by_name },
+	{ "wasm_bpf_map_operate", "iiiiiI->i", hf_map_operate },
+	{ "wasm_close_bpf_object", "I->i", hf_close },
+};
+
+int bpf_host__define(struct bpf_host *h, struct wasm_linker *l)
+{
+	int err;
+
+	for (size_t i = 0; i < sizeof(bh_funcs) / sizeof(bh_funcs[0]); i++) {
+		err = wasm_linker__define_func(l, "wasm_bpf", bh_funcs[i].name,
+					       bh_funcs[i].sig, bh_funcs[i].fn,
+					       h);
+		if (err)
+			return err;
+	}
+	return wasm_linker__define_func(l, h->go_module,
+					"wasm_bpf_buffer_poll", "Iiiiii->i",
+					hf_go_poll, h);
+}
+
+/* ---- lifetime ---------------------------------------------------------- */
+
+static char *dup_or(const char *s, const char *dflt)
+{
+	s = s ? s : dflt;
+	return s ? strdup(s) : NULL;
+}
+
+struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
+{
+	struct bpf_host_opts o = { 0 };
+	struct bpf_host *h;
+
+	if (opts)
+		memcpy(&o, opts, opts->sz && opts->sz < sizeof(o) ? opts->sz
+								   : sizeof(o));
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->force_perfbuf = o.force_perfbuf;
+	h->wasi = o.wasi;
+	h->btf_path = dup_or(o.btf_path, NULL);
+	h->go_export = dup_or(o.go_callback_export, "go-callback");
+	h->go_module = dup_or(o.go_poll_module, "callback-wrapper");
+	if (!h->go_export || !h->go_module || (o.btf_path && !h->btf_path)) {
+		bpf_host__free(h);
+		return NULL;
+	}
+	libbpf_set_print(bh_libbpf_print);
+	h->verbose = o.verbose;
+	if (h->verbose)
+		__atomic_add_fetch(&verbose_hosts, 1, __ATOMIC_RELAXED);
+	return h;
+}
+
+void bpf_host__free(struct bpf_host *h)
+{
+	if (!h)
+		return;
+	while (h->nobjs)
+		bh_object_destroy(h->objs[--h->nobjs]);
+	if (h->verbose)
+		__atomic_sub_fetch(&verbose_hosts, 1, __ATOMIC_RELAXED);
+	free(h->objs);
+	free(h->btf_path);
+	free(h->go_export);
+	free(h->go_module);
+	free(h);
+}
+
+int bpf_host__object_count(const struct bpf_host *h)
+{
+	return h ? (int)h->nobjs : 0;
+}

@@ -1,0 +1,115 @@
+/* bpf_internal.h — state shared by the files of the `wasm_bpf` host module:
+ * the object table of one bpf_host, its per-object links and buffer pollers,
+ * and the entry points each file implements. Nothing here is part of the
+ * embedding API (that is bpf_host.h).
+ */
+#ifndef WASM_BPF_BPF_INTERNAL_H
+#define WASM_BPF_BPF_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <bpf/libbpf.h>
+#include "bpf/bpf_host.h"
+
+/* Longest program/map name and attach target a guest may pass. */
+#define BH_NAME_MAX   1024
+#define BH_TARGET_MAX 4096
+/* Largest BPF object a guest may hand over (well above any real one). */
+#define BH_OBJECT_MAX (256u << 20)
+
+enum bh_attach_kind {
+	BH_LINK,       /* a bpf_link: destroyed with bpf_link__destroy */
+	BH_TC,         /* a tc filter, and maybe the clsact qdisc we made */
+	BH_SOCK_FILTER /* SO_ATTACH_BPF on a dup of the guest's socket */
+};
+
+struct bh_attach {
+	enum bh_attach_kind kind;
+	struct bpf_link *link;
+	struct bpf_tc_hook hook;
+	struct bpf_tc_opts tc;
+	bool hook_created;
+	int sock_fd;
+};
+
+/* What one poll call hands to the per-record callback. */
+struct bh_poll_state {
+	struct wasm_instance *inst;
+	struct wasm_func *fn;
+	uint32_t ctx, buf, buf_len;
+	int status;  /* enum wasm_status of the last guest call */
+	int count;   /* records delivered */
+	int ret;     /* negative: error to return instead of count */
+	bool stopped;
+};
+
+struct bh_poller {
+	int map_fd;
+	struct ring_buffer *rb;
+	struct perf_buffer *pb;
+	struct bh_poll_state st; /* libbpf's ctx: must not move */
+};
+
+struct bh_object {
+	uint64_t id;
+	struct bpf_object *obj;
+	void *elf; /* host copy of the guest's ELF, alive as long as obj */
+	struct bh_attach *att;
+	size_t natt, capatt;
+	struct bh_poller **pollers;
+	size_t npollers;
+	struct bpf_map **switched; /* ring buffers made perf buffers */
+	size_t nswitched;
+	bool busy;    /* a poll on it is running: closing must wait */
+};
+
+struct bpf_host {
+	bool verbose, force_perfbuf;
+	char *btf_path;
+	struct wasi_ctx *wasi;
+	char *go_export, *go_module;
+	struct bh_object **objs;
+	size_t nobjs, capobjs;
+	uint64_t next_id;
+	bool polling; /* one poll at a time: callbacks may not poll again */
+};
+
+struct bh_object *bh_object_find(struct bpf_host *h, uint64_t id);
+/* The map behind `fd` among every open object of `h`, or NULL. */
+struct bpf_map *bh_map_by_fd(struct bpf_host *h, int fd);
+bool bh_is_prog_fd(struct bpf_host *h, int fd);
+
+int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst, uint32_t buf,
+		uint32_t len);
+int bh_close(struct bpf_host *h, uint64_t id);
+void bh_object_destroy(struct bh_object *o);
+int bh_map_fd_by_name(struct bpf_host *h, struct wasm_instance *inst,
+		      uint64_t id, uint32_t name);
+
+int bh_attach(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
+	      uint32_t name, uint32_t target);
+int bh_attach_fd(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
+		 uint32_t name, int32_t target_fd);
+void bh_detach_all(struct bh_object *o);
+
+int bh_map_operate(struct bpf_host *h, struct wasm_instance *inst, int32_t fd,
+		   int32_t cmd, uint32_t key, uint32_t value, uint32_t next_key,
+		   uint64_t flags);
+/* Size of a value as the kernel copies it to or from user space. */
+size_t bh_map_value_size(const struct bpf_map *m);
+
+/* Returns an enum wasm_status; the guest-visible result goes to *result. */
+int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
+	    int32_t map_fd, struct wasm_func *fn, uint32_t ctx, uint32_t buf,
+	    uint32_t buf_len, int32_t timeout_ms, int32_t *result);
+void bh_pollers_free(struct bh_object *o);
+
+/* Switches ring buffers to perf buffers (before load) when asked to or when
+ * the kernel has none; sets the SDK's rodata flag to match. */
+int bh_buffer_prepare(struct bpf_host *h, struct bh_object *o);
+/* After load: readers for the switched maps, so records are kept from the
+ * first event on, as a ring buffer keeps them. */
+int bh_buffer_start(struct bh_object *o);
+
+#endif

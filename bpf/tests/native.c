@@ -1,0 +1,948 @@
+/* native.c — the `wasm_bpf` host functions driven natively against a fake
+ * instance (fake_engine.c) in the real kernel: load, attach of every kind
+ * the suite covers, ring/perf buffer polls with the fallback, every map
+ * command, hostile arguments, callback endings and interrupts, and that
+ * nothing stays in the kernel after bpf_host__free. Prints the suite's
+ * PASS/FAIL/SKIP lines. Usage: native OBJECT.bpf.o BAD.bpf.o (environment:
+ * BPF_TEST_IF/BPF_TEST_PING for XDP and tc, BPF_TEST_CGROUP for cgroups).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bpf/bpf_host.h"
+#include "bpf/tests/fake_engine.h"
+
+#define MAGIC_OUTPUT  0x5eed0001
+#define MAGIC_RESERVE 0x5eed0002
+enum { C_SEQ, C_XDP, C_TC, C_CGROUP, C_UPROBE, C_SOCKET, C_KPROBE, C_MAX };
+
+#define MEM_SIZE (1u << 20)
+
+struct event {
+	uint32_t seq, magic;
+	uint64_t payload;
+};
+
+static struct wasm_linker L;
+static struct wasm_instance *I;
+static struct bpf_host *H;
+static uint32_t heap = 4096;
+static int last_status;
+static void *obj_bytes;
+static size_t obj_len;
+static int failures;
+
+/* ---- reporting --------------------------------------------------------- */
+
+static void pass(const char *name)
+{
+	printf("PASS: %s\n", name);
+}
+
+static void fail(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("FAIL: %s: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	failures++;
+}
+
+static void skip(const char *name, const char *why)
+{
+	printf("SKIP: %s: %s\n", name, why);
+}
+
+/* ---- the fake guest ---------------------------------------------------- */
+
+static uint32_t galloc(uint32_t len)
+{
+	uint32_t p = heap;
+
+	heap += (len + 15) & ~15u;
+	if (heap > MEM_SIZE - 65536)
+		heap = 4096; /* tests are short-lived: wrap around */
+	return p;
+}
+
+static uint32_t gstr(const char *s)
+{
+	uint32_t p = galloc(strlen(s) + 1);
+
+	memcpy(I->mem + p, s, strlen(s) + 1);
+	return p;
+}
+
+static void *gptr(uint32_t p)
+{
+	return I->mem + p;
+}
+
+/* Calls host function `name` of module wasm_bpf with up to 7 arguments. */
+static int64_t callm(const char *module, const char *name, int n, ...)
+{
+	const struct fake_def *d = fake_lookup(&L, module, name);
+	uint64_t s[8] = { 0 };
+	va_list ap;
+
+	va_start(ap, n);
+	for (int i = 0; i < n; i++)
+		s[i] = va_arg(ap, uint64_t);
+	va_end(ap);
+	if (!d) {
+		fprintf(stderr, "no host function %s.%s\n", module, name);
+		exit(1);
+	}
+	last_status = d->fn(I, d->user, s);
+	return strchr(d->sig, '>')[1] == 'I' ? (int64_t)s[0] : (int32_t)s[0];
+}
+
+#define A(x) ((uint64_t)(x))
+#define call(name, n, ...) callm("wasm_bpf", name, n, __VA_ARGS__)
+
+static uint64_t load(void)
+{
+	uint32_t p = galloc(obj_len);
+
+	memcpy(gptr(p), obj_bytes, obj_len);
+	return (uint64_t)call("wasm_load_bpf_object", 2, A(p), A(obj_len));
+}
+
+static int attach(uint64_t obj, const char *prog, const char *target)
+{
+	return (int)call("wasm_attach_bpf_program", 3, obj, A(gstr(prog)),
+			 A(target ? gstr(target) : 0));
+}
+
+static int attach_fd(uint64_t obj, const char *prog, int fd)
+{
+	return (int)call("wasm_attach_bpf_program_fd", 3, obj, A(gstr(prog)),
+			 A((uint32_t)fd));
+}
+
+static int map_fd(uint64_t obj, const char *name)
+{
+	return (int)call("wasm_bpf_map_fd_by_name", 2, obj, A(gstr(name)));
+}
+
+static int map_op(int fd, int cmd, uint32_t k, uint32_t v, uint32_t nk,
+		  uint64_t flags)
+{
+	return (int)call("wasm_bpf_map_operate", 6, A((uint32_t)fd),
+			 A((uint32_t)cmd), A(k), A(v), A(nk), flags);
+}
+
+static uint64_t counter(uint64_t obj, uint32_t idx)
+{
+	uint32_t k = galloc(4), v = galloc(8);
+
+	memcpy(gptr(k), &idx, 4);
+	if (map_op(map_fd(obj, "counters"), 1, k, v, 0, 0))
+		return UINT64_MAX;
+	return *(uint64_t *)gptr(v);
+}
+
+/* ---- callbacks --------------------------------------------------------- */
+
+struct sink {
+	struct event ev[64];
+	uint32_t size[64];
+	int n;
+	int ret;    /* what the callback returns */
+	int status; /* or the engine status it ends with */
+	int (*nested)(void); /* a call made from inside the callback */
+	int nested_ret;
+};
+
+static int on_record(struct wasm_instance *inst, void *user, uint64_t *s)
+{
+	struct sink *k = &((struct sink *)user)[0];
+	uint32_t buf = (uint32_t)s[1], size = (uint32_t)s[2];
+
+	if ((uint32_t)s[0] != 0x1234)
+		return wasm_instance__host_trap(inst, "bad ctx");
+	if (k->n < 64) {
+		memset(&k->ev[k->n], 0, sizeof(k->ev[0]));
+		memcpy(&k->ev[k->n], gptr(buf),
+		       size < sizeof(struct event) ? size : sizeof(struct event));
+		k->size[k->n] = size;
+	}
+	k->n++;
+	if (k->nested)
+		k->nested_ret = k->nested();
+	s[0] = (uint32_t)k->ret;
+	return k->status;
+}
+
+static struct wasm_func cb_func;
+static struct sink sink;
+
+static int poll_map(uint64_t obj, int fd, uint32_t buf_len, int timeout)
+{
+	uint32_t buf = galloc(buf_len ? buf_len : 1);
+
+	return (int)call("wasm_bpf_buffer_poll", 7, obj, A((uint32_t)fd), A(0),
+			 A(0x1234), A(buf), A(buf_len), A((uint32_t)timeout));
+}
+
+/* Polls until `want` records arrived or 2 s passed. */
+static int poll_until(uint64_t obj, int fd, int want)
+{
+	for (int i = 0; i < 40 && sink.n < want; i++) {
+		int r = poll_map(obj, fd, 256, 50);
+
+		if (r < 0 || last_status != WASM_OK)
+			return r < 0 ? r : -1000 - last_status;
+	}
+	return sink.n;
+}
+
+static void trigger(long magic, int times)
+{
+	for (int i = 0; i < times; i++)
+		syscall(SYS_getpgid, magic);
+}
+
+/* ---- tests: buffers ---------------------------------------------------- */
+
+static bool check_events(const char *name, int n, uint32_t rsize)
+{
+	for (int i = 0; i < n; i++) {
+		uint32_t want = i < n - 2 ? MAGIC_OUTPUT : MAGIC_RESERVE;
+
+		if (sink.ev[i].magic != want ||
+		    sink.ev[i].payload != 0x1122334455667788ull ||
+		    (rsize && sink.size[i] != rsize) ||
+		    (i && sink.ev[i].seq != sink.ev[i - 1].seq + 1)) {
+			fail(name, "record %d: seq %u magic %x size %u", i,
+			     sink.ev[i].seq, sink.ev[i].magic, sink.size[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Five records through bpf_buffer__output, two through reserve/submit. */
+static void test_buffer(const char *name, uint64_t obj, const char *map,
+			uint32_t rsize)
+{
+	int fd = map_fd(obj, map), r;
+
+	memset(&sink, 0, sizeof(sink));
+	trigger(MAGIC_OUTPUT, 5);
+	trigger(MAGIC_RESERVE, 2);
+	r = poll_until(obj, fd, 7);
+	if (r != 7)
+		fail(name, "got %d records, want 7", r);
+	else if (check_events(name, 7, rsize))
+		pass(name);
+}
+
+static void drain(uint64_t obj, int fd)
+{
+	while (poll_map(obj, fd, 256, 0) > 0)
+		;
+}
+
+static void test_poll_endings(uint64_t obj)
+{
+	int fd = map_fd(obj, "rb"), r;
+
+	drain(obj, fd);
+
+	memset(&sink, 0, sizeof(sink));
+	sink.ret = 1;
+	trigger(MAGIC_OUTPUT, 3);
+	r = poll_map(obj, fd, 256, 500);
+	if (r == 1 && sink.n == 1 && poll_map(obj, fd, 256, 500) == 1 &&
+	    sink.n == 2)
+		pass("poll: non-zero callback result stops the poll");
+	else
+		fail("poll: non-zero callback result stops the poll",
+		     "r=%d n=%d", r, sink.n);
+	sink.ret = -7;
+	r = poll_map(obj, fd, 256, 500);
+	if (r == -7)
+		pass("poll: negative callback result is returned");
+	else
+		fail("poll: negative callback result is returned", "r=%d", r);
+
+	memset(&sink, 0, sizeof(sink));
+	sink.status = WASM_TRAPPED;
+	trigger(MAGIC_OUTPUT, 2);
+	poll_map(obj, fd, 256, 500);
+	if (last_status == WASM_TRAPPED && sink.n == 1)
+		pass("poll: a trap in the callback ends the poll with its status");
+	else
+		fail("poll: a trap in the callback ends the poll with its status",
+		     "status %d n %d", last_status, sink.n);
+	sink.status = WASM_EXITED;
+	poll_map(obj, fd, 256, 500);
+	if (last_status == WASM_EXITED)
+		pass("poll: proc_exit in the callback ends the poll");
+	else
+		fail("poll: proc_exit in the callback ends the poll", "status %d",
+		     last_status);
+
+	drain(obj, fd);
+	memset(&sink, 0, sizeof(sink));
+	trigger(MAGIC_OUTPUT, 1);
+	r = poll_map(obj, fd, 6, 500);
+	if (r == 1 && sink.size[0] == 6)
+		pass("poll: records longer than buf_len are truncated");
+	else
+		fail("poll: records longer than buf_len are truncated",
+		     "r=%d size=%u", r, sink.size[0]);
+	memset(&sink, 0, sizeof(sink));
+	r = poll_map(obj, fd, 256, 0);
+	if (r == 0 && last_status == WASM_OK)
+		pass("poll: timeout 0 with nothing pending returns 0");
+	else
+		fail("poll: timeout 0 with nothing pending returns 0", "r=%d", r);
+}
+
+static uint64_t nested_obj;
+static int nested_close(void)
+{
+	return (int)call("wasm_close_bpf_object", 1, nested_obj);
+}
+
+static int nested_poll(void)
+{
+	return poll_map(nested_obj, map_fd(nested_obj, "rb"), 16, 0);
+}
+
+static void test_reentry(uint64_t obj)
+{
+	int fd = map_fd(obj, "rb");
+
+	nested_obj = obj;
+	memset(&sink, 0, sizeof(sink));
+	sink.nested = nested_close;
+	trigger(MAGIC_OUTPUT, 2);
+	poll_map(obj, fd, 256, 500);
+	if (sink.nested_ret == -EBUSY)
+		pass("poll: closing the polled object from its callback is refused");
+	else
+		fail("poll: closing the polled object from its callback is refused",
+		     "got %d", sink.nested_ret);
+	sink.nested = nested_poll;
+	poll_map(obj, fd, 256, 500);
+	if (sink.nested_ret == -EBUSY)
+		pass("poll: polling from a callback is refused");
+	else
+		fail("poll: polling from a callback is refused", "got %d",
+		     sink.nested_ret);
+	sink.nested = NULL;
+}
+
+static void on_alarm(int sig)
+{
+	I->interrupt = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void test_interrupt(uint64_t obj)
+{
+	struct itimerval it = { .it_value = { 0, 200000 } };
+	double t0 = now_s(), dt;
+
+	signal(SIGALRM, on_alarm);
+	setitimer(ITIMER_REAL, &it, NULL);
+	poll_map(obj, map_fd(obj, "rb"), 256, -1);
+	dt = now_s() - t0;
+	I->interrupt = 0;
+	if (last_status == WASM_INTERRUPTED && dt < 1.0)
+		pass("poll: an interrupt ends an endless poll promptly");
+	else
+		fail("poll: an interrupt ends an endless poll promptly",
+		     "status %d after %.2fs", last_status, dt);
+}
+
+/* ---- tests: maps ------------------------------------------------------- */
+
+/* Runs update, lookup, next-key from NULL and delete on map `name` with a
+ * value of the size the kernel copies (vsize). */
+static void test_map(uint64_t obj, const char *name, uint32_t vsize,
+		     int delete_err)
+{
+	char what[128];
+	int fd = map_fd(obj, name);
+	uint32_t k = galloc(4), v = galloc(vsize), out = galloc(vsize),
+		 nk = galloc(4);
+	uint32_t key = 3;
+	int r1, r2, r3, r4, r5;
+
+	snprintf(what, sizeof(what), "map %s: update, lookup, next key, delete",
+		 name);
+	memcpy(gptr(k), &key, 4);
+	for (uint32_t i = 0; i < vsize; i++)
+		((uint8_t *)gptr(v))[i] = (uint8_t)(i * 7 + 1);
+	/* percpu u32 values: the kernel keeps 4 of each 8 bytes */
+	if (!strcmp(name, "percpu_array"))
+		for (uint32_t i = 4; i < vsize; i += 8)
+			memset((uint8_t *)gptr(v) + i, 0, 4);
+	r1 = map_op(fd, 2, k, v, 0, 0);
+	r2 = map_op(fd, 1, k, out, 0, 0);
+	r3 = map_op(fd, 4, 0, 0, nk, 0);
+	r4 = map_op(fd, 3, k, 0, 0, 0);
+	r5 = map_op(fd, 1, k, out, 0, 0);
+	if (r1 || r2 || memcmp(gptr(v), gptr(out), vsize) || r3 ||
+	    r4 != delete_err || (delete_err == 0 && r5 != -ENOENT))
+		fail(what, "update %d lookup %d next %d delete %d relookup %d",
+		     r1, r2, r3, r4, r5);
+	else
+		pass(what);
+}
+
+static void test_maps(uint64_t obj)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	int fd, r;
+	uint32_t k;
+
+	test_map(obj, "array_map", 16, -EINVAL);
+	test_map(obj, "hash_map", 8, 0);
+	test_map(obj, "percpu_array", 8 * ncpus, -EINVAL);
+	test_map(obj, "percpu_hash", 8 * ncpus, 0);
+	test_map(obj, "lru_hash", 8, 0);
+
+	/* A per-CPU value must fit whole: ending at the last byte of memory
+	 * is fine, one byte short is refused. */
+	fd = map_fd(obj, "percpu_array");
+	k = galloc(4);
+	memset(gptr(k), 0, 4);
+	r = map_op(fd, 1, k, MEM_SIZE - 8 * ncpus, 0, 0);
+	if (r == 0 && map_op(fd, 1, k, MEM_SIZE - 8 * ncpus + 1, 0, 0) == -EFAULT &&
+	    map_op(fd, 1, k, MEM_SIZE - 8, 0, 0) == (ncpus > 1 ? -EFAULT : 0))
+		pass("map percpu_array: value range is round_up(size, 8) x CPUs");
+	else
+		fail("map percpu_array: value range is round_up(size, 8) x CPUs",
+		     "r=%d", r);
+	fd = map_fd(obj, "prog_array");
+	memcpy(gptr(k + 16), &fd, 4); /* a map fd is no program */
+	memset(gptr(k), 0, 4);
+	r = map_op(fd, 2, k, k + 16, 0, 0);
+	if (r == -EBADF)
+		pass("map prog_array: only the caller's programs may be stored");
+	else
+		fail("map prog_array: only the caller's programs may be stored",
+		     "got %d", r);
+}
+
+/* ---- tests: hostile arguments ------------------------------------------ */
+
+struct bad {
+	const char *what;
+	int64_t got;
+	int64_t want; /* INT64_MIN: any negative */
+};
+
+static void check_bad(const struct bad *b, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char name[160];
+		bool ok = b[i].want == INT64_MIN ? b[i].got < 0
+						  : b[i].got == b[i].want;
+
+		snprintf(name, sizeof(name), "hostile: %s", b[i].what);
+		if (ok && last_status == WASM_OK)
+			pass(name);
+		else
+			fail(name, "got %lld", (long long)b[i].got);
+	}
+}
+
+static void test_hostile(uint64_t obj, int other_host_fd)
+{
+	uint32_t unterminated = MEM_SIZE - 4, buf = galloc(64);
+	int rb = map_fd(obj, "rb"), hash = map_fd(obj, "hash_map");
+	uint64_t big = (uint64_t)call("wasm_load_bpf_object", 2, A(0),
+				      A(0xffffffffu));
+
+	memset(gptr(unterminated), 'x', 4);
+	memset(gptr(buf), 0xff, 64);
+	struct bad b[] = {
+		{ "load: length past memory", (int64_t)big, 0 },
+		{ "load: pointer past memory",
+		  call("wasm_load_bpf_object", 2, A(MEM_SIZE + 10), A(10)), 0 },
+		{ "load: zero length", call("wasm_load_bpf_object", 2, A(0), A(0)),
+		  0 },
+		{ "load: garbage bytes",
+		  call("wasm_load_bpf_object", 2, A(buf), A(64)), 0 },
+		{ "attach: unknown handle",
+		  call("wasm_attach_bpf_program", 3, A(0xdeadbeef),
+		       A(gstr("wbt_getpgid")), A(0)), -EBADF },
+		{ "attach: handle 0", call("wasm_attach_bpf_program", 3, A(0),
+					   A(gstr("wbt_getpgid")), A(0)),
+		  -EBADF },
+		{ "attach: unknown program", attach(obj, "nope", NULL), -ENOENT },
+		{ "attach: name pointer past memory",
+		  call("wasm_attach_bpf_program", 3, obj, A(MEM_SIZE), A(0)),
+		  -EFAULT },
+		{ "attach: unterminated name",
+		  call("wasm_attach_bpf_program", 3, obj, A(unterminated), A(0)),
+		  -EFAULT },
+		{ "attach: unterminated target",
+		  call("wasm_attach_bpf_program", 3, obj,
+		       A(gstr("wbt_xdp")), A(unterminated)), -EFAULT },
+		{ "attach: unknown interface", attach(obj, "wbt_xdp", "nosuchif0"),
+		  -ENODEV },
+		{ "attach: overlong interface",
+		  attach(obj, "wbt_xdp", "interface-name-too-long-xx"), -EINVAL },
+		{ "attach: relative uprobe binary",
+		  attach(obj, "wbt_uprobe", "bin/true:main"), -EINVAL },
+		{ "attach: uprobe target without function",
+		  attach(obj, "wbt_uprobe", "/bin/true"), -EINVAL },
+		{ "attach: uprobe on a directory",
+		  attach(obj, "wbt_uprobe", "/tmp:main"), -EINVAL },
+		{ "attach: target for a kind that takes none",
+		  attach(obj, "wbt_cgsock", "/sys/fs/cgroup"), -EOPNOTSUPP },
+		{ "attach_fd: descriptor the guest does not hold",
+		  attach_fd(obj, "wbt_cgsock", 7), -EBADF },
+		{ "attach_fd: negative descriptor",
+		  attach_fd(obj, "wbt_cgsock", -1), -EBADF },
+		{ "attach_fd: unknown handle",
+		  call("wasm_attach_bpf_program_fd", 3, A(77),
+		       A(gstr("wbt_cgsock")), A(3)), -EBADF },
+		{ "map_fd_by_name: unknown map", map_fd(obj, "nope"), -ENOENT },
+		{ "map_fd_by_name: unknown handle",
+		  call("wasm_bpf_map_fd_by_name", 2, A(99), A(gstr("rb"))), -EBADF },
+		{ "map_fd_by_name: name past memory",
+		  call("wasm_bpf_map_fd_by_name", 2, obj, A(0xfffffff0u)),
+		  -EFAULT },
+		{ "map_operate: stdin", map_op(0, 1, buf, buf, 0, 0), -EBADF },
+		{ "map_operate: negative fd", map_op(-1, 1, buf, buf, 0, 0),
+		  -EBADF },
+		{ "map_operate: another host's map",
+		  map_op(other_host_fd, 1, buf, buf, 0, 0), -EBADF },
+		{ "map_operate: unknown command", map_op(hash, 9, buf, buf, 0, 0),
+		  -EINVAL },
+		{ "map_operate: command 0", map_op(hash, 0, buf, buf, 0, 0),
+		  -EINVAL },
+		{ "map_operate: key past memory",
+		  map_op(hash, 1, MEM_SIZE - 2, buf, 0, 0), -EFAULT },
+		{ "map_operate: value past memory",
+		  map_op(hash, 2, buf, MEM_SIZE - 4, 0, 0), -EFAULT },
+		{ "map_operate: next key past memory",
+		  map_op(hash, 4, buf, buf, 0xffffffffu, 0), -EFAULT },
+		{ "map_operate: bad flags", map_op(hash, 2, buf, buf + 8, 0, ~0ull),
+		  INT64_MIN },
+		{ "poll: unknown handle",
+		  call("wasm_bpf_buffer_poll", 7, A(5555), A(rb), A(0), A(0),
+		       A(buf), A(64), A(0)), -EBADF },
+		{ "poll: map of no buffer type",
+		  call("wasm_bpf_buffer_poll", 7, obj, A(hash), A(0), A(0),
+		       A(buf), A(64), A(0)), -EINVAL },
+		{ "poll: fd not of this object",
+		  call("wasm_bpf_buffer_poll", 7, obj, A(1), A(0), A(0), A(buf),
+		       A(64), A(0)), -EBADF },
+		{ "poll: null table entry",
+		  call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(5), A(0), A(buf),
+		       A(64), A(0)), -EINVAL },
+		{ "poll: table index past the table",
+		  call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(0xffffffffu),
+		       A(0), A(buf), A(64), A(0)), -EINVAL },
+		{ "poll: callback of the wrong type",
+		  call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(1), A(0), A(buf),
+		       A(64), A(0)), -EINVAL },
+		{ "poll: buffer past memory",
+		  call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(0), A(0),
+		       A(MEM_SIZE - 8), A(64), A(0)), -EFAULT },
+		{ "poll: buffer length overflows",
+		  call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(0), A(0), A(buf),
+		       A(0xffffffffu), A(0)), -EFAULT },
+		{ "poll: zero-length buffer",
+		  call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(0), A(0), A(buf),
+		       A(0), A(0)), -EINVAL },
+		{ "go poll: no go-callback export",
+		  callm("callback-wrapper", "wasm_bpf_buffer_poll", 6, obj, A(rb),
+			A(0), A(buf), A(64), A(0)), -ENOENT },
+		{ "close: unknown handle",
+		  call("wasm_close_bpf_object", 1, A(123456)), -EBADF },
+	};
+	check_bad(b, sizeof(b) / sizeof(b[0]));
+}
+
+/* ---- tests: attach kinds ----------------------------------------------- */
+
+__attribute__((noinline)) int wasm_bpf_test_probe(int x)
+{
+	__asm__ volatile("" : : "r"(x) : "memory");
+	return x + 1;
+}
+
+static void test_uprobe(uint64_t obj)
+{
+	char exe[PATH_MAX], target[PATH_MAX + 64];
+	uint64_t before = counter(obj, C_UPROBE);
+	int r;
+
+	if (!realpath("/proc/self/exe", exe)) {
+		fail("attach: uprobe on a binary", "realpath: %s", strerror(errno));
+		return;
+	}
+	snprintf(target, sizeof(target), "%s:wasm_bpf_test_probe", exe);
+	r = attach(obj, "wbt_uprobe", target);
+	for (int i = 0; i < 3; i++)
+		wasm_bpf_test_probe(i);
+	if (r)
+		fail("attach: uprobe on a binary", "attach %d", r);
+	else if (counter(obj, C_UPROBE) - before != 3)
+		fail("attach: uprobe on a binary", "%llu hits",
+		     (unsigned long long)(counter(obj, C_UPROBE) - before));
+	else
+		pass("attach: uprobe on a binary");
+}
+
+static void test_kprobe(uint64_t obj)
+{
+	int r;
+
+	if (access("/sys/bus/event_source/devices/kprobe", F_OK) &&
+	    access("/sys/kernel/tracing/kprobe_events", F_OK)) {
+		skip("attach: kprobe by section", "kernel without kprobes");
+		return;
+	}
+	r = attach(obj, "wbt_kprobe", "");
+
+	getppid();
+	getppid();
+	if (r)
+		fail("attach: kprobe by section", "attach %d", r);
+	else if (counter(obj, C_KPROBE) < 2)
+		fail("attach: kprobe by section", "no hits");
+	else
+		pass("attach: kprobe by section");
+}
+
+static void test_socket(uint64_t obj)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+	char buf[16];
+
+	if (s < 0 || bind(s, (void *)&a, sizeof(a)) ||
+	    getsockname(s, (void *)&a, &alen)) {
+		skip("attach_fd: socket filter", "no loopback UDP socket");
+		return;
+	}
+	fake_wasi_fds[4] = s;
+	r = attach_fd(obj, "wbt_sock", 4);
+	sendto(s, "ping", 4, 0, (void *)&a, sizeof(a));
+	recv(s, buf, sizeof(buf), MSG_DONTWAIT);
+	if (r)
+		fail("attach_fd: socket filter", "attach %d", r);
+	else if (counter(obj, C_SOCKET) < 1)
+		fail("attach_fd: socket filter", "no packet seen");
+	else
+		pass("attach_fd: socket filter");
+	close(s);
+	fake_wasi_fds[4] = -1;
+}
+
+static void test_cgroup(uint64_t obj)
+{
+	const char *dir = getenv("BPF_TEST_CGROUP");
+	char procs[PATH_MAX];
+	int fd, r, st;
+	pid_t pid;
+
+	if (!dir) {
+		skip("attach_fd: cgroup program", "no cgroup v2 directory");
+		return;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		fail("attach_fd: cgroup program", "open %s: %s", dir,
+		     strerror(errno));
+		return;
+	}
+	fake_wasi_fds[3] = fd;
+	r = attach_fd(obj, "wbt_cgsock", 3);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	pid = fork();
+	if (pid == 0) {
+		FILE *f = fopen(procs, "w");
+
+		if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f))
+			_exit(2);
+		_exit(socket(AF_INET, SOCK_DGRAM, 0) < 0);
+	}
+	waitpid(pid, &st, 0);
+	if (r)
+		fail("attach_fd: cgroup program", "attach %d", r);
+	else if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fail("attach_fd: cgroup program", "child could not join");
+	else if (counter(obj, C_CGROUP) < 1)
+		fail("attach_fd: cgroup program", "no socket seen");
+	else
+		pass("attach_fd: cgroup program");
+	fake_wasi_fds[3] = -1;
+	close(fd);
+}
+
+/* From inside the test's network namespace, a few UDP packets to `addr`
+ * (with the ARP exchange before them) cross the veth pair. */
+static int send_from_netns(const char *netns, const char *addr)
+{
+	char path[PATH_MAX];
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_port = htons(9) };
+		int nfd, s;
+
+		snprintf(path, sizeof(path), "/var/run/netns/%s", netns);
+		nfd = open(path, O_RDONLY);
+		if (nfd < 0 || setns(nfd, CLONE_NEWNET))
+			_exit(2);
+		s = socket(AF_INET, SOCK_DGRAM, 0);
+		if (s < 0 || inet_pton(AF_INET, addr, &a.sin_addr) != 1)
+			_exit(3);
+		for (int i = 0; i < 5; i++) {
+			sendto(s, "wasm-bpf", 8, 0, (void *)&a, sizeof(a));
+			usleep(50000);
+		}
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_net(uint64_t obj)
+{
+	const char *ifname = getenv("BPF_TEST_IF");
+	const char *netns = getenv("BPF_TEST_NETNS");
+	const char *addr = getenv("BPF_TEST_ADDR");
+	int rx, rt;
+
+	if (!ifname || !netns || !addr) {
+		skip("attach: XDP on an interface", "no test interface");
+		skip("attach: tc on an interface", "no test interface");
+		return;
+	}
+	rx = attach(obj, "wbt_xdp", ifname);
+	{
+		char t[64];
+
+		snprintf(t, sizeof(t), "%s:ingress", ifname);
+		rt = attach(obj, "wbt_tc", t);
+	}
+	if (send_from_netns(netns, addr))
+		fprintf(stderr, "sending from %s failed\n", netns);
+	if (rx)
+		fail("attach: XDP on an interface", "attach %d", rx);
+	else if (counter(obj, C_XDP) < 1)
+		fail("attach: XDP on an interface", "no packet seen");
+	else
+		pass("attach: XDP on an interface");
+	if (rt)
+		fail("attach: tc on an interface", "attach %d", rt);
+	else if (counter(obj, C_TC) < 1)
+		fail("attach: tc on an interface", "no packet seen");
+	else
+		pass("attach: tc on an interface");
+}
+
+/* ---- driver ------------------------------------------------------------ */
+
+static struct bpf_host *host_new(bool force_perf)
+{
+	struct bpf_host_opts o = { .sz = sizeof(o), .force_perfbuf = force_perf,
+				   .wasi = (struct wasi_ctx *)1,
+				   .verbose = getenv("BPF_TEST_VERBOSE") != NULL };
+	struct bpf_host *h = bpf_host__new(&o);
+
+	memset(&L, 0, sizeof(L));
+	if (!h || bpf_host__define(h, &L)) {
+		fprintf(stderr, "bpf_host__new failed\n");
+		exit(1);
+	}
+	return h;
+}
+
+static int read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	long n;
+
+	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) <= 0)
+		return -1;
+	rewind(f);
+	obj_bytes = malloc(n);
+	obj_len = fread(obj_bytes, 1, n, f);
+	fclose(f);
+	return obj_len == (size_t)n ? 0 : -1;
+}
+
+/* A verifier rejection: handle 0 and exactly one line on stderr naming the
+ * program (the verifier log only with verbose). */
+static void test_load_failure(const char *path)
+{
+	char text[4096] = "";
+	int saved = dup(2), lines = 0;
+	FILE *tmp = tmpfile();
+	uint64_t obj;
+
+	free(obj_bytes);
+	if (read_file(path) || !tmp) {
+		fail("load: verifier rejection is one line", "cannot read %s",
+		     path);
+		return;
+	}
+	fflush(stderr);
+	dup2(fileno(tmp), 2);
+	obj = load();
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	fread(text, 1, sizeof(text) - 1, tmp);
+	fclose(tmp);
+	for (char *c = text; *c; c++)
+		lines += *c == '\n';
+	if (obj == 0 && lines == 1 && strstr(text, "wbt_bad") &&
+	    strstr(text, "Permission denied"))
+		pass("load: verifier rejection is one line naming the program");
+	else
+		fail("load: verifier rejection is one line naming the program",
+		     "handle %llu, %d lines: %.200s", (unsigned long long)obj,
+		     lines, text);
+}
+
+static void run_fallback(void)
+{
+	struct bpf_host *h = host_new(true);
+	uint64_t obj;
+
+	H = h;
+	obj = load();
+	if (!obj || attach(obj, "wbt_getpgid", NULL)) {
+		fail("buffer: forced perf buffer fallback", "load/attach");
+	} else {
+		/* 16 bytes written arrive as 20: perf pads to 8 with its u32
+		 * size header. */
+		test_buffer("buffer: forced perf buffer fallback (output and reserve)",
+			    obj, "rb", 20);
+	}
+	bpf_host__free(h);
+}
+
+int main(int argc, char **argv)
+{
+	struct wasm_func wrong_type;
+	uint64_t obj, other;
+	int other_fd, r;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 3 || read_file(argv[1])) {
+		fprintf(stderr, "usage: native OBJECT.bpf.o BAD.bpf.o\n");
+		return 2;
+	}
+	I = fake_instance_new(MEM_SIZE);
+	fake_func_init(&cb_func, on_record, &sink);
+	fake_func_init(&wrong_type, on_record, &sink);
+	wrong_type.nparams = 2;
+	I->table[0] = &cb_func;
+	I->table[1] = &wrong_type;
+
+	H = host_new(false);
+	obj = load();
+	if (!obj) {
+		fail("load: BPF object", "load failed");
+		return 1;
+	}
+	pass("load: BPF object");
+	r = attach(obj, "wbt_getpgid", NULL);
+	if (r)
+		fail("attach: tracepoint by section", "%d", r);
+	else
+		pass("attach: tracepoint by section");
+	test_buffer("buffer: ring buffer (output and reserve)", obj, "rb", 16);
+	/* A perf buffer only receives once a reader exists: the first poll. */
+	memset(&sink, 0, sizeof(sink));
+	poll_map(obj, map_fd(obj, "pb"), 256, 0);
+	trigger(MAGIC_OUTPUT, 5);
+	trigger(MAGIC_RESERVE, 2);
+	r = poll_until(obj, map_fd(obj, "pb"), 7);
+	if (r == 7 && sink.size[0] == 20)
+		pass("buffer: perf buffer map");
+	else
+		fail("buffer: perf buffer map", "%d records, size %u", r,
+		     sink.size[0]);
+	test_poll_endings(obj);
+	test_reentry(obj);
+	test_interrupt(obj);
+	test_maps(obj);
+	test_uprobe(obj);
+	test_kprobe(obj);
+	test_socket(obj);
+	test_cgroup(obj);
+	test_net(obj);
+
+	/* A second host's map must be out of reach of the first. */
+	{
+		struct bpf_host *h1 = H, *h2;
+		struct wasm_linker l1 = L;
+
+		h2 = H = host_new(false);
+		other = load();
+		other_fd = map_fd(other, "hash_map");
+		L = l1;
+		H = h1;
+		test_hostile(obj, other_fd);
+		bpf_host__free(h2);
+	}
+	r = (int)call("wasm_close_bpf_object", 1, obj);
+	if (r == 0 && call("wasm_close_bpf_object", 1, obj) == -EBADF &&
+	    bpf_host__object_count(H) == 0)
+		pass("close: object closed once, then unknown");
+	else
+		fail("close: object closed once, then unknown", "%d", r);
+	/* Left open on purpose: bpf_host__free must clean it up. */
+	obj = load();
+	attach(obj, "wbt_getpgid", NULL);
+	attach(obj, "wbt_kprobe", NULL);
+	bpf_host__free(H);
+	run_fallback();
+	if (!getenv("BPF_TEST_VERBOSE")) {
+		H = host_new(false);
+		test_load_failure(argv[2]);
+		bpf_host__free(H);
+	}
+	fake_instance_free(I);
+	free(obj_bytes);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,106 @@
+#!/bin/sh
+# bpf/tests/run.sh — the suite of the `wasm_bpf` host module, in the real
+# kernel (as root). Builds its own artifacts under build/tests/bpf/:
+# vmlinux.h (generated here, never committed), the BPF test object, the
+# native driver (host functions against a fake instance) and bpf-count;
+# when the runtime CLI exists, also C guests run by build/bin/wasm-bpf.
+# Sets up a veth pair into a network namespace and a child cgroup for the
+# attach tests and removes them on every exit path. After each run it
+# checks with bpf-count that no program or link of the suite ("wbt_*")
+# remains in the kernel. Prints PASS/FAIL/SKIP lines.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+OUT=$ROOT/build/tests/bpf
+CC=${CC:-cc}
+mkdir -p "$OUT"
+
+NS=wbt$$
+IF0=wbt$$a
+IF1=wbt$$b
+ADDR0=10.201.77.1
+ADDR1=10.201.77.2
+CGROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+CG=
+
+cleanup() {
+	ip netns del "$NS" 2>/dev/null
+	ip link del "$IF0" 2>/dev/null
+	[ -n "$CG" ] && rmdir "$CG" 2>/dev/null
+	return 0
+}
+trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM
+
+fail() { echo "FAIL: $1: $2"; }
+skip_all() {
+	for t in "load and attach (native)" "guests"; do
+		echo "SKIP: $t: $1"
+	done
+	exit 0
+}
+
+[ "$(id -u)" = 0 ] || skip_all "needs root"
+[ -r /sys/kernel/btf/vmlinux ] || skip_all "kernel without BTF"
+command -v bpftool >/dev/null || skip_all "no bpftool"
+command -v clang >/dev/null || skip_all "no clang"
+
+# ---- build --------------------------------------------------------------
+log=$OUT/build.log
+: >"$log"
+build() {
+	"$@" >>"$log" 2>&1 && return 0
+	fail "build" "$* (see $log)"
+	tail -5 "$log"
+	exit 1
+}
+[ -s "$OUT/vmlinux.h" ] ||
+	build sh -c "bpftool btf dump file /sys/kernel/btf/vmlinux format c >'$OUT/vmlinux.h'"
+build clang -target bpf -g -O2 -D__TARGET_ARCH_x86 -I"$OUT" -Isdk/c/include \
+	-c bpf/tests/test.bpf.c -o "$OUT/test.bpf.o"
+build clang -target bpf -g -O2 -I"$OUT" -c bpf/tests/bad.bpf.c \
+	-o "$OUT/bad.bpf.o"
+build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/bpf_count.c \
+	-o "$OUT/bpf-count" -lbpf
+srcs=$(ls bpf/*.c | grep -v '/fuzz_')
+build $CC -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -Iengine \
+	-D_GNU_SOURCE bpf/tests/native.c bpf/tests/fake_engine.c $srcs \
+	-o "$OUT/native" -lbpf -lelf -lz
+
+# ---- fixtures -----------------------------------------------------------
+if ip netns add "$NS" 2>/dev/null &&
+	ip link add "$IF0" type veth peer name "$IF1" 2>/dev/null &&
+	ip link set "$IF1" netns "$NS" &&
+	ip addr add "$ADDR0/24" dev "$IF0" && ip link set "$IF0" up &&
+	ip -n "$NS" addr add "$ADDR1/24" dev "$IF1" &&
+	ip -n "$NS" link set "$IF1" up && ip -n "$NS" link set lo up; then
+	export BPF_TEST_IF="$IF0" BPF_TEST_NETNS="$NS" BPF_TEST_ADDR="$ADDR0"
+fi
+if [ -n "$CGROOT" ] && mkdir "$CGROOT/$NS" 2>/dev/null; then
+	CG="$CGROOT/$NS"
+	export BPF_TEST_CGROUP="$CG"
+fi
+
+leak_check() { # NAME
+	counts=$("$OUT/bpf-count")
+	if [ "$counts" = "progs 0 links 0" ]; then
+		echo "PASS: leak: $1 leaves no program or link"
+	else
+		fail "leak: $1" "$counts remain"
+	fi
+}
+
+# ---- native driver ------------------------------------------------------
+before=$("$OUT/bpf-count")
+[ "$before" = "progs 0 links 0" ] ||
+	echo "note: suite programs already loaded before the run: $before"
+timeout 120 "$OUT/native" "$OUT/test.bpf.o" "$OUT/bad.bpf.o" 2>"$OUT/native.err"
+rc=$?
+[ $rc = 0 ] || [ $rc = 1 ] || fail "native driver" "exited $rc (see $OUT/native.err)"
+leak_check "native driver"
+
+# ---- guests under the runtime --------------------------------------------
+if [ -f bpf/tests/guests.sh ]; then
+	. bpf/tests/guests.sh
+fi
+exit 0

@@ -1,0 +1,162 @@
+/* test.bpf.c — the BPF object of the bpf/ suite: a tracepoint that writes
+ * records to a ring buffer (through the SDK's bpf_buffer helpers) and to a
+ * perf buffer, maps of every kind map_operate must size right, and one
+ * program per attach kind the suite checks (XDP, tc, cgroup, socket filter,
+ * uprobe, kprobe). Records are only written for the suite's magic argument
+ * so other processes cannot disturb the counts.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "wasm-bpf/bpf_buffer.bpf.h"
+
+#define MAGIC_OUTPUT  0x5eed0001 /* getpgid(MAGIC_OUTPUT): bpf_buffer__output */
+#define MAGIC_RESERVE 0x5eed0002 /* getpgid(MAGIC_RESERVE): reserve + submit */
+
+enum { C_SEQ, C_XDP, C_TC, C_CGROUP, C_UPROBE, C_SOCKET, C_KPROBE, C_MAX };
+
+struct event {
+	__u32 seq;
+	__u32 magic;
+	__u64 payload;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} pb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, C_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct big {
+	__u64 a;
+	__u32 b;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 16);
+	__type(key, __u32);
+	__type(value, struct big);
+} array_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u64);
+} hash_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u32); /* 4 bytes: the kernel copies 8 per CPU */
+} percpu_array SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16);
+	__type(key, __u32);
+	__type(value, __u64);
+} percpu_hash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u64);
+} lru_hash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 2);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} prog_array SEC(".maps");
+
+static __always_inline __u64 bump(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	return v ? __sync_fetch_and_add(v, 1) : 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_getpgid")
+int wbt_getpgid(struct trace_event_raw_sys_enter *ctx)
+{
+	long magic = ctx->args[0];
+	struct event e = {}, *r;
+
+	if (magic != MAGIC_OUTPUT && magic != MAGIC_RESERVE)
+		return 0;
+	e.seq = bump(C_SEQ);
+	e.magic = magic;
+	e.payload = 0x1122334455667788ull;
+	if (magic == MAGIC_RESERVE) {
+		r = bpf_buffer__reserve(&rb, sizeof(*r));
+		if (!r)
+			return 0;
+		*r = e;
+		bpf_buffer__submit(&rb, ctx, r, sizeof(*r));
+	} else {
+		bpf_buffer__output(&rb, ctx, &e, sizeof(e));
+	}
+	bpf_perf_event_output(ctx, &pb, BPF_F_CURRENT_CPU, &e, sizeof(e));
+	return 0;
+}
+
+SEC("xdp")
+int wbt_xdp(struct xdp_md *ctx)
+{
+	bump(C_XDP);
+	return XDP_PASS;
+}
+
+SEC("tc")
+int wbt_tc(struct __sk_buff *skb)
+{
+	bump(C_TC);
+	return 0; /* TC_ACT_OK */
+}
+
+SEC("cgroup/sock_create")
+int wbt_cgsock(struct bpf_sock *sk)
+{
+	bump(C_CGROUP);
+	return 1;
+}
+
+SEC("socket")
+int wbt_sock(struct __sk_buff *skb)
+{
+	bump(C_SOCKET);
+	return skb->len;
+}
+
+SEC("uprobe")
+int wbt_uprobe(struct pt_regs *ctx)
+{
+	bump(C_UPROBE);
+	return 0;
+}
+
+SEC("kprobe/__x64_sys_getppid")
+int wbt_kprobe(struct pt_regs *ctx)
+{
+	bump(C_KPROBE);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

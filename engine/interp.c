@@ -1,0 +1,806 @@
+/* interp.c — runs translated code (ir.h) by direct threading: every
+ * instruction begins with the address of its handler and each handler ends
+ * by jumping to the next one (computed goto).
+ *
+ * Wasm-to-wasm calls do not recurse in C: frames live on an explicit stack
+ * in the execution context, so deep guest recursion ends in a trap, never in
+ * a native stack overflow. Only host functions that call back into the
+ * guest nest native frames, and that depth is bounded.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "ir.h"
+#include "runtime.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+static inline const void *handler_at(const uint32_t *ip)
+{
+	const void *h;
+	memcpy(&h, ip, sizeof(h));
+	return h;
+}
+
+/* ---- numeric helpers with the spec's semantics --------------------------- */
+
+static inline uint32_t f32_bits(float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, 4);
+	return u;
+}
+static inline float bits_f32(uint32_t u)
+{
+	float f;
+	memcpy(&f, &u, 4);
+	return f;
+}
+static inline uint64_t f64_bits(double f)
+{
+	uint64_t u;
+	memcpy(&u, &f, 8);
+	return u;
+}
+static inline double bits_f64(uint64_t u)
+{
+	double f;
+	memcpy(&f, &u, 8);
+	return f;
+}
+
+/* NaN in, NaN out (a + b quiets and propagates); -0 < +0. */
+static inline float f32_min(float a, float b)
+{
+	if (isnan(a) || isnan(b))
+		return a + b;
+	if (a == 0 && b == 0)
+		return signbit(a) ? a : b;
+	return a < b ? a : b;
+}
+static inline float f32_max(float a, float b)
+{
+	if (isnan(a) || isnan(b))
+		return a + b;
+	if (a == 0 && b == 0)
+		return signbit(a) ? b : a;
+	return a > b ? a : b;
+}
+static inline double f64_min(double a, double b)
+{
+	if (isnan(a) || isnan(b))
+		return a + b;
+	if (a == 0 && b == 0)
+		return signbit(a) ? a : b;
+	return a < b ? a : b;
+}
+static inline double f64_max(double a, double b)
+{
+	if (isnan(a) || isnan(b))
+		return a + b;
+	if (a == 0 && b == 0)
+		return signbit(a) ? b : a;
+	return a > b ? a : b;
+}
+
+static inline uint32_t rotl32(uint32_t x, uint32_t n)
+{
+	n &= 31;
+	return (x << n) | (x >> ((32 - n) & 31));
+}
+static inline uint32_t rotr32(uint32_t x, uint32_t n)
+{
+	n &= 31;
+	return (x >> n) | (x << ((32 - n) & 31));
+}
+static inline uint64_t rotl64(uint64_t x, uint64_t n)
+{
+	n &= 63;
+	return (x << n) | (x >> ((64 - n) & 63));
+}
+static inline uint64_t rotr64(uint64_t x, uint64_t n)
+{
+	n &= 63;
+	return (x >> n) | (x << ((64 - n) & 63));
+}
+
+/* Saturating truncations (0xfc 0..7). */
+static inline int32_t sat_i32(double x)
+{
+	if (isnan(x))
+		return 0;
+	if (x <= -2147483649.0)
+		return INT32_MIN;
+	if (x >= 2147483648.0)
+		return INT32_MAX;
+	return (int32_t)x;
+}
+static inline uint32_t sat_u32(double x)
+{
+	if (isnan(x) || x <= -1.0)
+		return 0;
+	if (x >= 4294967296.0)
+		return UINT32_MAX;
+	return (uint32_t)x;
+}
+static inline int64_t sat_i64(double x)
+{
+	if (isnan(x))
+		return 0;
+	if (x < -9223372036854775808.0)
+		return INT64_MIN;
+	if (x >= 9223372036854775808.0)
+		return INT64_MAX;
+	return (int64_t)x;
+}
+static inline uint64_t sat_u64(double x)
+{
+	if (isnan(x) || x <= -1.0)
+		return 0;
+	if (x >= 18446744073709551616.0)
+		return UINT64_MAX;
+	return (uint64_t)x;
+}
+
+/* ---- the interpreter ----------------------------------------------------- */
+
+#define W(k) (ip[2 + (k)])
+#define S(k) (fp[W(k)])
+#define DISPATCH() goto *handler_at(ip)
+#define NEXT(n)                                                                \
+	do {                                                                   \
+		ip += 2 + (n);                                                 \
+		DISPATCH();                                                    \
+	} while (0)
+#define TRAP(kind)                                                             \
+	do {                                                                   \
+		status = wm_trap(ctx, (kind), cur, ip);                        \
+		goto unwind;                                                   \
+	} while (0)
+#define BRANCH(k)                                                              \
+	do {                                                                   \
+		ip = &W(k) + (int32_t)W(k);                                    \
+		DISPATCH();                                                    \
+	} while (0)
+#define RELOAD_MEMORY()                                                        \
+	do {                                                                   \
+		mem = inst->mem ? inst->mem->base : NULL;                      \
+		memsize = inst->mem ? inst->mem->size : 0;                     \
+	} while (0)
+
+#define UNOP(name, in, out, expr)                                              \
+	L_##name : {                                                           \
+		__typeof__(fp->in) a = S(1).in;                                \
+		S(0).out = (expr);                                             \
+		NEXT(2);                                                       \
+	}
+#define BINOP(name, in, out, expr)                                             \
+	L_##name : {                                                           \
+		__typeof__(fp->in) a = S(1).in, b = S(2).in;                   \
+		S(0).out = (expr);                                             \
+		NEXT(3);                                                       \
+	}
+#define BINOP_IMM32(name, in, out, expr)                                       \
+	L_##name : {                                                           \
+		__typeof__(fp->in) a = S(1).in, b = (__typeof__(fp->in))W(2);  \
+		S(0).out = (expr);                                             \
+		NEXT(3);                                                       \
+	}
+#define BINOP_IMM64(name, in, out, expr)                                       \
+	L_##name : {                                                           \
+		__typeof__(fp->in) a = S(1).in;                                \
+		__typeof__(fp->in) b = (__typeof__(fp->in))(int32_t)W(2);      \
+		S(0).out = (expr);                                             \
+		NEXT(3);                                                       \
+	}
+#define BR_CMP(name, T, cmp)                                                   \
+	L_##name : {                                                           \
+		if ((T)S(0).u32 cmp (T)S(1).u32)                               \
+			BRANCH(2);                                             \
+		NEXT(3);                                                       \
+	}
+#define BR_CMP_IMM(name, T, cmp)                                               \
+	L_##name : {                                                           \
+		if ((T)S(0).u32 cmp (T)W(1))                                   \
+			BRANCH(2);                                             \
+		NEXT(3);                                                       \
+	}
+#define LOAD(name, field, CT, T)                                               \
+	L_##name : {                                                           \
+		uint64_t ea = (uint64_t)S(1).u32 + W(2);                       \
+		if (unlikely(ea + sizeof(CT) > memsize))                       \
+			TRAP(WASM_TRAP_MEMORY_OOB);                            \
+		CT v;                                                          \
+		memcpy(&v, mem + ea, sizeof(v));                               \
+		S(0).field = (T)v;                                             \
+		NEXT(3);                                                       \
+	}
+#define STORE(name, field, CT)                                                 \
+	L_##name : {                                                           \
+		uint64_t ea = (uint64_t)S(0).u32 + W(2);                       \
+		if (unlikely(ea + sizeof(CT) > memsize))                       \
+			TRAP(WASM_TRAP_MEMORY_OOB);                            \
+		CT v = (CT)S(1).field;                                         \
+		memcpy(mem + ea, &v, sizeof(v));                               \
+		NEXT(3);                                                       \
+	}
+/* Trapping float-to-int: in range when lo < x < hi (after NaN check). */
+#define TRUNC(name, in, out, T, lo, hi)                                        \
+	L_##name : {                                                           \
+		__typeof__(fp->in) a = S(1).in;                                \
+		if (unlikely(isnan(a)))                                        \
+			TRAP(WASM_TRAP_INVALID_CONVERSION);                    \
+		if (unlikely(!(a > (lo) && a < (hi))))                         \
+			TRAP(WASM_TRAP_INT_OVERFLOW);                          \
+		S(0).out = (T)a;                                               \
+		NEXT(2);                                                       \
+	}
+
+static const void *const *handler_table;
+
+static int run(struct wasm_instance *ctx, struct wasm_func *entry,
+	       union wm_slot *fp)
+{
+	static const void *const labels[] = {
+#define IR_LABEL(name, n) &&L_##name,
+		IR_ALL_OPS(IR_LABEL)
+#undef IR_LABEL
+	};
+	if (!ctx) {
+		handler_table = labels;
+		return 0;
+	}
+
+	struct wasm_func *cur = entry;
+	struct wasm_instance *inst = entry->inst;
+	const uint32_t base_frames = ctx->nframes;
+	const uint32_t *ip;
+	uint8_t *mem;
+	uint64_t memsize;
+	struct wasm_func *callee;
+	union wm_slot *nfp;
+	unsigned call_words;
+	int status = WASM_OK;
+
+	if (ctx->nframes >= ctx->max_frames ||
+	    fp + entry->code->frame_slots > ctx->stack_end) {
+		ip = NULL;
+		TRAP(WASM_TRAP_STACK_EXHAUSTED);
+	}
+	ctx->frames[ctx->nframes++] =
+		(struct wm_frame){.ret_ip = NULL, .fp = NULL, .func = NULL};
+	ip = entry->code->words;
+	RELOAD_MEMORY();
+	DISPATCH();
+
+L_ENTRY:
+	memset(&fp[W(0)], 0, sizeof(*fp) * W(1));
+	if (unlikely(--ctx->fuel < 0 || ctx->interrupt))
+		goto check_failed;
+	NEXT(2);
+L_LOOP_CHECK:
+	if (unlikely(--ctx->fuel < 0 || ctx->interrupt))
+		goto check_failed;
+	NEXT(0);
+L_UNREACHABLE:
+	TRAP(WASM_TRAP_UNREACHABLE);
+L_BR:
+	BRANCH(0);
+L_BR_IF:
+	if (S(0).u32)
+		BRANCH(1);
+	NEXT(2);
+L_BR_UNLESS:
+	if (!S(0).u32)
+		BRANCH(1);
+	NEXT(2);
+L_BR_TABLE: {
+	uint32_t i = S(0).u32, n = W(1);
+	if (i > n)
+		i = n;
+	BRANCH(2 + i);
+}
+L_RET1:
+	fp[0] = S(0);
+	goto do_return;
+L_RETN:
+	memmove(&fp[0], &fp[W(0)], sizeof(*fp) * W(1));
+	goto do_return;
+L_RET0:
+do_return: {
+	struct wm_frame *fr = &ctx->frames[--ctx->nframes];
+	if (unlikely(!fr->ret_ip))
+		return WASM_OK;
+	ip = fr->ret_ip;
+	fp = fr->fp;
+	cur = fr->func;
+	inst = cur->inst;
+	RELOAD_MEMORY();
+	DISPATCH();
+}
+L_CALL:
+	callee = inst->funcs[W(0)];
+	nfp = fp + W(1);
+	call_words = 4;
+	goto call_wasm;
+L_CALL_IMPORT:
+	callee = inst->funcs[W(0)];
+	nfp = fp + W(1);
+	call_words = 4;
+	if (callee->host)
+		goto call_host;
+	goto call_wasm;
+L_CALL_INDIRECT: {
+	struct wasm_table *tb = inst->tables[W(0)];
+	uint32_t i = S(3).u32;
+	if (unlikely(i >= tb->size))
+		TRAP(WASM_TRAP_UNDEFINED_ELEMENT);
+	callee = tb->elems[i];
+	if (unlikely(!callee))
+		TRAP(WASM_TRAP_UNINITIALIZED_ELEMENT);
+	if (unlikely(callee->sig_id != W(1)))
+		TRAP(WASM_TRAP_INDIRECT_TYPE_MISMATCH);
+	nfp = fp + W(2);
+	call_words = 6;
+	if (callee->host)
+		goto call_host;
+	goto call_wasm;
+}
+call_wasm:
+	if (unlikely(ctx->nframes >= ctx->max_frames ||
+		     nfp + callee->code->frame_slots > ctx->stack_end))
+		TRAP(WASM_TRAP_STACK_EXHAUSTED);
+	ctx->frames[ctx->nframes++] =
+		(struct wm_frame){.ret_ip = ip + call_words, .fp = fp, .func = cur};
+	fp = nfp;
+	cur = callee;
+	if (callee->inst != inst) {
+		inst = callee->inst;
+		RELOAD_MEMORY();
+	}
+	ip = callee->code->words;
+	DISPATCH();
+call_host: {
+	union wm_slot *saved_top = ctx->stack_top;
+	ctx->stack_top = fp + cur->code->frame_slots;
+	ctx->trap.func_name = NULL;
+	int st = callee->host(inst, callee->user, (uint64_t *)nfp);
+	ctx->stack_top = saved_top;
+	if (unlikely(st != WASM_OK)) {
+		status = st;
+		if (st == WASM_TRAPPED && !ctx->trap.func_name)
+			wm_trap(ctx, WASM_TRAP_HOST, cur, ip);
+		goto unwind;
+	}
+	RELOAD_MEMORY();
+	ip += call_words;
+	DISPATCH();
+}
+L_COPY:
+	S(0) = S(1);
+	NEXT(2);
+L_CONST32:
+	S(0).u64 = W(1);
+	NEXT(2);
+L_CONST64:
+	S(0).u64 = (uint64_t)W(1) | ((uint64_t)W(2) << 32);
+	NEXT(3);
+L_REF_FUNC:
+	S(0).ref = inst->funcs[W(1)];
+	NEXT(2);
+L_REF_IS_NULL:
+	S(0).u32 = S(1).ref == NULL;
+	NEXT(2);
+L_SELECT:
+	S(0) = S(3).u32 ? S(1) : S(2);
+	NEXT(4);
+L_GLOBAL_GET:
+	S(0) = inst->globals[W(1)]->val;
+	NEXT(2);
+L_GLOBAL_SET:
+	inst->globals[W(0)]->val = S(1);
+	NEXT(2);
+L_TABLE_GET: {
+	struct wasm_table *tb = inst->tables[W(1)];
+	uint32_t i = S(2).u32;
+	if (unlikely(i >= tb->size))
+		TRAP(WASM_TRAP_TABLE_OOB);
+	S(0).ref = tb->elems[i];
+	NEXT(3);
+}
+L_TABLE_SET: {
+	struct wasm_table *tb = inst->tables[W(0)];
+	uint32_t i = S(1).u32;
+	if (unlikely(i >= tb->size))
+		TRAP(WASM_TRAP_TABLE_OOB);
+	tb->elems[i] = S(2).ref;
+	NEXT(3);
+}
+L_TABLE_SIZE:
+	S(0).u32 = inst->tables[W(1)]->size;
+	NEXT(2);
+L_TABLE_GROW: {
+	void *init = S(2).ref;
+	uint32_t delta = S(3).u32;
+	S(0).i32 = (int32_t)wm_table_grow(inst->tables[W(1)], delta, init);
+	NEXT(4);
+}
+L_TABLE_FILL: {
+	struct wasm_table *tb = inst->tables[W(0)];
+	uint64_t i = S(1).u32, n = S(3).u32;
+	void *v = S(2).ref;
+	if (unlikely(i + n > tb->size))
+		TRAP(WASM_TRAP_TABLE_OOB);
+	for (uint64_t k = 0; k < n; k++)
+		tb->elems[i + k] = v;
+	NEXT(4);
+}
+L_TABLE_COPY: {
+	struct wasm_table *td = inst->tables[W(0)], *ts = inst->tables[W(1)];
+	uint64_t d = S(2).u32, s = S(3).u32, n = S(4).u32;
+	if (unlikely(d + n > td->size || s + n > ts->size))
+		TRAP(WASM_TRAP_TABLE_OOB);
+	memmove(&td->elems[d], &ts->elems[s], n * sizeof(void *));
+	NEXT(5);
+}
+L_TABLE_INIT: {
+	struct wasm_table *tb = inst->tables[W(0)];
+	uint32_t e = W(1);
+	uint64_t d = S(2).u32, s = S(3).u32, n = S(4).u32;
+	if (unlikely(d + n > tb->size || s + n > inst->elem_len[e]))
+		TRAP(WASM_TRAP_TABLE_OOB);
+	if (n)
+		memcpy(&tb->elems[d], &inst->elem_refs[e][s],
+		       n * sizeof(void *));
+	NEXT(5);
+}
+L_ELEM_DROP:
+	inst->elem_len[W(0)] = 0;
+	NEXT(1);
+L_MEMORY_SIZE:
+	S(0).u32 = inst->mem->pages;
+	NEXT(1);
+L_MEMORY_GROW:
+	S(0).i32 = (int32_t)wm_memory_grow(inst->mem, S(1).u32);
+	RELOAD_MEMORY();
+	NEXT(2);
+L_MEMORY_COPY: {
+	uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
+	if (unlikely(d + n > memsize || s + n > memsize))
+		TRAP(WASM_TRAP_MEMORY_OOB);
+	memmove(mem + d, mem + s, n);
+	NEXT(3);
+}
+L_MEMORY_FILL: {
+	uint64_t d = S(0).u32, n = S(2).u32;
+	if (unlikely(d + n > memsize))
+		TRAP(WASM_TRAP_MEMORY_OOB);
+	memset(mem + d, (int)(uint8_t)S(1).u32, n);
+	NEXT(3);
+}
+L_MEMORY_INIT: {
+	const struct wm_data *seg = &inst->module->wm.datas[W(0)];
+	uint64_t seglen = inst->data_dropped[W(0)] ? 0 : seg->len;
+	uint64_t d = S(1).u32, s = S(2).u32, n = S(3).u32;
+	if (unlikely(d + n > memsize || s + n > seglen))
+		TRAP(WASM_TRAP_MEMORY_OOB);
+	if (n)
+		memcpy(mem + d, seg->bytes + s, n);
+	NEXT(4);
+}
+L_DATA_DROP:
+	inst->data_dropped[W(0)] = true;
+	NEXT(1);
+
+	LOAD(I32_LOAD, u32, uint32_t, uint32_t)
+	LOAD(I64_LOAD, u64, uint64_t, uint64_t)
+	LOAD(I32_LOAD8_S, u32, int8_t, int32_t)
+	LOAD(I32_LOAD8_U, u32, uint8_t, uint32_t)
+	LOAD(I32_LOAD16_S, u32, int16_t, int32_t)
+	LOAD(I32_LOAD16_U, u32, uint16_t, uint32_t)
+	LOAD(I64_LOAD8_S, i64, int8_t, int64_t)
+	LOAD(I64_LOAD8_U, u64, uint8_t, uint64_t)
+	LOAD(I64_LOAD16_S, i64, int16_t, int64_t)
+	LOAD(I64_LOAD16_U, u64, uint16_t, uint64_t)
+	LOAD(I64_LOAD32_S, i64, int32_t, int64_t)
+	LOAD(I64_LOAD32_U, u64, uint32_t, uint64_t)
+	STORE(I32_STORE, u32, uint32_t)
+	STORE(I64_STORE, u64, uint64_t)
+	STORE(I32_STORE8, u32, uint8_t)
+	STORE(I32_STORE16, u32, uint16_t)
+
+	BR_CMP(BR_I32_EQ, uint32_t, ==)
+	BR_CMP(BR_I32_NE, uint32_t, !=)
+	BR_CMP(BR_I32_LT_S, int32_t, <)
+	BR_CMP(BR_I32_LT_U, uint32_t, <)
+	BR_CMP(BR_I32_GT_S, int32_t, >)
+	BR_CMP(BR_I32_GT_U, uint32_t, >)
+	BR_CMP(BR_I32_LE_S, int32_t, <=)
+	BR_CMP(BR_I32_LE_U, uint32_t, <=)
+	BR_CMP(BR_I32_GE_S, int32_t, >=)
+	BR_CMP(BR_I32_GE_U, uint32_t, >=)
+	BR_CMP_IMM(BR_I32_EQ_IMM, uint32_t, ==)
+	BR_CMP_IMM(BR_I32_NE_IMM, uint32_t, !=)
+	BR_CMP_IMM(BR_I32_LT_S_IMM, int32_t, <)
+	BR_CMP_IMM(BR_I32_LT_U_IMM, uint32_t, <)
+	BR_CMP_IMM(BR_I32_GT_S_IMM, int32_t, >)
+	BR_CMP_IMM(BR_I32_GT_U_IMM, uint32_t, >)
+	BR_CMP_IMM(BR_I32_LE_S_IMM, int32_t, <=)
+	BR_CMP_IMM(BR_I32_LE_U_IMM, uint32_t, <=)
+	BR_CMP_IMM(BR_I32_GE_S_IMM, int32_t, >=)
+	BR_CMP_IMM(BR_I32_GE_U_IMM, uint32_t, >=)
+
+	UNOP(I32_EQZ, u32, u32, a == 0)
+	UNOP(I64_EQZ, u64, u32, a == 0)
+	UNOP(I32_CLZ, u32, u32, a ? (uint32_t)__builtin_clz(a) : 32)
+	UNOP(I32_CTZ, u32, u32, a ? (uint32_t)__builtin_ctz(a) : 32)
+	UNOP(I32_POPCNT, u32, u32, (uint32_t)__builtin_popcount(a))
+	UNOP(I64_CLZ, u64, u64, a ? (uint64_t)__builtin_clzll(a) : 64)
+	UNOP(I64_CTZ, u64, u64, a ? (uint64_t)__builtin_ctzll(a) : 64)
+	UNOP(I64_POPCNT, u64, u64, (uint64_t)__builtin_popcountll(a))
+	UNOP(F32_ABS, u32, u32, a & 0x7fffffffu)
+	UNOP(F32_NEG, u32, u32, a ^ 0x80000000u)
+	UNOP(F32_CEIL, f32, f32, ceilf(a))
+	UNOP(F32_FLOOR, f32, f32, floorf(a))
+	UNOP(F32_TRUNC, f32, f32, truncf(a))
+	UNOP(F32_NEAREST, f32, f32, nearbyintf(a))
+	UNOP(F32_SQRT, f32, f32, sqrtf(a))
+	UNOP(F64_ABS, u64, u64, a & 0x7fffffffffffffffull)
+	UNOP(F64_NEG, u64, u64, a ^ 0x8000000000000000ull)
+	UNOP(F64_CEIL, f64, f64, ceil(a))
+	UNOP(F64_FLOOR, f64, f64, floor(a))
+	UNOP(F64_TRUNC, f64, f64, trunc(a))
+	UNOP(F64_NEAREST, f64, f64, nearbyint(a))
+	UNOP(F64_SQRT, f64, f64, sqrt(a))
+	TRUNC(I32_TRUNC_F32_S, f32, i32, int32_t, -2147483904.0f, 2147483648.0f)
+	TRUNC(I32_TRUNC_F32_U, f32, u32, uint32_t, -1.0f, 4294967296.0f)
+	TRUNC(I32_TRUNC_F64_S, f64, i32, int32_t, -2147483649.0, 2147483648.0)
+	TRUNC(I32_TRUNC_F64_U, f64, u32, uint32_t, -1.0, 4294967296.0)
+	UNOP(I64_EXTEND_I32_S, i32, i64, (int64_t)a)
+	UNOP(I64_EXTEND_I32_U, u32, u64, (uint64_t)a)
+	TRUNC(I64_TRUNC_F32_S, f32, i64, int64_t, -9223373136366403584.0f,
+	      9223372036854775808.0f)
+	TRUNC(I64_TRUNC_F32_U, f32, u64, uint64_t, -1.0f,
+	      18446744073709551616.0f)
+	TRUNC(I64_TRUNC_F64_S, f64, i64, int64_t, -9223372036854777856.0,
+	      9223372036854775808.0)
+	TRUNC(I64_TRUNC_F64_U, f64, u64, uint64_t, -1.0,
+	      18446744073709551616.0)
+	UNOP(F32_CONVERT_I32_S, i32, f32, (float)a)
+	UNOP(F32_CONVERT_I32_U, u32, f32, (float)a)
+	UNOP(F32_CONVERT_I64_S, i64, f32, (float)a)
+	UNOP(F32_CONVERT_I64_U, u64, f32, (float)a)
+	UNOP(F32_DEMOTE_F64, f64, f32, (float)a)
+	UNOP(F64_CONVERT_I32_S, i32, f64, (double)a)
+	UNOP(F64_CONVERT_I32_U, u32, f64, (double)a)
+	UNOP(F64_CONVERT_I64_S, i64, f64, (double)a)
+	UNOP(F64_CONVERT_I64_U, u64, f64, (double)a)
+	UNOP(F64_PROMOTE_F32, f32, f64, (double)a)
+	UNOP(I32_EXTEND8_S, u32, i32, (int32_t)(int8_t)a)
+	UNOP(I32_EXTEND16_S, u32, i32, (int32_t)(int16_t)a)
+	UNOP(I64_EXTEND8_S, u64, i64, (int64_t)(int8_t)a)
+	UNOP(I64_EXTEND16_S, u64, i64, (int64_t)(int16_t)a)
+	UNOP(I64_EXTEND32_S, u64, i64, (int64_t)(int32_t)a)
+	UNOP(I32_TRUNC_SAT_F32_S, f32, i32, sat_i32(a))
+	UNOP(I32_TRUNC_SAT_F32_U, f32, u32, sat_u32(a))
+	UNOP(I32_TRUNC_SAT_F64_S, f64, i32, sat_i32(a))
+	UNOP(I32_TRUNC_SAT_F64_U, f64, u32, sat_u32(a))
+	UNOP(I64_TRUNC_SAT_F32_S, f32, i64, sat_i64(a))
+	UNOP(I64_TRUNC_SAT_F32_U, f32, u64, sat_u64(a))
+	UNOP(I64_TRUNC_SAT_F64_S, f64, i64, sat_i64(a))
+	UNOP(I64_TRUNC_SAT_F64_U, f64, u64, sat_u64(a))
+
+	BINOP(I32_EQ, u32, u32, a == b)
+	BINOP(I32_NE, u32, u32, a != b)
+	BINOP(I32_LT_S, i32, u32, a < b)
+	BINOP(I32_LT_U, u32, u32, a < b)
+	BINOP(I32_GT_S, i32, u32, a > b)
+	BINOP(I32_GT_U, u32, u32, a > b)
+	BINOP(I32_LE_S, i32, u32, a <= b)
+	BINOP(I32_LE_U, u32, u32, a <= b)
+	BINOP(I32_GE_S, i32, u32, a >= b)
+	BINOP(I32_GE_U, u32, u32, a >= b)
+	BINOP(I64_EQ, u64, u32, a == b)
+	BINOP(I64_NE, u64, u32, a != b)
+	BINOP(I64_LT_S, i64, u32, a < b)
+	BINOP(I64_LT_U, u64, u32, a < b)
+	BINOP(I64_GT_S, i64, u32, a > b)
+	BINOP(I64_GT_U, u64, u32, a > b)
+	BINOP(I64_LE_S, i64, u32, a <= b)
+	BINOP(I64_LE_U, u64, u32, a <= b)
+	BINOP(I64_GE_S, i64, u32, a >= b)
+	BINOP(I64_GE_U, u64, u32, a >= b)
+	BINOP(F32_EQ, f32, u32, a == b)
+	BINOP(F32_NE, f32, u32, a != b)
+	BINOP(F32_LT, f32, u32, a < b)
+	BINOP(F32_GT, f32, u32, a > b)
+	BINOP(F32_LE, f32, u32, a <= b)
+	BINOP(F32_GE, f32, u32, a >= b)
+	BINOP(F64_EQ, f64, u32, a == b)
+	BINOP(F64_NE, f64, u32, a != b)
+	BINOP(F64_LT, f64, u32, a < b)
+	BINOP(F64_GT, f64, u32, a > b)
+	BINOP(F64_LE, f64, u32, a <= b)
+	BINOP(F64_GE, f64, u32, a >= b)
+	BINOP(I32_ADD, u32, u32, a + b)
+	BINOP(I32_SUB, u32, u32, a - b)
+	BINOP(I32_MUL, u32, u32, a * b)
+L_I32_DIV_S: {
+	int32_t a = S(1).i32, b = S(2).i32;
+	if (unlikely(b == 0))
+		TRAP(WASM_TRAP_DIV_ZERO);
+	if (unlikely(a == INT32_MIN && b == -1))
+		TRAP(WASM_TRAP_INT_OVERFLOW);
+	S(0).i32 = a / b;
+	NEXT(3);
+}
+L_I32_DIV_U: {
+	uint32_t a = S(1).u32, b = S(2).u32;
+	if (unlikely(b == 0))
+		TRAP(WASM_TRAP_DIV_ZERO);
+	S(0).u32 = a / b;
+	NEXT(3);
+}
+L_I32_REM_S: {
+	int32_t a = S(1).i32, b = S(2).i32;
+	if (unlikely(b == 0))
+		TRAP(WASM_TRAP_DIV_ZERO);
+	S(0).i32 = b == -1 ? 0 : a % b;
+	NEXT(3);
+}
+L_I32_REM_U: {
+	uint32_t a = S(1).u32, b = S(2).u32;
+	if (unlikely(b == 0))
+		TRAP(WASM_TRAP_DIV_ZERO);
+	S(0).u32 = a % b;
+	NEXT(3);
+}
+	BINOP(I32_AND, u32, u32, a & b)
+	BINOP(I32_OR, u32, u32, a | b)
+	BINOP(I32_XOR, u32, u32, a ^ b)
+	BINOP(I32_SHL, u32, u32, a << (b & 31))
+	BINOP(I32_SHR_S, i32, i32, a >> (b & 31))
+	BINOP(I32_SHR_U, u32, u32, a >> (b & 31))
+	BINOP(I32_ROTL, u32, u32, rotl32(a, b))
+	BINOP(I32_ROTR, u32, u32, rotr32(a, b))
+	BINOP(I64_ADD, u64, u64, a + b)
+	BINOP(I64_SUB, u64, u64, a - b)
+	BINOP(I64_MUL, u64, u64, a * b)
+L_I64_DIV_S: {
+	int64_t a = S(1).i64, b = S(2).i64;
+	if (unlikely(b == 0))
+		TRAP(WASM_TRAP_DIV_ZERO);
+	if (unlikely(a == INT64_MIN && b == -1))
+		TRAP(WASM_TRAP_INT_OVERFLOW);
+	S(0).i64 = a / b;
+	NEXT(3);
+}
+L_I64_DIV_U: {
+	uint64_t a = S(1).u64, b = S(2).u64;
+	if (unlikely(b == 0))
+		TRAP(WASM_TRAP_DIV_ZERO);
+	S(0).u64 = a / b;
+	NEXT(3);
+}
+L_I64_REM_S: {
+	int64_t a = S(1).i64, b = S(2).i64;
+	if (unlikely(b == 0))
+		TRAP(WASM_TRAP_DIV_ZERO);
+	S(0).i64 = b == -1 ? 0 : a % b;
+	NEXT(3);
+}
+L_I64_REM_U: {
+	uint64_t a = S(1).u64, b = S(2).u64;
+	if (unlikely(b == 0))
+		TRAP(WASM_TRAP_DIV_ZERO);
+	S(0).u64 = a % b;
+	NEXT(3);
+}
+	BINOP(I64_AND, u64, u64, a & b)
+	BINOP(I64_OR, u64, u64, a | b)
+	BINOP(I64_XOR, u64, u64, a ^ b)
+	BINOP(I64_SHL, u64, u64, a << (b & 63))
+	BINOP(I64_SHR_S, i64, i64, a >> (b & 63))
+	BINOP(I64_SHR_U, u64, u64, a >> (b & 63))
+	BINOP(I64_ROTL, u64, u64, rotl64(a, b))
+	BINOP(I64_ROTR, u64, u64, rotr64(a, b))
+	BINOP(F32_ADD, f32, f32, a + b)
+	BINOP(F32_SUB, f32, f32, a - b)
+	BINOP(F32_MUL, f32, f32, a * b)
+	BINOP(F32_DIV, f32, f32, a / b)
+	BINOP(F32_MIN, f32, f32, f32_min(a, b))
+	BINOP(F32_MAX, f32, f32, f32_max(a, b))
+	BINOP(F32_COPYSIGN, u32, u32, (a & 0x7fffffffu) | (b & 0x80000000u))
+	BINOP(F64_ADD, f64, f64, a + b)
+	BINOP(F64_SUB, f64, f64, a - b)
+	BINOP(F64_MUL, f64, f64, a * b)
+	BINOP(F64_DIV, f64, f64, a / b)
+	BINOP(F64_MIN, f64, f64, f64_min(a, b))
+	BINOP(F64_MAX, f64, f64, f64_max(a, b))
+	BINOP(F64_COPYSIGN, u64, u64,
+	      (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull))
+
+	BINOP_IMM32(I32_ADD_IMM, u32, u32, a + b)
+	BINOP_IMM32(I32_SUB_IMM, u32, u32, a - b)
+	BINOP_IMM32(I32_MUL_IMM, u32, u32, a * b)
+	BINOP_IMM32(I32_AND_IMM, u32, u32, a & b)
+	BINOP_IMM32(I32_OR_IMM, u32, u32, a | b)
+	BINOP_IMM32(I32_XOR_IMM, u32, u32, a ^ b)
+	BINOP_IMM32(I32_SHL_IMM, u32, u32, a << (b & 31))
+	BINOP_IMM32(I32_SHR_S_IMM, i32, i32, a >> (b & 31))
+	BINOP_IMM32(I32_SHR_U_IMM, u32, u32, a >> (b & 31))
+	BINOP_IMM32(I32_EQ_IMM, u32, u32, a == b)
+	BINOP_IMM32(I32_NE_IMM, u32, u32, a != b)
+	BINOP_IMM32(I32_LT_S_IMM, i32, u32, a < b)
+	BINOP_IMM32(I32_LT_U_IMM, u32, u32, a < b)
+	BINOP_IMM32(I32_GT_S_IMM, i32, u32, a > b)
+	BINOP_IMM32(I32_GT_U_IMM, u32, u32, a > b)
+	BINOP_IMM32(I32_LE_S_IMM, i32, u32, a <= b)
+	BINOP_IMM32(I32_LE_U_IMM, u32, u32, a <= b)
+	BINOP_IMM32(I32_GE_S_IMM, i32, u32, a >= b)
+	BINOP_IMM32(I32_GE_U_IMM, u32, u32, a >= b)
+	BINOP_IMM64(I64_ADD_IMM, u64, u64, a + b)
+	BINOP_IMM64(I64_SUB_IMM, u64, u64, a - b)
+	BINOP_IMM64(I64_AND_IMM, u64, u64, a & b)
+	BINOP_IMM64(I64_OR_IMM, u64, u64, a | b)
+	BINOP_IMM64(I64_XOR_IMM, u64, u64, a ^ b)
+	BINOP_IMM64(I64_SHL_IMM, u64, u64, a << (b & 63))
+	BINOP_IMM64(I64_SHR_S_IMM, i64, i64, a >> (b & 63))
+	BINOP_IMM64(I64_SHR_U_IMM, u64, u64, a >> (b & 63))
+
+check_failed:
+	if (ctx->interrupt) {
+		status = wm_trap(ctx, WASM_TRAP_INTERRUPTED, cur, ip);
+	} else {
+		ctx->fuel = 0;
+		status = wm_trap(ctx, WASM_TRAP_OUT_OF_FUEL, cur, ip);
+	}
+	goto unwind;
+unwind:
+	ctx->nframes = base_frames;
+	return status;
+}
+
+const void *const *wm_interp_handlers(void)
+{
+	if (!handler_table)
+		run(NULL, NULL, NULL);
+	return handler_table;
+}
+
+int wm_interp_call(struct wasm_instance *ctx, struct wasm_func *f,
+		   union wm_slot *fp)
+{
+	if (f->host) {
+		union wm_slot *saved_top = ctx->stack_top;
+		ctx->stack_top = fp + (f->type->nparams > f->type->nresults
+					       ? f->type->nparams
+					       : f->type->nresults);
+		int st = f->host(ctx, f->user, (uint64_t *)fp);
+		ctx->stack_top = saved_top;
+		return st;
+	}
+	return run(ctx, f, fp);
+}
+
+static const uint8_t op_words[] = {
+#define IR_SIZE(name, n) 2 + (n),
+	IR_ALL_OPS(IR_SIZE)
+#undef IR_SIZE
+};
+static const char *const op_names[] = {
+#define IR_NAME(name, n) #name,
+	IR_ALL_OPS(IR_NAME)
+#undef IR_NAME
+};
+
+unsigned ir_op_words(enum ir_op op)
+{
+	return op_words[op];
+}
+
+const char *ir_op_name(enum ir_op op)
+{
+	return op_names[op];
+}

@@ -1,0 +1,100 @@
+/* memory.c — linear memories and table storage.
+ *
+ * A memory reserves its whole possible range of address space once
+ * (PROT_NONE) and makes pages accessible as it grows, so its base never
+ * moves: host pointers into guest memory stay valid across memory.grow,
+ * and a stray access past the accessible size faults instead of reading
+ * another allocation. Bounds are still checked explicitly by the
+ * interpreter.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "runtime.h"
+
+static size_t round_to_page(uint64_t n)
+{
+	return (size_t)((n + 4095) & ~(uint64_t)4095);
+}
+
+int wm_memory_init(struct wasm_memory *mem, uint32_t pages, uint32_t max,
+		   bool has_max, struct wasm_error *err)
+{
+	memset(mem, 0, sizeof(*mem));
+	if (pages > max) {
+		if (err)
+			snprintf(err->msg, sizeof(err->msg),
+				 "memory of %u pages exceeds the limit of %u pages",
+				 pages, max);
+		return -ENOMEM;
+	}
+	mem->max_pages = max;
+	mem->has_max = has_max;
+	mem->reserved = round_to_page((uint64_t)max * WM_PAGE_SIZE);
+	if (mem->reserved == 0)
+		mem->reserved = 4096;
+	void *p = mmap(NULL, mem->reserved, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		if (err)
+			snprintf(err->msg, sizeof(err->msg),
+				 "cannot reserve %zu bytes for memory",
+				 mem->reserved);
+		mem->reserved = 0;
+		return -ENOMEM;
+	}
+	mem->base = p;
+	if (pages && wm_memory_grow(mem, pages) < 0) {
+		if (err)
+			snprintf(err->msg, sizeof(err->msg),
+				 "cannot allocate %u pages of memory", pages);
+		wm_memory_free(mem);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void wm_memory_free(struct wasm_memory *mem)
+{
+	if (mem->base)
+		munmap(mem->base, mem->reserved);
+	mem->base = NULL;
+	mem->size = 0;
+	mem->pages = 0;
+}
+
+int64_t wm_memory_grow(struct wasm_memory *mem, uint32_t delta)
+{
+	uint32_t old = mem->pages;
+	if (delta == 0)
+		return old;
+	if ((uint64_t)old + delta > mem->max_pages)
+		return -1;
+	uint64_t new_size = (uint64_t)(old + delta) * WM_PAGE_SIZE;
+	if (mprotect(mem->base + mem->size, new_size - mem->size,
+		     PROT_READ | PROT_WRITE) != 0)
+		return -1;
+	mem->pages = old + delta;
+	mem->size = new_size;
+	return old;
+}
+
+int64_t wm_table_grow(struct wasm_table *t, uint32_t delta, void *init)
+{
+	uint32_t old = t->size;
+	if ((uint64_t)old + delta > t->max)
+		return -1;
+	if (delta == 0)
+		return old;
+	void **e = realloc(t->elems, sizeof(void *) * ((size_t)old + delta));
+	if (!e)
+		return -1;
+	for (uint32_t i = old; i < old + delta; i++)
+		e[i] = init;
+	t->elems = e;
+	t->size = old + delta;
+	return old;
+}

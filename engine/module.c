@@ -1,0 +1,168 @@
+/* module.c — wasm_module__*: load (decode, validate, translate) and the
+ * read-only questions an embedder asks of a module. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+struct wasm_module *wasm_module__load(const void *bytes, size_t len,
+				      const struct wasm_load_opts *opts,
+				      struct wasm_error *err)
+{
+	struct wasm_error dummy;
+	(void)opts;
+	if (!err)
+		err = &dummy;
+	err->msg[0] = 0;
+	if (!bytes && len) {
+		snprintf(err->msg, sizeof(err->msg), "no module bytes");
+		errno = EINVAL;
+		return NULL;
+	}
+	struct wasm_module *m = calloc(1, sizeof(*m));
+	if (!m) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	int rc = wm_decode(&m->wm, bytes, len, err);
+	if (!rc)
+		rc = wm_validate(&m->wm, err);
+	if (!rc)
+		rc = wm_translate(&m->wm, err);
+	if (rc) {
+		wasm_module__free(m);
+		errno = rc < 0 ? -rc : EINVAL;
+		return NULL;
+	}
+	return m;
+}
+
+void wasm_module__free(struct wasm_module *m)
+{
+	if (!m)
+		return;
+	/* wm_module_free also frees each function's translated code */
+	wm_module_free(&m->wm);
+	free(m);
+}
+
+size_t wasm_module__import_count(const struct wasm_module *m)
+{
+	return m->wm.nimports;
+}
+
+int wasm_module__import(const struct wasm_module *m, size_t i,
+			struct wasm_import_desc *out)
+{
+	if (i >= m->wm.nimports)
+		return -ENOENT;
+	const struct wm_import *im = &m->wm.imports[i];
+	out->module = im->module;
+	out->name = im->name;
+	out->kind = im->kind;
+	return 0;
+}
+
+size_t wasm_module__export_count(const struct wasm_module *m)
+{
+	return m->wm.nexports;
+}
+
+int wasm_module__export(const struct wasm_module *m, size_t i,
+			struct wasm_export_desc *out)
+{
+	if (i >= m->wm.nexports)
+		return -ENOENT;
+	const struct wm_export *ex = &m->wm.exports[i];
+	out->name = ex->name;
+	out->kind = ex->kind;
+	out->index = ex->index;
+	return 0;
+}
+
+static char valtype_letter(uint8_t t)
+{
+	switch (t) {
+	case WASM_I32: return 'i';
+	case WASM_I64: return 'I';
+	case WASM_F32: return 'f';
+	case WASM_F64: return 'F';
+	case WASM_FUNCREF: return 'r';
+	case WASM_EXTERNREF: return 'e';
+	default: return '?';
+	}
+}
+
+int wm_functype_format(const struct wm_functype *ft, char *buf, size_t len)
+{
+	size_t need = ft->nparams + ft->nresults + 3;
+	if (len < need)
+		return -ENOSPC;
+	size_t k = 0;
+	for (uint32_t i = 0; i < ft->nparams; i++)
+		buf[k++] = valtype_letter(ft->params[i]);
+	buf[k++] = '-';
+	buf[k++] = '>';
+	for (uint32_t i = 0; i < ft->nresults; i++)
+		buf[k++] = valtype_letter(ft->results[i]);
+	buf[k] = 0;
+	return 0;
+}
+
+int wasm_module__func_signature(const struct wasm_module *m, uint32_t funcidx,
+				char *buf, size_t len)
+{
+	if (funcidx >= m->wm.nfuncs)
+		return -ENOENT;
+	return wm_functype_format(&m->wm.types[m->wm.func_typeidx[funcidx]],
+				  buf, len);
+}
+
+const uint8_t *wasm_module__custom_section(const struct wasm_module *m,
+					   const char *name, size_t *len)
+{
+	for (uint32_t i = 0; i < m->wm.ncustoms; i++) {
+		if (strcmp(m->wm.customs[i].name, name) == 0) {
+			if (len)
+				*len = m->wm.customs[i].len;
+			return m->wm.customs[i].data;
+		}
+	}
+	return NULL;
+}
+
+const char *wasm_status_str(int status)
+{
+	switch (status) {
+	case WASM_OK: return "ok";
+	case WASM_TRAPPED: return "trapped";
+	case WASM_EXITED: return "exited";
+	case WASM_INTERRUPTED: return "interrupted";
+	default: return "unknown status";
+	}
+}
+
+const char *wasm_trap_kind_str(enum wasm_trap_kind kind)
+{
+	switch (kind) {
+	case WASM_TRAP_NONE: return "no trap";
+	case WASM_TRAP_UNREACHABLE: return "unreachable";
+	case WASM_TRAP_DIV_ZERO: return "integer divide by zero";
+	case WASM_TRAP_INT_OVERFLOW: return "integer overflow";
+	case WASM_TRAP_INVALID_CONVERSION: return "invalid conversion to integer";
+	case WASM_TRAP_MEMORY_OOB: return "out of bounds memory access";
+	case WASM_TRAP_TABLE_OOB: return "out of bounds table access";
+	case WASM_TRAP_UNDEFINED_ELEMENT: return "undefined element";
+	case WASM_TRAP_UNINITIALIZED_ELEMENT: return "uninitialized element";
+	case WASM_TRAP_INDIRECT_TYPE_MISMATCH: return "indirect call type mismatch";
+	case WASM_TRAP_STACK_EXHAUSTED: return "call stack exhausted";
+	case WASM_TRAP_OUT_OF_FUEL: return "out of fuel";
+	case WASM_TRAP_INTERRUPTED: return "interrupted";
+	case WASM_TRAP_HOST: return "host error";
+	case WASM_TRAP_EXIT: return "exit";
+	}
+	return "unknown trap";
+}

@@ -1,0 +1,143 @@
+/* runtime.h — what exists while modules run: function, memory, table and
+ * global instances, the instance itself and its execution stack. Shared by
+ * instance.c (creation, API), interp.c (execution) and memory.c.
+ */
+#ifndef WASM_RUNTIME_H
+#define WASM_RUNTIME_H
+
+#include <setjmp.h>
+#include <signal.h>
+
+#include "module.h"
+#include "wasm.h"
+
+struct wasm_module {
+	struct wm_module wm;
+};
+
+/* Translated code of one defined function. */
+struct wm_code {
+	uint32_t *words;
+	uint32_t nwords;
+	uint32_t nparams;
+	uint32_t nresults;
+	uint32_t frame_slots; /* params + locals + operand stack + results */
+	/* For trap messages: code word index -> module byte offset, sorted. */
+	uint32_t ntrap_sites;
+	uint32_t (*trap_sites)[2];
+};
+
+union wm_slot {
+	uint64_t u64;
+	int64_t i64;
+	uint32_t u32;
+	int32_t i32;
+	float f32;
+	double f64;
+	void *ref;
+};
+
+/* A function instance. Wasm functions know their instance; host functions
+ * carry the linker's callback. */
+struct wasm_func {
+	const struct wm_functype *type;
+	uint32_t sig_id;
+	struct wasm_instance *inst; /* NULL for host functions */
+	const struct wm_code *code;
+	uint32_t index; /* in the defining module */
+	wasm_host_func_t host;
+	void *user;
+	char *host_name; /* "module.name" for host functions */
+	struct wm_functype host_type; /* storage for host function types */
+};
+
+struct wasm_memory {
+	uint8_t *base; /* reserved once; never moves */
+	uint64_t size; /* bytes accessible */
+	uint32_t pages;
+	uint32_t max_pages; /* effective limit (module max, opts) */
+	bool has_max;       /* the declared type has a maximum */
+	uint32_t declared_max;
+	size_t reserved;
+};
+
+struct wasm_table {
+	void **elems;
+	uint32_t size;
+	uint32_t max; /* effective limit */
+	bool has_max;
+	uint32_t declared_max;
+	uint8_t type;
+};
+
+struct wasm_global {
+	union wm_slot val;
+	uint8_t type;
+	bool mut;
+};
+
+struct wm_frame {
+	const uint32_t *ret_ip; /* NULL: return to the host */
+	union wm_slot *fp;
+	struct wasm_func *func;
+};
+
+struct wasm_instance {
+	const struct wasm_module *module;
+
+	struct wasm_func **funcs; /* index space */
+	struct wasm_func *own_funcs;
+	struct wasm_table **tables;
+	struct wasm_table *own_tables;
+	struct wasm_memory *mem; /* memory 0 or NULL */
+	struct wasm_memory own_mem;
+	struct wasm_global **globals;
+	struct wasm_global *own_globals;
+
+	/* Element segments as resolved references; length 0 once dropped. */
+	void ***elem_refs;
+	uint32_t *elem_len;
+	bool *data_dropped;
+
+	/* Execution state. */
+	union wm_slot *stack;
+	union wm_slot *stack_end;
+	union wm_slot *stack_top; /* first free slot for a nested call */
+	uint32_t stack_slots;
+	struct wm_frame *frames;
+	uint32_t nframes;
+	uint32_t max_frames;
+	uint32_t host_depth; /* nested host->guest re-entries */
+
+	volatile sig_atomic_t interrupt;
+	bool fuel_enabled;
+	int64_t fuel;
+
+	struct wasm_trap trap;
+	char trap_name[64];
+	void *userdata;
+	uint32_t max_memory_pages;
+	uint32_t max_table_elems;
+};
+
+/* interp.c: run `f` with its arguments already in fp[0..nparams).
+ * Returns enum wasm_status; results are in fp[0..nresults). */
+int wm_interp_call(struct wasm_instance *inst, struct wasm_func *f,
+		   union wm_slot *fp);
+
+/* instance.c: record a trap in inst->trap with function and offset. */
+int wm_trap(struct wasm_instance *inst, enum wasm_trap_kind kind,
+	    const struct wasm_func *f, const uint32_t *ip);
+
+/* memory.c */
+int wm_memory_init(struct wasm_memory *mem, uint32_t pages, uint32_t max,
+		   bool has_max, struct wasm_error *err);
+void wm_memory_free(struct wasm_memory *mem);
+/* Returns the old size in pages, or -1 when growth is refused. */
+int64_t wm_memory_grow(struct wasm_memory *mem, uint32_t delta);
+int64_t wm_table_grow(struct wasm_table *t, uint32_t delta, void *init);
+
+/* module.c: a function type in the linker's "ii->I" form. */
+int wm_functype_format(const struct wm_functype *ft, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,311 @@
+/* main.c — the `wasm-bpf` command: option parsing, signal and timeout
+ * handling, and the exit status; running a module is wasm_bpf.c's job,
+ * `wasm-bpf gen` is tools/gen's.
+ *
+ * Exit status: the guest's own exit code; 0 after SIGINT/SIGTERM;
+ * 124 after --timeout; 125 if the module cannot be loaded or linked;
+ * 134 if the guest trapped or ran out of fuel; 2 for a usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "runtime/wasm_bpf.h"
+#include "tools/gen/gen.h"
+
+#define EXIT_USAGE   2
+#define EXIT_TIMEOUT 124
+
+static struct wasm_bpf_app *g_app;
+static volatile sig_atomic_t g_timed_out;
+
+struct cli {
+	struct wasm_bpf_app_opts opts;
+	double timeout;
+	const char **dirs, **envs;
+	int ndirs, nenvs;
+	const char *module;
+	int argc; /* guest argv: module path, then the rest */
+	char **argv;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: wasm-bpf [run] [OPTIONS] MODULE.wasm [ARGS...]\n"
+"       wasm-bpf gen [GEN OPTIONS...]\n"
+"\n"
+"Runs an eBPF control plane compiled to WebAssembly (WASI). Everything\n"
+"after MODULE.wasm goes to the guest, which sees MODULE.wasm as argv[0].\n"
+"\n"
+"Options:\n"
+"  --dir HOST[::GUEST]  give the guest directory HOST, named GUEST\n"
+"                       (default: HOST); repeatable\n"
+"  --env K=V            set a guest environment variable (--env K copies\n"
+"                       the host's value); repeatable\n"
+"  --timeout SECONDS    stop the guest after SECONDS, exit 124\n"
+"  --fuel N             trap after about N executed instructions\n"
+"  --max-memory SIZE    cap linear memory (bytes; K, M, G suffixes)\n"
+"  --btf FILE           kernel BTF for CO-RE if /sys/kernel/btf/vmlinux\n"
+"                       is missing\n"
+"  --force-perfbuf      use perf buffers instead of ring buffers\n"
+"  -v, --verbose        print libbpf and verifier logs\n"
+"  --version            print the version\n"
+"  -h, --help           print this help\n"
+"\n"
+"Exit status: the guest's exit code; 0 after SIGINT or SIGTERM; 124 after\n"
+"--timeout; 125 if the module cannot be loaded or linked; 134 if it\n"
+"trapped or ran out of fuel; 2 for bad options.\n");
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int push(const char ***v, int *n, const char *s)
+{
+	const char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -1;
+	nv[(*n)++] = s;
+	*v = nv;
+	return 0;
+}
+
+enum {
+	OPT_DIR = 256, OPT_ENV, OPT_TIMEOUT, OPT_FUEL, OPT_MAXMEM, OPT_BTF,
+	OPT_PERFBUF, OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "dir", required_argument, NULL, OPT_DIR },
+	{ "env", required_argument, NULL, OPT_ENV },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "fuel", required_argument, NULL, OPT_FUEL },
+	{ "max-memory", required_argument, NULL, OPT_MAXMEM },
+	{ "btf", required_argument, NULL, OPT_BTF },
+	{ "force-perfbuf", no_argument, NULL, OPT_PERFBUF },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int bad(const char *what, const char *arg)
+{
+	fprintf(stderr, "wasm-bpf: invalid %s: %s\n", what, arg);
+	return EXIT_USAGE;
+}
+
+/* One option; -1 to go on, otherwise the status to exit with. */
+static int parse_opt(struct cli *c, int o, const char *arg)
+{
+	char *end;
+
+	switch (o) {
+	case OPT_DIR:
+		return push(&c->dirs, &c->ndirs, arg) ? EXIT_FAILURE : -1;
+	case OPT_ENV:
+		return push(&c->envs, &c->nenvs, arg) ? EXIT_FAILURE : -1;
+	case OPT_TIMEOUT:
+		c->timeout = strtod(arg, &end);
+		return *end || end == arg || c->timeout < 0 ?
+			       bad("--timeout", arg) : -1;
+	case OPT_FUEL:
+		return parse_size(arg, &c->opts.fuel) ? bad("--fuel", arg) : -1;
+	case OPT_MAXMEM:
+		return parse_size(arg, &c->opts.max_memory) ?
+			       bad("--max-memory", arg) : -1;
+	case OPT_BTF:
+		c->opts.btf_path = arg;
+		return -1;
+	case OPT_PERFBUF:
+		c->opts.force_perfbuf = true;
+		return -1;
+	case 'v':
+		c->opts.verbose = true;
+		return -1;
+	case OPT_VERSION:
+		printf("wasm-bpf %s\n", WASM_BPF_VERSION);
+		return 0;
+	case 'h':
+		usage(stdout);
+		return 0;
+	default:
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+}
+
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+	int o, r;
+
+	c->opts.sz = sizeof(c->opts);
+	optind = 1;
+	/* "+": options end at the module path; the rest is the guest's. */
+	while ((o = getopt_long(argc, argv, "+hv", long_opts, NULL)) != -1) {
+		r = parse_opt(c, o, optarg);
+		if (r >= 0)
+			return r;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "wasm-bpf: no module given\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	c->module = argv[optind];
+	c->argc = argc - optind;
+	c->argv = argv + optind;
+	return -1;
+}
+
+static int configure(struct wasm_bpf_app *app, const struct cli *c)
+{
+	int i, r = wasm_bpf_app__set_args(app, c->argc,
+					  (const char *const *)c->argv);
+	char *sep, *host, *buf;
+
+	for (i = 0; !r && i < c->ndirs; i++) {
+		buf = strdup(c->dirs[i]);
+		if (!buf)
+			return -ENOMEM;
+		host = buf;
+		sep = strstr(buf, "::");
+		if (sep)
+			*sep = 0;
+		r = wasm_bpf_app__add_preopen(app, host, sep ? sep + 2 : host);
+		free(buf);
+	}
+	for (i = 0; !r && i < c->nenvs; i++) {
+		const char *kv = c->envs[i], *val;
+		char tmp[4096];
+
+		if (!strchr(kv, '=')) {
+			val = getenv(kv);
+			if (!val)
+				continue;
+			snprintf(tmp, sizeof(tmp), "%s=%s", kv, val);
+			kv = tmp;
+		}
+		r = wasm_bpf_app__add_env(app, kv);
+	}
+	return r;
+}
+
+static void on_stop_signal(int sig)
+{
+	if (sig == SIGALRM)
+		g_timed_out = 1;
+	wasm_bpf_app__stop(g_app);
+}
+
+/* No SA_RESTART: a guest blocked in a host call (poll, read) must see
+ * EINTR and give up at once. */
+static void install_signals(double timeout)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	struct itimerval it = { { 0, 0 }, { 0, 0 } };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A closed pipe is an error for the guest to handle, not a reason to
+	 * die with BPF objects still attached. */
+	signal(SIGPIPE, SIG_IGN);
+	if (timeout > 0) {
+		sigaction(SIGALRM, &sa, NULL);
+		it.it_value.tv_sec = (time_t)timeout;
+		it.it_value.tv_usec = (timeout - (time_t)timeout) * 1e6;
+		if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+			it.it_value.tv_usec = 1;
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
+}
+
+static int report(struct wasm_bpf_app *app, int status)
+{
+	switch (wasm_bpf_app__end(app)) {
+	case WASM_BPF_END_TRAP:
+		fprintf(stderr, "wasm-bpf: trap: %s\n",
+			wasm_bpf_app__errmsg(app));
+		return WASM_BPF_EXIT_TRAP;
+	case WASM_BPF_END_ERROR:
+		fprintf(stderr, "wasm-bpf: %s\n", wasm_bpf_app__errmsg(app));
+		return WASM_BPF_EXIT_ERROR;
+	case WASM_BPF_END_STOPPED:
+		return g_timed_out ? EXIT_TIMEOUT : 0;
+	default:
+		return status;
+	}
+}
+
+static int run(struct cli *c)
+{
+	struct wasm_error err = { { 0 } };
+	struct wasm_bpf_app *app;
+	int status;
+
+	app = wasm_bpf_app__open_file(c->module, &c->opts, &err);
+	if (!app) {
+		fprintf(stderr, "wasm-bpf: %s: %s\n", c->module, err.msg);
+		return WASM_BPF_EXIT_ERROR;
+	}
+	if (configure(app, c)) {
+		fprintf(stderr, "wasm-bpf: out of memory\n");
+		wasm_bpf_app__free(app);
+		return WASM_BPF_EXIT_ERROR;
+	}
+	g_app = app;
+	install_signals(c->timeout);
+	status = report(app, wasm_bpf_app__run(app));
+	/* Ignore late signals: the app is about to go away. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGALRM, SIG_IGN);
+	g_app = NULL;
+	wasm_bpf_app__free(app);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { .module = NULL };
+	int r;
+
+	if (argc > 1 && !strcmp(argv[1], "gen"))
+		return wbpf_gen_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "run")) {
+		argc--;
+		argv++;
+	}
+	r = parse_args(&c, argc, argv);
+	if (r < 0)
+		r = run(&c);
+	free(c.dirs);
+	free(c.envs);
+	return r;
+}

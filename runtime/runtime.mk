@@ -1,0 +1,23 @@
+# runtime/ — the embedding library (libwasm-bpf.a) and the wasm-bpf command.
+# The command links every layer: runtime, bpf host, gen, WASI, engine.
+RUNTIME_LIB_SRCS := runtime/wasm_bpf.c
+RUNTIME_LIB_OBJS := $(RUNTIME_LIB_SRCS:%.c=$(OBJ)/%.o)
+RUNTIME_LIB      := $(LIBDIR)/libwasm-bpf.a
+RUNTIME_BIN      := $(BINDIR)/wasm-bpf
+BPF_HOST_LIB     ?= $(LIBDIR)/libwasm-bpf-host.a
+GEN_LIB          ?= $(LIBDIR)/libwasm-bpf-gen.a
+WASI_LIB         ?= $(LIBDIR)/libwasm-wasi.a
+
+$(RUNTIME_LIB): $(RUNTIME_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+# Archive order matters: each library before the ones it calls into.
+$(RUNTIME_BIN): $(OBJ)/runtime/main.o $(RUNTIME_LIB) $(GEN_LIB) \
+		$(BPF_HOST_LIB) $(WASI_LIB) $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(OBJ)/runtime/main.o $(RUNTIME_LIB) \
+		$(GEN_LIB) $(BPF_HOST_LIB) $(WASI_LIB) $(ENGINE_LIB) \
+		$(LDLIBS_BPF) $(LDLIBS_JSON) -lm -lpthread
+
+all: $(RUNTIME_LIB) $(RUNTIME_BIN)

@@ -1,0 +1,441 @@
+/* wasm_bpf.c — the wasm_bpf_app object: owns a loaded module and what a
+ * run needs (arguments, environment, preopens), wires engine, WASI and the
+ * bpf host together for one run and tears all of it down on every exit
+ * path. The command-line front end is main.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bpf/bpf_host.h"
+#include "runtime/wasm_bpf.h"
+#include "wasi/wasi.h"
+
+#define PAGE_SIZE_WASM 65536ull
+
+struct strv {
+	char **v;
+	int n;
+};
+
+struct wasm_bpf_app {
+	struct wasm_module *module;
+	struct wasm_bpf_app_opts opts;
+	char *btf_path, *entry;
+	struct strv args, env, pre_host, pre_guest;
+	int *fds;
+	int nfds;
+	bool ran;
+	enum wasm_bpf_end end;
+	struct wasm_trap trap;
+	char trap_func[128]; /* trap.func_name points here: outlives the run */
+	char errmsg[512];
+	/* Shared with wasm_bpf_app__stop(), which may run in a signal
+	 * handler or another thread. */
+	_Atomic(struct wasm_instance *) inst;
+	atomic_int stop_requested;
+	atomic_int stoppers; /* stop() calls in flight, to free safely */
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int strv_push(struct strv *s, const char *str)
+{
+	char **v = realloc(s->v, (s->n + 2) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	s->v = v;
+	v[s->n] = strdup(str ? str : "");
+	if (!v[s->n])
+		return -ENOMEM;
+	v[++s->n] = NULL;
+	return 0;
+}
+
+static void strv_free(struct strv *s)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+#define OPT(o, f, def)                                                        \
+	((o) && (o)->sz >= offsetof(struct wasm_bpf_app_opts, f) +            \
+				   sizeof((o)->f) ?                           \
+		 (o)->f :                                                     \
+		 (def))
+
+static void seterr(struct wasm_error *err, const char *fmt, const char *a,
+		   const char *b)
+{
+	if (err)
+		snprintf(err->msg, sizeof(err->msg), fmt, a, b);
+}
+
+/* ---- open and configure ------------------------------------------------- */
+
+struct wasm_bpf_app *wasm_bpf_app__open_mem(const void *bytes, size_t len,
+					    const struct wasm_bpf_app_opts *opts,
+					    struct wasm_error *err)
+{
+	struct wasm_load_opts lo = { .sz = sizeof(lo) };
+	struct wasm_bpf_app *app = calloc(1, sizeof(*app));
+	const char *btf = OPT(opts, btf_path, NULL);
+	const char *entry = OPT(opts, entry, NULL);
+	struct wasm_error e = { { 0 } };
+
+	if (!app) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	app->opts.sz = sizeof(app->opts);
+	app->opts.fuel = OPT(opts, fuel, 0);
+	app->opts.max_memory = OPT(opts, max_memory, 0);
+	app->opts.verbose = OPT(opts, verbose, false);
+	app->opts.force_perfbuf = OPT(opts, force_perfbuf, false);
+	app->btf_path = btf ? strdup(btf) : NULL;
+	app->entry = strdup(entry ? entry : "_start");
+	app->module = wasm_module__load(bytes, len, &lo, &e);
+	if (!app->module) {
+		seterr(err, "%s%s", e.msg[0] ? e.msg : "invalid module", "");
+		wasm_bpf_app__free(app);
+		errno = EINVAL;
+		return NULL;
+	}
+	return app;
+}
+
+static void *read_file(const char *path, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t done = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		goto fail;
+	}
+	buf = malloc(st.st_size ? st.st_size : 1);
+	if (!buf)
+		goto fail;
+	while (done < (size_t)st.st_size) {
+		n = read(fd, buf + done, st.st_size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		done += n;
+	}
+	close(fd);
+	*len = done;
+	return buf;
+fail:
+	n = errno;
+	free(buf);
+	close(fd);
+	errno = n;
+	return NULL;
+}
+
+struct wasm_bpf_app *wasm_bpf_app__open_file(const char *path,
+					     const struct wasm_bpf_app_opts *opts,
+					     struct wasm_error *err)
+{
+	struct wasm_bpf_app *app;
+	size_t len = 0;
+	void *buf = read_file(path, &len);
+	int e;
+
+	if (!buf) {
+		e = errno;
+		seterr(err, "cannot read %s: %s", path, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	app = wasm_bpf_app__open_mem(buf, len, opts, err);
+	e = errno;
+	free(buf);
+	errno = e;
+	return app;
+}
+
+int wasm_bpf_app__set_args(struct wasm_bpf_app *app, int argc,
+			   const char *const *argv)
+{
+	int i, r;
+
+	strv_free(&app->args);
+	for (i = 0; i < argc; i++) {
+		r = strv_push(&app->args, argv[i]);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int wasm_bpf_app__add_env(struct wasm_bpf_app *app, const char *kv)
+{
+	if (!kv || !strchr(kv, '='))
+		return -EINVAL;
+	return strv_push(&app->env, kv);
+}
+
+int wasm_bpf_app__add_preopen(struct wasm_bpf_app *app, const char *host_path,
+			      const char *guest_path)
+{
+	int r;
+
+	if (!host_path)
+		return -EINVAL;
+	r = strv_push(&app->pre_host, host_path);
+	if (r)
+		return r;
+	return strv_push(&app->pre_guest, guest_path ? guest_path : host_path);
+}
+
+int wasm_bpf_app__add_fd(struct wasm_bpf_app *app, int host_fd)
+{
+	int *fds = realloc(app->fds, (app->nfds + 1) * sizeof(*fds));
+
+	if (!fds)
+		return -ENOMEM;
+	app->fds = fds;
+	fds[app->nfds++] = host_fd;
+	return 0;
+}
+
+/* ---- run ---------------------------------------------------------------- */
+
+/* Everything one run creates; released in reverse order by run_teardown. */
+struct run {
+	struct wasi_ctx *wasi;
+	struct wasm_linker *linker;
+	struct bpf_host *bpf;
+	struct wasm_instance *inst;
+};
+
+static int fail(struct wasm_bpf_app *app, const char *what, const char *why)
+{
+	snprintf(app->errmsg, sizeof(app->errmsg), "%s%s", what, why);
+	app->end = WASM_BPF_END_ERROR;
+	return WASM_BPF_EXIT_ERROR;
+}
+
+static struct wasi_ctx *make_wasi(struct wasm_bpf_app *app,
+				  struct wasm_error *err)
+{
+	struct wasi_preopen *pre = calloc(app->pre_host.n + 1, sizeof(*pre));
+	struct wasi_opts o = {
+		.sz = sizeof(o),
+		.argc = app->args.n,
+		.argv = (const char *const *)app->args.v,
+		.envc = app->env.n,
+		.envp = (const char *const *)app->env.v,
+		.npreopens = app->pre_host.n,
+		.preopens = pre,
+		.stdin_fd = 0,
+		.stdout_fd = 1,
+		.stderr_fd = 2,
+		.nextra_fds = app->nfds,
+		.extra_fds = app->fds,
+	};
+	struct wasi_ctx *ctx;
+	int i;
+
+	if (!pre) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < app->pre_host.n; i++) {
+		pre[i].host_path = app->pre_host.v[i];
+		pre[i].guest_path = app->pre_guest.v[i];
+	}
+	ctx = wasi_ctx__new(&o, err);
+	free(pre);
+	return ctx;
+}
+
+static int run_setup(struct wasm_bpf_app *app, struct run *r)
+{
+	struct bpf_host_opts bo = { .sz = sizeof(bo) };
+	struct wasm_instance_opts io = { .sz = sizeof(io) };
+	struct wasm_error err = { { 0 } };
+	uint64_t pages = app->opts.max_memory / PAGE_SIZE_WASM;
+
+	r->wasi = make_wasi(app, &err);
+	if (!r->wasi)
+		return fail(app, "", err.msg);
+	r->linker = wasm_linker__new();
+	if (!r->linker || wasi_ctx__define(r->wasi, r->linker))
+		return fail(app, "cannot define the WASI imports", "");
+	bo.verbose = app->opts.verbose;
+	bo.force_perfbuf = app->opts.force_perfbuf;
+	bo.btf_path = app->btf_path;
+	bo.wasi = r->wasi;
+	r->bpf = bpf_host__new(&bo);
+	if (!r->bpf || bpf_host__define(r->bpf, r->linker))
+		return fail(app, "cannot set up the wasm_bpf host: ",
+			    strerror(errno));
+	io.fuel = app->opts.fuel;
+	if (app->opts.max_memory)
+		io.max_memory_pages = pages ? (pages > 65536 ? 65536 : pages) :
+					      1;
+	io.userdata = app;
+	r->inst = wasm_instance__new(app->module, r->linker, &io, &err);
+	if (!r->inst)
+		return fail(app, "", err.msg);
+	return 0;
+}
+
+/* Unpublishes the instance so no stop() can touch it any more, then
+ * releases everything: BPF objects first (their callbacks point into the
+ * instance), then the instance, WASI (closing the guest's descriptors). */
+static void run_teardown(struct wasm_bpf_app *app, struct run *r)
+{
+	atomic_store(&app->inst, NULL);
+	while (atomic_load(&app->stoppers))
+		sched_yield();
+	if (r->bpf)
+		bpf_host__free(r->bpf);
+	if (r->inst)
+		wasm_instance__free(r->inst);
+	if (r->wasi) {
+		wasi_ctx__flush(r->wasi);
+		wasi_ctx__free(r->wasi);
+	}
+	if (r->linker)
+		wasm_linker__free(r->linker);
+}
+
+/* How the call ended, as an exit status. */
+static int run_result(struct wasm_bpf_app *app, struct wasm_instance *inst,
+		      int status)
+{
+	const struct wasm_trap *t = wasm_instance__trap(inst);
+
+	if (t) {
+		app->trap = *t;
+		snprintf(app->trap_func, sizeof(app->trap_func), "%s",
+			 t->func_name ? t->func_name : "");
+		app->trap.func_name = app->trap_func;
+	}
+	if (status == WASM_OK) {
+		app->end = WASM_BPF_END_EXIT;
+		return 0;
+	}
+	if (status == WASM_EXITED || (t && t->kind == WASM_TRAP_EXIT)) {
+		app->end = WASM_BPF_END_EXIT;
+		return t ? t->exit_code : 0;
+	}
+	if (status == WASM_INTERRUPTED && atomic_load(&app->stop_requested) &&
+	    (!t || t->kind != WASM_TRAP_OUT_OF_FUEL)) {
+		app->end = WASM_BPF_END_STOPPED;
+		return 0;
+	}
+	app->end = WASM_BPF_END_TRAP;
+	if (t && t->message[0])
+		snprintf(app->errmsg, sizeof(app->errmsg), "%s", t->message);
+	else if (t)
+		snprintf(app->errmsg, sizeof(app->errmsg), "%s in %s",
+			 wasm_trap_kind_str(t->kind), app->trap_func);
+	else
+		snprintf(app->errmsg, sizeof(app->errmsg), "%s",
+			 wasm_status_str(status));
+	return WASM_BPF_EXIT_TRAP;
+}
+
+static int run_entry(struct wasm_bpf_app *app, struct run *r)
+{
+	struct wasm_func *f;
+
+	atomic_store(&app->inst, r->inst);
+	/* A stop that came before the instance was visible. */
+	if (atomic_load(&app->stop_requested)) {
+		app->end = WASM_BPF_END_STOPPED;
+		return 0;
+	}
+	f = wasm_instance__export_func(r->inst, app->entry);
+	if (!f || wasm_func__param_count(f) || wasm_func__result_count(f))
+		return fail(app, f ? "entry point has parameters or results: " :
+				     "module exports no function ",
+			    app->entry);
+	return run_result(app, r->inst,
+			  wasm_func__call(r->inst, f, NULL, 0, NULL, 0));
+}
+
+int wasm_bpf_app__run(struct wasm_bpf_app *app)
+{
+	struct run r = { 0 };
+	int status;
+
+	if (!app)
+		return -EINVAL;
+	if (app->ran)
+		return -EALREADY;
+	app->ran = true;
+	status = run_setup(app, &r);
+	if (!status)
+		status = run_entry(app, &r);
+	run_teardown(app, &r);
+	return status;
+}
+
+void wasm_bpf_app__stop(struct wasm_bpf_app *app)
+{
+	struct wasm_instance *inst;
+
+	if (!app)
+		return;
+	atomic_fetch_add(&app->stoppers, 1);
+	atomic_store(&app->stop_requested, 1);
+	inst = atomic_load(&app->inst);
+	if (inst)
+		wasm_instance__interrupt(inst);
+	atomic_fetch_sub(&app->stoppers, 1);
+}
+
+enum wasm_bpf_end wasm_bpf_app__end(const struct wasm_bpf_app *app)
+{
+	return app->end;
+}
+
+const char *wasm_bpf_app__errmsg(const struct wasm_bpf_app *app)
+{
+	return app->errmsg;
+}
+
+const struct wasm_trap *wasm_bpf_app__trap(const struct wasm_bpf_app *app)
+{
+	return app->end == WASM_BPF_END_TRAP ? &app->trap : NULL;
+}
+
+void wasm_bpf_app__free(struct wasm_bpf_app *app)
+{
+	if (!app)
+		return;
+	if (app->module)
+		wasm_module__free(app->module);
+	strv_free(&app->args);
+	strv_free(&app->env);
+	strv_free(&app->pre_host);
+	strv_free(&app->pre_guest);
+	free(app->fds);
+	free(app->btf_path);
+	free(app->entry);
+	free(app);
+}

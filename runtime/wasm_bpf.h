@@ -1,0 +1,101 @@
+/* wasm_bpf.h — the embedding API of wasm-bpf: run one eBPF control-plane
+ * WebAssembly module (a WASI command) with the wasm_bpf host module, libbpf
+ * style. The app owns the module, its WASI context and its BPF host; every
+ * way a run can end (return, proc_exit, trap, stop) releases all BPF
+ * objects the guest created before wasm_bpf_app__run() returns.
+ *
+ *	struct wasm_bpf_app *app = wasm_bpf_app__open_file(path, &opts, &err);
+ *	wasm_bpf_app__set_args(app, argc, argv);
+ *	wasm_bpf_app__add_preopen(app, "/tmp", "/tmp");
+ *	status = wasm_bpf_app__run(app);	// guest exit status
+ *	wasm_bpf_app__free(app);
+ */
+#ifndef WASM_BPF_APP_H
+#define WASM_BPF_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/wasm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WASM_BPF_VERSION "0.1.0"
+
+/* Exit statuses wasm_bpf_app__run() returns besides the guest's own code
+ * (the `wasm-bpf` command exits with them too). Chosen outside what guests
+ * commonly use: 125 like env(1)/docker for "the runner itself failed",
+ * 134 like a native program that aborted. */
+#define WASM_BPF_EXIT_ERROR 125 /* load, link or instantiation failed */
+#define WASM_BPF_EXIT_TRAP  134 /* the guest trapped (or ran out of fuel) */
+/* A run ended by wasm_bpf_app__stop() returns 0, as tracing tools exit 0
+ * on Ctrl-C. (The command's --timeout exits 124, like timeout(1).) */
+
+enum wasm_bpf_end {
+	WASM_BPF_END_NONE = 0,	 /* not run yet */
+	WASM_BPF_END_EXIT,	 /* _start returned or proc_exit */
+	WASM_BPF_END_TRAP,	 /* trap; see wasm_bpf_app__errmsg() */
+	WASM_BPF_END_STOPPED,	 /* wasm_bpf_app__stop() */
+	WASM_BPF_END_ERROR,	 /* could not start; see __errmsg() */
+};
+
+struct wasm_bpf_app_opts {
+	size_t sz; /* sizeof(struct wasm_bpf_app_opts) */
+	uint64_t fuel;	     /* instructions budget; 0: unlimited */
+	uint64_t max_memory; /* linear memory cap in bytes; 0: module's */
+	bool verbose;	     /* libbpf and verifier logs to stderr */
+	bool force_perfbuf;  /* ring buffers become perf buffers */
+	const char *btf_path; /* vmlinux BTF when the kernel has none */
+	const char *entry;    /* exported function to run; "_start" */
+};
+
+struct wasm_bpf_app;
+
+/* NULL with errno set on failure; `err` (may be NULL) says why: a module
+ * that does not decode or validate names the problem. */
+struct wasm_bpf_app *wasm_bpf_app__open_mem(const void *bytes, size_t len,
+					    const struct wasm_bpf_app_opts *opts,
+					    struct wasm_error *err);
+struct wasm_bpf_app *wasm_bpf_app__open_file(const char *path,
+					     const struct wasm_bpf_app_opts *opts,
+					     struct wasm_error *err);
+
+/* The guest's argv (argv[0] is the name it sees) and environment ("K=V").
+ * Strings are copied. 0 or a negative errno. */
+int wasm_bpf_app__set_args(struct wasm_bpf_app *app, int argc,
+			   const char *const *argv);
+int wasm_bpf_app__add_env(struct wasm_bpf_app *app, const char *kv);
+/* Gives the guest a host directory under `guest_path` (NULL: same name). */
+int wasm_bpf_app__add_preopen(struct wasm_bpf_app *app, const char *host_path,
+			      const char *guest_path);
+/* Hands a host descriptor (e.g. a socket) to the guest; it gets the next
+ * descriptor number after the preopens. The app uses a duplicate. */
+int wasm_bpf_app__add_fd(struct wasm_bpf_app *app, int host_fd);
+
+/* Runs the entry point to completion. Returns the exit status: the guest's
+ * code, 0 after a stop, WASM_BPF_EXIT_TRAP or WASM_BPF_EXIT_ERROR; or a
+ * negative errno if called twice. The details are below. */
+int wasm_bpf_app__run(struct wasm_bpf_app *app);
+
+/* Stops a run: the guest is interrupted at its next loop back-edge, call
+ * or blocking host call. Async-signal-safe and thread-safe; a stop asked
+ * before the run starts makes it end at once. May be called until
+ * wasm_bpf_app__free(). */
+void wasm_bpf_app__stop(struct wasm_bpf_app *app);
+
+enum wasm_bpf_end wasm_bpf_app__end(const struct wasm_bpf_app *app);
+/* One line: the trap ("out of bounds memory access in f+0x1c") or the
+ * setup error ("unknown import wasm_bpf.foo (func)"); "" otherwise. */
+const char *wasm_bpf_app__errmsg(const struct wasm_bpf_app *app);
+/* Details of the trap that ended the run, or NULL. */
+const struct wasm_trap *wasm_bpf_app__trap(const struct wasm_bpf_app *app);
+
+void wasm_bpf_app__free(struct wasm_bpf_app *app);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

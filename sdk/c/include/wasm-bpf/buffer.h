@@ -1,0 +1,246 @@
+/* wasm-bpf/buffer.h — reading ring and perf buffers from a wasm32 guest:
+ * upstream wasm-bpf's bpf_buffer API, and libbpf's ring_buffer and
+ * perf_buffer over it. The host polls the map, copies each record into a
+ * guest buffer and calls the guest's sample function by table index (a C
+ * function pointer is that index on wasm32; link with --export-table).
+ */
+#ifndef WASM_BPF_BUFFER_H
+#define WASM_BPF_BUFFER_H
+
+#ifndef WBPF_RECORD_MAX
+#define WBPF_RECORD_MAX (64 * 1024) /* largest record a poll can deliver */
+#endif
+#ifndef POLL_TIMEOUT_MS
+#define POLL_TIMEOUT_MS 100
+#endif
+
+typedef int (*bpf_buffer_sample_fn)(void *ctx, void *data, size_t size);
+typedef bpf_buffer_sample_fn ring_buffer_sample_fn;
+
+struct bpf_buffer {
+	struct bpf_map *events;
+	uint64_t handle;
+	int fd;
+	bpf_buffer_sample_fn sample_fn;
+	void *ctx;
+	char *rec; /* where the host copies each record */
+};
+
+static inline struct bpf_buffer *wbpf__buffer_new(uint64_t handle, int fd,
+						  bpf_buffer_sample_fn fn,
+						  void *ctx)
+{
+	struct bpf_buffer *b = (struct bpf_buffer *)calloc(1, sizeof(*b));
+
+	if (!b || !(b->rec = (char *)malloc(WBPF_RECORD_MAX))) {
+		free(b);
+		errno = ENOMEM;
+		return NULL;
+	}
+	b->handle = handle;
+	b->fd = fd;
+	b->sample_fn = fn;
+	b->ctx = ctx;
+	return b;
+}
+
+/* Upstream wasm-bpf: a buffer for `events` (ring buffer or perf event
+ * array, whichever the map is or the host turned it into). */
+static inline struct bpf_buffer *bpf_buffer__new(struct bpf_map *events)
+{
+	int fd = bpf_map__fd(events);
+	struct bpf_buffer *b;
+
+	if (fd < 0)
+		return NULL;
+	b = wbpf__buffer_new(events->obj->handle, fd, NULL, NULL);
+	if (b)
+		b->events = events;
+	return b;
+}
+
+static inline struct bpf_buffer *bpf_buffer__open(struct bpf_map *events,
+						  bpf_buffer_sample_fn sample_cb,
+						  void *ctx)
+{
+	struct bpf_buffer *b = bpf_buffer__new(events);
+
+	if (b) {
+		b->sample_fn = sample_cb;
+		b->ctx = ctx;
+	}
+	return b;
+}
+
+static inline int wbpf__buffer_poll(struct bpf_buffer *b, int timeout_ms)
+{
+	if (!b || !b->sample_fn)
+		return wbpf__ret(-EINVAL);
+	return wbpf__ret(wasm_bpf_buffer_poll(
+		b->handle, b->fd, (int32_t)(uintptr_t)b->sample_fn,
+		(uint32_t)(uintptr_t)b->ctx, b->rec, WBPF_RECORD_MAX,
+		timeout_ms));
+}
+
+/* Number of records handled, or -errno (-EINTR on Ctrl-C). As upstream,
+ * a timeout <= 0 waits POLL_TIMEOUT_MS. */
+static inline int bpf_buffer__poll(struct bpf_buffer *b, int timeout_ms)
+{
+	return wbpf__buffer_poll(b, timeout_ms > 0 ? timeout_ms
+						   : POLL_TIMEOUT_MS);
+}
+
+static inline void bpf_buffer__free(struct bpf_buffer *b)
+{
+	if (!b)
+		return;
+	free(b->rec);
+	free(b);
+}
+
+/* ---- libbpf's ring_buffer ---------------------------------------------- */
+
+struct ring_buffer_opts {
+	size_t sz;
+};
+
+struct ring_buffer {
+	struct bpf_buffer **bufs;
+	int n;
+};
+
+static inline int ring_buffer__add(struct ring_buffer *rb, int map_fd,
+				   ring_buffer_sample_fn sample_cb, void *ctx)
+{
+	struct bpf_buffer **bufs, *b;
+
+	b = wbpf__buffer_new(wbpf__fd_handle(map_fd), map_fd, sample_cb, ctx);
+	if (!b)
+		return -ENOMEM;
+	bufs = (struct bpf_buffer **)realloc(rb->bufs,
+					     (rb->n + 1) * sizeof(*bufs));
+	if (!bufs) {
+		bpf_buffer__free(b);
+		return wbpf__ret(-ENOMEM);
+	}
+	rb->bufs = bufs;
+	rb->bufs[rb->n++] = b;
+	return 0;
+}
+
+static inline void ring_buffer__free(struct ring_buffer *rb)
+{
+	if (!rb)
+		return;
+	for (int i = 0; i < rb->n; i++)
+		bpf_buffer__free(rb->bufs[i]);
+	free(rb->bufs);
+	free(rb);
+}
+
+static inline struct ring_buffer *
+ring_buffer__new(int map_fd, ring_buffer_sample_fn sample_cb, void *ctx,
+		 const struct ring_buffer_opts *opts)
+{
+	struct ring_buffer *rb = (struct ring_buffer *)calloc(1, sizeof(*rb));
+
+	(void)opts;
+	if (!rb || ring_buffer__add(rb, map_fd, sample_cb, ctx)) {
+		ring_buffer__free(rb);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return rb;
+}
+
+/* The first buffer waits up to `timeout_ms` (-1: forever), the others are
+ * drained without waiting. */
+static inline int ring_buffer__poll(struct ring_buffer *rb, int timeout_ms)
+{
+	int total = 0;
+
+	for (int i = 0; i < rb->n; i++) {
+		int n = wbpf__buffer_poll(rb->bufs[i], i ? 0 : timeout_ms);
+
+		if (n < 0)
+			return n;
+		total += n;
+	}
+	return total;
+}
+
+static inline int ring_buffer__consume(struct ring_buffer *rb)
+{
+	return ring_buffer__poll(rb, 0);
+}
+
+/* ---- libbpf's perf_buffer ---------------------------------------------- */
+
+typedef void (*perf_buffer_sample_fn)(void *ctx, int cpu, void *data,
+				      uint32_t size);
+typedef void (*perf_buffer_lost_fn)(void *ctx, int cpu, uint64_t cnt);
+
+struct perf_buffer_opts {
+	size_t sz;
+};
+
+struct perf_buffer {
+	struct bpf_buffer *buf;
+	perf_buffer_sample_fn sample_cb;
+	void *ctx;
+};
+
+/* The host reports no CPU; records arrive as if from CPU 0. Lost records
+ * are counted by the host, not reported. */
+static inline int wbpf__perf_sample(void *ctx, void *data, size_t size)
+{
+	struct perf_buffer *pb = (struct perf_buffer *)ctx;
+
+	pb->sample_cb(pb->ctx, 0, data, (uint32_t)size);
+	return 0;
+}
+
+static inline void perf_buffer__free(struct perf_buffer *pb)
+{
+	if (!pb)
+		return;
+	bpf_buffer__free(pb->buf);
+	free(pb);
+}
+
+static inline struct perf_buffer *
+perf_buffer__new(int map_fd, size_t page_cnt, perf_buffer_sample_fn sample_cb,
+		 perf_buffer_lost_fn lost_cb, void *ctx,
+		 const struct perf_buffer_opts *opts)
+{
+	struct perf_buffer *pb = (struct perf_buffer *)calloc(1, sizeof(*pb));
+
+	(void)page_cnt; /* the host sizes the buffer */
+	(void)lost_cb;
+	(void)opts;
+	if (!pb) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	pb->sample_cb = sample_cb;
+	pb->ctx = ctx;
+	pb->buf = wbpf__buffer_new(wbpf__fd_handle(map_fd), map_fd,
+				   wbpf__perf_sample, pb);
+	if (!pb->buf) {
+		free(pb);
+		return NULL;
+	}
+	return pb;
+}
+
+static inline int perf_buffer__poll(struct perf_buffer *pb, int timeout_ms)
+{
+	return wbpf__buffer_poll(pb->buf, timeout_ms);
+}
+
+static inline int perf_buffer__consume(struct perf_buffer *pb)
+{
+	return wbpf__buffer_poll(pb->buf, 0);
+}
+
+#endif

@@ -1,0 +1,50 @@
+/* wasm-bpf/imports.h — the `wasm_bpf` host imports as C declarations for
+ * wasm32 guests. Types match upstream wasm-bpf's ABI exactly: pointers are
+ * i32 guest addresses, object handles i64, results negative errno.
+ */
+#ifndef WASM_BPF_IMPORTS_H
+#define WASM_BPF_IMPORTS_H
+
+#include <stdint.h>
+
+#define WBPF_IMPORT(name)                                                      \
+	__attribute__((import_module("wasm_bpf"), import_name(#name)))
+
+/* Opens and loads (CO-RE relocated, verified) a BPF ELF object; a handle,
+ * 0 on failure. The host copies the bytes. */
+WBPF_IMPORT(wasm_load_bpf_object)
+uint64_t wasm_load_bpf_object(const void *obj_buf, int obj_buf_sz);
+
+/* Attaches program `name`; NULL or "" target attaches by section name,
+ * else the target is program specific (an interface name for XDP). */
+WBPF_IMPORT(wasm_attach_bpf_program)
+int wasm_attach_bpf_program(uint64_t obj, const char *name,
+			    const char *attach_target);
+
+/* Attaches program `name` to a descriptor the guest holds (a cgroup
+ * directory opened through a preopened dir, a socket). */
+WBPF_IMPORT(wasm_attach_bpf_program_fd)
+int wasm_attach_bpf_program_fd(uint64_t obj, const char *name, int target_fd);
+
+/* Polls the ring or perf buffer map `fd`; each record is copied to `data`
+ * and the function at table index `sample_func` is called with
+ * (ctx, data, size). Returns the number of records or -errno. */
+WBPF_IMPORT(wasm_bpf_buffer_poll)
+int wasm_bpf_buffer_poll(uint64_t obj, int fd, int32_t sample_func,
+			 uint32_t ctx, char *data, int max_size, int timeout_ms);
+
+/* The fd of the map called `name` (".rodata", ".bss"... for data
+ * sections); -errno when there is none. */
+WBPF_IMPORT(wasm_bpf_map_fd_by_name)
+int wasm_bpf_map_fd_by_name(uint64_t obj, const char *name);
+
+/* cmd: 1 lookup, 2 update, 3 delete, 4 get next key. */
+WBPF_IMPORT(wasm_bpf_map_operate)
+int wasm_bpf_map_operate(int fd, int cmd, void *key, void *value,
+			 void *next_key, uint64_t flags);
+
+/* Detaches and unloads everything the object holds. */
+WBPF_IMPORT(wasm_close_bpf_object)
+int wasm_close_bpf_object(uint64_t obj);
+
+#endif

@@ -1,0 +1,42 @@
+/* t_stdio.c — the standard streams: reading all of stdin, writing stdout
+ * and stderr (interleaved), isatty, poll() on them and a timeout-only
+ * poll (fd_read, fd_write, fd_fdstat_get, poll_oneoff). */
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+int main(int argc, char **argv)
+{
+	struct pollfd p[2] = { { .fd = 0, .events = POLLIN },
+			       { .fd = 1, .events = POLLOUT } };
+	unsigned long sum = 0, bytes = 0, lines = 0;
+	char buf[1000];
+	ssize_t n, i;
+
+	printf("isatty: %d %d %d\n", isatty(0), isatty(1), isatty(2));
+	printf("poll: %d in=%d out=%d\n", poll(p, 2, 1000),
+	       (p[0].revents & POLLIN) != 0, (p[1].revents & POLLOUT) != 0);
+	printf("poll timeout only: %d\n", poll(NULL, 0, 10));
+	while ((n = read(0, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i++) {
+			sum = sum * 31 + (unsigned char)buf[i];
+			lines += buf[i] == '\n';
+		}
+		bytes += n;
+	}
+	printf("stdin: %lu bytes, %lu lines, hash %lx, last read %zd\n", bytes,
+	       lines, sum, n);
+	fflush(stdout);
+	fprintf(stderr, "to stderr\n");
+	write(1, "raw stdout\n", 11);
+	write(2, "raw stderr\n", 11);
+	CHECK("lseek stdout", lseek(1, 0, SEEK_CUR) < 0 ? -1 : 0);
+	CHECK("write to stdin", write(0, "x", 1));
+	CHECK("read from bad fd", read(42, buf, 1));
+	if (argc > 1)
+		return atoi(argv[1]);
+	return 0;
+}
