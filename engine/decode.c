@@ -40,6 +40,7 @@ struct reader {
 	const uint8_t *p;
 	const uint8_t *end;
 	const uint8_t *base;
+	const uint8_t *file_end;
 	struct wasm_error *err;
 	int section; /* -1 outside any section */
 	bool quiet;  /* name section: errors are not reported */
@@ -76,32 +77,41 @@ static void report_at(struct reader *r, const uint8_t *at, const char *fmt,
 #define fail_at(r, at, ...) (report_at((r), (at), __VA_ARGS__), -EINVAL)
 #define fail(r, ...) fail_at((r), (r)->p, __VA_ARGS__)
 
+/* The spec tests tell running out of a section from running out of file. */
+static int unexpected_end(struct reader *r)
+{
+	if (r->end < r->file_end)
+		return fail(r, "unexpected end of section or function");
+	return fail(r, "unexpected end");
+}
+
 static int need(struct reader *r, size_t n)
 {
 	if ((size_t)(r->end - r->p) < n)
-		return fail(r, "unexpected end");
+		return unexpected_end(r);
 	return 0;
 }
 
 static int read_u8(struct reader *r, uint8_t *out)
 {
 	if (r->p >= r->end)
-		return fail(r, "unexpected end");
+		return unexpected_end(r);
 	*out = *r->p++;
 	return 0;
 }
 
-static int leb_error(struct reader *r)
+/* Tell truncation, over-long encodings and unused bits apart: the spec
+ * tests name each. */
+static int leb_error(struct reader *r, unsigned maxlen)
 {
-	/* Tell truncation apart from a bad encoding: the spec tests both. */
 	const uint8_t *q = r->p;
 
 	while (q < r->end && (*q & 0x80))
 		q++;
+	if (q - r->p >= maxlen)
+		return fail(r, "integer representation too long");
 	if (q >= r->end)
-		return fail(r, "unexpected end");
-	if (q - r->p >= 4)
-		return fail(r, "integer representation too long or too large");
+		return unexpected_end(r);
 	return fail(r, "integer too large");
 }
 
@@ -110,7 +120,7 @@ static int read_u32(struct reader *r, uint32_t *out)
 	size_t n = wm_read_u32(r->p, r->end, out);
 
 	if (!n)
-		return leb_error(r);
+		return leb_error(r, 5);
 	r->p += n;
 	return 0;
 }
@@ -120,7 +130,7 @@ static int read_s32(struct reader *r, int32_t *out)
 	size_t n = wm_read_s32(r->p, r->end, out);
 
 	if (!n)
-		return leb_error(r);
+		return leb_error(r, 5);
 	r->p += n;
 	return 0;
 }
@@ -130,7 +140,7 @@ static int read_s64(struct reader *r, int64_t *out)
 	size_t n = wm_read_s64(r->p, r->end, out);
 
 	if (!n)
-		return leb_error(r);
+		return leb_error(r, 10);
 	r->p += n;
 	return 0;
 }
@@ -264,6 +274,9 @@ static int read_limits(struct reader *r, struct wm_limits *lim)
 	err = read_u8(r, &flags);
 	if (err)
 		return err;
+	if (flags & 0x80)
+		return fail_at(r, r->p - 1, "integer representation too long "
+			       "(limits flags)");
 	if (flags > 1)
 		return fail_at(r, r->p - 1, "integer too large (limits flags)");
 	err = read_u32(r, &lim->min);
@@ -372,9 +385,15 @@ static int read_const(struct reader *r, const struct wm_module *m,
 	err = read_u8(r, &op);
 	if (err)
 		return err;
-	if (op != 0x0b)
-		return fail_at(r, r->p - 1, "constant expression required");
-	return 0;
+	if (op == 0x0b)
+		return 0;
+	/* A second value is a typing error; anything else is not constant. */
+	if ((op >= WM_CONST_I32 && op <= WM_CONST_F64) ||
+	    op == WM_CONST_GLOBAL_GET || op == WM_CONST_REF_NULL ||
+	    op == WM_CONST_REF_FUNC)
+		return fail_at(r, r->p - 1, "type mismatch (constant expression "
+			       "leaves more than one value)");
+	return fail_at(r, r->p - 1, "constant expression required");
 }
 
 /* ---- function type interning ------------------------------------------- */
@@ -538,7 +557,7 @@ static int decode_types(struct reader *r, struct wm_module *m)
 	uint32_t n, i;
 	int err;
 
-	err = read_count(r, &n, 3);
+	err = read_count(r, &n, 1);
 	if (err)
 		return err;
 	m->types = calloc(n + 1, sizeof(*m->types));
@@ -585,7 +604,7 @@ static int decode_imports(struct reader *r, struct wm_module *m)
 	uint32_t n, i;
 	int err;
 
-	err = read_count(r, &n, 4);
+	err = read_count(r, &n, 1);
 	if (err)
 		return err;
 	m->imports = calloc(n + 1, sizeof(*m->imports));
@@ -671,7 +690,7 @@ static int decode_tables(struct reader *r, struct wm_module *m)
 	uint32_t n, i;
 	int err;
 
-	err = read_count(r, &n, 3);
+	err = read_count(r, &n, 1);
 	if (err)
 		return err;
 	free(m->tables);
@@ -703,7 +722,7 @@ static int decode_memories(struct reader *r, struct wm_module *m)
 	uint32_t n, i;
 	int err;
 
-	err = read_count(r, &n, 2);
+	err = read_count(r, &n, 1);
 	if (err)
 		return err;
 	free(m->mems);
@@ -736,7 +755,7 @@ static int decode_globals(struct reader *r, struct wm_module *m)
 	uint32_t n, i;
 	int err;
 
-	err = read_count(r, &n, 4);
+	err = read_count(r, &n, 1);
 	if (err)
 		return err;
 	free(m->global_types);
@@ -766,7 +785,7 @@ static int decode_exports(struct reader *r, struct wm_module *m)
 	uint32_t n, i;
 	int err;
 
-	err = read_count(r, &n, 3);
+	err = read_count(r, &n, 1);
 	if (err)
 		return err;
 	m->exports = calloc((size_t)n + 1, sizeof(*m->exports));
@@ -823,7 +842,7 @@ static int read_elem_exprs(struct reader *r, const struct wm_module *m,
 	uint32_t i;
 	int err;
 
-	err = read_count(r, &e->count, 2);
+	err = read_count(r, &e->count, 1);
 	if (err)
 		return err;
 	e->items = calloc((size_t)e->count + 1, sizeof(*e->items));
@@ -880,7 +899,7 @@ static int decode_elems(struct reader *r, struct wm_module *m)
 	uint32_t n, i;
 	int err;
 
-	err = read_count(r, &n, 2);
+	err = read_count(r, &n, 1);
 	if (err)
 		return err;
 	m->elems = calloc((size_t)n + 1, sizeof(*m->elems));
@@ -916,7 +935,7 @@ static int read_locals(struct reader *r, struct wm_func *f)
 	uint32_t ngroups, i, k;
 	int err;
 
-	err = read_count(r, &ngroups, 2);
+	err = read_count(r, &ngroups, 1);
 	if (err)
 		return err;
 	for (i = 0; i < ngroups; i++) {
@@ -984,7 +1003,7 @@ static int decode_code(struct reader *r, struct wm_module *m,
 	uint32_t n, i, ndefined = m->nfuncs - m->nimported_funcs;
 	int err;
 
-	err = read_count(r, &n, 2);
+	err = read_count(r, &n, 1);
 	if (err)
 		return err;
 	if (n != ndefined)
@@ -1033,7 +1052,7 @@ static int decode_datas(struct reader *r, struct wm_module *m)
 	uint32_t n, i;
 	int err;
 
-	err = read_count(r, &n, 2);
+	err = read_count(r, &n, 1);
 	if (err)
 		return err;
 	if (m->has_datacount && n != m->datacount)
@@ -1080,7 +1099,7 @@ static int read_func_names(struct reader *r, struct wm_module *m)
 	uint32_t n, i, idx;
 	int err;
 
-	err = read_count(r, &n, 2);
+	err = read_count(r, &n, 1);
 	if (err)
 		return err;
 	if (!m->func_names) {
@@ -1161,6 +1180,7 @@ static void parse_name_section(struct wm_module *m)
 			.p = c->data,
 			.end = c->data + c->len,
 			.base = m->bytes,
+			.file_end = m->bytes + m->len,
 			.section = SEC_CUSTOM,
 			.quiet = true,
 		};
@@ -1367,7 +1387,7 @@ int wm_decode(struct wm_module *m, const uint8_t *bytes, size_t len,
 		memcpy(m->bytes, bytes, len);
 	m->len = len;
 	r.p = r.base = m->bytes;
-	r.end = m->bytes + len;
+	r.end = r.file_end = m->bytes + len;
 
 	ret = read_header(&r);
 	if (!ret)

@@ -540,6 +540,7 @@ struct wasm_instance *wasm_instance__new(const struct wasm_module *mod,
 	}
 	const struct wm_module *m = &mod->wm;
 	inst->module = mod;
+	wm_module_ref(mod);
 	inst->fuel = INT64_MAX;
 	inst->max_frames = DEFAULT_MAX_FRAMES;
 	uint32_t stack_slots = DEFAULT_STACK_SLOTS;
@@ -616,6 +617,7 @@ void wasm_instance__free(struct wasm_instance *inst)
 	free(inst->elem_refs);
 	free(inst->elem_len);
 	free(inst->data_dropped);
+	wm_module_unref(inst->module);
 	free(inst);
 }
 

@@ -25,31 +25,6 @@ static inline const void *handler_at(const uint32_t *ip)
 
 /* ---- numeric helpers with the spec's semantics --------------------------- */
 
-static inline uint32_t f32_bits(float f)
-{
-	uint32_t u;
-	memcpy(&u, &f, 4);
-	return u;
-}
-static inline float bits_f32(uint32_t u)
-{
-	float f;
-	memcpy(&f, &u, 4);
-	return f;
-}
-static inline uint64_t f64_bits(double f)
-{
-	uint64_t u;
-	memcpy(&u, &f, 8);
-	return u;
-}
-static inline double bits_f64(uint64_t u)
-{
-	double f;
-	memcpy(&f, &u, 8);
-	return f;
-}
-
 /* NaN in, NaN out (a + b quiets and propagates); -0 < +0. */
 static inline float f32_min(float a, float b)
 {
@@ -541,17 +516,17 @@ L_DATA_DROP:
 	UNOP(I64_POPCNT, u64, u64, (uint64_t)__builtin_popcountll(a))
 	UNOP(F32_ABS, u32, u32, a & 0x7fffffffu)
 	UNOP(F32_NEG, u32, u32, a ^ 0x80000000u)
-	UNOP(F32_CEIL, f32, f32, ceilf(a))
-	UNOP(F32_FLOOR, f32, f32, floorf(a))
-	UNOP(F32_TRUNC, f32, f32, truncf(a))
-	UNOP(F32_NEAREST, f32, f32, nearbyintf(a))
+	UNOP(F32_CEIL, f32, f32, isnan(a) ? a + a : ceilf(a))
+	UNOP(F32_FLOOR, f32, f32, isnan(a) ? a + a : floorf(a))
+	UNOP(F32_TRUNC, f32, f32, isnan(a) ? a + a : truncf(a))
+	UNOP(F32_NEAREST, f32, f32, isnan(a) ? a + a : nearbyintf(a))
 	UNOP(F32_SQRT, f32, f32, sqrtf(a))
 	UNOP(F64_ABS, u64, u64, a & 0x7fffffffffffffffull)
 	UNOP(F64_NEG, u64, u64, a ^ 0x8000000000000000ull)
-	UNOP(F64_CEIL, f64, f64, ceil(a))
-	UNOP(F64_FLOOR, f64, f64, floor(a))
-	UNOP(F64_TRUNC, f64, f64, trunc(a))
-	UNOP(F64_NEAREST, f64, f64, nearbyint(a))
+	UNOP(F64_CEIL, f64, f64, isnan(a) ? a + a : ceil(a))
+	UNOP(F64_FLOOR, f64, f64, isnan(a) ? a + a : floor(a))
+	UNOP(F64_TRUNC, f64, f64, isnan(a) ? a + a : trunc(a))
+	UNOP(F64_NEAREST, f64, f64, isnan(a) ? a + a : nearbyint(a))
 	UNOP(F64_SQRT, f64, f64, sqrt(a))
 	TRUNC(I32_TRUNC_F32_S, f32, i32, int32_t, -2147483904.0f, 2147483648.0f)
 	TRUNC(I32_TRUNC_F32_U, f32, u32, uint32_t, -1.0f, 4294967296.0f)

@@ -27,6 +27,7 @@ struct wasm_module *wasm_module__load(const void *bytes, size_t len,
 		errno = ENOMEM;
 		return NULL;
 	}
+	m->refs = 1;
 	int rc = wm_decode(&m->wm, bytes, len, err);
 	if (!rc)
 		rc = wm_validate(&m->wm, err);
@@ -40,13 +41,25 @@ struct wasm_module *wasm_module__load(const void *bytes, size_t len,
 	return m;
 }
 
-void wasm_module__free(struct wasm_module *m)
+void wm_module_ref(const struct wasm_module *m)
 {
-	if (!m)
+	__atomic_add_fetch(&((struct wasm_module *)m)->refs, 1, __ATOMIC_RELAXED);
+}
+
+void wm_module_unref(const struct wasm_module *cm)
+{
+	struct wasm_module *m = (struct wasm_module *)cm;
+	if (__atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	/* wm_module_free also frees each function's translated code */
 	wm_module_free(&m->wm);
 	free(m);
+}
+
+void wasm_module__free(struct wasm_module *m)
+{
+	if (m)
+		wm_module_unref(m);
 }
 
 size_t wasm_module__import_count(const struct wasm_module *m)

@@ -11,9 +11,15 @@
 #include "module.h"
 #include "wasm.h"
 
+/* Instances hold a reference, so a module freed by the embedder while an
+ * instance (or a failed instantiation whose functions sit in a shared
+ * table) still uses it stays alive until the last user goes. */
 struct wasm_module {
 	struct wm_module wm;
+	int refs;
 };
+void wm_module_ref(const struct wasm_module *m);
+void wm_module_unref(const struct wasm_module *m);
 
 /* Translated code of one defined function. */
 struct wm_code {

@@ -1157,7 +1157,8 @@ static int translate_func(struct tr *t, struct wm_func *f)
 		return -ENOMEM;
 	}
 	memcpy(c->words, t->code, sizeof(uint32_t) * t->len);
-	memcpy(c->trap_sites, t->sites, sizeof(c->trap_sites[0]) * t->nsites);
+	if (t->nsites)
+		memcpy(c->trap_sites, t->sites, sizeof(c->trap_sites[0]) * t->nsites);
 	c->nwords = t->len;
 	c->ntrap_sites = t->nsites;
 	c->nparams = ft->nparams;

@@ -255,15 +255,17 @@ static void report(struct vstate *v, const char *fmt, ...)
 
 /* ---- immediates ---------------------------------------------------------- */
 
-static int imm_error(struct vstate *v)
+static int imm_error(struct vstate *v, unsigned maxlen)
 {
 	const uint8_t *q = v->p;
 
 	while (q < v->end && (*q & 0x80))
 		q++;
+	if (q - v->p >= maxlen)
+		return verr(v, "integer representation too long");
 	if (q >= v->end)
 		return verr(v, "unexpected end of section or function");
-	return verr(v, "integer representation too long or too large");
+	return verr(v, "integer too large");
 }
 
 static inline int imm_u32(struct vstate *v, uint32_t *out)
@@ -276,7 +278,7 @@ static inline int imm_u32(struct vstate *v, uint32_t *out)
 	}
 	n = wm_read_u32(v->p, v->end, out);
 	if (!n)
-		return imm_error(v);
+		return imm_error(v, 5);
 	v->p += n;
 	return 0;
 }
@@ -492,7 +494,7 @@ static int read_blocktype(struct vstate *v, const uint8_t **params,
 		return verr(v, "SIMD (v128) is not supported");
 	n = wm_read_s33(v->p, v->end, &idx);
 	if (!n)
-		return imm_error(v);
+		return imm_error(v, 5);
 	if (idx < 0)
 		return verr(v, "malformed block type");
 	v->p += n;
@@ -542,9 +544,9 @@ static int op_end(struct vstate *v)
 	if (err)
 		return err;
 	/* An if without else has an implicit empty else: [t*] -> [t*]. */
-	if (c.op == 0x04 &&
-	    (c.nparams != c.nresults ||
-	     memcmp(c.params, c.results, c.nparams)))
+	if (c.op == 0x04 && (c.nparams != c.nresults ||
+			     (c.nparams &&
+			      memcmp(c.params, c.results, c.nparams))))
 		return mismatch(v);
 	return push_vals(v, c.results, c.nresults);
 }
@@ -870,7 +872,7 @@ static int op_const(struct vstate *v, uint8_t op)
 		return imm_skip(v, 8) ? -EINVAL : push(v, F64);
 	}
 	if (!n)
-		return imm_error(v);
+		return imm_error(v, op == 0x41 ? 5 : 10);
 	v->p += n;
 	return push(v, op == 0x41 ? I32 : I64);
 }
@@ -918,17 +920,20 @@ static int pop_3_i32(struct vstate *v)
 	return err ? err : pop(v, I32);
 }
 
+/* Without a data count section the index is checked against the data
+ * section for the message's sake, and then refused anyway. */
 static int read_data_index(struct vstate *v)
 {
-	uint32_t x;
+	const struct wm_module *m = v->m;
+	uint32_t x, limit = m->has_datacount ? m->datacount : m->ndatas;
 	int err = imm_u32(v, &x);
 
 	if (err)
 		return err;
-	if (!v->m->has_datacount)
-		return verr(v, "data count section required");
-	if (x >= v->m->datacount)
+	if (x >= limit)
 		return verr(v, "unknown data segment %u", x);
+	if (!m->has_datacount)
+		return verr(v, "data count section required");
 	return 0;
 }
 
@@ -949,7 +954,9 @@ static int op_memory_bulk(struct vstate *v, uint32_t sub)
 
 	switch (sub) {
 	case 8:
-		err = read_data_index(v);
+		err = need_memory(v);
+		if (!err)
+			err = read_data_index(v);
 		if (!err)
 			err = imm_zero(v);
 		break;
@@ -977,9 +984,11 @@ static int op_table_bulk(struct vstate *v, uint32_t sub)
 
 	switch (sub) {
 	case 12:
-		err = read_elem_index(v, &y);
+		err = imm_u32(v, &y);
 		if (!err)
 			err = read_table(v, &x);
+		if (!err && y >= m->nelems)
+			err = verr(v, "unknown elem segment %u", y);
 		if (err)
 			return err;
 		if (m->tables[x].elem != m->elems[y].type)

@@ -676,7 +676,7 @@ static void test_cgroup(uint64_t obj)
 	int fd, r, st;
 	pid_t pid;
 
-	if (!dir) {
+	if (!dir || !dir[0]) {
 		skip("attach_fd: cgroup program", "no cgroup v2 directory");
 		return;
 	}

@@ -7,9 +7,12 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "wasm-bpf/bpf_buffer.bpf.h"
+#include "wasm-bpf/types.bpf.h"
 #include "bootstrap.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+WASM_BPF_EXPORT_TYPE(event)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -25,10 +28,25 @@ struct {
 
 const volatile unsigned long long min_duration_ns = 0;
 
+/* CO-RE views of the kernel's task_struct with just the fields read here:
+ * libbpf matches "task_struct___min" to task_struct (the ___ suffix is a
+ * flavor) and relocates each field. Using vmlinux.h's definition would put
+ * all of task_struct's BTF, some 25 KB, into the object the guest embeds. */
+struct task_struct___min {
+	int tgid;
+	int exit_code;
+	struct task_struct___min *real_parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct task_struct___min *current_task(void)
+{
+	return (struct task_struct___min *)bpf_get_current_task();
+}
+
 SEC("tp/sched/sched_process_exec")
 int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct___min *task = current_task();
 	pid_t pid = bpf_get_current_pid_tgid() >> 32;
 	u64 ts = bpf_ktime_get_ns();
 	unsigned int off;
@@ -56,7 +74,7 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 SEC("tp/sched/sched_process_exit")
 int handle_exit(struct trace_event_raw_sched_process_template *ctx)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct___min *task = current_task();
 	u64 id = bpf_get_current_pid_tgid();
 	pid_t pid = id >> 32;
 	u64 *start, duration_ns = 0;

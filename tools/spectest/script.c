@@ -143,6 +143,14 @@ static int remember(struct script *s, const char *name, struct wasm_module *m,
 	return 0;
 }
 
+/* A module whose instantiation failed: the linker may still hold what was
+ * built of the instance, which points into the module. */
+static void keep_module(struct script *s, struct wasm_module *m)
+{
+	if (remember(s, NULL, m, NULL))
+		wasm_module__free(m); /* out of memory: leak nothing else */
+}
+
 static struct wasm_instance *find_instance(struct script *s, const char *name)
 {
 	size_t i;
@@ -171,7 +179,7 @@ static void cmd_module(struct script *s, const cJSON *cmd)
 	inst = instantiate(s, m, &err);
 	if (!inst) {
 		fail(s, "module failed to instantiate: %s", err.msg);
-		wasm_module__free(m);
+		keep_module(s, m);
 		return;
 	}
 	if (remember(s, name, m, inst)) {
@@ -466,7 +474,7 @@ static void cmd_assert_inst_fails(struct script *s, const cJSON *cmd)
 	}
 	if (s->opts->verbose)
 		printf("  refused: %s\n", err.msg);
-	wasm_module__free(m);
+	keep_module(s, m);
 	pass(s);
 }
 
@@ -528,19 +536,22 @@ static void run_command(struct script *s, const cJSON *cmd)
 	fail(s, "unknown command");
 }
 
+/* Instances newest first (later ones may import from earlier ones), then
+ * the linker, which keeps the remains of failed instantiations whose
+ * functions may sit in imported tables, and only then the modules. */
 static void free_script(struct script *s)
 {
 	size_t i;
 
-	/* Newest first: later instances may import from earlier ones. */
-	for (i = s->nloaded; i-- > 0;) {
+	for (i = s->nloaded; i-- > 0;)
 		wasm_instance__free(s->loaded[i].inst);
+	if (s->linker)
+		wasm_linker__free(s->linker);
+	for (i = 0; i < s->nloaded; i++) {
 		wasm_module__free(s->loaded[i].mod);
 		free(s->loaded[i].name);
 	}
 	free(s->loaded);
-	if (s->linker)
-		wasm_linker__free(s->linker);
 	free(s->dir);
 }
 

@@ -1,0 +1,249 @@
+/* guest.c — the suite's guest: a WASI command using the raw `wasm_bpf`
+ * imports on the embedded test object (test_bpf_obj.h, generated at build
+ * time). argv[1] picks the scenario; scenarios that need an outside event
+ * print "attached" and wait for the suite to trigger it. Exit 0 means the
+ * scenario's checks held.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "test_bpf_obj.h"
+
+#include "wasm_bpf_imports.h"
+
+#define MAGIC_OUTPUT  0x5eed0001
+#define MAGIC_RESERVE 0x5eed0002
+enum { C_SEQ, C_XDP, C_TC, C_CGROUP, C_UPROBE, C_SOCKET, C_KPROBE, C_MAX };
+
+struct event {
+	uint32_t seq, magic;
+	uint64_t payload;
+};
+
+static uint64_t obj;
+static int failures;
+static struct event got[64];
+static uint32_t sizes[64];
+static int ngot;
+
+#define CHECK(cond, ...)                                                 \
+	do {                                                             \
+		if (!(cond)) {                                           \
+			fprintf(stderr, "guest: check failed: " __VA_ARGS__); \
+			fprintf(stderr, " (%s:%d)\n", __FILE__, __LINE__); \
+			failures++;                                      \
+		}                                                        \
+	} while (0)
+
+static void load(void)
+{
+	obj = wasm_load_bpf_object((void *)test_bpf_obj, sizeof(test_bpf_obj));
+	if (!obj) {
+		fprintf(stderr, "guest: load failed\n");
+		exit(3);
+	}
+}
+
+static void attached(void)
+{
+	printf("attached\n");
+	fflush(stdout);
+}
+
+static int record(void *ctx, void *data, unsigned size)
+{
+	if (ngot < 64) {
+		memcpy(&got[ngot], data,
+		       size < sizeof(got[0]) ? size : sizeof(got[0]));
+		sizes[ngot] = size;
+	}
+	ngot++;
+	return 0;
+}
+
+static int trap_cb(void *ctx, void *data, unsigned size)
+{
+	__builtin_trap();
+}
+
+static int exit_cb(void *ctx, void *data, unsigned size)
+{
+	_Exit(7);
+}
+
+static uint64_t counter(uint32_t idx)
+{
+	uint64_t v = ~0ull;
+
+	wasm_bpf_map_operate(wasm_bpf_map_fd_by_name(obj, "counters"), 1, &idx,
+			     &v, NULL, 0);
+	return v;
+}
+
+/* Polls `map` until `want` records came or 10 s passed. */
+static void collect(const char *map, int want, int (*cb)(void *, void *,
+							   unsigned))
+{
+	static char buf[256];
+	int fd = wasm_bpf_map_fd_by_name(obj, map);
+
+	for (int i = 0; i < 100 && ngot < want; i++) {
+		int r = wasm_bpf_buffer_poll(obj, fd, (int32_t)(intptr_t)cb,
+					     NULL, buf, sizeof(buf), 100);
+		CHECK(r >= 0, "poll returned %d", r);
+		if (r < 0)
+			return;
+	}
+}
+
+static int scenario_buffer(const char *map, unsigned rsize)
+{
+	load();
+	CHECK(wasm_attach_bpf_program(obj, "wbt_getpgid", NULL) == 0, "attach");
+	/* a perf event array only receives once it has a reader */
+	wasm_bpf_buffer_poll(obj, wasm_bpf_map_fd_by_name(obj, map),
+			     (int32_t)(intptr_t)record, NULL, got, 16, 0);
+	attached();
+	collect(map, 7, record);
+	CHECK(ngot == 7, "%d records", ngot);
+	for (int i = 0; i < ngot && i < 7; i++) {
+		CHECK(got[i].magic == (i < 5 ? MAGIC_OUTPUT : MAGIC_RESERVE),
+		      "record %d magic %x", i, got[i].magic);
+		CHECK(sizes[i] == rsize, "record %d size %u", i, sizes[i]);
+		CHECK(!i || got[i].seq == got[i - 1].seq + 1, "record %d seq", i);
+	}
+	CHECK(wasm_close_bpf_object(obj) == 0, "close");
+	return failures != 0;
+}
+
+static int map_round(const char *name, unsigned vsize, int delete_err)
+{
+	int fd = wasm_bpf_map_fd_by_name(obj, name);
+	uint32_t key = 3, next = 99;
+	char *v = calloc(1, vsize), *out = calloc(1, vsize);
+
+	for (unsigned i = 0; i < vsize; i++)
+		v[i] = (char)(i * 5 + 1);
+	if (!strcmp(name, "percpu_array"))
+		for (unsigned i = 4; i < vsize; i += 8)
+			memset(v + i, 0, 4);
+	CHECK(fd >= 0, "%s fd", name);
+	CHECK(wasm_bpf_map_operate(fd, 2, &key, v, NULL, 0) == 0, "%s update",
+	      name);
+	CHECK(wasm_bpf_map_operate(fd, 1, &key, out, NULL, 0) == 0,
+	      "%s lookup", name);
+	CHECK(!memcmp(v, out, vsize), "%s value", name);
+	CHECK(wasm_bpf_map_operate(fd, 4, NULL, NULL, &next, 0) == 0,
+	      "%s next key", name);
+	CHECK(next == (strstr(name, "array") ? 0 : 3), "%s first key %u",
+	      name, next);
+	CHECK(wasm_bpf_map_operate(fd, 3, &key, NULL, NULL, 0) == delete_err,
+	      "%s delete", name);
+	free(v);
+	free(out);
+	return 0;
+}
+
+static int scenario_maps(int ncpus)
+{
+	load();
+	map_round("array_map", 16, -22);
+	map_round("hash_map", 8, 0);
+	map_round("percpu_array", 8 * ncpus, -22);
+	map_round("percpu_hash", 8 * ncpus, 0);
+	map_round("lru_hash", 8, 0);
+	return failures != 0;
+}
+
+/* Waits up to 10 s for counter `idx` to move. */
+static int wait_counter(int idx)
+{
+	for (int i = 0; i < 100; i++) {
+		if (counter(idx) > 0)
+			return 0;
+		usleep(100000);
+	}
+	fprintf(stderr, "guest: counter %d did not move\n", idx);
+	return 1;
+}
+
+static int scenario_attach(const char *prog, const char *target, int idx)
+{
+	int r;
+
+	load();
+	r = wasm_attach_bpf_program(obj, prog, target);
+	if (r) {
+		fprintf(stderr, "guest: attach %s to %s: %d\n", prog, target, r);
+		return 1;
+	}
+	attached();
+	return wait_counter(idx);
+}
+
+static int scenario_cgroup(int fd)
+{
+	int r;
+
+	load();
+	r = wasm_attach_bpf_program_fd(obj, "wbt_cgsock", fd);
+	if (r) {
+		fprintf(stderr, "guest: attach to cgroup fd %d: %d\n", fd, r);
+		return 1;
+	}
+	attached();
+	return wait_counter(C_CGROUP);
+}
+
+static int scenario_end(int (*cb)(void *, void *, unsigned), int timeout)
+{
+	static char buf[64];
+
+	load();
+	wasm_attach_bpf_program(obj, "wbt_getpgid", NULL);
+	attached();
+	for (;;)
+		wasm_bpf_buffer_poll(obj, wasm_bpf_map_fd_by_name(obj, "rb"),
+				     (int32_t)(intptr_t)cb, NULL, buf,
+				     sizeof(buf), timeout);
+}
+
+int scenario_hostile(int ncpus);
+
+int main(int argc, char **argv)
+{
+	const char *s = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(s, "ringbuf"))
+		return scenario_buffer("rb", 16);
+	if (!strcmp(s, "perfbuf"))
+		return scenario_buffer("pb", 20);
+	if (!strcmp(s, "fallback"))
+		return scenario_buffer("rb", 20);
+	/* possible CPUs come from the suite: the guest cannot see /sys */
+	if (!strcmp(s, "maps") && argc > 2)
+		return scenario_maps(atoi(argv[2]));
+	if (!strcmp(s, "xdp") && argc > 2)
+		return scenario_attach("wbt_xdp", argv[2], C_XDP);
+	if (!strcmp(s, "uprobe") && argc > 2)
+		return scenario_attach("wbt_uprobe", argv[2], C_UPROBE);
+	if (!strcmp(s, "cgroup"))
+		return scenario_cgroup(3); /* the first preopen */
+	if (!strcmp(s, "trap"))
+		return scenario_end(trap_cb, 1000);
+	if (!strcmp(s, "exit"))
+		return scenario_end(exit_cb, 1000);
+	if (!strcmp(s, "forever"))
+		return scenario_end(record, -1);
+	if (!strcmp(s, "leave-open")) {
+		load();
+		wasm_attach_bpf_program(obj, "wbt_getpgid", NULL);
+		return 0;
+	}
+	if (!strcmp(s, "hostile") && argc > 2)
+		return scenario_hostile(atoi(argv[2]));
+	fprintf(stderr, "guest: unknown scenario '%s'\n", s);
+	return 2;
+}

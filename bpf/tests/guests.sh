@@ -1,0 +1,96 @@
+# bpf/tests/guests.sh — sourced by run.sh: the suite's C guest (guest.c,
+# guest_hostile.c, with test.bpf.o embedded) run by build/bin/wasm-bpf, one
+# scenario per case, each followed by a leak check. Scenarios that wait for
+# an outside event print "attached"; the case then runs its trigger (the
+# `trigger` helper, or a signal to the runtime).
+
+WASM_BPF=$ROOT/build/bin/wasm-bpf
+GUEST=$OUT/guest.wasm
+TRIG=$OUT/trigger
+
+guests_skip() {
+	echo "SKIP: guests: $1"
+}
+
+guests_build() {
+	od -An -v -tx1 "$OUT/test.bpf.o" | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g' |
+		{ echo "static const unsigned char test_bpf_obj[] = {"; cat; echo "};"; } \
+		>"$OUT/test_bpf_obj.h" || return 1
+	clang --target=wasm32-wasi -O2 -Wall -Wextra -Wno-unused-parameter \
+		-I"$OUT" -Wl,--export-table bpf/tests/guest.c \
+		bpf/tests/guest_hostile.c -o "$GUEST" >>"$log" 2>&1 &&
+		$CC -O2 -Wall -Wextra bpf/tests/trigger.c -o "$TRIG" >>"$log" 2>&1
+}
+
+guest_wait_attached() { # FILE
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q '^attached' "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# guest_case NAME WANT_STATUS TRIGGER RUNTIME_ARGS...
+guest_case() {
+	name=$1 want=$2 trig=$3
+	shift 3
+	out=$OUT/guest-$(echo "$name" | tr -c 'a-zA-Z0-9\n' '-').out
+	"$WASM_BPF" --timeout 30 "$@" >"$out" 2>"$out.err" &
+	pid=$!
+	note=
+	if [ -n "$trig" ]; then
+		if guest_wait_attached "$out"; then
+			eval "$trig" >>"$out.err" 2>&1 || note=" (trigger failed)"
+		else
+			note=" (never attached)"
+		fi
+	fi
+	wait $pid
+	rc=$?
+	if [ "$rc" = "$want" ]; then
+		echo "PASS: guest: $name"
+	else
+		fail "guest: $name" "exit $rc, want $want$note: $(tail -n 3 "$out.err" | tr '\n' ' ')"
+	fi
+	leak_check "guest $name"
+}
+
+if [ ! -x "$WASM_BPF" ]; then
+	guests_skip "no build/bin/wasm-bpf (run make first)"
+elif ! guests_build; then
+	fail "guests: build" "see $log"
+else
+	ncpus=$(( $(sed 's/.*-//' /sys/devices/system/cpu/possible) + 1 ))
+	guest_case "ring buffer records in order" 0 "$TRIG getpgid 7" \
+		"$GUEST" ringbuf
+	guest_case "perf buffer map" 0 "$TRIG getpgid 7" "$GUEST" perfbuf
+	guest_case "forced perf buffer fallback" 0 "$TRIG getpgid 7" \
+		--force-perfbuf "$GUEST" fallback
+	guest_case "map commands on array, hash, per-CPU, LRU" 0 "" \
+		"$GUEST" maps "$ncpus"
+	guest_case "hostile arguments all refused" 0 "" "$GUEST" hostile "$ncpus"
+	guest_case "uprobe on a binary" 0 "$TRIG uprobe 3" \
+		"$GUEST" uprobe "$TRIG:wasm_bpf_test_probe"
+	if [ -n "${BPF_TEST_IF:-}" ]; then
+		guest_case "XDP on a veth interface" 0 \
+			"$TRIG udp $BPF_TEST_NETNS $BPF_TEST_ADDR" \
+			"$GUEST" xdp "$BPF_TEST_IF"
+	else
+		guests_skip "XDP: no network namespace"
+	fi
+	if [ -n "${BPF_TEST_CGROUP:-}" ]; then
+		guest_case "cgroup program through a preopened directory" 0 \
+			"$TRIG cgroup $BPF_TEST_CGROUP" \
+			--dir "$BPF_TEST_CGROUP::/cg" "$GUEST" cgroup
+	else
+		guests_skip "cgroup: no cgroup v2 hierarchy"
+	fi
+	guest_case "Ctrl-C during a poll" 0 'kill -INT $pid' "$GUEST" forever
+	guest_case "SIGTERM during a poll" 0 'kill -TERM $pid' "$GUEST" forever
+	guest_case "trap inside a callback" 134 "$TRIG getpgid 1" "$GUEST" trap
+	guest_case "proc_exit inside a callback" 7 "$TRIG getpgid 1" \
+		"$GUEST" exit
+	guest_case "object left open at exit" 0 "" "$GUEST" leave-open
+fi

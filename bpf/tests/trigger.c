@@ -1,0 +1,77 @@
+/* trigger.c — `trigger WHAT ...`: the outside events the suite's guests
+ * wait for. getpgid N: N records via the tracepoint (5 output, then
+ * reserve); uprobe N: N calls of wasm_bpf_test_probe (this binary is the
+ * uprobe target); cgroup DIR: join DIR and create a socket; udp NETNS ADDR:
+ * UDP packets from inside NETNS to ADDR.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+__attribute__((noinline)) int wasm_bpf_test_probe(int x)
+{
+	__asm__ volatile("" : : "r"(x) : "memory");
+	return x + 1;
+}
+
+static int udp(const char *netns, const char *addr)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9) };
+	char path[256];
+	int nfd, s;
+
+	snprintf(path, sizeof(path), "/var/run/netns/%s", netns);
+	nfd = open(path, O_RDONLY);
+	if (nfd < 0 || setns(nfd, CLONE_NEWNET))
+		return 1;
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0 || inet_pton(AF_INET, addr, &a.sin_addr) != 1)
+		return 1;
+	for (int i = 0; i < 5; i++) {
+		sendto(s, "wasm-bpf", 8, 0, (void *)&a, sizeof(a));
+		usleep(50000);
+	}
+	return 0;
+}
+
+static int cgroup(const char *dir)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f))
+		return 1;
+	return socket(AF_INET, SOCK_DGRAM, 0) < 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "getpgid")) {
+		int n = atoi(argv[2]);
+
+		for (int i = 0; i < n; i++)
+			syscall(SYS_getpgid, i < 5 ? 0x5eed0001 : 0x5eed0002);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "uprobe")) {
+		for (int i = 0; i < atoi(argv[2]); i++)
+			wasm_bpf_test_probe(i);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "cgroup"))
+		return cgroup(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "udp"))
+		return udp(argv[2], argv[3]);
+	fprintf(stderr, "usage: trigger getpgid N | uprobe N | cgroup DIR | "
+			"udp NETNS ADDR\n");
+	return 2;
+}
