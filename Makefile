@@ -17,6 +17,11 @@ CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Wno-unused-parameter
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -Iengine -D_GNU_SOURCE
 LDLIBS_BPF := -lbpf -lelf -lz
+# GUARD_PAGES=1: linear-memory bounds by guard pages and a fault handler
+# instead of explicit checks (see engine/guard.h; README has the figures).
+ifeq ($(GUARD_PAGES),1)
+EXTRA_CFLAGS += -DWASM_GUARD_PAGES
+endif
 LDLIBS_JSON := -lcjson
 
 .PHONY: all test bench demo install clean format asan fuzz setup

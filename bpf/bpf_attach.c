@@ -191,9 +191,9 @@ static int attach_kprobe_kind(struct bh_object *o, struct bpf_program *p,
 	int err;
 
 	if (has_prefix(sec, "kprobe") || has_prefix(sec, "kretprobe"))
-		return keep_link(o, bpf_program__attach_kprobe(
-					    p, has_prefix(sec, "kretprobe"),
-					    target));
+		return keep_link(o,
+				 bpf_program__attach_kprobe(
+				     p, has_prefix(sec, "kretprobe"), target));
 	if (has_prefix(sec, "usdt")) {
 		last = split_last(target);
 		mid = last ? split_last(target) : NULL;
@@ -215,8 +215,8 @@ static int attach_kprobe_kind(struct bh_object *o, struct bpf_program *p,
 		if (err)
 			return err;
 		uo.func_name = last;
-		return keep_link(o, bpf_program__attach_uprobe_opts(
-					    p, -1, target, 0, &uo));
+		return keep_link(
+		    o, bpf_program__attach_uprobe_opts(p, -1, target, 0, &uo));
 	}
 	return -EOPNOTSUPP;
 }
@@ -251,8 +251,8 @@ static int attach_target(struct bh_object *o, struct bpf_program *p,
 	case BPF_PROG_TYPE_TRACEPOINT:
 		return attach_tp(o, p, target);
 	case BPF_PROG_TYPE_RAW_TRACEPOINT:
-		return keep_link(o, bpf_program__attach_raw_tracepoint(p,
-								       target));
+		return keep_link(o,
+				 bpf_program__attach_raw_tracepoint(p, target));
 	default:
 		return -EOPNOTSUPP;
 	}

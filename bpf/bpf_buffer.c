@@ -13,7 +13,7 @@
 #include "bpf/bpf_internal.h"
 
 #define BH_POLL_SLICE_MS 50
-#define BH_PERF_PAGES    16 /* per CPU */
+#define BH_PERF_PAGES	 16 /* per CPU */
 /* The rodata flag bpf_buffer.bpf.h reads; the host sets it when it
  * switched this object's ring buffers to perf buffers. */
 #define BH_PERF_FLAG "wasm_bpf_buffer_is_perf"
@@ -25,8 +25,10 @@ static bool kernel_has_ringbuf(void)
 	static int probed; /* 0 unknown, 1 yes, -1 no */
 
 	if (!probed)
-		probed = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF,
-						   NULL) > 0 ? 1 : -1;
+		probed =
+		    libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) > 0
+			? 1
+			: -1;
 	return probed > 0;
 }
 
@@ -41,10 +43,9 @@ static struct bpf_map *rodata_map(struct bpf_object *obj)
 {
 	struct bpf_map *m;
 
-	bpf_object__for_each_map(m, obj)
-		if (bpf_map__is_internal(m) &&
-		    has_suffix(bpf_map__name(m), ".rodata"))
-			return m;
+	bpf_object__for_each_map(
+	    m, obj) if (bpf_map__is_internal(m) &&
+			has_suffix(bpf_map__name(m), ".rodata")) return m;
 	return NULL;
 }
 
@@ -80,7 +81,7 @@ static int set_perf_flag(struct bpf_object *obj)
 		if (!copy)
 			return -ENOMEM;
 		memcpy(copy, init, size);
-		memcpy(copy + vi->offset, &(int){ 1 }, 4);
+		memcpy(copy + vi->offset, &(int){1}, 4);
 		err = bpf_map__set_initial_value(m, copy, size);
 		free(copy);
 		return err;
@@ -107,11 +108,12 @@ int bh_buffer_prepare(struct bpf_host *h, struct bh_object *o)
 	bool any = false;
 	int err;
 
-	bpf_object__for_each_map(m, o->obj)
-		any |= bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF;
+	bpf_object__for_each_map(m, o->obj) any |=
+	    bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF;
 	if (!any || (!h->force_perfbuf && kernel_has_ringbuf()))
 		return 0;
-	bpf_object__for_each_map(m, o->obj) {
+	bpf_object__for_each_map(m, o->obj)
+	{
 		void *arr;
 
 		if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF)
@@ -187,9 +189,8 @@ static struct bpf_map *own_map(struct bh_object *o, int fd)
 {
 	struct bpf_map *m;
 
-	bpf_object__for_each_map(m, o->obj)
-		if (fd >= 0 && bpf_map__fd(m) == fd)
-			return m;
+	bpf_object__for_each_map(m, o->obj) if (fd >= 0 &&
+						bpf_map__fd(m) == fd) return m;
 	return NULL;
 }
 
@@ -338,8 +339,8 @@ int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 		*result = err;
 		return WASM_OK;
 	}
-	p->st = (struct bh_poll_state){ .inst = inst, .fn = fn, .ctx = ctx,
-					.buf = buf, .buf_len = buf_len };
+	p->st = (struct bh_poll_state){
+	    .inst = inst, .fn = fn, .ctx = ctx, .buf = buf, .buf_len = buf_len};
 	h->polling = o->busy = true;
 	status = poll_loop(p, timeout_ms, result);
 	h->polling = o->busy = false;

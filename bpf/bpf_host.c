@@ -21,36 +21,35 @@ static __thread char load_error[512];
 static int bh_libbpf_print(enum libbpf_print_level level, const char *fmt,
 			   va_list ap)
 {
+	const char *prog;
 	char line[512];
 	va_list copy;
 
-	va_copy(copy, ap);
-	vsnprintf(line, sizeof(line), fmt, copy);
-	va_end(copy);
-	if (level == LIBBPF_WARN && !load_error[0] && strstr(line, "prog '"))
-		snprintf(load_error, sizeof(load_error), "%s", line);
-	if (__atomic_load_n(&verbose_hosts, __ATOMIC_RELAXED) == 0)
+	if (level == LIBBPF_WARN && !load_error[0]) {
+		va_copy(copy, ap);
+		vsnprintf(line, sizeof(line), fmt, copy);
+		va_end(copy);
+		prog = strstr(line, "prog '");
+		if (prog)
+			snprintf(load_error, sizeof(load_error), "%s", prog);
+	}
+	if (__atomic_load_n(&verbose_hosts, __ATOMIC_RELAXED) == 0 ||
+	    level == LIBBPF_DEBUG)
 		return 0;
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return fputs(line, stderr);
+	/* Whole: the verifier log comes as one long message. */
+	return vfprintf(stderr, fmt, ap);
 }
 
 static void report_load_error(int err)
 {
 	size_t n = strlen(load_error);
+	char msg[128];
 
 	while (n && (load_error[n - 1] == '\n' || load_error[n - 1] == ' '))
 		load_error[--n] = 0;
-	char msg[128];
-
 	libbpf_strerror(err, msg, sizeof(msg));
-	if (n)
-		fprintf(stderr, "wasm_bpf: loading BPF object failed: %s (%s)\n",
-			load_error, msg);
-	else
-		fprintf(stderr, "wasm_bpf: loading BPF object failed: %s\n",
-			msg);
+	fprintf(stderr, "wasm_bpf: loading BPF object failed: %s (%d)\n",
+		n ? load_error : msg, err);
 }
 
 /* ---- object table ------------------------------------------------------ */
@@ -72,9 +71,8 @@ struct bpf_map *bh_map_by_fd(struct bpf_host *h, int fd)
 	if (fd < 0)
 		return NULL;
 	for (size_t i = 0; i < h->nobjs; i++)
-		bpf_object__for_each_map(m, h->objs[i]->obj)
-			if (bpf_map__fd(m) == fd)
-				return m;
+		bpf_object__for_each_map(
+		    m, h->objs[i]->obj) if (bpf_map__fd(m) == fd) return m;
 	return NULL;
 }
 
@@ -85,9 +83,9 @@ bool bh_is_prog_fd(struct bpf_host *h, int fd)
 	if (fd < 0)
 		return false;
 	for (size_t i = 0; i < h->nobjs; i++)
-		bpf_object__for_each_program(p, h->objs[i]->obj)
-			if (bpf_program__fd(p) == fd)
-				return true;
+		bpf_object__for_each_program(
+		    p,
+		    h->objs[i]->obj) if (bpf_program__fd(p) == fd) return true;
 	return false;
 }
 
@@ -296,13 +294,13 @@ static const struct {
 	const char *name, *sig;
 	wasm_host_func_t fn;
 } bh_funcs[] = {
-	{ "wasm_load_bpf_object", "ii->I", hf_load },
-	{ "wasm_attach_bpf_program", "Iii->i", hf_attach },
-	{ "wasm_attach_bpf_program_fd", "Iii->i", hf_attach_fd },
-	{ "wasm_bpf_buffer_poll", "Iiiiiii->i", hf_poll },
-	{ "wasm_bpf_map_fd_by_name", "Ii->i", hf_map_fd_by_name },
-	{ "wasm_bpf_map_operate", "iiiiiI->i", hf_map_operate },
-	{ "wasm_close_bpf_object", "I->i", hf_close },
+    {"wasm_load_bpf_object", "ii->I", hf_load},
+    {"wasm_attach_bpf_program", "Iii->i", hf_attach},
+    {"wasm_attach_bpf_program_fd", "Iii->i", hf_attach_fd},
+    {"wasm_bpf_buffer_poll", "Iiiiiii->i", hf_poll},
+    {"wasm_bpf_map_fd_by_name", "Ii->i", hf_map_fd_by_name},
+    {"wasm_bpf_map_operate", "iiiiiI->i", hf_map_operate},
+    {"wasm_close_bpf_object", "I->i", hf_close},
 };
 
 int bpf_host__define(struct bpf_host *h, struct wasm_linker *l)
@@ -316,9 +314,8 @@ int bpf_host__define(struct bpf_host *h, struct wasm_linker *l)
 		if (err)
 			return err;
 	}
-	return wasm_linker__define_func(l, h->go_module,
-					"wasm_bpf_buffer_poll", "Iiiiii->i",
-					hf_go_poll, h);
+	return wasm_linker__define_func(l, h->go_module, "wasm_bpf_buffer_poll",
+					"Iiiiii->i", hf_go_poll, h);
 }
 
 /* ---- lifetime ---------------------------------------------------------- */
@@ -331,12 +328,12 @@ static char *dup_or(const char *s, const char *dflt)
 
 struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 {
-	struct bpf_host_opts o = { 0 };
+	struct bpf_host_opts o = {0};
 	struct bpf_host *h;
 
 	if (opts)
-		memcpy(&o, opts, opts->sz && opts->sz < sizeof(o) ? opts->sz
-								   : sizeof(o));
+		memcpy(&o, opts,
+		       opts->sz && opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;

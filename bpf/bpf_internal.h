@@ -20,7 +20,7 @@
 
 enum bh_attach_kind {
 	BH_LINK,       /* a bpf_link: destroyed with bpf_link__destroy */
-	BH_TC,         /* a tc filter, and maybe the clsact qdisc we made */
+	BH_TC,	       /* a tc filter, and maybe the clsact qdisc we made */
 	BH_SOCK_FILTER /* SO_ATTACH_BPF on a dup of the guest's socket */
 };
 
@@ -38,9 +38,9 @@ struct bh_poll_state {
 	struct wasm_instance *inst;
 	struct wasm_func *fn;
 	uint32_t ctx, buf, buf_len;
-	int status;  /* enum wasm_status of the last guest call */
-	int count;   /* records delivered */
-	int ret;     /* negative: error to return instead of count */
+	int status; /* enum wasm_status of the last guest call */
+	int count;  /* records delivered */
+	int ret;    /* negative: error to return instead of count */
 	bool stopped;
 };
 
@@ -61,7 +61,7 @@ struct bh_object {
 	size_t npollers;
 	struct bpf_map **switched; /* ring buffers made perf buffers */
 	size_t nswitched;
-	bool busy;    /* a poll on it is running: closing must wait */
+	bool busy; /* a poll on it is running: closing must wait */
 };
 
 struct bpf_host {

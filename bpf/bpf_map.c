@@ -3,12 +3,17 @@
  * memory directly, so every range is checked against the size the kernel
  * really copies (per-CPU values are one rounded slot per possible CPU), and
  * updates of maps whose values are descriptors only accept descriptors of
- * the caller's own programs and maps.
+ * the caller's own programs and maps; descriptor keys are WASI descriptors.
  */
 #include <errno.h>
+#include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf/bpf_internal.h"
+#include "wasi/wasi.h"
+
+/* Linux 6.2; bookworm's UAPI headers predate it. */
+#define BH_MAP_TYPE_CGRP_STORAGE 32
 
 enum {
 	BH_MAP_LOOKUP = 1, /* the values of enum bpf_cmd upstream uses */
@@ -19,7 +24,8 @@ enum {
 
 static bool is_percpu(enum bpf_map_type t)
 {
-	return t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	return t == BPF_MAP_TYPE_PERCPU_HASH ||
+	       t == BPF_MAP_TYPE_PERCPU_ARRAY ||
 	       t == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
 	       t == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
 }
@@ -39,11 +45,20 @@ size_t bh_map_value_size(const struct bpf_map *m)
 
 /* Where an update stores a descriptor: only the caller's own may go in. */
 static int check_fd_value(struct bpf_host *h, enum bpf_map_type t,
-			  const void *value)
+			  const void *value, size_t vs)
 {
-	int fd = *(const int *)value;
+	int fd;
 
+	memcpy(&fd, value, sizeof(fd));
 	switch (t) {
+	case BPF_MAP_TYPE_DEVMAP:
+	case BPF_MAP_TYPE_DEVMAP_HASH:
+	case BPF_MAP_TYPE_CPUMAP:
+		/* { ifindex or qsize; optional program fd (> 0) } */
+		if (vs < 8)
+			return 0;
+		memcpy(&fd, (const char *)value + 4, sizeof(fd));
+		return fd <= 0 || bh_is_prog_fd(h, fd) ? 0 : -EBADF;
 	case BPF_MAP_TYPE_PROG_ARRAY:
 		return bh_is_prog_fd(h, fd) ? 0 : -EBADF;
 	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
@@ -74,55 +89,83 @@ static void *range(struct wasm_instance *inst, uint32_t ptr, size_t len,
 	return p;
 }
 
+static bool fd_keyed(enum bpf_map_type t)
+{
+	return t == BPF_MAP_TYPE_SK_STORAGE ||
+	       t == BPF_MAP_TYPE_INODE_STORAGE ||
+	       t == BPF_MAP_TYPE_TASK_STORAGE || t == BH_MAP_TYPE_CGRP_STORAGE;
+}
+
+/* Local storage maps are keyed by a descriptor (socket, file, pidfd,
+ * cgroup): the key the guest passes is its own WASI descriptor, which the
+ * host translates, so no host descriptor can be named. */
+static int translate_key(struct bpf_host *h, const void *key, int *host_fd)
+{
+	int32_t gfd;
+
+	if (!key)
+		return -EINVAL;
+	memcpy(&gfd, key, sizeof(gfd));
+	*host_fd =
+	    h->wasi && gfd >= 0 ? wasi_ctx__host_fd(h->wasi, gfd) : -EBADF;
+	return *host_fd < 0 ? -EBADF : 0;
+}
+
+/* One command on map `m` (descriptor `fd`) with key `k` already checked. */
+static int run_cmd(struct bpf_host *h, struct wasm_instance *inst,
+		   struct bpf_map *m, int fd, int cmd, void *k, uint32_t value,
+		   uint32_t next_key, uint64_t flags)
+{
+	size_t vs = bh_map_value_size(m);
+	int err = 0;
+	void *p;
+
+	if (cmd == BH_MAP_DELETE)
+		return bpf_map_delete_elem(fd, k);
+	if (cmd == BH_MAP_NEXT_KEY) {
+		p = range(inst, next_key, bpf_map__key_size(m), &err);
+		return err ? err : bpf_map_get_next_key(fd, k, p);
+	}
+	if (!vs && bpf_map__value_size(m))
+		return -EINVAL;
+	p = range(inst, value, vs, &err);
+	if (err)
+		return err;
+	if (cmd == BH_MAP_LOOKUP)
+		return bpf_map_lookup_elem_flags(fd, k, p, flags);
+	if (vs >= sizeof(int))
+		err = check_fd_value(h, bpf_map__type(m), p, vs);
+	return err ? err : bpf_map_update_elem(fd, k, p, flags);
+}
+
 int bh_map_operate(struct bpf_host *h, struct wasm_instance *inst, int32_t fd,
 		   int32_t cmd, uint32_t key, uint32_t value, uint32_t next_key,
 		   uint64_t flags)
 {
 	struct bpf_map *m = bh_map_by_fd(h, fd);
-	size_t ks, vs;
-	void *k, *v, *nk;
-	int err = 0;
+	size_t ks;
+	void *k;
+	int err = 0, host_key;
 
 	if (!m)
 		return -EBADF;
 	if (cmd < BH_MAP_LOOKUP || cmd > BH_MAP_NEXT_KEY)
 		return -EINVAL;
 	ks = bpf_map__key_size(m);
-	vs = bh_map_value_size(m);
-	if (!vs && bpf_map__value_size(m))
-		return -EINVAL;
 	/* get-next-key from the start takes a NULL key: guest pointer 0. */
-	k = (cmd == BH_MAP_NEXT_KEY && key == 0) ? NULL : range(inst, key, ks,
-								&err);
+	if (cmd == BH_MAP_NEXT_KEY && key == 0)
+		k = NULL;
+	else
+		k = range(inst, key, ks, &err);
 	if (err)
 		return err;
-	switch (cmd) {
-	case BH_MAP_LOOKUP:
-		v = range(inst, value, vs, &err);
+	if (fd_keyed(bpf_map__type(m)) && ks == sizeof(int)) {
+		err = translate_key(h, k, &host_key);
 		if (err)
 			return err;
-		err = bpf_map_lookup_elem_flags(fd, k, v, flags);
-		break;
-	case BH_MAP_UPDATE:
-		v = range(inst, value, vs, &err);
-		if (err)
-			return err;
-		if (vs >= sizeof(int))
-			err = check_fd_value(h, bpf_map__type(m), v);
-		if (err)
-			return err;
-		err = bpf_map_update_elem(fd, k, v, flags);
-		break;
-	case BH_MAP_DELETE:
-		err = bpf_map_delete_elem(fd, k);
-		break;
-	default:
-		nk = range(inst, next_key, ks, &err);
-		if (err)
-			return err;
-		err = bpf_map_get_next_key(fd, k, nk);
-		break;
+		k = &host_key;
 	}
+	err = run_cmd(h, inst, m, fd, cmd, k, value, next_key, flags);
 	/* libbpf 1.x returns -errno itself. */
 	return err < 0 ? err : 0;
 }

@@ -37,7 +37,7 @@ static int cb(struct wasm_instance *inst, void *user, uint64_t *s)
 {
 	uint32_t *mode = user;
 
-	s[0] = *mode & 3 ? (uint32_t)-(int)(*mode & 3) : 0;
+	s[0] = *mode & 3 ? (uint32_t) - (int)(*mode & 3) : 0;
 	return (*mode >> 2) & 3; /* OK, TRAPPED, EXITED, INTERRUPTED */
 }
 
@@ -82,10 +82,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct bpf_host_opts o = { .sz = sizeof(o), .wasi = (void *)1 };
-	struct cursor c = { data, size };
+	struct bpf_host_opts o = {.sz = sizeof(o), .wasi = (void *)1};
+	struct cursor c = {data, size};
 	struct wasm_func good, wrong;
-	struct wasm_linker l = { 0 };
+	struct wasm_linker l = {0};
 	struct wasm_instance *inst;
 	struct bpf_host *h;
 	uint64_t handle = 0;
@@ -105,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	inst->export_name = "go-callback";
 	inst->export_fn = &good;
 	if (size && (data[0] & 1) && obj_len) {
-		uint64_t s[8] = { MEM_SIZE / 2, obj_len };
+		uint64_t s[8] = {MEM_SIZE / 2, obj_len};
 
 		memcpy(inst->mem + MEM_SIZE / 2, obj_bytes, obj_len);
 		l.defs[0].fn(inst, h, s);

@@ -30,3 +30,21 @@ build-fuzz/fuzz_decode: engine/fuzz_decode.c $(ENGINE_CHECK_SRCS) engine/module.
 	  engine/fuzz_decode.c $(ENGINE_CHECK_SRCS) -o $@ -lpthread
 
 fuzz: build-fuzz/fuzz_decode
+
+# libFuzzer target over the whole engine: load, instantiate, run exports
+# under fuel and a memory cap.
+ENGINE_ALL_SRCS := $(filter-out engine/fuzz_%.c,$(wildcard engine/*.c))
+build-fuzz/fuzz_run: engine/fuzz_run.c $(ENGINE_ALL_SRCS) $(wildcard engine/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 $(WARN) -g -O1 -I. -Iengine -D_GNU_SOURCE \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  engine/fuzz_run.c $(ENGINE_ALL_SRCS) -o $@ -lpthread -lm
+
+fuzz: build-fuzz/fuzz_run
+
+# Embedding-API tests (interrupts, fuel, re-entry, limits, messages).
+$(BINDIR)/wasm-api-test: $(OBJ)/engine/tests/api_test.o $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ -lpthread -lm
+
+all: $(BINDIR)/wasm-api-test

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "guard.h"
 #include "ir.h"
 #include "runtime.h"
 
@@ -133,16 +134,27 @@ static inline uint64_t sat_u64(double x)
 		status = wm_trap(ctx, (kind), cur, ip);                        \
 		goto unwind;                                                   \
 	} while (0)
+/* Backward branches are loop back-edges: that is where an endless loop
+ * notices an interrupt or runs out of fuel. */
 #define BRANCH(k)                                                              \
 	do {                                                                   \
-		ip = &W(k) + (int32_t)W(k);                                    \
+		int32_t rel_ = (int32_t)W(k);                                  \
+		ip = &W(k) + rel_;                                             \
+		if (rel_ < 0 && unlikely(--ctx->fuel < 0 || ctx->interrupt))   \
+			goto check_failed;                                     \
 		DISPATCH();                                                    \
 	} while (0)
 #define RELOAD_MEMORY()                                                        \
 	do {                                                                   \
 		mem = inst->mem ? inst->mem->base : NULL;                      \
 		memsize = inst->mem ? inst->mem->size : 0;                     \
+		GUARD_NOTE(inst->mem, cur);                                    \
 	} while (0)
+#ifdef WASM_GUARD_PAGES
+#define GUARD_NOTE(m, f) (wm_guard.mem = (m), wm_guard.func = (f))
+#else
+#define GUARD_NOTE(m, f) ((void)0)
+#endif
 
 #define UNOP(name, in, out, expr)                                              \
 	L_##name : {                                                           \
@@ -181,11 +193,23 @@ static inline uint64_t sat_u64(double x)
 			BRANCH(2);                                             \
 		NEXT(3);                                                       \
 	}
+/* Explicit bounds checks by default; with WASM_GUARD_PAGES the memory
+ * reservation covers every u32 address + u32 offset and an access past the
+ * accessible size faults into guard.c's handler instead. */
+#ifdef WASM_GUARD_PAGES
+#define CHECK_ACCESS(ea, n) ((void)0)
+#else
+#define CHECK_ACCESS(ea, n)                                                    \
+	do {                                                                   \
+		if (unlikely((ea) + (n) > memsize))                            \
+			TRAP(WASM_TRAP_MEMORY_OOB);                            \
+	} while (0)
+#endif
+
 #define LOAD(name, field, CT, T)                                               \
 	L_##name : {                                                           \
 		uint64_t ea = (uint64_t)S(1).u32 + W(2);                       \
-		if (unlikely(ea + sizeof(CT) > memsize))                       \
-			TRAP(WASM_TRAP_MEMORY_OOB);                            \
+		CHECK_ACCESS(ea, sizeof(CT));                                  \
 		CT v;                                                          \
 		memcpy(&v, mem + ea, sizeof(v));                               \
 		S(0).field = (T)v;                                             \
@@ -194,8 +218,7 @@ static inline uint64_t sat_u64(double x)
 #define STORE(name, field, CT)                                                 \
 	L_##name : {                                                           \
 		uint64_t ea = (uint64_t)S(0).u32 + W(2);                       \
-		if (unlikely(ea + sizeof(CT) > memsize))                       \
-			TRAP(WASM_TRAP_MEMORY_OOB);                            \
+		CHECK_ACCESS(ea, sizeof(CT));                                  \
 		CT v = (CT)S(1).field;                                         \
 		memcpy(mem + ea, &v, sizeof(v));                               \
 		NEXT(3);                                                       \
@@ -211,6 +234,12 @@ static inline uint64_t sat_u64(double x)
 		S(0).out = (T)a;                                               \
 		NEXT(2);                                                       \
 	}
+
+#ifdef WASM_GUARD_PAGES
+#define GUARD_HOST(on) (wm_guard.in_wasm = !(on))
+#else
+#define GUARD_HOST(on) ((void)0)
+#endif
 
 static const void *const *handler_table;
 
@@ -285,8 +314,9 @@ L_RETN:
 L_RET0:
 do_return: {
 	struct wm_frame *fr = &ctx->frames[--ctx->nframes];
-	if (unlikely(!fr->ret_ip))
+	if (unlikely(!fr->ret_ip)) {
 		return WASM_OK;
+	}
 	ip = fr->ret_ip;
 	fp = fr->fp;
 	cur = fr->func;
@@ -330,6 +360,7 @@ call_wasm:
 		(struct wm_frame){.ret_ip = ip + call_words, .fp = fp, .func = cur};
 	fp = nfp;
 	cur = callee;
+	GUARD_NOTE(inst->mem, cur);
 	if (callee->inst != inst) {
 		inst = callee->inst;
 		RELOAD_MEMORY();
@@ -340,7 +371,9 @@ call_host: {
 	union wm_slot *saved_top = ctx->stack_top;
 	ctx->stack_top = fp + cur->code->frame_slots;
 	ctx->trap.func_name = NULL;
+	GUARD_HOST(true);
 	int st = callee->host(inst, callee->user, (uint64_t *)nfp);
+	GUARD_HOST(false);
 	ctx->stack_top = saved_top;
 	if (unlikely(st != WASM_OK)) {
 		status = st;
@@ -737,6 +770,31 @@ unwind:
 	return status;
 }
 
+/* With guard pages, a fault in guest code lands here by siglongjmp; run()'s
+ * own locals are never live across the jump. */
+static int run_guarded(struct wasm_instance *ctx, struct wasm_func *f,
+		       union wm_slot *fp)
+{
+#ifdef WASM_GUARD_PAGES
+	struct wm_guard saved = wm_guard;
+	uint32_t base_frames = ctx->nframes;
+	sigjmp_buf fault;
+	if (sigsetjmp(fault, 0)) {
+		struct wasm_func *at = wm_guard.func;
+		wm_guard = saved;
+		ctx->nframes = base_frames;
+		return wm_trap(ctx, WASM_TRAP_MEMORY_OOB, at, NULL);
+	}
+	wm_guard.jmp = &fault;
+	wm_guard.in_wasm = true;
+	int st = run(ctx, f, fp);
+	wm_guard = saved;
+	return st;
+#else
+	return run(ctx, f, fp);
+#endif
+}
+
 const void *const *wm_interp_handlers(void)
 {
 	if (!handler_table)
@@ -756,7 +814,7 @@ int wm_interp_call(struct wasm_instance *ctx, struct wasm_func *f,
 		ctx->stack_top = saved_top;
 		return st;
 	}
-	return run(ctx, f, fp);
+	return run_guarded(ctx, f, fp);
 }
 
 static const uint8_t op_words[] = {

@@ -20,7 +20,7 @@ static size_t read_leb(const uint8_t *p, const uint8_t *end, unsigned bits,
 		uint8_t b;
 		unsigned shift = 7 * i;
 
-		if (p + i >= end)
+		if (i >= (size_t)(end - p))
 			return 0;
 		b = p[i];
 		result |= (uint64_t)(b & 0x7f) << shift;

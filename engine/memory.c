@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "guard.h"
 #include "runtime.h"
 
 static size_t round_to_page(uint64_t n)
@@ -36,6 +37,10 @@ int wm_memory_init(struct wasm_memory *mem, uint32_t pages, uint32_t max,
 	mem->reserved = round_to_page((uint64_t)max * WM_PAGE_SIZE);
 	if (mem->reserved == 0)
 		mem->reserved = 4096;
+#ifdef WASM_GUARD_PAGES
+	mem->reserved = WM_GUARD_RESERVE;
+	wm_guard_install();
+#endif
 	void *p = mmap(NULL, mem->reserved, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {

@@ -134,6 +134,15 @@ int wasm_module__func_signature(const struct wasm_module *m, uint32_t funcidx,
 				  buf, len);
 }
 
+int wasm_module__import_signature(const struct wasm_module *m, size_t i,
+				  char *buf, size_t len)
+{
+	if (i >= m->wm.nimports || m->wm.imports[i].kind != WASM_EXTERN_FUNC)
+		return -ENOENT;
+	return wm_functype_format(&m->wm.types[m->wm.imports[i].u.typeidx],
+				  buf, len);
+}
+
 const uint8_t *wasm_module__custom_section(const struct wasm_module *m,
 					   const char *name, size_t *len)
 {

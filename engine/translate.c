@@ -587,7 +587,11 @@ static void op_block(struct tr *t, uint8_t kind)
 	materialize_all(t);
 	push_ctl(t, kind, np, nr);
 	if (kind == C_LOOP) {
-		ctl_top(t)->loop_pos = emit_op(t, IR_LOOP_CHECK);
+		/* No instruction at the header: backward branches check for
+		 * interruption and fuel themselves. Nothing before the label
+		 * may be retargeted by what follows it. */
+		ctl_top(t)->loop_pos = t->len;
+		t->last_pos = -1;
 	}
 }
 

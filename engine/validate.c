@@ -599,6 +599,26 @@ static int check_br_target(struct vstate *v, const struct ctrl *c,
 	return push_vals(v, v->scratch, n);
 }
 
+/* Re-reads the `count` already-checked labels at `targets`. */
+static int check_br_targets(struct vstate *v, const uint8_t *targets,
+			    uint32_t count, uint32_t arity)
+{
+	const uint8_t *after = v->p;
+	uint32_t i;
+	int err = 0;
+
+	v->p = targets;
+	for (i = 0; !err && i < count; i++) {
+		const struct ctrl *c;
+
+		err = read_label(v, &c);
+		if (!err)
+			err = check_br_target(v, c, arity);
+	}
+	v->p = after;
+	return err;
+}
+
 static int op_br_table(struct vstate *v)
 {
 	const uint8_t *targets, *types;
@@ -611,7 +631,7 @@ static int op_br_table(struct vstate *v)
 		return err;
 	if (count > (size_t)(v->end - v->p))
 		return verr(v, "unexpected end of section or function");
-	/* The default label fixes the arity; read it first. */
+	/* The default label fixes the arity, so it is found first. */
 	targets = v->p;
 	for (i = 0; i < count; i++) {
 		err = read_label(v, &c);
@@ -624,21 +644,9 @@ static int op_br_table(struct vstate *v)
 	if (err)
 		return err;
 	label_types(c, &types, &arity);
-	{
-		const uint8_t *after = v->p;
-
-		v->p = targets;
-		for (i = 0; i < count; i++) {
-			const struct ctrl *t;
-
-			read_label(v, &t);
-			err = check_br_target(v, t, arity);
-			if (err)
-				return err;
-		}
-		v->p = after;
-	}
-	err = pop_vals(v, types, arity);
+	err = check_br_targets(v, targets, count, arity);
+	if (!err)
+		err = pop_vals(v, types, arity);
 	if (!err)
 		set_unreachable(v);
 	return err;

@@ -119,6 +119,9 @@ int wasm_module__import(const struct wasm_module *m, size_t i,
 size_t wasm_module__export_count(const struct wasm_module *m);
 int wasm_module__export(const struct wasm_module *m, size_t i,
 			struct wasm_export_desc *out);
+/* The signature of function import i in the linker's string form. */
+int wasm_module__import_signature(const struct wasm_module *m, size_t i,
+				  char *buf, size_t len);
 /* Writes a function's signature in the linker's string form ("ii->I"). */
 int wasm_module__func_signature(const struct wasm_module *m, uint32_t funcidx,
 				char *buf, size_t len);

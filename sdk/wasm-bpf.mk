@@ -28,10 +28,12 @@ WBPF_BPFTOOL  ?= bpftool
 WBPF_GEN      ?= wasm-bpf gen
 WBPF_GEN_DEP  ?=
 WBPF_BTF      ?= /sys/kernel/btf/vmlinux
-# Binaryen: -Oz for size; --debuginfo keeps the name section so traps
+# Binaryen: -Oz for size (wasm-ld leaves the first 1 KB of memory unused);
+# --debuginfo keeps the name section so traps
 # name the function; DWARF and producers go.
 WBPF_WASM_OPT ?= $(shell command -v wasm-opt 2>/dev/null)
-WBPF_WASM_OPT_FLAGS ?= -Oz --debuginfo --strip-dwarf --strip-producers
+WBPF_WASM_OPT_FLAGS ?= -Oz --low-memory-unused --debuginfo --strip-dwarf \
+		       --strip-producers
 
 WBPF_BPF_CFLAGS  ?= -g -O2 -target bpf -D__TARGET_ARCH_$(WBPF_ARCH) -Wall
 WBPF_WASM_CFLAGS ?= --target=wasm32-wasi -Oz -Wall -Wextra -Wno-unused-parameter

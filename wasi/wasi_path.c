@@ -331,6 +331,10 @@ static int open_flags(uint32_t dirflags, uint32_t oflags, uint32_t fdflags,
 	bool rd = rights & WR_WANTS_READ, wr = rights & WR_WANTS_WRITE;
 	int fl = O_NOCTTY;
 
+	/* A directory cannot be opened for writing; its rights still say
+	 * what may be done beneath it. */
+	if (oflags & WO_DIRECTORY)
+		wr = false;
 	fl |= rd && wr ? O_RDWR : wr ? O_WRONLY : O_RDONLY;
 	if (oflags & WO_CREAT)
 		fl |= O_CREAT;

@@ -83,6 +83,7 @@ static int poll_setup(struct wasi_ctx *ctx, struct poll_state *ps)
 
 		ps->pfd[s].fd = -1;
 		ps->deadline[s] = UINT64_MAX;
+		err = 0;
 		switch (sub[8]) {
 		case EV_CLOCK:
 			err = clock_deadline(sub, &ps->deadline[s]);

@@ -11,7 +11,7 @@
 
 static int prog_matches(__u32 id, const char *prefix)
 {
-	struct bpf_prog_info info = { 0 };
+	struct bpf_prog_info info = {0};
 	__u32 len = sizeof(info);
 	int fd = bpf_prog_get_fd_by_id(id), ok;
 
@@ -25,7 +25,7 @@ static int prog_matches(__u32 id, const char *prefix)
 
 static int link_matches(__u32 id, const char *prefix)
 {
-	struct bpf_link_info info = { 0 };
+	struct bpf_link_info info = {0};
 	__u32 len = sizeof(info);
 	int fd = bpf_link_get_fd_by_id(id), ok;
 

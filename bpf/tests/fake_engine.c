@@ -8,7 +8,7 @@
 #include "bpf/tests/fake_engine.h"
 #include "wasi/wasi.h"
 
-int fake_wasi_fds[8] = { -1, -1, -1, -1, -1, -1, -1, -1 };
+int fake_wasi_fds[8] = {-1, -1, -1, -1, -1, -1, -1, -1};
 
 void fake_func_init(struct wasm_func *f, fake_cb_t cb, void *user)
 {

@@ -28,13 +28,13 @@ static struct event got[64];
 static uint32_t sizes[64];
 static int ngot;
 
-#define CHECK(cond, ...)                                                 \
-	do {                                                             \
-		if (!(cond)) {                                           \
-			fprintf(stderr, "guest: check failed: " __VA_ARGS__); \
-			fprintf(stderr, " (%s:%d)\n", __FILE__, __LINE__); \
-			failures++;                                      \
-		}                                                        \
+#define CHECK(cond, ...)                                                       \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "guest: check failed: " __VA_ARGS__);  \
+			fprintf(stderr, " (%s:%d)\n", __FILE__, __LINE__);     \
+			failures++;                                            \
+		}                                                              \
 	} while (0)
 
 static void load(void)
@@ -83,8 +83,8 @@ static uint64_t counter(uint32_t idx)
 }
 
 /* Polls `map` until `want` records came or 10 s passed. */
-static void collect(const char *map, int want, int (*cb)(void *, void *,
-							   unsigned))
+static void collect(const char *map, int want,
+		    int (*cb)(void *, void *, unsigned))
 {
 	static char buf[256];
 	int fd = wasm_bpf_map_fd_by_name(obj, map);
@@ -100,11 +100,14 @@ static void collect(const char *map, int want, int (*cb)(void *, void *,
 
 static int scenario_buffer(const char *map, unsigned rsize)
 {
+	int r;
+
 	load();
 	CHECK(wasm_attach_bpf_program(obj, "wbt_getpgid", NULL) == 0, "attach");
 	/* a perf event array only receives once it has a reader */
-	wasm_bpf_buffer_poll(obj, wasm_bpf_map_fd_by_name(obj, map),
-			     (int32_t)(intptr_t)record, NULL, got, 16, 0);
+	r = wasm_bpf_buffer_poll(obj, wasm_bpf_map_fd_by_name(obj, map),
+				 (int32_t)(intptr_t)record, NULL, got, 16, 0);
+	CHECK(r == 0, "first poll returned %d", r);
 	attached();
 	collect(map, 7, record);
 	CHECK(ngot == 7, "%d records", ngot);
@@ -112,7 +115,8 @@ static int scenario_buffer(const char *map, unsigned rsize)
 		CHECK(got[i].magic == (i < 5 ? MAGIC_OUTPUT : MAGIC_RESERVE),
 		      "record %d magic %x", i, got[i].magic);
 		CHECK(sizes[i] == rsize, "record %d size %u", i, sizes[i]);
-		CHECK(!i || got[i].seq == got[i - 1].seq + 1, "record %d seq", i);
+		CHECK(!i || got[i].seq == got[i - 1].seq + 1, "record %d seq",
+		      i);
 	}
 	CHECK(wasm_close_bpf_object(obj) == 0, "close");
 	return failures != 0;
@@ -132,13 +136,13 @@ static int map_round(const char *name, unsigned vsize, int delete_err)
 	CHECK(fd >= 0, "%s fd", name);
 	CHECK(wasm_bpf_map_operate(fd, 2, &key, v, NULL, 0) == 0, "%s update",
 	      name);
-	CHECK(wasm_bpf_map_operate(fd, 1, &key, out, NULL, 0) == 0,
-	      "%s lookup", name);
+	CHECK(wasm_bpf_map_operate(fd, 1, &key, out, NULL, 0) == 0, "%s lookup",
+	      name);
 	CHECK(!memcmp(v, out, vsize), "%s value", name);
 	CHECK(wasm_bpf_map_operate(fd, 4, NULL, NULL, &next, 0) == 0,
 	      "%s next key", name);
-	CHECK(next == (strstr(name, "array") ? 0 : 3), "%s first key %u",
-	      name, next);
+	CHECK(next == (strstr(name, "array") ? 0 : 3), "%s first key %u", name,
+	      next);
 	CHECK(wasm_bpf_map_operate(fd, 3, &key, NULL, NULL, 0) == delete_err,
 	      "%s delete", name);
 	free(v);
@@ -176,7 +180,8 @@ static int scenario_attach(const char *prog, const char *target, int idx)
 	load();
 	r = wasm_attach_bpf_program(obj, prog, target);
 	if (r) {
-		fprintf(stderr, "guest: attach %s to %s: %d\n", prog, target, r);
+		fprintf(stderr, "guest: attach %s to %s: %d\n", prog, target,
+			r);
 		return 1;
 	}
 	attached();

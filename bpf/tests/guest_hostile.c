@@ -64,15 +64,19 @@ int scenario_hostile(int ncpus)
 
 	expect_neg("attach bad handle",
 		   wasm_attach_bpf_program(obj + 1000, "wbt_getpgid", NULL));
-	expect_neg("attach handle 0", wasm_attach_bpf_program(0, "wbt_getpgid", NULL));
-	expect_neg("attach unknown prog", wasm_attach_bpf_program(obj, "nope", NULL));
-	expect_neg("attach NULL name", wasm_attach_bpf_program(obj, NULL, NULL));
+	expect_neg("attach handle 0",
+		   wasm_attach_bpf_program(0, "wbt_getpgid", NULL));
+	expect_neg("attach unknown prog",
+		   wasm_attach_bpf_program(obj, "nope", NULL));
+	expect_neg("attach NULL name",
+		   wasm_attach_bpf_program(obj, NULL, NULL));
 	expect_neg("attach far name", wasm_attach_bpf_program(obj, far, NULL));
 	expect_neg("attach unterminated name",
 		   wasm_attach_bpf_program(obj, tail, NULL));
 	expect_neg("attach unterminated target",
 		   wasm_attach_bpf_program(obj, "wbt_xdp", tail));
-	expect_neg("attach far target", wasm_attach_bpf_program(obj, "wbt_xdp", far));
+	expect_neg("attach far target",
+		   wasm_attach_bpf_program(obj, "wbt_xdp", far));
 	expect_neg("attach no such if",
 		   wasm_attach_bpf_program(obj, "wbt_xdp", "nosuchif0"));
 	expect_neg("attach relative uprobe",
@@ -94,15 +98,18 @@ int scenario_hostile(int ncpus)
 	expect_neg("fd_by_name bad handle",
 		   wasm_bpf_map_fd_by_name(obj + 77, "rb"));
 	expect_neg("fd_by_name far", wasm_bpf_map_fd_by_name(obj, far));
-	expect_neg("fd_by_name unterminated", wasm_bpf_map_fd_by_name(obj, tail));
+	expect_neg("fd_by_name unterminated",
+		   wasm_bpf_map_fd_by_name(obj, tail));
 
 	for (int fd = -1; fd < 3; fd++)
 		expect_neg("map_operate std fd",
 			   wasm_bpf_map_operate(fd, 1, key, buf, NULL, 0));
 	expect_neg("map_operate fd 1000",
 		   wasm_bpf_map_operate(1000, 1, key, buf, NULL, 0));
-	expect_neg("map_operate cmd 0", wasm_bpf_map_operate(hash, 0, key, buf, NULL, 0));
-	expect_neg("map_operate cmd 5", wasm_bpf_map_operate(hash, 5, key, buf, NULL, 0));
+	expect_neg("map_operate cmd 0",
+		   wasm_bpf_map_operate(hash, 0, key, buf, NULL, 0));
+	expect_neg("map_operate cmd 5",
+		   wasm_bpf_map_operate(hash, 5, key, buf, NULL, 0));
 	expect_neg("map_operate cmd -1",
 		   wasm_bpf_map_operate(hash, -1, key, buf, NULL, 0));
 	expect_neg("map_operate far key",
@@ -121,30 +128,35 @@ int scenario_hostile(int ncpus)
 		   wasm_bpf_map_operate(hash, 2, key, buf, NULL, ~0ull));
 
 	expect_neg("poll bad handle",
-		   wasm_bpf_buffer_poll(obj + 5, rb, (int32_t)(intptr_t)cb, NULL,
-					buf, 64, 0));
+		   wasm_bpf_buffer_poll(obj + 5, rb, (int32_t)(intptr_t)cb,
+					NULL, buf, 64, 0));
 	expect_neg("poll hash map",
 		   wasm_bpf_buffer_poll(obj, hash, (int32_t)(intptr_t)cb, NULL,
 					buf, 64, 0));
-	expect_neg("poll fd 1", wasm_bpf_buffer_poll(obj, 1, (int32_t)(intptr_t)cb,
-						     NULL, buf, 64, 0));
-	expect_neg("poll func 0", wasm_bpf_buffer_poll(obj, rb, 0, NULL, buf, 64, 0));
+	expect_neg("poll fd 1",
+		   wasm_bpf_buffer_poll(obj, 1, (int32_t)(intptr_t)cb, NULL,
+					buf, 64, 0));
+	expect_neg("poll func 0",
+		   wasm_bpf_buffer_poll(obj, rb, 0, NULL, buf, 64, 0));
 	expect_neg("poll func huge",
 		   wasm_bpf_buffer_poll(obj, rb, 0x7fffffff, NULL, buf, 64, 0));
 	expect_neg("poll func wrong type",
 		   wasm_bpf_buffer_poll(obj, rb, (int32_t)(intptr_t)expect_neg,
 					NULL, buf, 64, 0));
-	expect_neg("poll far buf", wasm_bpf_buffer_poll(obj, rb, (int32_t)(intptr_t)cb,
-						       NULL, far, 64, 0));
+	expect_neg("poll far buf",
+		   wasm_bpf_buffer_poll(obj, rb, (int32_t)(intptr_t)cb, NULL,
+					far, 64, 0));
 	expect_neg("poll len overflow",
-		   wasm_bpf_buffer_poll(obj, rb, (int32_t)(intptr_t)cb, NULL, buf,
-					-1, 0));
-	expect_neg("poll len 0", wasm_bpf_buffer_poll(obj, rb, (int32_t)(intptr_t)cb,
-						      NULL, buf, 0, 0));
+		   wasm_bpf_buffer_poll(obj, rb, (int32_t)(intptr_t)cb, NULL,
+					buf, -1, 0));
+	expect_neg("poll len 0",
+		   wasm_bpf_buffer_poll(obj, rb, (int32_t)(intptr_t)cb, NULL,
+					buf, 0, 0));
 
 	expect_neg("close bad handle", wasm_close_bpf_object(obj + 99));
 	o2 = wasm_load_bpf_object((void *)test_bpf_obj, sizeof(test_bpf_obj));
-	expect_neg("close twice", (wasm_close_bpf_object(o2), wasm_close_bpf_object(o2)));
+	expect_neg("close twice",
+		   (wasm_close_bpf_object(o2), wasm_close_bpf_object(o2)));
 	expect_neg("use after close", wasm_bpf_map_fd_by_name(o2, "rb"));
 
 	/* left open and attached: the runtime must clean it up */

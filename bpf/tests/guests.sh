@@ -40,8 +40,10 @@ guest_case() {
 	"$WASM_BPF" --timeout 30 "$@" >"$out" 2>"$out.err" &
 	pid=$!
 	note=
+	t0=$(date +%s%N)
 	if [ -n "$trig" ]; then
 		if guest_wait_attached "$out"; then
+			t0=$(date +%s%N)
 			eval "$trig" >>"$out.err" 2>&1 || note=" (trigger failed)"
 		else
 			note=" (never attached)"
@@ -49,6 +51,9 @@ guest_case() {
 	fi
 	wait $pid
 	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	# a signal must end a blocked poll promptly, not at the next timeout
+	case $trig in kill*) [ $ms -lt 1000 ] || note="$note (took ${ms} ms)" rc=slow ;; esac
 	if [ "$rc" = "$want" ]; then
 		echo "PASS: guest: $name"
 	else

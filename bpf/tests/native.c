@@ -3,7 +3,8 @@
  * the suite covers, ring/perf buffer polls with the fallback, every map
  * command, hostile arguments, callback endings and interrupts, and that
  * nothing stays in the kernel after bpf_host__free. Prints the suite's
- * PASS/FAIL/SKIP lines. Usage: native OBJECT.bpf.o BAD.bpf.o (environment:
+ * PASS/FAIL/SKIP lines. Usage: native OBJECT.bpf.o BAD.bpf.o [KIND.bpf.o...]
+ * (environment:
  * BPF_TEST_IF/BPF_TEST_PING for XDP and tc, BPF_TEST_CGROUP for cgroups).
  */
 #include <errno.h>
@@ -76,11 +77,13 @@ static void skip(const char *name, const char *why)
 
 static uint32_t galloc(uint32_t len)
 {
-	uint32_t p = heap;
+	uint32_t p;
 
-	heap += (len + 15) & ~15u;
-	if (heap > MEM_SIZE - 65536)
+	len = (len + 15) & ~15u;
+	if (heap + len > MEM_SIZE - 65536)
 		heap = 4096; /* tests are short-lived: wrap around */
+	p = heap;
+	heap += len;
 	return p;
 }
 
@@ -101,7 +104,7 @@ static void *gptr(uint32_t p)
 static int64_t callm(const char *module, const char *name, int n, ...)
 {
 	const struct fake_def *d = fake_lookup(&L, module, name);
-	uint64_t s[8] = { 0 };
+	uint64_t s[8] = {0};
 	va_list ap;
 
 	va_start(ap, n);
@@ -116,7 +119,7 @@ static int64_t callm(const char *module, const char *name, int n, ...)
 	return strchr(d->sig, '>')[1] == 'I' ? (int64_t)s[0] : (int32_t)s[0];
 }
 
-#define A(x) ((uint64_t)(x))
+#define A(x)		   ((uint64_t)(x))
 #define call(name, n, ...) callm("wasm_bpf", name, n, __VA_ARGS__)
 
 static uint64_t load(void)
@@ -167,8 +170,8 @@ struct sink {
 	struct event ev[64];
 	uint32_t size[64];
 	int n;
-	int ret;    /* what the callback returns */
-	int status; /* or the engine status it ends with */
+	int ret;	     /* what the callback returns */
+	int status;	     /* or the engine status it ends with */
 	int (*nested)(void); /* a call made from inside the callback */
 	int nested_ret;
 };
@@ -183,7 +186,8 @@ static int on_record(struct wasm_instance *inst, void *user, uint64_t *s)
 	if (k->n < 64) {
 		memset(&k->ev[k->n], 0, sizeof(k->ev[0]));
 		memcpy(&k->ev[k->n], gptr(buf),
-		       size < sizeof(struct event) ? size : sizeof(struct event));
+		       size < sizeof(struct event) ? size
+						   : sizeof(struct event));
 		k->size[k->n] = size;
 	}
 	k->n++;
@@ -291,17 +295,19 @@ static void test_poll_endings(uint64_t obj)
 	trigger(MAGIC_OUTPUT, 2);
 	poll_map(obj, fd, 256, 500);
 	if (last_status == WASM_TRAPPED && sink.n == 1)
-		pass("poll: a trap in the callback ends the poll with its status");
+		pass("poll: a trap in the callback ends the poll with its "
+		     "status");
 	else
-		fail("poll: a trap in the callback ends the poll with its status",
+		fail("poll: a trap in the callback ends the poll with its "
+		     "status",
 		     "status %d n %d", last_status, sink.n);
 	sink.status = WASM_EXITED;
 	poll_map(obj, fd, 256, 500);
 	if (last_status == WASM_EXITED)
 		pass("poll: proc_exit in the callback ends the poll");
 	else
-		fail("poll: proc_exit in the callback ends the poll", "status %d",
-		     last_status);
+		fail("poll: proc_exit in the callback ends the poll",
+		     "status %d", last_status);
 
 	drain(obj, fd);
 	memset(&sink, 0, sizeof(sink));
@@ -317,7 +323,8 @@ static void test_poll_endings(uint64_t obj)
 	if (r == 0 && last_status == WASM_OK)
 		pass("poll: timeout 0 with nothing pending returns 0");
 	else
-		fail("poll: timeout 0 with nothing pending returns 0", "r=%d", r);
+		fail("poll: timeout 0 with nothing pending returns 0", "r=%d",
+		     r);
 }
 
 static uint64_t nested_obj;
@@ -341,9 +348,11 @@ static void test_reentry(uint64_t obj)
 	trigger(MAGIC_OUTPUT, 2);
 	poll_map(obj, fd, 256, 500);
 	if (sink.nested_ret == -EBUSY)
-		pass("poll: closing the polled object from its callback is refused");
+		pass("poll: closing the polled object from its callback is "
+		     "refused");
 	else
-		fail("poll: closing the polled object from its callback is refused",
+		fail("poll: closing the polled object from its callback is "
+		     "refused",
 		     "got %d", sink.nested_ret);
 	sink.nested = nested_poll;
 	poll_map(obj, fd, 256, 500);
@@ -353,6 +362,55 @@ static void test_reentry(uint64_t obj)
 		fail("poll: polling from a callback is refused", "got %d",
 		     sink.nested_ret);
 	sink.nested = NULL;
+}
+
+/* TinyGo's import: records go to the exported go-callback. */
+static void test_go_poll(uint64_t obj)
+{
+	const char *name = "poll: callback-wrapper import calls go-callback";
+	int fd = map_fd(obj, "rb"), r;
+	uint32_t buf = galloc(64);
+
+	drain(obj, fd);
+	memset(&sink, 0, sizeof(sink));
+	I->export_name = "go-callback";
+	I->export_fn = &cb_func;
+	trigger(MAGIC_OUTPUT, 2);
+	r = (int)callm("callback-wrapper", "wasm_bpf_buffer_poll", 6, obj,
+		       A(fd), A(0x1234), A(buf), A(64), A(500));
+	if (r == 0)
+		r = (int)callm("callback-wrapper", "wasm_bpf_buffer_poll", 6,
+			       obj, A(fd), A(0x1234), A(buf), A(64), A(500));
+	I->export_name = NULL;
+	if (sink.n == 2 && sink.ev[1].seq == sink.ev[0].seq + 1)
+		pass(name);
+	else
+		fail(name, "r=%d n=%d", r, sink.n);
+}
+
+/* Explicit string targets of tracepoints (each form on a fresh object: a
+ * program attaches to a tracepoint once); bad forms refused. */
+static int attach_fresh(const char *prog, const char *target)
+{
+	uint64_t o = load();
+	int r = o ? attach(o, prog, target) : -1;
+
+	call("wasm_close_bpf_object", 1, o);
+	return r;
+}
+
+static void test_tp_target(void)
+{
+	const char *name = "attach: tracepoint by category:name target";
+	int r1 = attach_fresh("wbt_getpgid", "syscalls:sys_enter_getpgid");
+	int r2 = attach_fresh("wbt_getpgid", "syscalls/sys_enter_getpgid");
+	int r3 = attach_fresh("wbt_getpgid", "nocolon");
+	int r4 = attach_fresh("wbt_getpgid", "syscalls:");
+
+	if (r1 || r2 || r3 != -EINVAL || r4 != -EINVAL)
+		fail(name, "%d %d %d %d", r1, r2, r3, r4);
+	else
+		pass(name);
 }
 
 static void on_alarm(int sig)
@@ -370,7 +428,7 @@ static double now_s(void)
 
 static void test_interrupt(uint64_t obj)
 {
-	struct itimerval it = { .it_value = { 0, 200000 } };
+	struct itimerval it = {.it_value = {0, 200000}};
 	double t0 = now_s(), dt;
 
 	signal(SIGALRM, on_alarm);
@@ -439,18 +497,22 @@ static void test_maps(uint64_t obj)
 	k = galloc(4);
 	memset(gptr(k), 0, 4);
 	r = map_op(fd, 1, k, MEM_SIZE - 8 * ncpus, 0, 0);
-	if (r == 0 && map_op(fd, 1, k, MEM_SIZE - 8 * ncpus + 1, 0, 0) == -EFAULT &&
+	if (r == 0 &&
+	    map_op(fd, 1, k, MEM_SIZE - 8 * ncpus + 1, 0, 0) == -EFAULT &&
 	    map_op(fd, 1, k, MEM_SIZE - 8, 0, 0) == (ncpus > 1 ? -EFAULT : 0))
-		pass("map percpu_array: value range is round_up(size, 8) x CPUs");
+		pass("map percpu_array: value range is round_up(size, 8) x "
+		     "CPUs");
 	else
-		fail("map percpu_array: value range is round_up(size, 8) x CPUs",
-		     "r=%d", r);
+		fail(
+		    "map percpu_array: value range is round_up(size, 8) x CPUs",
+		    "r=%d", r);
 	fd = map_fd(obj, "prog_array");
 	memcpy(gptr(k + 16), &fd, 4); /* a map fd is no program */
 	memset(gptr(k), 0, 4);
 	r = map_op(fd, 2, k, k + 16, 0, 0);
 	if (r == -EBADF)
-		pass("map prog_array: only the caller's programs may be stored");
+		pass(
+		    "map prog_array: only the caller's programs may be stored");
 	else
 		fail("map prog_array: only the caller's programs may be stored",
 		     "got %d", r);
@@ -469,7 +531,7 @@ static void check_bad(const struct bad *b, int n)
 	for (int i = 0; i < n; i++) {
 		char name[160];
 		bool ok = b[i].want == INT64_MIN ? b[i].got < 0
-						  : b[i].got == b[i].want;
+						 : b[i].got == b[i].want;
 
 		snprintf(name, sizeof(name), "hostile: %s", b[i].what);
 		if (ok && last_status == WASM_OK)
@@ -483,109 +545,121 @@ static void test_hostile(uint64_t obj, int other_host_fd)
 {
 	uint32_t unterminated = MEM_SIZE - 4, buf = galloc(64);
 	int rb = map_fd(obj, "rb"), hash = map_fd(obj, "hash_map");
-	uint64_t big = (uint64_t)call("wasm_load_bpf_object", 2, A(0),
-				      A(0xffffffffu));
+	uint64_t big =
+	    (uint64_t)call("wasm_load_bpf_object", 2, A(0), A(0xffffffffu));
 
 	memset(gptr(unterminated), 'x', 4);
 	memset(gptr(buf), 0xff, 64);
 	struct bad b[] = {
-		{ "load: length past memory", (int64_t)big, 0 },
-		{ "load: pointer past memory",
-		  call("wasm_load_bpf_object", 2, A(MEM_SIZE + 10), A(10)), 0 },
-		{ "load: zero length", call("wasm_load_bpf_object", 2, A(0), A(0)),
-		  0 },
-		{ "load: garbage bytes",
-		  call("wasm_load_bpf_object", 2, A(buf), A(64)), 0 },
-		{ "attach: unknown handle",
-		  call("wasm_attach_bpf_program", 3, A(0xdeadbeef),
-		       A(gstr("wbt_getpgid")), A(0)), -EBADF },
-		{ "attach: handle 0", call("wasm_attach_bpf_program", 3, A(0),
-					   A(gstr("wbt_getpgid")), A(0)),
-		  -EBADF },
-		{ "attach: unknown program", attach(obj, "nope", NULL), -ENOENT },
-		{ "attach: name pointer past memory",
-		  call("wasm_attach_bpf_program", 3, obj, A(MEM_SIZE), A(0)),
-		  -EFAULT },
-		{ "attach: unterminated name",
-		  call("wasm_attach_bpf_program", 3, obj, A(unterminated), A(0)),
-		  -EFAULT },
-		{ "attach: unterminated target",
-		  call("wasm_attach_bpf_program", 3, obj,
-		       A(gstr("wbt_xdp")), A(unterminated)), -EFAULT },
-		{ "attach: unknown interface", attach(obj, "wbt_xdp", "nosuchif0"),
-		  -ENODEV },
-		{ "attach: overlong interface",
-		  attach(obj, "wbt_xdp", "interface-name-too-long-xx"), -EINVAL },
-		{ "attach: relative uprobe binary",
-		  attach(obj, "wbt_uprobe", "bin/true:main"), -EINVAL },
-		{ "attach: uprobe target without function",
-		  attach(obj, "wbt_uprobe", "/bin/true"), -EINVAL },
-		{ "attach: uprobe on a directory",
-		  attach(obj, "wbt_uprobe", "/tmp:main"), -EINVAL },
-		{ "attach: target for a kind that takes none",
-		  attach(obj, "wbt_cgsock", "/sys/fs/cgroup"), -EOPNOTSUPP },
-		{ "attach_fd: descriptor the guest does not hold",
-		  attach_fd(obj, "wbt_cgsock", 7), -EBADF },
-		{ "attach_fd: negative descriptor",
-		  attach_fd(obj, "wbt_cgsock", -1), -EBADF },
-		{ "attach_fd: unknown handle",
-		  call("wasm_attach_bpf_program_fd", 3, A(77),
-		       A(gstr("wbt_cgsock")), A(3)), -EBADF },
-		{ "map_fd_by_name: unknown map", map_fd(obj, "nope"), -ENOENT },
-		{ "map_fd_by_name: unknown handle",
-		  call("wasm_bpf_map_fd_by_name", 2, A(99), A(gstr("rb"))), -EBADF },
-		{ "map_fd_by_name: name past memory",
-		  call("wasm_bpf_map_fd_by_name", 2, obj, A(0xfffffff0u)),
-		  -EFAULT },
-		{ "map_operate: stdin", map_op(0, 1, buf, buf, 0, 0), -EBADF },
-		{ "map_operate: negative fd", map_op(-1, 1, buf, buf, 0, 0),
-		  -EBADF },
-		{ "map_operate: another host's map",
-		  map_op(other_host_fd, 1, buf, buf, 0, 0), -EBADF },
-		{ "map_operate: unknown command", map_op(hash, 9, buf, buf, 0, 0),
-		  -EINVAL },
-		{ "map_operate: command 0", map_op(hash, 0, buf, buf, 0, 0),
-		  -EINVAL },
-		{ "map_operate: key past memory",
-		  map_op(hash, 1, MEM_SIZE - 2, buf, 0, 0), -EFAULT },
-		{ "map_operate: value past memory",
-		  map_op(hash, 2, buf, MEM_SIZE - 4, 0, 0), -EFAULT },
-		{ "map_operate: next key past memory",
-		  map_op(hash, 4, buf, buf, 0xffffffffu, 0), -EFAULT },
-		{ "map_operate: bad flags", map_op(hash, 2, buf, buf + 8, 0, ~0ull),
-		  INT64_MIN },
-		{ "poll: unknown handle",
-		  call("wasm_bpf_buffer_poll", 7, A(5555), A(rb), A(0), A(0),
-		       A(buf), A(64), A(0)), -EBADF },
-		{ "poll: map of no buffer type",
-		  call("wasm_bpf_buffer_poll", 7, obj, A(hash), A(0), A(0),
-		       A(buf), A(64), A(0)), -EINVAL },
-		{ "poll: fd not of this object",
-		  call("wasm_bpf_buffer_poll", 7, obj, A(1), A(0), A(0), A(buf),
-		       A(64), A(0)), -EBADF },
-		{ "poll: null table entry",
-		  call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(5), A(0), A(buf),
-		       A(64), A(0)), -EINVAL },
-		{ "poll: table index past the table",
-		  call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(0xffffffffu),
-		       A(0), A(buf), A(64), A(0)), -EINVAL },
-		{ "poll: callback of the wrong type",
-		  call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(1), A(0), A(buf),
-		       A(64), A(0)), -EINVAL },
-		{ "poll: buffer past memory",
-		  call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(0), A(0),
-		       A(MEM_SIZE - 8), A(64), A(0)), -EFAULT },
-		{ "poll: buffer length overflows",
-		  call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(0), A(0), A(buf),
-		       A(0xffffffffu), A(0)), -EFAULT },
-		{ "poll: zero-length buffer",
-		  call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(0), A(0), A(buf),
-		       A(0), A(0)), -EINVAL },
-		{ "go poll: no go-callback export",
-		  callm("callback-wrapper", "wasm_bpf_buffer_poll", 6, obj, A(rb),
-			A(0), A(buf), A(64), A(0)), -ENOENT },
-		{ "close: unknown handle",
-		  call("wasm_close_bpf_object", 1, A(123456)), -EBADF },
+	    {"load: length past memory", (int64_t)big, 0},
+	    {"load: pointer past memory",
+	     call("wasm_load_bpf_object", 2, A(MEM_SIZE + 10), A(10)), 0},
+	    {"load: zero length", call("wasm_load_bpf_object", 2, A(0), A(0)),
+	     0},
+	    {"load: garbage bytes",
+	     call("wasm_load_bpf_object", 2, A(buf), A(64)), 0},
+	    {"attach: unknown handle",
+	     call("wasm_attach_bpf_program", 3, A(0xdeadbeef),
+		  A(gstr("wbt_getpgid")), A(0)),
+	     -EBADF},
+	    {"attach: handle 0",
+	     call("wasm_attach_bpf_program", 3, A(0), A(gstr("wbt_getpgid")),
+		  A(0)),
+	     -EBADF},
+	    {"attach: unknown program", attach(obj, "nope", NULL), -ENOENT},
+	    {"attach: name pointer past memory",
+	     call("wasm_attach_bpf_program", 3, obj, A(MEM_SIZE), A(0)),
+	     -EFAULT},
+	    {"attach: unterminated name",
+	     call("wasm_attach_bpf_program", 3, obj, A(unterminated), A(0)),
+	     -EFAULT},
+	    {"attach: unterminated target",
+	     call("wasm_attach_bpf_program", 3, obj, A(gstr("wbt_xdp")),
+		  A(unterminated)),
+	     -EFAULT},
+	    {"attach: unknown interface", attach(obj, "wbt_xdp", "nosuchif0"),
+	     -ENODEV},
+	    {"attach: overlong interface",
+	     attach(obj, "wbt_xdp", "interface-name-too-long-xx"), -EINVAL},
+	    {"attach: relative uprobe binary",
+	     attach(obj, "wbt_uprobe", "bin/true:main"), -EINVAL},
+	    {"attach: uprobe target without function",
+	     attach(obj, "wbt_uprobe", "/bin/true"), -EINVAL},
+	    {"attach: uprobe on a directory",
+	     attach(obj, "wbt_uprobe", "/tmp:main"), -EINVAL},
+	    {"attach: target for a kind that takes none",
+	     attach(obj, "wbt_cgsock", "/sys/fs/cgroup"), -EOPNOTSUPP},
+	    {"attach_fd: descriptor the guest does not hold",
+	     attach_fd(obj, "wbt_cgsock", 7), -EBADF},
+	    {"attach_fd: negative descriptor", attach_fd(obj, "wbt_cgsock", -1),
+	     -EBADF},
+	    {"attach_fd: unknown handle",
+	     call("wasm_attach_bpf_program_fd", 3, A(77), A(gstr("wbt_cgsock")),
+		  A(3)),
+	     -EBADF},
+	    {"map_fd_by_name: unknown map", map_fd(obj, "nope"), -ENOENT},
+	    {"map_fd_by_name: unknown handle",
+	     call("wasm_bpf_map_fd_by_name", 2, A(99), A(gstr("rb"))), -EBADF},
+	    {"map_fd_by_name: name past memory",
+	     call("wasm_bpf_map_fd_by_name", 2, obj, A(0xfffffff0u)), -EFAULT},
+	    {"map_operate: stdin", map_op(0, 1, buf, buf, 0, 0), -EBADF},
+	    {"map_operate: negative fd", map_op(-1, 1, buf, buf, 0, 0), -EBADF},
+	    {"map_operate: another host's map",
+	     map_op(other_host_fd, 1, buf, buf, 0, 0), -EBADF},
+	    {"map_operate: unknown command", map_op(hash, 9, buf, buf, 0, 0),
+	     -EINVAL},
+	    {"map_operate: command 0", map_op(hash, 0, buf, buf, 0, 0),
+	     -EINVAL},
+	    {"map_operate: key past memory",
+	     map_op(hash, 1, MEM_SIZE - 2, buf, 0, 0), -EFAULT},
+	    {"map_operate: value past memory",
+	     map_op(hash, 2, buf, MEM_SIZE - 4, 0, 0), -EFAULT},
+	    {"map_operate: next key past memory",
+	     map_op(hash, 4, buf, buf, 0xffffffffu, 0), -EFAULT},
+	    {"map_operate: bad flags", map_op(hash, 2, buf, buf + 8, 0, ~0ull),
+	     INT64_MIN},
+	    {"poll: unknown handle",
+	     call("wasm_bpf_buffer_poll", 7, A(5555), A(rb), A(0), A(0), A(buf),
+		  A(64), A(0)),
+	     -EBADF},
+	    {"poll: map of no buffer type",
+	     call("wasm_bpf_buffer_poll", 7, obj, A(hash), A(0), A(0), A(buf),
+		  A(64), A(0)),
+	     -EINVAL},
+	    {"poll: fd not of this object",
+	     call("wasm_bpf_buffer_poll", 7, obj, A(1), A(0), A(0), A(buf),
+		  A(64), A(0)),
+	     -EBADF},
+	    {"poll: null table entry",
+	     call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(5), A(0), A(buf),
+		  A(64), A(0)),
+	     -EINVAL},
+	    {"poll: table index past the table",
+	     call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(0xffffffffu), A(0),
+		  A(buf), A(64), A(0)),
+	     -EINVAL},
+	    {"poll: callback of the wrong type",
+	     call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(1), A(0), A(buf),
+		  A(64), A(0)),
+	     -EINVAL},
+	    {"poll: buffer past memory",
+	     call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(0), A(0),
+		  A(MEM_SIZE - 8), A(64), A(0)),
+	     -EFAULT},
+	    {"poll: buffer length overflows",
+	     call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(0), A(0), A(buf),
+		  A(0xffffffffu), A(0)),
+	     -EFAULT},
+	    {"poll: zero-length buffer",
+	     call("wasm_bpf_buffer_poll", 7, obj, A(rb), A(0), A(0), A(buf),
+		  A(0), A(0)),
+	     -EINVAL},
+	    {"go poll: no go-callback export",
+	     callm("callback-wrapper", "wasm_bpf_buffer_poll", 6, obj, A(rb),
+		   A(0), A(buf), A(64), A(0)),
+	     -ENOENT},
+	    {"close: unknown handle",
+	     call("wasm_close_bpf_object", 1, A(123456)), -EBADF},
 	};
 	check_bad(b, sizeof(b) / sizeof(b[0]));
 }
@@ -605,7 +679,8 @@ static void test_uprobe(uint64_t obj)
 	int r;
 
 	if (!realpath("/proc/self/exe", exe)) {
-		fail("attach: uprobe on a binary", "realpath: %s", strerror(errno));
+		fail("attach: uprobe on a binary", "realpath: %s",
+		     strerror(errno));
 		return;
 	}
 	snprintf(target, sizeof(target), "%s:wasm_bpf_test_probe", exe);
@@ -644,8 +719,8 @@ static void test_kprobe(uint64_t obj)
 
 static void test_socket(uint64_t obj)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t alen = sizeof(a);
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
 	char buf[16];
@@ -669,6 +744,33 @@ static void test_socket(uint64_t obj)
 	fake_wasi_fds[4] = -1;
 }
 
+/* Guest descriptor 3 is the cgroup: the key is translated, descriptors the
+ * guest does not hold are refused. */
+static void test_cgrp_storage(uint64_t obj)
+{
+	const char *name = "map cg_storage: keys are guest descriptors";
+	int fd = map_fd(obj, "cg_storage");
+	uint32_t k = galloc(4), v = galloc(8), out = galloc(8);
+	uint64_t val = 0xabcdef;
+	int key = 3, r1, r2, r3, r4;
+
+	memcpy(gptr(k), &key, 4);
+	memcpy(gptr(v), &val, 8);
+	r1 = map_op(fd, 2, k, v, 0, 0);
+	r2 = map_op(fd, 1, k, out, 0, 0);
+	key = 7;
+	memcpy(gptr(k), &key, 4);
+	r3 = map_op(fd, 2, k, v, 0, 0);
+	key = 3;
+	memcpy(gptr(k), &key, 4);
+	r4 = map_op(fd, 3, k, 0, 0, 0);
+	if (r1 || r2 || *(uint64_t *)gptr(out) != val || r3 != -EBADF || r4)
+		fail(name, "update %d lookup %d foreign %d delete %d", r1, r2,
+		     r3, r4);
+	else
+		pass(name);
+}
+
 static void test_cgroup(uint64_t obj)
 {
 	const char *dir = getenv("BPF_TEST_CGROUP");
@@ -687,6 +789,7 @@ static void test_cgroup(uint64_t obj)
 		return;
 	}
 	fake_wasi_fds[3] = fd;
+	test_cgrp_storage(obj);
 	r = attach_fd(obj, "wbt_cgsock", 3);
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
 	pid = fork();
@@ -719,8 +822,8 @@ static int send_from_netns(const char *netns, const char *addr)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		struct sockaddr_in a = { .sin_family = AF_INET,
-					 .sin_port = htons(9) };
+		struct sockaddr_in a = {.sin_family = AF_INET,
+					.sin_port = htons(9)};
 		int nfd, s;
 
 		snprintf(path, sizeof(path), "/var/run/netns/%s", netns);
@@ -780,9 +883,11 @@ static void test_net(uint64_t obj)
 
 static struct bpf_host *host_new(bool force_perf)
 {
-	struct bpf_host_opts o = { .sz = sizeof(o), .force_perfbuf = force_perf,
-				   .wasi = (struct wasi_ctx *)1,
-				   .verbose = getenv("BPF_TEST_VERBOSE") != NULL };
+	struct bpf_host_opts o = {.sz = sizeof(o),
+				  .force_perfbuf = force_perf,
+				  .wasi = (struct wasi_ctx *)1,
+				  .verbose =
+				      getenv("BPF_TEST_VERBOSE") != NULL};
 	struct bpf_host *h = bpf_host__new(&o);
 
 	memset(&L, 0, sizeof(L));
@@ -842,6 +947,47 @@ static void test_load_failure(const char *path)
 		     lines, text);
 }
 
+/* kind-KIND.bpf.o: auto-attach program wbt_kind, make it run, check its
+ * counter. A kind the kernel cannot load or attach is a SKIP. */
+static void test_kind(const char *path)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char name[128], kind[32] = "";
+	uint64_t obj, hits;
+	uint32_t k = galloc(4), v = galloc(8);
+	int r, fd;
+
+	sscanf(base, "kind-%31[^.]", kind);
+	snprintf(name, sizeof(name), "attach: %s by section", kind);
+	free(obj_bytes);
+	if (read_file(path)) {
+		fail(name, "cannot read %s", path);
+		return;
+	}
+	obj = load();
+	if (!obj) {
+		skip(name, "the kernel cannot load this kind");
+		return;
+	}
+	r = attach(obj, "wbt_kind", NULL);
+	for (int i = 0; i < 3; i++) {
+		getppid();
+		close(open("/proc/self/stat", O_RDONLY));
+	}
+	memset(gptr(k), 0, 4);
+	fd = map_fd(obj, "hits");
+	hits = map_op(fd, 1, k, v, 0, 0) ? 0 : *(uint64_t *)gptr(v);
+	if (r == -EOPNOTSUPP || r == -524 /* ENOTSUPP */)
+		skip(name, "the kernel cannot attach this kind");
+	else if (r)
+		fail(name, "attach %d", r);
+	else if (!hits && strcmp(kind, "iter"))
+		fail(name, "attached but never ran");
+	else
+		pass(name);
+	call("wasm_close_bpf_object", 1, obj);
+}
+
 static void run_fallback(void)
 {
 	struct bpf_host *h = host_new(true);
@@ -854,8 +1000,9 @@ static void run_fallback(void)
 	} else {
 		/* 16 bytes written arrive as 20: perf pads to 8 with its u32
 		 * size header. */
-		test_buffer("buffer: forced perf buffer fallback (output and reserve)",
-			    obj, "rb", 20);
+		test_buffer(
+		    "buffer: forced perf buffer fallback (output and reserve)",
+		    obj, "rb", 20);
 	}
 	bpf_host__free(h);
 }
@@ -905,6 +1052,7 @@ int main(int argc, char **argv)
 	test_poll_endings(obj);
 	test_reentry(obj);
 	test_interrupt(obj);
+	test_go_poll(obj);
 	test_maps(obj);
 	test_uprobe(obj);
 	test_kprobe(obj);
@@ -925,6 +1073,7 @@ int main(int argc, char **argv)
 		test_hostile(obj, other_fd);
 		bpf_host__free(h2);
 	}
+	test_tp_target();
 	r = (int)call("wasm_close_bpf_object", 1, obj);
 	if (r == 0 && call("wasm_close_bpf_object", 1, obj) == -EBADF &&
 	    bpf_host__object_count(H) == 0)
@@ -942,6 +1091,10 @@ int main(int argc, char **argv)
 		test_load_failure(argv[2]);
 		bpf_host__free(H);
 	}
+	H = host_new(false);
+	for (int i = 3; i < argc; i++)
+		test_kind(argv[i]);
+	bpf_host__free(H);
 	fake_instance_free(I);
 	free(obj_bytes);
 	return failures ? 1 : 0;

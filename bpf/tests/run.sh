@@ -14,6 +14,12 @@ ROOT=$(pwd)
 OUT=$ROOT/build/tests/bpf
 CC=${CC:-cc}
 mkdir -p "$OUT"
+# One run at a time: runs share the artifacts, and a second run's programs
+# would show up in this run's leak checks.
+if command -v flock >/dev/null; then
+	exec 9>"$OUT/.lock"
+	flock 9
+fi
 
 NS=wbt$$
 IF0=wbt$$a
@@ -60,6 +66,12 @@ build clang -target bpf -g -O2 -D__TARGET_ARCH_x86 -I"$OUT" -Isdk/c/include \
 	-c bpf/tests/test.bpf.c -o "$OUT/test.bpf.o"
 build clang -target bpf -g -O2 -I"$OUT" -c bpf/tests/bad.bpf.c \
 	-o "$OUT/bad.bpf.o"
+kinds=
+for k in raw_tp tp_btf fentry fexit lsm iter; do
+	build clang -target bpf -g -O2 -D__TARGET_ARCH_x86 -DKIND_$k -I"$OUT" \
+		-c bpf/tests/kinds.bpf.c -o "$OUT/kind-$k.bpf.o"
+	kinds="$kinds $OUT/kind-$k.bpf.o"
+done
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/bpf_count.c \
 	-o "$OUT/bpf-count" -lbpf
 srcs=$(ls bpf/*.c | grep -v '/fuzz_')
@@ -94,7 +106,7 @@ leak_check() { # NAME
 before=$("$OUT/bpf-count")
 [ "$before" = "progs 0 links 0" ] ||
 	echo "note: suite programs already loaded before the run: $before"
-timeout 120 "$OUT/native" "$OUT/test.bpf.o" "$OUT/bad.bpf.o" 2>"$OUT/native.err"
+timeout 120 "$OUT/native" "$OUT/test.bpf.o" "$OUT/bad.bpf.o" $kinds 2>"$OUT/native.err"
 rc=$?
 [ $rc = 0 ] || [ $rc = 1 ] || fail "native driver" "exited $rc (see $OUT/native.err)"
 leak_check "native driver"

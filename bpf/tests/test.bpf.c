@@ -10,8 +10,10 @@
 #include <bpf/bpf_tracing.h>
 #include "wasm-bpf/bpf_buffer.bpf.h"
 
-#define MAGIC_OUTPUT  0x5eed0001 /* getpgid(MAGIC_OUTPUT): bpf_buffer__output */
-#define MAGIC_RESERVE 0x5eed0002 /* getpgid(MAGIC_RESERVE): reserve + submit */
+#define MAGIC_OUTPUT 0x5eed0001	 /* getpgid(MAGIC_OUTPUT): bpf_buffer__output  \
+				  */
+#define MAGIC_RESERVE 0x5eed0002 /* getpgid(MAGIC_RESERVE): reserve + submit   \
+				  */
 
 enum { C_SEQ, C_XDP, C_TC, C_CGROUP, C_UPROBE, C_SOCKET, C_KPROBE, C_MAX };
 
@@ -85,6 +87,14 @@ struct {
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(__u32));
 } prog_array SEC(".maps");
+
+/* Keyed by a cgroup descriptor: the guest passes its WASI descriptor. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGRP_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} cg_storage SEC(".maps");
 
 static __always_inline __u64 bump(__u32 idx)
 {

@@ -4,7 +4,9 @@
  * uprobe target); cgroup DIR: join DIR and create a socket; udp NETNS ADDR:
  * UDP packets from inside NETNS to ADDR.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -23,7 +25,7 @@ __attribute__((noinline)) int wasm_bpf_test_probe(int x)
 
 static int udp(const char *netns, const char *addr)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9) };
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(9)};
 	char path[256];
 	int nfd, s;
 

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#define IMPORT(name) \
+#define IMPORT(name)                                                           \
 	__attribute__((import_module("wasm_bpf"), import_name(#name)))
 
 IMPORT(wasm_load_bpf_object) uint64_t wasm_load_bpf_object(void *obj, int len);

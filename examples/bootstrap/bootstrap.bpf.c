@@ -6,7 +6,6 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "wasm-bpf/bpf_buffer.bpf.h"
 #include "wasm-bpf/types.bpf.h"
 #include "bootstrap.h"
 
@@ -56,7 +55,7 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 	/* With a minimum duration only exits are interesting. */
 	if (min_duration_ns)
 		return 0;
-	e = bpf_buffer__reserve(&rb, sizeof(*e));
+	e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);
 	if (!e)
 		return 0;
 	e->exit_event = false;
@@ -67,7 +66,7 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 	off = ctx->__data_loc_filename & 0xFFFF;
 	bpf_probe_read_str(&e->filename, sizeof(e->filename), (void *)ctx + off);
-	bpf_buffer__submit(&rb, ctx, e, sizeof(*e));
+	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
 
@@ -90,7 +89,7 @@ int handle_exit(struct trace_event_raw_sched_process_template *ctx)
 	bpf_map_delete_elem(&exec_start, &pid);
 	if (min_duration_ns && duration_ns < min_duration_ns)
 		return 0;
-	e = bpf_buffer__reserve(&rb, sizeof(*e));
+	e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);
 	if (!e)
 		return 0;
 	e->exit_event = true;
@@ -100,6 +99,6 @@ int handle_exit(struct trace_event_raw_sched_process_template *ctx)
 	e->exit_code = (BPF_CORE_READ(task, exit_code) >> 8) & 0xff;
 	e->filename[0] = 0;
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
-	bpf_buffer__submit(&rb, ctx, e, sizeof(*e));
+	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

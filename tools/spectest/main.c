@@ -41,8 +41,9 @@ static void report_death(const char *path, int status,
 		printf("%s:%d: %s: crashed: %s\n", path, c->line, c->cmd,
 		       strsignal(WTERMSIG(status)));
 	else
-		printf("%s:%d: %s: runner exited with status %d\n", path,
-		       c->line, c->cmd, WEXITSTATUS(status));
+		printf("%s: runner exited with status %d (a sanitizer report "
+		       "is on stderr)\n",
+		       path, WEXITSTATUS(status));
 }
 
 static int run_in_child(const char *path, const struct run_opts *o,
@@ -60,8 +61,8 @@ static int run_in_child(const char *path, const struct run_opts *o,
 	if (pid == 0) {
 		alarm(o->timeout);
 		st_run_script(path, &o->st, c);
-		fflush(stdout);
-		_exit(0);
+		/* exit(), not _exit(): LeakSanitizer checks the child here. */
+		exit(0);
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)

@@ -33,6 +33,7 @@ I r_fd_renumber(I, I) IMP(fd_renumber);
 I r_fd_seek(I, L, I, I) IMP(fd_seek);
 I r_fd_tell(I, I) IMP(fd_tell);
 I r_fd_filestat_get(I, I) IMP(fd_filestat_get);
+I r_fd_filestat_set_times(I, L, L, I) IMP(fd_filestat_set_times);
 I r_path_open(I, I, I, I, I, L, L, I, I) IMP(path_open);
 I r_path_create_directory(I, I, I) IMP(path_create_directory);
 I r_path_filestat_get(I, I, I, I, I) IMP(path_filestat_get);

@@ -96,12 +96,8 @@ static void times(void)
 	stat("t.txt", &st);
 	printf("utimensat: atime=%lld mtime=%lld\n", (long long)st.st_atime,
 	       (long long)st.st_mtime);
-	ts[0].tv_nsec = UTIME_NOW;
-	ts[1].tv_nsec = UTIME_OMIT;
-	utimensat(AT_FDCWD, "t.txt", ts, 0);
-	stat("t.txt", &st);
-	printf("UTIME_NOW: recent=%d mtime=%lld\n",
-	       st.st_atime > 1600000000, (long long)st.st_mtime);
+	/* "Now" is checked in t_raw: this wasi-libc mishandles UTIME_NOW
+	 * and NULL times before the host is ever called. */
 	close(fd);
 }
 

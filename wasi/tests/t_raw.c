@@ -33,9 +33,9 @@ static void pointers(void)
 
 static void descriptors(void)
 {
-	uint8_t pre[8], name[8], st[24];
+	uint8_t pre[8], name[8], st[24], fst[64];
 	I fd, n;
-	L pos;
+	L pos, base, t;
 
 	expect("fd_prestat_get 3", r_fd_prestat_get(3, P(pre)), OK);
 	expect("prestat name len", pre[4], 1);
@@ -49,10 +49,12 @@ static void descriptors(void)
 	expect("fd_tell", r_fd_tell(fd, P(&pos)), OK);
 	expect("fd_seek bad whence", r_fd_seek(fd, 0, 7, P(&pos)), E_INVAL);
 	expect("set flags dsync", r_fd_fdstat_set_flags(fd, 2), E_NOTSUP);
+	r_fd_fdstat_get(fd, P(st));
+	memcpy(&base, st + 8, 8);
 	expect("drop write right",
-	       r_fd_fdstat_set_rights(fd, RIGHTS_ALL & ~R_FD_WRITE, 0), OK);
+	       r_fd_fdstat_set_rights(fd, base & ~R_FD_WRITE, 0), OK);
 	expect("write without right", r_fd_write(fd, P(pre), 0, P(&n)), E_NOTCAPABLE);
-	expect("regain write right", r_fd_fdstat_set_rights(fd, RIGHTS_ALL, 0), E_NOTCAPABLE);
+	expect("regain write right", r_fd_fdstat_set_rights(fd, base, 0), E_NOTCAPABLE);
 	expect("fd_fdstat_get", r_fd_fdstat_get(fd, P(st)), OK);
 	expect("filetype regular", st[0], 4);
 	expect("rights lack write", (int)((st[8] >> 6) & 1), 0);
@@ -61,6 +63,14 @@ static void descriptors(void)
 	expect("sock_recv on file", r_sock_recv(fd, P(pre), 0, 0, P(&n), P(&n)), E_NOTSOCK);
 	expect("sock_accept on file", r_sock_accept(fd, 0, P(&n)), E_NOTCAPABLE);
 	expect("sock_shutdown on file", r_sock_shutdown(fd, 3), E_NOTCAPABLE);
+	expect("times: atim now, mtim given",
+	       r_fd_filestat_set_times(fd, 0, 1234000000000ll, 0x2 | 0x4), OK);
+	expect("times: both now and given", r_fd_filestat_set_times(fd, 0, 0, 0x3), E_INVAL);
+	r_fd_filestat_get(fd, P(fst));
+	memcpy(&t, fst + 40, 8);
+	expect("atime is now", t > 1600000000ll * 1000000000ll, 1);
+	memcpy(&t, fst + 48, 8);
+	expect("mtime as given", t == 1234000000000ll, 1);
 	expect("fd_close", r_fd_close(fd), OK);
 	expect("fd_close twice", r_fd_close(fd), E_BADF);
 }

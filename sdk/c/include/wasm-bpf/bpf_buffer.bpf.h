@@ -41,8 +41,8 @@ struct {
 
 /* Copies `size` bytes of `data` into the buffer. `ctx` is the program's
  * context (perf buffers need it). Returns 0 or a negative error. */
-static __always_inline long bpf_buffer__output(void *map, void *ctx,
-					       void *data, __u64 size)
+static __always_inline long bpf_buffer__output(void *map, void *ctx, void *data,
+					       __u64 size)
 {
 	if (wasm_bpf_buffer_is_perf)
 		return bpf_perf_event_output(ctx, map, BPF_F_CURRENT_CPU, data,
@@ -64,8 +64,8 @@ static __always_inline void *bpf_buffer__reserve(void *map, __u64 size)
 }
 
 /* Sends a reserved record; `size` must be the size reserved. */
-static __always_inline void bpf_buffer__submit(void *map, void *ctx,
-					       void *data, __u64 size)
+static __always_inline void bpf_buffer__submit(void *map, void *ctx, void *data,
+					       __u64 size)
 {
 	if (!wasm_bpf_buffer_is_perf) {
 		bpf_ringbuf_submit(data, 0);

@@ -76,7 +76,7 @@ static inline int wbpf__buffer_poll(struct bpf_buffer *b, int timeout_ms)
 {
 	if (!b || !b->sample_fn)
 		return wbpf__ret(-EINVAL);
-	return wbpf__ret(wasm_bpf_buffer_poll(
+	return wbpf__host(wasm_bpf_buffer_poll(
 		b->handle, b->fd, (int32_t)(uintptr_t)b->sample_fn,
 		(uint32_t)(uintptr_t)b->ctx, b->rec, WBPF_RECORD_MAX,
 		timeout_ms));
@@ -112,18 +112,15 @@ struct ring_buffer {
 static inline int ring_buffer__add(struct ring_buffer *rb, int map_fd,
 				   ring_buffer_sample_fn sample_cb, void *ctx)
 {
-	struct bpf_buffer **bufs, *b;
+	struct bpf_buffer *b;
 
 	b = wbpf__buffer_new(wbpf__fd_handle(map_fd), map_fd, sample_cb, ctx);
 	if (!b)
 		return -ENOMEM;
-	bufs = (struct bpf_buffer **)realloc(rb->bufs,
-					     (rb->n + 1) * sizeof(*bufs));
-	if (!bufs) {
+	if (wbpf__grow((void ***)&rb->bufs, rb->n)) {
 		bpf_buffer__free(b);
 		return wbpf__ret(-ENOMEM);
 	}
-	rb->bufs = bufs;
 	rb->bufs[rb->n++] = b;
 	return 0;
 }

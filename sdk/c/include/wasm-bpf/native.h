@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -101,6 +102,75 @@ bpf_program__attach_xdp_ifname(struct bpf_program *prog, const char *ifname)
 		return NULL;
 	}
 	return bpf_program__attach_xdp(prog, (int)idx);
+}
+
+/* Upstream wasm-bpf's attach target: natively, attach explicitly with
+ * wbpf_program__attach_target() instead. */
+static inline void bpf_set_prog_attach_target(struct bpf_program *prog,
+					      const char *target)
+{
+	(void)prog;
+	(void)target;
+}
+
+/* "IFNAME" for XDP, "binary:func" for uprobes, "cat:name" for
+ * tracepoints, a function for kprobes: as the wasm-bpf host parses them. */
+static inline struct bpf_link *
+wbpf_program__attach_target(struct bpf_program *prog, const char *target)
+{
+	const char *sec = bpf_program__section_name(prog);
+	const char *colon = strrchr(target, ':');
+	char buf[512];
+
+	switch (bpf_program__type(prog)) {
+	case BPF_PROG_TYPE_XDP:
+		return bpf_program__attach_xdp_ifname(prog, target);
+	case BPF_PROG_TYPE_KPROBE:
+		if (strncmp(sec, "uprobe", 6) && strncmp(sec, "uretprobe", 9))
+			return bpf_program__attach_kprobe(
+				prog, !strncmp(sec, "kretprobe", 9), target);
+		break;
+	case BPF_PROG_TYPE_TRACEPOINT:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+		break;
+	default:
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	if (!colon || (size_t)(colon - target) >= sizeof(buf)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	memcpy(buf, target, colon - target);
+	buf[colon - target] = 0;
+	if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACEPOINT)
+		return bpf_program__attach_tracepoint(prog, buf, colon + 1);
+	if (bpf_program__type(prog) == BPF_PROG_TYPE_RAW_TRACEPOINT)
+		return bpf_program__attach_raw_tracepoint(prog, target);
+	{
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = colon + 1,
+			    .retprobe = !strncmp(sec, "uretprobe", 9));
+		return bpf_program__attach_uprobe_opts(prog, -1, buf, 0, &uo);
+	}
+}
+
+/* Cgroup programs to a cgroup directory, socket filters to a socket;
+ * 0 or -errno. A socket filter lasts as long as the socket. */
+static inline int wbpf_program__attach_fd(struct bpf_program *prog, int fd)
+{
+	int prog_fd = bpf_program__fd(prog);
+	struct bpf_link *link;
+
+	if (bpf_program__type(prog) == BPF_PROG_TYPE_SOCKET_FILTER)
+		return setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &prog_fd,
+				  sizeof(prog_fd)) ? -errno : 0;
+	link = bpf_program__attach_cgroup(prog, fd);
+	if (!link)
+		return -errno;
+	/* A link detaches when its fd closes: kept (deliberately not freed)
+	 * for the life of the process, as the wasm host keeps it for the
+	 * life of the object. */
+	return 0;
 }
 
 #endif

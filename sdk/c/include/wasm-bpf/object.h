@@ -102,6 +102,46 @@ static inline int wbpf__ret(int ret)
 	return ret;
 }
 
+/* The host answers with Linux errno values (as libbpf and upstream
+ * wasm-bpf do); wasi-libc numbers errno differently (EINTR is 27, not 4),
+ * so results from imports are translated before a guest compares them
+ * with E* constants. */
+static inline int wbpf__errno_from_linux(int e)
+{
+	static const short map[][2] = {
+		{ 1, EPERM },	  { 2, ENOENT },     { 3, ESRCH },
+		{ 4, EINTR },	  { 5, EIO },	     { 6, ENXIO },
+		{ 7, E2BIG },	  { 8, ENOEXEC },    { 9, EBADF },
+		{ 10, ECHILD },	  { 11, EAGAIN },    { 12, ENOMEM },
+		{ 13, EACCES },	  { 14, EFAULT },    { 16, EBUSY },
+		{ 17, EEXIST },	  { 18, EXDEV },     { 19, ENODEV },
+		{ 20, ENOTDIR },  { 21, EISDIR },    { 22, EINVAL },
+		{ 23, ENFILE },	  { 24, EMFILE },    { 25, ENOTTY },
+		{ 27, EFBIG },	  { 28, ENOSPC },    { 30, EROFS },
+		{ 32, EPIPE },	  { 34, ERANGE },    { 35, EDEADLK },
+		{ 36, ENAMETOOLONG }, { 38, ENOSYS }, { 40, ELOOP },
+		{ 71, EPROTO },
+		{ 74, EBADMSG },  { 75, EOVERFLOW }, { 84, EILSEQ },
+		{ 88, ENOTSOCK }, { 95, EOPNOTSUPP }, { 97, EAFNOSUPPORT },
+		{ 110, ETIMEDOUT }, { 125, ECANCELED },
+		{ 524, EOPNOTSUPP }, /* the kernel's internal ENOTSUPP */
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i][0] == e)
+			return map[i][1];
+	return EIO;
+}
+
+/* A result from the host: negative Linux errno becomes negative WASI
+ * errno, and errno is set, as libbpf does. */
+static inline int wbpf__host(int ret)
+{
+	if (ret >= 0)
+		return ret;
+	return wbpf__ret(-wbpf__errno_from_linux(-ret));
+}
+
 static inline void wbpf__note_fd(int fd, uint64_t handle)
 {
 	for (size_t i = 0; i < sizeof(wbpf__fd_owner) / sizeof(wbpf__fd_owner[0]); i++) {
@@ -189,21 +229,31 @@ static inline char *wbpf__strdup(const char *s)
 	return d;
 }
 
-static inline void *wbpf__grow(void *arr, int n, size_t elem)
+/* Room for one more pointer in *arr (n used). Doubles by calloc, copy and
+ * free: realloc would pull dlmalloc's 1 KB realloc path into every guest. */
+static inline int wbpf__grow(void ***arr, int n)
 {
-	return realloc(arr, (size_t)(n + 1) * elem);
+	void **a;
+
+	if (n & (n - 1) || (n && n < 8))
+		return 0; /* capacity is the next power of two >= 8 */
+	a = (void **)calloc(n < 8 ? 8 : 2 * n, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	if (n)
+		memcpy(a, *arr, n * sizeof(*a));
+	free(*arr);
+	*arr = a;
+	return 0;
 }
 
 static inline struct bpf_map *wbpf__add_map(struct bpf_object *obj,
 					    const char *name)
 {
-	struct bpf_map **maps, *m;
+	struct bpf_map *m;
 
-	maps = (struct bpf_map **)wbpf__grow(obj->maps, obj->nr_maps,
-					    sizeof(*maps));
-	if (!maps)
+	if (wbpf__grow((void ***)&obj->maps, obj->nr_maps))
 		return NULL;
-	obj->maps = maps;
 	m = (struct bpf_map *)calloc(1, sizeof(*m));
 	if (!m || !(m->name = wbpf__strdup(name))) {
 		free(m);
@@ -219,13 +269,10 @@ static inline struct bpf_program *wbpf__add_prog(struct bpf_object *obj,
 						 const char *name,
 						 const char *sec)
 {
-	struct bpf_program **progs, *p;
+	struct bpf_program *p;
 
-	progs = (struct bpf_program **)wbpf__grow(obj->progs, obj->nr_progs,
-						  sizeof(*progs));
-	if (!progs)
+	if (wbpf__grow((void ***)&obj->progs, obj->nr_progs))
 		return NULL;
-	obj->progs = progs;
 	p = (struct bpf_program *)calloc(1, sizeof(*p));
 	if (!p || !(p->name = wbpf__strdup(name)) ||
 	    !(p->sec = wbpf__strdup(sec ? sec : ""))) {
@@ -372,8 +419,8 @@ bpf_object__find_program_by_name(const struct bpf_object *obj,
 static inline int bpf_map_lookup_elem_flags(int fd, const void *key,
 					    void *value, uint64_t flags)
 {
-	return wbpf__ret(wasm_bpf_map_operate(fd, BPF_MAP_LOOKUP_ELEM,
-					      (void *)key, value, NULL, flags));
+	return wbpf__host(wasm_bpf_map_operate(fd, BPF_MAP_LOOKUP_ELEM,
+					       (void *)key, value, NULL, flags));
 }
 
 static inline int bpf_map_lookup_elem(int fd, const void *key, void *value)
@@ -384,16 +431,16 @@ static inline int bpf_map_lookup_elem(int fd, const void *key, void *value)
 static inline int bpf_map_update_elem(int fd, const void *key,
 				      const void *value, uint64_t flags)
 {
-	return wbpf__ret(wasm_bpf_map_operate(fd, BPF_MAP_UPDATE_ELEM,
-					      (void *)key, (void *)value, NULL,
-					      flags));
+	return wbpf__host(wasm_bpf_map_operate(fd, BPF_MAP_UPDATE_ELEM,
+					       (void *)key, (void *)value, NULL,
+					       flags));
 }
 
 static inline int bpf_map_delete_elem_flags(int fd, const void *key,
 					    uint64_t flags)
 {
-	return wbpf__ret(wasm_bpf_map_operate(fd, BPF_MAP_DELETE_ELEM,
-					      (void *)key, NULL, NULL, flags));
+	return wbpf__host(wasm_bpf_map_operate(fd, BPF_MAP_DELETE_ELEM,
+					       (void *)key, NULL, NULL, flags));
 }
 
 static inline int bpf_map_delete_elem(int fd, const void *key)
@@ -404,8 +451,8 @@ static inline int bpf_map_delete_elem(int fd, const void *key)
 static inline int bpf_map_get_next_key(int fd, const void *key,
 				       void *next_key)
 {
-	return wbpf__ret(wasm_bpf_map_operate(fd, BPF_MAP_GET_NEXT_KEY,
-					      (void *)key, NULL, next_key, 0));
+	return wbpf__host(wasm_bpf_map_operate(fd, BPF_MAP_GET_NEXT_KEY,
+					       (void *)key, NULL, next_key, 0));
 }
 
 /* ---- maps: the bpf_map__* API ----------------------------------------- */
@@ -448,7 +495,7 @@ static inline int bpf_map__fd(const struct bpf_map *map)
 		return wbpf__ret(-EINVAL); /* not loaded yet */
 	fd = wasm_bpf_map_fd_by_name(m->obj->handle, m->name);
 	if (fd < 0)
-		return wbpf__ret(fd);
+		return wbpf__host(fd);
 	m->fd = fd;
 	wbpf__note_fd(fd, m->obj->handle);
 	return fd;

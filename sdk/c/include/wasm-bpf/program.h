@@ -112,8 +112,8 @@ wbpf__attach_target(struct bpf_program *prog, const char *target)
 
 	if (err)
 		return wbpf__link(prog, err);
-	return wbpf__link(prog, wasm_attach_bpf_program(prog->obj->handle,
-							prog->name, target));
+	return wbpf__link(prog, wbpf__host(wasm_attach_bpf_program(
+					prog->obj->handle, prog->name, target)));
 }
 
 static inline struct bpf_link *bpf_program__attach(struct bpf_program *prog)
@@ -133,9 +133,9 @@ bpf_program__attach_cgroup(struct bpf_program *prog, int cgroup_fd)
 
 	if (err)
 		return wbpf__link(prog, err);
-	return wbpf__link(prog, wasm_attach_bpf_program_fd(prog->obj->handle,
-							   prog->name,
-							   cgroup_fd));
+	return wbpf__link(prog, wbpf__host(wasm_attach_bpf_program_fd(
+					prog->obj->handle, prog->name,
+					cgroup_fd)));
 }
 
 static inline struct bpf_link *
@@ -163,6 +163,28 @@ bpf_program__attach_kprobe(struct bpf_program *prog, bool retprobe,
 {
 	(void)retprobe;
 	return wbpf__attach_target(prog, func_name);
+}
+
+/* wasm-bpf extension, also in the native shim: attach to a target string
+ * as the host understands it (interface, "binary:func", "cat:name", kernel
+ * function), whatever the program type. */
+static inline struct bpf_link *
+wbpf_program__attach_target(struct bpf_program *prog, const char *target)
+{
+	return wbpf__attach_target(prog, target);
+}
+
+/* wasm-bpf extension: attach to a descriptor (cgroup directory, socket,
+ * network namespace) the guest holds; 0 or -errno. The attachment lasts
+ * until the object is closed. */
+static inline int wbpf_program__attach_fd(struct bpf_program *prog, int fd)
+{
+	int err = wbpf__prog_ready(prog);
+
+	if (err)
+		return wbpf__ret(err);
+	return wbpf__host(wasm_attach_bpf_program_fd(prog->obj->handle,
+						     prog->name, fd));
 }
 
 /* By interface name: the guest has no ifindex (wasm-bpf extension). */

@@ -1,0 +1,40 @@
+#!/bin/sh
+# bench/run.sh — runs the benchmarks `make bench` builds and prints one
+# table per part; writes bench/results.json. Part A: compute kernels on
+# native, wasm-bpf, Node.js (V8) and wasm2c+gcc, and module load
+# throughput. Part B (root, kernel BTF): map operations, ring and perf
+# buffers, start-up, size and peak memory, wasm-bpf against native libbpf.
+#   sh bench/run.sh [--smoke] [--part A|B]
+# --smoke runs every path with tiny inputs and prints PASS/FAIL/SKIP lines
+# (bench/tests/run.sh). Medians over repeated runs, with min-max.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+OUT=$ROOT/build/bench
+RAW=$OUT/raw
+WASM_BPF=$ROOT/build/bin/wasm-bpf
+SMOKE=0
+PART=AB
+while [ $# -gt 0 ]; do
+	case $1 in
+	--smoke) SMOKE=1 ;;
+	--part) PART=$2; shift ;;
+	*) echo "usage: bench/run.sh [--smoke] [--part A|B]" >&2; exit 2 ;;
+	esac
+	shift
+done
+. "$ROOT/bench/lib.sh"
+
+if [ -z "${BENCH_NO_BUILD:-}" ]; then
+	target=bench-build
+	[ $SMOKE = 1 ] && target=bench-build-smoke
+	make -s all $target >"$OUT.build.log" 2>&1 ||
+		{ echo "FAIL: bench: build: see $OUT.build.log"; exit 1; }
+fi
+rm -rf "$RAW"
+mkdir -p "$RAW"
+machine
+case $PART in *A*) . "$ROOT/bench/part_a.sh" ;; esac
+case $PART in *B*) . "$ROOT/bench/part_b.sh" ;; esac
+write_json
+[ "$failures" = 0 ]

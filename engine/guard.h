@@ -1,0 +1,31 @@
+/* guard.h — out-of-bounds memory accesses caught by the MMU instead of by
+ * explicit checks (build option WASM_GUARD_PAGES). The interpreter records
+ * where it runs; guard.c's SIGSEGV handler turns a fault inside the running
+ * memory's reservation into a trap by jumping back into the interpreter.
+ */
+#ifndef WASM_GUARD_H
+#define WASM_GUARD_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+
+struct wasm_memory;
+struct wasm_func;
+
+struct wm_guard {
+	sigjmp_buf *jmp;
+	const struct wasm_memory *mem;
+	struct wasm_func *func;
+	bool in_wasm; /* false while a host function runs */
+};
+
+extern __thread struct wm_guard wm_guard;
+
+/* Bytes reserved per memory: any u32 address plus u32 offset plus the
+ * widest access lands inside the reservation. */
+#define WM_GUARD_RESERVE ((size_t)1 << 33)
+
+/* Installs the fault handler once per process. */
+void wm_guard_install(void);
+
+#endif

@@ -1,0 +1,336 @@
+/* api_test.c — tests of the embedding API that a .wast script cannot
+ * express: interruption from a thread and from a signal handler (with its
+ * latency), fuel, recovery after stack exhaustion, trap messages that name
+ * the function, the checked memory helpers, host functions that call back
+ * into the guest (and trap or exit there), per-instance limits and link
+ * errors. Modules are written in WAT and assembled with wabt's wat2wasm.
+ * Prints PASS:/FAIL: lines for tests/run.sh.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wasm.h"
+
+static int failures;
+
+#define CHECK(name, cond, ...)                                                 \
+	do {                                                                   \
+		if (cond) {                                                    \
+			printf("PASS: api/%s\n", name);                        \
+		} else {                                                       \
+			printf("FAIL: api/%s: ", name);                        \
+			printf(__VA_ARGS__);                                   \
+			printf("\n");                                          \
+			failures++;                                            \
+		}                                                              \
+	} while (0)
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Assembles WAT text with wat2wasm (--debug-names keeps the names). */
+static struct wasm_module *load_wat(const char *wat)
+{
+	char src[] = "/tmp/wasm-api-XXXXXX";
+	int fd = mkstemp(src);
+	if (fd < 0)
+		return NULL;
+	FILE *f = fdopen(fd, "w");
+	fputs(wat, f);
+	fclose(f);
+	char out[64], cmd[256];
+	snprintf(out, sizeof(out), "%s.wasm", src);
+	snprintf(cmd, sizeof(cmd), "wat2wasm --debug-names %s -o %s", src, out);
+	int rc = system(cmd);
+	unlink(src);
+	if (rc != 0)
+		return NULL;
+	f = fopen(out, "rb");
+	if (!f)
+		return NULL;
+	static uint8_t buf[1 << 16];
+	size_t n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	unlink(out);
+	struct wasm_error err;
+	struct wasm_module *m = wasm_module__load(buf, n, NULL, &err);
+	if (!m)
+		fprintf(stderr, "load: %s\n", err.msg);
+	return m;
+}
+
+static struct wasm_instance *instantiate(struct wasm_module *m,
+					 struct wasm_linker *l,
+					 const struct wasm_instance_opts *o)
+{
+	struct wasm_error err;
+	struct wasm_instance *inst = wasm_instance__new(m, l, o, &err);
+	if (!inst)
+		fprintf(stderr, "instantiate: %s\n", err.msg);
+	return inst;
+}
+
+static const char *spin_wat =
+	"(module (func $spin (export \"spin\") (loop $l (br $l)))"
+	" (func $rec (export \"rec\") (param i32) (result i32)"
+	"   local.get 0 i32.const 1 i32.add call $rec)"
+	" (func (export \"ok\") (result i32) i32.const 7))";
+
+struct interrupter {
+	struct wasm_instance *inst;
+	int delay_ms;
+	double fired_at;
+};
+
+static void *interrupt_later(void *arg)
+{
+	struct interrupter *it = arg;
+	usleep(it->delay_ms * 1000);
+	it->fired_at = now_ms();
+	wasm_instance__interrupt(it->inst);
+	return NULL;
+}
+
+static void test_interrupt_thread(struct wasm_module *m)
+{
+	struct wasm_instance *inst = instantiate(m, NULL, NULL);
+	struct wasm_func *spin = wasm_instance__export_func(inst, "spin");
+	struct interrupter it = {inst, 50, 0};
+	pthread_t th;
+	pthread_create(&th, NULL, interrupt_later, &it);
+	int st = wasm_func__call(inst, spin, NULL, 0, NULL, 0);
+	double latency = now_ms() - it.fired_at;
+	pthread_join(th, NULL);
+	CHECK("interrupt-from-thread", st == WASM_INTERRUPTED &&
+		      wasm_instance__trap(inst)->kind == WASM_TRAP_INTERRUPTED,
+	      "status %d", st);
+	CHECK("interrupt-latency-under-10ms", latency < 10.0,
+	      "took %.3f ms", latency);
+	printf("# interrupt latency %.3f ms\n", latency);
+	wasm_instance__clear_interrupt(inst);
+	struct wasm_val r;
+	st = wasm_func__call(inst, wasm_instance__export_func(inst, "ok"), NULL,
+			     0, &r, 1);
+	CHECK("usable-after-interrupt", st == WASM_OK && r.of.i32 == 7,
+	      "status %d", st);
+	wasm_instance__free(inst);
+}
+
+static struct wasm_instance *alarm_target;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	wasm_instance__interrupt(alarm_target);
+}
+
+static void test_interrupt_signal(struct wasm_module *m)
+{
+	struct wasm_instance *inst = instantiate(m, NULL, NULL);
+	alarm_target = inst;
+	signal(SIGALRM, on_alarm);
+	struct itimerval tv = {.it_value = {.tv_usec = 30000}};
+	setitimer(ITIMER_REAL, &tv, NULL);
+	int st = wasm_func__call(inst, wasm_instance__export_func(inst, "spin"),
+				 NULL, 0, NULL, 0);
+	CHECK("interrupt-from-signal-handler", st == WASM_INTERRUPTED,
+	      "status %d", st);
+	signal(SIGALRM, SIG_DFL);
+	wasm_instance__free(inst);
+}
+
+static void test_fuel(struct wasm_module *m)
+{
+	struct wasm_instance_opts o = {.sz = sizeof(o), .fuel = 100000};
+	struct wasm_instance *inst = instantiate(m, NULL, &o);
+	int st = wasm_func__call(inst, wasm_instance__export_func(inst, "spin"),
+				 NULL, 0, NULL, 0);
+	CHECK("fuel-runs-out", st == WASM_INTERRUPTED &&
+		      wasm_instance__trap(inst)->kind == WASM_TRAP_OUT_OF_FUEL,
+	      "status %d kind %d", st, wasm_instance__trap(inst)->kind);
+	CHECK("fuel-left-zero", wasm_instance__fuel(inst) == 0, "fuel %llu",
+	      (unsigned long long)wasm_instance__fuel(inst));
+	wasm_instance__free(inst);
+}
+
+static void test_exhaustion(struct wasm_module *m)
+{
+	struct wasm_instance *inst = instantiate(m, NULL, NULL);
+	struct wasm_val a = {.type = WASM_I32, .of.i32 = 0}, r;
+	int st = wasm_func__call(inst, wasm_instance__export_func(inst, "rec"),
+				 &a, 1, &r, 1);
+	const struct wasm_trap *t = wasm_instance__trap(inst);
+	CHECK("stack-exhaustion-traps", st == WASM_TRAPPED &&
+		      t->kind == WASM_TRAP_STACK_EXHAUSTED,
+	      "status %d kind %d", st, t->kind);
+	CHECK("trap-message-names-function", strstr(t->message, "in rec+0x"),
+	      "message '%s'", t->message);
+	st = wasm_func__call(inst, wasm_instance__export_func(inst, "ok"), NULL,
+			     0, &r, 1);
+	CHECK("usable-after-exhaustion", st == WASM_OK && r.of.i32 == 7,
+	      "status %d", st);
+	wasm_instance__free(inst);
+}
+
+static void test_memory_helpers(void)
+{
+	struct wasm_module *m = load_wat(
+		"(module (memory (export \"m\") 1 3)"
+		" (data (i32.const 0) \"hi\\00\")"
+		" (data (i32.const 65530) \"abcdef\")"
+		" (func (export \"grow\") (param i32) (result i32)"
+		"   local.get 0 memory.grow))");
+	struct wasm_instance_opts o = {.sz = sizeof(o), .max_memory_pages = 2};
+	struct wasm_instance *inst = instantiate(m, NULL, &o);
+	CHECK("mem-ptr-in-range", wasm_instance__mem_ptr(inst, 65535, 1) != NULL,
+	      "NULL");
+	CHECK("mem-ptr-past-end", !wasm_instance__mem_ptr(inst, 65535, 2),
+	      "not NULL");
+	CHECK("mem-ptr-overflow", !wasm_instance__mem_ptr(inst, 0xffffffffu, 2),
+	      "not NULL");
+	CHECK("mem-ptr-empty-at-end", wasm_instance__mem_ptr(inst, 65536, 0) != NULL,
+	      "NULL");
+	const char *s = wasm_instance__mem_str(inst, 0, 100);
+	CHECK("mem-str-terminated", s && !strcmp(s, "hi"), "bad");
+	CHECK("mem-str-unterminated", !wasm_instance__mem_str(inst, 65530, 100),
+	      "not NULL");
+	CHECK("mem-str-maxlen", !wasm_instance__mem_str(inst, 0, 2), "not NULL");
+	struct wasm_func *grow = wasm_instance__export_func(inst, "grow");
+	struct wasm_val a = {.type = WASM_I32, .of.i32 = 1}, r;
+	wasm_func__call(inst, grow, &a, 1, &r, 1);
+	CHECK("grow-within-limit", r.of.i32 == 1, "got %d", r.of.i32);
+	wasm_func__call(inst, grow, &a, 1, &r, 1);
+	CHECK("instance-memory-limit", r.of.i32 == -1, "got %d", r.of.i32);
+	wasm_instance__free(inst);
+	wasm_module__free(m);
+}
+
+/* host.callback(i) calls the guest's table[i] with (7) -> i32 and adds 1. */
+static int host_callback(struct wasm_instance *caller, void *user,
+			 uint64_t *slots)
+{
+	(void)user;
+	struct wasm_func *f = wasm_instance__table_func(caller, 0,
+							(uint32_t)slots[0]);
+	if (!f)
+		return wasm_instance__host_trap(caller, "no callback %u",
+						(uint32_t)slots[0]);
+	uint64_t s[1] = {7};
+	int st = wasm_func__call_raw(caller, f, s);
+	if (st != WASM_OK)
+		return st;
+	slots[0] = (uint32_t)s[0] + 1;
+	return WASM_OK;
+}
+
+static int host_exit(struct wasm_instance *caller, void *user, uint64_t *slots)
+{
+	(void)user;
+	return wasm_instance__exit(caller, (int)slots[0]);
+}
+
+static void test_host_reentry(void)
+{
+	struct wasm_module *m = load_wat(
+		"(module (import \"host\" \"callback\" (func $cb (param i32) (result i32)))"
+		" (import \"host\" \"exit\" (func $exit (param i32)))"
+		" (table 4 funcref) (elem (i32.const 0) $double $boom $quit)"
+		" (func $double (param i32) (result i32) local.get 0 i32.const 2 i32.mul)"
+		" (func $boom (param i32) (result i32) unreachable)"
+		" (func $quit (param i32) (result i32) i32.const 42 call $exit i32.const 0)"
+		" (func (export \"run\") (param i32) (result i32) local.get 0 call $cb))");
+	struct wasm_linker *l = wasm_linker__new();
+	wasm_linker__define_func(l, "host", "callback", "i->i", host_callback,
+				 NULL);
+	wasm_linker__define_func(l, "host", "exit", "i->", host_exit, NULL);
+	struct wasm_instance *inst = instantiate(m, l, NULL);
+	struct wasm_func *run = wasm_instance__export_func(inst, "run");
+	struct wasm_val a = {.type = WASM_I32, .of.i32 = 0}, r;
+	int st = wasm_func__call(inst, run, &a, 1, &r, 1);
+	CHECK("host-calls-guest-back", st == WASM_OK && r.of.i32 == 15,
+	      "status %d value %d", st, r.of.i32);
+	a.of.i32 = 1;
+	st = wasm_func__call(inst, run, &a, 1, &r, 1);
+	const struct wasm_trap *t = wasm_instance__trap(inst);
+	CHECK("trap-in-callback-propagates",
+	      st == WASM_TRAPPED && t->kind == WASM_TRAP_UNREACHABLE &&
+		      strstr(t->message, "boom"),
+	      "status %d kind %d '%s'", st, t->kind, t->message);
+	a.of.i32 = 2;
+	st = wasm_func__call(inst, run, &a, 1, &r, 1);
+	CHECK("exit-in-callback-propagates",
+	      st == WASM_EXITED && wasm_instance__trap(inst)->exit_code == 42,
+	      "status %d", st);
+	a.of.i32 = 3;
+	st = wasm_func__call(inst, run, &a, 1, &r, 1);
+	CHECK("host-trap-message", st == WASM_TRAPPED &&
+		      strstr(wasm_instance__trap(inst)->message, "no callback 3"),
+	      "status %d '%s'", st, wasm_instance__trap(inst)->message);
+	a.of.i32 = 0;
+	st = wasm_func__call(inst, run, &a, 1, &r, 1);
+	CHECK("usable-after-callback-trap", st == WASM_OK && r.of.i32 == 15,
+	      "status %d", st);
+	struct wasm_val bad = {.type = WASM_I64, .of.i64 = 0};
+	CHECK("call-rejects-wrong-type",
+	      wasm_func__call(inst, run, &bad, 1, &r, 1) == -EINVAL, "accepted");
+	CHECK("call-rejects-wrong-count",
+	      wasm_func__call(inst, run, NULL, 0, &r, 1) == -EINVAL, "accepted");
+	wasm_instance__free(inst);
+	wasm_linker__free(l);
+	wasm_module__free(m);
+}
+
+static void test_link_errors(void)
+{
+	struct wasm_module *m = load_wat(
+		"(module (import \"env\" \"f\" (func (param i32))))");
+	struct wasm_linker *l = wasm_linker__new();
+	struct wasm_error err;
+	struct wasm_instance *inst = wasm_instance__new(m, l, NULL, &err);
+	CHECK("missing-import-named", !inst && strstr(err.msg, "env.f"),
+	      "'%s'", err.msg);
+	wasm_linker__define_func(l, "env", "f", "I->", host_exit, NULL);
+	inst = wasm_instance__new(m, l, NULL, &err);
+	CHECK("import-signature-mismatch",
+	      !inst && strstr(err.msg, "incompatible import type"), "'%s'",
+	      err.msg);
+	wasm_linker__free(l);
+	wasm_module__free(m);
+	CHECK("bad-signature-string",
+	      wasm_linker__define_func(l = wasm_linker__new(), "a", "b", "x->",
+				       host_exit, NULL) == -EINVAL,
+	      "accepted");
+	wasm_linker__free(l);
+	const uint8_t junk[] = {0, 'a', 's', 'm', 2, 0, 0, 0};
+	CHECK("bad-version-rejected",
+	      !wasm_module__load(junk, sizeof(junk), NULL, &err) && err.msg[0],
+	      "accepted");
+}
+
+int main(void)
+{
+	struct wasm_module *m = load_wat(spin_wat);
+	if (!m) {
+		printf("FAIL: api/setup: cannot assemble test modules (wat2wasm)\n");
+		return 1;
+	}
+	test_interrupt_thread(m);
+	test_interrupt_signal(m);
+	test_fuel(m);
+	test_exhaustion(m);
+	wasm_module__free(m);
+	test_memory_helpers();
+	test_host_reentry();
+	test_link_errors();
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,62 @@
+;; segments.wast — data and element segments: offsets given by imported
+;; globals, overlapping active data segments applied in order, element
+;; segments written as expressions (ref.func, ref.null), segments into a
+;; second table, and passive segments that stay until dropped.
+
+(module $G
+  (global (export "off") i32 (i32.const 8))
+  (global (export "toff") i32 (i32.const 2))
+)
+(register "G" $G)
+
+(module
+  (import "G" "off" (global $off i32))
+  (import "G" "toff" (global $toff i32))
+  (type $v-i (func (result i32)))
+  (memory 1)
+  (table $t0 4 funcref)
+  (table $t1 4 funcref)
+  (data (global.get $off) "abcd")
+  (data (i32.const 9) "XY")
+  (data (i32.const 100) "")
+  (func $a (type $v-i) (i32.const 10))
+  (func $b (type $v-i) (i32.const 20))
+  (elem (table $t0) (global.get $toff) funcref (ref.func $a) (ref.null func))
+  (elem (table $t1) (i32.const 0) funcref (ref.func $b) (ref.func $a))
+  (elem (table $t0) (i32.const 3) func $b)
+  (elem $late funcref (ref.func $b) (ref.null func))
+  (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  (func (export "call0") (param i32) (result i32) (call_indirect $t0 (type $v-i) (local.get 0)))
+  (func (export "call1") (param i32) (result i32) (call_indirect $t1 (type $v-i) (local.get 0)))
+  (func (export "init_late") (param i32) (table.init $t1 $late (local.get 0) (i32.const 0) (i32.const 2)))
+  (func (export "drop_late") (elem.drop $late))
+)
+(assert_return (invoke "load" (i32.const 8)) (i32.const 0x61))
+(assert_return (invoke "load" (i32.const 9)) (i32.const 0x58))
+(assert_return (invoke "load" (i32.const 10)) (i32.const 0x59))
+(assert_return (invoke "load" (i32.const 11)) (i32.const 0x64))
+(assert_return (invoke "load" (i32.const 12)) (i32.const 0))
+(assert_trap (invoke "call0" (i32.const 0)) "uninitialized element")
+(assert_return (invoke "call0" (i32.const 2)) (i32.const 10))
+(assert_return (invoke "call0" (i32.const 3)) (i32.const 20))
+(assert_return (invoke "call1" (i32.const 0)) (i32.const 20))
+(assert_return (invoke "call1" (i32.const 1)) (i32.const 10))
+(assert_trap (invoke "call1" (i32.const 2)) "uninitialized element")
+(assert_return (invoke "init_late" (i32.const 2)))
+(assert_return (invoke "call1" (i32.const 2)) (i32.const 20))
+(assert_trap (invoke "call1" (i32.const 3)) "uninitialized element")
+(assert_return (invoke "init_late" (i32.const 0)))
+(assert_trap (invoke "call1" (i32.const 1)) "uninitialized element")
+(assert_trap (invoke "init_late" (i32.const 3)) "out of bounds table access")
+(assert_return (invoke "drop_late"))
+(assert_trap (invoke "init_late" (i32.const 0)) "out of bounds table access")
+
+;; the later of two overlapping segments wins, and a segment may be empty
+(module
+  (memory 1)
+  (data (i32.const 0) "aaaa")
+  (data (i32.const 2) "bb")
+  (data (i32.const 0) "")
+  (func (export "load32") (result i32) (i32.load (i32.const 0)))
+)
+(assert_return (invoke "load32") (i32.const 0x62626161))
