@@ -43,15 +43,21 @@ $(OBJ)/%.o: %.c
 setup:
 	sh scripts/setup.sh
 
+# The main job: a real eBPF tool under the runtime, stopping by itself.
+demo: all
+	sh scripts/demo.sh
+
 # The whole suite: every layer's tests/run.sh, one summary line at the end.
 test: all
 	sh tests/run.sh
 
-# The engine again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The engine again under AddressSanitizer and UndefinedBehaviorSanitizer:
+# the spec runner and the API tests, nothing else.
+ASAN_TARGETS := build-asan/bin/wasm-spectest build-asan/bin/wasm-api-test
 asan:
 	$(MAKE) BUILD=build-asan CC=clang OPT=-O1 \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" all
+	  LDFLAGS="-fsanitize=address,undefined" $(ASAN_TARGETS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/wasm-bpf

@@ -5,6 +5,7 @@
  * namespaces). Every attachment is recorded on its object so closing the
  * object (or freeing the host) leaves nothing in the kernel.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -151,15 +152,34 @@ static int attach_tc(struct bh_object *o, struct bpf_program *p,
 	return err;
 }
 
+/* Names handed to libbpf end up in tracefs paths and, on kernels without
+ * the kprobe/uprobe PMUs, in lines written to kprobe_events/uprobe_events:
+ * only symbol characters, so a target can neither walk out of
+ * events/ nor add a line of its own. */
+static bool is_symbol(const char *s, const char *extra)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' &&
+		    !strchr(extra, *s))
+			return false;
+	return true;
+}
+
 /* A binary the host may open for a uprobe or USDT: an absolute path to a
- * regular file. Relative paths are refused: they would resolve against the
- * host's working directory, which the guest neither sees nor controls. */
+ * regular file, without blanks or control characters. Relative paths are
+ * refused: they would resolve against the host's working directory, which
+ * the guest neither sees nor controls. */
 static int check_binary(const char *path)
 {
 	struct stat st;
 
 	if (path[0] != '/' || strlen(path) >= PATH_MAX)
 		return -EINVAL;
+	for (const char *c = path; *c; c++)
+		if (!isgraph((unsigned char)*c))
+			return -EINVAL;
 	if (stat(path, &st))
 		return -errno;
 	return S_ISREG(st.st_mode) ? 0 : -EINVAL;
@@ -181,43 +201,64 @@ static char *split_last(char *s)
 	return c + 1;
 }
 
-/* uprobe/uretprobe "/abs/binary:function", usdt
- * "/abs/binary:provider:name", kprobe/kretprobe "kernel_function". */
+/* "kernel_function" */
+static int attach_kprobe(struct bh_object *o, struct bpf_program *p,
+			 const char *func, bool ret)
+{
+	if (!is_symbol(func, "."))
+		return -EINVAL;
+	return keep_link(o, bpf_program__attach_kprobe(p, ret, func));
+}
+
+/* "/abs/binary:provider:name" */
+static int attach_usdt(struct bh_object *o, struct bpf_program *p, char *target)
+{
+	char *name = split_last(target);
+	char *provider = name ? split_last(target) : NULL;
+	int err;
+
+	if (!provider || !is_symbol(provider, "") || !is_symbol(name, ""))
+		return -EINVAL;
+	err = check_binary(target);
+	if (err)
+		return err;
+	return keep_link(
+	    o, bpf_program__attach_usdt(p, -1, target, provider, name, NULL));
+}
+
+/* "/abs/binary:function" */
+static int attach_uprobe(struct bh_object *o, struct bpf_program *p,
+			 char *target, bool ret)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret);
+	char *func = split_last(target);
+	int err;
+
+	if (!func || !is_symbol(func, ".@$"))
+		return -EINVAL;
+	err = check_binary(target);
+	if (err)
+		return err;
+	uo.func_name = func;
+	return keep_link(
+	    o, bpf_program__attach_uprobe_opts(p, -1, target, 0, &uo));
+}
+
+/* The KPROBE program type covers kprobes, uprobes and USDT: the section
+ * says which. */
 static int attach_kprobe_kind(struct bh_object *o, struct bpf_program *p,
 			      char *target)
 {
 	const char *sec = bpf_program__section_name(p);
-	char *last, *mid;
-	int err;
 
 	if (has_prefix(sec, "kprobe") || has_prefix(sec, "kretprobe"))
-		return keep_link(o,
-				 bpf_program__attach_kprobe(
-				     p, has_prefix(sec, "kretprobe"), target));
-	if (has_prefix(sec, "usdt")) {
-		last = split_last(target);
-		mid = last ? split_last(target) : NULL;
-		if (!mid || !last[0] || !mid[0])
-			return -EINVAL;
-		err = check_binary(target);
-		if (err)
-			return err;
-		return keep_link(o, bpf_program__attach_usdt(p, -1, target, mid,
-							     last, NULL));
-	}
-	if (has_prefix(sec, "uprobe") || has_prefix(sec, "uretprobe")) {
-		LIBBPF_OPTS(bpf_uprobe_opts, uo,
-			    .retprobe = has_prefix(sec, "uretprobe"));
-		last = split_last(target);
-		if (!last || !last[0])
-			return -EINVAL;
-		err = check_binary(target);
-		if (err)
-			return err;
-		uo.func_name = last;
-		return keep_link(
-		    o, bpf_program__attach_uprobe_opts(p, -1, target, 0, &uo));
-	}
+		return attach_kprobe(o, p, target,
+				     has_prefix(sec, "kretprobe"));
+	if (has_prefix(sec, "usdt"))
+		return attach_usdt(o, p, target);
+	if (has_prefix(sec, "uprobe") || has_prefix(sec, "uretprobe"))
+		return attach_uprobe(o, p, target,
+				     has_prefix(sec, "uretprobe"));
 	return -EOPNOTSUPP;
 }
 
@@ -226,10 +267,20 @@ static int attach_tp(struct bh_object *o, struct bpf_program *p, char *target)
 {
 	char *sep = strpbrk(target, ":/");
 
-	if (!sep || sep == target || !sep[1])
+	if (!sep)
 		return -EINVAL;
 	*sep = 0;
+	if (!is_symbol(target, "") || !is_symbol(sep + 1, ""))
+		return -EINVAL;
 	return keep_link(o, bpf_program__attach_tracepoint(p, target, sep + 1));
+}
+
+static int attach_raw_tp(struct bh_object *o, struct bpf_program *p,
+			 const char *target)
+{
+	if (!is_symbol(target, ""))
+		return -EINVAL;
+	return keep_link(o, bpf_program__attach_raw_tracepoint(p, target));
 }
 
 static int attach_target(struct bh_object *o, struct bpf_program *p,
@@ -251,11 +302,24 @@ static int attach_target(struct bh_object *o, struct bpf_program *p,
 	case BPF_PROG_TYPE_TRACEPOINT:
 		return attach_tp(o, p, target);
 	case BPF_PROG_TYPE_RAW_TRACEPOINT:
-		return keep_link(o,
-				 bpf_program__attach_raw_tracepoint(p, target));
+		return attach_raw_tp(o, p, target);
 	default:
 		return -EOPNOTSUPP;
 	}
+}
+
+/* By section. The section name comes from the guest's object and reaches
+ * the same tracefs paths and event lines as a string target: no blanks or
+ * control characters. */
+static int attach_auto(struct bh_object *o, struct bpf_program *p)
+{
+	const char *sec = bpf_program__section_name(p);
+
+	for (const char *c = sec; *c; c++)
+		if (!isgraph((unsigned char)*c))
+			return -EINVAL;
+	errno = 0;
+	return keep_link(o, bpf_program__attach(p));
 }
 
 static struct bpf_program *find_prog(struct bh_object *o,
@@ -294,10 +358,8 @@ int bh_attach(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 		if (!t)
 			return -EFAULT;
 	}
-	if (!t || !t[0]) {
-		errno = 0;
-		return keep_link(o, bpf_program__attach(p));
-	}
+	if (!t || !t[0])
+		return attach_auto(o, p);
 	copy = strdup(t);
 	if (!copy)
 		return -ENOMEM;

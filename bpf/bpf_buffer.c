@@ -43,9 +43,11 @@ static struct bpf_map *rodata_map(struct bpf_object *obj)
 {
 	struct bpf_map *m;
 
-	bpf_object__for_each_map(
-	    m, obj) if (bpf_map__is_internal(m) &&
-			has_suffix(bpf_map__name(m), ".rodata")) return m;
+	for (m = bpf_object__next_map(obj, NULL); m;
+	     m = bpf_object__next_map(obj, m))
+		if (bpf_map__is_internal(m) &&
+		    has_suffix(bpf_map__name(m), ".rodata"))
+			return m;
 	return NULL;
 }
 
@@ -108,12 +110,13 @@ int bh_buffer_prepare(struct bpf_host *h, struct bh_object *o)
 	bool any = false;
 	int err;
 
-	bpf_object__for_each_map(m, o->obj) any |=
-	    bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF;
+	for (m = bpf_object__next_map(o->obj, NULL); m;
+	     m = bpf_object__next_map(o->obj, m))
+		any |= bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF;
 	if (!any || (!h->force_perfbuf && kernel_has_ringbuf()))
 		return 0;
-	bpf_object__for_each_map(m, o->obj)
-	{
+	for (m = bpf_object__next_map(o->obj, NULL); m;
+	     m = bpf_object__next_map(o->obj, m)) {
 		void *arr;
 
 		if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF)
@@ -189,8 +192,12 @@ static struct bpf_map *own_map(struct bh_object *o, int fd)
 {
 	struct bpf_map *m;
 
-	bpf_object__for_each_map(m, o->obj) if (fd >= 0 &&
-						bpf_map__fd(m) == fd) return m;
+	if (fd < 0)
+		return NULL;
+	for (m = bpf_object__next_map(o->obj, NULL); m;
+	     m = bpf_object__next_map(o->obj, m))
+		if (bpf_map__fd(m) == fd)
+			return m;
 	return NULL;
 }
 

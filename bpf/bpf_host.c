@@ -71,8 +71,10 @@ struct bpf_map *bh_map_by_fd(struct bpf_host *h, int fd)
 	if (fd < 0)
 		return NULL;
 	for (size_t i = 0; i < h->nobjs; i++)
-		bpf_object__for_each_map(
-		    m, h->objs[i]->obj) if (bpf_map__fd(m) == fd) return m;
+		for (m = bpf_object__next_map(h->objs[i]->obj, NULL); m;
+		     m = bpf_object__next_map(h->objs[i]->obj, m))
+			if (bpf_map__fd(m) == fd)
+				return m;
 	return NULL;
 }
 
@@ -83,9 +85,10 @@ bool bh_is_prog_fd(struct bpf_host *h, int fd)
 	if (fd < 0)
 		return false;
 	for (size_t i = 0; i < h->nobjs; i++)
-		bpf_object__for_each_program(
-		    p,
-		    h->objs[i]->obj) if (bpf_program__fd(p) == fd) return true;
+		for (p = bpf_object__next_program(h->objs[i]->obj, NULL); p;
+		     p = bpf_object__next_program(h->objs[i]->obj, p))
+			if (bpf_program__fd(p) == fd)
+				return true;
 	return false;
 }
 
@@ -121,8 +124,10 @@ void bh_object_destroy(struct bh_object *o)
 static struct bpf_object *open_copy(struct bpf_host *h, struct bh_object *o,
 				    const void *src, uint32_t len)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = h->btf_path,
-		    .kernel_log_level = h->verbose ? 1 : 0);
+	/* No kernel_log_level: libbpf retries a failed load with the verifier
+	 * log on by itself, and forcing it on can fail big programs (-ENOSPC
+	 * when the log outgrows libbpf's buffer). */
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = h->btf_path);
 
 	/* libbpf parses the ELF in place; a host copy keeps guest memory
 	 * (which may grow and move later) out of its reach. */

@@ -527,9 +527,13 @@ static int read_functype(struct reader *r, struct wm_functype *t)
 	err = read_u8(r, &form);
 	if (err)
 		return err;
-	if (form != 0x60)
+	/* The form is a one-byte signed LEB, hence the spec's wording. */
+	if (form & 0x80)
 		return fail_at(r, r->p - 1, "integer representation too long "
-				"(malformed function type 0x%02x)", form);
+			       "(function type form)");
+	if (form != 0x60)
+		return fail_at(r, r->p - 1, "malformed function type 0x%02x",
+			       form);
 	err = read_count(r, &t->nparams, 1);
 	if (err)
 		return err;

@@ -29,37 +29,47 @@ struct cli {
 	const char **dirs, **envs;
 	int ndirs, nenvs;
 	const char *module;
+	const char *bad_opt;
 	int argc; /* guest argv: module path, then the rest */
 	char **argv;
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-"Usage: wasm-bpf [run] [OPTIONS] MODULE.wasm [ARGS...]\n"
-"       wasm-bpf gen [GEN OPTIONS...]\n"
-"\n"
-"Runs an eBPF control plane compiled to WebAssembly (WASI). Everything\n"
-"after MODULE.wasm goes to the guest, which sees MODULE.wasm as argv[0].\n"
-"\n"
-"Options:\n"
-"  --dir HOST[::GUEST]  give the guest directory HOST, named GUEST\n"
-"                       (default: HOST); repeatable\n"
-"  --env K=V            set a guest environment variable (--env K copies\n"
-"                       the host's value); repeatable\n"
-"  --timeout SECONDS    stop the guest after SECONDS, exit 124\n"
-"  --fuel N             trap after about N executed instructions\n"
-"  --max-memory SIZE    cap linear memory (bytes; K, M, G suffixes)\n"
-"  --btf FILE           kernel BTF for CO-RE if /sys/kernel/btf/vmlinux\n"
-"                       is missing\n"
-"  --force-perfbuf      use perf buffers instead of ring buffers\n"
-"  -v, --verbose        print libbpf and verifier logs\n"
-"  --version            print the version\n"
-"  -h, --help           print this help\n"
-"\n"
-"Exit status: the guest's exit code; 0 after SIGINT or SIGTERM; 124 after\n"
-"--timeout; 125 if the module cannot be loaded or linked; 134 if it\n"
-"trapped or ran out of fuel; 2 for bad options.\n");
+	fprintf(
+	    f,
+	    "Usage: wasm-bpf [run] [OPTIONS] MODULE.wasm [ARGS...]\n"
+	    "       wasm-bpf gen [GEN OPTIONS...]\n"
+	    "\n"
+	    "Runs an eBPF control plane compiled to WebAssembly (WASI). "
+	    "Everything\n"
+	    "after MODULE.wasm goes to the guest, which sees MODULE.wasm as "
+	    "argv[0].\n"
+	    "\n"
+	    "Options:\n"
+	    "  --dir HOST[::GUEST]  give the guest directory HOST, named "
+	    "GUEST\n"
+	    "                       (default: HOST); repeatable\n"
+	    "  --env K=V            set a guest environment variable (--env K "
+	    "copies\n"
+	    "                       the host's value); repeatable\n"
+	    "  --timeout SECONDS    stop the guest after SECONDS, exit 124\n"
+	    "  --fuel N             trap after about N executed instructions\n"
+	    "  --max-memory SIZE    cap linear memory (bytes; K, M, G "
+	    "suffixes)\n"
+	    "  --btf FILE           kernel BTF for CO-RE if "
+	    "/sys/kernel/btf/vmlinux\n"
+	    "                       is missing\n"
+	    "  --force-perfbuf      use perf buffers instead of ring buffers\n"
+	    "  -v, --verbose        print libbpf and verifier logs\n"
+	    "  --version            print the version\n"
+	    "  -h, --help           print this help\n"
+	    "\n"
+	    "Exit status: the guest's exit code; 0 after SIGINT or SIGTERM; "
+	    "124 after\n"
+	    "--timeout; 125 if the module cannot be loaded or linked; 134 if "
+	    "it\n"
+	    "trapped or ran out of fuel; 2 for bad options.\n");
 }
 
 static int parse_size(const char *s, uint64_t *out)
@@ -72,9 +82,21 @@ static int parse_size(const char *s, uint64_t *out)
 	if (errno || end == s)
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
 	}
 	if (*end == 'B' || *end == 'b')
 		end++;
@@ -96,22 +118,28 @@ static int push(const char ***v, int *n, const char *s)
 }
 
 enum {
-	OPT_DIR = 256, OPT_ENV, OPT_TIMEOUT, OPT_FUEL, OPT_MAXMEM, OPT_BTF,
-	OPT_PERFBUF, OPT_VERSION,
+	OPT_DIR = 256,
+	OPT_ENV,
+	OPT_TIMEOUT,
+	OPT_FUEL,
+	OPT_MAXMEM,
+	OPT_BTF,
+	OPT_PERFBUF,
+	OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
-	{ "dir", required_argument, NULL, OPT_DIR },
-	{ "env", required_argument, NULL, OPT_ENV },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "fuel", required_argument, NULL, OPT_FUEL },
-	{ "max-memory", required_argument, NULL, OPT_MAXMEM },
-	{ "btf", required_argument, NULL, OPT_BTF },
-	{ "force-perfbuf", no_argument, NULL, OPT_PERFBUF },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    {"dir", required_argument, NULL, OPT_DIR},
+    {"env", required_argument, NULL, OPT_ENV},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"fuel", required_argument, NULL, OPT_FUEL},
+    {"max-memory", required_argument, NULL, OPT_MAXMEM},
+    {"btf", required_argument, NULL, OPT_BTF},
+    {"force-perfbuf", no_argument, NULL, OPT_PERFBUF},
+    {"verbose", no_argument, NULL, 'v'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static int bad(const char *what, const char *arg)
@@ -132,13 +160,15 @@ static int parse_opt(struct cli *c, int o, const char *arg)
 		return push(&c->envs, &c->nenvs, arg) ? EXIT_FAILURE : -1;
 	case OPT_TIMEOUT:
 		c->timeout = strtod(arg, &end);
-		return *end || end == arg || c->timeout < 0 ?
-			       bad("--timeout", arg) : -1;
+		return *end || end == arg || c->timeout < 0
+			   ? bad("--timeout", arg)
+			   : -1;
 	case OPT_FUEL:
 		return parse_size(arg, &c->opts.fuel) ? bad("--fuel", arg) : -1;
 	case OPT_MAXMEM:
-		return parse_size(arg, &c->opts.max_memory) ?
-			       bad("--max-memory", arg) : -1;
+		return parse_size(arg, &c->opts.max_memory)
+			   ? bad("--max-memory", arg)
+			   : -1;
 	case OPT_BTF:
 		c->opts.btf_path = arg;
 		return -1;
@@ -155,7 +185,9 @@ static int parse_opt(struct cli *c, int o, const char *arg)
 		usage(stdout);
 		return 0;
 	default:
-		usage(stderr);
+		fprintf(stderr,
+			"wasm-bpf: bad option %s (see wasm-bpf --help)\n",
+			c->bad_opt);
 		return EXIT_USAGE;
 	}
 }
@@ -166,8 +198,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
 
 	c->opts.sz = sizeof(c->opts);
 	optind = 1;
+	opterr = 0; /* our own message, without the full path of argv[0] */
 	/* "+": options end at the module path; the rest is the guest's. */
 	while ((o = getopt_long(argc, argv, "+hv", long_opts, NULL)) != -1) {
+		c->bad_opt = argv[optind - 1];
 		r = parse_opt(c, o, optarg);
 		if (r >= 0)
 			return r;
@@ -227,8 +261,8 @@ static void on_stop_signal(int sig)
  * EINTR and give up at once. */
 static void install_signals(double timeout)
 {
-	struct sigaction sa = { .sa_handler = on_stop_signal };
-	struct itimerval it = { { 0, 0 }, { 0, 0 } };
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+	struct itimerval it = {{0, 0}, {0, 0}};
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -265,7 +299,7 @@ static int report(struct wasm_bpf_app *app, int status)
 
 static int run(struct cli *c)
 {
-	struct wasm_error err = { { 0 } };
+	struct wasm_error err = {{0}};
 	struct wasm_bpf_app *app;
 	int status;
 
@@ -293,7 +327,7 @@ static int run(struct cli *c)
 
 int main(int argc, char **argv)
 {
-	struct cli c = { .module = NULL };
+	struct cli c = {.module = NULL};
 	int r;
 
 	if (argc > 1 && !strcmp(argv[1], "gen"))

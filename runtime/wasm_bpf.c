@@ -70,11 +70,11 @@ static void strv_free(struct strv *s)
 	s->n = 0;
 }
 
-#define OPT(o, f, def)                                                        \
-	((o) && (o)->sz >= offsetof(struct wasm_bpf_app_opts, f) +            \
-				   sizeof((o)->f) ?                           \
-		 (o)->f :                                                     \
-		 (def))
+#define OPT(o, f, def)                                                         \
+	((o) && (o)->sz >=                                                     \
+		     offsetof(struct wasm_bpf_app_opts, f) + sizeof((o)->f)    \
+	     ? (o)->f                                                          \
+	     : (def))
 
 static void seterr(struct wasm_error *err, const char *fmt, const char *a,
 		   const char *b)
@@ -85,15 +85,16 @@ static void seterr(struct wasm_error *err, const char *fmt, const char *a,
 
 /* ---- open and configure ------------------------------------------------- */
 
-struct wasm_bpf_app *wasm_bpf_app__open_mem(const void *bytes, size_t len,
-					    const struct wasm_bpf_app_opts *opts,
-					    struct wasm_error *err)
+struct wasm_bpf_app *
+wasm_bpf_app__open_mem(const void *bytes, size_t len,
+		       const struct wasm_bpf_app_opts *opts,
+		       struct wasm_error *err)
 {
-	struct wasm_load_opts lo = { .sz = sizeof(lo) };
+	struct wasm_load_opts lo = {.sz = sizeof(lo)};
 	struct wasm_bpf_app *app = calloc(1, sizeof(*app));
 	const char *btf = OPT(opts, btf_path, NULL);
 	const char *entry = OPT(opts, entry, NULL);
-	struct wasm_error e = { { 0 } };
+	struct wasm_error e = {{0}};
 
 	if (!app) {
 		errno = ENOMEM;
@@ -152,9 +153,9 @@ fail:
 	return NULL;
 }
 
-struct wasm_bpf_app *wasm_bpf_app__open_file(const char *path,
-					     const struct wasm_bpf_app_opts *opts,
-					     struct wasm_error *err)
+struct wasm_bpf_app *
+wasm_bpf_app__open_file(const char *path, const struct wasm_bpf_app_opts *opts,
+			struct wasm_error *err)
 {
 	struct wasm_bpf_app *app;
 	size_t len = 0;
@@ -163,7 +164,7 @@ struct wasm_bpf_app *wasm_bpf_app__open_file(const char *path,
 
 	if (!buf) {
 		e = errno;
-		seterr(err, "cannot read %s: %s", path, strerror(e));
+		seterr(err, "%s%s", strerror(e), "");
 		errno = e;
 		return NULL;
 	}
@@ -241,18 +242,18 @@ static struct wasi_ctx *make_wasi(struct wasm_bpf_app *app,
 {
 	struct wasi_preopen *pre = calloc(app->pre_host.n + 1, sizeof(*pre));
 	struct wasi_opts o = {
-		.sz = sizeof(o),
-		.argc = app->args.n,
-		.argv = (const char *const *)app->args.v,
-		.envc = app->env.n,
-		.envp = (const char *const *)app->env.v,
-		.npreopens = app->pre_host.n,
-		.preopens = pre,
-		.stdin_fd = 0,
-		.stdout_fd = 1,
-		.stderr_fd = 2,
-		.nextra_fds = app->nfds,
-		.extra_fds = app->fds,
+	    .sz = sizeof(o),
+	    .argc = app->args.n,
+	    .argv = (const char *const *)app->args.v,
+	    .envc = app->env.n,
+	    .envp = (const char *const *)app->env.v,
+	    .npreopens = app->pre_host.n,
+	    .preopens = pre,
+	    .stdin_fd = 0,
+	    .stdout_fd = 1,
+	    .stderr_fd = 2,
+	    .nextra_fds = app->nfds,
+	    .extra_fds = app->fds,
 	};
 	struct wasi_ctx *ctx;
 	int i;
@@ -272,9 +273,9 @@ static struct wasi_ctx *make_wasi(struct wasm_bpf_app *app,
 
 static int run_setup(struct wasm_bpf_app *app, struct run *r)
 {
-	struct bpf_host_opts bo = { .sz = sizeof(bo) };
-	struct wasm_instance_opts io = { .sz = sizeof(io) };
-	struct wasm_error err = { { 0 } };
+	struct bpf_host_opts bo = {.sz = sizeof(bo)};
+	struct wasm_instance_opts io = {.sz = sizeof(io)};
+	struct wasm_error err = {{0}};
 	uint64_t pages = app->opts.max_memory / PAGE_SIZE_WASM;
 
 	r->wasi = make_wasi(app, &err);
@@ -289,12 +290,12 @@ static int run_setup(struct wasm_bpf_app *app, struct run *r)
 	bo.wasi = r->wasi;
 	r->bpf = bpf_host__new(&bo);
 	if (!r->bpf || bpf_host__define(r->bpf, r->linker))
-		return fail(app, "cannot set up the wasm_bpf host: ",
-			    strerror(errno));
+		return fail(
+		    app, "cannot set up the wasm_bpf host: ", strerror(errno));
 	io.fuel = app->opts.fuel;
 	if (app->opts.max_memory)
-		io.max_memory_pages = pages ? (pages > 65536 ? 65536 : pages) :
-					      1;
+		io.max_memory_pages =
+		    pages ? (pages > 65536 ? 65536 : pages) : 1;
 	io.userdata = app;
 	r->inst = wasm_instance__new(app->module, r->linker, &io, &err);
 	if (!r->inst)
@@ -371,8 +372,9 @@ static int run_entry(struct wasm_bpf_app *app, struct run *r)
 	}
 	f = wasm_instance__export_func(r->inst, app->entry);
 	if (!f || wasm_func__param_count(f) || wasm_func__result_count(f))
-		return fail(app, f ? "entry point has parameters or results: " :
-				     "module exports no function ",
+		return fail(app,
+			    f ? "entry point has parameters or results: "
+			      : "module exports no function ",
 			    app->entry);
 	return run_result(app, r->inst,
 			  wasm_func__call(r->inst, f, NULL, 0, NULL, 0));
@@ -380,7 +382,7 @@ static int run_entry(struct wasm_bpf_app *app, struct run *r)
 
 int wasm_bpf_app__run(struct wasm_bpf_app *app)
 {
-	struct run r = { 0 };
+	struct run r = {0};
 	int status;
 
 	if (!app)

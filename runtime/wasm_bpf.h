@@ -35,19 +35,19 @@ extern "C" {
  * on Ctrl-C. (The command's --timeout exits 124, like timeout(1).) */
 
 enum wasm_bpf_end {
-	WASM_BPF_END_NONE = 0,	 /* not run yet */
-	WASM_BPF_END_EXIT,	 /* _start returned or proc_exit */
-	WASM_BPF_END_TRAP,	 /* trap; see wasm_bpf_app__errmsg() */
-	WASM_BPF_END_STOPPED,	 /* wasm_bpf_app__stop() */
-	WASM_BPF_END_ERROR,	 /* could not start; see __errmsg() */
+	WASM_BPF_END_NONE = 0, /* not run yet */
+	WASM_BPF_END_EXIT,     /* _start returned or proc_exit */
+	WASM_BPF_END_TRAP,     /* trap; see wasm_bpf_app__errmsg() */
+	WASM_BPF_END_STOPPED,  /* wasm_bpf_app__stop() */
+	WASM_BPF_END_ERROR,    /* could not start; see __errmsg() */
 };
 
 struct wasm_bpf_app_opts {
-	size_t sz; /* sizeof(struct wasm_bpf_app_opts) */
-	uint64_t fuel;	     /* instructions budget; 0: unlimited */
-	uint64_t max_memory; /* linear memory cap in bytes; 0: module's */
-	bool verbose;	     /* libbpf and verifier logs to stderr */
-	bool force_perfbuf;  /* ring buffers become perf buffers */
+	size_t sz;	      /* sizeof(struct wasm_bpf_app_opts) */
+	uint64_t fuel;	      /* instructions budget; 0: unlimited */
+	uint64_t max_memory;  /* linear memory cap in bytes; 0: module's */
+	bool verbose;	      /* libbpf and verifier logs to stderr */
+	bool force_perfbuf;   /* ring buffers become perf buffers */
 	const char *btf_path; /* vmlinux BTF when the kernel has none */
 	const char *entry;    /* exported function to run; "_start" */
 };
@@ -56,12 +56,13 @@ struct wasm_bpf_app;
 
 /* NULL with errno set on failure; `err` (may be NULL) says why: a module
  * that does not decode or validate names the problem. */
-struct wasm_bpf_app *wasm_bpf_app__open_mem(const void *bytes, size_t len,
-					    const struct wasm_bpf_app_opts *opts,
-					    struct wasm_error *err);
-struct wasm_bpf_app *wasm_bpf_app__open_file(const char *path,
-					     const struct wasm_bpf_app_opts *opts,
-					     struct wasm_error *err);
+struct wasm_bpf_app *
+wasm_bpf_app__open_mem(const void *bytes, size_t len,
+		       const struct wasm_bpf_app_opts *opts,
+		       struct wasm_error *err);
+struct wasm_bpf_app *
+wasm_bpf_app__open_file(const char *path, const struct wasm_bpf_app_opts *opts,
+			struct wasm_error *err);
 
 /* The guest's argv (argv[0] is the name it sees) and environment ("K=V").
  * Strings are copied. 0 or a negative errno. */

@@ -29,13 +29,17 @@ WBPF_GEN      ?= wasm-bpf gen
 WBPF_GEN_DEP  ?=
 WBPF_BTF      ?= /sys/kernel/btf/vmlinux
 # Binaryen: -Oz for size (wasm-ld leaves the first 1 KB of memory unused);
-# --debuginfo keeps the name section so traps
-# name the function; DWARF and producers go.
+# --debuginfo keeps the name section so traps name the function; DWARF and
+# producers go. Empty WBPF_WASM_OPT skips the step.
 WBPF_WASM_OPT ?= $(shell command -v wasm-opt 2>/dev/null)
 WBPF_WASM_OPT_FLAGS ?= -Oz --low-memory-unused --debuginfo --strip-dwarf \
 		       --strip-producers
 
-WBPF_BPF_CFLAGS  ?= -g -O2 -target bpf -D__TARGET_ARCH_$(WBPF_ARCH) -Wall
+# Linux UAPI headers (<linux/bpf.h>...) live in a multiarch directory the
+# BPF target does not search.
+WBPF_MULTIARCH ?= $(shell cc -print-multiarch 2>/dev/null)
+WBPF_BPF_CFLAGS  ?= -g -O2 -target bpf -D__TARGET_ARCH_$(WBPF_ARCH) -Wall \
+		    $(if $(WBPF_MULTIARCH),-idirafter /usr/include/$(WBPF_MULTIARCH))
 WBPF_WASM_CFLAGS ?= --target=wasm32-wasi -Oz -Wall -Wextra -Wno-unused-parameter
 # No -O here: clang would run wasm-opt itself and drop the name section.
 # printf without floating point saves ~5 KB; set WBPF_PRINTF_FLOAT=1 for %f.
@@ -56,6 +60,9 @@ endef
 # $(1) name  $(2) source dir  $(3) output dir  $(4) types  $(5) extra .c
 # $(6) vmlinux.h (default $(3)/vmlinux.h, made by this template then)
 define wbpf_app
+# Without a rule of its own before this, make would take vmlinux.h as the
+# default goal; the app's module is the better one.
+.DEFAULT_GOAL := $(or $(.DEFAULT_GOAL),$(3)/$(1).wasm)
 $(if $(6),,$(call wbpf_vmlinux,$(3)/vmlinux.h))
 $(3)/$(1).bpf.o: $(2)/$(1).bpf.c $(wildcard $(2)/*.h) $(or $(6),$(3)/vmlinux.h)
 	@mkdir -p $$(@D)

@@ -19,10 +19,10 @@
 #include "wasi/wasi_impl.h"
 
 /* Reads an opts field only if the caller's struct is recent enough. */
-#define OPT(o, f, def)                                                        \
-	((o) && (o)->sz >= offsetof(struct wasi_opts, f) + sizeof((o)->f) ?   \
-		 (o)->f :                                                     \
-		 (def))
+#define OPT(o, f, def)                                                         \
+	((o) && (o)->sz >= offsetof(struct wasi_opts, f) + sizeof((o)->f)      \
+	     ? (o)->f                                                          \
+	     : (def))
 
 /* ---- descriptor table --------------------------------------------------- */
 
@@ -61,11 +61,11 @@ int wasi_fd_alloc(struct wasi_ctx *ctx, int host, uint8_t type, uint64_t rb,
 		ctx->nfds = n;
 	}
 	ctx->fds[i] = (struct wasi_fd){
-		.used = true,
-		.filetype = type,
-		.host = host,
-		.rights_base = rb,
-		.rights_inheriting = ri,
+	    .used = true,
+	    .filetype = type,
+	    .host = host,
+	    .rights_base = rb,
+	    .rights_inheriting = ri,
 	};
 	*out = i;
 	return 0;
@@ -117,9 +117,12 @@ void wasi_put_filestat(uint8_t *p, const struct stat *st, uint8_t type)
 	p[16] = type;
 	put_u64(p + 24, st->st_nlink);
 	put_u64(p + 32, st->st_size);
-	put_u64(p + 40, st->st_atim.tv_sec * 1000000000ull + st->st_atim.tv_nsec);
-	put_u64(p + 48, st->st_mtim.tv_sec * 1000000000ull + st->st_mtim.tv_nsec);
-	put_u64(p + 56, st->st_ctim.tv_sec * 1000000000ull + st->st_ctim.tv_nsec);
+	put_u64(p + 40,
+		st->st_atim.tv_sec * 1000000000ull + st->st_atim.tv_nsec);
+	put_u64(p + 48,
+		st->st_mtim.tv_sec * 1000000000ull + st->st_mtim.tv_nsec);
+	put_u64(p + 56,
+		st->st_ctim.tv_sec * 1000000000ull + st->st_ctim.tv_nsec);
 }
 
 /* Rights for a descriptor the guest did not open itself: by what it is. */
@@ -135,8 +138,8 @@ uint64_t wasi_type_rights(int host, uint8_t type)
 		return WR_SOCKET;
 	case WF_CHARACTER_DEVICE:
 		/* A tty must look like one to isatty(); /dev/null must not. */
-		return isatty(host) ? WR_STREAM :
-				      WR_STREAM | WR_FD_SEEK | WR_FD_TELL;
+		return isatty(host) ? WR_STREAM
+				    : WR_STREAM | WR_FD_SEEK | WR_FD_TELL;
 	default:
 		return WR_STREAM;
 	}
@@ -145,14 +148,15 @@ uint64_t wasi_type_rights(int host, uint8_t type)
 /* Takes over a dup of `host` as the next guest descriptor. A closed
  * stream (host < 0) still takes its slot, so stdio keeps numbers 0..2;
  * setup_fds frees such slots at the end. */
-static int adopt_fd(struct wasi_ctx *ctx, int host)
+static int adopt_fd(struct wasi_ctx *ctx, int host, bool stdio)
 {
 	struct stat st;
 	uint32_t fd;
 	uint8_t type;
 	int h;
 
-	if (host < 0)
+	/* A daemon may run with a standard stream closed: so does its guest. */
+	if (host < 0 || (stdio && fcntl(host, F_GETFD) < 0 && errno == EBADF))
 		return wasi_fd_alloc(ctx, -1, 0, 0, 0, &fd) ? -ENOMEM : 0;
 	h = fcntl(host, F_DUPFD_CLOEXEC, 3);
 	if (h < 0 || fstat(h, &st)) {
@@ -211,15 +215,15 @@ static char **copy_strv(int n, const char *const *v)
 static int setup_fds(struct wasi_ctx *ctx, const struct wasi_opts *o,
 		     struct wasm_error *err)
 {
-	int std[3] = { OPT(o, stdin_fd, 0), OPT(o, stdout_fd, 1),
-		       OPT(o, stderr_fd, 2) };
+	int std[3] = {OPT(o, stdin_fd, 0), OPT(o, stdout_fd, 1),
+		      OPT(o, stderr_fd, 2)};
 	int np = OPT(o, npreopens, 0), nx = OPT(o, nextra_fds, 0);
 	const struct wasi_preopen *pre = OPT(o, preopens, NULL);
 	const int *extra = OPT(o, extra_fds, NULL);
 	int i, r;
 
 	for (i = 0; i < 3; i++) {
-		r = adopt_fd(ctx, std[i]);
+		r = adopt_fd(ctx, std[i], true);
 		if (r) {
 			snprintf(err->msg, sizeof(err->msg),
 				 "cannot use host fd %d as guest fd %d: %s",
@@ -233,7 +237,7 @@ static int setup_fds(struct wasi_ctx *ctx, const struct wasi_opts *o,
 			return r;
 	}
 	for (i = 0; i < nx; i++) {
-		r = adopt_fd(ctx, extra[i]);
+		r = adopt_fd(ctx, extra[i], false);
 		if (r) {
 			snprintf(err->msg, sizeof(err->msg),
 				 "cannot hand in host fd %d: %s", extra[i],
@@ -268,8 +272,8 @@ struct wasi_ctx *wasi_ctx__new(const struct wasi_opts *opts,
 	r = ctx->argv && ctx->envp ? setup_fds(ctx, opts, err) : -ENOMEM;
 	if (r) {
 		if (!err->msg[0])
-			snprintf(err->msg, sizeof(err->msg),
-				 "wasi setup: %s", strerror(-r));
+			snprintf(err->msg, sizeof(err->msg), "wasi setup: %s",
+				 strerror(-r));
 		wasi_ctx__free(ctx);
 		errno = -r;
 		return NULL;
@@ -339,8 +343,7 @@ int wasi_out_u64(struct wasm_instance *inst, uint32_t ptr, uint64_t v)
 	return 0;
 }
 
-struct iovec *wasi_iovecs(struct wasm_instance *inst, uint32_t iovs,
-			  uint32_t n)
+struct iovec *wasi_iovecs(struct wasm_instance *inst, uint32_t iovs, uint32_t n)
 {
 	const uint8_t *g;
 	struct iovec *v;
@@ -381,8 +384,8 @@ static int strv_sizes(struct wasm_instance *inst, char **v, int n,
 	return r ? r : wasi_out_u32(inst, psize, size);
 }
 
-static int strv_get(struct wasm_instance *inst, char **v, int n,
-		    uint32_t pptrs, uint32_t pbuf)
+static int strv_get(struct wasm_instance *inst, char **v, int n, uint32_t pptrs,
+		    uint32_t pbuf)
 {
 	uint32_t off = 0, len;
 	uint8_t *ptrs, *dst;
@@ -420,8 +423,7 @@ static int environ_sizes_get(struct wasi_ctx *c, struct wasm_instance *i,
 	return strv_sizes(i, c->envp, c->envc, a[0], a[1]);
 }
 
-static int environ_get(struct wasi_ctx *c, struct wasm_instance *i,
-		       uint64_t *a)
+static int environ_get(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 {
 	return strv_get(i, c->envp, c->envc, a[0], a[1]);
 }
@@ -430,9 +432,9 @@ static int environ_get(struct wasi_ctx *c, struct wasm_instance *i,
 
 static int clock_of(uint32_t id, clockid_t *out)
 {
-	static const clockid_t ids[] = { CLOCK_REALTIME, CLOCK_MONOTONIC,
-					 CLOCK_PROCESS_CPUTIME_ID,
-					 CLOCK_THREAD_CPUTIME_ID };
+	static const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC,
+					CLOCK_PROCESS_CPUTIME_ID,
+					CLOCK_THREAD_CPUTIME_ID};
 
 	if (id >= sizeof(ids) / sizeof(ids[0]))
 		return WE_INVAL;
@@ -487,8 +489,7 @@ static int random_get(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 	return 0;
 }
 
-static int proc_raise(struct wasi_ctx *c, struct wasm_instance *i,
-		      uint64_t *a)
+static int proc_raise(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 {
 	/* Signals to oneself make no sense in the sandbox. */
 	return WE_NOTSUP;
@@ -502,16 +503,16 @@ static int sched_yield_(struct wasi_ctx *c, struct wasm_instance *i,
 }
 
 static const struct wasi_def wasi_misc_defs[] = {
-	{ "args_get", "ii->i", args_get },
-	{ "args_sizes_get", "ii->i", args_sizes_get },
-	{ "environ_get", "ii->i", environ_get },
-	{ "environ_sizes_get", "ii->i", environ_sizes_get },
-	{ "clock_res_get", "ii->i", clock_res_get },
-	{ "clock_time_get", "iIi->i", clock_time_get },
-	{ "random_get", "ii->i", random_get },
-	{ "proc_raise", "i->i", proc_raise },
-	{ "sched_yield", "->i", sched_yield_ },
-	{ NULL, NULL, NULL },
+    {"args_get", "ii->i", args_get},
+    {"args_sizes_get", "ii->i", args_sizes_get},
+    {"environ_get", "ii->i", environ_get},
+    {"environ_sizes_get", "ii->i", environ_sizes_get},
+    {"clock_res_get", "ii->i", clock_res_get},
+    {"clock_time_get", "iIi->i", clock_time_get},
+    {"random_get", "ii->i", random_get},
+    {"proc_raise", "i->i", proc_raise},
+    {"sched_yield", "->i", sched_yield_},
+    {NULL, NULL, NULL},
 };
 
 /* ---- definition on a linker --------------------------------------------- */
@@ -550,10 +551,10 @@ static int proc_exit(struct wasm_instance *inst, void *user, uint64_t *s)
 }
 
 static const struct wasi_def *const wasi_groups[] = {
-	wasi_misc_defs,
-	wasi_fd_defs,
-	wasi_path_defs,
-	wasi_poll_defs,
+    wasi_misc_defs,
+    wasi_fd_defs,
+    wasi_path_defs,
+    wasi_poll_defs,
 };
 
 #define WASI_NGROUPS (sizeof(wasi_groups) / sizeof(wasi_groups[0]))
@@ -563,8 +564,8 @@ static const struct wasi_def *const wasi_groups[] = {
 static struct wasi_binding *bindings_for(struct wasi_ctx *ctx)
 {
 	if (!ctx->bindings)
-		ctx->bindings = calloc(WASI_MAXDEFS,
-				       sizeof(struct wasi_binding));
+		ctx->bindings =
+		    calloc(WASI_MAXDEFS, sizeof(struct wasi_binding));
 	return ctx->bindings;
 }
 
@@ -582,7 +583,7 @@ int wasi_ctx__define(struct wasi_ctx *ctx, struct wasm_linker *l)
 		for (d = wasi_groups[g]; d->name; d++, n++) {
 			if (n >= WASI_MAXDEFS)
 				return -E2BIG;
-			b[n] = (struct wasi_binding){ ctx, d };
+			b[n] = (struct wasi_binding){ctx, d};
 			r = wasm_linker__define_func(l, mod, d->name, d->sig,
 						     trampoline, &b[n]);
 			if (r)

@@ -9,14 +9,15 @@
 #include "engine/wasm.h"
 
 struct wasi_preopen {
-	const char *host_path;  /* directory on the host */
+	const char *host_path;	/* directory on the host */
 	const char *guest_path; /* name the guest sees ("/data", ".") */
 };
 
 struct wasi_opts {
 	size_t sz;
 	int argc;
-	const char *const *argv; /* argv[0] is what the guest sees as its name */
+	const char *const
+	    *argv; /* argv[0] is what the guest sees as its name */
 	int envc;
 	const char *const *envp; /* "K=V" */
 	int npreopens;
@@ -24,7 +25,8 @@ struct wasi_opts {
 	int stdin_fd, stdout_fd, stderr_fd; /* host fds; -1 to close */
 	/* Host descriptors handed in after the preopens (guest fds
 	 * 3 + npreopens ...), e.g. sockets for sock_accept/recv/send. All
-	 * descriptors given in opts are duplicated: the caller keeps its own. */
+	 * descriptors given in opts are duplicated: the caller keeps its own.
+	 */
 	int nextra_fds;
 	const int *extra_fds;
 };

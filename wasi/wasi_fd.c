@@ -16,10 +16,10 @@
 /* Before a read that could block for ever (a terminal, a pipe), wait in
  * short slices so a stop asked from another thread is seen too; a signal
  * would also cut the wait short with EINTR. */
-static int wait_readable(struct wasm_instance *inst, const struct wasi_fd *f)
+int wasi_wait_readable(struct wasm_instance *inst, const struct wasi_fd *f)
 {
-	struct pollfd p = { .fd = f->host, .events = POLLIN };
-	int fl;
+	struct pollfd p = {.fd = f->host, .events = POLLIN};
+	int fl, r;
 
 	if (f->filetype == WF_REGULAR_FILE || f->filetype == WF_DIRECTORY)
 		return 0;
@@ -29,7 +29,8 @@ static int wait_readable(struct wasm_instance *inst, const struct wasi_fd *f)
 	for (;;) {
 		if (wasm_instance__interrupt_requested(inst))
 			return WASI_STOP(WASM_INTERRUPTED);
-		if (poll(&p, 1, SLICE_MS) != 0)
+		r = poll(&p, 1, SLICE_MS);
+		if (r > 0 || (r < 0 && errno != EINTR))
 			return 0; /* ready, or an error read() will report */
 	}
 }
@@ -73,7 +74,7 @@ static int fd_read(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 
 	if (r)
 		return r;
-	r = wait_readable(i, io.f);
+	r = wasi_wait_readable(i, io.f);
 	if (r) {
 		free(io.iov);
 		return r;
@@ -146,7 +147,7 @@ static int fd_pwrite(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 
 static int fd_seek(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 {
-	static const int whence[] = { SEEK_SET, SEEK_CUR, SEEK_END };
+	static const int whence[] = {SEEK_SET, SEEK_CUR, SEEK_END};
 	uint32_t w = a[2];
 	/* Asking where one is needs only `tell`. */
 	uint64_t need = (w == 1 && a[1] == 0) ? WR_FD_TELL : WR_FD_SEEK;
@@ -199,8 +200,7 @@ static int fd_close(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 	return 0;
 }
 
-static int fd_renumber(struct wasi_ctx *c, struct wasm_instance *i,
-		       uint64_t *a)
+static int fd_renumber(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 {
 	struct wasi_fd *from, *to;
 	int err;
@@ -237,17 +237,16 @@ static int fd_sync(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 	return sync_common(c, a[0], WR_FD_SYNC, fsync);
 }
 
-static int fd_datasync(struct wasi_ctx *c, struct wasm_instance *i,
-		       uint64_t *a)
+static int fd_datasync(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 {
 	return sync_common(c, a[0], WR_FD_DATASYNC, fdatasync);
 }
 
 static int fd_advise(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 {
-	static const int advice[] = { POSIX_FADV_NORMAL, POSIX_FADV_SEQUENTIAL,
-				      POSIX_FADV_RANDOM, POSIX_FADV_WILLNEED,
-				      POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE };
+	static const int advice[] = {POSIX_FADV_NORMAL,	  POSIX_FADV_SEQUENTIAL,
+				     POSIX_FADV_RANDOM,	  POSIX_FADV_WILLNEED,
+				     POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE};
 	struct wasi_fd *f;
 	int err;
 
@@ -260,8 +259,7 @@ static int fd_advise(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 	return err ? wasi_errno(err) : 0;
 }
 
-static int fd_allocate(struct wasi_ctx *c, struct wasm_instance *i,
-		       uint64_t *a)
+static int fd_allocate(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 {
 	struct wasi_fd *f;
 	int err;
@@ -500,7 +498,8 @@ static uint8_t dirent_type(DIR *d, const struct dirent *de)
 static int readdir_seek(struct wasi_fd *f, uint64_t cookie)
 {
 	if (!f->dir) {
-		int d = openat(f->host, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int d =
+		    openat(f->host, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		if (d < 0)
 			return wasi_errno(errno);
@@ -520,8 +519,7 @@ static int readdir_seek(struct wasi_fd *f, uint64_t cookie)
 	return 0;
 }
 
-static int fd_readdir(struct wasi_ctx *c, struct wasm_instance *i,
-		      uint64_t *a)
+static int fd_readdir(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 {
 	uint32_t size = a[2], used = 0, n, namlen;
 	uint8_t *buf, *out, ent[24];
@@ -569,26 +567,26 @@ static int fd_readdir(struct wasi_ctx *c, struct wasm_instance *i,
 }
 
 const struct wasi_def wasi_fd_defs[] = {
-	{ "fd_advise", "iIIi->i", fd_advise },
-	{ "fd_allocate", "iII->i", fd_allocate },
-	{ "fd_close", "i->i", fd_close },
-	{ "fd_datasync", "i->i", fd_datasync },
-	{ "fd_fdstat_get", "ii->i", fd_fdstat_get },
-	{ "fd_fdstat_set_flags", "ii->i", fd_fdstat_set_flags },
-	{ "fd_fdstat_set_rights", "iII->i", fd_fdstat_set_rights },
-	{ "fd_filestat_get", "ii->i", fd_filestat_get },
-	{ "fd_filestat_set_size", "iI->i", fd_filestat_set_size },
-	{ "fd_filestat_set_times", "iIIi->i", fd_filestat_set_times },
-	{ "fd_pread", "iiiIi->i", fd_pread },
-	{ "fd_prestat_get", "ii->i", fd_prestat_get },
-	{ "fd_prestat_dir_name", "iii->i", fd_prestat_dir_name },
-	{ "fd_pwrite", "iiiIi->i", fd_pwrite },
-	{ "fd_read", "iiii->i", fd_read },
-	{ "fd_readdir", "iiiIi->i", fd_readdir },
-	{ "fd_renumber", "ii->i", fd_renumber },
-	{ "fd_seek", "iIii->i", fd_seek },
-	{ "fd_sync", "i->i", fd_sync },
-	{ "fd_tell", "ii->i", fd_tell },
-	{ "fd_write", "iiii->i", fd_write },
-	{ NULL, NULL, NULL },
+    {"fd_advise", "iIIi->i", fd_advise},
+    {"fd_allocate", "iII->i", fd_allocate},
+    {"fd_close", "i->i", fd_close},
+    {"fd_datasync", "i->i", fd_datasync},
+    {"fd_fdstat_get", "ii->i", fd_fdstat_get},
+    {"fd_fdstat_set_flags", "ii->i", fd_fdstat_set_flags},
+    {"fd_fdstat_set_rights", "iII->i", fd_fdstat_set_rights},
+    {"fd_filestat_get", "ii->i", fd_filestat_get},
+    {"fd_filestat_set_size", "iI->i", fd_filestat_set_size},
+    {"fd_filestat_set_times", "iIIi->i", fd_filestat_set_times},
+    {"fd_pread", "iiiIi->i", fd_pread},
+    {"fd_prestat_get", "ii->i", fd_prestat_get},
+    {"fd_prestat_dir_name", "iii->i", fd_prestat_dir_name},
+    {"fd_pwrite", "iiiIi->i", fd_pwrite},
+    {"fd_read", "iiii->i", fd_read},
+    {"fd_readdir", "iiiIi->i", fd_readdir},
+    {"fd_renumber", "ii->i", fd_renumber},
+    {"fd_seek", "iIii->i", fd_seek},
+    {"fd_sync", "i->i", fd_sync},
+    {"fd_tell", "ii->i", fd_tell},
+    {"fd_write", "iiii->i", fd_write},
+    {NULL, NULL, NULL},
 };

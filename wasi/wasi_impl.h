@@ -42,58 +42,58 @@ enum {
 	WE_NOTCAPABLE = 76,
 };
 
-#define WR_FD_DATASYNC		 (1ull << 0)
-#define WR_FD_READ		 (1ull << 1)
-#define WR_FD_SEEK		 (1ull << 2)
-#define WR_FD_FDSTAT_SET_FLAGS	 (1ull << 3)
-#define WR_FD_SYNC		 (1ull << 4)
-#define WR_FD_TELL		 (1ull << 5)
-#define WR_FD_WRITE		 (1ull << 6)
-#define WR_FD_ADVISE		 (1ull << 7)
-#define WR_FD_ALLOCATE		 (1ull << 8)
-#define WR_PATH_CREATE_DIRECTORY (1ull << 9)
-#define WR_PATH_CREATE_FILE	 (1ull << 10)
-#define WR_PATH_LINK_SOURCE	 (1ull << 11)
-#define WR_PATH_LINK_TARGET	 (1ull << 12)
-#define WR_PATH_OPEN		 (1ull << 13)
-#define WR_FD_READDIR		 (1ull << 14)
-#define WR_PATH_READLINK	 (1ull << 15)
-#define WR_PATH_RENAME_SOURCE	 (1ull << 16)
-#define WR_PATH_RENAME_TARGET	 (1ull << 17)
-#define WR_PATH_FILESTAT_GET	 (1ull << 18)
-#define WR_PATH_FILESTAT_SET_SIZE (1ull << 19)
+#define WR_FD_DATASYNC		   (1ull << 0)
+#define WR_FD_READ		   (1ull << 1)
+#define WR_FD_SEEK		   (1ull << 2)
+#define WR_FD_FDSTAT_SET_FLAGS	   (1ull << 3)
+#define WR_FD_SYNC		   (1ull << 4)
+#define WR_FD_TELL		   (1ull << 5)
+#define WR_FD_WRITE		   (1ull << 6)
+#define WR_FD_ADVISE		   (1ull << 7)
+#define WR_FD_ALLOCATE		   (1ull << 8)
+#define WR_PATH_CREATE_DIRECTORY   (1ull << 9)
+#define WR_PATH_CREATE_FILE	   (1ull << 10)
+#define WR_PATH_LINK_SOURCE	   (1ull << 11)
+#define WR_PATH_LINK_TARGET	   (1ull << 12)
+#define WR_PATH_OPEN		   (1ull << 13)
+#define WR_FD_READDIR		   (1ull << 14)
+#define WR_PATH_READLINK	   (1ull << 15)
+#define WR_PATH_RENAME_SOURCE	   (1ull << 16)
+#define WR_PATH_RENAME_TARGET	   (1ull << 17)
+#define WR_PATH_FILESTAT_GET	   (1ull << 18)
+#define WR_PATH_FILESTAT_SET_SIZE  (1ull << 19)
 #define WR_PATH_FILESTAT_SET_TIMES (1ull << 20)
-#define WR_FD_FILESTAT_GET	 (1ull << 21)
-#define WR_FD_FILESTAT_SET_SIZE	 (1ull << 22)
-#define WR_FD_FILESTAT_SET_TIMES (1ull << 23)
-#define WR_PATH_SYMLINK		 (1ull << 24)
-#define WR_PATH_REMOVE_DIRECTORY (1ull << 25)
-#define WR_PATH_UNLINK_FILE	 (1ull << 26)
-#define WR_POLL_FD_READWRITE	 (1ull << 27)
-#define WR_SOCK_SHUTDOWN	 (1ull << 28)
-#define WR_SOCK_ACCEPT		 (1ull << 29)
-#define WR_ALL			 ((1ull << 30) - 1)
+#define WR_FD_FILESTAT_GET	   (1ull << 21)
+#define WR_FD_FILESTAT_SET_SIZE	   (1ull << 22)
+#define WR_FD_FILESTAT_SET_TIMES   (1ull << 23)
+#define WR_PATH_SYMLINK		   (1ull << 24)
+#define WR_PATH_REMOVE_DIRECTORY   (1ull << 25)
+#define WR_PATH_UNLINK_FILE	   (1ull << 26)
+#define WR_POLL_FD_READWRITE	   (1ull << 27)
+#define WR_SOCK_SHUTDOWN	   (1ull << 28)
+#define WR_SOCK_ACCEPT		   (1ull << 29)
+#define WR_ALL			   ((1ull << 30) - 1)
 
 /* What a regular file, a directory and a stream can ever be used for. */
-#define WR_FILE                                                               \
-	(WR_FD_DATASYNC | WR_FD_READ | WR_FD_SEEK | WR_FD_FDSTAT_SET_FLAGS |  \
-	 WR_FD_SYNC | WR_FD_TELL | WR_FD_WRITE | WR_FD_ADVISE |               \
-	 WR_FD_ALLOCATE | WR_FD_FILESTAT_GET | WR_FD_FILESTAT_SET_SIZE |      \
+#define WR_FILE                                                                \
+	(WR_FD_DATASYNC | WR_FD_READ | WR_FD_SEEK | WR_FD_FDSTAT_SET_FLAGS |   \
+	 WR_FD_SYNC | WR_FD_TELL | WR_FD_WRITE | WR_FD_ADVISE |                \
+	 WR_FD_ALLOCATE | WR_FD_FILESTAT_GET | WR_FD_FILESTAT_SET_SIZE |       \
 	 WR_FD_FILESTAT_SET_TIMES | WR_POLL_FD_READWRITE)
-#define WR_DIR                                                                \
-	(WR_FD_FDSTAT_SET_FLAGS | WR_FD_SYNC | WR_FD_DATASYNC |               \
-	 WR_PATH_CREATE_DIRECTORY | WR_PATH_CREATE_FILE |                     \
-	 WR_PATH_LINK_SOURCE | WR_PATH_LINK_TARGET | WR_PATH_OPEN |           \
-	 WR_FD_READDIR | WR_PATH_READLINK | WR_PATH_RENAME_SOURCE |           \
-	 WR_PATH_RENAME_TARGET | WR_PATH_FILESTAT_GET |                       \
-	 WR_PATH_FILESTAT_SET_SIZE | WR_PATH_FILESTAT_SET_TIMES |             \
-	 WR_FD_FILESTAT_GET | WR_FD_FILESTAT_SET_TIMES | WR_PATH_SYMLINK |    \
-	 WR_PATH_REMOVE_DIRECTORY | WR_PATH_UNLINK_FILE |                     \
+#define WR_DIR                                                                 \
+	(WR_FD_FDSTAT_SET_FLAGS | WR_FD_SYNC | WR_FD_DATASYNC |                \
+	 WR_PATH_CREATE_DIRECTORY | WR_PATH_CREATE_FILE |                      \
+	 WR_PATH_LINK_SOURCE | WR_PATH_LINK_TARGET | WR_PATH_OPEN |            \
+	 WR_FD_READDIR | WR_PATH_READLINK | WR_PATH_RENAME_SOURCE |            \
+	 WR_PATH_RENAME_TARGET | WR_PATH_FILESTAT_GET |                        \
+	 WR_PATH_FILESTAT_SET_SIZE | WR_PATH_FILESTAT_SET_TIMES |              \
+	 WR_FD_FILESTAT_GET | WR_FD_FILESTAT_SET_TIMES | WR_PATH_SYMLINK |     \
+	 WR_PATH_REMOVE_DIRECTORY | WR_PATH_UNLINK_FILE |                      \
 	 WR_POLL_FD_READWRITE)
 /* No seek/tell: wasi-libc's isatty() looks for exactly that. */
-#define WR_STREAM                                                             \
-	(WR_FD_READ | WR_FD_WRITE | WR_FD_FDSTAT_SET_FLAGS |                  \
-	 WR_FD_FILESTAT_GET | WR_POLL_FD_READWRITE | WR_FD_SYNC |             \
+#define WR_STREAM                                                              \
+	(WR_FD_READ | WR_FD_WRITE | WR_FD_FDSTAT_SET_FLAGS |                   \
+	 WR_FD_FILESTAT_GET | WR_POLL_FD_READWRITE | WR_FD_SYNC |              \
 	 WR_FD_DATASYNC)
 #define WR_SOCKET (WR_STREAM | WR_SOCK_SHUTDOWN | WR_SOCK_ACCEPT)
 
@@ -131,12 +131,12 @@ enum {
 struct wasi_fd {
 	bool used;
 	uint8_t filetype;
-	int host;		 /* owned host descriptor */
+	int host; /* owned host descriptor */
 	uint64_t rights_base;
 	uint64_t rights_inheriting;
-	char *preopen;		 /* guest name if this is a preopen */
-	DIR *dir;		 /* readdir stream, opened on first use */
-	uint64_t dir_pos;	 /* entries already read from `dir` */
+	char *preopen;	  /* guest name if this is a preopen */
+	DIR *dir;	  /* readdir stream, opened on first use */
+	uint64_t dir_pos; /* entries already read from `dir` */
 };
 
 struct wasi_ctx {
@@ -153,8 +153,8 @@ struct wasi_ctx {
  * wasm_status when the call must end the guest's run (interrupt). */
 #define WASI_STOP(status) (-(status))
 
-typedef int (*wasi_handler_t)(struct wasi_ctx *ctx,
-			      struct wasm_instance *inst, uint64_t *a);
+typedef int (*wasi_handler_t)(struct wasi_ctx *ctx, struct wasm_instance *inst,
+			      uint64_t *a);
 
 struct wasi_def {
 	const char *name;
@@ -182,6 +182,10 @@ uint64_t wasi_type_rights(int host, uint8_t type);
 int wasi_times(uint64_t atim, uint64_t mtim, uint32_t fst,
 	       struct timespec ts[2]);
 void wasi_put_filestat(uint8_t *p, const struct stat *st, uint8_t type);
+
+/* Before a read that may block: waits in short slices for readiness so a
+ * stop request is seen; WASI_STOP(WASM_INTERRUPTED) if one came. */
+int wasi_wait_readable(struct wasm_instance *inst, const struct wasi_fd *f);
 
 /* Copies guest iovecs into host ones; NULL on a bad pointer. */
 struct iovec *wasi_iovecs(struct wasm_instance *inst, uint32_t iovs,

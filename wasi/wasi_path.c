@@ -35,9 +35,9 @@ static int open_beneath(int base, const char *path, int flags, mode_t mode,
 			int *out)
 {
 	struct open_how how = {
-		.flags = flags | O_CLOEXEC,
-		.mode = (flags & O_CREAT) ? mode : 0,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	    .flags = flags | O_CLOEXEC,
+	    .mode = (flags & O_CREAT) ? mode : 0,
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	long fd;
 
@@ -70,7 +70,8 @@ static int copy_path(struct wasm_instance *inst, uint32_t ptr, uint32_t len,
 
 static bool is_dot_or_dotdot(const char *s, size_t n)
 {
-	return (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.');
+	return (n == 1 && s[0] == '.') ||
+	       (n == 2 && s[0] == '.' && s[1] == '.');
 }
 
 /* Splits w->path in place and resolves the parent beneath `base`. */
@@ -103,9 +104,8 @@ static int split_resolve(int base, struct wpath *w)
 
 /* The common start of every path call: rights on `fd`, the path copied
  * and its parent resolved. On success w->dir must be closed. */
-static int path_at(struct wasi_ctx *c, struct wasm_instance *inst,
-		   uint32_t fd, uint64_t rights, uint32_t ptr, uint32_t len,
-		   struct wpath *w)
+static int path_at(struct wasi_ctx *c, struct wasm_instance *inst, uint32_t fd,
+		   uint64_t rights, uint32_t ptr, uint32_t len, struct wpath *w)
 {
 	struct wasi_fd *f;
 	int err;
@@ -221,8 +221,7 @@ static int path_symlink(struct wasi_ctx *c, struct wasm_instance *i,
 	return done(&w, symlinkat(target, w.dir, w.last));
 }
 
-static int path_rename(struct wasi_ctx *c, struct wasm_instance *i,
-		       uint64_t *a)
+static int path_rename(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 {
 	struct wpath from, to;
 	int err, r;
@@ -290,8 +289,8 @@ static int path_filestat_get(struct wasi_ctx *c, struct wasm_instance *i,
 	return err;
 }
 
-static int path_filestat_set_times(struct wasi_ctx *c,
-				   struct wasm_instance *i, uint64_t *a)
+static int path_filestat_set_times(struct wasi_ctx *c, struct wasm_instance *i,
+				   uint64_t *a)
 {
 	struct timespec ts[2];
 	char proc[64];
@@ -320,9 +319,9 @@ static int path_filestat_set_times(struct wasi_ctx *c,
 
 /* ---- path_open ---------------------------------------------------------- */
 
-#define WR_WANTS_READ  (WR_FD_READ | WR_FD_READDIR)
-#define WR_WANTS_WRITE                                                        \
-	(WR_FD_WRITE | WR_FD_DATASYNC | WR_FD_ALLOCATE |                      \
+#define WR_WANTS_READ (WR_FD_READ | WR_FD_READDIR)
+#define WR_WANTS_WRITE                                                         \
+	(WR_FD_WRITE | WR_FD_DATASYNC | WR_FD_ALLOCATE |                       \
 	 WR_FD_FILESTAT_SET_SIZE)
 
 static int open_flags(uint32_t dirflags, uint32_t oflags, uint32_t fdflags,
@@ -391,8 +390,8 @@ static int path_open(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 	 * allows to inherit, nothing more. */
 	rb = a[5] & dir->rights_inheriting;
 	ri = a[6] & dir->rights_inheriting;
-	err = open_beneath(dir->host, path, open_flags(a[1], oflags, fdflags, rb),
-			   0666, &h);
+	err = open_beneath(dir->host, path,
+			   open_flags(a[1], oflags, fdflags, rb), 0666, &h);
 	if (err)
 		return err;
 	if (fstat(h, &st)) {
@@ -401,8 +400,8 @@ static int path_open(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 		return err;
 	}
 	type = wasi_filetype(h, &st);
-	err = wasi_fd_alloc(c, h, type, rb & wasi_type_rights(h, type), ri,
-			    &nfd);
+	err =
+	    wasi_fd_alloc(c, h, type, rb & wasi_type_rights(h, type), ri, &nfd);
 	if (err) {
 		close(h);
 		return err;
@@ -412,15 +411,15 @@ static int path_open(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 }
 
 const struct wasi_def wasi_path_defs[] = {
-	{ "path_create_directory", "iii->i", path_create_directory },
-	{ "path_filestat_get", "iiiii->i", path_filestat_get },
-	{ "path_filestat_set_times", "iiiiIIi->i", path_filestat_set_times },
-	{ "path_link", "iiiiiii->i", path_link },
-	{ "path_open", "iiiiiIIii->i", path_open },
-	{ "path_readlink", "iiiiii->i", path_readlink },
-	{ "path_remove_directory", "iii->i", path_remove_directory },
-	{ "path_rename", "iiiiii->i", path_rename },
-	{ "path_symlink", "iiiii->i", path_symlink },
-	{ "path_unlink_file", "iii->i", path_unlink_file },
-	{ NULL, NULL, NULL },
+    {"path_create_directory", "iii->i", path_create_directory},
+    {"path_filestat_get", "iiiii->i", path_filestat_get},
+    {"path_filestat_set_times", "iiiiIIi->i", path_filestat_set_times},
+    {"path_link", "iiiiiii->i", path_link},
+    {"path_open", "iiiiiIIii->i", path_open},
+    {"path_readlink", "iiiiii->i", path_readlink},
+    {"path_remove_directory", "iii->i", path_remove_directory},
+    {"path_rename", "iiiiii->i", path_rename},
+    {"path_symlink", "iiiii->i", path_symlink},
+    {"path_unlink_file", "iii->i", path_unlink_file},
+    {NULL, NULL, NULL},
 };

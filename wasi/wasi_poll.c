@@ -32,8 +32,8 @@ struct poll_state {
 	const uint8_t *subs;
 	uint8_t *events;
 	uint32_t nsubs, nevents;
-	struct pollfd *pfd;   /* one per subscription; fd -1 for clocks */
-	uint64_t *deadline;   /* monotonic deadline per clock subscription */
+	struct pollfd *pfd; /* one per subscription; fd -1 for clocks */
+	uint64_t *deadline; /* monotonic deadline per clock subscription */
 };
 
 static void put_event(struct poll_state *ps, uint32_t s, uint16_t err,
@@ -53,16 +53,18 @@ static void put_event(struct poll_state *ps, uint32_t s, uint16_t err,
 /* A clock subscription as a monotonic deadline (UINT64_MAX: never). */
 static int clock_deadline(const uint8_t *sub, uint64_t *out)
 {
-	static const clockid_t ids[] = { CLOCK_REALTIME, CLOCK_MONOTONIC };
+	static const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC};
 	uint32_t id = get_u32(sub + 16);
-	uint64_t timeout = get_u64(sub + 24), now, mono = now_ns(CLOCK_MONOTONIC);
+	uint64_t timeout = get_u64(sub + 24), now,
+		 mono = now_ns(CLOCK_MONOTONIC);
 	bool abs = get_u16(sub + 40) & 1;
 
 	/* CPU-time clocks cannot be slept on. */
 	if (id > 1)
 		return id > 3 ? WE_INVAL : WE_NOTSUP;
 	if (!abs) {
-		*out = timeout > UINT64_MAX - mono ? UINT64_MAX : mono + timeout;
+		*out =
+		    timeout > UINT64_MAX - mono ? UINT64_MAX : mono + timeout;
 		return 0;
 	}
 	now = now_ns(ids[id]);
@@ -95,8 +97,8 @@ static int poll_setup(struct wasi_ctx *ctx, struct poll_state *ps)
 			if (!f)
 				break;
 			ps->pfd[s].fd = f->host;
-			ps->pfd[s].events = sub[8] == EV_FD_READ ? POLLIN :
-								   POLLOUT;
+			ps->pfd[s].events =
+			    sub[8] == EV_FD_READ ? POLLIN : POLLOUT;
 			break;
 		default:
 			err = WE_INVAL;
@@ -174,11 +176,10 @@ static int poll_wait(struct wasm_instance *inst, struct poll_state *ps)
 	}
 }
 
-static int poll_oneoff(struct wasi_ctx *c, struct wasm_instance *i,
-		       uint64_t *a)
+static int poll_oneoff(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 {
 	uint32_t n = a[2];
-	struct poll_state ps = { .nsubs = n };
+	struct poll_state ps = {.nsubs = n};
 	uint8_t *nout = wasi_mem(i, a[3], 4);
 	int err;
 
@@ -204,8 +205,7 @@ static int poll_oneoff(struct wasi_ctx *c, struct wasm_instance *i,
 
 /* ---- sockets ------------------------------------------------------------ */
 
-static int sock_accept(struct wasi_ctx *c, struct wasm_instance *i,
-		       uint64_t *a)
+static int sock_accept(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 {
 	uint8_t *out = wasi_mem(i, a[2], 4);
 	struct wasi_fd *f;
@@ -219,17 +219,21 @@ static int sock_accept(struct wasi_ctx *c, struct wasm_instance *i,
 		return WE_FAULT;
 	if ((uint32_t)a[1] & ~(uint32_t)WFD_NONBLOCK)
 		return WE_INVAL;
+	err = wasi_wait_readable(i, f);
+	if (err)
+		return err;
 	do
 		h = accept4(f->host, NULL, NULL,
 			    SOCK_CLOEXEC |
-				    (a[1] & WFD_NONBLOCK ? SOCK_NONBLOCK : 0));
-	while (h < 0 && errno == EINTR && !wasm_instance__interrupt_requested(i));
+				(a[1] & WFD_NONBLOCK ? SOCK_NONBLOCK : 0));
+	while (h < 0 && errno == EINTR &&
+	       !wasm_instance__interrupt_requested(i));
 	if (h < 0 && errno == EINTR)
 		return WASI_STOP(WASM_INTERRUPTED);
 	if (h < 0)
 		return wasi_errno(errno);
-	err = wasi_fd_alloc(c, h, WF_SOCKET_STREAM, WR_STREAM | WR_SOCK_SHUTDOWN,
-			    0, &nfd);
+	err = wasi_fd_alloc(c, h, WF_SOCKET_STREAM,
+			    WR_STREAM | WR_SOCK_SHUTDOWN, 0, &nfd);
 	if (err) {
 		close(h);
 		return err;
@@ -242,7 +246,7 @@ static int sock_recv(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 {
 	uint8_t *nout = wasi_mem(i, a[4], 4), *fout = wasi_mem(i, a[5], 2);
 	uint32_t fl = a[3];
-	struct msghdr msg = { 0 };
+	struct msghdr msg = {0};
 	struct wasi_fd *f;
 	ssize_t n;
 	int err;
@@ -254,14 +258,19 @@ static int sock_recv(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 		return WE_FAULT;
 	if (fl & ~3u)
 		return WE_INVAL;
+	err = wasi_wait_readable(i, f);
+	if (err)
+		return err;
 	msg.msg_iov = wasi_iovecs(i, a[1], a[2]);
 	msg.msg_iovlen = a[2];
 	if (!msg.msg_iov)
 		return WE_FAULT;
 	do
 		n = recvmsg(f->host, &msg,
-			    (fl & 1 ? MSG_PEEK : 0) | (fl & 2 ? MSG_WAITALL : 0));
-	while (n < 0 && errno == EINTR && !wasm_instance__interrupt_requested(i));
+			    (fl & 1 ? MSG_PEEK : 0) |
+				(fl & 2 ? MSG_WAITALL : 0));
+	while (n < 0 && errno == EINTR &&
+	       !wasm_instance__interrupt_requested(i));
 	free(msg.msg_iov);
 	if (n < 0 && errno == EINTR)
 		return WASI_STOP(WASM_INTERRUPTED);
@@ -275,7 +284,7 @@ static int sock_recv(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 static int sock_send(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 {
 	uint8_t *nout = wasi_mem(i, a[4], 4);
-	struct msghdr msg = { 0 };
+	struct msghdr msg = {0};
 	struct wasi_fd *f;
 	ssize_t n;
 	int err;
@@ -293,7 +302,8 @@ static int sock_send(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 		return WE_FAULT;
 	do
 		n = sendmsg(f->host, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR && !wasm_instance__interrupt_requested(i));
+	while (n < 0 && errno == EINTR &&
+	       !wasm_instance__interrupt_requested(i));
 	free(msg.msg_iov);
 	if (n < 0 && errno == EINTR)
 		return WASI_STOP(WASM_INTERRUPTED);
@@ -306,7 +316,7 @@ static int sock_send(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 static int sock_shutdown(struct wasi_ctx *c, struct wasm_instance *i,
 			 uint64_t *a)
 {
-	static const int how[] = { -1, SHUT_RD, SHUT_WR, SHUT_RDWR };
+	static const int how[] = {-1, SHUT_RD, SHUT_WR, SHUT_RDWR};
 	struct wasi_fd *f;
 	int err;
 
@@ -319,10 +329,10 @@ static int sock_shutdown(struct wasi_ctx *c, struct wasm_instance *i,
 }
 
 const struct wasi_def wasi_poll_defs[] = {
-	{ "poll_oneoff", "iiii->i", poll_oneoff },
-	{ "sock_accept", "iii->i", sock_accept },
-	{ "sock_recv", "iiiiii->i", sock_recv },
-	{ "sock_send", "iiiii->i", sock_send },
-	{ "sock_shutdown", "ii->i", sock_shutdown },
-	{ NULL, NULL, NULL },
+    {"poll_oneoff", "iiii->i", poll_oneoff},
+    {"sock_accept", "iii->i", sock_accept},
+    {"sock_recv", "iiiiii->i", sock_recv},
+    {"sock_send", "iiiii->i", sock_send},
+    {"sock_shutdown", "ii->i", sock_shutdown},
+    {NULL, NULL, NULL},
 };

@@ -212,8 +212,8 @@ static inline struct bb_buf *bb_buf_new(struct bb_obj *o, int fd, bool rb,
 	b->fn = fn;
 	b->ctx = ctx;
 	if (rb)
-		b->rb = ring_buffer__new(fd, (ring_buffer_sample_fn)fn, ctx,
-					 NULL);
+		b->rb =
+		    ring_buffer__new(fd, (ring_buffer_sample_fn)fn, ctx, NULL);
 	else
 		b->pb = perf_buffer__new(fd, 16, bb_pb_sample, NULL, b, NULL);
 	if (!b->rb && !b->pb) {
@@ -225,7 +225,8 @@ static inline struct bb_buf *bb_buf_new(struct bb_obj *o, int fd, bool rb,
 
 static inline int bb_buf_poll(struct bb_buf *b, int ms)
 {
-	return b->rb ? ring_buffer__poll(b->rb, ms) : perf_buffer__poll(b->pb, ms);
+	return b->rb ? ring_buffer__poll(b->rb, ms)
+		     : perf_buffer__poll(b->pb, ms);
 }
 
 static inline void bb_buf_free(struct bb_buf *b)

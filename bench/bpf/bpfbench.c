@@ -3,7 +3,7 @@
  * build/bin/wasm-bpf) and natively against libbpf (bb.h hides which);
  * both embed the same bench.bpf.o. Modes:
  *   maps N NCPUS time N of each operation on each map, one line per pair:
- *                "map MAP OP ns=NS_PER_OP"
+ *                "map MAP OP ns=WALL_NS_PER_OP cpu_ns=CPU_NS_PER_OP"
  *   attach       load, attach, print "attached", wait for stdin EOF
  *   ringbuf N    attach, print "attached", consume N records (or until
  *   perfbuf N    the producer's records are all seen or lost), print
@@ -21,12 +21,17 @@ typedef uint64_t __u64;
 #include "bench_bpf_obj.h"
 #include "bench.h"
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 #ifdef __wasm__
@@ -45,34 +50,49 @@ static void wait_eof(void)
 
 static uint64_t *g_val; /* one value per CPU for the per-CPU map */
 
-static uint64_t time_op(int fd, int op, long n, bool has_delete)
+struct op_time {
+	uint64_t wall, cpu; /* ns; cpu: the process's CPU time (user + sys) */
+};
+
+static void one_op(int fd, int op, uint32_t key)
 {
-	uint32_t key, next;
-	uint64_t t0, t = 0;
+	uint32_t next;
+
+	switch (op) {
+	case 0:
+		bb_update(fd, &key, g_val);
+		break;
+	case 1:
+		bb_lookup(fd, &key, g_val);
+		break;
+	case 2:
+		bb_next_key(fd, &key, &next);
+		break;
+	default:
+		bb_delete(fd, &key);
+	}
+}
+
+/* n operations over keys 0..1023 in turn; deletes refill (untimed). */
+static struct op_time time_op(int fd, int op, long n, bool has_delete)
+{
+	struct op_time t = {0, 0};
+	uint64_t w0, c0;
+	uint32_t key;
 
 	for (long i = 0; i < n;) {
-		long batch = n - i < BENCH_MAP_ENTRIES ? n - i : BENCH_MAP_ENTRIES;
+		long batch =
+		    n - i < BENCH_MAP_ENTRIES ? n - i : BENCH_MAP_ENTRIES;
 
-		if (op == 3 && has_delete) /* refill what the deletes take */
+		if (op == 3 && has_delete)
 			for (key = 0; key < (uint32_t)batch; key++)
 				bb_update(fd, &key, g_val);
-		t0 = now_ns();
-		for (key = 0; key < (uint32_t)batch; key++) {
-			switch (op) {
-			case 0:
-				bb_update(fd, &key, g_val);
-				break;
-			case 1:
-				bb_lookup(fd, &key, g_val);
-				break;
-			case 2:
-				bb_next_key(fd, &key, &next);
-				break;
-			default:
-				bb_delete(fd, &key);
-			}
-		}
-		t += now_ns() - t0;
+		c0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+		w0 = now_ns();
+		for (key = 0; key < (uint32_t)batch; key++)
+			one_op(fd, op, key);
+		t.wall += now_ns() - w0;
+		t.cpu += clock_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
 		i += batch;
 	}
 	return t;
@@ -80,9 +100,9 @@ static uint64_t time_op(int fd, int op, long n, bool has_delete)
 
 static int run_maps(struct bb_obj *obj, long n, int ncpus)
 {
-	static const char *const maps[] = { "arr", "hash", "pcpu" };
-	static const char *const ops[] = { "update", "lookup", "next_key",
-					   "delete" };
+	static const char *const maps[] = {"arr", "hash", "pcpu"};
+	static const char *const ops[] = {"update", "lookup", "next_key",
+					  "delete"};
 	g_val = calloc(ncpus > 0 ? ncpus : 1, sizeof(*g_val));
 	if (!g_val)
 		return 1;
@@ -93,10 +113,12 @@ static int run_maps(struct bb_obj *obj, long n, int ncpus)
 		if (fd < 0)
 			return 1;
 		for (int op = 0; op < (del ? 4 : 3); op++) {
-			uint64_t t = time_op(fd, op, n, del);
+			struct op_time t;
 
-			printf("map %s %s ns=%.1f\n", maps[m], ops[op],
-			       (double)t / n);
+			time_op(fd, op, n < 256 ? n : 256, del); /* warm-up */
+			t = time_op(fd, op, n, del);
+			printf("map %s %s ns=%.1f cpu_ns=%.1f\n", maps[m],
+			       ops[op], (double)t.wall / n, (double)t.cpu / n);
 		}
 	}
 	free(g_val);
@@ -136,8 +158,8 @@ static uint64_t stat_get(int fd, uint32_t slot)
 
 /* Polls until every record the producer asked for was seen or dropped,
  * or nothing happened for 3 s after the first record (10 s before). */
-static void pump(struct bb_buf *buf, struct consumer *c,
-		 int stats_fd, uint32_t drop_slot, long n)
+static void pump(struct bb_buf *buf, struct consumer *c, int stats_fd,
+		 uint32_t drop_slot, long n)
 {
 	uint64_t idle_since = now_ns(), seen = 0, drops = 0;
 
@@ -152,7 +174,8 @@ static void pump(struct bb_buf *buf, struct consumer *c,
 		if (c->recv != seen) {
 			seen = c->recv;
 			idle_since = now_ns();
-		} else if (now_ns() - idle_since > (seen ? 3 : 10) * 1000000000ull) {
+		} else if (now_ns() - idle_since >
+			   (seen ? 3 : 10) * 1000000000ull) {
 			break;
 		}
 	}
@@ -164,7 +187,7 @@ static void pump(struct bb_buf *buf, struct consumer *c,
 
 static int run_buffer(struct bb_obj *obj, bool rb, long n)
 {
-	struct consumer c = { 0 };
+	struct consumer c = {0};
 	int stats = bb_map_fd(obj, "stats");
 	int fd = bb_map_fd(obj, rb ? "rb" : "pb");
 	struct bb_buf *buf;

@@ -156,7 +156,8 @@ int main(int argc, char **argv)
 			t0 = now_ns();
 			kill(pid, SIGCONT);
 		}
-		while (fgets(done, sizeof(done), out) && strncmp(done, "done", 4))
+		while (fgets(done, sizeof(done), out) &&
+		       strncmp(done, "done", 4))
 			;
 		t_done = now_ns() - t0;
 		c1 = cpu_ns(pid);

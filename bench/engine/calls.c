@@ -20,7 +20,7 @@ static __attribute__((noinline)) uint32_t ack(uint32_t m, uint32_t n)
 typedef uint32_t (*step_fn)(uint32_t, uint32_t);
 static uint32_t even_step(uint32_t n, uint32_t acc);
 static uint32_t odd_step(uint32_t n, uint32_t acc);
-static volatile step_fn table[2] = { even_step, odd_step };
+static volatile step_fn table[2] = {even_step, odd_step};
 
 static __attribute__((noinline)) uint32_t even_step(uint32_t n, uint32_t acc)
 {
@@ -35,18 +35,18 @@ static __attribute__((noinline)) uint32_t odd_step(uint32_t n, uint32_t acc)
 int main(int argc, char **argv)
 {
 	double sc = kern_scale(argc, argv);
-	uint32_t fn = sc >= 1 ? 30 : 20, f, a, e = 0;
-	uint64_t t0 = kern_now_ns();
+	uint32_t fn = sc >= 1 ? 30 : 20, an = sc >= 1 ? 2000 : 100, f, a, e = 0;
+	uint64_t t0 = kern_start();
 	int rounds = (int)(2 * sc) + 1;
 	int ok = 1;
 
 	f = fib(fn);
-	a = ack(2, 2000);
+	a = ack(2, an);
 	for (int r = 0; r < rounds * 200; r++)
-		e += table[r & 1](5000 + r, (uint32_t)r);
+		e += table[r & 1]((uint32_t)(5000 * sc) + 1 + r, (uint32_t)r);
 	ok &= fn != 30 || f == 832040;
 	ok &= fn != 20 || f == 6765;
-	ok &= a == 4003;
+	ok &= a == 2 * an + 3;
 	return kern_report("calls", (uint64_t)f << 32 ^ a ^ (uint64_t)e << 8,
 			   t0, ok);
 }

@@ -104,11 +104,12 @@ int main(int argc, char **argv)
 {
 	double sc = kern_scale(argc, argv);
 	int h = (int)(400 * sqrt(sc)) + 8;
-	uint64_t t0 = kern_now_ns(), it;
+	uint64_t t0 = kern_start(), it;
 	double drift;
 
 	it = mandel(h * 3 / 2, h, 200);
 	drift = nbody((int)(300000 * sc) + 10);
-	return kern_report("mandel", it * 1000003 + (uint64_t)(fabs(drift) * 1e12),
-			   t0, fabs(drift) < 1e-3 && it > (uint64_t)h * h / 4);
+	return kern_report("mandel",
+			   it * 1000003 + (uint64_t)(fabs(drift) * 1e12), t0,
+			   fabs(drift) < 1e-3 && it > (uint64_t)h * h / 4);
 }

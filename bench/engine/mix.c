@@ -153,7 +153,10 @@ static enum st next_state(enum st s, char c)
 	case S_START:
 		return digit ? S_INT : alpha ? S_WORD : S_BAD;
 	case S_INT:
-		return digit ? S_INT : c == '.' ? S_FRAC : c == 'e' ? S_EXP : S_BAD;
+		return digit	  ? S_INT
+		       : c == '.' ? S_FRAC
+		       : c == 'e' ? S_EXP
+				  : S_BAD;
 	case S_FRAC:
 		return digit ? S_FRAC : c == 'e' ? S_EXP : S_BAD;
 	case S_EXP:
@@ -171,7 +174,7 @@ static uint16_t state_work(uint64_t *seed, uint16_t crc, int *ok)
 {
 	static const char alphabet[] = "0123456789.e-abcxyz";
 	char text[512];
-	uint32_t counts[S_N] = { 0 }, tokens = 0, ends = 0;
+	uint32_t counts[S_N] = {0}, tokens = 0, ends = 0;
 	enum st s = S_START;
 
 	for (size_t i = 0; i < sizeof(text); i++) {
@@ -201,7 +204,7 @@ static uint16_t state_work(uint64_t *seed, uint16_t crc, int *ok)
 int main(int argc, char **argv)
 {
 	int iters = (int)(3000 * kern_scale(argc, argv)) + 2;
-	uint64_t seed = 0x9e3779b97f4a7c15ull, t0 = kern_now_ns(), sum = 0;
+	uint64_t seed = 0x9e3779b97f4a7c15ull, t0 = kern_start(), sum = 0;
 	int ok = 1;
 
 	for (int i = 0; i < iters; i++) {

@@ -41,7 +41,7 @@ static uint32_t hash_primes(uint32_t seed)
 int main(int argc, char **argv)
 {
 	int rounds = (int)(12 * kern_scale(argc, argv)) + 1;
-	uint64_t t0 = kern_now_ns(), sum = 0;
+	uint64_t t0 = kern_start(), sum = 0;
 	int ok = 1;
 
 	for (int r = 0; r < rounds; r++) {

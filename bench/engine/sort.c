@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 {
 	long n = (long)(400000 * kern_scale(argc, argv)) + 64;
 	uint32_t *a = malloc(n * 4), *b = malloc(n * 4), *c = malloc(n * 4);
-	uint64_t seed = 0x2545f4914f6cdd1dull, sum = 0, t0 = kern_now_ns();
+	uint64_t seed = 0x2545f4914f6cdd1dull, sum = 0, t0 = kern_start();
 	uint32_t *m;
 	int ok = 1;
 

@@ -11,7 +11,7 @@
 #include "kern.w2c.h"
 #include "wasm-rt-impl.h"
 
-#define WASI_EBADF 8
+#define WASI_EBADF  8
 #define WASI_EINVAL 28
 #define WASI_ESPIPE 70
 
@@ -21,22 +21,20 @@ struct Z_wasi_snapshot_preview1_instance_t {
 	char **argv;
 };
 
-static uint8_t *at(struct Z_wasi_snapshot_preview1_instance_t *w, u32 p,
-		   u32 n)
+static uint8_t *at(struct Z_wasi_snapshot_preview1_instance_t *w, u32 p, u32 n)
 {
 	if ((uint64_t)p + n > w->mem->size)
 		wasm_rt_trap(WASM_RT_TRAP_OOB);
 	return w->mem->data + p;
 }
 
-static void put32(struct Z_wasi_snapshot_preview1_instance_t *w, u32 p,
-		  u32 v)
+static void put32(struct Z_wasi_snapshot_preview1_instance_t *w, u32 p, u32 v)
 {
 	memcpy(at(w, p, 4), &v, 4);
 }
 
 u32 Z_wasi_snapshot_preview1Z_args_sizes_get(
-	struct Z_wasi_snapshot_preview1_instance_t *w, u32 pc, u32 psz)
+    struct Z_wasi_snapshot_preview1_instance_t *w, u32 pc, u32 psz)
 {
 	u32 sz = 0;
 
@@ -48,7 +46,7 @@ u32 Z_wasi_snapshot_preview1Z_args_sizes_get(
 }
 
 u32 Z_wasi_snapshot_preview1Z_args_get(
-	struct Z_wasi_snapshot_preview1_instance_t *w, u32 pv, u32 pbuf)
+    struct Z_wasi_snapshot_preview1_instance_t *w, u32 pv, u32 pbuf)
 {
 	for (int i = 0; i < w->argc; i++) {
 		u32 n = (u32)strlen(w->argv[i]) + 1;
@@ -61,12 +59,16 @@ u32 Z_wasi_snapshot_preview1Z_args_get(
 }
 
 u32 Z_wasi_snapshot_preview1Z_clock_time_get(
-	struct Z_wasi_snapshot_preview1_instance_t *w, u32 id, u64 prec, u32 p)
+    struct Z_wasi_snapshot_preview1_instance_t *w, u32 id, u64 prec, u32 p)
 {
 	struct timespec ts;
 	u64 ns;
 
-	if (clock_gettime(id == 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ts))
+	static const clockid_t ids[] = { CLOCK_REALTIME, CLOCK_MONOTONIC,
+					 CLOCK_PROCESS_CPUTIME_ID,
+					 CLOCK_THREAD_CPUTIME_ID };
+
+	if (id > 3 || clock_gettime(ids[id], &ts))
 		return WASI_EINVAL;
 	ns = (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
 	memcpy(at(w, p, 8), &ns, 8);
@@ -74,8 +76,8 @@ u32 Z_wasi_snapshot_preview1Z_clock_time_get(
 }
 
 u32 Z_wasi_snapshot_preview1Z_fd_write(
-	struct Z_wasi_snapshot_preview1_instance_t *w, u32 fd, u32 iovs,
-	u32 n, u32 pwritten)
+    struct Z_wasi_snapshot_preview1_instance_t *w, u32 fd, u32 iovs, u32 n,
+    u32 pwritten)
 {
 	u32 total = 0;
 
@@ -86,7 +88,8 @@ u32 Z_wasi_snapshot_preview1Z_fd_write(
 
 		memcpy(&base, at(w, iovs + 8 * i, 4), 4);
 		memcpy(&len, at(w, iovs + 8 * i + 4, 4), 4);
-		if (len && write((int)fd, at(w, base, len), len) != (ssize_t)len)
+		if (len &&
+		    write((int)fd, at(w, base, len), len) != (ssize_t)len)
 			return WASI_EBADF;
 		total += len;
 	}
@@ -95,21 +98,21 @@ u32 Z_wasi_snapshot_preview1Z_fd_write(
 }
 
 u32 Z_wasi_snapshot_preview1Z_fd_close(
-	struct Z_wasi_snapshot_preview1_instance_t *w, u32 fd)
+    struct Z_wasi_snapshot_preview1_instance_t *w, u32 fd)
 {
 	return 0;
 }
 
 u32 Z_wasi_snapshot_preview1Z_fd_seek(
-	struct Z_wasi_snapshot_preview1_instance_t *w, u32 fd, u64 off,
-	u32 whence, u32 p)
+    struct Z_wasi_snapshot_preview1_instance_t *w, u32 fd, u64 off, u32 whence,
+    u32 p)
 {
 	return WASI_ESPIPE;
 }
 
 /* fdstat: filetype character device, no flags, all rights. */
 u32 Z_wasi_snapshot_preview1Z_fd_fdstat_get(
-	struct Z_wasi_snapshot_preview1_instance_t *w, u32 fd, u32 p)
+    struct Z_wasi_snapshot_preview1_instance_t *w, u32 fd, u32 p)
 {
 	uint8_t *s = at(w, p, 24);
 
@@ -122,14 +125,14 @@ u32 Z_wasi_snapshot_preview1Z_fd_fdstat_get(
 }
 
 void Z_wasi_snapshot_preview1Z_proc_exit(
-	struct Z_wasi_snapshot_preview1_instance_t *w, u32 code)
+    struct Z_wasi_snapshot_preview1_instance_t *w, u32 code)
 {
 	exit((int)code);
 }
 
 int main(int argc, char **argv)
 {
-	struct Z_wasi_snapshot_preview1_instance_t wasi = { NULL, argc, argv };
+	struct Z_wasi_snapshot_preview1_instance_t wasi = {NULL, argc, argv};
 	Z_kern_instance_t inst;
 	wasm_rt_trap_t trap;
 

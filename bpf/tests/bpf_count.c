@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+static int verbose;
+
 static int prog_matches(__u32 id, const char *prefix)
 {
 	struct bpf_prog_info info = {0};
@@ -19,6 +21,8 @@ static int prog_matches(__u32 id, const char *prefix)
 		return 0;
 	ok = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
 	     !strncmp(info.name, prefix, strlen(prefix));
+	if (ok && verbose)
+		printf("prog %u %s type %u\n", id, info.name, info.type);
 	close(fd);
 	return ok;
 }
@@ -39,10 +43,14 @@ static int link_matches(__u32 id, const char *prefix)
 
 int main(int argc, char **argv)
 {
-	const char *prefix = argc > 1 ? argv[1] : "wbt_";
-	__u32 id = 0;
 	int progs = 0, links = 0;
+	const char *prefix;
+	__u32 id = 0;
 
+	verbose = argc > 1 && !strcmp(argv[1], "-v");
+	argc -= verbose;
+	argv += verbose;
+	prefix = argc > 1 ? argv[1] : "wbt_";
 	while (!bpf_prog_get_next_id(id, &id))
 		progs += prog_matches(id, prefix);
 	id = 0;

@@ -63,6 +63,32 @@ static int record(void *ctx, void *data, unsigned size)
 	return 0;
 }
 
+__attribute__((export_name("go-callback"))) int
+go_callback(void *ctx, void *data, unsigned size)
+{
+	return record(ctx, data, size);
+}
+
+/* TinyGo's import: the ring buffer records reach the export. */
+static int scenario_go(void)
+{
+	static char buf[256];
+	int fd;
+
+	load();
+	CHECK(wasm_attach_bpf_program(obj, "wbt_getpgid", NULL) == 0, "attach");
+	fd = wasm_bpf_map_fd_by_name(obj, "rb");
+	attached();
+	for (int i = 0; i < 100 && ngot < 7; i++)
+		CHECK(wasm_bpf_buffer_poll_go(obj, fd, NULL, buf, sizeof(buf),
+					      100) >= 0,
+		      "poll");
+	CHECK(ngot == 7, "%d records", ngot);
+	for (int i = 1; i < ngot && i < 7; i++)
+		CHECK(got[i].seq == got[i - 1].seq + 1, "record %d seq", i);
+	return failures != 0;
+}
+
 static int trap_cb(void *ctx, void *data, unsigned size)
 {
 	__builtin_trap();
@@ -110,7 +136,8 @@ static int scenario_buffer(const char *map, unsigned rsize)
 	CHECK(r == 0, "first poll returned %d", r);
 	attached();
 	collect(map, 7, record);
-	CHECK(ngot == 7, "%d records", ngot);
+	CHECK(ngot == 7, "%d records (the program ran %llu times)", ngot,
+	      (unsigned long long)counter(C_SEQ));
 	for (int i = 0; i < ngot && i < 7; i++) {
 		CHECK(got[i].magic == (i < 5 ? MAGIC_OUTPUT : MAGIC_RESERVE),
 		      "record %d magic %x", i, got[i].magic);
@@ -223,6 +250,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(s, "ringbuf"))
 		return scenario_buffer("rb", 16);
+	if (!strcmp(s, "go"))
+		return scenario_go();
 	if (!strcmp(s, "perfbuf"))
 		return scenario_buffer("pb", 20);
 	if (!strcmp(s, "fallback"))

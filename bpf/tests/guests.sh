@@ -4,7 +4,7 @@
 # an outside event print "attached"; the case then runs its trigger (the
 # `trigger` helper, or a signal to the runtime).
 
-WASM_BPF=$ROOT/build/bin/wasm-bpf
+WASM_BPF=${WASM_BPF:-$ROOT/build/bin/wasm-bpf} # another build (ASan) may be given
 GUEST=$OUT/guest.wasm
 TRIG=$OUT/trigger
 
@@ -64,17 +64,25 @@ guest_case() {
 
 if [ ! -x "$WASM_BPF" ]; then
 	guests_skip "no build/bin/wasm-bpf (run make first)"
+elif ! cp "$WASM_BPF" "$OUT/wasm-bpf"; then
+	fail "guests: runtime" "cannot copy $WASM_BPF"
 elif ! guests_build; then
 	fail "guests: build" "see $log"
 else
+	# a snapshot: others may rebuild build/bin while the suite runs
+	WASM_BPF=$OUT/wasm-bpf
 	ncpus=$(( $(sed 's/.*-//' /sys/devices/system/cpu/possible) + 1 ))
 	guest_case "ring buffer records in order" 0 "$TRIG getpgid 7" \
 		"$GUEST" ringbuf
+	guest_case "TinyGo callback-wrapper poll calls go-callback" 0 \
+		"$TRIG getpgid 7" "$GUEST" go
 	guest_case "perf buffer map" 0 "$TRIG getpgid 7" "$GUEST" perfbuf
 	guest_case "forced perf buffer fallback" 0 "$TRIG getpgid 7" \
 		--force-perfbuf "$GUEST" fallback
 	guest_case "map commands on array, hash, per-CPU, LRU" 0 "" \
 		"$GUEST" maps "$ncpus"
+	guest_case "CO-RE against --btf FILE" 0 "" \
+		--btf /sys/kernel/btf/vmlinux "$GUEST" maps "$ncpus"
 	guest_case "hostile arguments all refused" 0 "" "$GUEST" hostile "$ncpus"
 	guest_case "uprobe on a binary" 0 "$TRIG uprobe 3" \
 		"$GUEST" uprobe "$TRIG:wasm_bpf_test_probe"

@@ -1,7 +1,8 @@
 /* kinds.bpf.c — one program per auto-attach kind, compiled once per kind
  * (-DKIND_xxx) so a kind the kernel lacks fails alone: raw_tp, tp_btf,
- * fentry, fexit, lsm, iter. Each bumps `hits` when it runs; the suite
- * triggers it (getppid, opening a file) and checks the count moved.
+ * fentry, fexit, lsm, iter, usdt (the one attached by target). Each bumps
+ * `hits` when it runs; the suite triggers it (getppid, opening a file) and
+ * checks the count moved.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -39,14 +40,14 @@ int BPF_PROG(wbt_kind, struct pt_regs *regs, long id)
 }
 #endif
 #ifdef KIND_fentry
-SEC("fentry/__x64_sys_getppid")
+SEC("fentry/do_sys_openat2")
 int BPF_PROG(wbt_kind)
 {
 	return bump();
 }
 #endif
 #ifdef KIND_fexit
-SEC("fexit/__x64_sys_getppid")
+SEC("fexit/do_sys_openat2")
 int BPF_PROG(wbt_kind)
 {
 	return bump();
@@ -58,6 +59,16 @@ int BPF_PROG(wbt_kind, struct file *file)
 {
 	bump();
 	return 0;
+}
+#endif
+#ifdef KIND_usdt
+#include <bpf/usdt.bpf.h>
+
+/* attached by target "/abs/native:wbt:probe" (the note is in native.c) */
+SEC("usdt")
+int BPF_USDT(wbt_kind)
+{
+	return bump();
 }
 #endif
 #ifdef KIND_iter

@@ -49,6 +49,8 @@ static void *obj_bytes;
 static size_t obj_len;
 static int failures;
 
+static int read_file(const char *path);
+
 /* ---- reporting --------------------------------------------------------- */
 
 static void pass(const char *name)
@@ -587,6 +589,17 @@ static void test_hostile(uint64_t obj, int other_host_fd)
 	     attach(obj, "wbt_uprobe", "/bin/true"), -EINVAL},
 	    {"attach: uprobe on a directory",
 	     attach(obj, "wbt_uprobe", "/tmp:main"), -EINVAL},
+	    {"attach: tracepoint target walking out of events/",
+	     attach(obj, "wbt_getpgid", "../../kprobe_events:x"), -EINVAL},
+	    {"attach: tracepoint target with a newline",
+	     attach(obj, "wbt_getpgid", "syscalls:sys_enter_getpgid\n"),
+	     -EINVAL},
+	    {"attach: kprobe target with a blank",
+	     attach(obj, "wbt_kprobe", "do_sys_open -:kprobes/x"), -EINVAL},
+	    {"attach: uprobe binary with a newline",
+	     attach(obj, "wbt_uprobe", "/bin/true\n-:uprobes/x:main"), -EINVAL},
+	    {"attach: uprobe function with a blank",
+	     attach(obj, "wbt_uprobe", "/bin/true:main x"), -EINVAL},
 	    {"attach: target for a kind that takes none",
 	     attach(obj, "wbt_cgsock", "/sys/fs/cgroup"), -EOPNOTSUPP},
 	    {"attach_fd: descriptor the guest does not hold",
@@ -670,6 +683,36 @@ __attribute__((noinline)) int wasm_bpf_test_probe(int x)
 {
 	__asm__ volatile("" : : "r"(x) : "memory");
 	return x + 1;
+}
+
+/* A USDT probe "wbt:probe" written out by hand (no sys/sdt.h needed): a
+ * nop, and a .note.stapsdt entry giving its address, the link-time
+ * address of .stapsdt.base, no semaphore, provider, name and no args. */
+__attribute__((noinline)) void wasm_bpf_test_usdt(void)
+{
+	__asm__ volatile("990: nop\n"
+			 ".pushsection .note.stapsdt,\"?\",\"note\"\n"
+			 ".balign 4\n"
+			 ".4byte 992f-991f, 994f-993f, 3\n"
+			 "991: .asciz \"stapsdt\"\n"
+			 "992: .balign 4\n"
+			 "993: .8byte 990b\n"
+			 ".8byte _.stapsdt.base\n"
+			 ".8byte 0\n"
+			 ".asciz \"wbt\"\n"
+			 ".asciz \"probe\"\n"
+			 ".asciz \"\"\n"
+			 "994: .balign 4\n"
+			 ".popsection\n"
+			 ".ifndef _.stapsdt.base\n"
+			 ".pushsection .stapsdt.base,\"aG\",\"progbits\","
+			 ".stapsdt.base,comdat\n"
+			 ".weak _.stapsdt.base\n"
+			 ".hidden _.stapsdt.base\n"
+			 "_.stapsdt.base: .space 1\n"
+			 ".size _.stapsdt.base, 1\n"
+			 ".popsection\n"
+			 ".endif\n");
 }
 
 static void test_uprobe(uint64_t obj)
@@ -881,21 +924,57 @@ static void test_net(uint64_t obj)
 
 /* ---- driver ------------------------------------------------------------ */
 
-static struct bpf_host *host_new(bool force_perf)
+static struct bpf_host *host_new_btf(bool force_perf, const char *btf)
 {
-	struct bpf_host_opts o = {.sz = sizeof(o),
-				  .force_perfbuf = force_perf,
-				  .wasi = (struct wasi_ctx *)1,
-				  .verbose =
-				      getenv("BPF_TEST_VERBOSE") != NULL};
-	struct bpf_host *h = bpf_host__new(&o);
+	struct bpf_host_opts o = {.sz = sizeof(o)};
+	struct bpf_host *h;
 
+	o.btf_path = btf;
+	o.force_perfbuf = force_perf;
+	o.wasi =
+	    (struct wasi_ctx *)1; /* the fake wasi_ctx__host_fd ignores it */
+	o.verbose = getenv("BPF_TEST_VERBOSE") != NULL;
+	h = bpf_host__new(&o);
 	memset(&L, 0, sizeof(L));
 	if (!h || bpf_host__define(h, &L)) {
 		fprintf(stderr, "bpf_host__new failed\n");
 		exit(1);
 	}
 	return h;
+}
+
+static struct bpf_host *host_new(bool force_perf)
+{
+	return host_new_btf(force_perf, NULL);
+}
+
+/* btf_path reaches libbpf: a missing file makes CO-RE fail the load. */
+static void test_btf_path(const char *path)
+{
+	const char *name = "load: btf_path is libbpf's btf_custom_path";
+	struct bpf_host *good = host_new_btf(false, "/sys/kernel/btf/vmlinux");
+	uint64_t ok, bad;
+	int saved = dup(2);
+
+	free(obj_bytes);
+	if (read_file(path)) {
+		fail(name, "cannot read %s", path);
+		return;
+	}
+	H = good;
+	ok = load();
+	bpf_host__free(good);
+	H = host_new_btf(false, "/nonexistent/vmlinux");
+	dup2(open("/dev/null", O_WRONLY | O_CLOEXEC), 2);
+	bad = load();
+	dup2(saved, 2);
+	close(saved);
+	bpf_host__free(H);
+	if (ok && !bad)
+		pass(name);
+	else
+		fail(name, "with vmlinux %llu, with a missing file %llu",
+		     (unsigned long long)ok, (unsigned long long)bad);
 }
 
 static int read_file(const char *path)
@@ -958,7 +1037,9 @@ static void test_kind(const char *path)
 	int r, fd;
 
 	sscanf(base, "kind-%31[^.]", kind);
-	snprintf(name, sizeof(name), "attach: %s by section", kind);
+	snprintf(name, sizeof(name), "attach: %s %s", kind,
+		 strcmp(kind, "usdt") ? "by section"
+				      : "by binary:provider:name");
 	free(obj_bytes);
 	if (read_file(path)) {
 		fail(name, "cannot read %s", path);
@@ -966,11 +1047,22 @@ static void test_kind(const char *path)
 	}
 	obj = load();
 	if (!obj) {
-		skip(name, "the kernel cannot load this kind");
+		skip(name,
+		     "the kernel refuses to load this kind (see native.err)");
 		return;
 	}
-	r = attach(obj, "wbt_kind", NULL);
+	if (!strcmp(kind, "usdt")) {
+		char exe[PATH_MAX], target[PATH_MAX + 16];
+
+		if (!realpath("/proc/self/exe", exe))
+			exe[0] = 0;
+		snprintf(target, sizeof(target), "%s:wbt:probe", exe);
+		r = attach(obj, "wbt_kind", target);
+	} else {
+		r = attach(obj, "wbt_kind", NULL);
+	}
 	for (int i = 0; i < 3; i++) {
+		wasm_bpf_test_usdt();
 		getppid();
 		close(open("/proc/self/stat", O_RDONLY));
 	}
@@ -1091,6 +1183,7 @@ int main(int argc, char **argv)
 		test_load_failure(argv[2]);
 		bpf_host__free(H);
 	}
+	test_btf_path(argv[1]);
 	H = host_new(false);
 	for (int i = 3; i < argc; i++)
 		test_kind(argv[i]);

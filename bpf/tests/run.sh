@@ -66,9 +66,11 @@ build clang -target bpf -g -O2 -D__TARGET_ARCH_x86 -I"$OUT" -Isdk/c/include \
 	-c bpf/tests/test.bpf.c -o "$OUT/test.bpf.o"
 build clang -target bpf -g -O2 -I"$OUT" -c bpf/tests/bad.bpf.c \
 	-o "$OUT/bad.bpf.o"
+# usdt.bpf.h includes <linux/errno.h>, which needs the multiarch asm/.
+MULTIARCH=-I/usr/include/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 kinds=
-for k in raw_tp tp_btf fentry fexit lsm iter; do
-	build clang -target bpf -g -O2 -D__TARGET_ARCH_x86 -DKIND_$k -I"$OUT" \
+for k in raw_tp tp_btf fentry fexit lsm iter usdt; do
+	build clang -target bpf -g -O2 -D__TARGET_ARCH_x86 -DKIND_$k -I"$OUT" $MULTIARCH \
 		-c bpf/tests/kinds.bpf.c -o "$OUT/kind-$k.bpf.o"
 	kinds="$kinds $OUT/kind-$k.bpf.o"
 done
@@ -93,12 +95,20 @@ if [ -n "$CGROOT" ] && mkdir "$CGROOT/$NS" 2>/dev/null; then
 	export BPF_TEST_CGROUP="$CG"
 fi
 
+# The kernel frees some attachments after the last reference went (tc
+# filters, perf events: deferred work), so allow it a moment.
 leak_check() { # NAME
-	counts=$("$OUT/bpf-count")
+	i=0
+	while [ $i -lt 30 ]; do
+		counts=$("$OUT/bpf-count")
+		[ "$counts" = "progs 0 links 0" ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
 	if [ "$counts" = "progs 0 links 0" ]; then
 		echo "PASS: leak: $1 leaves no program or link"
 	else
-		fail "leak: $1" "$counts remain"
+		fail "leak: $1" "$counts remain: $("$OUT/bpf-count" -v | tr '\n' ' ')"
 	fi
 }
 

@@ -23,4 +23,10 @@ int wasm_bpf_map_operate(int fd, int cmd, void *key, void *value,
 			 void *next_key, uint64_t flags);
 IMPORT(wasm_close_bpf_object) int wasm_close_bpf_object(uint64_t obj);
 
+/* TinyGo's form: records go to the exported function "go-callback". */
+__attribute__((import_module("callback-wrapper"),
+	       import_name("wasm_bpf_buffer_poll"))) int
+wasm_bpf_buffer_poll_go(uint64_t obj, int fd, void *ctx, void *buf, int buf_len,
+			int timeout_ms);
+
 #endif

@@ -65,7 +65,8 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 	off = ctx->__data_loc_filename & 0xFFFF;
-	bpf_probe_read_str(&e->filename, sizeof(e->filename), (void *)ctx + off);
+	bpf_probe_read_str(&e->filename, sizeof(e->filename),
+			   (void *)ctx + off);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -17,13 +17,13 @@ static struct env {
 } env;
 
 static const char usage[] =
-	"Usage: bootstrap [-v] [-d <min-duration-ms>]\n"
-	"\n"
-	"Trace process start and exits and show associated information\n"
-	"(filename, process duration, PID and PPID, etc).\n"
-	"\n"
-	"  -d, --duration=MS  Minimum process duration (ms) to report\n"
-	"  -v, --verbose      Verbose debug output\n";
+    "Usage: bootstrap [-v] [-d <min-duration-ms>]\n"
+    "\n"
+    "Trace process start and exits and show associated information\n"
+    "(filename, process duration, PID and PPID, etc).\n"
+    "\n"
+    "  -d, --duration=MS  Minimum process duration (ms) to report\n"
+    "  -v, --verbose      Verbose debug output\n";
 
 /* A positive decimal number, or -1 (strtol would add 1.5 KB to the guest). */
 static long parse_ms(const char *s)
@@ -51,12 +51,14 @@ static int parse_args(int argc, char **argv)
 			   i + 1 < argc) {
 			env.min_duration_ms = parse_ms(argv[++i]);
 			if (env.min_duration_ms <= 0) {
-				fprintf(stderr, "Invalid duration: %s\n", argv[i]);
+				fprintf(stderr, "Invalid duration: %s\n",
+					argv[i]);
 				return -1;
 			}
 		} else {
 			fputs(usage, !strcmp(a, "-h") || !strcmp(a, "--help")
-					     ? stdout : stderr);
+					 ? stdout
+					 : stderr);
 			return strcmp(a, "-h") && strcmp(a, "--help") ? -1 : 1;
 		}
 	}

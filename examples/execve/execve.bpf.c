@@ -25,7 +25,8 @@ struct task_struct___x {
 } __attribute__((preserve_access_index));
 
 SEC("tp/syscalls/sys_enter_execve")
-int tracepoint__syscalls__sys_enter_execve(struct trace_event_raw_sys_enter *ctx)
+int tracepoint__syscalls__sys_enter_execve(
+    struct trace_event_raw_sys_enter *ctx)
 {
 	struct task_struct___x *task = (void *)bpf_get_current_task();
 	const char **argv = (const char **)ctx->args[1];

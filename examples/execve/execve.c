@@ -42,14 +42,16 @@ int main(int argc, char **argv)
 	}
 	err = execve_bpf__attach(skel);
 	if (!err) {
-		buf = bpf_buffer__open(skel->maps.comm_event, handle_event, NULL);
+		buf =
+		    bpf_buffer__open(skel->maps.comm_event, handle_event, NULL);
 		err = buf ? 0 : -errno;
 	}
 	if (err) {
 		fprintf(stderr, "Failed to attach: %s\n", strerror(-err));
 		goto cleanup;
 	}
-	printf("%-6s %-6s %-6s %-16s %s\n", "PID", "PPID", "UID", "COMM", "ARGS");
+	printf("%-6s %-6s %-6s %-16s %s\n", "PID", "PPID", "UID", "COMM",
+	       "ARGS");
 	fflush(stdout);
 	while ((err = bpf_buffer__poll(buf, 100)) >= 0)
 		;

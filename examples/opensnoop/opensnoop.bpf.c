@@ -45,7 +45,7 @@ static __always_inline int enter(const char *fname, int flags)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	u32 tgid = id >> 32, pid = id;
-	struct args_t args = { .fname = fname, .flags = flags };
+	struct args_t args = {.fname = fname, .flags = flags};
 
 	if (wanted(tgid, pid))
 		bpf_map_update_elem(&start, &pid, &args, BPF_ANY);
@@ -59,7 +59,8 @@ int tracepoint__syscalls__sys_enter_open(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat")
-int tracepoint__syscalls__sys_enter_openat(struct trace_event_raw_sys_enter *ctx)
+int tracepoint__syscalls__sys_enter_openat(
+    struct trace_event_raw_sys_enter *ctx)
 {
 	return enter((const char *)ctx->args[1], (int)ctx->args[2]);
 }

@@ -16,17 +16,17 @@ static struct env {
 	long uid;
 	long duration;
 	bool failed, timestamp;
-} env = { .uid = -1 };
+} env = {.uid = -1};
 
 static const char usage[] =
-	"Usage: opensnoop [-h] [-T] [-x] [-p PID] [-t TID] [-u UID] [-d DURATION]\n"
-	"Trace open family syscalls.\n\n"
-	"  -d, --duration=SEC  Duration to trace\n"
-	"  -p, --pid=PID       Process ID to trace\n"
-	"  -t, --tid=TID       Thread ID to trace\n"
-	"  -u, --uid=UID       User ID to trace\n"
-	"  -T, --timestamp     Print timestamp\n"
-	"  -x, --failed        Failed opens only\n";
+    "Usage: opensnoop [-h] [-T] [-x] [-p PID] [-t TID] [-u UID] [-d DURATION]\n"
+    "Trace open family syscalls.\n\n"
+    "  -d, --duration=SEC  Duration to trace\n"
+    "  -p, --pid=PID       Process ID to trace\n"
+    "  -t, --tid=TID       Thread ID to trace\n"
+    "  -u, --uid=UID       User ID to trace\n"
+    "  -T, --timestamp     Print timestamp\n"
+    "  -x, --failed        Failed opens only\n";
 
 static long number(const char *s)
 {
@@ -45,7 +45,8 @@ static long number(const char *s)
 static int parse_args(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *a = argv[i],
+			   *val = i + 1 < argc ? argv[i + 1] : NULL;
 		long v = number(val);
 
 		if (!strcmp(a, "-T") || !strcmp(a, "--timestamp")) {

@@ -16,16 +16,16 @@ static struct env {
 	bool timestamp, milliseconds, per_process, per_thread;
 	int pid;
 	long interval, count;
-} env = { .interval = 99999999, .count = 99999999 };
+} env = {.interval = 99999999, .count = 99999999};
 
 static const char usage[] =
-	"Usage: runqlat [-h] [-T] [-m] [-P] [-L] [-p PID] [interval] [count]\n"
-	"Summarize run queue (scheduler) latency as a histogram.\n\n"
-	"  -m, --milliseconds  Millisecond histogram\n"
-	"  -P, --pids          Print a histogram per process ID\n"
-	"  -L, --tids          Print a histogram per thread ID\n"
-	"  -p, --pid=PID       Trace this PID only\n"
-	"  -T, --timestamp     Include timestamp on output\n";
+    "Usage: runqlat [-h] [-T] [-m] [-P] [-L] [-p PID] [interval] [count]\n"
+    "Summarize run queue (scheduler) latency as a histogram.\n\n"
+    "  -m, --milliseconds  Millisecond histogram\n"
+    "  -P, --pids          Print a histogram per process ID\n"
+    "  -L, --tids          Print a histogram per thread ID\n"
+    "  -p, --pid=PID       Trace this PID only\n"
+    "  -T, --timestamp     Include timestamp on output\n";
 
 static long number(const char *s)
 {
@@ -114,7 +114,7 @@ static void print_log2_hist(const unsigned int *slots, int n, const char *unit)
 		if (slots[i] > max)
 			max = slots[i];
 	}
-	printf("%*s%-*s : count    distribution\n", 10, "", 15, unit);
+	printf("%*s%-*s : count    distribution\n", 5, "", 19, unit);
 	for (int i = 0; i <= last; i++) {
 		unsigned long long lo = i ? 1ULL << (i - 1) : 0;
 		unsigned long long hi = (1ULL << i) - 1;
@@ -143,7 +143,8 @@ static int print_hists(struct bpf_map *hists)
 		else if (env.per_thread)
 			printf("\ntid = %d %s\n", next_key, hist.comm);
 		print_log2_hist(hist.slots,
-				sizeof(hist.slots) / sizeof(hist.slots[0]), unit);
+				sizeof(hist.slots) / sizeof(hist.slots[0]),
+				unit);
 		lookup_key = next_key;
 	}
 	lookup_key = -2;

@@ -51,8 +51,8 @@ static int open_raw_sock(const char *ifname)
 	(void)ifname;
 	return -1;
 #else
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
-				   .sll_protocol = htons(ETH_P_ALL) };
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+				  .sll_protocol = htons(ETH_P_ALL)};
 	int sock = socket(PF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			  htons(ETH_P_ALL));
 
@@ -83,7 +83,8 @@ int main(int argc, char **argv)
 		} else if (argv[i][0] >= '0' && argv[i][0] <= '9') {
 			seconds = atoi(argv[i]);
 		} else {
-			fprintf(stderr, "Usage: sockfilter [-i IFNAME] [-f FD] [seconds]\n");
+			fprintf(stderr, "Usage: sockfilter [-i IFNAME] [-f FD] "
+					"[seconds]\n");
 			return 1;
 		}
 	}
@@ -109,6 +110,8 @@ int main(int argc, char **argv)
 			strerror(-err));
 		goto cleanup;
 	}
+	printf("Filtering packets\n");
+	fflush(stdout);
 	end = seconds >= 0 ? time(NULL) + seconds : 0;
 	while ((err = bpf_buffer__poll(buf, 100)) >= 0)
 		if (end && time(NULL) >= end)

@@ -5,7 +5,7 @@
 struct so_event {
 	unsigned int src_addr; /* network byte order */
 	unsigned int dst_addr;
-	unsigned int ports;    /* source and destination port, as on the wire */
+	unsigned int ports; /* source and destination port, as on the wire */
 	unsigned int ip_proto;
 	unsigned int pkt_type;
 	unsigned int ifindex;

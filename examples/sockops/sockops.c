@@ -53,7 +53,8 @@ int main(int argc, char **argv)
 	}
 	cg = open(argv[1], O_RDONLY | O_DIRECTORY);
 	if (cg < 0) {
-		fprintf(stderr, "cannot open %s: %s\n", argv[1], strerror(errno));
+		fprintf(stderr, "cannot open %s: %s\n", argv[1],
+			strerror(errno));
 		return 1;
 	}
 	skel = sockops_bpf__open_and_load();

@@ -83,7 +83,8 @@ int main(int argc, char **argv)
 		err = buf ? 0 : -errno;
 	}
 	if (err) {
-		fprintf(stderr, "failed to load/attach BPF programs: %d\n", err);
+		fprintf(stderr, "failed to load/attach BPF programs: %d\n",
+			err);
 		goto cleanup;
 	}
 	printf("%-6s %-12s %-2s %-16s ", "PID", "COMM", "IP", "SADDR");

@@ -10,8 +10,8 @@ struct event {
 	unsigned int saddr_v4; /* network byte order */
 	unsigned int daddr_v4; /* network byte order */
 	int tgid;
-	unsigned short lport;	/* host byte order */
-	unsigned short dport;	/* network byte order */
+	unsigned short lport; /* host byte order */
+	unsigned short dport; /* network byte order */
 	char comm[TASK_COMM_LEN];
 };
 

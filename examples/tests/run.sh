@@ -221,10 +221,14 @@ t_sockfilter() {
 	else
 		skip "sockfilter wasm" "wasm-bpf has no option to hand a socket to the guest (WASI cannot create one); checked natively"
 	fi
-	"$B/sockfilter/sockfilter.native" 4 >"$T/sf" 2>&1 &
+	"$B/sockfilter/sockfilter.native" 3 >"$T/sf" 2>&1 &
 	LAST=$!
 	PIDS="$PIDS $LAST"
-	sleep 2
+	if ! wait_for "$T/sf" "^Filtering packets" 20; then
+		fail "sockfilter native" "not attached: $(why "$T/sf")"
+		stop
+		return
+	fi
 	python3 -c 'import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(3):

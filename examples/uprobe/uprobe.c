@@ -21,8 +21,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 		printf("pid %d: %s returned %lld\n", e->pid, func,
 		       (long long)e->ret);
 	else
-		printf("pid %d: %s(%lld, %lld)\n", e->pid, func, (long long)e->a,
-		       (long long)e->b);
+		printf("pid %d: %s(%lld, %lld)\n", e->pid, func,
+		       (long long)e->a, (long long)e->b);
 	fflush(stdout);
 	return 0;
 }
@@ -46,9 +46,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	skel->links.uprobe_add =
-		wbpf_program__attach_target(skel->progs.uprobe_add, target);
+	    wbpf_program__attach_target(skel->progs.uprobe_add, target);
 	skel->links.uretprobe_add =
-		wbpf_program__attach_target(skel->progs.uretprobe_add, target);
+	    wbpf_program__attach_target(skel->progs.uretprobe_add, target);
 	if (!skel->links.uprobe_add || !skel->links.uretprobe_add) {
 		err = -errno;
 		fprintf(stderr, "Failed to attach to %s: %s\n", target,

@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	skel->links.xdp_count =
-		wbpf_program__attach_target(skel->progs.xdp_count, argv[1]);
+	    wbpf_program__attach_target(skel->progs.xdp_count, argv[1]);
 	if (!skel->links.xdp_count) {
 		err = -errno;
 		fprintf(stderr, "Failed to attach XDP to %s: %s\n", argv[1],

@@ -12,16 +12,16 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: wasm-bpf gen skeleton OBJ.bpf.o [-n NAME]\n"
-		"       wasm-bpf gen types OBJ.bpf.o [TYPE...]\n"
-		"\n"
-		"skeleton  C header for wasm32 guests embedding OBJ, with its\n"
-		"          maps, programs, links and data sections\n"
-		"types     wasm32 definitions of the structs (unions, enums)\n"
-		"          shared with OBJ's BPF code, laid out exactly as BPF\n"
-		"          sees them; without TYPE, those used by OBJ's maps\n"
-		"          and global variables\n");
+	fprintf(
+	    f, "usage: wasm-bpf gen skeleton OBJ.bpf.o [-n NAME]\n"
+	       "       wasm-bpf gen types OBJ.bpf.o [TYPE...]\n"
+	       "\n"
+	       "skeleton  C header for wasm32 guests embedding OBJ, with its\n"
+	       "          maps, programs, links and data sections\n"
+	       "types     wasm32 definitions of the structs (unions, enums)\n"
+	       "          shared with OBJ's BPF code, laid out exactly as BPF\n"
+	       "          sees them; without TYPE, those used by OBJ's maps\n"
+	       "          and global variables\n");
 }
 
 static int read_file(const char *path, void **data, size_t *size)
@@ -39,6 +39,7 @@ static int read_file(const char *path, void **data, size_t *size)
 	*data = malloc(n ? n : 1);
 	if (!*data || fread(*data, 1, n, f) != (size_t)n) {
 		free(*data);
+		*data = NULL;
 		fclose(f);
 		return -EIO;
 	}
@@ -83,13 +84,15 @@ int gen_obj_open(struct gen_obj *g, const char *path)
 	g->obj = bpf_object__open_mem(g->data, g->size, &opts);
 	if (!g->obj) {
 		err = -errno;
-		fprintf(stderr, "gen: %s: not a BPF object libbpf can open: %s\n",
-			path, strerror(-err));
+		fprintf(stderr,
+			"gen: %s: not a BPF object libbpf can open: %s\n", path,
+			strerror(-err));
 		return err;
 	}
 	g->btf = bpf_object__btf(g->obj);
 	if (!g->btf) {
-		fprintf(stderr, "gen: %s: no BTF (build with clang -g)\n", path);
+		fprintf(stderr, "gen: %s: no BTF (build with clang -g)\n",
+			path);
 		return -ENOENT;
 	}
 	return 0;
@@ -120,7 +123,8 @@ int wbpf_gen_main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	if (argc < 3 || (strcmp(argv[1], "skeleton") && strcmp(argv[1], "types"))) {
+	if (argc < 3 ||
+	    (strcmp(argv[1], "skeleton") && strcmp(argv[1], "types"))) {
 		usage(stderr);
 		return 2;
 	}

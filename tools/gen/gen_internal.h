@@ -13,7 +13,7 @@
 /* One BPF object read from disk, opened by libbpf (not loaded). */
 struct gen_obj {
 	char *path;
-	char *name;       /* C identifier derived from the file name */
+	char *name; /* C identifier derived from the file name */
 	void *data;
 	size_t size;
 	struct bpf_object *obj;

@@ -13,9 +13,9 @@
 
 struct skel_map {
 	const struct bpf_map *map;
-	const char *name;  /* as the host knows it: ".rodata" for internal */
-	char ident[64];    /* member of skel->maps (and of skel for data) */
-	int datasec;       /* BTF id of the data section, 0 if none */
+	const char *name; /* as the host knows it: ".rodata" for internal */
+	char ident[64];	  /* member of skel->maps (and of skel for data) */
+	int datasec;	  /* BTF id of the data section, 0 if none */
 };
 
 /* ".data.foo" -> "data_foo", as bpftool names internal maps. */
@@ -57,7 +57,8 @@ static int collect_maps(struct gen_obj *g, struct skel_map **out)
 	const struct bpf_map *map;
 	int n = 0;
 
-	bpf_object__for_each_map(map, g->obj) {
+	bpf_object__for_each_map(map, g->obj)
+	{
 		struct skel_map *nm = realloc(m, (n + 1) * sizeof(*m));
 		const char *name = bpf_map__name(map);
 
@@ -73,8 +74,10 @@ static int collect_maps(struct gen_obj *g, struct skel_map **out)
 			m[n].name = strchr(name, '.');
 			m[n].datasec = find_datasec(g->btf, m[n].name);
 			if (m[n].datasec > 0)
-				m[n].name = btf__name_by_offset(g->btf,
-					btf__type_by_id(g->btf, m[n].datasec)->name_off);
+				m[n].name = btf__name_by_offset(
+				    g->btf,
+				    btf__type_by_id(g->btf, m[n].datasec)
+					->name_off);
 		}
 		make_ident(m[n].ident, sizeof(m[n].ident), m[n].name);
 		if (!strcmp(m[n].name, ".kconfig"))
@@ -124,8 +127,10 @@ static int datasec_members(const struct btf *btf, int sec,
 	return k;
 }
 
-static int emit_datasec_deps(struct type_emitter *e, struct skel_map *m,
-			     int n)
+/* Types of global variables are defined before the skeleton struct, each
+ * under its WBPF_TYPE_<kind>_<name> guard: define the guard before the
+ * include to use your own definition instead. */
+static int emit_datasec_deps(struct type_emitter *e, struct skel_map *m, int n)
 {
 	int err = 0;
 
@@ -137,8 +142,16 @@ static int emit_datasec_deps(struct type_emitter *e, struct skel_map *m,
 			continue;
 		ds = btf__type_by_id(e->btf, m[i].datasec);
 		vs = btf_var_secinfos(ds);
-		for (int j = 0; !err && j < btf_vlen(ds); j++)
-			err = emit_deps(e, btf__type_by_id(e->btf, vs[j].type)->type);
+		for (int j = 0; !err && j < btf_vlen(ds); j++) {
+			const struct btf_type *var =
+			    btf__type_by_id(e->btf, vs[j].type);
+
+			/* static variables stay out of the skeleton, and so
+			 * do the types only they use */
+			if (btf_is_var(var) &&
+			    btf_var(var)->linkage != BTF_VAR_STATIC)
+				err = emit_deps(e, var->type);
+		}
 	}
 	return err;
 }
@@ -153,7 +166,8 @@ static int emit_datasec_struct(struct type_emitter *e, struct gen_obj *g,
 	n = datasec_members(g->btf, m->datasec, &mem);
 	if (n < 0)
 		return n;
-	fprintf(e->out, "\tstruct __attribute__((packed, aligned(8))) %s__%s {\n",
+	fprintf(e->out,
+		"\tstruct __attribute__((packed, aligned(8))) %s__%s {\n",
 		g->name, m->ident);
 	err = emit_members(e, mem, n, ds->size, false, 2);
 	fprintf(e->out, "\t} *%s;\n", m->ident);
@@ -168,19 +182,20 @@ static int emit_struct(struct type_emitter *e, struct gen_obj *g,
 	FILE *out = e->out;
 	int err = 0;
 
-	fprintf(out, "\nstruct %s {\n"
+	fprintf(out,
+		"\nstruct %s {\n"
 		"\tstruct bpf_object_skeleton *skeleton;\n"
 		"\tstruct bpf_object *obj;\n"
-		"\tstruct {\n", g->name);
+		"\tstruct {\n",
+		g->name);
 	for (int i = 0; i < nmaps; i++)
 		fprintf(out, "\t\tstruct bpf_map *%s;\n", m[i].ident);
 	fputs("\t} maps;\n\tstruct {\n", out);
 	bpf_object__for_each_program(p, g->obj)
-		fprintf(out, "\t\tstruct bpf_program *%s;\n",
-			bpf_program__name(p));
+	    fprintf(out, "\t\tstruct bpf_program *%s;\n", bpf_program__name(p));
 	fputs("\t} progs;\n\tstruct {\n", out);
 	bpf_object__for_each_program(p, g->obj)
-		fprintf(out, "\t\tstruct bpf_link *%s;\n", bpf_program__name(p));
+	    fprintf(out, "\t\tstruct bpf_link *%s;\n", bpf_program__name(p));
 	fputs("\t} links;\n", out);
 	for (int i = 0; !err && i < nmaps; i++)
 		if (m[i].datasec > 0)
@@ -193,11 +208,14 @@ static void emit_elf_bytes(struct gen_obj *g, FILE *out)
 {
 	const unsigned char *b = g->data;
 
-	fprintf(out, "\nstatic const unsigned char %s__elf[%zu] "
-		"__attribute__((aligned(8))) = {", g->name, g->size);
+	fprintf(out,
+		"\nstatic const unsigned char %s__elf[%zu] "
+		"__attribute__((aligned(8))) = {",
+		g->name, g->size);
 	for (size_t i = 0; i < g->size; i++)
 		fprintf(out, "%s0x%02x,", i % 16 ? "" : "\n\t", b[i]);
-	fprintf(out, "\n};\n\n"
+	fprintf(out,
+		"\n};\n\n"
 		"static inline const void *%s__elf_bytes(size_t *sz)\n"
 		"{\n\t*sz = sizeof(%s__elf);\n\treturn %s__elf;\n}\n",
 		g->name, g->name, g->name);
@@ -212,9 +230,8 @@ static void emit_map_descs(struct gen_obj *g, struct skel_map *m, int n,
 
 		if (m[i].datasec > 0)
 			sec_size = btf__type_by_id(g->btf, m[i].datasec)->size;
-		fprintf(out, "\t\t{ \"%s\", %d, %u, %u, %u, %u },\n",
-			m[i].name, bpf_map__type(m[i].map),
-			bpf_map__key_size(m[i].map),
+		fprintf(out, "\t\t{ \"%s\", %d, %u, %u, %u, %u },\n", m[i].name,
+			bpf_map__type(m[i].map), bpf_map__key_size(m[i].map),
 			bpf_map__value_size(m[i].map),
 			bpf_map__max_entries(m[i].map), sec_size);
 	}
@@ -236,17 +253,18 @@ static int emit_prog_descs(struct gen_obj *g, FILE *out)
 	int n = 0;
 
 	fputs("\tstatic const struct wbpf_prog_desc progs[] = {\n", out);
-	bpf_object__for_each_program(p, g->obj) {
+	bpf_object__for_each_program(p, g->obj)
+	{
 		fprintf(out, "\t\t{ \"%s\", \"%s\" },\n", bpf_program__name(p),
 			bpf_program__section_name(p));
 		n++;
 	}
 	fputs("\t};\n\tstruct bpf_program **prog_slots[] = {\n", out);
 	bpf_object__for_each_program(p, g->obj)
-		fprintf(out, "\t\t&obj->progs.%s,\n", bpf_program__name(p));
+	    fprintf(out, "\t\t&obj->progs.%s,\n", bpf_program__name(p));
 	fputs("\t};\n\tstruct bpf_link **link_slots[] = {\n", out);
 	bpf_object__for_each_program(p, g->obj)
-		fprintf(out, "\t\t&obj->links.%s,\n", bpf_program__name(p));
+	    fprintf(out, "\t\t&obj->links.%s,\n", bpf_program__name(p));
 	fputs("\t};\n", out);
 	return n;
 }
@@ -260,23 +278,25 @@ static void emit_create(struct gen_obj *g, struct skel_map *m, int nmaps,
 	int nprogs = 0;
 	struct bpf_program *p;
 
-	bpf_object__for_each_program(p, g->obj)
-		nprogs++;
-	fprintf(out, "\nstatic inline int %s__create_skeleton(struct %s *obj)\n{\n",
+	bpf_object__for_each_program(p, g->obj) nprogs++;
+	fprintf(out,
+		"\nstatic inline int %s__create_skeleton(struct %s *obj)\n{\n",
 		n, n);
 	if (nmaps)
 		emit_map_descs(g, m, nmaps, out);
 	if (nprogs)
 		emit_prog_descs(g, out);
-	fprintf(out, "\tsize_t sz;\n"
-		"\tconst void *elf = %s__elf_bytes(&sz);\n\n"
-		"\tobj->skeleton = wbpf_skeleton__new(\"%s\", elf, sz, &obj->obj,\n"
-		"\t\t%s, %s, %s, %d,\n\t\t%s, %s, %s, %d);\n"
-		"\treturn obj->skeleton ? 0 : -ENOMEM;\n}\n",
-		n, n, nmaps ? "maps" : "NULL", nmaps ? "map_slots" : "NULL",
-		nmaps ? "data_slots" : "NULL", nmaps,
-		nprogs ? "progs" : "NULL", nprogs ? "prog_slots" : "NULL",
-		nprogs ? "link_slots" : "NULL", nprogs);
+	fprintf(
+	    out,
+	    "\tsize_t sz;\n"
+	    "\tconst void *elf = %s__elf_bytes(&sz);\n\n"
+	    "\tobj->skeleton = wbpf_skeleton__new(\"%s\", elf, sz, &obj->obj,\n"
+	    "\t\t%s, %s, %s, %d,\n\t\t%s, %s, %s, %d);\n"
+	    "\treturn obj->skeleton ? 0 : -ENOMEM;\n}\n",
+	    n, n, nmaps ? "maps" : "NULL", nmaps ? "map_slots" : "NULL",
+	    nmaps ? "data_slots" : "NULL", nmaps, nprogs ? "progs" : "NULL",
+	    nprogs ? "prog_slots" : "NULL", nprogs ? "link_slots" : "NULL",
+	    nprogs);
 }
 
 static void emit_functions(struct gen_obj *g, FILE *out)
@@ -287,35 +307,46 @@ static void emit_functions(struct gen_obj *g, FILE *out)
 		"\nstatic inline void %s__destroy(struct %s *obj)\n{\n"
 		"\tif (!obj)\n\t\treturn;\n"
 		"\tbpf_object__destroy_skeleton(obj->skeleton);\n"
-		"\tfree(obj);\n}\n", n, n);
+		"\tfree(obj);\n}\n",
+		n, n);
 	fprintf(out,
-		"\nstatic inline struct %s *\n%s__open_opts(const struct bpf_object_open_opts *opts)\n{\n"
+		"\nstatic inline struct %s *\n%s__open_opts(const struct "
+		"bpf_object_open_opts *opts)\n{\n"
 		"\tstruct %s *obj = (struct %s *)calloc(1, sizeof(*obj));\n"
 		"\tint err;\n\n"
 		"\tif (!obj) {\n\t\terrno = ENOMEM;\n\t\treturn NULL;\n\t}\n"
 		"\terr = %s__create_skeleton(obj);\n"
-		"\tif (!err)\n\t\terr = bpf_object__open_skeleton(obj->skeleton, opts);\n"
-		"\tif (err) {\n\t\t%s__destroy(obj);\n\t\terrno = -err;\n\t\treturn NULL;\n\t}\n"
-		"\treturn obj;\n}\n", n, n, n, n, n, n);
+		"\tif (!err)\n\t\terr = "
+		"bpf_object__open_skeleton(obj->skeleton, opts);\n"
+		"\tif (err) {\n\t\t%s__destroy(obj);\n\t\terrno = "
+		"-err;\n\t\treturn NULL;\n\t}\n"
+		"\treturn obj;\n}\n",
+		n, n, n, n, n, n);
 	fprintf(out,
 		"\nstatic inline struct %s *%s__open(void)\n{\n"
-		"\treturn %s__open_opts(NULL);\n}\n", n, n, n);
+		"\treturn %s__open_opts(NULL);\n}\n",
+		n, n, n);
 	fprintf(out,
 		"\nstatic inline int %s__load(struct %s *obj)\n{\n"
-		"\treturn bpf_object__load_skeleton(obj->skeleton);\n}\n", n, n);
+		"\treturn bpf_object__load_skeleton(obj->skeleton);\n}\n",
+		n, n);
 	fprintf(out,
 		"\nstatic inline struct %s *%s__open_and_load(void)\n{\n"
 		"\tstruct %s *obj = %s__open();\n\tint err;\n\n"
 		"\tif (!obj)\n\t\treturn NULL;\n"
 		"\terr = %s__load(obj);\n"
-		"\tif (err) {\n\t\t%s__destroy(obj);\n\t\terrno = -err;\n\t\treturn NULL;\n\t}\n"
-		"\treturn obj;\n}\n", n, n, n, n, n, n);
+		"\tif (err) {\n\t\t%s__destroy(obj);\n\t\terrno = "
+		"-err;\n\t\treturn NULL;\n\t}\n"
+		"\treturn obj;\n}\n",
+		n, n, n, n, n, n);
 	fprintf(out,
 		"\nstatic inline int %s__attach(struct %s *obj)\n{\n"
-		"\treturn bpf_object__attach_skeleton(obj->skeleton);\n}\n", n, n);
+		"\treturn bpf_object__attach_skeleton(obj->skeleton);\n}\n",
+		n, n);
 	fprintf(out,
 		"\nstatic inline void %s__detach(struct %s *obj)\n{\n"
-		"\tbpf_object__detach_skeleton(obj->skeleton);\n}\n", n, n);
+		"\tbpf_object__detach_skeleton(obj->skeleton);\n}\n",
+		n, n);
 }
 
 int gen_skeleton(struct gen_obj *g, FILE *out)
@@ -348,8 +379,10 @@ int gen_skeleton(struct gen_obj *g, FILE *out)
 		fprintf(out, "\n#endif /* __%s_SKEL_WASM_H__ */\n", g->name);
 	}
 	if (err)
-		fprintf(stderr, "gen: %s: cannot express a data section for wasm32: %s\n",
-			g->path, strerror(-err));
+		fprintf(
+		    stderr,
+		    "gen: %s: cannot express a data section for wasm32: %s\n",
+		    g->path, strerror(-err));
 	emitter_free(&e);
 	free(m);
 	return err;

@@ -14,13 +14,9 @@ struct print_fn {
 };
 
 static const struct print_fn print_fns[] = {
-	{ "print", "->" },
-	{ "print_i32", "i->" },
-	{ "print_i64", "I->" },
-	{ "print_f32", "f->" },
-	{ "print_f64", "F->" },
-	{ "print_i32_f32", "if->" },
-	{ "print_f64_f64", "FF->" },
+    {"print", "->"},	       {"print_i32", "i->"}, {"print_i64", "I->"},
+    {"print_f32", "f->"},      {"print_f64", "F->"}, {"print_i32_f32", "if->"},
+    {"print_f64_f64", "FF->"},
 };
 
 static void print_slot(char type, uint64_t slot)
@@ -49,8 +45,7 @@ static void print_slot(char type, uint64_t slot)
 
 /* Prints the call only with -v, so that normal output stays one line per
  * failure. `user` is the print_fn, or NULL when quiet. */
-static int host_print(struct wasm_instance *caller, void *user,
-		      uint64_t *slots)
+static int host_print(struct wasm_instance *caller, void *user, uint64_t *slots)
 {
 	const struct print_fn *fn = user;
 	const char *p;
@@ -73,16 +68,20 @@ static int define_globals(struct wasm_linker *l)
 	memset(&v, 0, sizeof(v));
 	v.type = WASM_I32;
 	v.of.i32 = 666;
-	err |= wasm_linker__define_global(l, "spectest", "global_i32", v, false);
+	err |=
+	    wasm_linker__define_global(l, "spectest", "global_i32", v, false);
 	v.type = WASM_I64;
 	v.of.i64 = 666;
-	err |= wasm_linker__define_global(l, "spectest", "global_i64", v, false);
+	err |=
+	    wasm_linker__define_global(l, "spectest", "global_i64", v, false);
 	v.type = WASM_F32;
 	v.of.f32 = 666.6f;
-	err |= wasm_linker__define_global(l, "spectest", "global_f32", v, false);
+	err |=
+	    wasm_linker__define_global(l, "spectest", "global_f32", v, false);
 	v.type = WASM_F64;
 	v.of.f64 = 666.6;
-	err |= wasm_linker__define_global(l, "spectest", "global_f64", v, false);
+	err |=
+	    wasm_linker__define_global(l, "spectest", "global_f64", v, false);
 	return err ? -1 : 0;
 }
 
@@ -93,8 +92,8 @@ int st_define_spectest(struct wasm_linker *l, bool verbose)
 
 	for (i = 0; i < sizeof(print_fns) / sizeof(print_fns[0]); i++)
 		err |= wasm_linker__define_func(
-			l, "spectest", print_fns[i].name, print_fns[i].sig,
-			host_print, verbose ? (void *)&print_fns[i] : NULL);
+		    l, "spectest", print_fns[i].name, print_fns[i].sig,
+		    host_print, verbose ? (void *)&print_fns[i] : NULL);
 	err |= define_globals(l);
 	err |= wasm_linker__define_table(l, "spectest", "table", WASM_FUNCREF,
 					 10, 20);

@@ -31,8 +31,7 @@ static void usage(FILE *f)
 }
 
 /* Reports how a child that did not exit normally ended. */
-static void report_death(const char *path, int status,
-			 struct st_counts *c)
+static void report_death(const char *path, int status, struct st_counts *c)
 {
 	c->failed++;
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
@@ -104,7 +103,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct run_opts o = { .fork = true, .timeout = 300 };
+	struct run_opts o = {.fork = true, .timeout = 300};
 	uint64_t passed = 0, failed = 0;
 	struct st_counts *c;
 	int i, nfiles;

@@ -14,7 +14,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 runner=${SPECTEST:-$root/build/bin/wasm-spectest}
 [ -x "$runner" ] || { echo "run-official: no runner at $runner" >&2; exit 2; }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
 
 passed=0 failed=0 files=0 bad=0
 for wast in "$dir"/*.wast; do

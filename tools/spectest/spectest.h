@@ -20,7 +20,7 @@ struct st_counts {
 	uint64_t passed;
 	uint64_t failed;
 	uint64_t skipped;
-	int line; /* line of the command being run */
+	int line;     /* line of the command being run */
 	char cmd[32]; /* its type */
 };
 

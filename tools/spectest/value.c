@@ -16,19 +16,22 @@
 
 #define F32_SIGN  0x80000000u
 #define F32_QUIET 0x00400000u
-#define F32_EXP   0x7f800000u
+#define F32_EXP	  0x7f800000u
 #define F64_SIGN  0x8000000000000000ull
 #define F64_QUIET 0x0008000000000000ull
-#define F64_EXP   0x7ff0000000000000ull
+#define F64_EXP	  0x7ff0000000000000ull
 
 static const struct {
 	const char *name;
 	int type;
 } valtypes[] = {
-	{ "i32", WASM_I32 },	 { "i64", WASM_I64 },
-	{ "f32", WASM_F32 },	 { "f64", WASM_F64 },
-	{ "v128", WASM_V128 },	 { "funcref", WASM_FUNCREF },
-	{ "externref", WASM_EXTERNREF },
+    {"i32", WASM_I32},
+    {"i64", WASM_I64},
+    {"f32", WASM_F32},
+    {"f64", WASM_F64},
+    {"v128", WASM_V128},
+    {"funcref", WASM_FUNCREF},
+    {"externref", WASM_EXTERNREF},
 };
 
 int st_parse_valtype(const char *s)
@@ -189,9 +192,9 @@ bool st_match(const cJSON *exp, const struct wasm_val *got)
 
 	if (!type || strcmp(type, "either"))
 		return match_one(exp, got);
-	cJSON_ArrayForEach(alt, cJSON_GetObjectItemCaseSensitive(exp, "values"))
-		if (match_one(alt, got))
-			return true;
+	cJSON_ArrayForEach(
+	    alt, cJSON_GetObjectItemCaseSensitive(
+		     exp, "values")) if (match_one(alt, got)) return true;
 	return false;
 }
 
@@ -266,8 +269,7 @@ static void format_one(const cJSON *exp, char *buf, size_t len)
 	else if (type == WASM_FUNCREF && (!s || strcmp(s, "null")))
 		snprintf(buf, len, "ref.func");
 	else if (parse_plain(type, s, &v))
-		snprintf(buf, len, "%s:%s", st_valtype_name(type),
-			 s ? s : "?");
+		snprintf(buf, len, "%s:%s", st_valtype_name(type), s ? s : "?");
 	else
 		st_format_val(&v, buf, len);
 }

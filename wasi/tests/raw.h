@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define IMP(n)                                                                \
-	__attribute__((import_module("wasi_snapshot_preview1"),              \
+#define IMP(n)                                                                 \
+	__attribute__((import_module("wasi_snapshot_preview1"),                \
 		       import_name(#n)))
 typedef int32_t I;
 typedef int64_t L;
@@ -58,13 +58,24 @@ I r_sock_shutdown(I, I) IMP(sock_shutdown);
 #define BAD  ((I)0xfffffff0) /* beyond any memory these tests use */
 
 /* WASI errnos by number, as the host must return them. */
-enum { OK = 0, E_AGAIN = 6, E_BADF = 8, E_EXIST = 20, E_FAULT = 21,
-       E_INVAL = 28, E_LOOP = 32, E_NOENT = 44, E_NOTSOCK = 57,
-       E_NOTSUP = 58, E_NOTDIR = 54, E_NOTCAPABLE = 76 };
+enum {
+	OK = 0,
+	E_AGAIN = 6,
+	E_BADF = 8,
+	E_EXIST = 20,
+	E_FAULT = 21,
+	E_INVAL = 28,
+	E_LOOP = 32,
+	E_NOENT = 44,
+	E_NOTSOCK = 57,
+	E_NOTSUP = 58,
+	E_NOTDIR = 54,
+	E_NOTCAPABLE = 76
+};
 
 static int failures;
 
-static void expect(const char *what, int got, int want)
+static inline void expect(const char *what, int got, int want)
 {
 	if (got == want) {
 		printf("ok %s\n", what);
@@ -74,16 +85,16 @@ static void expect(const char *what, int got, int want)
 	}
 }
 
-#define RIGHTS_ALL ((L)((1ull << 30) - 1))
-#define R_FD_READ  (1ll << 1)
-#define R_FD_WRITE (1ll << 6)
+#define RIGHTS_ALL    ((L)((1ull << 30) - 1))
+#define R_FD_READ     (1ll << 1)
+#define R_FD_WRITE    (1ll << 6)
 #define LOOKUP_FOLLOW 1
 
-static I open_at(I dir, const char *path, I follow, I oflags, L rights,
-		 I *fd)
+static inline I open_at(I dir, const char *path, I follow, I oflags, L rights,
+			I *fd)
 {
-	return r_path_open(dir, follow, S(path), oflags, rights, RIGHTS_ALL,
-			   0, P(fd));
+	return r_path_open(dir, follow, S(path), oflags, rights, RIGHTS_ALL, 0,
+			   P(fd));
 }
 
 #endif

@@ -108,8 +108,8 @@ compare_prog() {
 		run_in "$r/wasm" "$in" "$WR" --env WT_A=1 --env 'WT_B=x y' \
 			--dir . "$B/$prog.$v.wasm" "$@"
 		# argv[0] differs by nature; the programs never print it.
-		compare "$prog (clang-$v)" "$r/native" "$r/wasm" &&
-			pass "$prog (clang-$v)"
+		label="$prog${*:+ $*} (clang-$v)"
+		compare "$label" "$r/native" "$r/wasm" && pass "$label"
 	done
 }
 
@@ -146,6 +146,24 @@ for v in 14 19; do
 	fi
 done
 
+# Standard streams on a terminal (script(1) provides one): isatty true.
+if command -v script >/dev/null; then
+	for v in 14 19; do
+		[ -e "$B/t_stdio.$v.wasm" ] || continue
+		r=$RUN/tty-$v
+		rm -rf "$r" && mkdir -p "$r"
+		(cd "$r" && timeout 20 script -qec "$B/t_stdio.native </dev/null" /dev/null >n.out 2>&1)
+		(cd "$r" && timeout 20 script -qec "$WR $B/t_stdio.$v.wasm </dev/null" /dev/null >w.out 2>&1)
+		if cmp -s "$r/n.out" "$r/w.out" && grep -q '^isatty: 0 1 1' "$r/w.out"; then
+			pass "stdio on a terminal (clang-$v)"
+		else
+			fail "stdio on a terminal (clang-$v)" "$(diff "$r/n.out" "$r/w.out" | head -3 | tr '\n' '|')"
+		fi
+	done
+else
+	skip "stdio on a terminal" "script(1) not installed"
+fi
+
 # ---- wasm-only programs that check errnos themselves -----------------------
 
 # check_self NAME DIR RUNNER-ARGS...: exit 0 and no FAIL line.
@@ -162,8 +180,18 @@ check_self() {
 	fi
 }
 
-for t in t_raw t_sandbox t_sock; do
+for t in t_all t_raw t_sandbox t_sock; do
 	build_wasm $t || fail "$t" "build failed: $(tail -3 "$B/cc.log" | tr '\n' ' ')"
+done
+
+for v in 14 19; do
+	[ -e "$B/t_all.$v.wasm" ] || continue
+	out=$(timeout 20 "$WR" "$B/t_all.$v.wasm" 2>&1)
+	if [ $? = 0 ] && [ "$out" = "46 functions imported" ]; then
+		pass "all 46 preview1 functions link with wasi-libc's signatures (clang-$v)"
+	else
+		fail "all 46 preview1 functions link (clang-$v)" "$out"
+	fi
 done
 
 for v in 14 19; do
@@ -187,6 +215,7 @@ for v in 14 19; do
 	ln -s ../outside/secret.txt "$r/box/rel_link"
 	ln -s ../outside "$r/box/dir_link"
 	ln -s /etc "$r/box/etc_link"
+	ln -s ../outside/created.txt "$r/box/dangling_out"
 	before=$(outside_state "$r/outside")
 	check_self "sandbox escapes (clang-$v)" "$r/box" --dir . "$B/t_sandbox.$v.wasm"
 	if [ "$before" = "$(outside_state "$r/outside")" ] && [ ! -e /tmp/moved.txt ] &&

@@ -26,14 +26,14 @@ static void check_clock(const char *name, clockid_t id)
 	printf("%s: gettime %s, monotonic-ish %s", name, a >= 0 ? "ok" : "FAIL",
 	       b >= a ? "ok" : "FAIL");
 	printf(", res %s\n",
-	       !clock_getres(id, &res) && (res.tv_sec || res.tv_nsec) ? "ok" :
-									 "FAIL");
+	       !clock_getres(id, &res) && (res.tv_sec || res.tv_nsec) ? "ok"
+								      : "FAIL");
 }
 
 int main(void)
 {
-	struct timespec req = { 0, 30000000 }, abs;
-	unsigned char r1[64], r2[64], zero[64] = { 0 };
+	struct timespec req = {0, 30000000}, abs;
+	unsigned char r1[64], r2[64], zero[64] = {0};
 	volatile unsigned long spin = 0;
 	int64_t t0, t1, c0, c1;
 
@@ -44,8 +44,9 @@ int main(void)
 	printf("realtime after 2020: %s\n",
 	       ns(CLOCK_REALTIME) > 1577836800ll * 1000000000ll ? "yes" : "no");
 	printf("time() agrees: %s\n",
-	       (int64_t)time(NULL) - ns(CLOCK_REALTIME) / 1000000000 <= 1 ?
-		       "yes" : "no");
+	       (int64_t)time(NULL) - ns(CLOCK_REALTIME) / 1000000000 <= 1
+		   ? "yes"
+		   : "no");
 
 	c0 = ns(CLOCK_PROCESS_CPUTIME_ID);
 	while (spin < 20000000)
@@ -87,6 +88,7 @@ int main(void)
 	printf("getentropy: %d\n", getentropy(r1, sizeof(r1)));
 	getentropy(r2, sizeof(r2));
 	printf("random differs: %s, nonzero: %s\n",
-	       memcmp(r1, r2, 64) ? "yes" : "no", memcmp(r1, zero, 64) ? "yes" : "no");
+	       memcmp(r1, r2, 64) ? "yes" : "no",
+	       memcmp(r1, zero, 64) ? "yes" : "no");
 	return 0;
 }

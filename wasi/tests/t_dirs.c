@@ -57,8 +57,31 @@ static void kinds(const char *p)
 	int a = stat(p, &st), b = lstat(p, &lst);
 
 	printf("%s: stat=%s%s lstat=%s%s\n", p, a ? errname(errno) : "",
-	       a ? "" : S_ISDIR(st.st_mode) ? "dir" : S_ISREG(st.st_mode) ? "file" : "other",
-	       b ? "err" : "", b ? "" : S_ISLNK(lst.st_mode) ? "link" : S_ISDIR(lst.st_mode) ? "dir" : "file");
+	       a		     ? ""
+	       : S_ISDIR(st.st_mode) ? "dir"
+	       : S_ISREG(st.st_mode) ? "file"
+				     : "other",
+	       b ? "err" : "",
+	       b		      ? ""
+	       : S_ISLNK(lst.st_mode) ? "link"
+	       : S_ISDIR(lst.st_mode) ? "dir"
+				      : "file");
+}
+
+/* path_filestat_set_times with and without following the link. */
+static void lutimes_check(void)
+{
+	struct timespec ts[2] = {{1100000000, 0}, {1100000000, 0}};
+	struct stat st, lst;
+
+	CHECK("utimensat nofollow",
+	      utimensat(AT_FDCWD, "d/soft", ts, AT_SYMLINK_NOFOLLOW));
+	ts[0].tv_sec = ts[1].tv_sec = 1200000000;
+	CHECK("utimensat follow", utimensat(AT_FDCWD, "d/soft", ts, 0));
+	lstat("d/soft", &lst);
+	stat("d/soft", &st);
+	printf("link mtime %lld, target mtime %lld\n", (long long)lst.st_mtime,
+	       (long long)st.st_mtime);
 }
 
 int main(void)
@@ -72,7 +95,8 @@ int main(void)
 	CHECK("mkdir d/e/f", mkdir("d/e/f", 0755));
 	CHECK("mkdir d/e/", mkdir("d/e/", 0755));
 	for (i = 0; i < 200; i++) {
-		snprintf(name, sizeof(name), "d/many-%03d-with-a-longish-name", i);
+		snprintf(name, sizeof(name), "d/many-%03d-with-a-longish-name",
+			 i);
 		touch(name, "x");
 	}
 	list("d");
@@ -97,9 +121,11 @@ int main(void)
 	kinds("d/dangling");
 	kinds("d/e");
 	kinds("d/hard");
+	lutimes_check();
 	CHECK("open via symlink", open("d/soft", O_RDONLY));
 	CHECK("open O_NOFOLLOW", open("d/soft", O_RDONLY | O_NOFOLLOW));
-	CHECK("open dangling O_CREAT", open("d/dangling", O_WRONLY | O_CREAT, 0644));
+	CHECK("open dangling O_CREAT",
+	      open("d/dangling", O_WRONLY | O_CREAT, 0644));
 	kinds("d/nowhere");
 	CHECK("unlink symlink", unlink("d/soft"));
 	CHECK("unlink missing", unlink("d/soft"));
@@ -108,7 +134,8 @@ int main(void)
 	CHECK("rmdir d/e2", rmdir("d/e2"));
 	CHECK("chdir-free relative dots", open("d/../d/./hard", O_RDONLY));
 	for (i = 0; i < 200; i += 2) {
-		snprintf(name, sizeof(name), "d/many-%03d-with-a-longish-name", i);
+		snprintf(name, sizeof(name), "d/many-%03d-with-a-longish-name",
+			 i);
 		unlink(name);
 	}
 	list("d");

@@ -25,7 +25,7 @@ static void show_stat(const char *what, const char *path)
 
 static void rw(void)
 {
-	char buf[64] = { 0 };
+	char buf[64] = {0};
 	int fd = open("a.txt", O_CREAT | O_RDWR | O_TRUNC, 0644);
 	ssize_t n;
 
@@ -55,7 +55,7 @@ static void rw(void)
 
 static void append_and_modes(void)
 {
-	char buf[64] = { 0 };
+	char buf[64] = {0};
 	int fd = open("b.txt", O_CREAT | O_WRONLY | O_APPEND, 0644);
 
 	write(fd, "one\n", 4);
@@ -69,7 +69,8 @@ static void append_and_modes(void)
 	printf("<%s>\n", buf);
 	CHECK("write on O_RDONLY", write(fd, "x", 1));
 	close(fd);
-	CHECK("O_EXCL existing", open("b.txt", O_CREAT | O_EXCL | O_WRONLY, 0644));
+	CHECK("O_EXCL existing",
+	      open("b.txt", O_CREAT | O_EXCL | O_WRONLY, 0644));
 	CHECK("open missing", open("missing.txt", O_RDONLY));
 	CHECK("open dir for write", open(".", O_WRONLY));
 	CHECK("O_DIRECTORY on file", open("b.txt", O_RDONLY | O_DIRECTORY));
@@ -82,7 +83,7 @@ static void append_and_modes(void)
 
 static void times(void)
 {
-	struct timespec ts[2] = { { 1000000000, 500 }, { 1200000000, 0 } };
+	struct timespec ts[2] = {{1000000000, 500}, {1200000000, 0}};
 	struct stat st;
 	int fd = open("t.txt", O_CREAT | O_WRONLY, 0644);
 

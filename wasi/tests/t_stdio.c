@@ -10,8 +10,8 @@
 
 int main(int argc, char **argv)
 {
-	struct pollfd p[2] = { { .fd = 0, .events = POLLIN },
-			       { .fd = 1, .events = POLLOUT } };
+	struct pollfd p[2] = {{.fd = 0, .events = POLLIN},
+			      {.fd = 1, .events = POLLOUT}};
 	unsigned int sum = 0, bytes = 0, lines = 0; /* same width on both */
 	char buf[1000];
 	ssize_t n, i;
@@ -21,8 +21,8 @@ int main(int argc, char **argv)
 	/* One at a time: with both, a pipe's writer may lose the race. */
 	ready = poll(&p[0], 1, 2000);
 	ready += poll(&p[1], 1, 2000);
-	printf("poll: %d in=%d out=%d\n", ready,
-	       (p[0].revents & POLLIN) != 0, (p[1].revents & POLLOUT) != 0);
+	printf("poll: %d in=%d out=%d\n", ready, (p[0].revents & POLLIN) != 0,
+	       (p[1].revents & POLLOUT) != 0);
 	printf("poll timeout only: %d\n", poll(NULL, 0, 10));
 	while ((n = read(0, buf, sizeof(buf))) > 0) {
 		for (i = 0; i < n; i++) {

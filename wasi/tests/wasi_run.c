@@ -47,7 +47,7 @@ static void *slurp(const char *path, size_t *len)
 
 static int listener(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int l = socket(AF_UNIX, SOCK_STREAM, 0), c;
 
 	/* An abstract name: nothing on disk to clean up. */
@@ -92,7 +92,7 @@ static int parse(struct args *a, int argc, char **argv)
 
 static int run(struct wasm_module *m, struct wasi_ctx *ctx)
 {
-	struct wasm_instance_opts io = { .sz = sizeof(io) };
+	struct wasm_instance_opts io = {.sz = sizeof(io)};
 	struct wasm_linker *l = wasm_linker__new();
 	struct wasm_error err;
 	struct wasm_instance *inst;
@@ -118,7 +118,7 @@ static int run(struct wasm_module *m, struct wasi_ctx *ctx)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .npre = 0 };
+	struct args a = {.npre = 0};
 	struct wasm_error err;
 	struct wasm_module *m;
 	struct wasi_ctx *ctx;
@@ -138,16 +138,18 @@ int main(int argc, char **argv)
 		return 125;
 	}
 	struct wasi_opts o = {
-		.sz = sizeof(o),
-		.argc = argc - i,
-		.argv = (const char *const *)argv + i,
-		.envc = a.nenv,
-		.envp = a.env,
-		.npreopens = a.npre,
-		.preopens = a.pre,
-		.stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2,
-		.nextra_fds = a.nextra,
-		.extra_fds = a.extra,
+	    .sz = sizeof(o),
+	    .argc = argc - i,
+	    .argv = (const char *const *)argv + i,
+	    .envc = a.nenv,
+	    .envp = a.env,
+	    .npreopens = a.npre,
+	    .preopens = a.pre,
+	    .stdin_fd = 0,
+	    .stdout_fd = 1,
+	    .stderr_fd = 2,
+	    .nextra_fds = a.nextra,
+	    .extra_fds = a.extra,
 	};
 	ctx = wasi_ctx__new(&o, &err);
 	if (!ctx) {

@@ -13,7 +13,7 @@ enum color { RED = 1, GREEN = 2, BIG = 0x7fffffff };
 
 struct inner {
 	char tag;
-	long value;	  /* 8 bytes in BPF, 4 on wasm32 */
+	long value; /* 8 bytes in BPF, 4 on wasm32 */
 	short pair[2];
 };
 
@@ -24,7 +24,7 @@ struct packed_one {
 
 struct layout {
 	char c;
-	void *ptr;		/* 8 in BPF */
+	void *ptr; /* 8 in BPF */
 	long l;
 	unsigned long ul;
 	int arr[3];

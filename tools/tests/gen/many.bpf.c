@@ -14,10 +14,10 @@ struct pair {
 
 const volatile int ro_int = 1;
 const volatile long ro_long = 2;
-const volatile struct pair ro_pair = { 3, 0 };
+const volatile struct pair ro_pair = {3, 0};
 const volatile char ro_str[10] = "rodata";
 int data_int = 4;
-long data_arr[3] = { 5, 6, 7 };
+long data_arr[3] = {5, 6, 7};
 int bss_int;
 struct pair bss_pair;
 int custom_data SEC(".data.custom") = 8;

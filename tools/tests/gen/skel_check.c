@@ -4,7 +4,7 @@
 
 int main(void)
 {
-	struct many *s = many__open();
+	struct many_bpf *s = many_bpf__open();
 	int n = 0;
 
 	if (!s)
@@ -23,12 +23,12 @@ int main(void)
 	     !!s->maps.ring + !!s->maps.perf + !!s->maps.rodata +
 	     !!s->maps.data + !!s->maps.bss + !!s->maps.data_custom +
 	     !!s->maps.rodata_custom;
-	n += !!s->progs.prog_tp + !!s->progs.prog_xdp +
-	     !!s->progs.prog_socket + !!s->progs.prog_raw;
+	n += !!s->progs.prog_tp + !!s->progs.prog_xdp + !!s->progs.prog_socket +
+	     !!s->progs.prog_raw;
 	n += !s->links.prog_tp + !s->links.prog_xdp + !s->links.prog_socket +
 	     !s->links.prog_raw;
-	if (!many__load(s) && !many__attach(s))
-		many__detach(s);
-	many__destroy(s);
+	if (!many_bpf__load(s) && !many_bpf__attach(s))
+		many_bpf__detach(s);
+	many_bpf__destroy(s);
 	return n == 18 ? 0 : 2;
 }

@@ -26,9 +26,8 @@ struct bpf_buffer {
 	char *rec; /* where the host copies each record */
 };
 
-static inline struct bpf_buffer *wbpf__buffer_new(uint64_t handle, int fd,
-						  bpf_buffer_sample_fn fn,
-						  void *ctx)
+static inline struct bpf_buffer *
+wbpf__buffer_new(uint64_t handle, int fd, bpf_buffer_sample_fn fn, void *ctx)
 {
 	struct bpf_buffer *b = (struct bpf_buffer *)calloc(1, sizeof(*b));
 
@@ -59,9 +58,9 @@ static inline struct bpf_buffer *bpf_buffer__new(struct bpf_map *events)
 	return b;
 }
 
-static inline struct bpf_buffer *bpf_buffer__open(struct bpf_map *events,
-						  bpf_buffer_sample_fn sample_cb,
-						  void *ctx)
+static inline struct bpf_buffer *
+bpf_buffer__open(struct bpf_map *events, bpf_buffer_sample_fn sample_cb,
+		 void *ctx)
 {
 	struct bpf_buffer *b = bpf_buffer__new(events);
 
@@ -77,17 +76,16 @@ static inline int wbpf__buffer_poll(struct bpf_buffer *b, int timeout_ms)
 	if (!b || !b->sample_fn)
 		return wbpf__ret(-EINVAL);
 	return wbpf__host(wasm_bpf_buffer_poll(
-		b->handle, b->fd, (int32_t)(uintptr_t)b->sample_fn,
-		(uint32_t)(uintptr_t)b->ctx, b->rec, WBPF_RECORD_MAX,
-		timeout_ms));
+	    b->handle, b->fd, (int32_t)(uintptr_t)b->sample_fn,
+	    (uint32_t)(uintptr_t)b->ctx, b->rec, WBPF_RECORD_MAX, timeout_ms));
 }
 
 /* Number of records handled, or -errno (-EINTR on Ctrl-C). As upstream,
  * a timeout <= 0 waits POLL_TIMEOUT_MS. */
 static inline int bpf_buffer__poll(struct bpf_buffer *b, int timeout_ms)
 {
-	return wbpf__buffer_poll(b, timeout_ms > 0 ? timeout_ms
-						   : POLL_TIMEOUT_MS);
+	return wbpf__buffer_poll(b,
+				 timeout_ms > 0 ? timeout_ms : POLL_TIMEOUT_MS);
 }
 
 static inline void bpf_buffer__free(struct bpf_buffer *b)

@@ -31,7 +31,8 @@ int wasm_attach_bpf_program_fd(uint64_t obj, const char *name, int target_fd);
  * (ctx, data, size). Returns the number of records or -errno. */
 WBPF_IMPORT(wasm_bpf_buffer_poll)
 int wasm_bpf_buffer_poll(uint64_t obj, int fd, int32_t sample_func,
-			 uint32_t ctx, char *data, int max_size, int timeout_ms);
+			 uint32_t ctx, char *data, int max_size,
+			 int timeout_ms);
 
 /* The fd of the map called `name` (".rodata", ".bss"... for data
  * sections); -errno when there is none. */

@@ -39,9 +39,9 @@ static inline void wbpf__native_perf_sample(void *ctx, int cpu, void *data,
 	b->sample_fn(b->ctx, data, size);
 }
 
-static inline struct bpf_buffer *bpf_buffer__open(struct bpf_map *events,
-						  bpf_buffer_sample_fn sample_cb,
-						  void *ctx)
+static inline struct bpf_buffer *
+bpf_buffer__open(struct bpf_map *events, bpf_buffer_sample_fn sample_cb,
+		 void *ctx)
 {
 	struct bpf_buffer *b = (struct bpf_buffer *)calloc(1, sizeof(*b));
 	int fd = bpf_map__fd(events);
@@ -53,8 +53,8 @@ static inline struct bpf_buffer *bpf_buffer__open(struct bpf_map *events,
 	if (bpf_map__type(events) == BPF_MAP_TYPE_RINGBUF)
 		b->rb = ring_buffer__new(fd, sample_cb, ctx, NULL);
 	else
-		b->pb = perf_buffer__new(fd, 64, wbpf__native_perf_sample,
-					 NULL, b, NULL);
+		b->pb = perf_buffer__new(fd, 64, wbpf__native_perf_sample, NULL,
+					 b, NULL);
 	if (!b->rb && !b->pb) {
 		free(b);
 		return NULL;
@@ -128,7 +128,7 @@ wbpf_program__attach_target(struct bpf_program *prog, const char *target)
 	case BPF_PROG_TYPE_KPROBE:
 		if (strncmp(sec, "uprobe", 6) && strncmp(sec, "uretprobe", 9))
 			return bpf_program__attach_kprobe(
-				prog, !strncmp(sec, "kretprobe", 9), target);
+			    prog, !strncmp(sec, "kretprobe", 9), target);
 		break;
 	case BPF_PROG_TYPE_TRACEPOINT:
 	case BPF_PROG_TYPE_RAW_TRACEPOINT:
@@ -163,7 +163,9 @@ static inline int wbpf_program__attach_fd(struct bpf_program *prog, int fd)
 
 	if (bpf_program__type(prog) == BPF_PROG_TYPE_SOCKET_FILTER)
 		return setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &prog_fd,
-				  sizeof(prog_fd)) ? -errno : 0;
+				  sizeof(prog_fd))
+			   ? -errno
+			   : 0;
 	link = bpf_program__attach_cgroup(prog, fd);
 	if (!link)
 		return -errno;

@@ -5,9 +5,10 @@
  * The host only sees the object at load time and only by its ELF bytes, so
  * everything libbpf lets an application change before load is applied to a
  * private copy of the ELF: data sections (.rodata*, .data*) are written into
- * it. .bss has no bytes in the file; it is written into the kernel map right
- * after load. Data sections stay readable and writable after load through
- * the map the host exposes by section name (".bss"), with explicit
+ * it, and sections whose programs all have autoload off are renamed
+ * "?<name>". .bss has no bytes in the file; it is written into the kernel
+ * map right after load. Data sections stay readable and writable after load
+ * through the map the host exposes by section name (".bss"), with explicit
  * bpf_map__pull_data()/bpf_map__push_data() since guest memory cannot be
  * mmap()ed onto the kernel map.
  */
@@ -15,6 +16,7 @@
 #define WASM_BPF_OBJECT_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,17 +24,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wasm-bpf/bpf_defs.h"
 #include "wasm-bpf/elf.h"
 #include "wasm-bpf/imports.h"
 
 #define LIBBPF_OPTS(TYPE, NAME, ...)                                           \
-	struct TYPE NAME = { .sz = sizeof(struct TYPE), __VA_ARGS__ }
+	struct TYPE NAME = {.sz = sizeof(struct TYPE), __VA_ARGS__}
 
+/* libbpf's fields, so existing code compiles; only object_name is used
+ * (the host opens the object with its own options). */
 struct bpf_object_open_opts {
 	size_t sz;
 	const char *object_name;
+	bool relaxed_maps;
+	const char *pin_root_path;
+	const char *kconfig;
+	const char *btf_custom_path;
+	char *kernel_log_buf;
+	size_t kernel_log_size;
+	uint32_t kernel_log_level;
 };
 
 /* What the skeleton knows of a map from the object's BTF at generation
@@ -56,7 +68,7 @@ struct bpf_map {
 	char *name;
 	int type;
 	uint32_t key_size, value_size, max_entries; /* 0: unknown */
-	int fd; /* cached after load, -1 before */
+	int fd;	    /* cached after load, -1 before */
 	void *data; /* data sections: the guest's copy (skel->rodata...) */
 	size_t data_sz;
 };
@@ -81,6 +93,10 @@ struct bpf_object {
 	void *elf;
 	size_t elf_sz;
 	bool lazy; /* opened without a skeleton: names resolved on demand */
+	/* Set by bpf_program__set_autoload(): only guests that turn autoload
+	 * off link the ELF rewriting it needs. */
+	void *(*hide)(const void *elf, size_t sz, const char *const *secs,
+		      int n, size_t *out_sz);
 	struct bpf_map **maps;
 	int nr_maps;
 	struct bpf_program **progs;
@@ -109,22 +125,21 @@ static inline int wbpf__ret(int ret)
 static inline int wbpf__errno_from_linux(int e)
 {
 	static const short map[][2] = {
-		{ 1, EPERM },	  { 2, ENOENT },     { 3, ESRCH },
-		{ 4, EINTR },	  { 5, EIO },	     { 6, ENXIO },
-		{ 7, E2BIG },	  { 8, ENOEXEC },    { 9, EBADF },
-		{ 10, ECHILD },	  { 11, EAGAIN },    { 12, ENOMEM },
-		{ 13, EACCES },	  { 14, EFAULT },    { 16, EBUSY },
-		{ 17, EEXIST },	  { 18, EXDEV },     { 19, ENODEV },
-		{ 20, ENOTDIR },  { 21, EISDIR },    { 22, EINVAL },
-		{ 23, ENFILE },	  { 24, EMFILE },    { 25, ENOTTY },
-		{ 27, EFBIG },	  { 28, ENOSPC },    { 30, EROFS },
-		{ 32, EPIPE },	  { 34, ERANGE },    { 35, EDEADLK },
-		{ 36, ENAMETOOLONG }, { 38, ENOSYS }, { 40, ELOOP },
-		{ 71, EPROTO },
-		{ 74, EBADMSG },  { 75, EOVERFLOW }, { 84, EILSEQ },
-		{ 88, ENOTSOCK }, { 95, EOPNOTSUPP }, { 97, EAFNOSUPPORT },
-		{ 110, ETIMEDOUT }, { 125, ECANCELED },
-		{ 524, EOPNOTSUPP }, /* the kernel's internal ENOTSUPP */
+	    {1, EPERM},		{2, ENOENT},	  {3, ESRCH},
+	    {4, EINTR},		{5, EIO},	  {6, ENXIO},
+	    {7, E2BIG},		{8, ENOEXEC},	  {9, EBADF},
+	    {10, ECHILD},	{11, EAGAIN},	  {12, ENOMEM},
+	    {13, EACCES},	{14, EFAULT},	  {16, EBUSY},
+	    {17, EEXIST},	{18, EXDEV},	  {19, ENODEV},
+	    {20, ENOTDIR},	{21, EISDIR},	  {22, EINVAL},
+	    {23, ENFILE},	{24, EMFILE},	  {25, ENOTTY},
+	    {27, EFBIG},	{28, ENOSPC},	  {30, EROFS},
+	    {32, EPIPE},	{34, ERANGE},	  {35, EDEADLK},
+	    {36, ENAMETOOLONG}, {38, ENOSYS},	  {40, ELOOP},
+	    {71, EPROTO},	{74, EBADMSG},	  {75, EOVERFLOW},
+	    {84, EILSEQ},	{88, ENOTSOCK},	  {95, EOPNOTSUPP},
+	    {97, EAFNOSUPPORT}, {110, ETIMEDOUT}, {125, ECANCELED},
+	    {524, EOPNOTSUPP}, /* the kernel's internal ENOTSUPP */
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -144,7 +159,8 @@ static inline int wbpf__host(int ret)
 
 static inline void wbpf__note_fd(int fd, uint64_t handle)
 {
-	for (size_t i = 0; i < sizeof(wbpf__fd_owner) / sizeof(wbpf__fd_owner[0]); i++) {
+	for (size_t i = 0;
+	     i < sizeof(wbpf__fd_owner) / sizeof(wbpf__fd_owner[0]); i++) {
 		if (wbpf__fd_owner[i].handle && wbpf__fd_owner[i].fd != fd)
 			continue;
 		wbpf__fd_owner[i].fd = fd;
@@ -155,7 +171,8 @@ static inline void wbpf__note_fd(int fd, uint64_t handle)
 
 static inline uint64_t wbpf__fd_handle(int fd)
 {
-	for (size_t i = 0; i < sizeof(wbpf__fd_owner) / sizeof(wbpf__fd_owner[0]); i++)
+	for (size_t i = 0;
+	     i < sizeof(wbpf__fd_owner) / sizeof(wbpf__fd_owner[0]); i++)
 		if (wbpf__fd_owner[i].handle && wbpf__fd_owner[i].fd == fd)
 			return wbpf__fd_owner[i].handle;
 	return wbpf__last_handle;
@@ -163,7 +180,8 @@ static inline uint64_t wbpf__fd_handle(int fd)
 
 static inline void wbpf__forget_handle(uint64_t handle)
 {
-	for (size_t i = 0; i < sizeof(wbpf__fd_owner) / sizeof(wbpf__fd_owner[0]); i++)
+	for (size_t i = 0;
+	     i < sizeof(wbpf__fd_owner) / sizeof(wbpf__fd_owner[0]); i++)
 		if (wbpf__fd_owner[i].handle == handle)
 			wbpf__fd_owner[i].handle = 0;
 	if (wbpf__last_handle == handle)
@@ -195,25 +213,30 @@ static inline long libbpf_get_error(const void *ptr)
 	return ptr ? 0 : -errno;
 }
 
-/* "0-3,5" -> 5; -errno if /sys is not visible to the guest (preopen it
- * with --dir /sys). */
+/* "0-3,5" -> 6; -errno if /sys is not visible to the guest (give it with
+ * --dir /sys). Parsed by hand: fscanf would add 15 KB to every guest that
+ * looks up a map. */
 static inline int libbpf_num_possible_cpus(void)
 {
-	FILE *f = fopen("/sys/devices/system/cpu/possible", "r");
-	int lo, hi, n = 0, c;
+	int fd = open("/sys/devices/system/cpu/possible", O_RDONLY);
+	char buf[128], *p = buf;
+	int n = 0, v;
+	ssize_t len;
 
-	if (!f)
+	if (fd < 0)
 		return -errno;
-	while (fscanf(f, "%d", &lo) == 1) {
-		hi = lo;
-		c = fgetc(f);
-		if (c == '-' && fscanf(f, "%d", &hi) == 1)
-			c = fgetc(f);
-		n = hi + 1;
-		if (c != ',')
-			break;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -EINVAL;
+	buf[len] = 0;
+	while (*p >= '0' && *p <= '9') {
+		for (v = 0; *p >= '0' && *p <= '9'; p++)
+			v = v * 10 + (*p - '0');
+		if (*p == '-' || *p == ',')
+			p++; /* the highest number read is the last CPU */
+		n = v + 1 > n ? v + 1 : n;
 	}
-	fclose(f);
 	return n > 0 ? n : -EINVAL;
 }
 
@@ -265,9 +288,8 @@ static inline struct bpf_map *wbpf__add_map(struct bpf_object *obj,
 	return m;
 }
 
-static inline struct bpf_program *wbpf__add_prog(struct bpf_object *obj,
-						 const char *name,
-						 const char *sec)
+static inline struct bpf_program *
+wbpf__add_prog(struct bpf_object *obj, const char *name, const char *sec)
 {
 	struct bpf_program *p;
 
@@ -402,8 +424,7 @@ bpf_object__find_map_by_name(const struct bpf_object *obj, const char *name)
 }
 
 static inline struct bpf_program *
-bpf_object__find_program_by_name(const struct bpf_object *obj,
-				 const char *name)
+bpf_object__find_program_by_name(const struct bpf_object *obj, const char *name)
 {
 	if (!obj || !name)
 		return NULL;
@@ -419,8 +440,8 @@ bpf_object__find_program_by_name(const struct bpf_object *obj,
 static inline int bpf_map_lookup_elem_flags(int fd, const void *key,
 					    void *value, uint64_t flags)
 {
-	return wbpf__host(wasm_bpf_map_operate(fd, BPF_MAP_LOOKUP_ELEM,
-					       (void *)key, value, NULL, flags));
+	return wbpf__host(wasm_bpf_map_operate(
+	    fd, BPF_MAP_LOOKUP_ELEM, (void *)key, value, NULL, flags));
 }
 
 static inline int bpf_map_lookup_elem(int fd, const void *key, void *value)
@@ -431,9 +452,8 @@ static inline int bpf_map_lookup_elem(int fd, const void *key, void *value)
 static inline int bpf_map_update_elem(int fd, const void *key,
 				      const void *value, uint64_t flags)
 {
-	return wbpf__host(wasm_bpf_map_operate(fd, BPF_MAP_UPDATE_ELEM,
-					       (void *)key, (void *)value, NULL,
-					       flags));
+	return wbpf__host(wasm_bpf_map_operate(
+	    fd, BPF_MAP_UPDATE_ELEM, (void *)key, (void *)value, NULL, flags));
 }
 
 static inline int bpf_map_delete_elem_flags(int fd, const void *key,
@@ -448,8 +468,7 @@ static inline int bpf_map_delete_elem(int fd, const void *key)
 	return bpf_map_delete_elem_flags(fd, key, 0);
 }
 
-static inline int bpf_map_get_next_key(int fd, const void *key,
-				       void *next_key)
+static inline int bpf_map_get_next_key(int fd, const void *key, void *next_key)
 {
 	return wbpf__host(wasm_bpf_map_operate(fd, BPF_MAP_GET_NEXT_KEY,
 					       (void *)key, NULL, next_key, 0));
@@ -578,6 +597,23 @@ static inline int bpf_map__get_next_key(const struct bpf_map *map,
 	return bpf_map_get_next_key(bpf_map__fd(map), cur_key, next_key);
 }
 
+/* Map definitions travel in the object's BTF, which the guest does not
+ * rewrite: resizing before load is not supported (the host could offer
+ * it; none of upstream wasm-bpf's hosts do). */
+static inline int bpf_map__set_max_entries(struct bpf_map *map, uint32_t n)
+{
+	(void)map;
+	(void)n;
+	return wbpf__ret(-EOPNOTSUPP);
+}
+
+static inline int bpf_map__set_value_size(struct bpf_map *map, uint32_t size)
+{
+	(void)map;
+	(void)size;
+	return wbpf__ret(-EOPNOTSUPP);
+}
+
 /* The guest copy of a data section (skel->bss and friends). */
 static inline void *bpf_map__initial_value(struct bpf_map *map, size_t *psize)
 {
@@ -628,13 +664,14 @@ static inline int bpf_map__push_data(struct bpf_map *map)
 /* ---- load, close ------------------------------------------------------- */
 
 /* Writes every data section's guest copy into `elf` (a private copy). */
-static inline void wbpf__patch_data(struct bpf_object *obj, void *elf)
+static inline void wbpf__patch_data(struct bpf_object *obj, void *elf,
+				    size_t sz)
 {
 	for (int i = 0; i < obj->nr_maps; i++) {
 		struct bpf_map *m = obj->maps[i];
 		struct wbpf_elf_sec sec;
 
-		if (!m->data || wbpf_elf_find(elf, obj->elf_sz, m->name, &sec) ||
+		if (!m->data || wbpf_elf_find(elf, sz, m->name, &sec) ||
 		    sec.type == WBPF_SHT_NOBITS)
 			continue;
 		memcpy((char *)elf + sec.offset, m->data,
@@ -662,8 +699,59 @@ static inline int wbpf__push_bss(struct bpf_object *obj)
 	return 0;
 }
 
+/* Sections all of whose programs have autoload off (a section's programs
+ * are loaded or not together once renamed, see wbpf_elf_hide_sections). */
+static inline int wbpf__hidden_sections(struct bpf_object *obj,
+					const char **secs)
+{
+	int n = 0;
+
+	for (int i = 0; i < obj->nr_progs; i++) {
+		const char *sec = obj->progs[i]->sec;
+		bool hide = sec[0] != 0;
+
+		for (int j = 0; hide && j < obj->nr_progs; j++)
+			if (!strcmp(obj->progs[j]->sec, sec) &&
+			    obj->progs[j]->autoload)
+				hide = false;
+		for (int j = 0; hide && j < n; j++)
+			if (!strcmp(secs[j], sec))
+				hide = false;
+		if (hide)
+			secs[n++] = sec;
+	}
+	return n;
+}
+
+/* The bytes the host gets: the object with autoload and data sections
+ * applied. */
+static inline void *wbpf__elf_for_load(struct bpf_object *obj, size_t *sz)
+{
+	const char **secs;
+	void *elf;
+	int n;
+
+	secs = (const char **)calloc(obj->nr_progs + 1, sizeof(*secs));
+	if (!secs)
+		return NULL;
+	n = obj->hide ? wbpf__hidden_sections(obj, secs) : 0;
+	if (n) {
+		elf = obj->hide(obj->elf, obj->elf_sz, secs, n, sz);
+	} else {
+		elf = malloc(obj->elf_sz);
+		*sz = obj->elf_sz;
+		if (elf)
+			memcpy(elf, obj->elf, obj->elf_sz);
+	}
+	free(secs);
+	if (elf)
+		wbpf__patch_data(obj, elf, *sz);
+	return elf;
+}
+
 static inline int bpf_object__load(struct bpf_object *obj)
 {
+	size_t sz;
 	void *elf;
 	uint64_t h;
 
@@ -671,15 +759,14 @@ static inline int bpf_object__load(struct bpf_object *obj)
 		return wbpf__ret(-EINVAL);
 	if (obj->handle)
 		return wbpf__ret(-EBUSY); /* loaded already */
-	elf = malloc(obj->elf_sz);
+	elf = wbpf__elf_for_load(obj, &sz);
 	if (!elf)
 		return wbpf__ret(-ENOMEM);
-	memcpy(elf, obj->elf, obj->elf_sz);
-	wbpf__patch_data(obj, elf);
-	h = wasm_load_bpf_object(elf, (int)obj->elf_sz);
+	h = wasm_load_bpf_object(elf, (int)sz);
 	free(elf);
 	if (!h)
-		return wbpf__ret(-EINVAL); /* the host printed libbpf's reason */
+		return wbpf__ret(
+		    -EINVAL); /* the host printed libbpf's reason */
 	obj->handle = wbpf__last_handle = h;
 	return wbpf__ret(wbpf__push_bss(obj));
 }

@@ -4,9 +4,8 @@
  * (empty: by section name, as libbpf's bpf_program__attach()), or a
  * descriptor. The host owns the kernel links and releases them when the
  * object is closed; a guest bpf_link only records that the attach worked.
- * The host loads every program of the object, so autoload=false only keeps
- * a program from being attached (the host refuses programs it did not
- * load, which a future host honouring autoload would report the same way).
+ * autoload=false reaches the host through the object's bytes: the
+ * program's section is renamed "?<name>", which libbpf does not load.
  */
 #ifndef WASM_BPF_PROGRAM_H
 #define WASM_BPF_PROGRAM_H
@@ -28,6 +27,7 @@ static inline int bpf_program__set_autoload(struct bpf_program *prog,
 	if (!prog || prog->obj->handle)
 		return wbpf__ret(-EINVAL); /* libbpf: only before load */
 	prog->autoload = autoload;
+	prog->obj->hide = wbpf_elf_hide_sections;
 	return 0;
 }
 
@@ -105,24 +105,23 @@ static inline int wbpf__prog_ready(const struct bpf_program *prog)
 	return 0;
 }
 
-static inline struct bpf_link *
-wbpf__attach_target(struct bpf_program *prog, const char *target)
+static inline struct bpf_link *wbpf__attach_target(struct bpf_program *prog,
+						   const char *target)
 {
 	int err = wbpf__prog_ready(prog);
 
 	if (err)
 		return wbpf__link(prog, err);
 	return wbpf__link(prog, wbpf__host(wasm_attach_bpf_program(
-					prog->obj->handle, prog->name, target)));
+				    prog->obj->handle, prog->name, target)));
 }
 
 static inline struct bpf_link *bpf_program__attach(struct bpf_program *prog)
 {
 	if (!prog)
 		return wbpf__link(prog, -EINVAL);
-	return wbpf__attach_target(prog, prog->attach_target[0]
-						 ? prog->attach_target
-						 : NULL);
+	return wbpf__attach_target(
+	    prog, prog->attach_target[0] ? prog->attach_target : NULL);
 }
 
 /* `fd` is a WASI descriptor: a cgroup directory under a preopened dir. */
@@ -134,8 +133,7 @@ bpf_program__attach_cgroup(struct bpf_program *prog, int cgroup_fd)
 	if (err)
 		return wbpf__link(prog, err);
 	return wbpf__link(prog, wbpf__host(wasm_attach_bpf_program_fd(
-					prog->obj->handle, prog->name,
-					cgroup_fd)));
+				    prog->obj->handle, prog->name, cgroup_fd)));
 }
 
 static inline struct bpf_link *
@@ -183,8 +181,8 @@ static inline int wbpf_program__attach_fd(struct bpf_program *prog, int fd)
 
 	if (err)
 		return wbpf__ret(err);
-	return wbpf__host(wasm_attach_bpf_program_fd(prog->obj->handle,
-						     prog->name, fd));
+	return wbpf__host(
+	    wasm_attach_bpf_program_fd(prog->obj->handle, prog->name, fd));
 }
 
 /* By interface name: the guest has no ifindex (wasm-bpf extension). */
@@ -214,13 +212,34 @@ static inline int bpf_link__destroy(struct bpf_link *link)
 static inline bool wbpf__sec_autoattaches(const char *sec)
 {
 	static const char *const pfx[] = {
-		"tp/", "tracepoint/", "raw_tp/", "raw_tracepoint/",
-		"raw_tp.w/", "raw_tracepoint.w/", "tp_btf/", "fentry/",
-		"fexit/", "fmod_ret/", "fentry.s/", "fexit.s/", "fmod_ret.s/",
-		"lsm/", "lsm.s/", "kprobe/", "kretprobe/", "ksyscall/",
-		"kretsyscall/", "kprobe.multi/", "kretprobe.multi/",
-		"uprobe/", "uretprobe/", "uprobe.s/", "uretprobe.s/",
-		"usdt/", "iter/", "iter.s/",
+	    "tp/",
+	    "tracepoint/",
+	    "raw_tp/",
+	    "raw_tracepoint/",
+	    "raw_tp.w/",
+	    "raw_tracepoint.w/",
+	    "tp_btf/",
+	    "fentry/",
+	    "fexit/",
+	    "fmod_ret/",
+	    "fentry.s/",
+	    "fexit.s/",
+	    "fmod_ret.s/",
+	    "lsm/",
+	    "lsm.s/",
+	    "kprobe/",
+	    "kretprobe/",
+	    "ksyscall/",
+	    "kretsyscall/",
+	    "kprobe.multi/",
+	    "kretprobe.multi/",
+	    "uprobe/",
+	    "uretprobe/",
+	    "uprobe.s/",
+	    "uretprobe.s/",
+	    "usdt/",
+	    "iter/",
+	    "iter.s/",
 	};
 
 	for (size_t i = 0; i < sizeof(pfx) / sizeof(pfx[0]); i++)

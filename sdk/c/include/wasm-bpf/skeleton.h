@@ -31,13 +31,11 @@ static inline void *wbpf__dup(const void *src, size_t n)
 }
 
 /* The slot arrays the generated code passes live on its stack: copied. */
-static inline struct bpf_object_skeleton *
-wbpf_skeleton__new(const char *name, const void *elf, size_t elf_sz,
-		   struct bpf_object **obj, const struct wbpf_map_desc *maps,
-		   struct bpf_map ***map_slots, void ***data_slots, int nmaps,
-		   const struct wbpf_prog_desc *progs,
-		   struct bpf_program ***prog_slots,
-		   struct bpf_link ***link_slots, int nprogs)
+static inline struct bpf_object_skeleton *wbpf_skeleton__new(
+    const char *name, const void *elf, size_t elf_sz, struct bpf_object **obj,
+    const struct wbpf_map_desc *maps, struct bpf_map ***map_slots,
+    void ***data_slots, int nmaps, const struct wbpf_prog_desc *progs,
+    struct bpf_program ***prog_slots, struct bpf_link ***link_slots, int nprogs)
 {
 	struct bpf_object_skeleton *s;
 
@@ -45,14 +43,24 @@ wbpf_skeleton__new(const char *name, const void *elf, size_t elf_sz,
 	if (!s)
 		return NULL;
 	*s = (struct bpf_object_skeleton){
-		.sz = sizeof(*s), .name = name, .data = elf, .data_sz = elf_sz,
-		.obj = obj, .map_cnt = nmaps, .map_desc = maps,
-		.prog_cnt = nprogs, .prog_desc = progs,
+	    .sz = sizeof(*s),
+	    .name = name,
+	    .data = elf,
+	    .data_sz = elf_sz,
+	    .obj = obj,
+	    .map_cnt = nmaps,
+	    .map_desc = maps,
+	    .prog_cnt = nprogs,
+	    .prog_desc = progs,
 	};
-	s->map_slots = (struct bpf_map ***)wbpf__dup(map_slots, nmaps * sizeof(*map_slots));
-	s->data_slots = (void ***)wbpf__dup(data_slots, nmaps * sizeof(*data_slots));
-	s->prog_slots = (struct bpf_program ***)wbpf__dup(prog_slots, nprogs * sizeof(*prog_slots));
-	s->link_slots = (struct bpf_link ***)wbpf__dup(link_slots, nprogs * sizeof(*link_slots));
+	s->map_slots = (struct bpf_map ***)wbpf__dup(
+	    map_slots, nmaps * sizeof(*map_slots));
+	s->data_slots =
+	    (void ***)wbpf__dup(data_slots, nmaps * sizeof(*data_slots));
+	s->prog_slots = (struct bpf_program ***)wbpf__dup(
+	    prog_slots, nprogs * sizeof(*prog_slots));
+	s->link_slots = (struct bpf_link ***)wbpf__dup(
+	    link_slots, nprogs * sizeof(*link_slots));
 	if (!s->map_slots || !s->data_slots || !s->prog_slots ||
 	    !s->link_slots) {
 		free(s->map_slots);
@@ -88,8 +96,9 @@ static inline int wbpf__open_maps(struct bpf_object_skeleton *s,
 	return 0;
 }
 
-static inline int bpf_object__open_skeleton(struct bpf_object_skeleton *s,
-					    const struct bpf_object_open_opts *opts)
+static inline int
+bpf_object__open_skeleton(struct bpf_object_skeleton *s,
+			  const struct bpf_object_open_opts *opts)
 {
 	struct bpf_object *obj;
 	int err;
@@ -104,8 +113,8 @@ static inline int bpf_object__open_skeleton(struct bpf_object_skeleton *s,
 	*s->obj = obj;
 	err = wbpf__open_maps(s, obj);
 	for (int i = 0; !err && i < s->prog_cnt; i++) {
-		struct bpf_program *p = wbpf__add_prog(obj, s->prog_desc[i].name,
-						       s->prog_desc[i].sec);
+		struct bpf_program *p = wbpf__add_prog(
+		    obj, s->prog_desc[i].name, s->prog_desc[i].sec);
 
 		if (!p)
 			err = -ENOMEM;
@@ -140,7 +149,8 @@ static inline int bpf_object__attach_skeleton(struct bpf_object_skeleton *s)
 			continue;
 		*link = bpf_program__attach(p);
 		if (!*link) {
-			fprintf(stderr, "libbpf: prog '%s': failed to attach: %s\n",
+			fprintf(stderr,
+				"libbpf: prog '%s': failed to attach: %s\n",
 				p->name, strerror(errno));
 			return -errno;
 		}

@@ -1,0 +1,254 @@
+# bench/part_b.sh — sourced by bench/run.sh: Part B, BPF through wasm-bpf
+# against native libbpf on the same object (bench/bpf/bench.bpf.o), in the
+# real kernel. Native and Wasm runs alternate within each repetition.
+#   maps      ns per lookup/update/delete/get-next-key, array/hash/per-CPU
+#   buffers   ring and perf buffer: streaming (producer flat out while the
+#             consumer runs) and burst (records written while the consumer
+#             is stopped, then drained: per-record cost without wake-ups)
+#   start-up  process start until every program is attached; peak RSS
+#   size      stripped binaries and modules
+B=$OUT/bpf
+DRIVE=$B/drive
+B_REPS=${BENCH_REPS:-5}
+B_MAP_N=20000
+B_RB_STREAM=100000 B_PB_STREAM=20000 B_RB_BURST=12000 B_PB_BURST=600
+B_STREAM_REPS=3
+if [ $SMOKE = 1 ]; then
+	B_REPS=1 B_STREAM_REPS=1 B_MAP_N=50
+	B_RB_STREAM=200 B_PB_STREAM=100 B_RB_BURST=200 B_PB_BURST=100
+fi
+MAGIC_RB=0x6bec0001
+MAGIC_PB=0x6bec0002
+NCPUS=$(( $(sed 's/.*-//' /sys/devices/system/cpu/possible) + 1 ))
+
+b_cmd() { # native|wasm ARGS... — the bpfbench command line
+	k=$1
+	shift
+	if [ $k = native ]; then
+		echo "$B/bpfbench.native $*"
+	else
+		echo "$WASM_BPF $B/bpfbench.wasm $*"
+	fi
+}
+
+# ---- map operations ------------------------------------------------------
+b_maps() {
+	for rep in $(seq "$B_REPS"); do
+		for k in native wasm; do
+			if ! timeout 120 $(b_cmd $k maps $B_MAP_N $NCPUS) \
+				>"$RAW/B.maps.$k.out" 2>"$RAW/B.maps.$k.err"; then
+				bad "maps ($k)" "$(tail -n 2 "$RAW/B.maps.$k.err" | tr '\n' ' ')"
+				return
+			fi
+			sed -n 's/^map \([a-z]*\) \([a-z_]*\) ns=\([0-9.]*\) cpu_ns=/\1 \2 \3 /p' \
+				"$RAW/B.maps.$k.out" >>"$RAW/B.maps.$k"
+		done
+	done
+	echo
+	echo "Part B — map operations from user space, ns per op: process CPU time (user+sys, robust to preemption), median (min-max) of $B_REPS runs x $B_MAP_N ops; wall-clock medians after"
+	printf '%-5s %-9s %-22s %-22s %-6s %s\n' map op "native CPU ns" "wasm-bpf CPU ns" ratio "wall ns native | wasm (ratio)"
+	for m in arr hash pcpu; do
+		for op in update lookup next_key delete; do
+			sel() { awk -v m=$m -v o=$op -v c=$2 '$1 == m && $2 == o { print $c }' "$RAW/B.maps.$1" | stats; }
+			nat=$(sel native 4) was=$(sel wasm 4)
+			nw=$(sel native 3) ww=$(sel wasm 3)
+			[ "$nat" = "nan nan nan 0" ] && continue
+			x=$(ratio "${was%% *}" "${nat%% *}")
+			xw=$(ratio "${ww%% *}" "${nw%% *}")
+			printf '%-5s %-9s %-22s %-22s %-6s %s\n' $m $op "$(rng "$nat" 1 0)" \
+				"$(rng "$was" 1 0)" "x$x" "$(num "${nw%% *}") | $(num "${ww%% *}") (x$xw)"
+			json maps "{\"map\":\"$m\",\"op\":\"$op\",$(jstat native_cpu_ns "$nat"),$(jstat wasm_cpu_ns "$was"),\"ratio\":$x,$(jstat native_wall_ns "$nw"),$(jstat wasm_wall_ns "$ww"),\"wall_ratio\":$xw}"
+			echo "$x" >>"$RAW/B.maps.ratios"
+		done
+	done
+	MAPS_GEO=$(awk '{ s += log($1); n++ } END { if (n) printf "%.2f", exp(s / n); else print "-" }' "$RAW/B.maps.ratios")
+	MAPS_MAX=$(sort -g "$RAW/B.maps.ratios" | tail -n 1)
+	echo "geomean ratio x$MAPS_GEO, worst x$MAPS_MAX"
+	ok "map operations"
+}
+
+# ---- ring and perf buffers ----------------------------------------------
+b_buf_run() { # KIND(ringbuf|perfbuf) MODE(stream|burst) N native|wasm
+	magic=$MAGIC_RB
+	[ $1 = perfbuf ] && magic=$MAGIC_PB
+	p=
+	[ $2 = burst ] && p=-p
+	line=$(timeout 120 "$DRIVE" $p -n $3 -m $magic -- $(b_cmd $4 $1 $3) \
+		2>"$RAW/B.buf.err")
+	recv=$(kv recv "$line")
+	if [ -z "$recv" ] || [ "$recv" = 0 ]; then
+		bad "$1 $2 ($4)" "${line:-no output}: $(tail -n 2 "$RAW/B.buf.err" | tr '\n' ' ')"
+		return 1
+	fi
+	cpu=$(kv cpu_ns "$line") wall=$(kv wall_ns "$line") drops=$(kv drops "$line")
+	f=$RAW/B.$1.$2.$4
+	echo "$cpu / $recv" | awk '{ print $1 / $3 }' >>"$f.percpu"
+	echo "$recv / $wall" | awk '{ print $1 / $3 * 1e9 }' >>"$f.rate"
+	echo $(( $3 - recv )) >>"$f.lost"
+	[ "$(kv bad "$line")" = 0 ] || bad "$1 $2 ($4)" "records out of order"
+	return 0
+}
+
+b_buffers() {
+	for kind in ringbuf perfbuf; do
+		if [ $kind = ringbuf ]; then
+			ns=$B_RB_STREAM nb=$B_RB_BURST
+		else
+			ns=$B_PB_STREAM nb=$B_PB_BURST
+		fi
+		for rep in $(seq "$B_STREAM_REPS"); do
+			for k in native wasm; do
+				b_buf_run $kind stream $ns $k || return
+			done
+		done
+		for rep in $(seq "$B_REPS"); do
+			for k in native wasm; do
+				b_buf_run $kind burst $nb $k || return
+			done
+		done
+	done
+	echo
+	echo "Part B — ring/perf buffer, 64-byte records, consumer CPU ns per record (schedstat), median (min-max)"
+	echo "  stream: $B_RB_STREAM (ring) / $B_PB_STREAM (perf) records, producer flat out on the other core, $B_STREAM_REPS runs"
+	echo "  burst:  $B_RB_BURST (ring) / $B_PB_BURST (perf) records written while the consumer is stopped, then drained, $B_REPS runs"
+	printf '%-8s %-7s %-22s %-22s %-6s %-30s %s\n' buffer mode "native ns/rec" \
+		"wasm-bpf ns/rec" ratio "records/s native | wasm" "lost n|w"
+	for kind in ringbuf perfbuf; do
+		for mode in stream burst; do
+			f=$RAW/B.$kind.$mode
+			nc=$(stats <"$f.native.percpu") wc=$(stats <"$f.wasm.percpu")
+			nr=$(stats <"$f.native.rate") wr=$(stats <"$f.wasm.rate")
+			nl=$(awk '{ s += $1 } END { print s + 0 }' "$f.native.lost")
+			wl=$(awk '{ s += $1 } END { print s + 0 }' "$f.wasm.lost")
+			x=$(ratio "${wc%% *}" "${nc%% *}")
+			printf '%-8s %-7s %-22s %-22s %-6s %-30s %s\n' $kind $mode \
+				"$(rng "$nc" 1 0)" "$(rng "$wc" 1 0)" "x$x" \
+				"$(num "${nr%% *}") | $(num "${wr%% *}")" "$nl|$wl"
+			json buffers "{\"buffer\":\"$kind\",\"mode\":\"$mode\",$(jstat native_cpu_ns_per_record "$nc"),$(jstat wasm_cpu_ns_per_record "$wc"),\"ratio\":$x,$(jstat native_records_per_s "$nr"),$(jstat wasm_records_per_s "$wr"),\"native_lost\":$nl,\"wasm_lost\":$wl}"
+			eval "BUF_${kind}_${mode}=$x"
+		done
+	done
+	ok "ring buffer"
+	ok "perf buffer"
+}
+
+# ---- start-up and peak memory ---------------------------------------------
+b_start_run() { # NAME native|wasm CMD... — appends startup ms and RSS KB
+	name=$1 k=$2
+	shift 2
+	line=$(timeout 60 "$DRIVE" -s -- "$@" 2>"$RAW/B.start.err")
+	st=$(kv startup_ns "$line")
+	if [ -z "$st" ]; then
+		bad "start-up $name ($k)" "$(tail -n 2 "$RAW/B.start.err" | tr '\n' ' ')"
+		return 1
+	fi
+	echo "$st" | awk '{ print $1 / 1e6 }' >>"$RAW/B.start.$name.$k"
+	kv maxrss_kb "$line" >>"$RAW/B.rss.$name.$k"
+}
+
+b_startup() {
+	apps="bpfbench"
+	for e in bootstrap runqlat; do
+		d=$ROOT/build/examples/$e
+		if [ -f "$d/$e.wasm" ] && [ -x "$d/$e.native" ]; then
+			apps="$apps $e"
+		else
+			skip "start-up $e" "build/examples/$e not built"
+		fi
+	done
+	for rep in $(seq "$B_REPS"); do
+		for a in $apps; do
+			for k in native wasm; do
+				if [ $a = bpfbench ]; then
+					cmd=$(b_cmd $k attach)
+				elif [ $k = native ]; then
+					cmd=$ROOT/build/examples/$a/$a.native
+				else
+					cmd="$WASM_BPF $ROOT/build/examples/$a/$a.wasm"
+				fi
+				b_start_run $a $k $cmd || return
+			done
+		done
+	done
+	echo
+	echo "Part B — start-up: fork until all programs are attached (first stdout line), ms; peak RSS (wait4), KB; median (min-max) of $B_REPS runs"
+	printf '%-10s %-24s %-24s %-6s %-24s %-24s\n' program "native ms" "wasm-bpf ms" ratio \
+		"native RSS KB" "wasm-bpf RSS KB"
+	for a in $apps; do
+		n=$(stats <"$RAW/B.start.$a.native") w=$(stats <"$RAW/B.start.$a.wasm")
+		nr=$(stats <"$RAW/B.rss.$a.native") wr=$(stats <"$RAW/B.rss.$a.wasm")
+		x=$(ratio "${w%% *}" "${n%% *}")
+		printf '%-10s %-24s %-24s %-6s %-24s %-24s\n' $a "$(rng "$n" 1 1)" \
+			"$(rng "$w" 1 1)" "x$x" "$(rng "$nr" 1 0)" "$(rng "$wr" 1 0)"
+		json startup "{\"program\":\"$a\",$(jstat native_ms "$n"),$(jstat wasm_ms "$w"),\"ratio\":$x,$(jstat native_rss_kb "$nr"),$(jstat wasm_rss_kb "$wr")}"
+		eval "START_${a}_x=$x START_${a}_ms=${w%% *} RSS_${a}=${wr%% *}"
+		ok "start-up $a"
+	done
+	echo "module load alone (wasm_module__load): see the load table (bpfbench.wasm, bootstrap.wasm)"
+}
+
+# ---- sizes ---------------------------------------------------------------
+fsize() { stat -c %s "$1"; }
+
+b_sizes() {
+	strip -o "$OUT/wasm-bpf.stripped" "$WASM_BPF" || { bad size "strip failed"; return; }
+	WBPF_SIZE=$(fsize "$OUT/wasm-bpf.stripped")
+	echo
+	echo "Part B — sizes (bytes; native binaries stripped copies; libbpf, libelf, libz are shared libraries in both)"
+	printf '%-28s %10s   %s\n' "wasm-bpf (stripped)" "$WBPF_SIZE" \
+		"unstripped $(fsize "$WASM_BPF"); needs $(ldd "$WASM_BPF" | awk '/=>/ { printf "%s ", $1 }')"
+	json sizes "{\"artifact\":\"wasm-bpf\",\"stripped_bytes\":$WBPF_SIZE,\"bytes\":$(fsize "$WASM_BPF")}"
+	for d in "$ROOT"/build/examples/*/; do
+		e=$(basename "$d")
+		[ -f "$d/$e.wasm" ] && [ -f "$d/$e.native" ] || continue
+		strip -o "$OUT/$e.native.stripped" "$d/$e.native"
+		w=$(fsize "$d/$e.wasm") n=$(fsize "$OUT/$e.native.stripped")
+		printf '%-28s %10s   native %s (stripped)\n' "$e.wasm" "$w" "$n"
+		json sizes "{\"artifact\":\"$e\",\"wasm_bytes\":$w,\"native_stripped_bytes\":$n}"
+	done
+	ok "sizes"
+}
+
+# ---- targets ----------------------------------------------------------------
+b_targets() {
+	echo
+	echo "Targets"
+	t() { # DESCRIPTION VALUE CONDITION(awk, v)
+		if [ "$2" = - ] || [ -z "$2" ]; then
+			r="not measured"
+		elif awk -v v="$2" "BEGIN { exit !($3) }"; then
+			r=met
+		else
+			r=MISSED
+		fi
+		printf '  %-46s %-12s %s\n' "$1" "$2" "$r"
+		json targets "{\"target\":\"$1\",\"value\":\"$2\",\"result\":\"$r\"}"
+	}
+	t "mix kernel <= 8x native (CPU time)" "${MIX_RATIO:--}" "v <= 8"
+	t "mix kernel <= 8x native (wall clock)" "${MIX_RATIO_ns:--}" "v <= 8"
+	t "load >= 50 MB/s (big.wasm code, CPU time)" "${LOAD_BIG:--}" "v >= 50"
+	t "load >= 50 MB/s (ttf.wasm code, CPU time)" "${LOAD_TTF:--}" "v >= 50"
+	t "map ops <= 1.10x (worst op)" "${MAPS_MAX:--}" "v <= 1.10"
+	t "map ops <= 1.10x (geomean)" "${MAPS_GEO:--}" "v <= 1.10"
+	t "ring buffer per record <= 1.25x (stream)" "${BUF_ringbuf_stream:--}" "v <= 1.25"
+	t "ring buffer per record <= 1.25x (burst)" "${BUF_ringbuf_burst:--}" "v <= 1.25"
+	t "start-up <= 1.2x (bpfbench attach)" "${START_bpfbench_x:--}" "v <= 1.2"
+	t "start-up <= 1.2x (bootstrap)" "${START_bootstrap_x:--}" "v <= 1.2"
+	t "bootstrap start-up < 30 ms" "${START_bootstrap_ms:--}" "v < 30"
+	t "wasm-bpf stripped < 400 KB" "${WBPF_SIZE:--}" "v < 400 * 1024"
+	t "bootstrap peak RSS < 8 MB (KB)" "${RSS_bootstrap:--}" "v < 8192"
+}
+
+if [ "$(id -u)" != 0 ]; then
+	for p in maps "ring buffer" "perf buffer" start-up; do skip "$p" "needs root"; done
+elif [ ! -r /sys/kernel/btf/vmlinux ]; then
+	for p in maps "ring buffer" "perf buffer" start-up; do skip "$p" "kernel without BTF"; done
+elif [ ! -x "$B/bpfbench.native" ] || [ ! -f "$B/bpfbench.wasm" ] || [ ! -x "$WASM_BPF" ]; then
+	bad "part B" "not built (make bench-build)"
+else
+	b_maps
+	b_buffers
+	b_startup
+fi
+[ -x "$WASM_BPF" ] && b_sizes
+b_targets

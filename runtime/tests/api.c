@@ -1,0 +1,139 @@
+/* api.c — the embedding API (runtime/wasm_bpf.h) driven directly: every
+ * way a run ends frees the bpf host and the WASI context exactly once
+ * (counted through the linker's --wrap), stop works from another thread
+ * and before the run, a second run is refused, bad bytes are named.
+ *   api GUEST.wasm IMPORTS.wasm
+ * Prints PASS:/FAIL: lines like the suites.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpf/bpf_host.h"
+#include "runtime/wasm_bpf.h"
+#include "wasi/wasi.h"
+
+static int host_frees, wasi_frees, failures;
+
+void __real_bpf_host__free(struct bpf_host *h);
+void __real_wasi_ctx__free(struct wasi_ctx *c);
+
+void __wrap_bpf_host__free(struct bpf_host *h)
+{
+	host_frees++;
+	__real_bpf_host__free(h);
+}
+
+void __wrap_wasi_ctx__free(struct wasi_ctx *c)
+{
+	wasi_frees++;
+	__real_wasi_ctx__free(c);
+}
+
+static void check(const char *name, int ok, const char *why)
+{
+	if (ok)
+		printf("PASS: runtime api %s\n", name);
+	else
+		printf("FAIL: runtime api %s: %s\n", name, why);
+	failures += !ok;
+}
+
+struct result {
+	int status;
+	enum wasm_bpf_end end;
+	char msg[256];
+};
+
+static void *stopper(void *app)
+{
+	struct timespec ts = {0, 200000000};
+
+	nanosleep(&ts, NULL);
+	wasm_bpf_app__stop(app);
+	return NULL;
+}
+
+/* One run of `mode`; stop: 0 none, 1 from a thread, 2 before run. */
+static struct result run(const char *path, const char *mode, int stop)
+{
+	struct wasm_bpf_app_opts opts = {.sz = sizeof(opts)};
+	const char *argv[] = {path, mode};
+	struct result r = {0};
+	struct wasm_error err;
+	struct wasm_bpf_app *app;
+	pthread_t t;
+
+	app = wasm_bpf_app__open_file(path, &opts, &err);
+	if (!app) {
+		r.status = -errno;
+		snprintf(r.msg, sizeof(r.msg), "%s", err.msg);
+		return r;
+	}
+	wasm_bpf_app__set_args(app, 2, argv);
+	if (stop == 1)
+		pthread_create(&t, NULL, stopper, app);
+	if (stop == 2)
+		wasm_bpf_app__stop(app);
+	r.status = wasm_bpf_app__run(app);
+	if (stop == 1)
+		pthread_join(t, NULL);
+	r.end = wasm_bpf_app__end(app);
+	snprintf(r.msg, sizeof(r.msg), "%s", wasm_bpf_app__errmsg(app));
+	if (wasm_bpf_app__run(app) != -EALREADY)
+		r.status = -1000;
+	wasm_bpf_app__free(app);
+	return r;
+}
+
+static void ends(const char *name, const char *path, const char *mode, int stop,
+		 int status, enum wasm_bpf_end end)
+{
+	int h = host_frees, w = wasi_frees;
+	struct result r = run(path, mode, stop);
+	char why[400];
+
+	snprintf(
+	    why, sizeof(why),
+	    "status %d end %d (want %d, %d), frees host %d wasi %d, msg %s",
+	    r.status, r.end, status, end, host_frees - h, wasi_frees - w,
+	    r.msg);
+	check(name,
+	      r.status == status && r.end == end && host_frees - h == 1 &&
+		  wasi_frees - w == 1,
+	      why);
+}
+
+int main(int argc, char **argv)
+{
+	struct wasm_error err;
+	struct result r;
+
+	if (argc < 3)
+		return 2;
+	ends("return", argv[1], "args", 0, 2, WASM_BPF_END_EXIT);
+	ends("proc_exit", argv[1], "partial", 0, 5, WASM_BPF_END_EXIT);
+	ends("trap", argv[1], "trap", 0, WASM_BPF_EXIT_TRAP, WASM_BPF_END_TRAP);
+	ends("stop from a thread", argv[1], "spin", 1, 0, WASM_BPF_END_STOPPED);
+	ends("stop while sleeping", argv[1], "sleep", 1, 0,
+	     WASM_BPF_END_STOPPED);
+	ends("stop before run", argv[1], "spin", 2, 0, WASM_BPF_END_STOPPED);
+	ends("link error", argv[2], "x", 0, WASM_BPF_EXIT_ERROR,
+	     WASM_BPF_END_ERROR);
+	r = run(argv[2], "x", 0);
+	check("link error names the import",
+	      !strcmp(r.msg, "unknown import wasm_bpf.foo (func)"), r.msg);
+	r = run(argv[1], "trap", 0);
+	check("trap message names the function",
+	      strstr(r.msg, "out of bounds memory access in handle_event+0x") ==
+		  r.msg,
+	      r.msg);
+	check("bad bytes refused",
+	      !wasm_bpf_app__open_mem("\0asm\2\0\0\0", 8, NULL, &err) &&
+		  err.msg[0],
+	      err.msg);
+	return failures ? 1 : 0;
+}
