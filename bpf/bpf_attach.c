@@ -82,6 +82,9 @@ static void detach_one(struct bh_attach *a)
 		setsockopt(a->sock_fd, SOL_SOCKET, SO_DETACH_BPF, NULL, 0);
 		close(a->sock_fd);
 		break;
+	case BH_FD_LINK:
+		close(a->sock_fd);
+		break;
 	}
 }
 
@@ -108,32 +111,59 @@ static int ifindex_of(const char *name)
 }
 
 /* "IFNAME" or "IFNAME:ingress" / "IFNAME:egress". */
-static int attach_tc(struct bh_object *o, struct bpf_program *p,
-		     const char *target)
+static int parse_tc_target(const char *target, int *ifindex, bool *egress)
 {
 	char ifname[IF_NAMESIZE + 8];
 	const char *colon = strchr(target, ':');
-	struct bh_attach *a;
-	int idx, err;
 
 	if (strlen(target) >= sizeof(ifname))
 		return -EINVAL;
 	strcpy(ifname, target);
 	if (colon)
 		ifname[colon - target] = 0;
-	idx = ifindex_of(ifname);
-	if (idx < 0)
-		return idx;
-	a = att_new(o, BH_TC);
+	*egress = colon && !strcmp(colon, ":egress");
+	if (colon && !*egress && strcmp(colon, ":ingress"))
+		return -EINVAL;
+	*ifindex = ifindex_of(ifname);
+	return *ifindex < 0 ? *ifindex : 0;
+}
+
+/* tcx (Linux 6.6): a real link, so it also goes away if the runtime is
+ * killed. libbpf 1.1 knows neither the attach types nor a link object for
+ * them: raw bpf_link_create, and the fd is ours. -EINVAL: no tcx. */
+#define BH_TCX_INGRESS 46
+#define BH_TCX_EGRESS  47
+
+static int attach_tcx(struct bh_object *o, struct bpf_program *p, int idx,
+		      bool egress)
+{
+	struct bh_attach *a = att_new(o, BH_FD_LINK);
+	int fd;
+
+	if (!a)
+		return -ENOMEM;
+	fd = bpf_link_create(bpf_program__fd(p), idx,
+			     egress ? BH_TCX_EGRESS : BH_TCX_INGRESS, NULL);
+	if (fd < 0)
+		return fd;
+	a->sock_fd = fd;
+	o->natt++;
+	return 0;
+}
+
+/* Older kernels: a filter on the clsact qdisc (made here if missing, and
+ * then removed again on detach). */
+static int attach_tc_netlink(struct bh_object *o, struct bpf_program *p,
+			     int idx, bool egress)
+{
+	struct bh_attach *a = att_new(o, BH_TC);
+	int err;
+
 	if (!a)
 		return -ENOMEM;
 	a->hook.sz = sizeof(a->hook);
 	a->hook.ifindex = idx;
-	a->hook.attach_point = BPF_TC_INGRESS;
-	if (colon && !strcmp(colon, ":egress"))
-		a->hook.attach_point = BPF_TC_EGRESS;
-	else if (colon && strcmp(colon, ":ingress"))
-		return -EINVAL;
+	a->hook.attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS;
 	err = bpf_tc_hook_create(&a->hook);
 	if (err && err != -EEXIST)
 		return err;
@@ -150,6 +180,21 @@ static int attach_tc(struct bh_object *o, struct bpf_program *p,
 		bpf_tc_hook_destroy(&a->hook);
 	}
 	return err;
+}
+
+static int attach_tc(struct bh_object *o, struct bpf_program *p,
+		     const char *target)
+{
+	bool egress;
+	int idx, err;
+
+	err = parse_tc_target(target, &idx, &egress);
+	if (err)
+		return err;
+	err = attach_tcx(o, p, idx, egress);
+	if (err != -EINVAL)
+		return err;
+	return attach_tc_netlink(o, p, idx, egress);
 }
 
 /* Names handed to libbpf end up in tracefs paths and, on kernels without

@@ -19,9 +19,10 @@
 #define BH_OBJECT_MAX (256u << 20)
 
 enum bh_attach_kind {
-	BH_LINK,       /* a bpf_link: destroyed with bpf_link__destroy */
-	BH_TC,	       /* a tc filter, and maybe the clsact qdisc we made */
-	BH_SOCK_FILTER /* SO_ATTACH_BPF on a dup of the guest's socket */
+	BH_LINK,	/* a bpf_link: destroyed with bpf_link__destroy */
+	BH_TC,		/* a tc filter, and maybe the clsact qdisc we made */
+	BH_SOCK_FILTER, /* SO_ATTACH_BPF on a dup of the guest's socket */
+	BH_FD_LINK	/* a link libbpf 1.1 has no object for (tcx): close */
 };
 
 struct bh_attach {
@@ -30,7 +31,7 @@ struct bh_attach {
 	struct bpf_tc_hook hook;
 	struct bpf_tc_opts tc;
 	bool hook_created;
-	int sock_fd;
+	int sock_fd; /* BH_SOCK_FILTER: the socket; BH_FD_LINK: the link */
 };
 
 /* What one poll call hands to the per-record callback. */

@@ -46,11 +46,10 @@ struct reader {
 	bool quiet;  /* name section: errors are not reported */
 };
 
-static void report_at(struct reader *r, const uint8_t *at, const char *fmt,
-		      ...) __attribute__((format(printf, 3, 4)));
+static void report_at(struct reader *r, const uint8_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static void report_at(struct reader *r, const uint8_t *at, const char *fmt,
-		      ...)
+static void report_at(struct reader *r, const uint8_t *at, const char *fmt, ...)
 {
 	char *buf;
 	size_t size;
@@ -75,7 +74,7 @@ static void report_at(struct reader *r, const uint8_t *at, const char *fmt,
 
 /* A macro so that the compiler sees every error path return non-zero. */
 #define fail_at(r, at, ...) (report_at((r), (at), __VA_ARGS__), -EINVAL)
-#define fail(r, ...) fail_at((r), (r)->p, __VA_ARGS__)
+#define fail(r, ...)	    fail_at((r), (r)->p, __VA_ARGS__)
 
 /* The spec tests tell running out of a section from running out of file. */
 static int unexpected_end(struct reader *r)
@@ -275,7 +274,8 @@ static int read_limits(struct reader *r, struct wm_limits *lim)
 	if (err)
 		return err;
 	if (flags & 0x80)
-		return fail_at(r, r->p - 1, "integer representation too long "
+		return fail_at(r, r->p - 1,
+			       "integer representation too long "
 			       "(limits flags)");
 	if (flags > 1)
 		return fail_at(r, r->p - 1, "integer too large (limits flags)");
@@ -347,7 +347,8 @@ static int read_const(struct reader *r, const struct wm_module *m,
 		err = need(r, 4);
 		if (err)
 			return err;
-		memcpy(&v, r->p, 4); /* the format is little-endian, as are we */
+		memcpy(&v, r->p,
+		       4); /* the format is little-endian, as are we */
 		r->p += 4;
 		c->type = WASM_F32;
 		c->bits = v;
@@ -374,7 +375,8 @@ static int read_const(struct reader *r, const struct wm_module *m,
 		c->type = WASM_FUNCREF;
 		break;
 	case 0x0b:
-		return fail_at(r, at, "type mismatch (empty constant expression)");
+		return fail_at(r, at,
+			       "type mismatch (empty constant expression)");
 	case 0xfd:
 		return fail_at(r, at, "SIMD (v128) is not supported");
 	default:
@@ -391,7 +393,8 @@ static int read_const(struct reader *r, const struct wm_module *m,
 	if ((op >= WM_CONST_I32 && op <= WM_CONST_F64) ||
 	    op == WM_CONST_GLOBAL_GET || op == WM_CONST_REF_NULL ||
 	    op == WM_CONST_REF_FUNC)
-		return fail_at(r, r->p - 1, "type mismatch (constant expression "
+		return fail_at(r, r->p - 1,
+			       "type mismatch (constant expression "
 			       "leaves more than one value)");
 	return fail_at(r, r->p - 1, "constant expression required");
 }
@@ -529,7 +532,8 @@ static int read_functype(struct reader *r, struct wm_functype *t)
 		return err;
 	/* The form is a one-byte signed LEB, hence the spec's wording. */
 	if (form & 0x80)
-		return fail_at(r, r->p - 1, "integer representation too long "
+		return fail_at(r, r->p - 1,
+			       "integer representation too long "
 			       "(function type form)");
 	if (form != 0x60)
 		return fail_at(r, r->p - 1, "malformed function type 0x%02x",
@@ -576,8 +580,8 @@ static int decode_types(struct reader *r, struct wm_module *m)
 	return 0;
 }
 
-/* Index spaces grow as imports and definitions arrive; arrays are sized for
- * the final counts up front by the callers. */
+/* Imports are only counted here; each index-space array is built when its
+ * own section (or the first later one) arrives and the counts are final. */
 static int import_desc(struct reader *r, struct wm_module *m,
 		       struct wm_import *im)
 {
@@ -644,7 +648,7 @@ static int fill_imported_funcs(struct wm_module *m, uint32_t extra)
 	for (i = 0; i < m->nimports; i++)
 		if (m->imports[i].kind == WASM_EXTERN_FUNC)
 			m->func_typeidx[m->imports[i].index] =
-				m->imports[i].u.typeidx;
+			    m->imports[i].u.typeidx;
 	return 0;
 }
 
@@ -679,8 +683,8 @@ static int fill_imported_tables(struct wm_module *m, uint32_t extra)
 {
 	uint32_t i;
 
-	m->tables = calloc((size_t)m->nimported_tables + extra + 1,
-			   sizeof(*m->tables));
+	m->tables =
+	    calloc((size_t)m->nimported_tables + extra + 1, sizeof(*m->tables));
 	if (!m->tables)
 		return -ENOMEM;
 	for (i = 0; i < m->nimports; i++)
@@ -711,8 +715,8 @@ static int fill_imported_mems(struct wm_module *m, uint32_t extra)
 {
 	uint32_t i;
 
-	m->mems = calloc((size_t)m->nimported_mems + extra + 1,
-			 sizeof(*m->mems));
+	m->mems =
+	    calloc((size_t)m->nimported_mems + extra + 1, sizeof(*m->mems));
 	if (!m->mems)
 		return -ENOMEM;
 	for (i = 0; i < m->nimports; i++)
@@ -750,7 +754,7 @@ static int fill_imported_globals(struct wm_module *m, uint32_t extra)
 	for (i = 0; i < m->nimports; i++)
 		if (m->imports[i].kind == WASM_EXTERN_GLOBAL)
 			m->global_types[m->imports[i].index] =
-				m->imports[i].u.global;
+			    m->imports[i].u.global;
 	return 0;
 }
 
@@ -918,7 +922,8 @@ static int decode_elems(struct reader *r, struct wm_module *m)
 		if (err)
 			return err;
 		if (flags > 7)
-			return fail_at(r, at, "malformed elements segment kind");
+			return fail_at(r, at,
+				       "malformed elements segment kind");
 		err = read_elem(r, m, &m->elems[i], flags);
 		if (err)
 			return err;
@@ -1001,8 +1006,7 @@ static int read_code_entry(struct reader *r, struct wm_module *m,
 	return err;
 }
 
-static int decode_code(struct reader *r, struct wm_module *m,
-		       bool *code_seen)
+static int decode_code(struct reader *r, struct wm_module *m, bool *code_seen)
 {
 	uint32_t n, i, ndefined = m->nfuncs - m->nimported_funcs;
 	int err;
@@ -1012,7 +1016,7 @@ static int decode_code(struct reader *r, struct wm_module *m,
 		return err;
 	if (n != ndefined)
 		return fail(r, "function and code section have inconsistent "
-			    "lengths");
+			       "lengths");
 	*code_seen = true;
 	for (i = 0; i < n; i++) {
 		err = read_code_entry(r, m, &m->funcs[i]);
@@ -1045,7 +1049,7 @@ static int read_data(struct reader *r, const struct wm_module *m,
 		return err;
 	if (d->len > (size_t)(r->end - r->p))
 		return fail(r, "unexpected end of section or function "
-			    "(data segment length out of bounds)");
+			       "(data segment length out of bounds)");
 	d->bytes = r->p;
 	r->p += d->len;
 	return 0;
@@ -1061,7 +1065,7 @@ static int decode_datas(struct reader *r, struct wm_module *m)
 		return err;
 	if (m->has_datacount && n != m->datacount)
 		return fail(r, "data count and data section have inconsistent "
-			    "lengths");
+			       "lengths");
 	m->datas = calloc((size_t)n + 1, sizeof(*m->datas));
 	if (!m->datas)
 		return -ENOMEM;
@@ -1181,12 +1185,12 @@ static void parse_name_section(struct wm_module *m)
 	for (i = 0; i < m->ncustoms; i++) {
 		const struct wm_custom *c = &m->customs[i];
 		struct reader r = {
-			.p = c->data,
-			.end = c->data + c->len,
-			.base = m->bytes,
-			.file_end = m->bytes + m->len,
-			.section = SEC_CUSTOM,
-			.quiet = true,
+		    .p = c->data,
+		    .end = c->data + c->len,
+		    .base = m->bytes,
+		    .file_end = m->bytes + m->len,
+		    .section = SEC_CUSTOM,
+		    .quiet = true,
 		};
 
 		if (strcmp(c->name, "name"))
@@ -1231,10 +1235,10 @@ static int collect_declared(struct wm_module *m)
 static int section_rank(uint8_t id)
 {
 	static const int8_t rank[SEC_LAST + 1] = {
-		[SEC_TYPE] = 1,	     [SEC_IMPORT] = 2,	  [SEC_FUNCTION] = 3,
-		[SEC_TABLE] = 4,     [SEC_MEMORY] = 5,	  [SEC_GLOBAL] = 6,
-		[SEC_EXPORT] = 7,    [SEC_START] = 8,	  [SEC_ELEMENT] = 9,
-		[SEC_DATACOUNT] = 10, [SEC_CODE] = 11,	  [SEC_DATA] = 12,
+	    [SEC_TYPE] = 1,	  [SEC_IMPORT] = 2, [SEC_FUNCTION] = 3,
+	    [SEC_TABLE] = 4,	  [SEC_MEMORY] = 5, [SEC_GLOBAL] = 6,
+	    [SEC_EXPORT] = 7,	  [SEC_START] = 8,  [SEC_ELEMENT] = 9,
+	    [SEC_DATACOUNT] = 10, [SEC_CODE] = 11,  [SEC_DATA] = 12,
 	};
 
 	return rank[id];
@@ -1338,7 +1342,8 @@ static int read_sections(struct reader *r, struct wm_module *m)
 			return fail_at(r, at, "malformed section id");
 		if (id != SEC_CUSTOM) {
 			if (section_rank(id) <= last_rank)
-				return fail_at(r, at, "unexpected content after"
+				return fail_at(r, at,
+					       "unexpected content after"
 					       " last section (section out of "
 					       "order or duplicated)");
 			last_rank = section_rank(id);
@@ -1362,10 +1367,10 @@ static int read_sections(struct reader *r, struct wm_module *m)
 		return err;
 	if (!code_seen && m->nfuncs != m->nimported_funcs)
 		return fail(r, "function and code section have inconsistent "
-			    "lengths");
+			       "lengths");
 	if (m->has_datacount && !m->datas && m->datacount != 0)
 		return fail(r, "data count and data section have inconsistent "
-			    "lengths");
+			       "lengths");
 	return 0;
 }
 

@@ -28,7 +28,8 @@ static size_t read_leb(const uint8_t *p, const uint8_t *end, unsigned bits,
 			continue;
 		if (i == maxlen - 1) {
 			/* The high bits no width can hold. */
-			uint8_t unused = (uint8_t)(0x7f & ~((1u << last_bits) - 1));
+			uint8_t unused =
+			    (uint8_t)(0x7f & ~((1u << last_bits) - 1));
 			uint8_t want = 0;
 
 			if (is_signed && (b & (1u << (last_bits - 1))))

@@ -15,6 +15,7 @@
 
 #include "module.h"
 
+/* clang-format off */
 #define T_UNKNOWN 0 /* the bottom of a polymorphic (unreachable) stack */
 #define I32 WASM_I32
 #define I64 WASM_I64
@@ -172,6 +173,8 @@ static const uint8_t single_type[256] = {
 	[WASM_EXTERNREF] = WASM_EXTERNREF,
 };
 
+/* clang-format on */
+
 /* ---- state -------------------------------------------------------------- */
 
 struct ctrl {
@@ -216,7 +219,7 @@ static const char *op_name(uint32_t op)
 }
 
 static void report(struct vstate *v, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void report(struct vstate *v, const char *fmt, ...)
 {
@@ -251,7 +254,7 @@ static void report(struct vstate *v, const char *fmt, ...)
 
 /* Macros so that the compiler sees every error path return non-zero. */
 #define verr(v, ...) (report((v), __VA_ARGS__), -EINVAL)
-#define mismatch(v) verr((v), "type mismatch")
+#define mismatch(v)  verr((v), "type mismatch")
 
 /* ---- immediates ---------------------------------------------------------- */
 
@@ -398,8 +401,7 @@ static int push_ctrl(struct vstate *v, uint8_t op, const uint8_t *params,
 	struct ctrl *c;
 
 	if (v->nctrls == v->ctrls_cap &&
-	    grow((void **)&v->ctrls, &v->ctrls_cap, v->nctrls + 1,
-		 sizeof(*c)))
+	    grow((void **)&v->ctrls, &v->ctrls_cap, v->nctrls + 1, sizeof(*c)))
 		return -ENOMEM;
 	c = &v->ctrls[v->nctrls++];
 	c->op = op;
@@ -544,9 +546,9 @@ static int op_end(struct vstate *v)
 	if (err)
 		return err;
 	/* An if without else has an implicit empty else: [t*] -> [t*]. */
-	if (c.op == 0x04 && (c.nparams != c.nresults ||
-			     (c.nparams &&
-			      memcmp(c.params, c.results, c.nparams))))
+	if (c.op == 0x04 &&
+	    (c.nparams != c.nresults ||
+	     (c.nparams && memcmp(c.params, c.results, c.nparams))))
 		return mismatch(v);
 	return push_vals(v, c.results, c.nresults);
 }
@@ -1161,7 +1163,7 @@ static int validate_body(struct vstate *v, uint32_t defidx)
 		if (v->p >= v->end) {
 			v->op = 0x100;
 			return verr(v, "unexpected end of section or function "
-				    "(END opcode expected)");
+				       "(END opcode expected)");
 		}
 		v->op_at = v->p;
 		op = *v->p++;
@@ -1170,14 +1172,14 @@ static int validate_body(struct vstate *v, uint32_t defidx)
 	}
 	if (!err && v->p != v->end)
 		return verr(v, "operators remaining after end of function "
-			    "(section size mismatch)");
+			       "(section size mismatch)");
 	return err;
 }
 
 /* ---- module level -------------------------------------------------------- */
 
 static void mreport(struct wasm_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void mreport(struct wasm_error *err, const char *fmt, ...)
 {
@@ -1207,9 +1209,10 @@ static int check_const(const struct wm_module *m, const struct wm_const *c,
 			return merr(err, "%s %u: unknown global %u", what, idx,
 				    c->index);
 		if (m->global_types[c->index].mut)
-			return merr(err, "%s %u: constant expression required "
-				    "(global %u is mutable)", what, idx,
-				    c->index);
+			return merr(err,
+				    "%s %u: constant expression required "
+				    "(global %u is mutable)",
+				    what, idx, c->index);
 		type = m->global_types[c->index].type;
 		break;
 	case WM_CONST_REF_FUNC:
@@ -1228,11 +1231,15 @@ static int check_limits(const struct wm_limits *l, uint32_t bound,
 			const char *what, uint32_t idx, struct wasm_error *err)
 {
 	if (l->min > bound || (l->has_max && l->max > bound))
-		return merr(err, "%s %u: memory size must be at most 65536 "
-			    "pages (4GiB)", what, idx);
+		return merr(err,
+			    "%s %u: memory size must be at most 65536 "
+			    "pages (4GiB)",
+			    what, idx);
 	if (l->has_max && l->min > l->max)
-		return merr(err, "%s %u: size minimum must not be greater "
-			    "than maximum", what, idx);
+		return merr(err,
+			    "%s %u: size minimum must not be greater "
+			    "than maximum",
+			    what, idx);
 	return 0;
 }
 
@@ -1336,8 +1343,10 @@ static int check_start(const struct wm_module *m, struct wasm_error *err)
 		return merr(err, "start: unknown function %u", m->start);
 	t = &m->types[m->func_typeidx[m->start]];
 	if (t->nparams || t->nresults)
-		return merr(err, "start function %u: type mismatch (start "
-			    "function must have type [] -> [])", m->start);
+		return merr(err,
+			    "start function %u: type mismatch (start "
+			    "function must have type [] -> [])",
+			    m->start);
 	return 0;
 }
 
@@ -1387,8 +1396,10 @@ static int check_exports(const struct wm_module *m, struct wasm_error *err)
 	qsort(sorted, m->nexports, sizeof(*sorted), cmp_export_names);
 	for (i = 1; i < m->nexports && !ret; i++)
 		if (!cmp_export_names(&sorted[i - 1], &sorted[i]))
-			ret = merr(err, "export \"%.60s\": duplicate export "
-				   "name", sorted[i]->name);
+			ret = merr(err,
+				   "export \"%.60s\": duplicate export "
+				   "name",
+				   sorted[i]->name);
 	free(sorted);
 	return ret;
 }

@@ -7,7 +7,8 @@
  *   attach       load, attach, print "attached", wait for stdin EOF
  *   ringbuf N    attach, print "attached", consume N records (or until
  *   perfbuf N    the producer's records are all seen or lost), print
- *                "done recv=R drops=D bad=B sum=S", wait for stdin EOF
+ *                "done recv=R drops=D bad=B sum=S", wait for stdin EOF;
+ *                a third argument "noprime" skips the first empty poll
  * The records come from bench/bpf/drive.c (getpgid() with a magic pid).
  * Every callback does the same work in both builds: check the sequence
  * and fold the payload into a sum. */
@@ -185,7 +186,7 @@ static void pump(struct bb_buf *buf, struct consumer *c, int stats_fd,
 	fflush(stdout);
 }
 
-static int run_buffer(struct bb_obj *obj, bool rb, long n)
+static int run_buffer(struct bb_obj *obj, bool rb, long n, bool prime)
 {
 	struct consumer c = {0};
 	int stats = bb_map_fd(obj, "stats");
@@ -200,7 +201,8 @@ static int run_buffer(struct bb_obj *obj, bool rb, long n)
 	/* wasm-bpf opens a perf buffer's per-CPU rings on the first poll
 	 * (libbpf's perf_buffer__new does at once): poll once so records
 	 * written before the first real poll are not lost. */
-	bb_buf_poll(buf, 0);
+	if (prime)
+		bb_buf_poll(buf, 0);
 	printf("attached\n");
 	fflush(stdout);
 	pump(buf, &c, stats, rb ? ST_RB_DROPS : ST_PB_DROPS, n);
@@ -232,7 +234,8 @@ int main(int argc, char **argv)
 			wait_eof();
 		}
 	} else if (!strcmp(mode, "ringbuf") || !strcmp(mode, "perfbuf")) {
-		err = run_buffer(obj, mode[0] == 'r', n);
+		err = run_buffer(obj, mode[0] == 'r', n,
+				 argc < 4 || strcmp(argv[3], "noprime"));
 	} else {
 		fprintf(stderr, "usage: bpfbench maps N NCPUS | attach | "
 				"ringbuf N | perfbuf N\n");
