@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 OUT=$ROOT/build/bench
 RAW=$OUT/raw
-WASM_BPF=$ROOT/build/bin/wasm-bpf
+WASM_BPF=${BENCH_WASM_BPF:-$ROOT/build/bin/wasm-bpf}
 SMOKE=0
 PART=AB
 while [ $# -gt 0 ]; do

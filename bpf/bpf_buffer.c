@@ -5,6 +5,7 @@
  * SIGTERM, a deadline) ends it promptly.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -49,6 +50,26 @@ static struct bpf_map *rodata_map(struct bpf_object *obj)
 		    has_suffix(bpf_map__name(m), ".rodata"))
 			return m;
 	return NULL;
+}
+
+/* Whether the BPF side was built with bpf_buffer.bpf.h, i.e. declares the
+ * flag its helpers read to choose between ring and perf buffer. */
+static bool declares_perf_flag(struct bpf_object *obj)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	int id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC)
+		     : -ENOENT;
+	if (id < 0)
+		return false;
+	const struct btf_type *sec = btf__type_by_id(btf, id);
+	const struct btf_var_secinfo *vi = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, vi++) {
+		const struct btf_type *var = btf__type_by_id(btf, vi->type);
+		if (var && !strcmp(btf__name_by_offset(btf, var->name_off),
+				   BH_PERF_FLAG))
+			return true;
+	}
+	return false;
 }
 
 /* Sets the SDK's flag to 1 if the object has it; objects that do not use
@@ -115,6 +136,15 @@ int bh_buffer_prepare(struct bpf_host *h, struct bh_object *o)
 		any |= bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF;
 	if (!any || (!h->force_perfbuf && kernel_has_ringbuf()))
 		return 0;
+	/* Code that calls bpf_ringbuf_* directly would be refused by the
+	 * verifier once its map is a perf event array: only objects built
+	 * with the portable helpers are switched. */
+	if (!declares_perf_flag(o->obj)) {
+		fprintf(stderr, "wasm_bpf: ring buffers kept: the BPF side "
+				"does not use bpf_buffer.bpf.h, so it cannot "
+				"fall back to perf buffers\n");
+		return 0;
+	}
 	for (m = bpf_object__next_map(o->obj, NULL); m;
 	     m = bpf_object__next_map(o->obj, m)) {
 		void *arr;
