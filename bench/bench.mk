@@ -16,11 +16,14 @@ BENCH_K_NATIVE := $(BENCH_KERNELS:%=$(BENCH_OUT)/engine/%.native)
 BENCH_K_WASM   := $(BENCH_KERNELS:%=$(BENCH_OUT)/engine/%.wasm)
 BENCH_K_W2C    := $(if $(wildcard $(BENCH_W2C_RT)/wasm-rt-impl.c),\
 		    $(BENCH_KERNELS:%=$(BENCH_OUT)/engine/%.w2c))
+BENCH_MIN_BTF  := $(BENCH_OUT)/bpf/bench.min.btf \
+		  $(if $(wildcard examples/bootstrap/bootstrap.bpf.c),$(BENCH_OUT)/bpf/bootstrap.min.btf)
 BENCH_BPF_ALL  := $(BENCH_OUT)/bpf/bpfbench.wasm $(BENCH_OUT)/bpf/bpfbench.native
 BENCH_BUILD_SMOKE := $(BENCH_K_NATIVE) $(BENCH_K_WASM) $(BENCH_K_W2C) \
 		     $(BENCH_OUT)/engine/loadtime $(BENCH_OUT)/engine/ttf.wasm \
 		     $(BENCH_OUT)/bpf/drive \
-		     $(if $(wildcard /sys/kernel/btf/vmlinux),$(BENCH_BPF_ALL))
+		     $(if $(wildcard /sys/kernel/btf/vmlinux),$(BENCH_BPF_ALL) \
+		     $(BENCH_MIN_BTF))
 BENCH_BUILD_FULL := $(BENCH_BUILD_SMOKE) $(BENCH_OUT)/engine/big.wasm
 
 $(BENCH_OUT)/engine/%.native: bench/engine/%.c bench/engine/kern.h
@@ -84,6 +87,12 @@ $(BENCH_OUT)/bpf/bpfbench.wasm: $(BENCH_BB_DEPS)
 $(BENCH_OUT)/bpf/bpfbench.native: $(BENCH_BB_DEPS)
 	$(CC) -std=gnu11 -O2 $(WARN) -I$(@D) -Ibench/bpf $< -o $@ $(LDLIBS_BPF)
 
+# Minimal CO-RE BTF (bpftool gen min_core_btf): start-up without parsing
+# the whole vmlinux BTF, for bench.bpf.o and the bootstrap example.
+$(BENCH_OUT)/bpf/%.min.btf: $(BENCH_OUT)/bpf/%.bpf.o
+	bpftool gen min_core_btf /sys/kernel/btf/vmlinux $@ $<
+$(BENCH_OUT)/bpf/bootstrap.min.btf: $(BUILD)/examples/bootstrap/bootstrap.bpf.o
+	bpftool gen min_core_btf /sys/kernel/btf/vmlinux $@ $<
 $(BENCH_OUT)/bpf/drive: bench/bpf/drive.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 $(WARN) $< -o $@

@@ -82,12 +82,12 @@ a_table_for() {
 	echo
 	rm -f "$RAW"/A.ratio.*
 	for k in $A_KERNELS; do
-		nat=$(stats <"$RAW/A.$k.native.$1" 2>/dev/null)
+		nat=$(stats 2>/dev/null <"$RAW/A.$k.native.$1" || echo "nan nan nan 0")
 		printf '%-8s %-22s' $k "$(rng "$nat" 1e-6 1)"
 		j="{\"kernel\":\"$k\",\"clock\":\"$1\",$(jstat native_ms "$nat" 1e-6)"
 		for r in $A_RUNNERS; do
 			[ $r = native ] && continue
-			s=$(stats <"$RAW/A.$k.$r.$1" 2>/dev/null)
+			s=$(stats 2>/dev/null <"$RAW/A.$k.$r.$1" || echo "nan nan nan 0")
 			x=$(ratio "${s%% *}" "${nat%% *}")
 			printf ' %-30s' "$(rng "$s" 1e-6 1) x$x"
 			j="$j,$(jstat "${r}_ms" "$s" 1e-6),\"${r}_ratio\":$([ "$x" = - ] && echo null || echo $x)"

@@ -832,21 +832,30 @@ int wasm_func__call(struct wasm_instance *inst, struct wasm_func *f,
 /* ---- exports ------------------------------------------------------------ */
 
 static const struct wm_export *find_export(const struct wasm_instance *inst,
-					   const char *name, uint8_t kind)
+					   const char *name, size_t len,
+					   uint8_t kind)
 {
 	const struct wm_module *m = &inst->module->wm;
 	for (uint32_t i = 0; i < m->nexports; i++)
 		if (m->exports[i].kind == kind &&
-		    !strcmp(m->exports[i].name, name))
+		    m->exports[i].name_len == len &&
+		    !memcmp(m->exports[i].name, name, len))
 			return &m->exports[i];
 	return NULL;
+}
+
+struct wasm_func *wasm_instance__export_func_n(struct wasm_instance *inst,
+					       const char *name, size_t len)
+{
+	const struct wm_export *ex =
+		find_export(inst, name, len, WASM_EXTERN_FUNC);
+	return ex ? inst->funcs[ex->index] : NULL;
 }
 
 struct wasm_func *wasm_instance__export_func(struct wasm_instance *inst,
 					     const char *name)
 {
-	const struct wm_export *ex = find_export(inst, name, WASM_EXTERN_FUNC);
-	return ex ? inst->funcs[ex->index] : NULL;
+	return wasm_instance__export_func_n(inst, name, strlen(name));
 }
 
 struct wasm_func *wasm_instance__table_func(struct wasm_instance *inst,
@@ -884,7 +893,7 @@ enum wasm_valtype wasm_func__result_type(const struct wasm_func *f, uint32_t i)
 int wasm_instance__export_global(struct wasm_instance *inst, const char *name,
 				 struct wasm_val *out)
 {
-	const struct wm_export *ex = find_export(inst, name, WASM_EXTERN_GLOBAL);
+	const struct wm_export *ex = find_export(inst, name, strlen(name), WASM_EXTERN_GLOBAL);
 	if (!ex)
 		return -ENOENT;
 	struct wasm_global *g = inst->globals[ex->index];
@@ -895,7 +904,7 @@ int wasm_instance__export_global(struct wasm_instance *inst, const char *name,
 int wasm_instance__set_export_global(struct wasm_instance *inst,
 				     const char *name, struct wasm_val v)
 {
-	const struct wm_export *ex = find_export(inst, name, WASM_EXTERN_GLOBAL);
+	const struct wm_export *ex = find_export(inst, name, strlen(name), WASM_EXTERN_GLOBAL);
 	if (!ex)
 		return -ENOENT;
 	struct wasm_global *g = inst->globals[ex->index];

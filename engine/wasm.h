@@ -213,6 +213,10 @@ struct wasm_func; /* a function instance (wasm or host) */
 
 struct wasm_func *wasm_instance__export_func(struct wasm_instance *inst,
 					     const char *name);
+/* The same for names that may contain NUL bytes (Wasm names are UTF-8
+ * strings with a length, not C strings). */
+struct wasm_func *wasm_instance__export_func_n(struct wasm_instance *inst,
+					       const char *name, size_t len);
 /* The function at `index` of table `table`, or NULL (out of range, null). */
 struct wasm_func *wasm_instance__table_func(struct wasm_instance *inst,
 					    uint32_t table, uint32_t index);

@@ -66,6 +66,7 @@ int wasi_fd_alloc(struct wasi_ctx *ctx, int host, uint8_t type, uint64_t rb,
 	    .host = host,
 	    .rights_base = rb,
 	    .rights_inheriting = ri,
+	    .restore_fl = -1,
 	};
 	*out = i;
 	return 0;
@@ -73,6 +74,10 @@ int wasi_fd_alloc(struct wasi_ctx *ctx, int host, uint8_t type, uint64_t rb,
 
 void wasi_fd_release(struct wasi_fd *f)
 {
+	/* The host's stdio shares its open file description with the guest:
+	 * a guest-set O_NONBLOCK must not outlive the guest. */
+	if (f->restore_fl >= 0 && f->host >= 0)
+		fcntl(f->host, F_SETFL, f->restore_fl);
 	if (f->dir)
 		closedir(f->dir);
 	if (f->host >= 0)
@@ -80,6 +85,7 @@ void wasi_fd_release(struct wasi_fd *f)
 	free(f->preopen);
 	memset(f, 0, sizeof(*f));
 	f->host = -1;
+	f->restore_fl = -1;
 }
 
 uint8_t wasi_filetype(int host, const struct stat *st)
@@ -172,6 +178,7 @@ static int adopt_fd(struct wasi_ctx *ctx, int host, bool stdio)
 		close(h);
 		return -ENOMEM;
 	}
+	ctx->fds[fd].restore_fl = fcntl(h, F_GETFL);
 	return 0;
 }
 

@@ -217,6 +217,7 @@ static int fd_renumber(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 	*to = *from;
 	memset(from, 0, sizeof(*from));
 	from->host = -1;
+	from->restore_fl = -1;
 	return 0;
 }
 

@@ -136,6 +136,7 @@ struct wasi_fd {
 	uint64_t rights_inheriting;
 	char *preopen;	  /* guest name if this is a preopen */
 	DIR *dir;	  /* readdir stream, opened on first use */
+	int restore_fl;	  /* stdio: status flags to put back on release */
 	uint64_t dir_pos; /* entries already read from `dir` */
 };
 

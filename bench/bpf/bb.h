@@ -8,7 +8,9 @@
  *   bb_lookup/update/delete/next_key(fd, ...)   0 or -errno
  *   bb_buf_new(o, fd, rb, cb, ctx) / bb_buf_poll(b, ms) / bb_buf_free(b)
  *   bb_close(o)
- * A buffer callback is (ctx, data, size) -> int for both buffer kinds. */
+ * A buffer callback is (ctx, data, size) -> int for both buffer kinds.
+ * Natively, $BENCH_BTF names the kernel BTF file for CO-RE (wasm-bpf's
+ * --btf option). */
 #ifndef BENCH_BB_H
 #define BENCH_BB_H
 
@@ -151,7 +153,11 @@ static inline struct bb_obj *bb_open(const void *buf, size_t len)
 
 	if (!o)
 		return NULL;
-	o->obj = bpf_object__open_mem(buf, len, NULL);
+	/* BENCH_BTF: kernel BTF for CO-RE, as wasm-bpf's --btf */
+	LIBBPF_OPTS(bpf_object_open_opts, opts,
+		    .btf_custom_path = getenv("BENCH_BTF"));
+
+	o->obj = bpf_object__open_mem(buf, len, &opts);
 	if (!o->obj || bpf_object__load(o->obj)) {
 		bpf_object__close(o->obj);
 		free(o);

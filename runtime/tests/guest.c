@@ -1,7 +1,9 @@
 /* guest.c — one wasm32-wasi guest for the runtime suite; argv[1] picks
  * what it does (print its argv, env or a directory, trap in a named
- * function, spin, sleep, block on stdin, write then trap, grow memory). */
+ * function, spin, sleep, block on stdin, write then trap, grow memory,
+ * make stdin non-blocking). */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +75,13 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "partial")) {
 		printf("partial line");
 		exit(5);
+	}
+	if (!strcmp(mode, "nonblock")) {
+		int fl = fcntl(0, F_GETFL);
+
+		fcntl(0, F_SETFL, fl | O_NONBLOCK);
+		printf("nonblock %d\n", (fcntl(0, F_GETFL) & O_NONBLOCK) != 0);
+		return 0;
 	}
 	if (!strcmp(mode, "grow")) {
 		/* volatile: clang may drop a malloc only tested for NULL */

@@ -132,6 +132,14 @@ expect "no --dir, no access" 1 "$W" "$G" dir /data && pass "no --dir: nothing vi
 expect "--dir missing" 125 "$W" --dir "$B/missing-dir" "$G" args &&
 	{ grep -q 'missing-dir' err; verdict "--dir of a missing directory named" "$(cat err)"; }
 
+# A guest's O_NONBLOCK on the shared stdin is undone when it ends.
+if command -v python3 >/dev/null; then
+	after=$(sleep 1 | { "$W" "$G" nonblock >out 2>err
+		python3 -c 'import fcntl, os; print(bool(fcntl.fcntl(0, fcntl.F_GETFL) & os.O_NONBLOCK))'; })
+	[ "$(cat out)" = "nonblock 1" ] && [ "$after" = False ]
+	verdict "stdin flags restored after the guest" "guest: $(cat out), after: $after"
+fi
+
 # ---- limits -----------------------------------------------------------------
 
 expect "--fuel" 134 "$W" --fuel 100000 "$G" spin &&

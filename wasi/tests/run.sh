@@ -19,13 +19,17 @@ skip() { echo "SKIP: wasi $1: $2"; }
 
 # ---- build ----------------------------------------------------------------
 
-if ! make -s build/lib/libwasm-wasi.a build/lib/libwasm-engine.a >"$B/make.log" 2>&1; then
+# The runner may be built from sanitizer libraries instead:
+#   WASI_LIBDIR=build-asan/lib WASI_CC=clang WASI_CFLAGS=-fsanitize=address,undefined
+LIBS=${WASI_LIBDIR:-build/lib}
+if [ -z "${WASI_LIBDIR:-}" ] &&
+	! make -s build/lib/libwasm-wasi.a build/lib/libwasm-engine.a >"$B/make.log" 2>&1; then
 	fail build "make failed: $(tail -3 "$B/make.log" | tr '\n' ' ')"
 	exit 1
 fi
-CFLAGS_HOST="-std=gnu11 -O2 -g -I. -Iengine -D_GNU_SOURCE"
-if ! gcc $CFLAGS_HOST "$SRC/wasi_run.c" build/lib/libwasm-wasi.a \
-	build/lib/libwasm-engine.a -lm -lpthread -o "$B/wasi_run" 2>"$B/cc.log"; then
+CFLAGS_HOST="-std=gnu11 -O2 -g -I. -Iengine -D_GNU_SOURCE ${WASI_CFLAGS:-}"
+if ! ${WASI_CC:-gcc} $CFLAGS_HOST "$SRC/wasi_run.c" "$LIBS/libwasm-wasi.a" \
+	"$LIBS/libwasm-engine.a" -lm -lpthread -o "$B/wasi_run" 2>"$B/cc.log"; then
 	fail build "wasi_run: $(head -3 "$B/cc.log" | tr '\n' ' ')"
 	exit 1
 fi
