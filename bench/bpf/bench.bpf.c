@@ -39,7 +39,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1024 * 1024);
+	__uint(max_entries, 8 * 1024 * 1024); /* ~116k records */
 } rb SEC(".maps");
 
 struct {

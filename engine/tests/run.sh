@@ -109,15 +109,16 @@ fuzz_one() {
 	corpus=$tmp/corpus/$(basename "$target")
 	mkdir -p "$corpus"
 	cp "$tmp"/wast/*/*.wasm "$corpus/" 2>/dev/null
+	mkdir -p build-fuzz/artifacts
 	"$target" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix="$tmp/" -print_final_stats=1 "$corpus" \
-		>"$tmp/fuzz.log" 2>&1
+		-artifact_prefix=build-fuzz/artifacts/ -print_final_stats=1 \
+		"$corpus" >"$tmp/fuzz.log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/fuzz.log")
 	if [ $rc = 0 ]; then
 		echo "PASS: $name (${runs:-?} runs in ${FUZZ_SECONDS}s)"
 	else
-		fail "$name: exit $rc: $(grep -m1 'ERROR\|SUMMARY\|runtime error' "$tmp/fuzz.log")"
+		fail "$name: exit $rc: $(grep -m1 'ERROR\|SUMMARY\|runtime error' "$tmp/fuzz.log"); input: $(sed -n 's/.*Test unit written to //p' "$tmp/fuzz.log")"
 		grep -A12 -m1 'ERROR\|runtime error' "$tmp/fuzz.log" | sed 's/^/    /'
 	fi
 }

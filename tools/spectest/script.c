@@ -40,13 +40,8 @@ static const char *json_str(const cJSON *j, const char *key)
 
 /* Export names may hold NUL bytes (names.wast has one). cJSON cuts strings
  * at a NUL, so before parsing, each \u0000 escape becomes the overlong
- * pair C0 80, which valid UTF-8 never holds, and lookups turn it back.
- * Finding such an export needs a length-taking lookup; this is the one
- * proposed for wasm.h, used once the engine defines it. */
+ * pair C0 80, which valid UTF-8 never holds, and lookups turn it back. */
 #define NUL_MARK "\xc0\x80"
-struct wasm_func *wasm_instance__export_func_n(struct wasm_instance *inst,
-					       const char *name, size_t len)
-    __attribute__((weak));
 
 static void mark_nul_escapes(char *text)
 {
@@ -95,8 +90,6 @@ static struct wasm_func *export_func(struct wasm_instance *inst,
 
 	if (!strstr(field, NUL_MARK))
 		return wasm_instance__export_func(inst, field);
-	if (!wasm_instance__export_func_n)
-		return NULL;
 	name = strdup(field);
 	if (name) {
 		len = unmark_nul(name);
@@ -334,16 +327,8 @@ static int invoke(struct script *s, const cJSON *act, struct outcome *o)
 
 	f = field ? export_func(o->inst, field) : NULL;
 	if (!f) {
-		if (field && strstr(field, NUL_MARK) &&
-		    !wasm_instance__export_func_n)
-			snprintf(
-			    o->why, sizeof(o->why),
-			    "export name holds NUL bytes: the engine lacks "
-			    "wasm_instance__export_func_n()");
-		else
-			snprintf(o->why, sizeof(o->why),
-				 "no function export \"%.200s\"",
-				 field ? field : "");
+		snprintf(o->why, sizeof(o->why),
+			 "no function export \"%.200s\"", field ? field : "");
 		return -ENOENT;
 	}
 	if (parse_args(cJSON_GetObjectItemCaseSensitive(act, "args"), &args,

@@ -1,8 +1,9 @@
 ;; linking.wast — imports resolved against the spectest module and
 ;; registered instances: missing imports, kind and type mismatches, limits
 ;; subtyping for tables and memories, shared memories and tables, the
-;; start function, and instantiation failures (out-of-bounds segments, a
-;; trapping start function) including which writes persist after them.
+;; start function, instantiation failures (out-of-bounds segments, a
+;; trapping start function) including which writes persist after them,
+;; and export names holding NUL bytes.
 
 (module $Exp
   (func (export "f_i32") (param i32) (result i32) (local.get 0))
@@ -169,3 +170,62 @@
   (func (export "call0") (call_indirect (i32.const 0)))
 )
 (assert_return (invoke "call0"))
+
+;; re-exported imports are the same objects: a mutable global, the
+;; spectest memory and table, seen through a second and third module
+(module $RM (global (export "g") (mut i32) (i32.const 10))
+  (func (export "set") (param i32) (global.set 0 (local.get 0))))
+(register "RM" $RM)
+(module $RN
+  (import "RM" "g" (global $g (mut i32))) (export "g2" (global $g))
+  (import "spectest" "global_i32" (global $s i32)) (export "s" (global $s))
+  (import "spectest" "memory" (memory 1 2)) (export "mem" (memory 0))
+  (import "spectest" "table" (table 10 funcref)) (export "tab" (table 0)))
+(register "RN" $RN)
+(assert_return (get $RN "g2") (i32.const 10))
+(assert_return (invoke $RM "set" (i32.const 77)))
+(assert_return (get $RN "g2") (i32.const 77))
+(assert_return (get $RN "s") (i32.const 666))
+(module $RO
+  (import "RN" "g2" (global $g (mut i32)))
+  (import "RN" "mem" (memory 1))
+  (import "RN" "tab" (table 10 funcref))
+  (func (export "get") (result i32) (global.get $g))
+  (func (export "set") (param i32) (global.set $g (local.get 0)))
+  (func (export "store") (i32.store (i32.const 100) (i32.const 0x12345678)))
+  (func (export "grow") (result i32) (memory.grow (i32.const 1)))
+  (func (export "tsize") (result i32) (table.size 0)))
+(assert_return (invoke $RO "get") (i32.const 77))
+(assert_return (invoke $RO "set" (i32.const 5)))
+(assert_return (get $RM "g") (i32.const 5))
+(assert_return (invoke $RO "store"))
+(assert_return (invoke $RO "tsize") (i32.const 10))
+(module $RP
+  (import "spectest" "memory" (memory 1 2))
+  (func (export "load") (result i32) (i32.load (i32.const 100)))
+  (func (export "size") (result i32) (memory.size)))
+(assert_return (invoke $RP "load") (i32.const 0x12345678))
+(assert_return (invoke $RO "grow") (i32.const 1))
+(assert_return (invoke $RP "size") (i32.const 2))
+(assert_return (invoke $RO "grow") (i32.const -1))
+
+;; export names are byte strings: a NUL inside one is part of the name
+(module $Names
+  (func (export "a\00b") (result i32) (i32.const 1))
+  (func (export "a") (result i32) (i32.const 2))
+  (func (export "\00") (result i32) (i32.const 3))
+  (func (export "") (result i32) (i32.const 4))
+  (global (export "a\00") i32 (i32.const 5))
+)
+(assert_return (invoke "a\00b") (i32.const 1))
+(assert_return (invoke "a") (i32.const 2))
+(assert_return (invoke "\00") (i32.const 3))
+(assert_return (invoke "") (i32.const 4))
+(register "Names" $Names)
+(module
+  (import "Names" "a\00b" (func $ab (result i32)))
+  (import "Names" "a" (func $a (result i32)))
+  (func (export "sum") (result i32) (i32.add (call $ab) (i32.mul (call $a) (i32.const 10))))
+)
+(assert_return (invoke "sum") (i32.const 21))
+(assert_unlinkable (module (import "Names" "a\00c" (func (result i32)))) "unknown import")
