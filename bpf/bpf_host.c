@@ -66,16 +66,48 @@ struct bh_object *bh_object_find(struct bpf_host *h, uint64_t id)
 
 struct bpf_map *bh_map_by_fd(struct bpf_host *h, int fd)
 {
+	if (fd < 0 || (size_t)fd >= h->map_by_fd_len)
+		return NULL;
+	return h->map_by_fd[fd];
+}
+
+static int index_maps(struct bpf_host *h, struct bh_object *o)
+{
 	struct bpf_map *m;
 
-	if (fd < 0)
-		return NULL;
-	for (size_t i = 0; i < h->nobjs; i++)
-		for (m = bpf_object__next_map(h->objs[i]->obj, NULL); m;
-		     m = bpf_object__next_map(h->objs[i]->obj, m))
-			if (bpf_map__fd(m) == fd)
-				return m;
-	return NULL;
+	bpf_object__for_each_map(m, o->obj) {
+		int fd = bpf_map__fd(m);
+
+		if (fd < 0)
+			continue; /* not created (autocreate off) */
+		if ((size_t)fd >= h->map_by_fd_len) {
+			size_t n = (size_t)fd * 2 + 16;
+			struct bpf_map **t =
+				realloc(h->map_by_fd, n * sizeof(*t));
+
+			if (!t)
+				return -ENOMEM;
+			memset(t + h->map_by_fd_len, 0,
+			       (n - h->map_by_fd_len) * sizeof(*t));
+			h->map_by_fd = t;
+			h->map_by_fd_len = n;
+		}
+		h->map_by_fd[fd] = m;
+	}
+	return 0;
+}
+
+static void unindex_maps(struct bpf_host *h, struct bh_object *o)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, o->obj) {
+		int fd = bpf_map__fd(m);
+
+		if (fd >= 0 && (size_t)fd < h->map_by_fd_len &&
+		    h->map_by_fd[fd] == m)
+			h->map_by_fd[fd] = NULL;
+	}
 }
 
 bool bh_is_prog_fd(struct bpf_host *h, int fd)
@@ -165,9 +197,13 @@ int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst, uint32_t buf,
 	if (!err)
 		err = bh_buffer_start(o);
 	if (!err)
+		err = index_maps(h, o);
+	if (!err)
 		err = table_add(h, o);
-	if (err)
+	if (err) {
+		unindex_maps(h, o);
 		goto fail;
+	}
 	return (int64_t)o->id;
 fail:
 	report_load_error(err ? err : -EINVAL);
@@ -185,6 +221,7 @@ int bh_close(struct bpf_host *h, uint64_t id)
 		if (o->busy)
 			return -EBUSY;
 		h->objs[i] = h->objs[--h->nobjs];
+		unindex_maps(h, o);
 		bh_object_destroy(o);
 		return 0;
 	}
@@ -364,6 +401,7 @@ void bpf_host__free(struct bpf_host *h)
 		return;
 	while (h->nobjs)
 		bh_object_destroy(h->objs[--h->nobjs]);
+	free(h->map_by_fd);
 	if (h->verbose)
 		__atomic_sub_fetch(&verbose_hosts, 1, __ATOMIC_RELAXED);
 	free(h->objs);

@@ -74,6 +74,10 @@ struct bpf_host {
 	size_t nobjs, capobjs;
 	uint64_t next_id;
 	bool polling; /* one poll at a time: callbacks may not poll again */
+	/* Every map of every open object by descriptor: map operations are
+	 * the hot path and must not walk the objects. */
+	struct bpf_map **map_by_fd;
+	size_t map_by_fd_len;
 };
 
 struct bh_object *bh_object_find(struct bpf_host *h, uint64_t id);

@@ -37,7 +37,10 @@ size_t bh_map_value_size(const struct bpf_map *m)
 
 	if (!is_percpu(bpf_map__type(m)))
 		return vs < 4 && vs ? 4 : vs; /* fd maps copy a u32 */
-	ncpus = libbpf_num_possible_cpus();
+	static int possible_cpus; /* fixed for the life of the system */
+	if (!possible_cpus)
+		possible_cpus = libbpf_num_possible_cpus();
+	ncpus = possible_cpus;
 	if (ncpus <= 0)
 		return 0;
 	return ((vs + 7) & ~(size_t)7) * (size_t)ncpus;
