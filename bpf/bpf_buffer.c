@@ -275,13 +275,22 @@ static struct bh_poller *poller_get(struct bh_object *o, int fd, int *err)
 	return poller_new(o, fd, err);
 }
 
+/* Perf buffers are opened at load, not at the first poll: the kernel drops
+ * records for CPUs whose ring is not open yet, and a guest attaches before
+ * it polls. Guests cannot put perf events into these maps (updates are
+ * refused), so every perf event array here is an output buffer. */
 int bh_buffer_start(struct bh_object *o)
 {
+	struct bpf_map *m;
 	int err = 0;
 
-	for (size_t i = 0; i < o->nswitched; i++)
-		if (!poller_get(o, bpf_map__fd(o->switched[i]), &err))
+	bpf_object__for_each_map(m, o->obj) {
+		if (bpf_map__type(m) != BPF_MAP_TYPE_PERF_EVENT_ARRAY ||
+		    bpf_map__fd(m) < 0)
+			continue;
+		if (!poller_get(o, bpf_map__fd(m), &err))
 			return err;
+	}
 	return 0;
 }
 
