@@ -622,9 +622,9 @@ static int decode_imports(struct reader *r, struct wm_module *m)
 		struct wm_import *im = &m->imports[i];
 
 		m->nimports = i + 1;
-		err = read_name(r, &im->module);
+		err = read_name_len(r, &im->module, &im->module_len);
 		if (!err)
-			err = read_name(r, &im->name);
+			err = read_name_len(r, &im->name, &im->name_len);
 		if (!err)
 			err = read_u8(r, &im->kind);
 		if (!err)

@@ -57,7 +57,10 @@ static void call_exports(struct wasm_instance *inst,
 		wasm_module__export(m, i, &e);
 		if (e.kind != WASM_EXTERN_FUNC)
 			continue;
-		struct wasm_func *f = wasm_instance__export_func(inst, e.name);
+		struct wasm_func *f =
+			wasm_instance__export_func_n(inst, e.name, e.name_len);
+		if (!f)
+			abort(); /* an export the module declares must be found */
 		uint32_t np = wasm_func__param_count(f);
 		uint32_t nr = wasm_func__result_count(f);
 		uint32_t n = np > nr ? np : nr;

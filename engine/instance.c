@@ -23,6 +23,7 @@ static __thread struct wasm_instance *running_ctx;
 struct linker_def {
 	char *module;
 	char *name;
+	size_t module_len, name_len; /* names may contain NUL */
 	uint8_t kind;
 	void *obj; /* wasm_func, wasm_table, wasm_memory or wasm_global */
 	bool owned;
@@ -81,18 +82,33 @@ void wasm_linker__free(struct wasm_linker *l)
 }
 
 static struct linker_def *find_def(struct wasm_linker *l, const char *module,
-				   const char *name)
+				   size_t module_len, const char *name,
+				   size_t name_len)
 {
 	/* Later definitions shadow earlier ones (re-registration). */
-	for (size_t i = l->ndefs; i-- > 0;)
-		if (!strcmp(l->defs[i].module, module) &&
-		    !strcmp(l->defs[i].name, name))
-			return &l->defs[i];
+	for (size_t i = l->ndefs; i-- > 0;) {
+		struct linker_def *d = &l->defs[i];
+		if (d->module_len == module_len && d->name_len == name_len &&
+		    !memcmp(d->module, module, module_len) &&
+		    !memcmp(d->name, name, name_len))
+			return d;
+	}
 	return NULL;
 }
 
-static int add_def(struct wasm_linker *l, const char *module, const char *name,
-		   uint8_t kind, void *obj, bool owned)
+static char *memdup_str(const char *s, size_t len)
+{
+	char *p = malloc(len + 1);
+	if (p) {
+		memcpy(p, s, len);
+		p[len] = 0;
+	}
+	return p;
+}
+
+static int add_def_n(struct wasm_linker *l, const char *module,
+		     size_t module_len, const char *name, size_t name_len,
+		     uint8_t kind, void *obj, bool owned)
 {
 	if (l->ndefs == l->cap) {
 		size_t n = l->cap ? l->cap * 2 : 32;
@@ -102,14 +118,24 @@ static int add_def(struct wasm_linker *l, const char *module, const char *name,
 		l->defs = d;
 		l->cap = n;
 	}
-	char *m = strdup(module), *nm = strdup(name);
+	char *m = memdup_str(module, module_len);
+	char *nm = memdup_str(name, name_len);
 	if (!m || !nm) {
 		free(m);
 		free(nm);
 		return -ENOMEM;
 	}
-	l->defs[l->ndefs++] = (struct linker_def){m, nm, kind, obj, owned};
+	l->defs[l->ndefs++] = (struct linker_def){
+		.module = m, .name = nm, .module_len = module_len,
+		.name_len = name_len, .kind = kind, .obj = obj, .owned = owned};
 	return 0;
+}
+
+static int add_def(struct wasm_linker *l, const char *module, const char *name,
+		   uint8_t kind, void *obj, bool owned)
+{
+	return add_def_n(l, module, strlen(module), name, strlen(name), kind,
+			 obj, owned);
 }
 
 static int letter_type(char c)
@@ -282,8 +308,9 @@ int wasm_linker__define_instance(struct wasm_linker *l, const char *module,
 	const struct wm_module *m = &inst->module->wm;
 	for (uint32_t i = 0; i < m->nexports; i++) {
 		const struct wm_export *ex = &m->exports[i];
-		int rc = add_def(l, module, ex->name, ex->kind,
-				 export_object(inst, ex), false);
+		int rc = add_def_n(l, module, strlen(module), ex->name,
+				   ex->name_len, ex->kind,
+				   export_object(inst, ex), false);
 		if (rc)
 			return rc;
 	}
@@ -319,7 +346,9 @@ static int resolve_import(struct wasm_instance *inst, struct wasm_linker *l,
 			  const struct wm_import *im, struct wasm_error *err)
 {
 	const struct wm_module *m = &inst->module->wm;
-	struct linker_def *d = l ? find_def(l, im->module, im->name) : NULL;
+	struct linker_def *d = l ? find_def(l, im->module, im->module_len,
+					    im->name, im->name_len)
+				 : NULL;
 	static const char *const kinds[] = {"func", "table", "memory",
 					    "global"};
 	if (!d)

@@ -215,6 +215,30 @@ static inline uint64_t sat_u64(double x)
 		S(0).field = (T)v;                                             \
 		NEXT(3);                                                       \
 	}
+#define LOAD_AT(name, field, CT, T, ADDR)                                      \
+	L_##name : {                                                           \
+		uint64_t ea = (uint64_t)(uint32_t)(ADDR) + W(3);               \
+		CHECK_ACCESS(ea, sizeof(CT));                                  \
+		CT v;                                                          \
+		memcpy(&v, mem + ea, sizeof(v));                               \
+		S(0).field = (T)v;                                             \
+		NEXT(4);                                                       \
+	}
+#define STORE_AT(name, field, CT, ADDR)                                        \
+	L_##name : {                                                           \
+		uint64_t ea = (uint64_t)(uint32_t)(ADDR) + W(3);               \
+		CHECK_ACCESS(ea, sizeof(CT));                                  \
+		CT v = (CT)S(2).field;                                         \
+		memcpy(mem + ea, &v, sizeof(v));                               \
+		NEXT(4);                                                       \
+	}
+#define LOAD_FUSED(name, field, CT, T)                                         \
+	LOAD_AT(name##_ADD, field, CT, T, S(1).u32 + S(2).u32)                 \
+	LOAD_AT(name##_ADDK, field, CT, T, S(1).u32 + W(2))
+#define STORE_FUSED(name, field, CT)                                           \
+	STORE_AT(name##_ADD, field, CT, S(0).u32 + S(1).u32)                   \
+	STORE_AT(name##_ADDK, field, CT, S(0).u32 + W(1))
+
 #define STORE(name, field, CT)                                                 \
 	L_##name : {                                                           \
 		uint64_t ea = (uint64_t)S(0).u32 + W(2);                       \
@@ -517,6 +541,14 @@ L_DATA_DROP:
 	STORE(I64_STORE, u64, uint64_t)
 	STORE(I32_STORE8, u32, uint8_t)
 	STORE(I32_STORE16, u32, uint16_t)
+	LOAD_FUSED(I32_LOAD, u32, uint32_t, uint32_t)
+	LOAD_FUSED(I64_LOAD, u64, uint64_t, uint64_t)
+	LOAD_FUSED(I32_LOAD8_U, u32, uint8_t, uint32_t)
+	LOAD_FUSED(I32_LOAD8_S, u32, int8_t, int32_t)
+	LOAD_FUSED(I32_LOAD16_U, u32, uint16_t, uint32_t)
+	STORE_FUSED(I32_STORE, u32, uint32_t)
+	STORE_FUSED(I64_STORE, u64, uint64_t)
+	STORE_FUSED(I32_STORE8, u32, uint8_t)
 
 	BR_CMP(BR_I32_EQ, uint32_t, ==)
 	BR_CMP(BR_I32_NE, uint32_t, !=)

@@ -58,6 +58,17 @@
 	X(I64_LOAD32_S, 3) X(I64_LOAD32_U, 3) X(I32_STORE, 3) X(I64_STORE, 3)   \
 	X(I32_STORE8, 3) X(I32_STORE16, 3)
 
+/* Address computed by an i32.add fused in: loads d, a, b, k (offset) with
+ * address (u32)(a + b) + k; _ADDK: d, a, c, k with (u32)(a + c) + k for an
+ * immediate c. Stores: a, b|c, v, k. The 32-bit wrap of the add is kept. */
+#define IR_FUSED_MEMORY_OPS(X)                                                 \
+	X(I32_LOAD_ADD, 4) X(I32_LOAD_ADDK, 4) X(I64_LOAD_ADD, 4)               \
+	X(I64_LOAD_ADDK, 4) X(I32_LOAD8_U_ADD, 4) X(I32_LOAD8_U_ADDK, 4)        \
+	X(I32_LOAD8_S_ADD, 4) X(I32_LOAD8_S_ADDK, 4) X(I32_LOAD16_U_ADD, 4)     \
+	X(I32_LOAD16_U_ADDK, 4) X(I32_STORE_ADD, 4) X(I32_STORE_ADDK, 4)        \
+	X(I64_STORE_ADD, 4) X(I64_STORE_ADDK, 4) X(I32_STORE8_ADD, 4)           \
+	X(I32_STORE8_ADDK, 4)
+
 /* Fused compare-and-branch: a, b, rel or a, k, rel (_IMM). */
 #define IR_BRANCH_CMP_OPS(X)                                                   \
 	X(BR_I32_EQ, 3) X(BR_I32_NE, 3) X(BR_I32_LT_S, 3) X(BR_I32_LT_U, 3)     \
@@ -126,6 +137,7 @@
 #define IR_ALL_OPS(X)                                                          \
 	IR_CONTROL_OPS(X)                                                       \
 	IR_MEMORY_OPS(X)                                                        \
+	IR_FUSED_MEMORY_OPS(X)                                                  \
 	IR_BRANCH_CMP_OPS(X)                                                    \
 	IR_UNARY_OPS(X)                                                         \
 	IR_BINARY_OPS(X)                                                        \

@@ -76,6 +76,8 @@ int wasm_module__import(const struct wasm_module *m, size_t i,
 	out->module = im->module;
 	out->name = im->name;
 	out->kind = im->kind;
+	out->module_len = im->module_len;
+	out->name_len = im->name_len;
 	return 0;
 }
 
@@ -93,6 +95,7 @@ int wasm_module__export(const struct wasm_module *m, size_t i,
 	out->name = ex->name;
 	out->kind = ex->kind;
 	out->index = ex->index;
+	out->name_len = ex->name_len;
 	return 0;
 }
 

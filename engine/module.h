@@ -64,6 +64,7 @@ struct wm_const {
 struct wm_import {
 	char *module;
 	char *name;
+	uint32_t module_len, name_len; /* bytes; names may contain NUL */
 	uint8_t kind; /* enum wasm_extern_kind */
 	uint32_t index; /* position in that kind's index space */
 	union {

@@ -863,34 +863,101 @@ static const int16_t memory_ops[23] = {
 	IR_I32_STORE16, IR_I32_STORE,
 };
 
-static void op_memory(struct tr *t, uint8_t opcode)
+/* The fused form of a load or store whose address is an i32.add, or -1. */
+static int fused_memory_op(enum ir_op op, bool imm)
 {
-	read_u32(t); /* alignment is a hint */
-	uint32_t offset = read_u32(t);
-	enum ir_op op = memory_ops[opcode - 0x28];
-	uint32_t pos;
-	if (opcode <= 0x35) {
-		uint32_t h = t->sp - 1;
-		struct entry a = pop(t);
+	int base;
+	switch (op) {
+	case IR_I32_LOAD: base = IR_I32_LOAD_ADD; break;
+	case IR_I64_LOAD: base = IR_I64_LOAD_ADD; break;
+	case IR_I32_LOAD8_U: base = IR_I32_LOAD8_U_ADD; break;
+	case IR_I32_LOAD8_S: base = IR_I32_LOAD8_S_ADD; break;
+	case IR_I32_LOAD16_U: base = IR_I32_LOAD16_U_ADD; break;
+	case IR_I32_STORE: base = IR_I32_STORE_ADD; break;
+	case IR_I64_STORE: base = IR_I64_STORE_ADD; break;
+	case IR_I32_STORE8: base = IR_I32_STORE8_ADD; break;
+	default: return -1;
+	}
+	return base + (imm ? 1 : 0);
+}
+
+/* If the address entry at `height` is the result of the i32.add emitted
+ * last (nothing since), removes the add and returns the fused op with the
+ * add's two operands. */
+static int take_address_add(struct tr *t, enum ir_op op, uint32_t height,
+			    uint32_t ops[2])
+{
+	if (t->last_pos < 0 || t->last_height != height ||
+	    t->stack[height].kind != E_STACK ||
+	    (t->last_op != IR_I32_ADD && t->last_op != IR_I32_ADD_IMM))
+		return -1;
+	int fused = fused_memory_op(op, t->last_op == IR_I32_ADD_IMM);
+	if (fused < 0)
+		return -1;
+	ops[0] = t->code[t->last_pos + 3];
+	ops[1] = t->code[t->last_pos + 4];
+	t->len = (uint32_t)t->last_pos;
+	t->last_pos = -1;
+	return fused;
+}
+
+static void op_load(struct tr *t, enum ir_op op, uint32_t offset)
+{
+	uint32_t h = t->sp - 1, ops[2], pos;
+	int fused = take_address_add(t, op, h, ops);
+	struct entry a = pop(t);
+	if (fused >= 0) {
+		pos = emit_op(t, fused);
+		put(t, slot_at(t, h));
+		put(t, ops[0]);
+		put(t, ops[1]);
+	} else {
 		uint32_t sa = src_slot(t, a, h);
 		pos = emit_op(t, op);
 		put(t, slot_at(t, h));
 		put(t, sa);
-		put(t, offset);
-		push_result(t);
-		note_result(t, pos, op, h);
+	}
+	put(t, offset);
+	push_result(t);
+	note_result(t, pos, fused >= 0 ? (enum ir_op)fused : op, h);
+	trap_site(t, pos);
+}
+
+static void op_store(struct tr *t, enum ir_op op, uint32_t offset)
+{
+	uint32_t h = t->sp - 2, ops[2], pos;
+	int fused = -1;
+	/* Only when the value needs no code: anything emitted for it could
+	 * overwrite the add's operands before the fused store reads them. */
+	if (t->stack[h + 1].kind == E_LOCAL)
+		fused = take_address_add(t, op, h, ops);
+	struct entry v = pop(t);
+	struct entry a = pop(t);
+	if (fused >= 0) {
+		pos = emit_op(t, fused);
+		put(t, ops[0]);
+		put(t, ops[1]);
+		put(t, v.local);
 	} else {
-		uint32_t h = t->sp - 2;
-		struct entry v = pop(t);
-		struct entry a = pop(t);
 		uint32_t sa = src_slot(t, a, h);
 		uint32_t sv = src_slot(t, v, h + 1);
 		pos = emit_op(t, op);
 		put(t, sa);
 		put(t, sv);
-		put(t, offset);
 	}
+	put(t, offset);
 	trap_site(t, pos);
+}
+
+static void op_memory(struct tr *t, uint8_t opcode)
+{
+	read_u32(t); /* alignment is a hint */
+	uint32_t offset = read_u32(t);
+	enum ir_op op = memory_ops[opcode - 0x28];
+	if (opcode <= 0x35)
+		op_load(t, op, offset);
+	else
+		op_store(t, op, offset);
 }
 
 /* Pops n operands into slots (in push order). */

@@ -103,15 +103,19 @@ struct wasm_module *wasm_module__load(const void *bytes, size_t len,
 				      struct wasm_error *err);
 void wasm_module__free(struct wasm_module *m);
 
+/* Names are NUL-terminated for convenience, but Wasm names may contain
+ * NUL bytes: the lengths are the truth. */
 struct wasm_import_desc {
 	const char *module;
 	const char *name;
 	enum wasm_extern_kind kind;
+	size_t module_len, name_len;
 };
 struct wasm_export_desc {
 	const char *name;
 	enum wasm_extern_kind kind;
 	uint32_t index;
+	size_t name_len;
 };
 size_t wasm_module__import_count(const struct wasm_module *m);
 int wasm_module__import(const struct wasm_module *m, size_t i,

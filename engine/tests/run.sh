@@ -167,6 +167,42 @@ if [ -n "${WASM_TESTSUITE:-}" ]; then
 		echo "SKIP: official: WASM_TESTSUITE=$WASM_TESTSUITE is not a folder"
 	fi
 fi
+# The embedding-API tests (engine/tests/api_test.c: interrupts, fuel,
+# re-entry, limits, messages), plain and sanitized; they print their own
+# PASS/FAIL lines.
+api_suite() {
+	if ! make -j2 build/bin/wasm-api-test >"$tmp/api-build.log" 2>&1; then
+		fail "api/build: $(grep -m1 -i 'error' "$tmp/api-build.log")"
+		return
+	fi
+	build/bin/wasm-api-test || [ -e "$tmp/failed" ] || : >"$tmp/failed"
+	[ "${ENGINE_ASAN:-1}" = 0 ] && return
+	if ! make asan >"$tmp/api-asan.log" 2>&1; then
+		fail "asan/api/build: $(grep -m1 -i 'error' "$tmp/api-asan.log")"
+		return
+	fi
+	build-asan/bin/wasm-api-test >"$tmp/api-asan.out" 2>&1 || : >"$tmp/failed"
+	sed -n 's/^\(PASS\|FAIL\): /&asan\//p' "$tmp/api-asan.out"
+	if grep -q 'Sanitizer\|runtime error' "$tmp/api-asan.out"; then
+		fail "asan/api: sanitizer report: $(grep -m1 'SUMMARY\|runtime error' "$tmp/api-asan.out")"
+	fi
+}
+
+# The guard-page build option (make GUARD_PAGES=1) must keep working: the
+# memory-heavy .wast files run against it.
+guard_suite() {
+	if ! make BUILD=build-guard GUARD_PAGES=1 build-guard/bin/wasm-spectest \
+		>"$tmp/guard-build.log" 2>&1; then
+		fail "guard/build: $(grep -m1 -i 'error' "$tmp/guard-build.log")"
+		return
+	fi
+	for name in memory bulk traps linking; do
+		run_wast guard/ "engine/tests/wast/$name.wast" build-guard/bin/wasm-spectest
+	done
+}
+
+api_suite
+guard_suite
 asan_suite
 fuzz_suite
 [ ! -e "$tmp/failed" ]
