@@ -7,6 +7,7 @@
  * 134 if the guest trapped or ran out of fuel; 2 for a usage error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,8 +27,8 @@ static volatile sig_atomic_t g_timed_out;
 struct cli {
 	struct wasm_bpf_app_opts opts;
 	double timeout;
-	const char **dirs, **envs;
-	int ndirs, nenvs;
+	const char **dirs, **envs, **fds;
+	int ndirs, nenvs, nfds;
 	const char *module;
 	const char *bad_opt;
 	int argc; /* guest argv: module path, then the rest */
@@ -53,6 +54,11 @@ static void usage(FILE *f)
 	    "  --env K=V            set a guest environment variable (--env K "
 	    "copies\n"
 	    "                       the host's value); repeatable\n"
+	    "  --fd N               hand inherited host descriptor N (a socket, "
+	    "a\n"
+	    "                       file) to the guest; it gets the next number "
+	    "after\n"
+	    "                       the --dir preopens; repeatable\n"
 	    "  --timeout SECONDS    stop the guest after SECONDS, exit 124\n"
 	    "  --fuel N             trap after about N executed instructions\n"
 	    "  --max-memory SIZE    cap linear memory (bytes; K, M, G "
@@ -120,6 +126,7 @@ static int push(const char ***v, int *n, const char *s)
 enum {
 	OPT_DIR = 256,
 	OPT_ENV,
+	OPT_FD,
 	OPT_TIMEOUT,
 	OPT_FUEL,
 	OPT_MAXMEM,
@@ -131,6 +138,7 @@ enum {
 static const struct option long_opts[] = {
     {"dir", required_argument, NULL, OPT_DIR},
     {"env", required_argument, NULL, OPT_ENV},
+    {"fd", required_argument, NULL, OPT_FD},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"fuel", required_argument, NULL, OPT_FUEL},
     {"max-memory", required_argument, NULL, OPT_MAXMEM},
@@ -158,6 +166,13 @@ static int parse_opt(struct cli *c, int o, const char *arg)
 		return push(&c->dirs, &c->ndirs, arg) ? EXIT_FAILURE : -1;
 	case OPT_ENV:
 		return push(&c->envs, &c->nenvs, arg) ? EXIT_FAILURE : -1;
+	case OPT_FD: {
+		long fd = strtol(arg, &end, 10);
+		if (*end || end == arg || fd < 0 || fd > INT32_MAX ||
+		    fcntl((int)fd, F_GETFD) < 0)
+			return bad("--fd (not an open descriptor)", arg);
+		return push(&c->fds, &c->nfds, arg) ? EXIT_FAILURE : -1;
+	}
 	case OPT_TIMEOUT:
 		c->timeout = strtod(arg, &end);
 		return *end || end == arg || c->timeout < 0
@@ -247,6 +262,8 @@ static int configure(struct wasm_bpf_app *app, const struct cli *c)
 		}
 		r = wasm_bpf_app__add_env(app, kv);
 	}
+	for (i = 0; !r && i < c->nfds; i++)
+		r = wasm_bpf_app__add_fd(app, atoi(c->fds[i]));
 	return r;
 }
 
@@ -341,5 +358,6 @@ int main(int argc, char **argv)
 		r = run(&c);
 	free(c.dirs);
 	free(c.envs);
+	free(c.fds);
 	return r;
 }
