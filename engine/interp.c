@@ -307,10 +307,6 @@ L_ENTRY:
 	if (unlikely(--ctx->fuel < 0 || ctx->interrupt))
 		goto check_failed;
 	NEXT(2);
-L_LOOP_CHECK:
-	if (unlikely(--ctx->fuel < 0 || ctx->interrupt))
-		goto check_failed;
-	NEXT(0);
 L_UNREACHABLE:
 	TRAP(WASM_TRAP_UNREACHABLE);
 L_BR:

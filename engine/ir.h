@@ -15,7 +15,6 @@
 /* X(name, operand words) */
 #define IR_CONTROL_OPS(X)                                                      \
 	X(ENTRY, 2)         /* first_local, nlocals: zero them, check stack */  \
-	X(LOOP_CHECK, 0)    /* interrupt / fuel at loop headers */              \
 	X(UNREACHABLE, 0)                                                       \
 	X(BR, 1)            /* rel */                                           \
 	X(BR_IF, 2)         /* a, rel: branch if a != 0 */                      \
