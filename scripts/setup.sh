@@ -13,7 +13,7 @@ libbpf-dev libelf-dev zlib1g-dev bpftool
 libcjson-dev
 wabt binaryen
 rustc libstd-rust-dev-wasm32
-iproute2 linux-perf hyperfine valgrind
+iproute2 linux-perf hyperfine valgrind python3
 clang-format
 "
 
