@@ -358,16 +358,22 @@ static void push_ctl(struct tr *t, uint8_t kind, uint32_t np, uint32_t nr)
 		.kind = kind, .height = t->sp - np, .nparams = np, .nresults = nr};
 }
 
-/* Emits a branch operand word aimed at control frame c. */
-static void put_target(struct tr *t, struct ctl *c)
+/* Aims the branch operand word at `site` at control frame c: a loop's
+ * header is known; other labels are patched when their end is reached. */
+static void aim_site(struct tr *t, uint32_t site, struct ctl *c)
 {
-	uint32_t site = emit_words(t, 1);
 	if (c->kind == C_LOOP) {
 		t->code[site] = (uint32_t)((int32_t)c->loop_pos - (int32_t)site);
 	} else {
 		t->code[site] = c->patches;
 		c->patches = site + 1;
 	}
+}
+
+/* Emits a branch operand word aimed at control frame c. */
+static void put_target(struct tr *t, struct ctl *c)
+{
+	aim_site(t, emit_words(t, 1), c);
 }
 
 static void patch_to_here(struct tr *t, uint32_t list)
@@ -539,7 +545,7 @@ static void op_br_table(struct tr *t)
 	uint32_t n = read_u32(t);
 	struct entry e = pop(t);
 	uint32_t a = src_slot(t, e, t->sp);
-	uint32_t pos = emit_op(t, IR_BR_TABLE);
+	emit_op(t, IR_BR_TABLE);
 	put(t, a);
 	put(t, n);
 	uint32_t first = emit_words(t, n + 1);
@@ -550,20 +556,13 @@ static void op_br_table(struct tr *t)
 	}
 	for (uint32_t i = 0; i <= n; i++)
 		depths[i] = read_u32(t);
-	(void)pos;
 	/* Targets that need moves (or are the function) get a stub after the
 	 * table; the others are patched like any forward branch. */
 	for (uint32_t i = 0; i <= n && !t->oom; i++) {
 		uint32_t site = first + i;
 		struct ctl *c = &t->ctls[t->nctl - 1 - depths[i]];
 		if (c->kind != C_FUNC && !needs_moves(t, c)) {
-			if (c->kind == C_LOOP) {
-				t->code[site] = (uint32_t)((int32_t)c->loop_pos -
-							   (int32_t)site);
-			} else {
-				t->code[site] = c->patches;
-				c->patches = site + 1;
-			}
+			aim_site(t, site, c);
 			continue;
 		}
 		t->code[site] = t->len - site;

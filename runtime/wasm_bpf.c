@@ -315,10 +315,8 @@ static void run_teardown(struct wasm_bpf_app *app, struct run *r)
 		bpf_host__free(r->bpf);
 	if (r->inst)
 		wasm_instance__free(r->inst);
-	if (r->wasi) {
-		wasi_ctx__flush(r->wasi);
+	if (r->wasi)
 		wasi_ctx__free(r->wasi);
-	}
 	if (r->linker)
 		wasm_linker__free(r->linker);
 }

@@ -323,11 +323,6 @@ int wasi_ctx__host_fd(struct wasi_ctx *ctx, uint32_t fd)
 	return ctx->fds[fd].host;
 }
 
-int wasi_ctx__flush(struct wasi_ctx *ctx)
-{
-	return 0;
-}
-
 /* ---- memory helpers ----------------------------------------------------- */
 
 int wasi_out_u32(struct wasm_instance *inst, uint32_t ptr, uint32_t v)

@@ -48,10 +48,6 @@ int wasi_ctx__define(struct wasi_ctx *ctx, struct wasm_linker *l);
  * what the guest was given and nothing else. */
 int wasi_ctx__host_fd(struct wasi_ctx *ctx, uint32_t fd);
 
-/* Flushes nothing of its own (it does not buffer) but exists so every exit
- * path can call one thing: fsync-free, returns 0. */
-int wasi_ctx__flush(struct wasi_ctx *ctx);
-
 /* WASI errno (the preview1 numbering) for a Linux errno value. */
 int wasi_ctx__errno(int linux_errno);
 

@@ -109,11 +109,14 @@ static int fd_write(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 	return io_finish(&io, n);
 }
 
-static int fd_pread(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
+/* pread and pwrite: the same checks around preadv or pwritev. */
+static int fd_positioned(struct wasi_ctx *c, struct wasm_instance *i,
+			 uint64_t *a, uint64_t right,
+			 ssize_t (*io_at)(int, const struct iovec *, int, off_t))
 {
 	struct io_args io;
 	ssize_t n;
-	int r = io_prepare(c, i, a, WR_FD_READ | WR_FD_SEEK, a[4], &io);
+	int r = io_prepare(c, i, a, right | WR_FD_SEEK, a[4], &io);
 
 	if (r)
 		return r;
@@ -122,27 +125,19 @@ static int fd_pread(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 		return WE_INVAL;
 	}
 	do
-		n = preadv(io.f->host, io.iov, io.niov, a[3]);
+		n = io_at(io.f->host, io.iov, io.niov, a[3]);
 	while (n < 0 && errno == EINTR);
 	return io_finish(&io, n);
 }
 
+static int fd_pread(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
+{
+	return fd_positioned(c, i, a, WR_FD_READ, preadv);
+}
+
 static int fd_pwrite(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 {
-	struct io_args io;
-	ssize_t n;
-	int r = io_prepare(c, i, a, WR_FD_WRITE | WR_FD_SEEK, a[4], &io);
-
-	if (r)
-		return r;
-	if ((int64_t)a[3] < 0) {
-		free(io.iov);
-		return WE_INVAL;
-	}
-	do
-		n = pwritev(io.f->host, io.iov, io.niov, a[3]);
-	while (n < 0 && errno == EINTR);
-	return io_finish(&io, n);
+	return fd_positioned(c, i, a, WR_FD_WRITE, pwritev);
 }
 
 static int fd_seek(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)

@@ -215,6 +215,26 @@ t_runqlat() {
 }
 
 # ---- sockfilter: needs a socket descriptor in the guest ----------------
+# sockfilter_check NAME LOG: the tool started last ($LAST, output in LOG)
+# must attach, then see UDP packets sent to 127.0.0.1:9.
+sockfilter_check() {
+	if ! wait_for "$2" "^Filtering packets" 20; then
+		fail "$1" "not attached: $(why "$2")"
+		stop
+		return
+	fi
+	python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(3):
+    s.sendto(b"wbpf", ("127.0.0.1", 9))' 2>/dev/null
+	wait "$LAST" 2>/dev/null
+	if grep -q "protocol: UDP.*127.0.0.1:9(dst)" "$2"; then
+		pass "$1: UDP packets on lo"
+	else
+		fail "$1" "$(why "$2")"
+	fi
+}
+
 t_sockfilter() {
 	# The guest cannot create a socket: a launcher opens a packet socket
 	# on lo and hands it over with --fd (the guest sees it as fd 3).
@@ -226,39 +246,11 @@ os.execv(sys.argv[1], [sys.argv[1], "--fd", str(s.fileno()), sys.argv[2], "-f", 
 		"$RT" "$B/sockfilter/sockfilter.wasm" >"$T/sfw" 2>&1 &
 	LAST=$!
 	PIDS="$PIDS $LAST"
-	if ! wait_for "$T/sfw" "^Filtering packets" 20; then
-		fail "sockfilter wasm" "not attached: $(why "$T/sfw")"
-		stop
-	else
-		python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(3):
-    s.sendto(b"wbpf", ("127.0.0.1", 9))' 2>/dev/null
-		wait "$LAST" 2>/dev/null
-		if grep -q "protocol: UDP.*127.0.0.1:9(dst)" "$T/sfw"; then
-			pass "sockfilter wasm: UDP packets on lo through --fd"
-		else
-			fail "sockfilter wasm" "$(why "$T/sfw")"
-		fi
-	fi
+	sockfilter_check "sockfilter wasm (socket through --fd)" "$T/sfw"
 	"$B/sockfilter/sockfilter.native" 3 >"$T/sf" 2>&1 &
 	LAST=$!
 	PIDS="$PIDS $LAST"
-	if ! wait_for "$T/sf" "^Filtering packets" 20; then
-		fail "sockfilter native" "not attached: $(why "$T/sf")"
-		stop
-		return
-	fi
-	python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(3):
-    s.sendto(b"wbpf", ("127.0.0.1", 9))' 2>/dev/null
-	wait "$LAST" 2>/dev/null
-	if grep -q "protocol: UDP.*127.0.0.1:9(dst)" "$T/sf"; then
-		pass "sockfilter native: UDP packets on lo"
-	else
-		fail "sockfilter native" "$(why "$T/sf")"
-	fi
+	sockfilter_check "sockfilter native" "$T/sf"
 }
 
 # ---- sockops: cgroup through --dir + attach by descriptor, .bss read ----
