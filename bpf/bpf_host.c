@@ -64,13 +64,6 @@ struct bh_object *bh_object_find(struct bpf_host *h, uint64_t id)
 	return NULL;
 }
 
-struct bpf_map *bh_map_by_fd(struct bpf_host *h, int fd)
-{
-	if (fd < 0 || (size_t)fd >= h->map_by_fd_len)
-		return NULL;
-	return h->map_by_fd[fd];
-}
-
 static int index_maps(struct bpf_host *h, struct bh_object *o)
 {
 	struct bpf_map *m;
@@ -82,7 +75,7 @@ static int index_maps(struct bpf_host *h, struct bh_object *o)
 			continue; /* not created (autocreate off) */
 		if ((size_t)fd >= h->map_by_fd_len) {
 			size_t n = (size_t)fd * 2 + 16;
-			struct bpf_map **t =
+			struct bh_map_info *t =
 				realloc(h->map_by_fd, n * sizeof(*t));
 
 			if (!t)
@@ -92,7 +85,11 @@ static int index_maps(struct bpf_host *h, struct bh_object *o)
 			h->map_by_fd = t;
 			h->map_by_fd_len = n;
 		}
-		h->map_by_fd[fd] = m;
+		h->map_by_fd[fd] = (struct bh_map_info){
+		    .map = m,
+		    .type = bpf_map__type(m),
+		    .key_size = bpf_map__key_size(m),
+		    .value_size = bh_map_value_size(m)};
 	}
 	return 0;
 }
@@ -105,8 +102,8 @@ static void unindex_maps(struct bpf_host *h, struct bh_object *o)
 		int fd = bpf_map__fd(m);
 
 		if (fd >= 0 && (size_t)fd < h->map_by_fd_len &&
-		    h->map_by_fd[fd] == m)
-			h->map_by_fd[fd] = NULL;
+		    h->map_by_fd[fd].map == m)
+			h->map_by_fd[fd].map = NULL;
 	}
 }
 

@@ -39,6 +39,7 @@ struct bh_poll_state {
 	struct wasm_instance *inst;
 	struct wasm_func *fn;
 	uint32_t ctx, buf, buf_len;
+	void *dst; /* host address of buf: guest memory never moves */
 	int status; /* enum wasm_status of the last guest call */
 	int count;  /* records delivered */
 	int ret;    /* negative: error to return instead of count */
@@ -65,6 +66,14 @@ struct bh_object {
 	bool busy; /* a poll on it is running: closing must wait */
 };
 
+/* What a map operation needs of a map, read once when its object loads. */
+struct bh_map_info {
+	struct bpf_map *map; /* NULL: no map of ours has this descriptor */
+	uint32_t type;       /* enum bpf_map_type */
+	uint32_t key_size;
+	size_t value_size; /* as the kernel copies it (per-CPU: every CPU) */
+};
+
 struct bpf_host {
 	bool verbose, force_perfbuf;
 	char *btf_path;
@@ -75,14 +84,20 @@ struct bpf_host {
 	uint64_t next_id;
 	bool polling; /* one poll at a time: callbacks may not poll again */
 	/* Every map of every open object by descriptor: map operations are
-	 * the hot path and must not walk the objects. */
-	struct bpf_map **map_by_fd;
+	 * the hot path and must not walk the objects or ask libbpf. */
+	struct bh_map_info *map_by_fd;
 	size_t map_by_fd_len;
 };
 
 struct bh_object *bh_object_find(struct bpf_host *h, uint64_t id);
 /* The map behind `fd` among every open object of `h`, or NULL. */
-struct bpf_map *bh_map_by_fd(struct bpf_host *h, int fd);
+static inline const struct bh_map_info *bh_map_by_fd(struct bpf_host *h,
+						     int fd)
+{
+	if (fd < 0 || (size_t)fd >= h->map_by_fd_len || !h->map_by_fd[fd].map)
+		return NULL;
+	return &h->map_by_fd[fd];
+}
 bool bh_is_prog_fd(struct bpf_host *h, int fd);
 
 int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst, uint32_t buf,

@@ -114,22 +114,22 @@ static int translate_key(struct bpf_host *h, const void *key, int *host_fd)
 	return *host_fd < 0 ? -EBADF : 0;
 }
 
-/* One command on map `m` (descriptor `fd`) with key `k` already checked. */
+/* One command on map `mi` (descriptor `fd`) with key `k` already checked. */
 static int run_cmd(struct bpf_host *h, struct wasm_instance *inst,
-		   struct bpf_map *m, int fd, int cmd, void *k, uint32_t value,
-		   uint32_t next_key, uint64_t flags)
+		   const struct bh_map_info *mi, int fd, int cmd, void *k,
+		   uint32_t value, uint32_t next_key, uint64_t flags)
 {
-	size_t vs = bh_map_value_size(m);
+	size_t vs = mi->value_size;
 	int err = 0;
 	void *p;
 
 	if (cmd == BH_MAP_DELETE)
 		return bpf_map_delete_elem(fd, k);
 	if (cmd == BH_MAP_NEXT_KEY) {
-		p = range(inst, next_key, bpf_map__key_size(m), &err);
+		p = range(inst, next_key, mi->key_size, &err);
 		return err ? err : bpf_map_get_next_key(fd, k, p);
 	}
-	if (!vs && bpf_map__value_size(m))
+	if (!vs && bpf_map__value_size(mi->map))
 		return -EINVAL;
 	p = range(inst, value, vs, &err);
 	if (err)
@@ -137,7 +137,7 @@ static int run_cmd(struct bpf_host *h, struct wasm_instance *inst,
 	if (cmd == BH_MAP_LOOKUP)
 		return bpf_map_lookup_elem_flags(fd, k, p, flags);
 	if (vs >= sizeof(int))
-		err = check_fd_value(h, bpf_map__type(m), p, vs);
+		err = check_fd_value(h, mi->type, p, vs);
 	return err ? err : bpf_map_update_elem(fd, k, p, flags);
 }
 
@@ -145,30 +145,28 @@ int bh_map_operate(struct bpf_host *h, struct wasm_instance *inst, int32_t fd,
 		   int32_t cmd, uint32_t key, uint32_t value, uint32_t next_key,
 		   uint64_t flags)
 {
-	struct bpf_map *m = bh_map_by_fd(h, fd);
-	size_t ks;
+	const struct bh_map_info *mi = bh_map_by_fd(h, fd);
 	void *k;
 	int err = 0, host_key;
 
-	if (!m)
+	if (!mi)
 		return -EBADF;
 	if (cmd < BH_MAP_LOOKUP || cmd > BH_MAP_NEXT_KEY)
 		return -EINVAL;
-	ks = bpf_map__key_size(m);
 	/* get-next-key from the start takes a NULL key: guest pointer 0. */
 	if (cmd == BH_MAP_NEXT_KEY && key == 0)
 		k = NULL;
 	else
-		k = range(inst, key, ks, &err);
+		k = range(inst, key, mi->key_size, &err);
 	if (err)
 		return err;
-	if (fd_keyed(bpf_map__type(m)) && ks == sizeof(int)) {
+	if (fd_keyed(mi->type) && mi->key_size == sizeof(int)) {
 		err = translate_key(h, k, &host_key);
 		if (err)
 			return err;
 		k = &host_key;
 	}
-	err = run_cmd(h, inst, m, fd, cmd, k, value, next_key, flags);
+	err = run_cmd(h, inst, mi, fd, cmd, k, value, next_key, flags);
 	/* libbpf 1.x returns -errno itself. */
 	return err < 0 ? err : 0;
 }

@@ -796,7 +796,7 @@ int wasm_func__call_raw(struct wasm_instance *inst, struct wasm_func *f,
 	struct wasm_instance *ctx = running_ctx ? running_ctx : inst;
 	if (!f || !inst)
 		return -EINVAL;
-	if (ensure_stack(ctx))
+	if (!ctx->frames && ensure_stack(ctx))
 		return -ENOMEM;
 	uint32_t np = f->type->nparams, nr = f->type->nresults;
 	uint32_t n = np > nr ? np : nr;
@@ -808,7 +808,9 @@ int wasm_func__call_raw(struct wasm_instance *inst, struct wasm_func *f,
 			 "call stack exhausted (host re-entry)");
 		return WASM_TRAPPED;
 	}
-	memcpy(fp, slots, np * sizeof(*fp));
+	/* Callbacks re-enter here once per event: plain loops, not memcpy. */
+	for (uint32_t i = 0; i < np; i++)
+		fp[i].u64 = slots[i];
 	struct wasm_instance *saved = running_ctx;
 	if (!saved) {
 		ctx->trap.kind = WASM_TRAP_NONE;
@@ -822,7 +824,8 @@ int wasm_func__call_raw(struct wasm_instance *inst, struct wasm_func *f,
 	ctx->host_depth--;
 	running_ctx = saved;
 	if (st == WASM_OK)
-		memcpy(slots, fp, nr * sizeof(*fp));
+		for (uint32_t i = 0; i < nr; i++)
+			slots[i] = fp[i].u64;
 	else if (ctx != inst)
 		inst->trap = ctx->trap;
 	return st;

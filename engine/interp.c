@@ -181,9 +181,22 @@ static inline uint64_t sat_u64(double x)
 		S(0).out = (expr);                                             \
 		NEXT(3);                                                       \
 	}
+#define BINOP_K64(name, expr)                                                  \
+	L_##name : {                                                           \
+		uint64_t a = S(1).u64;                                         \
+		uint64_t b = (uint64_t)W(2) | ((uint64_t)W(3) << 32);          \
+		S(0).u64 = (expr);                                             \
+		NEXT(4);                                                       \
+	}
 #define BR_CMP(name, T, cmp)                                                   \
 	L_##name : {                                                           \
 		if ((T)S(0).u32 cmp (T)S(1).u32)                               \
+			BRANCH(2);                                             \
+		NEXT(3);                                                       \
+	}
+#define BR_CMP64(name, T, cmp)                                                 \
+	L_##name : {                                                           \
+		if ((T)S(0).u64 cmp (T)S(1).u64)                               \
 			BRANCH(2);                                             \
 		NEXT(3);                                                       \
 	}
@@ -302,8 +315,16 @@ static int run(struct wasm_instance *ctx, struct wasm_func *entry,
 	RELOAD_MEMORY();
 	DISPATCH();
 
-L_ENTRY:
-	memset(&fp[W(0)], 0, sizeof(*fp) * W(1));
+L_ENTRY: {
+	/* Most functions have a few locals: stores beat a call to memset. */
+	union wm_slot *z = &fp[W(0)];
+	uint32_t n = W(1);
+	if (n > 8)
+		memset(z, 0, sizeof(*fp) * n);
+	else
+		while (n--)
+			(z++)->u64 = 0;
+}
 	if (unlikely(--ctx->fuel < 0 || ctx->interrupt))
 		goto check_failed;
 	NEXT(2);
@@ -566,6 +587,24 @@ L_DATA_DROP:
 	BR_CMP_IMM(BR_I32_LE_U_IMM, uint32_t, <=)
 	BR_CMP_IMM(BR_I32_GE_S_IMM, int32_t, >=)
 	BR_CMP_IMM(BR_I32_GE_U_IMM, uint32_t, >=)
+	BR_CMP64(BR_I64_EQ, uint64_t, ==)
+	BR_CMP64(BR_I64_NE, uint64_t, !=)
+	BR_CMP64(BR_I64_LT_S, int64_t, <)
+	BR_CMP64(BR_I64_LT_U, uint64_t, <)
+	BR_CMP64(BR_I64_GT_S, int64_t, >)
+	BR_CMP64(BR_I64_GT_U, uint64_t, >)
+	BR_CMP64(BR_I64_LE_S, int64_t, <=)
+	BR_CMP64(BR_I64_LE_U, uint64_t, <=)
+	BR_CMP64(BR_I64_GE_S, int64_t, >=)
+	BR_CMP64(BR_I64_GE_U, uint64_t, >=)
+L_BR_I64_NEZ:
+	if (S(0).u64)
+		BRANCH(1);
+	NEXT(2);
+L_BR_I64_EQZ:
+	if (!S(0).u64)
+		BRANCH(1);
+	NEXT(2);
 
 	UNOP(I32_EQZ, u32, u32, a == 0)
 	UNOP(I64_EQZ, u64, u32, a == 0)
@@ -784,6 +823,12 @@ L_I64_REM_U: {
 	BINOP_IMM64(I64_SHL_IMM, u64, u64, a << (b & 63))
 	BINOP_IMM64(I64_SHR_S_IMM, i64, i64, a >> (b & 63))
 	BINOP_IMM64(I64_SHR_U_IMM, u64, u64, a >> (b & 63))
+	BINOP_IMM64(I64_MUL_IMM, u64, u64, a * b)
+	BINOP_K64(I64_ADD_K64, a + b)
+	BINOP_K64(I64_MUL_K64, a * b)
+	BINOP_K64(I64_AND_K64, a & b)
+	BINOP_K64(I64_OR_K64, a | b)
+	BINOP_K64(I64_XOR_K64, a ^ b)
 
 check_failed:
 	if (ctx->interrupt) {

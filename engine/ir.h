@@ -76,7 +76,10 @@
 	X(BR_I32_EQ_IMM, 3) X(BR_I32_NE_IMM, 3) X(BR_I32_LT_S_IMM, 3)           \
 	X(BR_I32_LT_U_IMM, 3) X(BR_I32_GT_S_IMM, 3) X(BR_I32_GT_U_IMM, 3)       \
 	X(BR_I32_LE_S_IMM, 3) X(BR_I32_LE_U_IMM, 3) X(BR_I32_GE_S_IMM, 3)       \
-	X(BR_I32_GE_U_IMM, 3)
+	X(BR_I32_GE_U_IMM, 3) X(BR_I64_EQ, 3) X(BR_I64_NE, 3)                   \
+	X(BR_I64_LT_S, 3) X(BR_I64_LT_U, 3) X(BR_I64_GT_S, 3) X(BR_I64_GT_U, 3) \
+	X(BR_I64_LE_S, 3) X(BR_I64_LE_U, 3) X(BR_I64_GE_S, 3) X(BR_I64_GE_U, 3) \
+	X(BR_I64_NEZ, 2) X(BR_I64_EQZ, 2) /* a, rel */
 
 /* Unary: d, a. */
 #define IR_UNARY_OPS(X)                                                        \
@@ -131,7 +134,14 @@
 	X(I32_LE_S_IMM, 3) X(I32_LE_U_IMM, 3) X(I32_GE_S_IMM, 3)                \
 	X(I32_GE_U_IMM, 3) X(I64_ADD_IMM, 3) X(I64_SUB_IMM, 3)                  \
 	X(I64_AND_IMM, 3) X(I64_OR_IMM, 3) X(I64_XOR_IMM, 3)                    \
-	X(I64_SHL_IMM, 3) X(I64_SHR_S_IMM, 3) X(I64_SHR_U_IMM, 3)
+	X(I64_SHL_IMM, 3) X(I64_SHR_S_IMM, 3) X(I64_SHR_U_IMM, 3)               \
+	X(I64_MUL_IMM, 3)
+
+/* i64 binary with a full 64-bit immediate: d, a, k_lo, k_hi. Hash
+ * multipliers and wide masks do not fit the sign-extended 32-bit forms. */
+#define IR_BINARY_K64_OPS(X)                                                   \
+	X(I64_ADD_K64, 4) X(I64_MUL_K64, 4) X(I64_AND_K64, 4)                   \
+	X(I64_OR_K64, 4) X(I64_XOR_K64, 4)
 
 #define IR_ALL_OPS(X)                                                          \
 	IR_CONTROL_OPS(X)                                                       \
@@ -140,7 +150,8 @@
 	IR_BRANCH_CMP_OPS(X)                                                    \
 	IR_UNARY_OPS(X)                                                         \
 	IR_BINARY_OPS(X)                                                        \
-	IR_BINARY_IMM_OPS(X)
+	IR_BINARY_IMM_OPS(X)                                                    \
+	IR_BINARY_K64_OPS(X)
 
 enum ir_op {
 #define IR_ENUM(name, n) IR_##name,

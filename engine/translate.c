@@ -455,11 +455,16 @@ static void emit_br(struct tr *t, uint32_t depth)
 
 /* ---- fused compares ----------------------------------------------------- */
 
-static int cmp_index(enum ir_op op, bool *imm)
+static int cmp_index(enum ir_op op, bool *imm, bool *wide)
 {
 	*imm = false;
+	*wide = false;
 	if (op >= IR_I32_EQ && op <= IR_I32_GE_U)
 		return op - IR_I32_EQ;
+	if (op >= IR_I64_EQ && op <= IR_I64_GE_U) {
+		*wide = true;
+		return op - IR_I64_EQ;
+	}
 	if (op >= IR_I32_EQ_IMM && op <= IR_I32_GE_U_IMM) {
 		*imm = true;
 		return op - IR_I32_EQ_IMM;
@@ -479,18 +484,24 @@ static int take_fused_cond(struct tr *t, bool negate, uint32_t ops[2])
 	    t->last_height != t->sp - 1)
 		return -1;
 	const uint32_t *w = &t->code[t->last_pos + 2];
-	bool imm;
-	int idx = cmp_index(t->last_op, &imm);
+	bool imm, wide;
+	int idx = cmp_index(t->last_op, &imm, &wide);
 	int op;
 	if (t->last_op == IR_I32_EQZ) {
 		ops[0] = w[1];
 		op = negate ? IR_BR_IF : IR_BR_UNLESS;
+	} else if (t->last_op == IR_I64_EQZ) {
+		ops[0] = w[1];
+		op = negate ? IR_BR_I64_NEZ : IR_BR_I64_EQZ;
 	} else if (idx >= 0) {
 		if (negate)
 			idx = cmp_negation[idx];
 		ops[0] = w[1];
 		ops[1] = w[2];
-		op = (imm ? IR_BR_I32_EQ_IMM : IR_BR_I32_EQ) + idx;
+		op = (wide  ? IR_BR_I64_EQ
+		      : imm ? IR_BR_I32_EQ_IMM
+			    : IR_BR_I32_EQ) +
+		     idx;
 	} else {
 		return -1;
 	}
@@ -515,7 +526,7 @@ static void emit_cond_branch(struct tr *t, bool negate, struct ctl *c,
 		materialize_all(t);
 	emit_op(t, op);
 	put(t, ops[0]);
-	if (op != IR_BR_IF && op != IR_BR_UNLESS)
+	if (ir_op_words(op) == 5)
 		put(t, ops[1]);
 	put_target(t, c);
 }
@@ -723,6 +734,7 @@ static int imm_form(enum ir_op op, bool *commutative)
 	case IR_I32_EQ: return IR_I32_EQ_IMM;
 	case IR_I32_NE: return IR_I32_NE_IMM;
 	case IR_I64_ADD: return IR_I64_ADD_IMM;
+	case IR_I64_MUL: return IR_I64_MUL_IMM;
 	case IR_I64_AND: return IR_I64_AND_IMM;
 	case IR_I64_OR: return IR_I64_OR_IMM;
 	case IR_I64_XOR: return IR_I64_XOR_IMM;
@@ -740,6 +752,19 @@ static int imm_form(enum ir_op op, bool *commutative)
 	case IR_I64_SHL: return IR_I64_SHL_IMM;
 	case IR_I64_SHR_S: return IR_I64_SHR_S_IMM;
 	case IR_I64_SHR_U: return IR_I64_SHR_U_IMM;
+	default: return -1;
+	}
+}
+
+/* The 64-bit-immediate form of a commutative i64 op, or -1. */
+static int k64_form(enum ir_op op)
+{
+	switch (op) {
+	case IR_I64_ADD: return IR_I64_ADD_K64;
+	case IR_I64_MUL: return IR_I64_MUL_K64;
+	case IR_I64_AND: return IR_I64_AND_K64;
+	case IR_I64_OR: return IR_I64_OR_K64;
+	case IR_I64_XOR: return IR_I64_XOR_K64;
 	default: return -1;
 	}
 }
@@ -774,6 +799,14 @@ static void emit_binary(struct tr *t, enum ir_op op)
 		put(t, sa);
 		put(t, (uint32_t)b.bits);
 		op = imm;
+	} else if (b.kind == E_CONST && comm && k64_form(op) >= 0) {
+		uint32_t sa = src_slot(t, a, ha);
+		op = k64_form(op);
+		pos = emit_op(t, op);
+		put(t, slot_at(t, h));
+		put(t, sa);
+		put(t, (uint32_t)b.bits);
+		put(t, (uint32_t)(b.bits >> 32));
 	} else {
 		uint32_t sa = src_slot(t, a, ha);
 		uint32_t sb = src_slot(t, b, hb);
