@@ -317,19 +317,26 @@ static int64_t now_ms(void)
 }
 
 /* Polls in slices until a record arrived, an error, the timeout or an
- * interrupt. Returns an enum wasm_status. */
+ * interrupt. Returns an enum wasm_status. A guest polls once per wake-up,
+ * so the clock is read only when the wait outlasts one slice. */
 static int poll_loop(struct bh_poller *p, int32_t timeout, int32_t *result)
 {
 	struct bh_poll_state *st = &p->st;
-	int64_t end = now_ms() + (timeout > 0 ? timeout : 0);
+	bool one_slice = timeout >= 0 && timeout <= BH_POLL_SLICE_MS;
+	int64_t end = 0;
 	int err, slice;
 
-	for (;;) {
+	if (timeout > BH_POLL_SLICE_MS)
+		end = now_ms() + timeout;
+	for (bool first = true;; first = false) {
 		if (wasm_instance__interrupt_requested(st->inst))
 			return WASM_INTERRUPTED;
-		slice = BH_POLL_SLICE_MS;
-		if (timeout >= 0 && end - now_ms() < slice)
-			slice = end - now_ms() > 0 ? (int)(end - now_ms()) : 0;
+		slice = one_slice ? timeout : BH_POLL_SLICE_MS;
+		if (!one_slice && timeout >= 0 && !first) {
+			int64_t left = end - now_ms();
+
+			slice = left <= 0 ? 0 : left < slice ? (int)left : slice;
+		}
 		err = p->rb ? ring_buffer__poll(p->rb, slice)
 			    : perf_buffer__poll(p->pb, slice);
 		if (st->status != WASM_OK)
@@ -340,7 +347,7 @@ static int poll_loop(struct bh_poller *p, int32_t timeout, int32_t *result)
 			*result = err;
 			return WASM_OK;
 		}
-		if (timeout >= 0 && now_ms() >= end)
+		if (one_slice || (timeout >= 0 && now_ms() >= end))
 			break;
 	}
 	*result = st->ret ? st->ret : st->count;
@@ -363,7 +370,7 @@ int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	if (h->polling)
 		return WASM_OK;
 	*result = -EINVAL;
-	if (!callback_ok(fn) || buf_len == 0)
+	if (buf_len == 0)
 		return WASM_OK;
 	*result = -EFAULT;
 	dst = wasm_instance__mem_ptr(inst, buf, buf_len);
@@ -373,6 +380,12 @@ int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	if (!p) {
 		*result = err;
 		return WASM_OK;
+	}
+	*result = -EINVAL;
+	if (fn != p->checked_fn) {
+		if (!callback_ok(fn))
+			return WASM_OK;
+		p->checked_fn = fn;
 	}
 	p->st = (struct bh_poll_state){
 	    .inst = inst,

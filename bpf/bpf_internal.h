@@ -50,6 +50,7 @@ struct bh_poller {
 	int map_fd;
 	struct ring_buffer *rb;
 	struct perf_buffer *pb;
+	const struct wasm_func *checked_fn; /* last callback found well-typed */
 	struct bh_poll_state st; /* libbpf's ctx: must not move */
 };
 
