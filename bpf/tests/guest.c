@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "test_bpf_obj.h"
 
@@ -242,6 +243,40 @@ static int scenario_end(int (*cb)(void *, void *, unsigned), int timeout)
 				     sizeof(buf), timeout);
 }
 
+static int64_t elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	       (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* With nothing to read, a poll returns 0 after its timeout: at once for 0,
+ * after one short wait, and after several of the host's slices. */
+static int scenario_timeouts(void)
+{
+	static const int timeouts[] = {0, 30, 130};
+	static char buf[64];
+	struct timespec t0;
+
+	load();
+	for (unsigned i = 0; i < sizeof(timeouts) / sizeof(timeouts[0]); i++) {
+		int want = timeouts[i], r;
+		int64_t ms;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = wasm_bpf_buffer_poll(obj, wasm_bpf_map_fd_by_name(obj, "rb"),
+					 (int32_t)(intptr_t)record, NULL, buf,
+					 sizeof(buf), want);
+		ms = elapsed_ms(&t0);
+		CHECK(r == 0, "poll(%d ms) returned %d", want, r);
+		CHECK(ms >= want - 2 && ms < want + 500,
+		      "poll(%d ms) took %lld ms", want, (long long)ms);
+	}
+	return failures != 0;
+}
+
 int scenario_hostile(int ncpus);
 
 int main(int argc, char **argv)
@@ -271,6 +306,8 @@ int main(int argc, char **argv)
 		return scenario_end(exit_cb, 1000);
 	if (!strcmp(s, "forever"))
 		return scenario_end(record, -1);
+	if (!strcmp(s, "timeouts"))
+		return scenario_timeouts();
 	if (!strcmp(s, "leave-open")) {
 		load();
 		wasm_attach_bpf_program(obj, "wbt_getpgid", NULL);

@@ -148,6 +148,16 @@ int scenario_hostile(int ncpus)
 	expect_neg("poll func wrong type",
 		   wasm_bpf_buffer_poll(obj, rb, (int32_t)(intptr_t)expect_neg,
 					NULL, buf, 64, 0));
+	/* the host remembers the last good callback: a bad one after it
+	 * must still be refused */
+	if (wasm_bpf_buffer_poll(obj, rb, (int32_t)(intptr_t)cb, NULL, buf, 64,
+				 0) != 0) {
+		fprintf(stderr, "guest: poll with a good callback failed\n");
+		bad++;
+	}
+	expect_neg("poll func wrong type after a good one",
+		   wasm_bpf_buffer_poll(obj, rb, (int32_t)(intptr_t)expect_neg,
+					NULL, buf, 64, 0));
 	expect_neg("poll far buf",
 		   wasm_bpf_buffer_poll(obj, rb, (int32_t)(intptr_t)cb, NULL,
 					far, 64, 0));

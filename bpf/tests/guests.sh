@@ -77,6 +77,8 @@ else
 	guest_case "TinyGo callback-wrapper poll calls go-callback" 0 \
 		"$TRIG getpgid 7" "$GUEST" go
 	guest_case "perf buffer map" 0 "$TRIG getpgid 7" "$GUEST" perfbuf
+	guest_case "poll timeouts: 0, one slice, several slices" 0 "" \
+		"$GUEST" timeouts
 	guest_case "forced perf buffer fallback" 0 "$TRIG getpgid 7" \
 		--force-perfbuf "$GUEST" fallback
 	guest_case "map commands on array, hash, per-CPU, LRU" 0 "" \
