@@ -17,4 +17,10 @@ $(BPF_FUZZ): bpf/fuzz_bpf_host.c bpf/tests/fake_engine.c $(BPF_SRCS)
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -Iengine \
 	  -D_GNU_SOURCE $^ -o $@ $(LDLIBS_BPF)
-fuzz: $(BPF_FUZZ)
+# The minimal CO-RE BTF builder (bpf_btfmin.c) on arbitrary .BTF.ext bytes.
+BTFMIN_FUZZ := build-fuzz/fuzz_btfmin
+$(BTFMIN_FUZZ): bpf/fuzz_btfmin.c bpf/bpf_btfmin.c
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -Iengine \
+	  -D_GNU_SOURCE $^ -o $@ $(LDLIBS_BPF)
+fuzz: $(BPF_FUZZ) $(BTFMIN_FUZZ)

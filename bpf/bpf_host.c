@@ -150,23 +150,72 @@ void bh_object_destroy(struct bh_object *o)
 
 /* ---- load and close ---------------------------------------------------- */
 
-static struct bpf_object *open_copy(struct bpf_host *h, struct bh_object *o,
-				    const void *src, uint32_t len)
+/* Refuses what would crash libbpf 1.1's CO-RE relocation: a negative
+ * index in an access string, possibly hidden in a second .BTF.ext (libbpf
+ * reads the last one; no compiler emits two). */
+static int check_core_relos(struct bh_object *o, uint32_t len)
+{
+	const struct btf *local = bpf_object__btf(o->obj);
+	const void *ext;
+	size_t ext_len;
+	const char *why = NULL;
+
+	if (bh_btfmin_ext(o->elf, len, &ext, &ext_len))
+		why = "malformed or repeated .BTF.ext section";
+	else if (ext && local && bh_btfmin_check(local, ext, ext_len))
+		why = "malformed CO-RE access string in .BTF.ext";
+	if (!why)
+		return 0;
+	snprintf(load_error, sizeof(load_error), "%s", why);
+	return -EINVAL;
+}
+
+/* Opens and loads o->elf with `btf` as the kernel BTF for CO-RE (NULL:
+ * the kernel's own). */
+static int load_with(struct bpf_host *h, struct bh_object *o, uint32_t len,
+		     const char *btf)
 {
 	/* No kernel_log_level: libbpf retries a failed load with the verifier
 	 * log on by itself, and forcing it on can fail big programs (-ENOSPC
 	 * when the log outgrows libbpf's buffer). */
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = h->btf_path);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf);
+	int err;
 
-	/* libbpf parses the ELF in place; a host copy keeps guest memory
-	 * (which may grow and move later) out of its reach. */
-	o->elf = malloc(len);
-	if (!o->elf) {
-		errno = ENOMEM;
-		return NULL;
+	o->obj = bpf_object__open_mem(o->elf, len, &opts);
+	if (!o->obj)
+		return -errno;
+	err = check_core_relos(o, len);
+	if (!err)
+		err = bh_buffer_prepare(h, o);
+	if (!err)
+		err = bpf_object__load(o->obj);
+	if (!err)
+		err = bh_buffer_start(o);
+	return err;
+}
+
+/* With a cached minimal BTF first (bpf_btfcache.c); should that load fail,
+ * the object is loaded again as without a cache, so the guest never sees
+ * a failure the cache caused. */
+static int load_object(struct bpf_host *h, struct bh_object *o, uint32_t len)
+{
+	char *min = bh_btfcache_lookup(h, o->elf, len);
+	int err, full_err;
+
+	if (!min)
+		return load_with(h, o, len, h->btf_path);
+	err = load_with(h, o, len, min);
+	if (err) {
+		bh_pollers_free(o);
+		bpf_object__close(o->obj);
+		o->obj = NULL;
+		load_error[0] = 0;
+		full_err = load_with(h, o, len, h->btf_path);
+		bh_btfcache_failed(h, min, err, full_err);
+		err = full_err;
 	}
-	memcpy(o->elf, src, len);
-	return bpf_object__open_mem(o->elf, len, &opts);
+	free(min);
+	return err;
 }
 
 int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst, uint32_t buf,
@@ -183,18 +232,18 @@ int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst, uint32_t buf,
 	if (!o)
 		return 0;
 	load_error[0] = 0;
-	o->obj = open_copy(h, o, src, len);
-	if (!o->obj) {
-		err = -errno;
+	/* libbpf parses the ELF in place; a host copy keeps guest memory
+	 * (which may grow and move later) out of its reach. */
+	o->elf = malloc(len);
+	if (!o->elf) {
+		err = -ENOMEM;
 		goto fail;
 	}
-	err = bh_buffer_prepare(h, o);
-	if (!err)
-		err = bpf_object__load(o->obj);
-	if (!err)
-		err = bh_buffer_start(o);
-	if (!err)
-		err = index_maps(h, o);
+	memcpy(o->elf, src, len);
+	err = load_object(h, o, len);
+	if (err)
+		goto fail;
+	err = index_maps(h, o);
 	if (!err)
 		err = table_add(h, o);
 	if (err) {
@@ -379,6 +428,9 @@ struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 	h->force_perfbuf = o.force_perfbuf;
 	h->wasi = o.wasi;
 	h->btf_path = dup_or(o.btf_path, NULL);
+	if (!o.no_btf_cache && !o.btf_path)
+		h->btf_cache_dir = o.btf_cache_dir ? strdup(o.btf_cache_dir)
+						   : bh_btfcache_default_dir();
 	h->go_export = dup_or(o.go_callback_export, "go-callback");
 	h->go_module = dup_or(o.go_poll_module, "callback-wrapper");
 	if (!h->go_export || !h->go_module || (o.btf_path && !h->btf_path)) {
@@ -403,6 +455,7 @@ void bpf_host__free(struct bpf_host *h)
 		__atomic_sub_fetch(&verbose_hosts, 1, __ATOMIC_RELAXED);
 	free(h->objs);
 	free(h->btf_path);
+	free(h->btf_cache_dir);
 	free(h->go_export);
 	free(h->go_module);
 	free(h);

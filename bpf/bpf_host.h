@@ -20,6 +20,10 @@ struct bpf_host_opts {
 	struct wasi_ctx *wasi; /* to resolve guest descriptors (attach by fd) */
 	const char *go_callback_export; /* default "go-callback" */
 	const char *go_poll_module;     /* default "callback-wrapper" */
+	/* CO-RE BTF cache (bpf/README.md): its directory (NULL: the
+	 * default), or none at all. Not used with btf_path. */
+	const char *btf_cache_dir;
+	bool no_btf_cache;
 };
 
 struct bpf_host;

@@ -78,6 +78,7 @@ struct bh_map_info {
 struct bpf_host {
 	bool verbose, force_perfbuf;
 	char *btf_path;
+	char *btf_cache_dir; /* CO-RE BTF cache (bpf_btfcache.c); NULL: off */
 	struct wasi_ctx *wasi;
 	char *go_export, *go_module;
 	struct bh_object **objs;
@@ -132,5 +133,29 @@ int bh_buffer_prepare(struct bpf_host *h, struct bh_object *o);
 /* After load: readers for the switched maps, so records are kept from the
  * first event on, as a ring buffer keeps them. */
 int bh_buffer_start(struct bh_object *o);
+
+/* bpf_btfmin.c: the part of the kernel's BTF that an object's CO-RE
+ * relocations can look at. The section .BTF.ext of an ELF image (*ext
+ * NULL if none); the number of CO-RE records in it (or -EINVAL); and the
+ * minimal BTF, or -ENOTSUP/-EINVAL/-E2BIG when the object must use the
+ * full one (types only in modules, kernel type ids, malformed input). */
+struct btf;
+int bh_btfmin_ext(const void *elf, size_t len, const void **ext,
+		  size_t *ext_len);
+int bh_btfmin_count(const void *ext, size_t len);
+/* 0, or -EINVAL if a CO-RE access string is not "N:N:..." in decimal. */
+int bh_btfmin_check(const struct btf *local, const void *ext, size_t len);
+int bh_btfmin_build(const struct btf *local, const void *ext, size_t len,
+		    const struct btf *kern, struct btf **out);
+
+/* bpf_btfcache.c: the cache of those on disk. The default directory
+ * (WASM_BPF_CACHE_DIR, /var/cache/wasm-bpf for root, else the XDG cache);
+ * the entry to load `elf` with (malloc'd path), made on a miss, or NULL
+ * for the full kernel BTF; and what to do when a load with it failed
+ * (full_err: how the retry with the full BTF went). */
+char *bh_btfcache_default_dir(void);
+char *bh_btfcache_lookup(struct bpf_host *h, const void *elf, size_t len);
+void bh_btfcache_failed(struct bpf_host *h, const char *path, int err,
+			int full_err);
 
 #endif

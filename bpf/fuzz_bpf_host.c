@@ -82,7 +82,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct bpf_host_opts o = {.sz = sizeof(o), .wasi = (void *)1};
+	/* No BTF cache: this fuzzes the interface (fuzz_btfmin the cache's
+	 * builder) and must not write cache files. */
+	struct bpf_host_opts o = {
+	    .sz = sizeof(o), .wasi = (void *)1, .no_btf_cache = true};
 	struct cursor c = {data, size};
 	struct wasm_func good, wrong;
 	struct wasm_linker l = {0};

@@ -65,7 +65,17 @@ static void usage(FILE *f)
 	    "suffixes)\n"
 	    "  --btf FILE           kernel BTF for CO-RE if "
 	    "/sys/kernel/btf/vmlinux\n"
-	    "                       is missing\n"
+	    "                       is missing (no BTF cache then)\n"
+	    "  --btf-cache DIR      keep the minimal kernel BTF each BPF "
+	    "object's CO-RE\n"
+	    "                       needs in DIR, so later runs skip "
+	    "parsing vmlinux\n"
+	    "                       BTF (default: $WASM_BPF_CACHE_DIR, "
+	    "else\n"
+	    "                       /var/cache/wasm-bpf as root, else\n"
+	    "                       $XDG_CACHE_HOME/wasm-bpf or "
+	    "~/.cache/wasm-bpf)\n"
+	    "  --no-btf-cache       always use the full kernel BTF\n"
 	    "  --force-perfbuf      use perf buffers instead of ring buffers\n"
 	    "  -v, --verbose        print libbpf and verifier logs\n"
 	    "  --version            print the version\n"
@@ -131,6 +141,8 @@ enum {
 	OPT_FUEL,
 	OPT_MAXMEM,
 	OPT_BTF,
+	OPT_BTF_CACHE,
+	OPT_NO_BTF_CACHE,
 	OPT_PERFBUF,
 	OPT_VERSION,
 };
@@ -143,6 +155,8 @@ static const struct option long_opts[] = {
     {"fuel", required_argument, NULL, OPT_FUEL},
     {"max-memory", required_argument, NULL, OPT_MAXMEM},
     {"btf", required_argument, NULL, OPT_BTF},
+    {"btf-cache", required_argument, NULL, OPT_BTF_CACHE},
+    {"no-btf-cache", no_argument, NULL, OPT_NO_BTF_CACHE},
     {"force-perfbuf", no_argument, NULL, OPT_PERFBUF},
     {"verbose", no_argument, NULL, 'v'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -186,6 +200,14 @@ static int parse_opt(struct cli *c, int o, const char *arg)
 			   : -1;
 	case OPT_BTF:
 		c->opts.btf_path = arg;
+		return -1;
+	case OPT_BTF_CACHE:
+		if (!*arg)
+			return bad("--btf-cache", "(empty)");
+		c->opts.btf_cache_dir = arg;
+		return -1;
+	case OPT_NO_BTF_CACHE:
+		c->opts.no_btf_cache = true;
 		return -1;
 	case OPT_PERFBUF:
 		c->opts.force_perfbuf = true;

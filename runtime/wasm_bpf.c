@@ -27,7 +27,7 @@ struct strv {
 struct wasm_bpf_app {
 	struct wasm_module *module;
 	struct wasm_bpf_app_opts opts;
-	char *btf_path, *entry;
+	char *btf_path, *entry, *btf_cache_dir;
 	struct strv args, env, pre_host, pre_guest;
 	int *fds;
 	int nfds;
@@ -94,6 +94,7 @@ wasm_bpf_app__open_mem(const void *bytes, size_t len,
 	struct wasm_bpf_app *app = calloc(1, sizeof(*app));
 	const char *btf = OPT(opts, btf_path, NULL);
 	const char *entry = OPT(opts, entry, NULL);
+	const char *cache = OPT(opts, btf_cache_dir, NULL);
 	struct wasm_error e = {{0}};
 
 	if (!app) {
@@ -106,6 +107,8 @@ wasm_bpf_app__open_mem(const void *bytes, size_t len,
 	app->opts.verbose = OPT(opts, verbose, false);
 	app->opts.force_perfbuf = OPT(opts, force_perfbuf, false);
 	app->btf_path = btf ? strdup(btf) : NULL;
+	app->btf_cache_dir = cache ? strdup(cache) : NULL;
+	app->opts.no_btf_cache = OPT(opts, no_btf_cache, false);
 	app->entry = strdup(entry ? entry : "_start");
 	app->module = wasm_module__load(bytes, len, &lo, &e);
 	if (!app->module) {
@@ -287,6 +290,8 @@ static int run_setup(struct wasm_bpf_app *app, struct run *r)
 	bo.verbose = app->opts.verbose;
 	bo.force_perfbuf = app->opts.force_perfbuf;
 	bo.btf_path = app->btf_path;
+	bo.btf_cache_dir = app->btf_cache_dir;
+	bo.no_btf_cache = app->opts.no_btf_cache;
 	bo.wasi = r->wasi;
 	r->bpf = bpf_host__new(&bo);
 	if (!r->bpf || bpf_host__define(r->bpf, r->linker))
@@ -436,6 +441,7 @@ void wasm_bpf_app__free(struct wasm_bpf_app *app)
 	strv_free(&app->pre_guest);
 	free(app->fds);
 	free(app->btf_path);
+	free(app->btf_cache_dir);
 	free(app->entry);
 	free(app);
 }

@@ -50,6 +50,13 @@ struct wasm_bpf_app_opts {
 	bool force_perfbuf;   /* ring buffers become perf buffers */
 	const char *btf_path; /* vmlinux BTF when the kernel has none */
 	const char *entry;    /* exported function to run; "_start" */
+	/* CO-RE BTF cache (bpf/README.md): a minimal kernel BTF per BPF
+	 * object, kept on disk so later runs skip parsing vmlinux BTF.
+	 * NULL: $WASM_BPF_CACHE_DIR, /var/cache/wasm-bpf as root, else
+	 * $XDG_CACHE_HOME/wasm-bpf or ~/.cache/wasm-bpf. Off with
+	 * no_btf_cache or btf_path. */
+	const char *btf_cache_dir;
+	bool no_btf_cache;
 };
 
 struct wasm_bpf_app;

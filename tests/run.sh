@@ -22,6 +22,14 @@ LAYERS="engine wasi bpf runtime tools sdk examples bench"
 [ -n "${SUITES:-}" ] && LAYERS="$SUITES"
 passed=0 failed=0 skipped=0
 log=$(mktemp)
+# Suites load BPF objects with the CO-RE BTF cache on (bpf/README.md): a
+# fresh cache per run of the harness, never /var/cache or ~/.cache.
+own_cache=
+if [ -z "${WASM_BPF_CACHE_DIR:-}" ]; then
+	WASM_BPF_CACHE_DIR=$(mktemp -d)
+	export WASM_BPF_CACHE_DIR
+	own_cache=$WASM_BPF_CACHE_DIR
+fi
 for layer in $LAYERS; do
 	suite="$layer/tests/run.sh"
 	[ -f "$suite" ] || continue
@@ -45,6 +53,7 @@ for layer in $LAYERS; do
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 done
 rm -f "$log"
+[ -n "$own_cache" ] && rm -rf "$own_cache"
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else

@@ -20,6 +20,10 @@ if command -v flock >/dev/null; then
 	exec 9>"$OUT/.lock"
 	flock 9
 fi
+# Everything here loads objects with the CO-RE BTF cache on: keep it out of
+# /var/cache, and start empty (under the lock: another run may use it).
+rm -rf "$OUT/cache"
+export WASM_BPF_CACHE_DIR="$OUT/cache/default"
 
 NS=wbt$$
 IF0=wbt$$a
@@ -40,7 +44,7 @@ trap 'cleanup; exit 1' INT TERM
 
 fail() { echo "FAIL: $1: $2"; }
 skip_all() {
-	for t in "load and attach (native)" "guests"; do
+	for t in "load and attach (native)" "guests" "btf cache"; do
 		echo "SKIP: $t: $1"
 	done
 	exit 0
@@ -125,4 +129,46 @@ leak_check "native driver"
 if [ -f bpf/tests/guests.sh ]; then
 	. bpf/tests/guests.sh
 fi
+
+# ---- CO-RE BTF cache ------------------------------------------------------
+. bpf/tests/btfcache.sh
+
+# ---- fuzzing ----------------------------------------------------------------
+# A short libFuzzer run (FUZZ_SECONDS, default 10; 0 skips) of the minimal
+# BTF builder on .BTF.ext bytes, seeded with this suite's objects (input
+# byte 0 = 2: an ELF image) and the target's own template (byte 1).
+fuzz_btfmin() {
+	secs=${FUZZ_SECONDS:-10}
+	name="fuzz/fuzz_btfmin"
+	if [ "$secs" = 0 ]; then
+		echo "SKIP: $name: FUZZ_SECONDS=0"
+		return
+	fi
+	if ! make -s build-fuzz/fuzz_btfmin >"$OUT/fuzz-build.log" 2>&1; then
+		if grep -q "fsanitize=fuzzer" "$OUT/fuzz-build.log"; then
+			echo "SKIP: $name: clang has no libFuzzer"
+		else
+			fail "$name" "build: see $OUT/fuzz-build.log"
+		fi
+		return
+	fi
+	corpus=$OUT/fuzz-corpus
+	rm -rf "$corpus"
+	mkdir -p "$corpus" build-fuzz/artifacts
+	printf '\001' >"$corpus/template"
+	for o in "$OUT"/*.bpf.o; do
+		printf '\002' | cat - "$o" >"$corpus/$(basename "$o")"
+	done
+	build-fuzz/fuzz_btfmin -max_total_time="$secs" -timeout=10 \
+		-rss_limit_mb=2048 -artifact_prefix=build-fuzz/artifacts/ \
+		-print_final_stats=1 "$corpus" >"$OUT/fuzz.log" 2>&1
+	rc=$?
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$OUT/fuzz.log")
+	if [ $rc = 0 ]; then
+		echo "PASS: $name (${runs:-?} runs in ${secs}s)"
+	else
+		fail "$name" "exit $rc: $(grep -m1 'ERROR\|SUMMARY\|runtime error' "$OUT/fuzz.log"); input: $(sed -n 's/.*Test unit written to //p' "$OUT/fuzz.log")"
+	fi
+}
+fuzz_btfmin
 exit 0

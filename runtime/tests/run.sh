@@ -188,6 +188,45 @@ stop_test INT sleep "sleeping (poll_oneoff)"
 stop_test TERM read "stdin-reading"
 stop_test INT read "stdin-reading"
 
+# ---- CO-RE BTF cache ----------------------------------------------------------
+
+expect "--help names the BTF cache" 0 "$W" --help &&
+	{ grep -q -- '--btf-cache DIR' out && grep -q -- '--no-btf-cache' out
+	  verdict "--help names --btf-cache and --no-btf-cache"; }
+expect "--btf-cache ''" 2 "$W" --btf-cache "" "$G" args &&
+	pass "--btf-cache with an empty name: status 2"
+
+# A real CO-RE object (the bootstrap example) through the command: the
+# option and the environment variable reach the host, in a directory of
+# the suite's own.
+BOOT=$ROOT/build/examples/bootstrap/bootstrap.wasm
+cache_run() { # ARGS...: bootstrap under wasm-bpf -v ARGS for half a second
+	timeout 20 "$W" -v --timeout 0.5 "$@" "$BOOT" >out 2>err </dev/null
+	[ $? = 124 ]
+}
+entries() { find "$1" -name '*.btf' -type f 2>/dev/null | wc -l; }
+if [ "$(id -u)" != 0 ] || [ ! -r /sys/kernel/btf/vmlinux ]; then
+	echo "SKIP: runtime btf cache: needs root and /sys/kernel/btf/vmlinux"
+elif [ ! -f "$BOOT" ]; then
+	echo "SKIP: runtime btf cache: build/examples/bootstrap not built"
+else
+	C=$B/btf-cache
+	rm -rf "$C"
+	cache_run --btf-cache "$C" && grep -q 'CO-RE BTF cache: miss: wrote' err &&
+		cache_run --btf-cache "$C" && grep -q 'CO-RE BTF cache: hit: ' err &&
+		[ "$(entries "$C")" = 1 ]
+	verdict "--btf-cache: a miss, then a hit" "$(grep -h 'BTF cache' err | tr '\n' ' ')"
+	rm -rf "$C"
+	cache_run --btf-cache "$C" --no-btf-cache && [ ! -e "$C" ] &&
+		! grep -q 'BTF cache' err
+	verdict "--no-btf-cache: nothing written" "$(ls -R "$C" 2>&1 | tr '\n' ' ')"
+	cache_run --btf /sys/kernel/btf/vmlinux --btf-cache "$C" && [ ! -e "$C" ]
+	verdict "--btf FILE: the cache is not used" "$(ls -R "$C" 2>&1 | tr '\n' ' ')"
+	WASM_BPF_CACHE_DIR=$C cache_run && [ "$(entries "$C")" = 1 ]
+	verdict "WASM_BPF_CACHE_DIR: the default directory" "$(grep -h 'BTF cache' err | tr '\n' ' ')"
+	rm -rf "$C"
+fi
+
 # ---- the embedding API ----------------------------------------------------------
 
 cd "$ROOT"
