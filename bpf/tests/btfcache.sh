@@ -89,7 +89,7 @@ bc_hit() {
 	done
 	# A whole, checksummed entry of another object: the load with it
 	# fails, the full BTF one does not; one warning, the entry goes.
-	bc_load -d "$d" "$ROOT/build/bench/bpf/bench.bpf.o"
+	bc_load -d "$d" "$OUT/core.bpf.o"
 	for g in $(find "$d" -name '*.btf'); do
 		[ "$g" = "$f" ] || cat "$g" >"$f"
 	done
