@@ -7,7 +7,7 @@
  *   attach       load, attach, print "attached", wait for stdin EOF
  *   ringbuf N    attach, print "attached", consume N records (or until
  *   perfbuf N    the producer's records are all seen or lost), print
- *                "done recv=R drops=D bad=B sum=S", wait for stdin EOF;
+ *                "done recv=R drops=D bad=B sum=S polls=P", wait for stdin EOF;
  *                a third argument "noprime" skips the first empty poll
  * The records come from bench/bpf/drive.c (getpgid() with a magic pid).
  * Every callback does the same work in both builds: check the sequence
@@ -162,11 +162,12 @@ static uint64_t stat_get(int fd, uint32_t slot)
 static void pump(struct bb_buf *buf, struct consumer *c, int stats_fd,
 		 uint32_t drop_slot, long n)
 {
-	uint64_t idle_since = now_ns(), seen = 0, drops = 0;
+	uint64_t idle_since = now_ns(), seen = 0, drops = 0, polls = 0;
 
 	for (;;) {
 		int got = bb_buf_poll(buf, 100);
 
+		polls++;
 		if (got < 0 && got != -BB_EINTR)
 			break;
 		drops = stat_get(stats_fd, drop_slot);
@@ -180,9 +181,10 @@ static void pump(struct bb_buf *buf, struct consumer *c, int stats_fd,
 			break;
 		}
 	}
-	printf("done recv=%llu drops=%llu bad=%llu sum=%llx\n",
+	printf("done recv=%llu drops=%llu bad=%llu sum=%llx polls=%llu\n",
 	       (unsigned long long)c->recv, (unsigned long long)drops,
-	       (unsigned long long)c->bad, (unsigned long long)c->sum);
+	       (unsigned long long)c->bad, (unsigned long long)c->sum,
+	       (unsigned long long)polls);
 	fflush(stdout);
 }
 
