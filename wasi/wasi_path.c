@@ -218,6 +218,10 @@ static int path_symlink(struct wasi_ctx *c, struct wasm_instance *i,
 	err = path_at(c, i, a[2], WR_PATH_SYMLINK, a[3], a[4], &w);
 	if (err)
 		return err;
+	/* An absolute target can only name something outside the sandbox
+	 * (the guest's "/" is not the host's). */
+	if (target[0] == '/')
+		return done(&w, 0), WE_PERM;
 	return done(&w, symlinkat(target, w.dir, w.last));
 }
 
@@ -330,10 +334,11 @@ static int open_flags(uint32_t dirflags, uint32_t oflags, uint32_t fdflags,
 	bool rd = rights & WR_WANTS_READ, wr = rights & WR_WANTS_WRITE;
 	int fl = O_NOCTTY;
 
-	/* A directory cannot be opened for writing; its rights still say
-	 * what may be done beneath it. */
+	/* A directory cannot be opened for writing, and its own rights
+	 * include some write ones (datasync): only FD_WRITE asks to write
+	 * it, and gets EISDIR as natively. */
 	if (oflags & WO_DIRECTORY)
-		wr = false;
+		wr = rights & WR_FD_WRITE;
 	fl |= rd && wr ? O_RDWR : wr ? O_WRONLY : O_RDONLY;
 	if (oflags & WO_CREAT)
 		fl |= O_CREAT;
@@ -376,7 +381,7 @@ static int path_open(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 	struct wasi_fd *dir;
 	struct stat st;
 	uint8_t type;
-	int err, h;
+	int err, h, fl;
 
 	dir = wasi_fd_get(c, a[0], open_needs(oflags, fdflags), &err);
 	if (!dir)
@@ -390,8 +395,13 @@ static int path_open(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 	 * allows to inherit, nothing more. */
 	rb = a[5] & dir->rights_inheriting;
 	ri = a[6] & dir->rights_inheriting;
-	err = open_beneath(dir->host, path,
-			   open_flags(a[1], oflags, fdflags, rb), 0666, &h);
+	fl = open_flags(a[1], oflags, fdflags, rb);
+	err = open_beneath(dir->host, path, fl, 0666, &h);
+	/* The same for a directory reached without O_DIRECTORY, such as a
+	 * preopen reopened with the rights it has. */
+	if (err == WE_ISDIR && !(rb & WR_FD_WRITE))
+		err = open_beneath(dir->host, path,
+				   (fl & ~O_ACCMODE) | O_RDONLY, 0666, &h);
 	if (err)
 		return err;
 	if (fstat(h, &st)) {

@@ -205,6 +205,21 @@ static int poll_oneoff(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 
 /* ---- sockets ------------------------------------------------------------ */
 
+/* A socket with `rights`: anything else is not a socket at all, whatever
+ * rights it has, as the host's own socket calls would answer. */
+static struct wasi_fd *sock_get(struct wasi_ctx *c, uint32_t fd,
+				uint64_t rights, int *err)
+{
+	struct wasi_fd *f = wasi_fd_get(c, fd, 0, err);
+
+	if (f && f->filetype != WF_SOCKET_STREAM &&
+	    f->filetype != WF_SOCKET_DGRAM) {
+		*err = WE_NOTSOCK;
+		return NULL;
+	}
+	return f ? wasi_fd_get(c, fd, rights, err) : NULL;
+}
+
 static int sock_accept(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 {
 	uint8_t *out = wasi_mem(i, a[2], 4);
@@ -212,7 +227,7 @@ static int sock_accept(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 	uint32_t nfd;
 	int err, h;
 
-	f = wasi_fd_get(c, a[0], WR_SOCK_ACCEPT, &err);
+	f = sock_get(c, a[0], WR_SOCK_ACCEPT, &err);
 	if (!f)
 		return err;
 	if (!out)
@@ -320,7 +335,7 @@ static int sock_shutdown(struct wasi_ctx *c, struct wasm_instance *i,
 	struct wasi_fd *f;
 	int err;
 
-	f = wasi_fd_get(c, a[0], WR_SOCK_SHUTDOWN, &err);
+	f = sock_get(c, a[0], WR_SOCK_SHUTDOWN, &err);
 	if (!f)
 		return err;
 	if ((uint32_t)a[1] == 0 || (uint32_t)a[1] > 3)

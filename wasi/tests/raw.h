@@ -65,11 +65,13 @@ enum {
 	E_EXIST = 20,
 	E_FAULT = 21,
 	E_INVAL = 28,
+	E_ISDIR = 31,
 	E_LOOP = 32,
 	E_NOENT = 44,
 	E_NOTSOCK = 57,
 	E_NOTSUP = 58,
 	E_NOTDIR = 54,
+	E_PERM = 63,
 	E_NOTCAPABLE = 76
 };
 
@@ -89,6 +91,9 @@ static inline void expect(const char *what, int got, int want)
 #define R_FD_READ     (1ll << 1)
 #define R_FD_WRITE    (1ll << 6)
 #define LOOKUP_FOLLOW 1
+
+/* A directory asked to be written is EISDIR, as natively. */
+#define RIGHTS_DIR (RIGHTS_ALL & ~R_FD_WRITE)
 
 static inline I open_at(I dir, const char *path, I follow, I oflags, L rights,
 			I *fd)

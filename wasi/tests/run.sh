@@ -3,8 +3,10 @@
 # wasm32-wasi (clang-14 and clang-19, Debian's wasi-libc) and natively
 # (gcc); both run in fresh scratch directories and must agree on stdout,
 # stderr, exit code and the files they leave. Wasm-only programs (t_raw,
-# t_sandbox, t_sock) check exact WASI errnos themselves. t_rust.rs does the
-# same comparison for Rust's std. Builds go to build/tests/wasi/.
+# t_sandbox, t_sock, t_conform) check exact WASI errnos themselves. t_rust.rs
+# does the same comparison for Rust's std. Builds go to build/tests/wasi/.
+# Last, the official wasi-testsuite under build/bin/wasm-bpf where a copy is
+# present (WASI_TESTSUITE_DIR, default build/wasi-testsuite), else a SKIP.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -184,7 +186,7 @@ check_self() {
 	fi
 }
 
-for t in t_all t_raw t_sandbox t_sock; do
+for t in t_all t_raw t_sandbox t_sock t_conform; do
 	build_wasm $t || fail "$t" "build failed: $(tail -3 "$B/cc.log" | tr '\n' ' ')"
 done
 
@@ -235,6 +237,19 @@ for v in 14 19; do
 	r=$RUN/sock-$v
 	rm -rf "$r" && mkdir -p "$r"
 	check_self "sockets handed in (clang-$v)" "$r" --socketpair --listen "$B/t_sock.$v.wasm"
+done
+
+# The cases the official wasi-testsuite caught, one test each.
+for v in 14 19; do
+	[ -e "$B/t_conform.$v.wasm" ] || continue
+	for c in "shutdown:sock_shutdown/sock_accept on a non-socket is NOTSOCK" \
+		"preopen:a directory opens as one whatever write rights it brings" \
+		"symlink:a symlink to an absolute path is refused"; do
+		r=$RUN/conform-${c%%:*}-$v
+		rm -rf "$r" && mkdir -p "$r/sub" && echo data >"$r/f.txt"
+		check_self "${c#*:} (clang-$v)" "$r" --dir . \
+			"$B/t_conform.$v.wasm" "${c%%:*}"
+	done
 done
 
 # ---- Rust std ----------------------------------------------------------------

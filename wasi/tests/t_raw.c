@@ -72,9 +72,8 @@ static void descriptors(void)
 	expect("fd_renumber onto stdin? no: dup fd", r_fd_renumber(fd, fd), OK);
 	expect("sock_recv on file", r_sock_recv(fd, P(pre), 0, 0, P(&n), P(&n)),
 	       E_NOTSOCK);
-	expect("sock_accept on file", r_sock_accept(fd, 0, P(&n)),
-	       E_NOTCAPABLE);
-	expect("sock_shutdown on file", r_sock_shutdown(fd, 3), E_NOTCAPABLE);
+	expect("sock_accept on file", r_sock_accept(fd, 0, P(&n)), E_NOTSOCK);
+	expect("sock_shutdown on file", r_sock_shutdown(fd, 3), E_NOTSOCK);
 	expect("times: atim now, mtim given",
 	       r_fd_filestat_set_times(fd, 0, 1234000000000ll, 0x2 | 0x4), OK);
 	expect("times: both now and given",
@@ -96,7 +95,7 @@ static void inheriting(void)
 
 	/* A directory whose children may not be written... */
 	expect("open dir",
-	       r_path_open(3, 0, S("."), 2, RIGHTS_ALL,
+	       r_path_open(3, 0, S("."), 2, RIGHTS_DIR,
 			   RIGHTS_ALL & ~R_FD_WRITE, 0, P(&dfd)),
 	       OK);
 	/* ...hands out read-only files even when write is asked for. */

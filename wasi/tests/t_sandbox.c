@@ -38,12 +38,12 @@ static void opens(void)
 	    open_at(3, "dangling_out", LOOKUP_FOLLOW, 1, RIGHTS_ALL, &fd));
 	expect("open abs_link nofollow",
 	       open_at(3, "abs_link", 0, 0, RIGHTS_ALL, &fd), E_LOOP);
-	expect("open .", open_at(3, ".", 0, 2, RIGHTS_ALL, &fd), OK);
+	expect("open .", open_at(3, ".", 0, 2, RIGHTS_DIR, &fd), OK);
 	r_fd_close(fd);
 	expect("open sub/../inside.txt",
 	       open_at(3, "sub/../inside.txt", 0, 0, RIGHTS_ALL, &fd), OK);
 	r_fd_close(fd);
-	expect("open sub", open_at(3, "sub", 0, 2, RIGHTS_ALL, &sub), OK);
+	expect("open sub", open_at(3, "sub", 0, 2, RIGHTS_DIR, &sub), OK);
 	/* Beneath the descriptor used, not just beneath the preopen. */
 	ESC("open ../inside.txt from sub",
 	    open_at(sub, "../inside.txt", 0, 0, RIGHTS_ALL, &fd));

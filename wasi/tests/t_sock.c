@@ -18,6 +18,7 @@ int main(void)
 	uint8_t v[8], st[24], subs[48] = {0}, ev[32];
 	char buf[16] = {0};
 	I n = 0, fl = 0, c;
+	L base;
 
 	expect("fdstat socket", r_fd_fdstat_get(3, P(st)), OK);
 	expect("filetype socket_stream", st[0], 6);
@@ -58,6 +59,13 @@ int main(void)
 	expect("listener nonblocking", r_fd_fdstat_set_flags(5, 4), OK);
 	expect("accept none pending", r_sock_accept(5, 4, P(&c)), E_AGAIN);
 	expect("accept on non-listener", r_sock_accept(4, 4, P(&c)), E_INVAL);
+	/* A socket, but without the right: a missing capability. */
+	r_fd_fdstat_get(4, P(st));
+	memcpy(&base, st + 8, 8);
+	expect("drop shutdown right",
+	       r_fd_fdstat_set_rights(4, base & ~(1ll << 28), 0), OK);
+	expect("shutdown without the right", r_sock_shutdown(4, 1),
+	       E_NOTCAPABLE);
 	printf("%d failures\n", failures);
 	return failures ? 1 : 0;
 }
