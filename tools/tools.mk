@@ -18,3 +18,16 @@ spectest: $(SPECTEST_BIN)
 all: $(SPECTEST_BIN)
 # ---- end of wasm-spectest ----------------------------------------------------
 -include tools/gen/gen.mk
+
+# ---- wasi-testsuite (tools/wasi-testsuite/) ----------------------------------
+# The official WebAssembly wasi-testsuite under build/bin/wasm-bpf:
+#   make wasi-testsuite-fetch [WASI_TESTSUITE=DIR]   (needs the network)
+#   make wasi-testsuite [WASI_TESTSUITE=DIR]
+WASI_TESTSUITE ?= build/wasi-testsuite
+
+.PHONY: wasi-testsuite wasi-testsuite-fetch
+wasi-testsuite: $(BINDIR)/wasm-bpf
+	python3 tools/wasi-testsuite/run.py --runtime $(BINDIR)/wasm-bpf $(WASI_TESTSUITE)
+wasi-testsuite-fetch:
+	sh tools/wasi-testsuite/fetch.sh $(WASI_TESTSUITE)
+# ---- end of wasi-testsuite ---------------------------------------------------

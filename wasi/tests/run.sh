@@ -277,4 +277,23 @@ else
 		done
 	fi
 fi
+
+# ---- the official wasi-testsuite ------------------------------------------
+
+# Not committed: tools/wasi-testsuite/fetch.sh gets it at the pinned commit.
+# Run by the command users run, one line per test.
+WTS=${WASI_TESTSUITE_DIR:-$ROOT/build/wasi-testsuite}
+if [ ! -d "$WTS/tests" ]; then
+	skip "official wasi-testsuite" "not at $WTS (make wasi-testsuite-fetch, or set WASI_TESTSUITE_DIR)"
+elif [ ! -x "$ROOT/build/bin/wasm-bpf" ]; then
+	skip "official wasi-testsuite" "build/bin/wasm-bpf not built"
+elif ! command -v python3 >/dev/null; then
+	skip "official wasi-testsuite" "python3 not installed"
+else
+	python3 tools/wasi-testsuite/run.py --runtime "$ROOT/build/bin/wasm-bpf" \
+		"$WTS" >"$B/wasi-testsuite.log" 2>&1
+	rc=$?
+	sed 's/^\(PASS\|FAIL\|SKIP\): /&wasi /' "$B/wasi-testsuite.log"
+	[ $rc -le 1 ] || fail "official wasi-testsuite" "runner exited $rc: $(tail -2 "$B/wasi-testsuite.log" | tr '\n' ' ')"
+fi
 exit 0
