@@ -1,19 +1,25 @@
 /* bpf_attach.c — attaching a guest's programs and undoing it: libbpf auto
  * attach, the explicit targets a guest may name by string (see README.md:
- * interfaces, kernel functions, tracepoints, absolute binary paths), and
- * targets it holds as a WASI descriptor (cgroups, sockets, network
- * namespaces). Every attachment is recorded on its object so closing the
- * object (or freeing the host) leaves nothing in the kernel.
+ * interfaces, kernel functions, tracepoints, absolute binary paths, cgroup
+ * paths when the embedder allows them), and targets it holds as a WASI
+ * descriptor (cgroups, sockets, network namespaces). A string that does not
+ * parse for its program type is ignored and the program attached by its
+ * section, as upstream wasm-bpf does. Every attachment is recorded on its
+ * object so closing the object (or freeing the host) leaves nothing in the
+ * kernel.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -100,6 +106,11 @@ void bh_detach_all(struct bh_object *o)
 
 /* ---- string targets ---------------------------------------------------- */
 
+/* A parser's answer for a string that is not a target of its program type
+ * at all (as opposed to a target that names something missing): the
+ * program is then attached by its section, the string ignored. */
+#define BH_NOPARSE 1
+
 static int ifindex_of(const char *name)
 {
 	unsigned int idx;
@@ -117,14 +128,16 @@ static int parse_tc_target(const char *target, int *ifindex, bool *egress)
 	const char *colon = strchr(target, ':');
 
 	if (strlen(target) >= sizeof(ifname))
-		return -EINVAL;
+		return BH_NOPARSE;
 	strcpy(ifname, target);
 	if (colon)
 		ifname[colon - target] = 0;
 	*egress = colon && !strcmp(colon, ":egress");
 	if (colon && !*egress && strcmp(colon, ":ingress"))
-		return -EINVAL;
+		return BH_NOPARSE;
 	*ifindex = ifindex_of(ifname);
+	if (*ifindex == -EINVAL)
+		return BH_NOPARSE;
 	return *ifindex < 0 ? *ifindex : 0;
 }
 
@@ -190,7 +203,7 @@ static int attach_tc(struct bh_object *o, struct bpf_program *p,
 
 	err = parse_tc_target(target, &idx, &egress);
 	if (err)
-		return err;
+		return err; /* BH_NOPARSE too */
 	err = attach_tcx(o, p, idx, egress);
 	if (err != -EINVAL)
 		return err;
@@ -213,18 +226,18 @@ static bool is_symbol(const char *s, const char *extra)
 }
 
 /* A binary the host may open for a uprobe or USDT: an absolute path to a
- * regular file, without blanks or control characters. Relative paths are
- * refused: they would resolve against the host's working directory, which
- * the guest neither sees nor controls. */
+ * regular file, without blanks or control characters. Anything else is no
+ * binary path (BH_NOPARSE): a relative path would resolve against the
+ * host's working directory, which the guest neither sees nor controls. */
 static int check_binary(const char *path)
 {
 	struct stat st;
 
 	if (path[0] != '/' || strlen(path) >= PATH_MAX)
-		return -EINVAL;
+		return BH_NOPARSE;
 	for (const char *c = path; *c; c++)
 		if (!isgraph((unsigned char)*c))
-			return -EINVAL;
+			return BH_NOPARSE;
 	if (stat(path, &st))
 		return -errno;
 	return S_ISREG(st.st_mode) ? 0 : -EINVAL;
@@ -251,7 +264,7 @@ static int attach_kprobe(struct bh_object *o, struct bpf_program *p,
 			 const char *func, bool ret)
 {
 	if (!is_symbol(func, "."))
-		return -EINVAL;
+		return BH_NOPARSE;
 	return keep_link(o, bpf_program__attach_kprobe(p, ret, func));
 }
 
@@ -263,7 +276,7 @@ static int attach_usdt(struct bh_object *o, struct bpf_program *p, char *target)
 	int err;
 
 	if (!provider || !is_symbol(provider, "") || !is_symbol(name, ""))
-		return -EINVAL;
+		return BH_NOPARSE;
 	err = check_binary(target);
 	if (err)
 		return err;
@@ -280,7 +293,7 @@ static int attach_uprobe(struct bh_object *o, struct bpf_program *p,
 	int err;
 
 	if (!func || !is_symbol(func, ".@$"))
-		return -EINVAL;
+		return BH_NOPARSE;
 	err = check_binary(target);
 	if (err)
 		return err;
@@ -304,7 +317,7 @@ static int attach_kprobe_kind(struct bh_object *o, struct bpf_program *p,
 	if (has_prefix(sec, "uprobe") || has_prefix(sec, "uretprobe"))
 		return attach_uprobe(o, p, target,
 				     has_prefix(sec, "uretprobe"));
-	return -EOPNOTSUPP;
+	return BH_NOPARSE; /* ksyscall and friends: by section */
 }
 
 /* "category:name" or "category/name". */
@@ -313,10 +326,10 @@ static int attach_tp(struct bh_object *o, struct bpf_program *p, char *target)
 	char *sep = strpbrk(target, ":/");
 
 	if (!sep)
-		return -EINVAL;
+		return BH_NOPARSE;
 	*sep = 0;
 	if (!is_symbol(target, "") || !is_symbol(sep + 1, ""))
-		return -EINVAL;
+		return BH_NOPARSE;
 	return keep_link(o, bpf_program__attach_tracepoint(p, target, sep + 1));
 }
 
@@ -324,16 +337,69 @@ static int attach_raw_tp(struct bh_object *o, struct bpf_program *p,
 			 const char *target)
 {
 	if (!is_symbol(target, ""))
-		return -EINVAL;
+		return BH_NOPARSE;
 	return keep_link(o, bpf_program__attach_raw_tracepoint(p, target));
 }
 
-static int attach_target(struct bh_object *o, struct bpf_program *p,
-			 char *target)
+static bool is_cgroup_type(enum bpf_prog_type t)
+{
+	switch (t) {
+	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
+	case BPF_PROG_TYPE_SOCK_OPS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* "/sys/fs/cgroup/..." (upstream's sockops passes its cgroup so). The host
+ * opens a path the guest names: only when the embedder allows it (the
+ * command does for root), and only a cgroup v2 directory. */
+static int attach_cgroup_path(struct bpf_host *h, struct bh_object *o,
+			      struct bpf_program *p, const char *path)
+{
+	struct statfs sfs;
+	int fd, err;
+
+	if (path[0] != '/')
+		return BH_NOPARSE;
+	if (!h->cgroup_paths) {
+		fprintf(stderr,
+			"wasm_bpf: prog '%s': cgroup path targets are not "
+			"allowed here; give the cgroup with --dir and attach "
+			"by descriptor\n",
+			bpf_program__name(p));
+		return -EPERM;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && !fstatfs(fd, &sfs) && sfs.f_type == CGROUP2_SUPER_MAGIC) {
+		errno = 0;
+		err = keep_link(o, bpf_program__attach_cgroup(p, fd));
+		close(fd); /* the link holds the cgroup */
+		return err;
+	}
+	err = fd < 0 ? -errno : -ENOTDIR;
+	if (fd >= 0)
+		close(fd);
+	fprintf(stderr, "wasm_bpf: prog '%s': %.256s: %s\n",
+		bpf_program__name(p), path,
+		err == -ENOTDIR ? "not a cgroup v2 directory" : strerror(-err));
+	return err;
+}
+
+static int attach_target(struct bpf_host *h, struct bh_object *o,
+			 struct bpf_program *p, char *target)
 {
 	int idx;
 
 	errno = 0;
+	if (is_cgroup_type(bpf_program__type(p)))
+		return attach_cgroup_path(h, o, p, target);
 	switch (bpf_program__type(p)) {
 	case BPF_PROG_TYPE_XDP:
 		idx = ifindex_of(target);
@@ -349,7 +415,7 @@ static int attach_target(struct bh_object *o, struct bpf_program *p,
 	case BPF_PROG_TYPE_RAW_TRACEPOINT:
 		return attach_raw_tp(o, p, target);
 	default:
-		return -EOPNOTSUPP;
+		return BH_NOPARSE;
 	}
 }
 
@@ -365,6 +431,13 @@ static int attach_auto(struct bh_object *o, struct bpf_program *p)
 			return -EINVAL;
 	errno = 0;
 	return keep_link(o, bpf_program__attach(p));
+}
+
+static const char *prog_type_str(const struct bpf_program *p)
+{
+	const char *s = libbpf_bpf_prog_type_str(bpf_program__type(p));
+
+	return s ? s : "new";
 }
 
 static struct bpf_program *find_prog(struct bh_object *o,
@@ -408,28 +481,21 @@ int bh_attach(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	copy = strdup(t);
 	if (!copy)
 		return -ENOMEM;
-	err = attach_target(o, p, copy);
+	err = attach_target(h, o, p, copy);
 	free(copy);
-	return err;
+	if (err != BH_NOPARSE)
+		return err;
+	if (h->verbose)
+		fprintf(stderr,
+			"wasm_bpf: prog '%s': \"%.64s\" is no target of a "
+			"%s program; attached by its section \"%s\" instead, "
+			"as upstream wasm-bpf does\n",
+			bpf_program__name(p), t, prog_type_str(p),
+			bpf_program__section_name(p));
+	return attach_auto(o, p);
 }
 
 /* ---- descriptor targets ------------------------------------------------ */
-
-static bool is_cgroup_type(enum bpf_prog_type t)
-{
-	switch (t) {
-	case BPF_PROG_TYPE_CGROUP_SKB:
-	case BPF_PROG_TYPE_CGROUP_SOCK:
-	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
-	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
-	case BPF_PROG_TYPE_CGROUP_SYSCTL:
-	case BPF_PROG_TYPE_CGROUP_DEVICE:
-	case BPF_PROG_TYPE_SOCK_OPS:
-		return true;
-	default:
-		return false;
-	}
-}
 
 static int attach_socket(struct bh_object *o, struct bpf_program *p, int fd)
 {

@@ -426,6 +426,7 @@ struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 	if (!h)
 		return NULL;
 	h->force_perfbuf = o.force_perfbuf;
+	h->cgroup_paths = o.allow_cgroup_paths;
 	h->wasi = o.wasi;
 	h->btf_path = dup_or(o.btf_path, NULL);
 	if (!o.no_btf_cache && !o.btf_path)

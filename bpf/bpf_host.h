@@ -24,6 +24,10 @@ struct bpf_host_opts {
 	 * default), or none at all. Not used with btf_path. */
 	const char *btf_cache_dir;
 	bool no_btf_cache;
+	/* A cgroup program's string target may be a cgroup v2 directory
+	 * path the host opens (upstream's sockops does so). Off: the guest
+	 * attaches by a descriptor it holds. */
+	bool allow_cgroup_paths;
 };
 
 struct bpf_host;

@@ -77,6 +77,7 @@ struct bh_map_info {
 
 struct bpf_host {
 	bool verbose, force_perfbuf;
+	bool cgroup_paths; /* bpf_host_opts.allow_cgroup_paths */
 	char *btf_path;
 	char *btf_cache_dir; /* CO-RE BTF cache (bpf_btfcache.c); NULL: off */
 	struct wasi_ctx *wasi;
