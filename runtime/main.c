@@ -10,10 +10,12 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "runtime/wasm_bpf.h"
 #include "tools/gen/gen.h"
@@ -40,12 +42,16 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "Usage: wasm-bpf [run] [OPTIONS] MODULE.wasm [ARGS...]\n"
+	    "       wasm-bpf [run] [OPTIONS] MODULE.wasm [OPTIONS] -- [ARGS...]\n"
 	    "       wasm-bpf gen [GEN OPTIONS...]\n"
 	    "\n"
 	    "Runs an eBPF control plane compiled to WebAssembly (WASI). "
 	    "Everything\n"
 	    "after MODULE.wasm goes to the guest, which sees MODULE.wasm as "
-	    "argv[0].\n"
+	    "argv[0];\n"
+	    "as with upstream wasm-bpf, options between MODULE.wasm and a "
+	    "`--` are\n"
+	    "the runtime's, and the `--` is dropped.\n"
 	    "\n"
 	    "Options:\n"
 	    "  --dir HOST[::GUEST]  give the guest directory HOST, named "
@@ -77,8 +83,18 @@ static void usage(FILE *f)
 	    "~/.cache/wasm-bpf)\n"
 	    "  --no-btf-cache       always use the full kernel BTF\n"
 	    "  --force-perfbuf      use perf buffers instead of ring buffers\n"
+	    "  --no-host-view       no read-only view of the host's tracing "
+	    "events,\n"
+	    "                       BTF and CPU directories (given unless "
+	    "--fd is)\n"
+	    "  -m, --wrapper-module-name NAME\n"
+	    "                       import module of TinyGo's poll wrapper\n"
+	    "                       (default: callback-wrapper)\n"
+	    "  -c, --callback-export-name NAME\n"
+	    "                       guest export it calls per record\n"
+	    "                       (default: go-callback)\n"
 	    "  -v, --verbose        print libbpf and verifier logs\n"
-	    "  --version            print the version\n"
+	    "  -V, --version        print the version\n"
 	    "  -h, --help           print this help\n"
 	    "\n"
 	    "Exit status: the guest's exit code; 0 after SIGINT or SIGTERM; "
@@ -144,7 +160,7 @@ enum {
 	OPT_BTF_CACHE,
 	OPT_NO_BTF_CACHE,
 	OPT_PERFBUF,
-	OPT_VERSION,
+	OPT_NO_HOST_VIEW,
 };
 
 static const struct option long_opts[] = {
@@ -158,8 +174,11 @@ static const struct option long_opts[] = {
     {"btf-cache", required_argument, NULL, OPT_BTF_CACHE},
     {"no-btf-cache", no_argument, NULL, OPT_NO_BTF_CACHE},
     {"force-perfbuf", no_argument, NULL, OPT_PERFBUF},
+    {"no-host-view", no_argument, NULL, OPT_NO_HOST_VIEW},
+    {"wrapper-module-name", required_argument, NULL, 'm'},
+    {"callback-export-name", required_argument, NULL, 'c'},
     {"verbose", no_argument, NULL, 'v'},
-    {"version", no_argument, NULL, OPT_VERSION},
+    {"version", no_argument, NULL, 'V'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -212,10 +231,23 @@ static int parse_opt(struct cli *c, int o, const char *arg)
 	case OPT_PERFBUF:
 		c->opts.force_perfbuf = true;
 		return -1;
+	case OPT_NO_HOST_VIEW:
+		c->opts.no_host_view = true;
+		return -1;
+	case 'm':
+		if (!*arg)
+			return bad("--wrapper-module-name", "(empty)");
+		c->opts.go_poll_module = arg;
+		return -1;
+	case 'c':
+		if (!*arg)
+			return bad("--callback-export-name", "(empty)");
+		c->opts.go_callback_export = arg;
+		return -1;
 	case 'v':
 		c->opts.verbose = true;
 		return -1;
-	case OPT_VERSION:
+	case 'V':
 		printf("wasm-bpf %s\n", WASM_BPF_VERSION);
 		return 0;
 	case 'h':
@@ -229,29 +261,87 @@ static int parse_opt(struct cli *c, int o, const char *arg)
 	}
 }
 
-static int parse_args(struct cli *c, int argc, char **argv)
+/* "+": options end at the first argument that is none (the module). */
+#define SHORT_OPTS "+hvVm:c:"
+
+/* Options of argv[1..argc-1]; stops at the first non-option (optind then
+ * points at it). -1 to go on, otherwise the status to exit with. */
+static int parse_opts(struct cli *c, int argc, char **argv)
 {
 	int o, r;
 
-	c->opts.sz = sizeof(c->opts);
-	optind = 1;
+	optind = 0; /* a fresh scan, also of another vector */
 	opterr = 0; /* our own message, without the full path of argv[0] */
-	/* "+": options end at the module path; the rest is the guest's. */
-	while ((o = getopt_long(argc, argv, "+hv", long_opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, SHORT_OPTS, long_opts, NULL)) !=
+	       -1) {
 		c->bad_opt = argv[optind - 1];
 		r = parse_opt(c, o, optarg);
 		if (r >= 0)
 			return r;
 	}
+	return -1;
+}
+
+/* Whether argv[1..argc-1] are runtime options and nothing else. */
+static bool all_opts(int argc, char **argv)
+{
+	int o;
+
+	optind = 0;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, SHORT_OPTS, long_opts, NULL)) !=
+	       -1)
+		if (o == '?' || o == ':')
+			return false;
+	return optind == argc;
+}
+
+/* Upstream's convention, `MODULE [RUNTIME OPTIONS] -- GUEST ARGS`: when
+ * what lies between the module and the first `--` is runtime options
+ * (or nothing), they are the runtime's and the `--` is dropped. Anything
+ * else after the module is the guest's, as is. `mod` indexes the module;
+ * -1 to go on, otherwise the status to exit with. */
+static int take_trailing_opts(struct cli *c, int argc, char **argv, int mod)
+{
+	int dd = mod + 1, r;
+
+	while (dd < argc && strcmp(argv[dd], "--"))
+		dd++;
+	if (dd == argc)
+		return -1;
+	/* argv[mod] stands in for argv[0] of the scan. */
+	if (!all_opts(dd - mod, argv + mod))
+		return -1;
+	r = parse_opts(c, dd - mod, argv + mod);
+	if (r >= 0)
+		return r;
+	/* The guest's argv: the module, then what follows the `--`. */
+	memmove(argv + mod + 1, argv + dd + 1, (argc - dd - 1) * sizeof(*argv));
+	c->argc = 1 + argc - dd - 1;
+	return -1;
+}
+
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+	int mod, r;
+
+	c->opts.sz = sizeof(c->opts);
+	/* Upstream's sockops names its cgroup by path; until a capability
+	 * policy decides which cgroups a guest may name, root may. */
+	c->opts.allow_cgroup_paths = geteuid() == 0;
+	r = parse_opts(c, argc, argv);
+	if (r >= 0)
+		return r;
 	if (optind >= argc) {
 		fprintf(stderr, "wasm-bpf: no module given\n");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	c->module = argv[optind];
-	c->argc = argc - optind;
-	c->argv = argv + optind;
-	return -1;
+	mod = optind;
+	c->module = argv[mod];
+	c->argc = argc - mod;
+	c->argv = argv + mod;
+	return take_trailing_opts(c, argc, argv, mod);
 }
 
 static int configure(struct wasm_bpf_app *app, const struct cli *c)

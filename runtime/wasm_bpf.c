@@ -28,6 +28,7 @@ struct wasm_bpf_app {
 	struct wasm_module *module;
 	struct wasm_bpf_app_opts opts;
 	char *btf_path, *entry, *btf_cache_dir;
+	char *go_module, *go_export;
 	struct strv args, env, pre_host, pre_guest;
 	int *fds;
 	int nfds;
@@ -95,6 +96,8 @@ wasm_bpf_app__open_mem(const void *bytes, size_t len,
 	const char *btf = OPT(opts, btf_path, NULL);
 	const char *entry = OPT(opts, entry, NULL);
 	const char *cache = OPT(opts, btf_cache_dir, NULL);
+	const char *go_module = OPT(opts, go_poll_module, NULL);
+	const char *go_export = OPT(opts, go_callback_export, NULL);
 	struct wasm_error e = {{0}};
 
 	if (!app) {
@@ -109,7 +112,17 @@ wasm_bpf_app__open_mem(const void *bytes, size_t len,
 	app->btf_path = btf ? strdup(btf) : NULL;
 	app->btf_cache_dir = cache ? strdup(cache) : NULL;
 	app->opts.no_btf_cache = OPT(opts, no_btf_cache, false);
+	app->opts.allow_cgroup_paths = OPT(opts, allow_cgroup_paths, false);
+	app->opts.no_host_view = OPT(opts, no_host_view, false);
+	app->go_module = go_module ? strdup(go_module) : NULL;
+	app->go_export = go_export ? strdup(go_export) : NULL;
 	app->entry = strdup(entry ? entry : "_start");
+	if (!app->entry || (go_module && !app->go_module) ||
+	    (go_export && !app->go_export)) {
+		wasm_bpf_app__free(app);
+		errno = ENOMEM;
+		return NULL;
+	}
 	app->module = wasm_module__load(bytes, len, &lo, &e);
 	if (!app->module) {
 		seterr(err, "%s%s", e.msg[0] ? e.msg : "invalid module", "");
@@ -240,17 +253,99 @@ static int fail(struct wasm_bpf_app *app, const char *what, const char *why)
 	return WASM_BPF_EXIT_ERROR;
 }
 
+/* ---- the host view -------------------------------------------------------
+ * What eBPF tools probe before they load (upstream's opensnoop checks
+ * whether a tracepoint exists; libbpf-tools read BTF and the CPU count),
+ * given read-only under the paths the tools use. Nothing there is secret
+ * or has side effects when read: not tracefs itself (trace_pipe consumes
+ * events), not /proc (other processes' environment). */
+static const struct {
+	const char *guest, *host[2];
+} host_view[] = {
+    {"/sys/kernel/tracing/events",
+     {"/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events"}},
+    {"/sys/kernel/debug/tracing/events",
+     {"/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events"}},
+    {"/sys/kernel/btf", {"/sys/kernel/btf", NULL}},
+    {"/sys/devices/system/cpu", {"/sys/devices/system/cpu", NULL}},
+};
+#define HOST_VIEW_N (sizeof(host_view) / sizeof(host_view[0]))
+
+/* Whether one of two guest paths is the other or beneath it. */
+static bool path_nests(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	while (la > 1 && a[la - 1] == '/')
+		la--;
+	while (lb > 1 && b[lb - 1] == '/')
+		lb--;
+	if (la > lb)
+		return path_nests(b, a);
+	if (strncmp(a, b, la))
+		return false;
+	return la == lb || b[la] == '/' || (la == 1 && a[0] == '/');
+}
+
+static bool view_shadowed(const struct wasm_bpf_app *app, const char *guest)
+{
+	for (int i = 0; i < app->pre_guest.n; i++)
+		if (path_nests(app->pre_guest.v[i], guest))
+			return true;
+	return false;
+}
+
+/* Appends the host view to pre[*n...] (room for HOST_VIEW_N). Not when
+ * descriptors are handed in (--fd): they come after the preopens, and
+ * guests find preopens by counting up from 3 to the first descriptor that
+ * is none, so more preopens would renumber them. Nor where a --dir of the
+ * guest's already covers or lies inside a path. */
+static void add_host_view(const struct wasm_bpf_app *app,
+			  struct wasi_preopen *pre, int *n)
+{
+	char said[512] = "";
+	size_t len = 0;
+
+	if (app->opts.no_host_view)
+		return;
+	if (app->nfds) {
+		if (app->opts.verbose)
+			fprintf(stderr, "wasm-bpf: no host view: descriptors "
+					"are handed in (--fd)\n");
+		return;
+	}
+	for (size_t i = 0; i < HOST_VIEW_N; i++) {
+		const char *guest = host_view[i].guest, *host = NULL;
+
+		for (int k = 0; k < 2 && !host; k++) {
+			const char *h = host_view[i].host[k];
+
+			if (h && !access(h, R_OK | X_OK))
+				host = h;
+		}
+		if (!host || view_shadowed(app, guest))
+			continue;
+		pre[(*n)++] = (struct wasi_preopen){host, guest, true};
+		len += snprintf(said + len, sizeof(said) - len, " %s", guest);
+		if (len >= sizeof(said))
+			len = sizeof(said) - 1;
+	}
+	if (app->opts.verbose)
+		fprintf(stderr, "wasm-bpf: host view (read-only):%s\n",
+			len ? said : " none");
+}
+
 static struct wasi_ctx *make_wasi(struct wasm_bpf_app *app,
 				  struct wasm_error *err)
 {
-	struct wasi_preopen *pre = calloc(app->pre_host.n + 1, sizeof(*pre));
+	struct wasi_preopen *pre =
+	    calloc(app->pre_host.n + HOST_VIEW_N + 1, sizeof(*pre));
 	struct wasi_opts o = {
 	    .sz = sizeof(o),
 	    .argc = app->args.n,
 	    .argv = (const char *const *)app->args.v,
 	    .envc = app->env.n,
 	    .envp = (const char *const *)app->env.v,
-	    .npreopens = app->pre_host.n,
 	    .preopens = pre,
 	    .stdin_fd = 0,
 	    .stdout_fd = 1,
@@ -269,6 +364,8 @@ static struct wasi_ctx *make_wasi(struct wasm_bpf_app *app,
 		pre[i].host_path = app->pre_host.v[i];
 		pre[i].guest_path = app->pre_guest.v[i];
 	}
+	o.npreopens = i;
+	add_host_view(app, pre, &o.npreopens);
 	ctx = wasi_ctx__new(&o, err);
 	free(pre);
 	return ctx;
@@ -292,6 +389,9 @@ static int run_setup(struct wasm_bpf_app *app, struct run *r)
 	bo.btf_path = app->btf_path;
 	bo.btf_cache_dir = app->btf_cache_dir;
 	bo.no_btf_cache = app->opts.no_btf_cache;
+	bo.allow_cgroup_paths = app->opts.allow_cgroup_paths;
+	bo.go_poll_module = app->go_module;
+	bo.go_callback_export = app->go_export;
 	bo.wasi = r->wasi;
 	r->bpf = bpf_host__new(&bo);
 	if (!r->bpf || bpf_host__define(r->bpf, r->linker))
@@ -442,6 +542,8 @@ void wasm_bpf_app__free(struct wasm_bpf_app *app)
 	free(app->fds);
 	free(app->btf_path);
 	free(app->btf_cache_dir);
+	free(app->go_module);
+	free(app->go_export);
 	free(app->entry);
 	free(app);
 }

@@ -57,6 +57,17 @@ struct wasm_bpf_app_opts {
 	 * no_btf_cache or btf_path. */
 	const char *btf_cache_dir;
 	bool no_btf_cache;
+	/* TinyGo's poll wrapper: its import module ("callback-wrapper") and
+	 * the guest export it calls per record ("go-callback"); NULL: those.
+	 * Upstream's -m/-c. */
+	const char *go_poll_module;
+	const char *go_callback_export;
+	/* Cgroup programs may be given a cgroup v2 path as string target
+	 * (bpf/README.md); off, cgroups come as descriptors only. */
+	bool allow_cgroup_paths;
+	/* The guest gets a read-only view of the host's tracing events and
+	 * BTF directories unless this is set (README: host view). */
+	bool no_host_view;
 };
 
 struct wasm_bpf_app;
@@ -102,6 +113,12 @@ const char *wasm_bpf_app__errmsg(const struct wasm_bpf_app *app);
 const struct wasm_trap *wasm_bpf_app__trap(const struct wasm_bpf_app *app);
 
 void wasm_bpf_app__free(struct wasm_bpf_app *app);
+
+/* Upstream wasm-bpf's C++ entry point (its bpf-api.h), for embedders
+ * moving over: runs the module in buf with argv (argv[0] is the name the
+ * guest sees) and default options. The guest's exit status, or -1 when it
+ * could not be loaded or linked, or trapped (one line on stderr). */
+int wasm_main(unsigned char *buf, unsigned int size, int argc, char *argv[]);
 
 #ifdef __cplusplus
 }

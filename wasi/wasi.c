@@ -196,7 +196,9 @@ static int add_preopen(struct wasi_ctx *ctx, const struct wasi_preopen *p,
 			 p->host_path, strerror(e));
 		return -e;
 	}
-	if (wasi_fd_alloc(ctx, h, WF_DIRECTORY, WR_DIR, WR_ALL, &fd)) {
+	if (wasi_fd_alloc(ctx, h, WF_DIRECTORY,
+			  p->read_only ? WR_DIR_RO : WR_DIR,
+			  p->read_only ? WR_READ_ONLY : WR_ALL, &fd)) {
 		close(h);
 		return -ENOMEM;
 	}

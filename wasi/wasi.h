@@ -5,12 +5,17 @@
 #ifndef WASM_BPF_WASI_H
 #define WASM_BPF_WASI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "engine/wasm.h"
 
 struct wasi_preopen {
 	const char *host_path;	/* directory on the host */
 	const char *guest_path; /* name the guest sees ("/data", ".") */
+	/* Look and read only: the directory and everything opened beneath
+	 * it lack every right that writes or changes the file system, and
+	 * the host opens files beneath it read-only. */
+	bool read_only;
 };
 
 struct wasi_opts {

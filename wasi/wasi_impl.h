@@ -96,6 +96,13 @@ enum {
 	 WR_FD_FILESTAT_GET | WR_POLL_FD_READWRITE | WR_FD_SYNC |              \
 	 WR_FD_DATASYNC)
 #define WR_SOCKET (WR_STREAM | WR_SOCK_SHUTDOWN | WR_SOCK_ACCEPT)
+/* A read-only preopen: look up, open, list and read; nothing more for it
+ * and for all opened beneath it. */
+#define WR_DIR_RO                                                              \
+	(WR_PATH_OPEN | WR_FD_READDIR | WR_PATH_READLINK |                     \
+	 WR_PATH_FILESTAT_GET | WR_FD_FILESTAT_GET | WR_POLL_FD_READWRITE)
+#define WR_READ_ONLY                                                           \
+	(WR_DIR_RO | WR_FD_READ | WR_FD_SEEK | WR_FD_TELL | WR_FD_ADVISE)
 
 enum {
 	WF_UNKNOWN = 0,

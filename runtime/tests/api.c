@@ -107,6 +107,25 @@ static void ends(const char *name, const char *path, const char *mode, int stop,
 	      why);
 }
 
+/* Upstream's wasm_main() on the bytes of `path`, guest args MODE x. */
+static int upstream_main(const char *path, const char *mode)
+{
+	static unsigned char buf[1 << 20];
+	char *argv[] = {"guest", (char *)mode, "x", NULL};
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+	int saved = dup(2), r;
+
+	if (f)
+		fclose(f);
+	freopen("/dev/null", "w", stderr);
+	r = wasm_main(buf, (unsigned int)n, 3, argv);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct wasm_error err;
@@ -131,6 +150,10 @@ int main(int argc, char **argv)
 	      strstr(r.msg, "out of bounds memory access in handle_event+0x") ==
 		  r.msg,
 	      r.msg);
+	check("wasm_main: the guest's status", upstream_main(argv[1], "args") == 3,
+	      "upstream entry point");
+	check("wasm_main: -1 after a trap", upstream_main(argv[1], "trap") == -1,
+	      "upstream entry point");
 	check("bad bytes refused",
 	      !wasm_bpf_app__open_mem("\0asm\2\0\0\0", 8, NULL, &err) &&
 		  err.msg[0],

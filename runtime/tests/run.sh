@@ -31,7 +31,7 @@ if [ ! -e "$B/guest.wasm" ] || [ "$SRC/guest.c" -nt "$B/guest.wasm" ]; then
 		clang --target=wasm32-wasi "$B/guest.o" -o "$B/guest.wasm" ||
 		{ fail build "guest.c"; exit 1; }
 fi
-for w in imports loop; do
+for w in imports loop gopoll; do
 	wat2wasm --debug-names "$SRC/$w.wat" -o "$B/$w.wasm" || { fail build "$w.wat"; exit 1; }
 done
 wat2wasm --no-check "$SRC/invalid.wat" -o "$B/invalid.wasm" || { fail build invalid.wat; exit 1; }
@@ -131,6 +131,41 @@ expect "--dir HOST" 0 "$W" --dir d "$G" dir d &&
 expect "no --dir, no access" 1 "$W" "$G" dir /data && pass "no --dir: nothing visible"
 expect "--dir missing" 125 "$W" --dir "$B/missing-dir" "$G" args &&
 	{ grep -q 'missing-dir' err; verdict "--dir of a missing directory named" "$(cat err)"; }
+
+# ---- upstream's command line ---------------------------------------------------
+
+expect "-V" 0 "$W" -V && { grep -q '^wasm-bpf ' out; verdict "-V prints the version"; }
+expect "-- after the module" 3 "$W" "$G" -- args x &&
+	{ [ "$(sed -n 2p out)" = "argv[1]=args" ]; verdict "a -- right after the module is dropped"; }
+expect "options between module and --" 0 "$W" "$G" --env A=1 -v -- env &&
+	{ [ "$(cat out)" = "A=1" ]; verdict "runtime options between the module and -- are the runtime's"; }
+expect "-m -c" 109 "$W" -m tinygo-wrap -c my-cb gopoll.wasm &&
+	pass "-m/-c name TinyGo's wrapper module and callback export"
+expect "long forms after the module" 109 "$W" gopoll.wasm \
+	--wrapper-module-name tinygo-wrap --callback-export-name my-cb -- &&
+	pass "--wrapper-module-name/--callback-export-name after the module, before --"
+expect "-m alone" 102 "$W" -m tinygo-wrap gopoll.wasm &&
+	pass "-m alone: the default callback export go-callback is looked for"
+expect "no -m" 125 "$W" gopoll.wasm &&
+	{ grep -q 'unknown import tinygo-wrap.wasm_bpf_buffer_poll' err; verdict "without -m the wrapper import is unknown" "$(cat err)"; }
+expect "-m ''" 2 "$W" -m "" gopoll.wasm &&
+	{ grep -q 'invalid --wrapper-module-name' err; verdict "-m with an empty name: status 2, named" "$(cat err)"; }
+
+# ---- the host view -------------------------------------------------------------
+
+if [ -r /sys/kernel/btf/vmlinux ] && [ -x /sys/kernel/btf ]; then
+	expect "host view" 0 "$W" "$G" dir /sys/kernel/btf &&
+		{ grep -qx 'entry vmlinux' out; verdict "host view: /sys/kernel/btf is readable by default"; }
+	expect "--no-host-view" 1 "$W" --no-host-view "$G" dir /sys/kernel/btf &&
+		pass "--no-host-view: /sys/kernel/btf is not visible"
+	expect "host view with --fd" 1 "$W" --fd 0 "$G" dir /sys/kernel/btf &&
+		pass "host view: not given with --fd (its numbering stays)"
+	rm -rf hv && mkdir hv
+	expect "host view under --dir" 1 "$W" --dir "$B/hv::/sys/kernel" "$G" dir /sys/kernel/btf &&
+		pass "host view: a --dir above a view path wins"
+else
+	echo "SKIP: runtime host view: /sys/kernel/btf not readable"
+fi
 
 # A guest's O_NONBLOCK on the shared stdin is undone when it ends.
 if command -v python3 >/dev/null; then
