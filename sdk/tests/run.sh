@@ -26,7 +26,8 @@ MA=$(cc -print-multiarch 2>/dev/null)
 
 # ---- headers ------------------------------------------------------------
 for h in libbpf-wasm.h bpf/libbpf.h bpf/bpf.h wasm-bpf/imports.h \
-	wasm-bpf/elf.h wasm-bpf/bpf_defs.h wasm-bpf/object.h; do
+	wasm-bpf/elf.h wasm-bpf/bpf_defs.h wasm-bpf/object.h wasm-bpf/skel_desc.h \
+	wasm-bpf/skel.h; do
 	printf '#include <%s>\n' "$h" >"$T/h.c"
 	if $WASM_CC -I"$INC" -c "$T/h.c" -o "$T/h.o" 2>"$T/h.err"; then
 		pass "header $h compiles alone for wasm32"

@@ -1,8 +1,9 @@
 /* gen_skel.c — `wasm-bpf gen skeleton`: a header for wasm32 guests that
  * embeds the BPF object and declares `struct NAME` with its maps, programs,
  * links and data sections, driven by the SDK's skeleton back-end
- * (sdk/c/include/libbpf-wasm.h). The names follow bpftool's skeletons so
- * the same application source builds natively against libbpf.
+ * (sdk/c/include/wasm-bpf/skel.h: ours, or upstream's where a unit uses
+ * upstream's libbpf-wasm.h). The names follow bpftool's skeletons so the
+ * same application source builds natively against libbpf.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -367,7 +368,7 @@ int gen_skeleton(struct gen_obj *g, FILE *out)
 		" * `wasm-bpf gen skeleton`; do not edit. */\n"
 		"#ifndef __%s_SKEL_WASM_H__\n#define __%s_SKEL_WASM_H__\n\n"
 		"#include <errno.h>\n#include <stddef.h>\n#include <stdint.h>\n"
-		"#include <stdlib.h>\n#include \"libbpf-wasm.h\"\n",
+		"#include <stdlib.h>\n#include \"wasm-bpf/skel.h\"\n",
 		g->path, g->name, g->name);
 	err = emit_datasec_deps(&e, m, nmaps);
 	if (!err)

@@ -6,6 +6,9 @@
  */
 #ifndef WASM_BPF_LIBBPF_WASM_H
 #define WASM_BPF_LIBBPF_WASM_H
+/* Upstream wasm-bpf's header guard: a copy of upstream's header that an
+ * example directory carries, included after this one, adds nothing. */
+#define _LIBBPF_WASM_H
 
 #include <assert.h>
 #include <errno.h>

@@ -29,6 +29,7 @@
 #include "wasm-bpf/bpf_defs.h"
 #include "wasm-bpf/elf.h"
 #include "wasm-bpf/imports.h"
+#include "wasm-bpf/skel_desc.h"
 
 #define LIBBPF_OPTS(TYPE, NAME, ...)                                           \
 	struct TYPE NAME = {.sz = sizeof(struct TYPE), __VA_ARGS__}
@@ -45,20 +46,6 @@ struct bpf_object_open_opts {
 	char *kernel_log_buf;
 	size_t kernel_log_size;
 	uint32_t kernel_log_level;
-};
-
-/* What the skeleton knows of a map from the object's BTF at generation
- * time; sizes are checked by bpf_map__*_elem(). */
-struct wbpf_map_desc {
-	const char *name; /* ".rodata" etc. for data sections */
-	int type;
-	uint32_t key_size, value_size, max_entries;
-	uint32_t sec_size; /* data sections: bytes the guest mirrors */
-};
-
-struct wbpf_prog_desc {
-	const char *name;
-	const char *sec;
 };
 
 struct bpf_object;
