@@ -1,0 +1,1 @@
+../upstream-sdk/libbpf-wasm.h
