@@ -186,7 +186,7 @@ check_self() {
 	fi
 }
 
-for t in t_all t_raw t_sandbox t_sock t_conform; do
+for t in t_all t_raw t_sandbox t_sock t_conform t_readonly; do
 	build_wasm $t || fail "$t" "build failed: $(tail -3 "$B/cc.log" | tr '\n' ' ')"
 done
 
@@ -229,6 +229,25 @@ for v in 14 19; do
 		pass "sandbox: nothing outside changed (clang-$v)"
 	else
 		fail "sandbox: nothing outside changed (clang-$v)" "outside tree or inside.txt changed"
+	fi
+done
+
+# A read-only preopen (the runtime's host view uses them).
+ro_state() { # the tree but check_self's .out and .err
+	(cd "$1" && find . -mindepth 1 ! -name .out ! -name .err \
+		-printf '%P %y %s %T@\n' | sort && cat f.txt)
+}
+for v in 14 19; do
+	[ -e "$B/t_readonly.$v.wasm" ] || continue
+	r=$RUN/readonly-$v
+	rm -rf "$r" && mkdir -p "$r/sub" && echo data >"$r/f.txt"
+	before=$(ro_state "$r")
+	check_self "read-only preopen refuses every change (clang-$v)" "$r" \
+		--ro-dir . "$B/t_readonly.$v.wasm"
+	if [ "$before" = "$(ro_state "$r")" ]; then
+		pass "read-only preopen: the tree is unchanged (clang-$v)"
+	else
+		fail "read-only preopen: the tree is unchanged (clang-$v)" "$(ls -la "$r" | tr '\n' ' ')"
 	fi
 done
 

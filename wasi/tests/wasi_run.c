@@ -67,9 +67,11 @@ static int parse(struct args *a, int argc, char **argv)
 	int i, sv[2];
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
-			char *d = argv[++i], *sep = strstr(d, "::");
+		if ((!strcmp(argv[i], "--dir") || !strcmp(argv[i], "--ro-dir")) &&
+		    i + 1 < argc) {
+			char *d = argv[i + 1], *sep = strstr(d, "::");
 
+			a->pre[a->npre].read_only = argv[i++][2] == 'r';
 			if (sep)
 				*sep = 0;
 			a->pre[a->npre].host_path = d;
