@@ -377,7 +377,8 @@ static int attach_cgroup_path(struct bpf_host *h, struct bh_object *o,
 		return -EPERM;
 	}
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0 && !fstatfs(fd, &sfs) && sfs.f_type == CGROUP2_SUPER_MAGIC) {
+	if (fd >= 0 && !fstatfs(fd, &sfs) &&
+	    sfs.f_type == CGROUP2_SUPER_MAGIC) {
 		errno = 0;
 		err = keep_link(o, bpf_program__attach_cgroup(p, fd));
 		close(fd); /* the link holds the cgroup */

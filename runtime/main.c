@@ -42,7 +42,8 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "Usage: wasm-bpf [run] [OPTIONS] MODULE.wasm [ARGS...]\n"
-	    "       wasm-bpf [run] [OPTIONS] MODULE.wasm [OPTIONS] -- [ARGS...]\n"
+	    "       wasm-bpf [run] [OPTIONS] MODULE.wasm [OPTIONS] -- "
+	    "[ARGS...]\n"
 	    "       wasm-bpf gen [GEN OPTIONS...]\n"
 	    "\n"
 	    "Runs an eBPF control plane compiled to WebAssembly (WASI). "

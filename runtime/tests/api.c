@@ -150,10 +150,10 @@ int main(int argc, char **argv)
 	      strstr(r.msg, "out of bounds memory access in handle_event+0x") ==
 		  r.msg,
 	      r.msg);
-	check("wasm_main: the guest's status", upstream_main(argv[1], "args") == 3,
-	      "upstream entry point");
-	check("wasm_main: -1 after a trap", upstream_main(argv[1], "trap") == -1,
-	      "upstream entry point");
+	check("wasm_main: the guest's status",
+	      upstream_main(argv[1], "args") == 3, "upstream entry point");
+	check("wasm_main: -1 after a trap",
+	      upstream_main(argv[1], "trap") == -1, "upstream entry point");
 	check("bad bytes refused",
 	      !wasm_bpf_app__open_mem("\0asm\2\0\0\0", 8, NULL, &err) &&
 		  err.msg[0],

@@ -57,7 +57,8 @@ static void tree(void)
 	expect("list the preopen",
 	       r_fd_readdir(3, P(dirent), sizeof(dirent), 0, P(&n)), 0);
 	expect("open sub", open_at(3, "sub", 0, 2, RIGHTS_DIR, &sub), 0);
-	RO("create sub/new.txt", open_at(sub, "new.txt", 0, 1, RIGHTS_ALL, &fd));
+	RO("create sub/new.txt",
+	   open_at(sub, "new.txt", 0, 1, RIGHTS_ALL, &fd));
 	RO("mkdir sub/d", r_path_create_directory(sub, S("d")));
 	r_fd_close(sub);
 }

@@ -25,7 +25,8 @@ int main(int argc, char **argv)
 
 	if (!skel)
 		return 1;
-	bpf_set_prog_attach_target(skel->progs.wbc_on_execve, "sys_enter_execve");
+	bpf_set_prog_attach_target(skel->progs.wbc_on_execve,
+				   "sys_enter_execve");
 	bpf_set_prog_attach_target(skel->progs.wbc_on_exec,
 				   "sched/sched_process_exec");
 	err = loose_bpf__attach(skel);

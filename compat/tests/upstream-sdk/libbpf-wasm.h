@@ -139,7 +139,8 @@ static int bpf_object__attach_skeleton(struct bpf_object_skeleton *s)
 	for (int i = 0; i < s->prog_cnt; i++) {
 		struct bpf_program *p = *s->progs[i].prog;
 		int err = wasm_attach_bpf_program(
-		    s->obj, p->name, p->attach_target[0] ? p->attach_target : NULL);
+		    s->obj, p->name,
+		    p->attach_target[0] ? p->attach_target : NULL);
 
 		if (err < 0)
 			return err;
