@@ -52,6 +52,27 @@ static void report_load_error(int err)
 		n ? load_error : msg, err);
 }
 
+int bh_errno(int err)
+{
+	if (err > -512 || err < -531)
+		return err;
+	switch (-err) {
+	case 512: /* ERESTARTSYS */
+	case 513: /* ERESTARTNOINTR */
+	case 514: /* ERESTARTNOHAND */
+	case 516: /* ERESTART_RESTARTBLOCK */
+		return -EINTR;
+	case 515: /* ENOIOCTLCMD */
+		return -ENOTTY;
+	case 524: /* ENOTSUPP */
+		return -EOPNOTSUPP;
+	case 528: /* EJUKEBOX */
+		return -EAGAIN;
+	default:
+		return -EINVAL;
+	}
+}
+
 /* ---- object table ------------------------------------------------------ */
 
 struct bh_object *bh_object_find(struct bpf_host *h, uint64_t id)
@@ -218,20 +239,42 @@ static int load_object(struct bpf_host *h, struct bh_object *o, uint32_t len)
 	return err;
 }
 
+/* The guest's bytes, or NULL with the reason in load_error. */
+static const void *object_bytes(struct wasm_instance *inst, uint32_t buf,
+				uint32_t len, int *err)
+{
+	const void *src = NULL;
+
+	*err = -EINVAL;
+	if (len == 0)
+		snprintf(load_error, sizeof(load_error), "empty object");
+	else if (len > BH_OBJECT_MAX && (*err = -E2BIG))
+		snprintf(load_error, sizeof(load_error),
+			 "object of %u bytes is over the limit of %u",
+			 len, BH_OBJECT_MAX);
+	else if (!(src = wasm_instance__mem_ptr(inst, buf, len)) &&
+		 (*err = -EFAULT))
+		snprintf(load_error, sizeof(load_error),
+			 "object at %#x of %u bytes is outside guest memory",
+			 buf, len);
+	return src;
+}
+
 int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst, uint32_t buf,
 		uint32_t len)
 {
-	struct bh_object *o;
+	struct bh_object *o = NULL;
 	const void *src;
 	int err;
 
-	if (len == 0 || len > BH_OBJECT_MAX)
-		return 0;
-	src = wasm_instance__mem_ptr(inst, buf, len);
-	o = src ? calloc(1, sizeof(*o)) : NULL;
-	if (!o)
-		return 0;
 	load_error[0] = 0;
+	src = object_bytes(inst, buf, len, &err);
+	if (!src)
+		goto fail;
+	err = -ENOMEM;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		goto fail;
 	/* libbpf parses the ELF in place; a host copy keeps guest memory
 	 * (which may grow and move later) out of its reach. */
 	o->elf = malloc(len);
@@ -304,9 +347,10 @@ static inline int32_t i32_arg(uint64_t s)
 	return (int32_t)(uint32_t)s;
 }
 
+/* A result of the kernel or libbpf, as the guest gets it. */
 static inline void set_i32(uint64_t *slots, int32_t v)
 {
-	slots[0] = (uint32_t)v;
+	slots[0] = (uint32_t)bh_errno(v);
 }
 
 static int hf_load(struct wasm_instance *in, void *user, uint64_t *s)
@@ -358,7 +402,7 @@ static int hf_poll(struct wasm_instance *in, void *user, uint64_t *s)
 	if (fn)
 		st = bh_poll(user, in, s[0], i32_arg(s[1]), fn, u32_arg(s[3]),
 			     u32_arg(s[4]), u32_arg(s[5]), i32_arg(s[6]), &res);
-	set_i32(s, res);
+	s[0] = (uint32_t)res; /* maybe the callback's own value: as is */
 	return st;
 }
 
@@ -374,7 +418,7 @@ static int hf_go_poll(struct wasm_instance *in, void *user, uint64_t *s)
 	if (fn)
 		st = bh_poll(h, in, s[0], i32_arg(s[1]), fn, u32_arg(s[2]),
 			     u32_arg(s[3]), u32_arg(s[4]), i32_arg(s[5]), &res);
-	set_i32(s, res);
+	s[0] = (uint32_t)res; /* maybe the callback's own value: as is */
 	return st;
 }
 

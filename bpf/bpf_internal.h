@@ -92,6 +92,11 @@ struct bpf_host {
 	size_t map_by_fd_len;
 };
 
+/* Linux's kernel-internal errnos (512..531: ERESTARTSYS, ENOTSUPP...) are
+ * not part of the ABI and mean nothing to a guest's libc: the host maps
+ * them to standard values before a result leaves it. */
+int bh_errno(int err);
+
 struct bh_object *bh_object_find(struct bpf_host *h, uint64_t id);
 /* The map behind `fd` among every open object of `h`, or NULL. */
 static inline const struct bh_map_info *bh_map_by_fd(struct bpf_host *h,

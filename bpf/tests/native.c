@@ -582,6 +582,13 @@ static void test_maps(uint64_t obj)
 		fail(
 		    "map percpu_array: value range is round_up(size, 8) x CPUs",
 		    "r=%d", r);
+	/* The kernel answers its internal ENOTSUPP (524) here. */
+	r = map_op(map_fd(obj, "rb"), 1, k, k + 16, 0, 0);
+	if (r == -EOPNOTSUPP)
+		pass("map rb: an operation on a ring buffer is -EOPNOTSUPP");
+	else
+		fail("map rb: an operation on a ring buffer is -EOPNOTSUPP",
+		     "got %d", r);
 	fd = map_fd(obj, "prog_array");
 	memcpy(gptr(k + 16), &fd, 4); /* a map fd is no program */
 	memset(gptr(k), 0, 4);
@@ -1050,32 +1057,56 @@ static int read_file(const char *path)
 	return obj_len == (size_t)n ? 0 : -1;
 }
 
+/* stderr into a temporary file between capture_begin and capture_end,
+ * which returns the number of lines written. */
+static FILE *capture_tmp;
+static int capture_saved = -1;
+
+static void capture_begin(void)
+{
+	fflush(stderr);
+	capture_tmp = tmpfile();
+	capture_saved = dup(2);
+	if (capture_tmp)
+		dup2(fileno(capture_tmp), 2);
+}
+
+static int capture_end(char *text, size_t size)
+{
+	int lines = 0;
+	size_t n = 0;
+
+	fflush(stderr);
+	dup2(capture_saved, 2);
+	close(capture_saved);
+	if (capture_tmp) {
+		rewind(capture_tmp);
+		n = fread(text, 1, size - 1, capture_tmp);
+		fclose(capture_tmp);
+	}
+	text[n] = 0;
+	for (char *c = text; *c; c++)
+		lines += *c == '\n';
+	return lines;
+}
+
 /* A verifier rejection: handle 0 and exactly one line on stderr naming the
  * program (the verifier log only with verbose). */
 static void test_load_failure(const char *path)
 {
-	char text[4096] = "";
-	int saved = dup(2), lines = 0;
-	FILE *tmp = tmpfile();
+	char text[4096];
 	uint64_t obj;
+	int lines;
 
 	free(obj_bytes);
-	if (read_file(path) || !tmp) {
+	if (read_file(path)) {
 		fail("load: verifier rejection is one line", "cannot read %s",
 		     path);
 		return;
 	}
-	fflush(stderr);
-	dup2(fileno(tmp), 2);
+	capture_begin();
 	obj = load();
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(tmp);
-	fread(text, 1, sizeof(text) - 1, tmp);
-	fclose(tmp);
-	for (char *c = text; *c; c++)
-		lines += *c == '\n';
+	lines = capture_end(text, sizeof(text));
 	if (obj == 0 && lines == 1 && strstr(text, "wbt_bad") &&
 	    strstr(text, "Permission denied"))
 		pass("load: verifier rejection is one line naming the program");
@@ -1083,6 +1114,41 @@ static void test_load_failure(const char *path)
 		fail("load: verifier rejection is one line naming the program",
 		     "handle %llu, %d lines: %.200s", (unsigned long long)obj,
 		     lines, text);
+}
+
+/* Objects refused before libbpf sees them (size, guest range) say why in
+ * one line, as libbpf's refusals do. */
+static void test_load_refusals(void)
+{
+	static const struct {
+		const char *what, *why;
+		uint32_t ptr, len;
+	} cases[] = {
+	    {"zero length", "empty object", 0, 0},
+	    {"over the size limit", "over the limit", 0, 0xffffffffu},
+	    {"range past memory", "outside guest memory", MEM_SIZE - 16, 64},
+	};
+	char name[128], text[1024];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t obj;
+		int lines;
+
+		snprintf(name, sizeof(name),
+			 "load: refused object (%s) is one line saying why",
+			 cases[i].what);
+		capture_begin();
+		obj = (uint64_t)call("wasm_load_bpf_object", 2, A(cases[i].ptr),
+				     A(cases[i].len));
+		lines = capture_end(text, sizeof(text));
+		if (obj == 0 && lines == 1 &&
+		    strstr(text, "loading BPF object failed") &&
+		    strstr(text, cases[i].why))
+			pass(name);
+		else
+			fail(name, "handle %llu, %d lines: %.200s",
+			     (unsigned long long)obj, lines, text);
+	}
 }
 
 /* kind-KIND.bpf.o: auto-attach program wbt_kind, make it run, check its
@@ -1128,7 +1194,7 @@ static void test_kind(const char *path)
 	memset(gptr(k), 0, 4);
 	fd = map_fd(obj, "hits");
 	hits = map_op(fd, 1, k, v, 0, 0) ? 0 : *(uint64_t *)gptr(v);
-	if (r == -EOPNOTSUPP || r == -524 /* ENOTSUPP */)
+	if (r == -EOPNOTSUPP)
 		skip(name, "the kernel cannot attach this kind");
 	else if (r)
 		fail(name, "attach %d", r);
@@ -1242,6 +1308,7 @@ int main(int argc, char **argv)
 	if (!getenv("BPF_TEST_VERBOSE")) {
 		H = host_new(false);
 		test_load_failure(argv[2]);
+		test_load_refusals();
 		bpf_host__free(H);
 	}
 	test_btf_path(argv[1]);
