@@ -4,6 +4,7 @@
  * command, hostile arguments, callback endings and interrupts, and that
  * nothing stays in the kernel after bpf_host__free. Prints the suite's
  * PASS/FAIL/SKIP lines. Usage: native OBJECT.bpf.o BAD.bpf.o [KIND.bpf.o...]
+ * [fdmaps.bpf.o]
  * (environment:
  * BPF_TEST_IF/BPF_TEST_PING for XDP and tc, BPF_TEST_CGROUP for cgroups).
  */
@@ -599,6 +600,259 @@ static void test_maps(uint64_t obj)
 	else
 		fail("map prog_array: only the caller's programs may be stored",
 		     "got %d", r);
+}
+
+/* ---- tests: descriptors in map values ---------------------------------- */
+
+/* Guest descriptors of the fd-map tests (fake_wasi_fds slots). */
+enum { G_XDP = 3, G_UDP = 5, G_REUSE = 6, G_CG = 7 };
+
+/* A descriptor moved to 100 or above, so its number is never also one of
+ * the guest's (0..7): a value holding it was not translated. */
+static int high_fd(int fd)
+{
+	int h = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 100);
+
+	if (fd >= 0)
+		close(fd);
+	return h;
+}
+
+static int udp_socket(bool reuseport)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s >= 0 && reuseport)
+		setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &(int){1}, sizeof(int));
+	if (s >= 0 && bind(s, (void *)&a, sizeof(a))) {
+		close(s);
+		s = -1;
+	}
+	return high_fd(s);
+}
+
+/* The first of this process's programs called `name`. */
+static int prog_named(const char *name)
+{
+	char link[64], path[64];
+
+	for (int fd = 3; fd < 1024; fd++) {
+		struct bpf_prog_info info = {0};
+		__u32 len = sizeof(info);
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		if (!strcmp(link, "anon_inode:bpf-prog") &&
+		    !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    !strcmp(info.name, name))
+			return fd;
+	}
+	return -1;
+}
+
+/* update(key 0, value) with a value of `vs` bytes. */
+static int fd_update(uint64_t obj, const char *map, const void *value,
+		     uint32_t vs)
+{
+	uint32_t k = galloc(4), v = galloc(vs);
+
+	memset(gptr(k), 0, 4);
+	memcpy(gptr(v), value, vs);
+	return map_op(map_fd(obj, map), 2, k, v, 0, 0);
+}
+
+static int fd_update32(uint64_t obj, const char *map, uint32_t value)
+{
+	return fd_update(obj, map, &value, 4);
+}
+
+static int fd_update64(uint64_t obj, const char *map, uint64_t value)
+{
+	return fd_update(obj, map, &value, 8);
+}
+
+/* The socket cookie a u64 socket map holds at key 0 (0 if none). */
+static uint64_t fd_cookie(uint64_t obj, const char *map)
+{
+	uint32_t k = galloc(4), v = galloc(8);
+
+	memset(gptr(k), 0, 4);
+	memset(gptr(v), 0, 8);
+	return map_op(map_fd(obj, map), 1, k, v, 0, 0) ? 0
+						       : *(uint64_t *)gptr(v);
+}
+
+static uint64_t sock_cookie(int fd)
+{
+	uint64_t c = 0;
+	socklen_t len = sizeof(c);
+
+	return getsockopt(fd, SOL_SOCKET, 57 /* SO_COOKIE */, &c, &len) ? 0
+									: c;
+}
+
+static void fd_result(const char *what, bool ok, const char *fmt, ...)
+{
+	char name[160], why[256];
+	va_list ap;
+
+	snprintf(name, sizeof(name), "map values: %s", what);
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (ok)
+		pass(name);
+	else
+		fail(name, "%s", why);
+}
+
+/* Socket maps: the guest's descriptor is translated (the map then holds
+ * that socket: its cookie), the host's number of the same socket is
+ * refused before the kernel sees it. */
+static void fd_socket_map(uint64_t obj, const char *map, bool wide, int g,
+			  int host)
+{
+	char what[128];
+	int r1 = wide ? fd_update64(obj, map, (uint64_t)g)
+		      : fd_update32(obj, map, (uint32_t)g);
+	int r2 = wide ? fd_update64(obj, map, (uint64_t)host)
+		      : fd_update32(obj, map, (uint32_t)host);
+	uint64_t want = sock_cookie(host), got = wide ? fd_cookie(obj, map) : 0;
+
+	snprintf(what, sizeof(what),
+		 "%s (u%d) takes the guest's socket, not a host descriptor "
+		 "number", map, wide ? 64 : 32);
+	fd_result(what, !r1 && r2 == -EBADF && (!wide || got == want),
+		  "guest fd %d: %d, host fd %d: %d, cookie %llu want %llu", g,
+		  r1, host, r2, (unsigned long long)got,
+		  (unsigned long long)want);
+}
+
+static void fd_dev_map(uint64_t obj, const char *map, uint32_t first,
+		       int own, int foreign)
+{
+	uint32_t none[2] = {first, 0}, mine[2] = {first, (uint32_t)own},
+		 other[2] = {first, (uint32_t)foreign};
+	int r1 = fd_update(obj, map, none, 8), r2 = fd_update(obj, map, mine, 8);
+	int r3 = fd_update(obj, map, other, 8);
+	char what[128];
+
+	snprintf(what, sizeof(what),
+		 "%s takes no program or the guest's own, no other", map);
+	fd_result(what, !r1 && !r2 && r3 == -EBADF,
+		  "none %d, own (%d) %d, foreign (%d) %d", r1, own, r2,
+		  foreign, r3);
+}
+
+static int foreign_prog(void)
+{
+	struct bpf_insn ret[] = {
+	    {.code = 0xb7, .dst_reg = 0, .imm = 2}, /* r0 = XDP_PASS */
+	    {.code = 0x95},			     /* exit */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o);
+
+	return bpf_prog_load(BPF_PROG_TYPE_XDP, "wbt_foreign", "GPL", ret, 2,
+			     &o);
+}
+
+/* Every map type whose values are descriptors, in fdmaps.bpf.o. */
+static void test_fdmaps(const char *path)
+{
+	const char *cgdir = getenv("BPF_TEST_CGROUP");
+	int udp, reuse, xsk, cg, foreign, other_map, inner, r1, r2;
+	uint64_t obj;
+
+	free(obj_bytes);
+	if (read_file(path)) {
+		fail("map values", "cannot read %s", path);
+		return;
+	}
+	obj = load();
+	if (!obj) {
+		skip("map values", "the kernel refuses fdmaps.bpf.o (see "
+				   "native.err)");
+		return;
+	}
+	udp = udp_socket(false);
+	reuse = udp_socket(true);
+	xsk = high_fd(socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0));
+	cg = high_fd(cgdir ? open(cgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+			   : -1);
+	foreign = high_fd(foreign_prog());
+	other_map = high_fd(
+	    bpf_map_create(BPF_MAP_TYPE_ARRAY, "wbt_other", 4, 8, 1, NULL));
+	fake_wasi_fds[G_UDP] = udp;
+	fake_wasi_fds[G_REUSE] = reuse;
+	fake_wasi_fds[G_XDP] = xsk;
+	fake_wasi_fds[G_CG] = cg;
+
+	if (udp < 0 || reuse < 0) {
+		skip("map values: socket maps", "no loopback UDP socket");
+	} else {
+		fd_socket_map(obj, "sockmap", false, G_UDP, udp);
+		fd_socket_map(obj, "sockhash", true, G_UDP, udp);
+		fd_socket_map(obj, "reuseport", true, G_REUSE, reuse);
+	}
+	/* An unbound AF_XDP socket: newer kernels store it, older ones
+	 * answer EOPNOTSUPP once they found the socket. */
+	if (xsk < 0) {
+		skip("map values: xskmap", "no AF_XDP sockets");
+	} else {
+		r1 = fd_update32(obj, "xsks", G_XDP);
+		r2 = fd_update32(obj, "xsks", (uint32_t)xsk);
+		fd_result("xskmap takes the guest's AF_XDP socket, not a host "
+			  "descriptor number",
+			  (!r1 || r1 == -EOPNOTSUPP) && r2 == -EBADF,
+			  "guest fd: %d, host fd %d: %d", r1, xsk, r2);
+	}
+	if (cg < 0) {
+		skip("map values: cgroup array", "no cgroup v2 directory");
+	} else {
+		r1 = fd_update32(obj, "cgroups", G_CG);
+		r2 = fd_update32(obj, "cgroups", (uint32_t)cg);
+		fd_result("cgroup array takes the guest's cgroup, not a host "
+			  "descriptor number",
+			  !r1 && r2 == -EBADF, "guest fd: %d, host fd %d: %d",
+			  r1, cg, r2);
+	}
+	r1 = fd_update32(obj, "perf", G_UDP);
+	fd_result("perf event array updates are refused (the host's readers)",
+		  r1 == -EPERM, "got %d", r1);
+
+	r1 = fd_update32(obj, "progs", (uint32_t)prog_named("wbt_fd_xdp"));
+	r2 = fd_update32(obj, "progs", (uint32_t)foreign);
+	fd_result("prog array takes the guest's programs only",
+		  !r1 && r2 == -EBADF, "own %d, foreign %d", r1, r2);
+	inner = map_fd(obj, "inner");
+	r1 = fd_update32(obj, "outer_array", (uint32_t)inner);
+	r2 = fd_update32(obj, "outer_array", (uint32_t)other_map);
+	fd_result("array of maps takes the guest's maps only",
+		  !r1 && r2 == -EBADF, "own %d, foreign %d", r1, r2);
+	r1 = fd_update32(obj, "outer_hash", (uint32_t)inner);
+	r2 = fd_update32(obj, "outer_hash", (uint32_t)other_map);
+	fd_result("hash of maps takes the guest's maps only",
+		  !r1 && r2 == -EBADF, "own %d, foreign %d", r1, r2);
+	fd_dev_map(obj, "devmap", 1 /* lo */, prog_named("wbt_fd_devmap"),
+		   foreign);
+	fd_dev_map(obj, "devmap_hash", 1, prog_named("wbt_fd_devmap"),
+		   foreign);
+	fd_dev_map(obj, "cpumap", 192 /* qsize */,
+		   prog_named("wbt_fd_cpumap"), foreign);
+
+	call("wasm_close_bpf_object", 1, obj);
+	for (int i = 0; i < 8; i++)
+		fake_wasi_fds[i] = -1;
+	int fds[] = {udp, reuse, xsk, cg, foreign, other_map};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 }
 
 /* ---- tests: hostile arguments ------------------------------------------ */
@@ -1314,7 +1568,10 @@ int main(int argc, char **argv)
 	test_btf_path(argv[1]);
 	H = host_new(false);
 	for (int i = 3; i < argc; i++)
-		test_kind(argv[i]);
+		if (strstr(argv[i], "fdmaps"))
+			test_fdmaps(argv[i]);
+		else
+			test_kind(argv[i]);
 	bpf_host__free(H);
 	fake_instance_free(I);
 	free(obj_bytes);
