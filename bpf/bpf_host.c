@@ -199,13 +199,16 @@ static int load_with(struct bpf_host *h, struct bh_object *o, uint32_t len,
 	/* No kernel_log_level: libbpf retries a failed load with the verifier
 	 * log on by itself, and forcing it on can fail big programs (-ENOSPC
 	 * when the log outgrows libbpf's buffer). */
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf,
+		    .pin_root_path = h->pin_root);
 	int err;
 
 	o->obj = bpf_object__open_mem(o->elf, len, &opts);
 	if (!o->obj)
 		return -errno;
 	err = check_core_relos(o, len);
+	if (!err)
+		err = bh_pin_prepare(h, o->obj, load_error, sizeof(load_error));
 	if (!err)
 		err = bh_buffer_prepare(h, o);
 	if (!err)
@@ -478,7 +481,9 @@ struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 						   : bh_btfcache_default_dir();
 	h->go_export = dup_or(o.go_callback_export, "go-callback");
 	h->go_module = dup_or(o.go_poll_module, "callback-wrapper");
-	if (!h->go_export || !h->go_module || (o.btf_path && !h->btf_path)) {
+	h->pin_root = bh_pin_root_new();
+	if (!h->go_export || !h->go_module || !h->pin_root ||
+	    (o.btf_path && !h->btf_path)) {
 		bpf_host__free(h);
 		return NULL;
 	}
@@ -495,6 +500,8 @@ void bpf_host__free(struct bpf_host *h)
 		return;
 	while (h->nobjs)
 		bh_object_destroy(h->objs[--h->nobjs]);
+	bh_pin_remove(h);
+	free(h->pin_root);
 	free(h->map_by_fd);
 	if (h->verbose)
 		__atomic_sub_fetch(&verbose_hosts, 1, __ATOMIC_RELAXED);

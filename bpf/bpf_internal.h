@@ -90,6 +90,8 @@ struct bpf_host {
 	 * the hot path and must not walk the objects or ask libbpf. */
 	struct bh_map_info *map_by_fd;
 	size_t map_by_fd_len;
+	char *pin_root; /* private pin directory (bpf_pin.c) */
+	bool pin_made;	/* it exists and must be removed */
 };
 
 /* Linux's kernel-internal errnos (512..531: ERESTARTSYS, ENOTSUPP...) are
@@ -139,6 +141,15 @@ int bh_buffer_prepare(struct bpf_host *h, struct bh_object *o);
 /* After load: readers for the switched maps, so records are kept from the
  * first event on, as a ring buffer keeps them. */
 int bh_buffer_start(struct bh_object *o);
+
+/* bpf_pin.c: the private pin root of a host. A new name for one (not yet
+ * made); after an object is opened, making it if a map is pinned by name
+ * (-errno with the reason in `why` if that cannot be); removing it and
+ * every pin in it. */
+char *bh_pin_root_new(void);
+int bh_pin_prepare(struct bpf_host *h, struct bpf_object *obj, char *why,
+		   size_t n);
+void bh_pin_remove(struct bpf_host *h);
 
 /* bpf_btfmin.c: the part of the kernel's BTF that an object's CO-RE
  * relocations can look at. The section .BTF.ext of an ELF image (*ext

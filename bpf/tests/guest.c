@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "pin_bpf_obj.h"
 #include "test_bpf_obj.h"
 
 #include "wasm_bpf_imports.h"
@@ -277,6 +278,37 @@ static int scenario_timeouts(void)
 	return failures != 0;
 }
 
+/* pin.bpf.o's map is pinned by name: the instance's two objects share it,
+ * a pin the suite planted in /sys/fs/bpf is not it, and another instance
+ * running at the same time (with another value) does not change it. */
+static int scenario_pin(uint64_t value)
+{
+	uint64_t o1, o2, v = 0;
+	uint32_t key = 1;
+	int fd1, fd2, r;
+
+	o1 = wasm_load_bpf_object((void *)pin_bpf_obj, sizeof(pin_bpf_obj));
+	o2 = wasm_load_bpf_object((void *)pin_bpf_obj, sizeof(pin_bpf_obj));
+	if (!o1 || !o2) {
+		fprintf(stderr, "guest: load failed\n");
+		return 3;
+	}
+	fd1 = wasm_bpf_map_fd_by_name(o1, "wbt_pinned");
+	fd2 = wasm_bpf_map_fd_by_name(o2, "wbt_pinned");
+	r = wasm_bpf_map_operate(fd1, 1, &key, &v, NULL, 0);
+	CHECK(r == -2, "lookup in a fresh pinned map: %d, value %llx", r,
+	      (unsigned long long)v);
+	CHECK(wasm_bpf_map_operate(fd1, 2, &key, &value, NULL, 0) == 0,
+	      "update");
+	attached();
+	usleep(1500000); /* the other instance updates meanwhile */
+	v = 0;
+	r = wasm_bpf_map_operate(fd2, 1, &key, &v, NULL, 0);
+	CHECK(r == 0 && v == value, "lookup through the second object: %d, "
+				    "value %llx", r, (unsigned long long)v);
+	return failures != 0;
+}
+
 int scenario_hostile(int ncpus);
 
 int main(int argc, char **argv)
@@ -313,6 +345,8 @@ int main(int argc, char **argv)
 		wasm_attach_bpf_program(obj, "wbt_getpgid", NULL);
 		return 0;
 	}
+	if (!strcmp(s, "pin") && argc > 2)
+		return scenario_pin(strtoull(argv[2], NULL, 0));
 	if (!strcmp(s, "hostile") && argc > 2)
 		return scenario_hostile(atoi(argv[2]));
 	fprintf(stderr, "guest: unknown scenario '%s'\n", s);

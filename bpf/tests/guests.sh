@@ -12,10 +12,14 @@ guests_skip() {
 	echo "SKIP: guests: $1"
 }
 
+embed() { # NAME: $OUT/NAME.bpf.o as the C array NAME_bpf_obj
+	od -An -v -tx1 "$OUT/$1.bpf.o" | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g' |
+		{ echo "static const unsigned char $1_bpf_obj[] = {"; cat; echo "};"; } \
+		>"$OUT/$1_bpf_obj.h"
+}
+
 guests_build() {
-	od -An -v -tx1 "$OUT/test.bpf.o" | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g' |
-		{ echo "static const unsigned char test_bpf_obj[] = {"; cat; echo "};"; } \
-		>"$OUT/test_bpf_obj.h" || return 1
+	embed test && embed pin || return 1
 	clang --target=wasm32-wasi -O2 -Wall -Wextra -Wno-unused-parameter \
 		-I"$OUT" -Wl,--export-table bpf/tests/guest.c \
 		bpf/tests/guest_hostile.c -o "$GUEST" >>"$log" 2>&1 &&
@@ -60,6 +64,54 @@ guest_case() {
 		fail "guest: $name" "exit $rc, want $want$note: $(tail -n 3 "$out.err" | tr '\n' ' ')"
 	fi
 	leak_check "guest $name"
+}
+
+# Two instances at once, each with a map pinned by name, beside a pin of
+# that name the suite planted where upstream would pin: neither instance
+# sees the planted map or the other's, and nothing of theirs stays under
+# /sys/fs/bpf.
+guest_pins() {
+	name="guest: pinned maps stay private to each instance"
+	planted=/sys/fs/bpf/wbt_pinned
+	if ! mountpoint -q /sys/fs/bpf; then
+		guests_skip "pins: no bpffs at /sys/fs/bpf"
+		return
+	fi
+	if [ -e $planted ]; then
+		guests_skip "pins: $planted exists already"
+		return
+	fi
+	if ! bpftool map create $planted type hash key 4 value 8 entries 4 \
+		name wbt_pinned 2>>"$log" ||
+		! bpftool map update pinned $planted key 1 0 0 0 \
+			value 0xad 0xb 0 0 0 0 0 0 2>>"$log"; then
+		rm -f $planted
+		fail "$name" "cannot plant $planted (see $log)"
+		return
+	fi
+	base_before=no
+	[ -e /sys/fs/bpf/wasm-bpf ] && base_before=yes
+	out=$OUT/guest-pins
+	"$WASM_BPF" --timeout 30 "$GUEST" pin 0xa1 >"$out-a" 2>&1 &
+	pa=$!
+	"$WASM_BPF" --timeout 30 "$GUEST" pin 0xb2 >"$out-b" 2>&1 &
+	pb=$!
+	wait $pa
+	ra=$?
+	wait $pb
+	rb=$?
+	value=$(bpftool map lookup pinned $planted key 1 0 0 0 2>&1 | tr -d '\n')
+	left=$(ls /sys/fs/bpf/wasm-bpf 2>/dev/null | grep -E -- "-($pa|$pb)-")
+	[ $base_before = no ] && [ -e /sys/fs/bpf/wasm-bpf ] &&
+		left="$left /sys/fs/bpf/wasm-bpf"
+	rm -f $planted
+	if [ $ra = 0 ] && [ $rb = 0 ] && [ -z "$left" ] &&
+		[ "$value" = "key: 01 00 00 00  value: ad 0b 00 00 00 00 00 00" ]; then
+		echo "PASS: $name"
+	else
+		fail "$name" "exits $ra $rb, left: ${left:-nothing}, planted: $value; $(cat "$out-a" "$out-b" | tr '\n' ' ')"
+	fi
+	leak_check "guest pins"
 }
 
 if [ ! -x "$WASM_BPF" ]; then
@@ -108,4 +160,5 @@ else
 	guest_case "proc_exit inside a callback" 7 "$TRIG getpgid 1" \
 		"$GUEST" exit
 	guest_case "object left open at exit" 0 "" "$GUEST" leave-open
+	guest_pins
 fi

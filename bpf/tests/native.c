@@ -4,7 +4,7 @@
  * command, hostile arguments, callback endings and interrupts, and that
  * nothing stays in the kernel after bpf_host__free. Prints the suite's
  * PASS/FAIL/SKIP lines. Usage: native OBJECT.bpf.o BAD.bpf.o [KIND.bpf.o...]
- * [fdmaps.bpf.o]
+ * [fdmaps.bpf.o] [pin.bpf.o]
  * (environment:
  * BPF_TEST_IF/BPF_TEST_PING for XDP and tc, BPF_TEST_CGROUP for cgroups).
  */
@@ -19,8 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -74,6 +77,39 @@ static void fail(const char *name, const char *fmt, ...)
 static void skip(const char *name, const char *why)
 {
 	printf("SKIP: %s: %s\n", name, why);
+}
+
+/* stderr into a temporary file between capture_begin and capture_end,
+ * which returns the number of lines written. */
+static FILE *capture_tmp;
+static int capture_saved = -1;
+
+static void capture_begin(void)
+{
+	fflush(stderr);
+	capture_tmp = tmpfile();
+	capture_saved = dup(2);
+	if (capture_tmp)
+		dup2(fileno(capture_tmp), 2);
+}
+
+static int capture_end(char *text, size_t size)
+{
+	int lines = 0;
+	size_t n = 0;
+
+	fflush(stderr);
+	dup2(capture_saved, 2);
+	close(capture_saved);
+	if (capture_tmp) {
+		rewind(capture_tmp);
+		n = fread(text, 1, size - 1, capture_tmp);
+		fclose(capture_tmp);
+	}
+	text[n] = 0;
+	for (char *c = text; *c; c++)
+		lines += *c == '\n';
+	return lines;
 }
 
 /* ---- the fake guest ---------------------------------------------------- */
@@ -1242,6 +1278,260 @@ static void test_net(uint64_t obj)
 		pass("attach: tc on an interface");
 }
 
+/* ---- tests: pinned maps ------------------------------------------------- */
+
+static struct bpf_host *host_new(bool force_perf);
+
+#define PIN_HOST "/sys/fs/bpf/wbt_pinned" /* where upstream would pin */
+#define PIN_BASE "/sys/fs/bpf/wasm-bpf"
+
+struct pin_host {
+	struct bpf_host *h;
+	struct wasm_linker l;
+};
+
+static void pin_host_new(struct pin_host *p)
+{
+	p->h = host_new(false);
+	p->l = L;
+}
+
+static void pin_use(struct pin_host *p)
+{
+	H = p->h;
+	L = p->l;
+}
+
+static int pin_op(uint64_t obj, int cmd, uint32_t key, uint64_t *val)
+{
+	uint32_t k = galloc(4), v = galloc(8);
+	int r;
+
+	memcpy(gptr(k), &key, 4);
+	memcpy(gptr(v), val, 8);
+	r = map_op(map_fd(obj, "wbt_pinned"), cmd, k, v, 0, 0);
+	memcpy(val, gptr(v), 8);
+	return r;
+}
+
+static uint64_t pid_ns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) ? 0 : (uint64_t)st.st_ino;
+}
+
+/* Private pin directories of process `pid` under PIN_BASE. */
+static int pin_dirs_of(int pid)
+{
+	char pat[64];
+	DIR *d = opendir(PIN_BASE);
+	struct dirent *e;
+	int n = 0;
+
+	snprintf(pat, sizeof(pat), "%llu-%d-",
+		 (unsigned long long)pid_ns_ino(), pid);
+	while (d && (e = readdir(d)))
+		n += !strncmp(e->d_name, pat, strlen(pat));
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void rm_pin_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d)
+		closedir(d);
+	rmdir(path);
+}
+
+/* One instance: its pin is private while it runs and gone after. */
+static void test_pin_leaves_nothing(void)
+{
+	const char *name = "pins: a map pinned by name leaves nothing under "
+			   "/sys/fs/bpf";
+	bool base_before = !access(PIN_BASE, F_OK);
+	struct pin_host a;
+	uint64_t obj, v = 7;
+	int during, r;
+
+	pin_host_new(&a);
+	obj = load();
+	r = obj ? pin_op(obj, 2, 1, &v) : -1;
+	during = pin_dirs_of(getpid());
+	bpf_host__free(a.h);
+	if (!access(PIN_HOST, F_OK)) {
+		fail(name, "%s was made", PIN_HOST);
+		unlink(PIN_HOST);
+	} else if (r || during != 1 || pin_dirs_of(getpid()) ||
+		   (!base_before && !access(PIN_BASE, F_OK))) {
+		fail(name,
+		     "update %d, %d private dirs while running, %d after, "
+		     "base %s",
+		     r, during, pin_dirs_of(getpid()),
+		     access(PIN_BASE, F_OK) ? "gone" : "left");
+	} else {
+		pass(name);
+	}
+}
+
+/* A pin the host made beforehand; two instances; two objects of one. */
+static void test_pin_isolation(void)
+{
+	struct pin_host a, b;
+	uint64_t a1, a2, b1, v, planted = 0xbad;
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "wbt_pinned", 4, 8, 4, NULL);
+	int r1, r2, r3, r4;
+	uint32_t key = 1;
+
+	if (fd < 0 || bpf_map_update_elem(fd, &key, &planted, 0) ||
+	    bpf_obj_pin(fd, PIN_HOST)) {
+		fail("pins: planted pin", "cannot pin %s: %s", PIN_HOST,
+		     strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	pin_host_new(&a);
+	a1 = load();
+	pin_host_new(&b);
+	b1 = load();
+	pin_use(&a);
+	r1 = pin_op(a1, 1, 1, &(uint64_t){0});
+	v = 0xa;
+	r2 = pin_op(a1, 2, 1, &v);
+	pin_use(&b);
+	v = 0;
+	r3 = pin_op(b1, 1, 1, &v);
+	pin_use(&a);
+	a2 = load();
+	v = 0;
+	r4 = pin_op(a2, 1, 1, &v);
+	if (a1 && r1 == -ENOENT && !bpf_map_lookup_elem(fd, &key, &planted) &&
+	    planted == 0xbad)
+		pass("pins: a pin of the same name the host made is not reused");
+	else
+		fail("pins: a pin of the same name the host made is not reused",
+		     "load %llu, lookup %d", (unsigned long long)a1, r1);
+	if (b1 && !r2 && r3 == -ENOENT)
+		pass("pins: two instances do not share a pinned map");
+	else
+		fail("pins: two instances do not share a pinned map",
+		     "update %d, other instance's lookup %d", r2, r3);
+	if (a2 && !r4 && v == 0xa)
+		pass("pins: objects of one instance share a pinned map");
+	else
+		fail("pins: objects of one instance share a pinned map",
+		     "lookup %d value %llx", r4, (unsigned long long)v);
+	bpf_host__free(b.h);
+	bpf_host__free(a.h);
+	unlink(PIN_HOST);
+	close(fd);
+}
+
+/* A directory left by a process that died without cleaning up (SIGKILL)
+ * goes when the next instance makes its own. */
+static void test_pin_sweep(void)
+{
+	const char *name = "pins: a dead process's pin directory is swept";
+	char dir[128], pin[160];
+	struct pin_host a;
+	int st, fd, made;
+	pid_t dead = fork();
+
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, &st, 0);
+	mkdir(PIN_BASE, 0700);
+	snprintf(dir, sizeof(dir), PIN_BASE "/%llu-%d-1",
+		 (unsigned long long)pid_ns_ino(), (int)dead);
+	snprintf(pin, sizeof(pin), "%s/wbt_pinned", dir);
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "wbt_pinned", 4, 8, 4, NULL);
+	made = !mkdir(dir, 0700) && fd >= 0 && !bpf_obj_pin(fd, pin);
+	if (fd >= 0)
+		close(fd);
+	if (!made) {
+		fail(name, "cannot plant %s: %s", pin, strerror(errno));
+		rm_pin_dir(dir);
+		return;
+	}
+	pin_host_new(&a);
+	load();
+	if (access(dir, F_OK))
+		pass(name);
+	else
+		fail(name, "%s is still there", dir);
+	bpf_host__free(a.h);
+	rm_pin_dir(dir);
+}
+
+/* A map name that would walk out of the private root ("../wbt_pin",
+ * patched into a copy of the object) is refused. */
+static void test_pin_bad_name(void)
+{
+	const char *name = "pins: a map name walking out of the pin root is "
+			   "refused";
+	struct pin_host a;
+	uint64_t obj;
+	char text[1024];
+	int n = 0;
+
+	for (size_t i = 0; i + 10 <= obj_len; i++)
+		if (!memcmp((char *)obj_bytes + i, "wbt_pinned", 10)) {
+			memcpy((char *)obj_bytes + i, "../wbt_pin", 10);
+			n++;
+		}
+	pin_host_new(&a);
+	capture_begin();
+	obj = load();
+	capture_end(text, sizeof(text));
+	bpf_host__free(a.h);
+	if (!access(PIN_BASE "/wbt_pin", F_OK)) {
+		fail(name, "pinned at " PIN_BASE "/wbt_pin");
+		unlink(PIN_BASE "/wbt_pin");
+	} else if (obj || !n || !strstr(text, "not a plain name")) {
+		fail(name, "handle %llu, %d names patched: %.200s",
+		     (unsigned long long)obj, n, text);
+	} else {
+		pass(name);
+	}
+}
+
+static void test_pins(const char *path)
+{
+	struct bpf_host *saved_h = H;
+	struct wasm_linker saved_l = L;
+	struct statfs fs;
+
+	if (statfs("/sys/fs/bpf", &fs) || fs.f_type != 0xcafe4a11) {
+		skip("pins", "no bpffs at /sys/fs/bpf");
+		return;
+	}
+	if (!access(PIN_HOST, F_OK)) {
+		skip("pins", PIN_HOST " exists already");
+		return;
+	}
+	free(obj_bytes);
+	if (read_file(path)) {
+		fail("pins", "cannot read %s", path);
+		return;
+	}
+	test_pin_leaves_nothing();
+	test_pin_isolation();
+	test_pin_sweep();
+	test_pin_bad_name();
+	unlink(PIN_HOST); /* made by a host that pins there */
+	rmdir(PIN_BASE);  /* if a test failed and left it (empty) */
+	H = saved_h;
+	L = saved_l;
+}
+
 /* ---- driver ------------------------------------------------------------ */
 
 static struct bpf_host *host_new_btf(bool force_perf, const char *btf)
@@ -1309,39 +1599,6 @@ static int read_file(const char *path)
 	obj_len = fread(obj_bytes, 1, n, f);
 	fclose(f);
 	return obj_len == (size_t)n ? 0 : -1;
-}
-
-/* stderr into a temporary file between capture_begin and capture_end,
- * which returns the number of lines written. */
-static FILE *capture_tmp;
-static int capture_saved = -1;
-
-static void capture_begin(void)
-{
-	fflush(stderr);
-	capture_tmp = tmpfile();
-	capture_saved = dup(2);
-	if (capture_tmp)
-		dup2(fileno(capture_tmp), 2);
-}
-
-static int capture_end(char *text, size_t size)
-{
-	int lines = 0;
-	size_t n = 0;
-
-	fflush(stderr);
-	dup2(capture_saved, 2);
-	close(capture_saved);
-	if (capture_tmp) {
-		rewind(capture_tmp);
-		n = fread(text, 1, size - 1, capture_tmp);
-		fclose(capture_tmp);
-	}
-	text[n] = 0;
-	for (char *c = text; *c; c++)
-		lines += *c == '\n';
-	return lines;
 }
 
 /* A verifier rejection: handle 0 and exactly one line on stderr naming the
@@ -1570,6 +1827,8 @@ int main(int argc, char **argv)
 	for (int i = 3; i < argc; i++)
 		if (strstr(argv[i], "fdmaps"))
 			test_fdmaps(argv[i]);
+		else if (strstr(argv[i], "pin.bpf"))
+			test_pins(argv[i]);
 		else
 			test_kind(argv[i]);
 	bpf_host__free(H);

@@ -70,8 +70,10 @@ build clang -target bpf -g -O2 -D__TARGET_ARCH_x86 -I"$OUT" -Isdk/c/include \
 	-c bpf/tests/test.bpf.c -o "$OUT/test.bpf.o"
 build clang -target bpf -g -O2 -I"$OUT" -c bpf/tests/bad.bpf.c \
 	-o "$OUT/bad.bpf.o"
-build clang -target bpf -g -O2 -I"$OUT" -c bpf/tests/fdmaps.bpf.c \
-	-o "$OUT/fdmaps.bpf.o"
+for o in fdmaps pin; do
+	build clang -target bpf -g -O2 -I"$OUT" -c bpf/tests/$o.bpf.c \
+		-o "$OUT/$o.bpf.o"
+done
 # usdt.bpf.h includes <linux/errno.h>, which needs the multiarch asm/.
 MULTIARCH=-I/usr/include/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 kinds=
@@ -123,7 +125,7 @@ before=$("$OUT/bpf-count")
 [ "$before" = "progs 0 links 0" ] ||
 	echo "note: suite programs already loaded before the run: $before"
 timeout 120 "$OUT/native" "$OUT/test.bpf.o" "$OUT/bad.bpf.o" $kinds \
-	"$OUT/fdmaps.bpf.o" 2>"$OUT/native.err"
+	"$OUT/fdmaps.bpf.o" "$OUT/pin.bpf.o" 2>"$OUT/native.err"
 rc=$?
 [ $rc = 0 ] || [ $rc = 1 ] || fail "native driver" "exited $rc (see $OUT/native.err)"
 leak_check "native driver"
