@@ -5,6 +5,7 @@
  * SIGTERM, a deadline) ends it promptly.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,32 @@ static void pb_sample(void *ctx, int cpu, void *data, __u32 size)
 	deliver(ctx, data, size);
 }
 
+static int64_t now_ms(void);
+
+/* The kernel tells how many records it could not store when it next
+ * stores one. Counted per buffer and host; -v says so at most once a
+ * second per buffer, and the total when the buffer goes. */
+static void pb_lost(void *ctx, int cpu, __u64 cnt)
+{
+	struct bh_poller *p = (struct bh_poller *)((char *)ctx -
+				       offsetof(struct bh_poller, st));
+	int64_t now;
+
+	p->lost += cnt;
+	__atomic_add_fetch(p->host->lost, cnt, __ATOMIC_RELAXED);
+	if (!p->host->verbose)
+		return;
+	now = now_ms();
+	if (p->lost_said_ms && now - p->lost_said_ms < 1000)
+		return;
+	p->lost_said_ms = now;
+	fprintf(stderr,
+		"wasm_bpf: perf buffer '%s': %llu records lost on CPU %d "
+		"(%llu in all)\n",
+		p->name, (unsigned long long)cnt, cpu,
+		(unsigned long long)p->lost);
+}
+
 /* ---- pollers ----------------------------------------------------------- */
 
 static struct bpf_map *own_map(struct bh_object *o, int fd)
@@ -240,10 +267,12 @@ static struct bh_poller *poller_new(struct bh_object *o, int fd, int *err)
 	if (!p)
 		return NULL;
 	p->map_fd = fd;
+	p->host = o->host;
+	p->name = bpf_map__name(m);
 	if (bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF)
 		p->rb = ring_buffer__new(fd, rb_sample, &p->st, NULL);
 	else
-		p->pb = perf_buffer__new(fd, BH_PERF_PAGES, pb_sample, NULL,
+		p->pb = perf_buffer__new(fd, BH_PERF_PAGES, pb_sample, pb_lost,
 					 &p->st, NULL);
 	if (!p->rb && !p->pb) {
 		*err = errno ? -errno : -EINVAL;
@@ -284,6 +313,12 @@ int bh_buffer_start(struct bh_object *o)
 void bh_pollers_free(struct bh_object *o)
 {
 	for (size_t i = 0; i < o->npollers; i++) {
+		if (o->pollers[i]->lost && o->host->verbose)
+			fprintf(stderr,
+				"wasm_bpf: perf buffer '%s': %llu records "
+				"lost in all\n",
+				o->pollers[i]->name,
+				(unsigned long long)o->pollers[i]->lost);
 		ring_buffer__free(o->pollers[i]->rb);
 		perf_buffer__free(o->pollers[i]->pb);
 		free(o->pollers[i]);
@@ -294,6 +329,22 @@ void bh_pollers_free(struct bh_object *o)
 	free(o->switched);
 	o->switched = NULL;
 	o->nswitched = 0;
+}
+
+int64_t bh_buffer_lost(struct bpf_host *h, uint64_t id, int32_t map_fd)
+{
+	struct bh_object *o = bh_object_find(h, id);
+	struct bpf_map *m = o ? own_map(o, map_fd) : NULL;
+
+	if (!m)
+		return -EBADF;
+	if (bpf_map__type(m) != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+		return bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF ? -EOPNOTSUPP
+								: -EINVAL;
+	for (size_t i = 0; i < o->npollers; i++)
+		if (o->pollers[i]->map_fd == map_fd)
+			return (int64_t)o->pollers[i]->lost;
+	return 0;
 }
 
 /* ---- the poll ---------------------------------------------------------- */

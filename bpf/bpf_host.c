@@ -278,6 +278,7 @@ int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst, uint32_t buf,
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		goto fail;
+	o->host = h;
 	/* libbpf parses the ELF in place; a host copy keeps guest memory
 	 * (which may grow and move later) out of its reach. */
 	o->elf = malloc(len);
@@ -388,6 +389,16 @@ static int hf_map_operate(struct wasm_instance *in, void *user, uint64_t *s)
 	return WASM_OK;
 }
 
+/* wasm-bpf's own (i64 obj, i32 map_fd) -> i64: not upstream's, so only
+ * guests that call the SDK's wbpf_buffer__lost() import it. */
+static int hf_buffer_lost(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	int64_t n = bh_buffer_lost(user, s[0], i32_arg(s[1]));
+
+	s[0] = (uint64_t)(n < 0 ? bh_errno((int)n) : n);
+	return WASM_OK;
+}
+
 static int hf_close(struct wasm_instance *in, void *user, uint64_t *s)
 {
 	set_i32(s, bh_close(user, s[0]));
@@ -436,6 +447,7 @@ static const struct {
     {"wasm_bpf_map_fd_by_name", "Ii->i", hf_map_fd_by_name},
     {"wasm_bpf_map_operate", "iiiiiI->i", hf_map_operate},
     {"wasm_close_bpf_object", "I->i", hf_close},
+    {"wasm_bpf_buffer_lost", "Ii->I", hf_buffer_lost},
 };
 
 int bpf_host__define(struct bpf_host *h, struct wasm_linker *l)
@@ -474,6 +486,7 @@ struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 		return NULL;
 	h->force_perfbuf = o.force_perfbuf;
 	h->cgroup_paths = o.allow_cgroup_paths;
+	h->lost = o.lost_events ? o.lost_events : &h->lost_own;
 	h->wasi = o.wasi;
 	h->btf_path = dup_or(o.btf_path, NULL);
 	if (!o.no_btf_cache && !o.btf_path)
@@ -511,6 +524,11 @@ void bpf_host__free(struct bpf_host *h)
 	free(h->go_export);
 	free(h->go_module);
 	free(h);
+}
+
+uint64_t bpf_host__lost_events(const struct bpf_host *h)
+{
+	return h ? __atomic_load_n(h->lost, __ATOMIC_RELAXED) : 0;
 }
 
 int bpf_host__object_count(const struct bpf_host *h)

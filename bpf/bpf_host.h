@@ -28,6 +28,10 @@ struct bpf_host_opts {
 	 * path the host opens (upstream's sockops does so). Off: the guest
 	 * attaches by a descriptor it holds. */
 	bool allow_cgroup_paths;
+	/* Where to count perf buffer records the kernel dropped (NULL: the
+	 * host's own counter); updated atomically, so another thread may
+	 * read it while the guest runs and after the host is freed. */
+	uint64_t *lost_events;
 };
 
 struct bpf_host;
@@ -38,6 +42,9 @@ void bpf_host__free(struct bpf_host *h);
 /* Defines the wasm_bpf imports (and the TinyGo callback-wrapper one) on the
  * linker with `h` as user pointer. */
 int bpf_host__define(struct bpf_host *h, struct wasm_linker *l);
+/* Perf buffer records the kernel dropped so far, every buffer of every
+ * object; safe from any thread while `h` lives. */
+uint64_t bpf_host__lost_events(const struct bpf_host *h);
 /* Number of objects still open (for tests and leak checks). */
 int bpf_host__object_count(const struct bpf_host *h);
 

@@ -52,10 +52,15 @@ struct bh_poller {
 	struct perf_buffer *pb;
 	const struct wasm_func *checked_fn; /* last callback found well-typed */
 	struct bh_poll_state st; /* libbpf's ctx: must not move */
+	struct bpf_host *host;
+	const char *name; /* the map's, for messages */
+	uint64_t lost;	  /* perf buffer records the kernel dropped */
+	int64_t lost_said_ms; /* when -v last reported them */
 };
 
 struct bh_object {
 	uint64_t id;
+	struct bpf_host *host;
 	struct bpf_object *obj;
 	void *elf; /* host copy of the guest's ELF, alive as long as obj */
 	struct bh_attach *att;
@@ -92,6 +97,9 @@ struct bpf_host {
 	size_t map_by_fd_len;
 	char *pin_root; /* private pin directory (bpf_pin.c) */
 	bool pin_made;	/* it exists and must be removed */
+	/* Perf buffer records lost, all buffers: the embedder's counter
+	 * (bpf_host_opts.lost_events) or lost_own; read from any thread. */
+	uint64_t *lost, lost_own;
 };
 
 /* Linux's kernel-internal errnos (512..531: ERESTARTSYS, ENOTSUPP...) are
@@ -134,6 +142,9 @@ int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	    int32_t map_fd, struct wasm_func *fn, uint32_t ctx, uint32_t buf,
 	    uint32_t buf_len, int32_t timeout_ms, int32_t *result);
 void bh_pollers_free(struct bh_object *o);
+/* Records the kernel dropped from perf buffer `map_fd` of object `id`
+ * (-EOPNOTSUPP for a ring buffer: the kernel counts no drops there). */
+int64_t bh_buffer_lost(struct bpf_host *h, uint64_t id, int32_t map_fd);
 
 /* Switches ring buffers to perf buffers (before load) when asked to or when
  * the kernel has none; sets the SDK's rodata flag to match. */

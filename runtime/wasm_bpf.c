@@ -42,6 +42,7 @@ struct wasm_bpf_app {
 	_Atomic(struct wasm_instance *) inst;
 	atomic_int stop_requested;
 	atomic_int stoppers; /* stop() calls in flight, to free safely */
+	uint64_t lost_events; /* the bpf host counts here, atomically */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -393,6 +394,7 @@ static int run_setup(struct wasm_bpf_app *app, struct run *r)
 	bo.go_poll_module = app->go_module;
 	bo.go_callback_export = app->go_export;
 	bo.wasi = r->wasi;
+	bo.lost_events = &app->lost_events;
 	r->bpf = bpf_host__new(&bo);
 	if (!r->bpf || bpf_host__define(r->bpf, r->linker))
 		return fail(
@@ -512,6 +514,11 @@ void wasm_bpf_app__stop(struct wasm_bpf_app *app)
 	if (inst)
 		wasm_instance__interrupt(inst);
 	atomic_fetch_sub(&app->stoppers, 1);
+}
+
+uint64_t wasm_bpf_app__lost_events(const struct wasm_bpf_app *app)
+{
+	return __atomic_load_n(&app->lost_events, __ATOMIC_RELAXED);
 }
 
 enum wasm_bpf_end wasm_bpf_app__end(const struct wasm_bpf_app *app)

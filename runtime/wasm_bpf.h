@@ -106,6 +106,9 @@ int wasm_bpf_app__run(struct wasm_bpf_app *app);
 void wasm_bpf_app__stop(struct wasm_bpf_app *app);
 
 enum wasm_bpf_end wasm_bpf_app__end(const struct wasm_bpf_app *app);
+/* Perf buffer records the kernel dropped because the guest did not read
+ * them in time, all buffers; any thread, during and after the run. */
+uint64_t wasm_bpf_app__lost_events(const struct wasm_bpf_app *app);
 /* One line: the trap ("out of bounds memory access in f+0x1c") or the
  * setup error ("unknown import wasm_bpf.foo (func)"); "" otherwise. */
 const char *wasm_bpf_app__errmsg(const struct wasm_bpf_app *app);

@@ -17,7 +17,17 @@
 
 #define MAGIC_OUTPUT  0x5eed0001
 #define MAGIC_RESERVE 0x5eed0002
-enum { C_SEQ, C_XDP, C_TC, C_CGROUP, C_UPROBE, C_SOCKET, C_KPROBE, C_MAX };
+enum {
+	C_SEQ,
+	C_XDP,
+	C_TC,
+	C_CGROUP,
+	C_UPROBE,
+	C_SOCKET,
+	C_KPROBE,
+	C_FLOOD,
+	C_MAX
+};
 
 struct event {
 	uint32_t seq, magic;
@@ -278,6 +288,39 @@ static int scenario_timeouts(void)
 	return failures != 0;
 }
 
+/* Bursts of 256 records overflow flood_pb (trigger flood 4): the records
+ * that fit come through, the host counts the rest, and tells this guest
+ * how many (the kernel reports a burst's losses with the next burst). */
+static int scenario_lost(void)
+{
+	static char buf[64];
+	int fd, r, received = 0;
+	int64_t lost = 0;
+	struct timespec t0;
+
+	load();
+	CHECK(wasm_attach_bpf_program(obj, "wbt_flood", NULL) == 0, "attach");
+	fd = wasm_bpf_map_fd_by_name(obj, "flood_pb");
+	attached();
+	/* a poll returns as soon as it delivered records: count time */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (lost == 0 && elapsed_ms(&t0) < 10000) {
+		r = wasm_bpf_buffer_poll(obj, fd, (int32_t)(intptr_t)record,
+					 NULL, buf, sizeof(buf), 100);
+		CHECK(r >= 0, "poll returned %d", r);
+		received += r > 0 ? r : 0;
+		lost = wasm_bpf_buffer_lost(obj, fd);
+	}
+	printf("received %d lost %lld\n", received, (long long)lost);
+	CHECK(lost > 0 && received + lost <= 4 * 256,
+	      "received %d, lost %lld of %llu bursts", received,
+	      (long long)lost, (unsigned long long)counter(C_FLOOD));
+	CHECK(wasm_bpf_buffer_lost(obj, wasm_bpf_map_fd_by_name(obj, "rb")) ==
+		  -95,
+	      "ring buffer lost count is not -EOPNOTSUPP");
+	return failures != 0;
+}
+
 /* pin.bpf.o's map is pinned by name: the instance's two objects share it,
  * a pin the suite planted in /sys/fs/bpf is not it, and another instance
  * running at the same time (with another value) does not change it. */
@@ -345,6 +388,8 @@ int main(int argc, char **argv)
 		wasm_attach_bpf_program(obj, "wbt_getpgid", NULL);
 		return 0;
 	}
+	if (!strcmp(s, "lost"))
+		return scenario_lost();
 	if (!strcmp(s, "pin") && argc > 2)
 		return scenario_pin(strtoull(argv[2], NULL, 0));
 	if (!strcmp(s, "hostile") && argc > 2)

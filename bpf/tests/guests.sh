@@ -160,5 +160,14 @@ else
 	guest_case "proc_exit inside a callback" 7 "$TRIG getpgid 1" \
 		"$GUEST" exit
 	guest_case "object left open at exit" 0 "" "$GUEST" leave-open
+	guest_case "perf buffer records lost in a burst are counted" 0 \
+		"$TRIG flood 4" -v "$GUEST" lost
+	# -v said so while running and in all at the end
+	if grep -q "perf buffer 'flood_pb': [0-9]* records lost on CPU" "$out.err" &&
+		grep -q "perf buffer 'flood_pb': [0-9]* records lost in all" "$out.err"; then
+		echo "PASS: guest: -v reports lost perf buffer records"
+	else
+		fail "guest: -v reports lost perf buffer records" "$(grep -v '^libbpf' "$out.err" | tail -n 3 | tr '\n' ' ')"
+	fi
 	guest_pins
 fi

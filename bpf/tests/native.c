@@ -35,7 +35,17 @@
 
 #define MAGIC_OUTPUT  0x5eed0001
 #define MAGIC_RESERVE 0x5eed0002
-enum { C_SEQ, C_XDP, C_TC, C_CGROUP, C_UPROBE, C_SOCKET, C_KPROBE, C_MAX };
+enum {
+	C_SEQ,
+	C_XDP,
+	C_TC,
+	C_CGROUP,
+	C_UPROBE,
+	C_SOCKET,
+	C_KPROBE,
+	C_FLOOD,
+	C_MAX
+};
 
 #define MEM_SIZE (1u << 20)
 
@@ -298,6 +308,56 @@ static void test_buffer(const char *name, uint64_t obj, const char *map,
 		fail(name, "got %d records, want 7", r);
 	else if (check_events(name, 7, rsize))
 		pass(name);
+}
+
+/* Two bursts of 256 records of 1000 bytes (wbt_flood) into flood_pb, whose
+ * 16 pages per CPU hold about 64: the host counts what the kernel dropped
+ * and tells the guest (wasm_bpf_buffer_lost) and the embedder. Both bursts
+ * on one CPU: the kernel reports a CPU's losses with its next record. */
+static uint64_t lost_events; /* every host's bpf_host_opts.lost_events */
+
+static void test_lost(uint64_t obj)
+{
+	const char *name = "buffer: perf buffer records lost in a burst are "
+			   "counted";
+	int fd = map_fd(obj, "flood_pb"), received = 0, r, att;
+	cpu_set_t all, one;
+	int64_t lost, rb_lost, hash_lost, bad_lost;
+	uint64_t host_lost;
+
+	att = attach(obj, "wbt_flood", NULL);
+	poll_map(obj, fd, 256, 0);
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	memset(&sink, 0, sizeof(sink));
+	for (int burst = 0; burst < 2; burst++) {
+		syscall(SYS_getpgid, 0x5eed0003);
+		while ((r = poll_map(obj, fd, 256, 0)) > 0)
+			received += r;
+	}
+	sched_setaffinity(0, sizeof(all), &all);
+	lost = call("wasm_bpf_buffer_lost", 2, obj, A(fd));
+	rb_lost = call("wasm_bpf_buffer_lost", 2, obj, A(map_fd(obj, "rb")));
+	hash_lost =
+	    call("wasm_bpf_buffer_lost", 2, obj, A(map_fd(obj, "hash_map")));
+	bad_lost = call("wasm_bpf_buffer_lost", 2, A(999), A(fd));
+	host_lost = bpf_host__lost_events(H);
+	if (!att && lost > 0 && received + lost >= 256 &&
+	    received + lost <= 512 && host_lost == (uint64_t)lost &&
+	    lost_events == host_lost && rb_lost == -EOPNOTSUPP &&
+	    hash_lost == -EINVAL && bad_lost == -EBADF)
+		pass(name);
+	else
+		fail(name,
+		     "attach %d, received %d, lost %lld (host %llu, "
+		     "embedder's counter %llu); ring buffer %lld, hash %lld, "
+		     "unknown object %lld",
+		     att, received, (long long)lost, (unsigned long long)host_lost,
+		     (unsigned long long)lost_events,
+		     (long long)rb_lost, (long long)hash_lost,
+		     (long long)bad_lost);
 }
 
 static void drain(uint64_t obj, int fd)
@@ -1544,6 +1604,7 @@ static struct bpf_host *host_new_btf(bool force_perf, const char *btf)
 	o.wasi =
 	    (struct wasi_ctx *)1; /* the fake wasi_ctx__host_fd ignores it */
 	o.verbose = getenv("BPF_TEST_VERBOSE") != NULL;
+	o.lost_events = &lost_events; /* as the runtime does: outlives h */
 	h = bpf_host__new(&o);
 	memset(&L, 0, sizeof(L));
 	if (!h || bpf_host__define(h, &L)) {
@@ -1777,6 +1838,7 @@ int main(int argc, char **argv)
 	else
 		fail("buffer: perf buffer map", "%d records, size %u", r,
 		     sink.size[0]);
+	test_lost(obj);
 	test_poll_endings(obj);
 	test_reentry(obj);
 	test_interrupt(obj);

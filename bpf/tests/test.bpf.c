@@ -14,8 +14,21 @@
 				  */
 #define MAGIC_RESERVE 0x5eed0002 /* getpgid(MAGIC_RESERVE): reserve + submit   \
 				  */
+#define MAGIC_FLOOD 0x5eed0003 /* getpgid(MAGIC_FLOOD): a burst to flood_pb */
+#define FLOOD_RECORDS 256
+#define FLOOD_SIZE    1000
 
-enum { C_SEQ, C_XDP, C_TC, C_CGROUP, C_UPROBE, C_SOCKET, C_KPROBE, C_MAX };
+enum {
+	C_SEQ,
+	C_XDP,
+	C_TC,
+	C_CGROUP,
+	C_UPROBE,
+	C_SOCKET,
+	C_KPROBE,
+	C_FLOOD,
+	C_MAX
+};
 
 struct event {
 	__u32 seq;
@@ -96,6 +109,22 @@ struct {
 	__type(value, __u64);
 } cg_storage SEC(".maps");
 
+/* A burst of FLOOD_RECORDS records of FLOOD_SIZE bytes in one call: far
+ * more than the host's perf buffer (16 pages per CPU) holds, so most are
+ * lost and the host must count them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} flood_pb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, char[FLOOD_SIZE]);
+} flood_buf SEC(".maps");
+
 static __always_inline __u64 bump(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
@@ -124,6 +153,25 @@ int wbt_getpgid(struct trace_event_raw_sys_enter *ctx)
 		bpf_buffer__output(&rb, ctx, &e, sizeof(e));
 	}
 	bpf_perf_event_output(ctx, &pb, BPF_F_CURRENT_CPU, &e, sizeof(e));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_getpgid")
+int wbt_flood(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 k = 0;
+	void *buf;
+
+	if (ctx->args[0] != MAGIC_FLOOD)
+		return 0;
+	bump(C_FLOOD);
+	buf = bpf_map_lookup_elem(&flood_buf, &k);
+	if (!buf)
+		return 0;
+#pragma clang loop unroll(disable)
+	for (int i = 0; i < FLOOD_RECORDS; i++)
+		bpf_perf_event_output(ctx, &flood_pb, BPF_F_CURRENT_CPU, buf,
+				      FLOOD_SIZE);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* trigger.c — `trigger WHAT ...`: the outside events the suite's guests
  * wait for. getpgid N: N records via the tracepoint (5 output, then
- * reserve); uprobe N: N calls of wasm_bpf_test_probe (this binary is the
+ * reserve); flood N: N bursts that overflow the perf buffer flood_pb,
+ * 300 ms apart so the guest drains in between; uprobe N: N calls of wasm_bpf_test_probe (this binary is the
  * uprobe target); cgroup DIR: join DIR and create a socket; udp NETNS ADDR:
  * UDP packets from inside NETNS to ADDR.
  */
@@ -64,6 +65,20 @@ int main(int argc, char **argv)
 			syscall(SYS_getpgid, i < 5 ? 0x5eed0001 : 0x5eed0002);
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "flood")) {
+		cpu_set_t one;
+
+		/* the kernel reports a CPU's losses with its next record */
+		CPU_ZERO(&one);
+		CPU_SET(0, &one);
+		sched_setaffinity(0, sizeof(one), &one);
+		for (int i = 0; i < atoi(argv[2]); i++) {
+			if (i)
+				usleep(300000);
+			syscall(SYS_getpgid, 0x5eed0003);
+		}
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "uprobe")) {
 		for (int i = 0; i < atoi(argv[2]); i++)
 			wasm_bpf_test_probe(i);
@@ -73,7 +88,8 @@ int main(int argc, char **argv)
 		return cgroup(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "udp"))
 		return udp(argv[2], argv[3]);
-	fprintf(stderr, "usage: trigger getpgid N | uprobe N | cgroup DIR | "
+	fprintf(stderr, "usage: trigger getpgid N | flood N | uprobe N | "
+			"cgroup DIR | "
 			"udp NETNS ADDR\n");
 	return 2;
 }

@@ -22,6 +22,9 @@ IMPORT(wasm_bpf_map_operate)
 int wasm_bpf_map_operate(int fd, int cmd, void *key, void *value,
 			 void *next_key, uint64_t flags);
 IMPORT(wasm_close_bpf_object) int wasm_close_bpf_object(uint64_t obj);
+/* wasm-bpf only: perf buffer records the kernel dropped. */
+IMPORT(wasm_bpf_buffer_lost)
+int64_t wasm_bpf_buffer_lost(uint64_t obj, int fd);
 
 /* TinyGo's form: records go to the exported function "go-callback". */
 __attribute__((import_module("callback-wrapper"),

@@ -60,6 +60,21 @@ else
 	fail "api compat" "$(first "$T/a.err")"
 fi
 
+# wasm-bpf's own import (wbpf_buffer__lost) is in a module only if it calls
+# it: everything else keeps linking in upstream wasm-bpf.
+imports() { wasm-objdump -x -j Import "$1" 2>/dev/null | grep -o 'wasm_bpf\.[a-z_]*'; }
+printf '#include "libbpf-wasm.h"\nint main(int c, char **v) { return (int)wbpf_buffer__lost((struct bpf_buffer *)v[c]); }\n' >"$T/lost.c"
+if ! $WASM_CC -Oz -I"$INC" "$T/lost.c" -o "$T/lost.wasm" 2>"$T/lo.err"; then
+	fail "wbpf_buffer__lost" "$(first "$T/lo.err")"
+elif ! imports "$T/api.wasm" | grep -q wasm_load_bpf_object; then
+	fail "wbpf_buffer__lost" "cannot list the imports of api.wasm (wasm-objdump)"
+elif imports "$T/api.wasm" | grep -q wasm_bpf_buffer_lost ||
+	! imports "$T/lost.wasm" | grep -q wasm_bpf_buffer_lost; then
+	fail "wbpf_buffer__lost" "imports: api.wasm $(imports "$T/api.wasm" | tr '\n' ' '); lost.wasm $(imports "$T/lost.wasm" | tr '\n' ' ')"
+else
+	pass "wbpf_buffer__lost imports wasm_bpf_buffer_lost; the upstream API surface does not"
+fi
+
 # ---- ELF finder ----------------------------------------------------------
 if cc -std=gnu11 -Wall -Wextra -Werror -g -I"$INC" "$S/elf_test.c" -o "$T/elf_test" \
 	-lbpf -lelf -lz 2>"$T/e.err"; then

@@ -88,6 +88,22 @@ static inline int bpf_buffer__poll(struct bpf_buffer *b, int timeout_ms)
 				 timeout_ms > 0 ? timeout_ms : POLL_TIMEOUT_MS);
 }
 
+/* wasm-bpf only: records the kernel dropped from the buffer because the
+ * guest did not read them in time (counted by the host for perf buffers),
+ * or -errno: -EOPNOTSUPP for a ring buffer, whose full ring only the BPF
+ * program sees (bpf_ringbuf_output fails). A module that calls this
+ * imports wasm_bpf.wasm_bpf_buffer_lost and no longer runs in upstream
+ * wasm-bpf; one that does not is unaffected. */
+static inline long long wbpf_buffer__lost(struct bpf_buffer *b)
+{
+	int64_t n;
+
+	if (!b)
+		return wbpf__ret(-EINVAL);
+	n = wasm_bpf_buffer_lost(b->handle, b->fd);
+	return n < 0 ? wbpf__host((int)n) : (long long)n;
+}
+
 static inline void bpf_buffer__free(struct bpf_buffer *b)
 {
 	if (!b)
@@ -186,7 +202,8 @@ struct perf_buffer {
 };
 
 /* The host reports no CPU; records arrive as if from CPU 0. Lost records
- * are counted by the host, not reported. */
+ * are counted by the host, not passed to lost_cb: see wbpf_buffer__lost()
+ * on pb->buf. */
 static inline int wbpf__perf_sample(void *ctx, void *data, size_t size)
 {
 	struct perf_buffer *pb = (struct perf_buffer *)ctx;

@@ -48,4 +48,11 @@ int wasm_bpf_map_operate(int fd, int cmd, void *key, void *value,
 WBPF_IMPORT(wasm_close_bpf_object)
 int wasm_close_bpf_object(uint64_t obj);
 
+/* wasm-bpf's own, not upstream's: records the kernel dropped from perf
+ * buffer `fd` because it was full (-EOPNOTSUPP for a ring buffer). Only a
+ * module that calls it imports it; such a module does not link in
+ * upstream wasm-bpf. */
+WBPF_IMPORT(wasm_bpf_buffer_lost)
+int64_t wasm_bpf_buffer_lost(uint64_t obj, int fd);
+
 #endif

@@ -28,6 +28,7 @@ struct bpf_buffer {
 	struct perf_buffer *pb;
 	bpf_buffer_sample_fn sample_fn;
 	void *ctx;
+	long long lost; /* perf buffer records the kernel dropped */
 };
 
 static inline void wbpf__native_perf_sample(void *ctx, int cpu, void *data,
@@ -37,6 +38,12 @@ static inline void wbpf__native_perf_sample(void *ctx, int cpu, void *data,
 
 	(void)cpu;
 	b->sample_fn(b->ctx, data, size);
+}
+
+static inline void wbpf__native_perf_lost(void *ctx, int cpu, __u64 cnt)
+{
+	(void)cpu;
+	((struct bpf_buffer *)ctx)->lost += (long long)cnt;
 }
 
 static inline struct bpf_buffer *
@@ -53,8 +60,8 @@ bpf_buffer__open(struct bpf_map *events, bpf_buffer_sample_fn sample_cb,
 	if (bpf_map__type(events) == BPF_MAP_TYPE_RINGBUF)
 		b->rb = ring_buffer__new(fd, sample_cb, ctx, NULL);
 	else
-		b->pb = perf_buffer__new(fd, 64, wbpf__native_perf_sample, NULL,
-					 b, NULL);
+		b->pb = perf_buffer__new(fd, 64, wbpf__native_perf_sample,
+					 wbpf__native_perf_lost, b, NULL);
 	if (!b->rb && !b->pb) {
 		free(b);
 		return NULL;
@@ -68,6 +75,17 @@ static inline int bpf_buffer__poll(struct bpf_buffer *b, int timeout_ms)
 		timeout_ms = POLL_TIMEOUT_MS;
 	return b->rb ? ring_buffer__poll(b->rb, timeout_ms)
 		     : perf_buffer__poll(b->pb, timeout_ms);
+}
+
+/* As wasm-bpf/buffer.h's: records dropped from a perf buffer, or
+ * -EOPNOTSUPP for a ring buffer. */
+static inline long long wbpf_buffer__lost(struct bpf_buffer *b)
+{
+	if (!b || b->rb) {
+		errno = b ? EOPNOTSUPP : EINVAL;
+		return -errno;
+	}
+	return b->lost;
 }
 
 static inline void bpf_buffer__free(struct bpf_buffer *b)
