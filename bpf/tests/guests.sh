@@ -1,5 +1,6 @@
 # bpf/tests/guests.sh — sourced by run.sh: the suite's C guest (guest.c,
-# guest_hostile.c, with test.bpf.o embedded) run by build/bin/wasm-bpf, one
+# guest_hostile.c, with test.bpf.o and pin.bpf.o embedded; guest-lost.wasm
+# also calls wasm-bpf's own import) run by build/bin/wasm-bpf, one
 # scenario per case, each followed by a leak check. Scenarios that wait for
 # an outside event print "attached"; the case then runs its trigger (the
 # `trigger` helper, or a signal to the runtime).
@@ -20,10 +21,13 @@ embed() { # NAME: $OUT/NAME.bpf.o as the C array NAME_bpf_obj
 
 guests_build() {
 	embed test && embed pin || return 1
-	clang --target=wasm32-wasi -O2 -Wall -Wextra -Wno-unused-parameter \
-		-I"$OUT" -Wl,--export-table bpf/tests/guest.c \
-		bpf/tests/guest_hostile.c -o "$GUEST" >>"$log" 2>&1 &&
-		$CC -O2 -Wall -Wextra bpf/tests/trigger.c -o "$TRIG" >>"$log" 2>&1
+	for v in "" -lost; do
+		clang --target=wasm32-wasi -O2 -Wall -Wextra -Wno-unused-parameter \
+			-I"$OUT" -Wl,--export-table ${v:+-DWBT_LOST} bpf/tests/guest.c \
+			bpf/tests/guest_hostile.c -o "$OUT/guest$v.wasm" >>"$log" 2>&1 ||
+			return 1
+	done
+	$CC -O2 -Wall -Wextra bpf/tests/trigger.c -o "$TRIG" >>"$log" 2>&1
 }
 
 guest_wait_attached() { # FILE
@@ -137,7 +141,15 @@ else
 		"$GUEST" maps "$ncpus"
 	guest_case "CO-RE against --btf FILE" 0 "" \
 		--btf /sys/kernel/btf/vmlinux "$GUEST" maps "$ncpus"
-	guest_case "hostile arguments all refused" 0 "" "$GUEST" hostile "$ncpus"
+	guest_case "hostile arguments all refused" 0 "" -v "$GUEST" hostile "$ncpus"
+	# refusals that would otherwise be silent say why
+	if grep -q "loading BPF object failed: object at 0xfffffff0 of 100 bytes is outside guest memory" "$out.err" &&
+		grep -q "loading BPF object failed: empty object" "$out.err" &&
+		grep -q "update of map 'prog_array' (prog_array) refused: [0-9]* is not a program of the guest's" "$out.err"; then
+		echo "PASS: guest: refused loads and map updates say why"
+	else
+		fail "guest: refused loads and map updates say why" "$(grep '^wasm_bpf' "$out.err" | head -n 5 | tr '\n' ' ')"
+	fi
 	guest_case "uprobe on a binary" 0 "$TRIG uprobe 3" \
 		"$GUEST" uprobe "$TRIG:wasm_bpf_test_probe"
 	if [ -n "${BPF_TEST_IF:-}" ]; then
@@ -161,7 +173,7 @@ else
 		"$GUEST" exit
 	guest_case "object left open at exit" 0 "" "$GUEST" leave-open
 	guest_case "perf buffer records lost in a burst are counted" 0 \
-		"$TRIG flood 4" -v "$GUEST" lost
+		"$TRIG flood 4" -v "$OUT/guest-lost.wasm" lost
 	# -v said so while running and in all at the end
 	if grep -q "perf buffer 'flood_pb': [0-9]* records lost on CPU" "$out.err" &&
 		grep -q "perf buffer 'flood_pb': [0-9]* records lost in all" "$out.err"; then

@@ -22,7 +22,7 @@ IMPORT(wasm_bpf_map_operate)
 int wasm_bpf_map_operate(int fd, int cmd, void *key, void *value,
 			 void *next_key, uint64_t flags);
 IMPORT(wasm_close_bpf_object) int wasm_close_bpf_object(uint64_t obj);
-/* wasm-bpf only: perf buffer records the kernel dropped. */
+/* wasm-bpf's own (guest-lost.wasm only): perf buffer records dropped. */
 IMPORT(wasm_bpf_buffer_lost)
 int64_t wasm_bpf_buffer_lost(uint64_t obj, int fd);
 
