@@ -399,6 +399,17 @@ int main(int argc, char **argv)
 #endif
 	if (!strcmp(s, "pin") && argc > 2)
 		return scenario_pin(strtoull(argv[2], NULL, 0));
+	/* a pinned map, then the run ends by trap, proc_exit or a signal */
+	if (!strcmp(s, "pin-end") && argc > 2) {
+		if (!wasm_load_bpf_object((void *)pin_bpf_obj,
+					  sizeof(pin_bpf_obj)))
+			return 3;
+		if (!strcmp(argv[2], "trap"))
+			return scenario_end(trap_cb, 1000);
+		if (!strcmp(argv[2], "exit"))
+			return scenario_end(exit_cb, 1000);
+		return scenario_end(record, -1);
+	}
 	if (!strcmp(s, "hostile") && argc > 2)
 		return scenario_hostile(atoi(argv[2]));
 	fprintf(stderr, "guest: unknown scenario '%s'\n", s);

@@ -116,6 +116,22 @@ guest_pins() {
 		fail "$name" "exits $ra $rb, left: ${left:-nothing}, planted: $value; $(cat "$out-a" "$out-b" | tr '\n' ' ')"
 	fi
 	leak_check "guest pins"
+	# every other way a run ends removes its pins too
+	guest_pin_end "a trap in a callback" trap 134 "$TRIG getpgid 1"
+	guest_pin_end "proc_exit in a callback" exit 7 "$TRIG getpgid 1"
+	guest_pin_end "Ctrl-C" wait 0 'kill -INT $pid'
+	guest_pin_end "SIGTERM" wait 0 'kill -TERM $pid'
+}
+
+guest_pin_end() { # WHAT MODE WANT TRIGGER
+	guest_case "pinned map, then $1" "$3" "$4" "$GUEST" pin-end "$2"
+	left=$(ls /sys/fs/bpf/wasm-bpf 2>/dev/null | grep -- "-$pid-")
+	if [ -z "$left" ]; then
+		echo "PASS: guest: pins removed after $1"
+	else
+		fail "guest: pins removed after $1" "left /sys/fs/bpf/wasm-bpf/$left"
+		rm -rf "/sys/fs/bpf/wasm-bpf/$left"
+	fi
 }
 
 if [ ! -x "$WASM_BPF" ]; then
