@@ -13,21 +13,8 @@
 #include "pin_bpf_obj.h"
 #include "test_bpf_obj.h"
 
+#include "counters.h"
 #include "wasm_bpf_imports.h"
-
-#define MAGIC_OUTPUT  0x5eed0001
-#define MAGIC_RESERVE 0x5eed0002
-enum {
-	C_SEQ,
-	C_XDP,
-	C_TC,
-	C_CGROUP,
-	C_UPROBE,
-	C_SOCKET,
-	C_KPROBE,
-	C_FLOOD,
-	C_MAX
-};
 
 struct event {
 	uint32_t seq, magic;

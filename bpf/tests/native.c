@@ -31,21 +31,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf/bpf_host.h"
+#include "bpf/tests/counters.h"
 #include "bpf/tests/fake_engine.h"
-
-#define MAGIC_OUTPUT  0x5eed0001
-#define MAGIC_RESERVE 0x5eed0002
-enum {
-	C_SEQ,
-	C_XDP,
-	C_TC,
-	C_CGROUP,
-	C_UPROBE,
-	C_SOCKET,
-	C_KPROBE,
-	C_FLOOD,
-	C_MAX
-};
 
 #define MEM_SIZE (1u << 20)
 

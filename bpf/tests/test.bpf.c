@@ -9,26 +9,10 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "wasm-bpf/bpf_buffer.bpf.h"
+#include "counters.h"
 
-#define MAGIC_OUTPUT 0x5eed0001	 /* getpgid(MAGIC_OUTPUT): bpf_buffer__output  \
-				  */
-#define MAGIC_RESERVE 0x5eed0002 /* getpgid(MAGIC_RESERVE): reserve + submit   \
-				  */
-#define MAGIC_FLOOD 0x5eed0003 /* getpgid(MAGIC_FLOOD): a burst to flood_pb */
 #define FLOOD_RECORDS 256
 #define FLOOD_SIZE    1000
-
-enum {
-	C_SEQ,
-	C_XDP,
-	C_TC,
-	C_CGROUP,
-	C_UPROBE,
-	C_SOCKET,
-	C_KPROBE,
-	C_FLOOD,
-	C_MAX
-};
 
 struct event {
 	__u32 seq;

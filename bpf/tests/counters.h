@@ -1,0 +1,24 @@
+/* counters.h — what test.bpf.c and the programs reading it agree on: the
+ * getpgid() arguments that make it write records, and the indexes of its
+ * `counters` array (one per attach kind the suite checks).
+ */
+#ifndef WBT_COUNTERS_H
+#define WBT_COUNTERS_H
+
+#define MAGIC_OUTPUT  0x5eed0001 /* getpgid(MAGIC_OUTPUT): bpf_buffer__output */
+#define MAGIC_RESERVE 0x5eed0002 /* reserve + submit */
+#define MAGIC_FLOOD   0x5eed0003 /* a burst into flood_pb */
+
+enum {
+	C_SEQ,
+	C_XDP,
+	C_TC,
+	C_CGROUP,
+	C_UPROBE,
+	C_SOCKET,
+	C_KPROBE,
+	C_FLOOD,
+	C_MAX
+};
+
+#endif
