@@ -246,20 +246,27 @@ static int load_object(struct bpf_host *h, struct bh_object *o, uint32_t len)
 static const void *object_bytes(struct wasm_instance *inst, uint32_t buf,
 				uint32_t len, int *err)
 {
-	const void *src = NULL;
+	const void *src;
 
-	*err = -EINVAL;
-	if (len == 0)
+	if (len == 0) {
 		snprintf(load_error, sizeof(load_error), "empty object");
-	else if (len > BH_OBJECT_MAX && (*err = -E2BIG))
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (len > BH_OBJECT_MAX) {
 		snprintf(load_error, sizeof(load_error),
-			 "object of %u bytes is over the limit of %u",
-			 len, BH_OBJECT_MAX);
-	else if (!(src = wasm_instance__mem_ptr(inst, buf, len)) &&
-		 (*err = -EFAULT))
+			 "object of %u bytes is over the limit of %u", len,
+			 BH_OBJECT_MAX);
+		*err = -E2BIG;
+		return NULL;
+	}
+	src = wasm_instance__mem_ptr(inst, buf, len);
+	if (!src) {
 		snprintf(load_error, sizeof(load_error),
 			 "object at %#x of %u bytes is outside guest memory",
 			 buf, len);
+		*err = -EFAULT;
+	}
 	return src;
 }
 

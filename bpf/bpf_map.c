@@ -180,7 +180,8 @@ static int check_value(struct bpf_host *h, const struct bh_map_info *mi,
 		return refuse(h, mi, -EBADF, "%ld is not a map of the guest's",
 			      value_fd(*value, vs));
 	case BH_VAL_DEV:
-		if (vs < 8 || value_fd((const char *)*value + 4, 4) == 0)
+		/* the kernel reads a program fd <= 0 as none */
+		if (vs < 8 || value_fd((const char *)*value + 4, 4) <= 0)
 			return 0;
 		return own_prog(h, mi, value_fd((const char *)*value + 4, 4));
 	case BH_VAL_GUEST_FD:
