@@ -211,8 +211,8 @@ static int64_t now_ms(void);
  * second per buffer, and the total when the buffer goes. */
 static void pb_lost(void *ctx, int cpu, __u64 cnt)
 {
-	struct bh_poller *p = (struct bh_poller *)((char *)ctx -
-				       offsetof(struct bh_poller, st));
+	struct bh_poller *p =
+	    (struct bh_poller *)((char *)ctx - offsetof(struct bh_poller, st));
 	int64_t now;
 
 	p->lost += cnt;

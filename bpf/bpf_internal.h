@@ -53,8 +53,8 @@ struct bh_poller {
 	const struct wasm_func *checked_fn; /* last callback found well-typed */
 	struct bh_poll_state st; /* libbpf's ctx: must not move */
 	struct bpf_host *host;
-	const char *name; /* the map's, for messages */
-	uint64_t lost;	  /* perf buffer records the kernel dropped */
+	const char *name;     /* the map's, for messages */
+	uint64_t lost;	      /* perf buffer records the kernel dropped */
 	int64_t lost_said_ms; /* when -v last reported them */
 };
 

@@ -136,8 +136,7 @@ static int own_prog(struct bpf_host *h, const struct bh_map_info *mi, long fd)
 {
 	if (fd >= 0 && bh_is_prog_fd(h, (int)fd))
 		return 0;
-	return refuse(h, mi, -EBADF, "%ld is not a program of the guest's",
-		      fd);
+	return refuse(h, mi, -EBADF, "%ld is not a program of the guest's", fd);
 }
 
 /* A WASI descriptor in a value of 4 or 8 bytes, as the host's descriptor
@@ -146,8 +145,8 @@ static int translate_value(struct bpf_host *h, const struct bh_map_info *mi,
 			   const void *value, size_t vs, uint64_t *out)
 {
 	long fd = value_fd(value, vs);
-	int host_fd = h->wasi && fd >= 0 ? wasi_ctx__host_fd(h->wasi, (int)fd)
-					 : -EBADF;
+	int host_fd =
+	    h->wasi && fd >= 0 ? wasi_ctx__host_fd(h->wasi, (int)fd) : -EBADF;
 	uint32_t v32 = (uint32_t)host_fd;
 
 	if (host_fd < 0)

@@ -23,7 +23,7 @@
 #include <bpf/libbpf.h>
 #include "bpf/bpf_internal.h"
 
-#define BH_PIN_BASE  "/sys/fs/bpf/wasm-bpf"
+#define BH_PIN_BASE    "/sys/fs/bpf/wasm-bpf"
 #define BH_BPFFS_MAGIC 0xcafe4a11
 
 /* Pid numbers only mean something within a pid namespace: directories of
@@ -152,8 +152,9 @@ static void unpin_all(struct bpf_host *h, struct bpf_object *obj)
 			continue;
 		bpf_map__set_pin_path(m, NULL);
 		if (h->verbose)
-			fprintf(stderr, "wasm_bpf: map '%s' not pinned: no "
-					"bpffs at /sys/fs/bpf\n",
+			fprintf(stderr,
+				"wasm_bpf: map '%s' not pinned: no "
+				"bpffs at /sys/fs/bpf\n",
 				bpf_map__name(m));
 	}
 }
@@ -170,7 +171,8 @@ int bh_pin_prepare(struct bpf_host *h, struct bpf_object *obj, char *why,
 		if (!path)
 			continue;
 		if (!in_root(h->pin_root, path)) {
-			snprintf(why, n, "map '%s': pin name is not a plain name",
+			snprintf(why, n,
+				 "map '%s': pin name is not a plain name",
 				 bpf_map__name(m));
 			return -EINVAL;
 		}

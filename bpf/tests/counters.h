@@ -5,8 +5,9 @@
 #ifndef WBT_COUNTERS_H
 #define WBT_COUNTERS_H
 
-#define MAGIC_OUTPUT  0x5eed0001 /* getpgid(MAGIC_OUTPUT): bpf_buffer__output */
-#define MAGIC_RESERVE 0x5eed0002 /* reserve + submit */
+/* getpgid(MAGIC_*): */
+#define MAGIC_OUTPUT  0x5eed0001 /* a record through bpf_buffer__output */
+#define MAGIC_RESERVE 0x5eed0002 /* one through reserve + submit */
 #define MAGIC_FLOOD   0x5eed0003 /* a burst into flood_pb */
 
 enum {

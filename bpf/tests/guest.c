@@ -339,8 +339,10 @@ static int scenario_pin(uint64_t value)
 	usleep(1500000); /* the other instance updates meanwhile */
 	v = 0;
 	r = wasm_bpf_map_operate(fd2, 1, &key, &v, NULL, 0);
-	CHECK(r == 0 && v == value, "lookup through the second object: %d, "
-				    "value %llx", r, (unsigned long long)v);
+	CHECK(r == 0 && v == value,
+	      "lookup through the second object: %d, "
+	      "value %llx",
+	      r, (unsigned long long)v);
 	return failures != 0;
 }
 

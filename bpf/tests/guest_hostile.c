@@ -129,13 +129,13 @@ int scenario_hostile(int ncpus)
 					NULL, 0));
 	expect_neg("map_operate bad flags",
 		   wasm_bpf_map_operate(hash, 2, key, buf, NULL, ~0ull));
-	/* a map's descriptor is no program; a host number no socket */
+	/* a map's descriptor is no program */
 	memset(key, 0, sizeof(key));
 	memcpy(buf, &hash, sizeof(hash));
-	expect_neg("map_operate prog array with a map fd",
-		   wasm_bpf_map_operate(wasm_bpf_map_fd_by_name(obj,
-								"prog_array"),
-					2, key, buf, NULL, 0));
+	expect_neg(
+	    "map_operate prog array with a map fd",
+	    wasm_bpf_map_operate(wasm_bpf_map_fd_by_name(obj, "prog_array"), 2,
+				 key, buf, NULL, 0));
 
 	expect_neg("poll bad handle",
 		   wasm_bpf_buffer_poll(obj + 5, rb, (int32_t)(intptr_t)cb,

@@ -341,10 +341,10 @@ static void test_lost(uint64_t obj)
 		     "attach %d, received %d, lost %lld (host %llu, "
 		     "embedder's counter %llu); ring buffer %lld, hash %lld, "
 		     "unknown object %lld",
-		     att, received, (long long)lost, (unsigned long long)host_lost,
-		     (unsigned long long)lost_events,
-		     (long long)rb_lost, (long long)hash_lost,
-		     (long long)bad_lost);
+		     att, received, (long long)lost,
+		     (unsigned long long)host_lost,
+		     (unsigned long long)lost_events, (long long)rb_lost,
+		     (long long)hash_lost, (long long)bad_lost);
 }
 
 static void drain(uint64_t obj, int fd)
@@ -776,8 +776,7 @@ static uint64_t sock_cookie(int fd)
 	uint64_t c = 0;
 	socklen_t len = sizeof(c);
 
-	return getsockopt(fd, SOL_SOCKET, 57 /* SO_COOKIE */, &c, &len) ? 0
-									: c;
+	return getsockopt(fd, SOL_SOCKET, 57 /* SO_COOKIE */, &c, &len) ? 0 : c;
 }
 
 static void fd_result(const char *what, bool ok, const char *fmt, ...)
@@ -810,34 +809,36 @@ static void fd_socket_map(uint64_t obj, const char *map, bool wide, int g,
 
 	snprintf(what, sizeof(what),
 		 "%s (u%d) takes the guest's socket, not a host descriptor "
-		 "number", map, wide ? 64 : 32);
+		 "number",
+		 map, wide ? 64 : 32);
 	fd_result(what, !r1 && r2 == -EBADF && (!wide || got == want),
 		  "guest fd %d: %d, host fd %d: %d, cookie %llu want %llu", g,
 		  r1, host, r2, (unsigned long long)got,
 		  (unsigned long long)want);
 }
 
-static void fd_dev_map(uint64_t obj, const char *map, uint32_t first,
-		       int own, int foreign)
+static void fd_dev_map(uint64_t obj, const char *map, uint32_t first, int own,
+		       int foreign)
 {
 	uint32_t none[2] = {first, 0}, mine[2] = {first, (uint32_t)own},
 		 other[2] = {first, (uint32_t)foreign};
-	int r1 = fd_update(obj, map, none, 8), r2 = fd_update(obj, map, mine, 8);
+	int r1 = fd_update(obj, map, none, 8),
+	    r2 = fd_update(obj, map, mine, 8);
 	int r3 = fd_update(obj, map, other, 8);
 	char what[128];
 
 	snprintf(what, sizeof(what),
 		 "%s takes no program or the guest's own, no other", map);
 	fd_result(what, !r1 && !r2 && r3 == -EBADF,
-		  "none %d, own (%d) %d, foreign (%d) %d", r1, own, r2,
-		  foreign, r3);
+		  "none %d, own (%d) %d, foreign (%d) %d", r1, own, r2, foreign,
+		  r3);
 }
 
 static int foreign_prog(void)
 {
 	struct bpf_insn ret[] = {
 	    {.code = 0xb7, .dst_reg = 0, .imm = 2}, /* r0 = XDP_PASS */
-	    {.code = 0x95},			     /* exit */
+	    {.code = 0x95},			    /* exit */
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, o);
 
@@ -924,10 +925,9 @@ static void test_fdmaps(const char *path)
 		  !r1 && r2 == -EBADF, "own %d, foreign %d", r1, r2);
 	fd_dev_map(obj, "devmap", 1 /* lo */, prog_named("wbt_fd_devmap"),
 		   foreign);
-	fd_dev_map(obj, "devmap_hash", 1, prog_named("wbt_fd_devmap"),
+	fd_dev_map(obj, "devmap_hash", 1, prog_named("wbt_fd_devmap"), foreign);
+	fd_dev_map(obj, "cpumap", 192 /* qsize */, prog_named("wbt_fd_cpumap"),
 		   foreign);
-	fd_dev_map(obj, "cpumap", 192 /* qsize */,
-		   prog_named("wbt_fd_cpumap"), foreign);
 
 	call("wasm_close_bpf_object", 1, obj);
 	for (int i = 0; i < 8; i++)
@@ -1376,8 +1376,8 @@ static int pin_dirs_of(int pid)
 	struct dirent *e;
 	int n = 0;
 
-	snprintf(pat, sizeof(pat), "%llu-%d-",
-		 (unsigned long long)pid_ns_ino(), pid);
+	snprintf(pat, sizeof(pat), "%llu-%d-", (unsigned long long)pid_ns_ino(),
+		 pid);
 	while (d && (e = readdir(d)))
 		n += !strncmp(e->d_name, pat, strlen(pat));
 	if (d)
@@ -1462,7 +1462,8 @@ static void test_pin_isolation(void)
 	r4 = pin_op(a2, 1, 1, &v);
 	if (a1 && r1 == -ENOENT && !bpf_map_lookup_elem(fd, &key, &planted) &&
 	    planted == 0xbad)
-		pass("pins: a pin of the same name the host made is not reused");
+		pass(
+		    "pins: a pin of the same name the host made is not reused");
 	else
 		fail("pins: a pin of the same name the host made is not reused",
 		     "load %llu, lookup %d", (unsigned long long)a1, r1);

@@ -1,9 +1,9 @@
 /* trigger.c — `trigger WHAT ...`: the outside events the suite's guests
  * wait for. getpgid N: N records via the tracepoint (5 output, then
  * reserve); flood N: N bursts that overflow the perf buffer flood_pb,
- * 300 ms apart so the guest drains in between; uprobe N: N calls of wasm_bpf_test_probe (this binary is the
- * uprobe target); cgroup DIR: join DIR and create a socket; udp NETNS ADDR:
- * UDP packets from inside NETNS to ADDR.
+ * 300 ms apart so the guest drains in between; uprobe N: N calls of
+ * wasm_bpf_test_probe (this binary is the uprobe target); cgroup DIR: join DIR
+ * and create a socket; udp NETNS ADDR: UDP packets from inside NETNS to ADDR.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
