@@ -4,14 +4,13 @@
  * /sys/fs/bpf: objects of one instance share such maps as libbpf intends,
  * but no instance sees another's pins or a pin the host made. The
  * directory is made (0700) when an object first needs it and removed with
- * every pin in it when the host is freed (and the base directory with the
- * last one); directories left by processes
- * that died without freeing (SIGKILL) are swept when the next one is made.
- * Without bpffs, such maps are simply not pinned.
+ * every pin in it when the host is freed (the base directory with the last
+ * one); directories left by processes that died without freeing (SIGKILL)
+ * are swept when the next one is made. Without bpffs, such maps are simply
+ * not pinned.
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -128,10 +127,13 @@ static int make_root(struct bpf_host *h, char *why, size_t n)
 static bool in_root(const char *root, const char *path)
 {
 	size_t n = strlen(root);
-	const char *name = path + n + 1;
+	const char *name;
 
-	return !strncmp(path, root, n) && path[n] == '/' && *name &&
-	       !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
+	if (strncmp(path, root, n) || path[n] != '/')
+		return false;
+	name = path + n + 1;
+	return *name && !strchr(name, '/') && strcmp(name, ".") &&
+	       strcmp(name, "..");
 }
 
 static bool have_bpffs(void)
