@@ -477,6 +477,9 @@ int bh_attach(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 		if (!t)
 			return -EFAULT;
 	}
+	err = bh_guard_attach(h, p, t ? t : "", -1);
+	if (err)
+		return err;
 	if (!t || !t[0])
 		return attach_auto(o, p);
 	copy = strdup(t);
@@ -541,6 +544,9 @@ int bh_attach_fd(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	fd = wasi_ctx__host_fd(h->wasi, (uint32_t)target_fd);
 	if (fd < 0)
 		return -EBADF;
+	err = bh_guard_attach(h, p, "", fd);
+	if (err)
+		return err;
 	t = bpf_program__type(p);
 	errno = 0;
 	if (is_cgroup_type(t))

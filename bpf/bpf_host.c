@@ -275,6 +275,7 @@ int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst, uint32_t buf,
 {
 	struct bh_object *o = NULL;
 	const void *src;
+	char why[512];
 	int err;
 
 	load_error[0] = 0;
@@ -294,6 +295,14 @@ int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst, uint32_t buf,
 		goto fail;
 	}
 	memcpy(o->elf, src, len);
+	if (h->guard.guard_load &&
+	    h->guard.guard_load(h->guard.guard_ctx, o->elf, len, why,
+				sizeof(why))) {
+		fprintf(stderr, "wasm_bpf: %s\n", why);
+		bh_object_destroy(o);
+		return 0;
+	}
+	load_error[0] = 0; /* the guard's own libbpf warnings */
 	err = load_object(h, o, len);
 	if (err)
 		goto fail;
@@ -309,6 +318,19 @@ fail:
 	report_load_error(err ? err : -EINVAL);
 	bh_object_destroy(o);
 	return 0;
+}
+
+int bh_guard_attach(struct bpf_host *h, const struct bpf_program *p,
+		    const char *target, int host_fd)
+{
+	char why[512];
+
+	if (!h->guard.guard_attach ||
+	    !h->guard.guard_attach(h->guard.guard_ctx, p, target, host_fd, why,
+				   sizeof(why)))
+		return 0;
+	fprintf(stderr, "wasm_bpf: %s\n", why);
+	return -EPERM;
 }
 
 int bh_close(struct bpf_host *h, uint64_t id)
@@ -495,6 +517,9 @@ struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 	h->cgroup_paths = o.allow_cgroup_paths;
 	h->lost = o.lost_events ? o.lost_events : &h->lost_own;
 	h->wasi = o.wasi;
+	h->guard.guard_load = o.guard_load;
+	h->guard.guard_attach = o.guard_attach;
+	h->guard.guard_ctx = o.guard_ctx;
 	h->btf_path = dup_or(o.btf_path, NULL);
 	if (!o.no_btf_cache && !o.btf_path)
 		h->btf_cache_dir = o.btf_cache_dir ? strdup(o.btf_cache_dir)

@@ -11,6 +11,7 @@
 #include "engine/wasm.h"
 
 struct wasi_ctx;
+struct bpf_program;
 
 struct bpf_host_opts {
 	size_t sz;
@@ -32,6 +33,17 @@ struct bpf_host_opts {
 	 * host's own counter); updated atomically, so another thread may
 	 * read it while the guest runs and after the host is freed. */
 	uint64_t *lost_events;
+	/* Asked before an object reaches the kernel and before each attach
+	 * (target: the guest's string, "" for the section's own; host_fd: a
+	 * descriptor target, else -1). Non-zero refuses, with `why` saying
+	 * so in one line. NULL: everything allowed (runtime/ wires policy/
+	 * here: bpf/ sits below it). */
+	int (*guard_load)(void *ctx, const void *elf, size_t len, char *why,
+			  size_t why_len);
+	int (*guard_attach)(void *ctx, const struct bpf_program *prog,
+			    const char *target, int host_fd, char *why,
+			    size_t why_len);
+	void *guard_ctx;
 };
 
 struct bpf_host;

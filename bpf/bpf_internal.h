@@ -86,6 +86,7 @@ struct bpf_host {
 	char *btf_path;
 	char *btf_cache_dir; /* CO-RE BTF cache (bpf_btfcache.c); NULL: off */
 	struct wasi_ctx *wasi;
+	struct bpf_host_opts guard; /* its guard_* fields only */
 	char *go_export, *go_module;
 	struct bh_object **objs;
 	size_t nobjs, capobjs;
@@ -117,6 +118,9 @@ static inline const struct bh_map_info *bh_map_by_fd(struct bpf_host *h,
 	return &h->map_by_fd[fd];
 }
 bool bh_is_prog_fd(struct bpf_host *h, int fd);
+/* The guard's verdict on attaching `p` (0: go on); a refusal is printed. */
+int bh_guard_attach(struct bpf_host *h, const struct bpf_program *p,
+		    const char *target, int host_fd);
 
 int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst, uint32_t buf,
 		uint32_t len);
