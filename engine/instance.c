@@ -96,6 +96,18 @@ static struct linker_def *find_def(struct wasm_linker *l, const char *module,
 	return NULL;
 }
 
+bool wasm_linker__provides(struct wasm_linker *l, const struct wasm_module *m,
+			   size_t i)
+{
+	struct wasm_import_desc im;
+	struct linker_def *d;
+
+	if (wasm_module__import(m, i, &im))
+		return false;
+	d = find_def(l, im.module, im.module_len, im.name, im.name_len);
+	return d && d->kind == im.kind;
+}
+
 static char *memdup_str(const char *s, size_t len)
 {
 	char *p = malloc(len + 1);

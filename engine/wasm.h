@@ -163,6 +163,10 @@ int wasm_linker__define_memory(struct wasm_linker *l, const char *module,
 int wasm_linker__define_table(struct wasm_linker *l, const char *module,
 			      const char *name, enum wasm_valtype elem,
 			      uint32_t min, uint32_t max /* UINT32_MAX: none */);
+/* Whether import i of `m` finds a definition of its name and kind (its
+ * type is checked only at instantiation). */
+bool wasm_linker__provides(struct wasm_linker *l, const struct wasm_module *m,
+			   size_t i);
 /* Makes every export of `inst` importable as (module, export name). The
  * instance must outlive the linker's use of it. */
 int wasm_linker__define_instance(struct wasm_linker *l, const char *module,
