@@ -34,6 +34,7 @@ $(OBJ)/%.o: %.c
 -include engine/engine.mk
 -include wasi/wasi.mk
 -include bpf/bpf.mk
+-include policy/policy.mk
 -include runtime/runtime.mk
 -include tools/tools.mk
 -include sdk/sdk.mk

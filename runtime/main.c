@@ -17,6 +17,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "policy/policy.h"
+#include "runtime/cmd.h"
 #include "runtime/wasm_bpf.h"
 #include "tools/gen/gen.h"
 
@@ -32,6 +34,7 @@ struct cli {
 	const char **dirs, **envs, **fds;
 	int ndirs, nenvs, nfds;
 	const char *module;
+	const char *policy;
 	const char *bad_opt;
 	int argc; /* guest argv: module path, then the rest */
 	char **argv;
@@ -44,6 +47,7 @@ static void usage(FILE *f)
 	    "Usage: wasm-bpf [run] [OPTIONS] MODULE.wasm [ARGS...]\n"
 	    "       wasm-bpf [run] [OPTIONS] MODULE.wasm [OPTIONS] -- "
 	    "[ARGS...]\n"
+	    "       wasm-bpf check [CHECK OPTIONS] MODULE.wasm|OBJ.bpf.o\n"
 	    "       wasm-bpf gen [GEN OPTIONS...]\n"
 	    "\n"
 	    "Runs an eBPF control plane compiled to WebAssembly (WASI). "
@@ -94,6 +98,10 @@ static void usage(FILE *f)
 	    "  -c, --callback-export-name NAME\n"
 	    "                       guest export it calls per record\n"
 	    "                       (default: go-callback)\n"
+	    "  --policy FILE        check BPF objects, targets and these "
+	    "options against\n"
+	    "                       FILE (default: $WASM_BPF_POLICY, else\n"
+	    "                       /etc/wasm-bpf/policy.yaml if present)\n"
 	    "  -v, --verbose        print libbpf and verifier logs\n"
 	    "  -V, --version        print the version\n"
 	    "  -h, --help           print this help\n"
@@ -162,6 +170,7 @@ enum {
 	OPT_NO_BTF_CACHE,
 	OPT_PERFBUF,
 	OPT_NO_HOST_VIEW,
+	OPT_POLICY,
 };
 
 static const struct option long_opts[] = {
@@ -178,6 +187,7 @@ static const struct option long_opts[] = {
     {"no-host-view", no_argument, NULL, OPT_NO_HOST_VIEW},
     {"wrapper-module-name", required_argument, NULL, 'm'},
     {"callback-export-name", required_argument, NULL, 'c'},
+    {"policy", required_argument, NULL, OPT_POLICY},
     {"verbose", no_argument, NULL, 'v'},
     {"version", no_argument, NULL, 'V'},
     {"help", no_argument, NULL, 'h'},
@@ -244,6 +254,9 @@ static int parse_opt(struct cli *c, int o, const char *arg)
 		if (!*arg)
 			return bad("--callback-export-name", "(empty)");
 		c->opts.go_callback_export = arg;
+		return -1;
+	case OPT_POLICY:
+		c->policy = arg;
 		return -1;
 	case 'v':
 		c->opts.verbose = true;
@@ -427,7 +440,7 @@ static int report(struct wasm_bpf_app *app, int status)
 	}
 }
 
-static int run(struct cli *c)
+static int run_app(struct cli *c)
 {
 	struct wasm_error err = {{0}};
 	struct wasm_bpf_app *app;
@@ -455,6 +468,22 @@ static int run(struct cli *c)
 	return status;
 }
 
+static int run(struct cli *c)
+{
+	struct policy *pol;
+	int r = wbpf_cli_policy(c->policy, &pol);
+
+	if (!r && pol)
+		r = wbpf_cli_check_run(pol, &c->opts.max_memory, &c->opts.fuel,
+				       &c->timeout, c->dirs, c->ndirs, c->fds,
+				       c->nfds);
+	c->opts.policy = pol;
+	if (!r)
+		r = run_app(c);
+	policy__free(pol);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = {.module = NULL};
@@ -462,6 +491,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "gen"))
 		return wbpf_gen_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "check"))
+		return wbpf_check_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "run")) {
 		argc--;
 		argv++;

@@ -5,6 +5,7 @@ RUNTIME_LIB_OBJS := $(RUNTIME_LIB_SRCS:%.c=$(OBJ)/%.o)
 RUNTIME_LIB      := $(LIBDIR)/libwasm-bpf.a
 RUNTIME_BIN      := $(BINDIR)/wasm-bpf
 BPF_HOST_LIB     ?= $(LIBDIR)/libwasm-bpf-host.a
+POLICY_LIB       ?= $(LIBDIR)/libwasm-bpf-policy.a
 GEN_LIB          ?= $(LIBDIR)/libwasm-bpf-gen.a
 WASI_LIB         ?= $(LIBDIR)/libwasm-wasi.a
 
@@ -13,11 +14,13 @@ $(RUNTIME_LIB): $(RUNTIME_LIB_OBJS)
 	$(AR) rcs $@ $^
 
 # Archive order matters: each library before the ones it calls into.
-$(RUNTIME_BIN): $(OBJ)/runtime/main.o $(RUNTIME_LIB) $(GEN_LIB) \
-		$(BPF_HOST_LIB) $(WASI_LIB) $(ENGINE_LIB)
+RUNTIME_CMD_OBJS := $(OBJ)/runtime/main.o $(OBJ)/runtime/cmd_check.o \
+		    $(OBJ)/runtime/cli_policy.o
+$(RUNTIME_BIN): $(RUNTIME_CMD_OBJS) $(RUNTIME_LIB) $(GEN_LIB) \
+		$(POLICY_LIB) $(BPF_HOST_LIB) $(WASI_LIB) $(ENGINE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(OBJ)/runtime/main.o $(RUNTIME_LIB) \
-		$(GEN_LIB) $(BPF_HOST_LIB) $(WASI_LIB) $(ENGINE_LIB) \
-		$(LDLIBS_BPF) $(LDLIBS_JSON) -lm -lpthread
+	$(CC) $(LDFLAGS) -o $@ $(RUNTIME_CMD_OBJS) $(RUNTIME_LIB) \
+		$(GEN_LIB) $(POLICY_LIB) $(BPF_HOST_LIB) $(WASI_LIB) \
+		$(ENGINE_LIB) $(LDLIBS_POLICY) $(LDLIBS_BPF) $(LDLIBS_JSON) -lm -lpthread
 
 all: $(RUNTIME_LIB) $(RUNTIME_BIN)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bpf/bpf_host.h"
+#include "policy/policy.h"
 #include "runtime/wasm_bpf.h"
 #include "wasi/wasi.h"
 
@@ -117,6 +118,7 @@ wasm_bpf_app__open_mem(const void *bytes, size_t len,
 	app->opts.no_host_view = OPT(opts, no_host_view, false);
 	app->go_module = go_module ? strdup(go_module) : NULL;
 	app->go_export = go_export ? strdup(go_export) : NULL;
+	app->opts.policy = OPT(opts, policy, NULL);
 	app->entry = strdup(entry ? entry : "_start");
 	if (!app->entry || (go_module && !app->go_module) ||
 	    (go_export && !app->go_export)) {
@@ -395,6 +397,8 @@ static int run_setup(struct wasm_bpf_app *app, struct run *r)
 	bo.go_callback_export = app->go_export;
 	bo.wasi = r->wasi;
 	bo.lost_events = &app->lost_events;
+	if (app->opts.policy)
+		policy__guard_bpf_host(app->opts.policy, &bo);
 	r->bpf = bpf_host__new(&bo);
 	if (!r->bpf || bpf_host__define(r->bpf, r->linker))
 		return fail(

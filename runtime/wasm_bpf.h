@@ -68,9 +68,15 @@ struct wasm_bpf_app_opts {
 	/* The guest gets a read-only view of the host's tracing events and
 	 * BTF directories unless this is set (README: host view). */
 	bool no_host_view;
+	/* Every BPF object and attach target the guest hands over is
+	 * checked against it first (policy/policy.h); it must outlive the
+	 * app. NULL: no checks. Run limits are the caller's
+	 * (policy__check_run). */
+	const struct policy *policy;
 };
 
 struct wasm_bpf_app;
+struct policy;
 
 /* NULL with errno set on failure; `err` (may be NULL) says why: a module
  * that does not decode or validate names the problem. */

@@ -266,8 +266,9 @@ fi
 
 cd "$ROOT"
 if gcc -std=gnu11 -O2 -g -I. -Iengine -D_GNU_SOURCE "$SRC/api.c" \
-	build/lib/libwasm-bpf.a build/lib/libwasm-bpf-host.a build/lib/libwasm-wasi.a \
-	build/lib/libwasm-engine.a -Wl,--wrap=bpf_host__free,--wrap=wasi_ctx__free \
+	build/lib/libwasm-bpf.a build/lib/libwasm-bpf-policy.a build/lib/libwasm-bpf-host.a \
+	build/lib/libwasm-wasi.a build/lib/libwasm-engine.a \
+	-Wl,--wrap=bpf_host__free,--wrap=wasi_ctx__free -lyaml \
 	-lbpf -lelf -lz -lm -lpthread -o "$B/api" 2>"$B/api.log"; then
 	"$B/api" "$G" "$B/imports.wasm" 2>/dev/null | grep -E '^(PASS|FAIL|SKIP): '
 else

@@ -1,0 +1,50 @@
+/* fuzz_bpf_facts.c — libFuzzer target: the BPF object scanner on
+ * arbitrary bytes (input byte 0 even) and the finder of objects in Wasm
+ * data segments (odd), each object found scanned too. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <bpf/libbpf.h>
+#include "policy/bpf_facts.h"
+#include "policy/policy.h"
+#include "policy/wasm_embed.h"
+
+static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
+{
+	return 0;
+}
+
+static void scan(const void *elf, size_t len, const struct policy *p)
+{
+	struct bpf_facts *f;
+	char err[256];
+
+	if (bpf_facts__scan(elf, len, &f, err, sizeof(err)))
+		return;
+	policy__check_object(p, f, err, sizeof(err));
+	bpf_facts__free(f);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct policy *p;
+	struct wasm_embed_obj *o;
+	size_t n;
+
+	if (!p) {
+		libbpf_set_print(quiet);
+		p = policy__parse("helpers: {deny: [bpf_send_signal]}", 34,
+				  "fuzz", NULL, 0);
+	}
+	if (size < 1)
+		return 0;
+	if (!(data[0] & 1)) {
+		scan(data + 1, size - 1, p);
+		return 0;
+	}
+	if (wasm_embed__find(data + 1, size - 1, &o, &n))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		scan(o[i].elf, o[i].len, p);
+	wasm_embed__free(o, n);
+	return 0;
+}

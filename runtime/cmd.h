@@ -1,0 +1,25 @@
+/* cmd.h — the parts of the `wasm-bpf` command that live outside main.c:
+ * choosing the policy of a run, and `wasm-bpf check`.
+ */
+#ifndef WASM_BPF_CMD_H
+#define WASM_BPF_CMD_H
+
+#include <stdint.h>
+
+struct policy;
+
+/* The policy of this command: FILE (--policy), else $WASM_BPF_POLICY,
+ * else /etc/wasm-bpf/policy.yaml if it exists, else NULL (no checks, as
+ * before policies). 0, or an exit status after printing why. */
+int wbpf_cli_policy(const char *file, struct policy **out);
+
+/* Applies the run rules of `p` to the command's options: caps unset
+ * limits, refuses (printing the rule) what exceeds them. 0 or 125. */
+int wbpf_cli_check_run(const struct policy *p, uint64_t *max_memory,
+		       uint64_t *fuel, double *timeout, const char **dirs,
+		       int ndirs, const char **fds, int nfds);
+
+/* `wasm-bpf check [OPTIONS] MODULE|OBJECT`: argv[0] is "check". */
+int wbpf_check_main(int argc, char **argv);
+
+#endif
