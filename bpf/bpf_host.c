@@ -223,8 +223,16 @@ static int load_with(struct bpf_host *h, struct bh_object *o, uint32_t len,
  * a failure the cache caused. */
 static int load_object(struct bpf_host *h, struct bh_object *o, uint32_t len)
 {
-	char *min = bh_btfcache_lookup(h, o->elf, len);
-	int err, full_err;
+	char *min;
+	int err = bh_object_check(o->elf, len), full_err;
+
+	if (err) { /* before anything opens it (the cache does) */
+		snprintf(load_error, sizeof(load_error),
+			 "malformed object: a name, symbol or BTF type "
+			 "refers to nothing");
+		return err;
+	}
+	min = bh_btfcache_lookup(h, o->elf, len);
 
 	if (!min)
 		return load_with(h, o, len, h->btf_path);

@@ -180,6 +180,11 @@ int bh_btfmin_check(const struct btf *local, const void *ext, size_t len);
 int bh_btfmin_build(const struct btf *local, const void *ext, size_t len,
 		    const struct btf *kern, struct btf **out);
 
+/* bpf_objcheck.c: 0, or -EINVAL if the ELF image is malformed in a way
+ * libbpf 1.1 would crash on (names outside string tables, symbols in no
+ * section, .BTF types referring to missing types). */
+int bh_object_check(const void *elf, size_t len);
+
 /* bpf_btfcache.c: the cache of those on disk. The default directory
  * (WASM_BPF_CACHE_DIR, /var/cache/wasm-bpf for root, else the XDG cache);
  * the entry to load `elf` with (malloc'd path), made on a miss, or NULL
