@@ -172,6 +172,7 @@ b_start_cmd() {
 	elif [ -n "$var" ]; then
 		[ $2 = native ] && return
 		opt=
+		[ "$var" = -policy ] && opt="--policy $B/policy.yaml"
 	fi
 	x=$ROOT/build/examples/$app/$app
 	case $app-$2 in
@@ -187,7 +188,7 @@ b_start_cmd() {
 # run, so they include making the entry.
 b_cache_dir() {
 	case $1 in
-	*-warm) WASM_BPF_CACHE_DIR=$RAW/cache-warm ;;
+	*-warm | *-policy) WASM_BPF_CACHE_DIR=$RAW/cache-warm ;;
 	*-cold)
 		WASM_BPF_CACHE_DIR=$RAW/cache-cold
 		rm -rf "$WASM_BPF_CACHE_DIR"
@@ -203,13 +204,25 @@ b_startup() {
 	for e in bootstrap runqlat; do
 		d=$ROOT/build/examples/$e
 		if [ -f "$d/$e.wasm" ] && [ -x "$d/$e.native" ]; then
-			apps="$apps $e $e-warm $e-cold"
+			apps="$apps $e $e-warm $e-policy $e-cold"
 		else
 			skip "start-up $e" "build/examples/$e not built"
 		fi
 	done
 	[ -f "$B/bootstrap.min.btf" ] && case $apps in *bootstrap*) apps="$apps bootstrap-minbtf" ;; esac
 	rm -rf "$RAW/cache-warm"
+	# -policy: as -warm, under a policy with a rule of every kind the
+	# examples touch (policy/README.md), so every check runs
+	cat >"$B/policy.yaml" <<-'EOF'
+	programs:
+	  types: {allow: [tracepoint, tracing, raw_tracepoint, kprobe]}
+	  tracepoints: {allow: ["sched:*", "syscalls:*", "*"]}
+	  kprobes: {deny: ["security_*"]}
+	helpers:
+	  deny: [bpf_probe_write_user, bpf_override_return, bpf_send_signal]
+	kfuncs: {deny: ["*"]}
+	maps: {types: {deny: [hash_of_maps]}, max_memory: 64M, max_ringbuf: 16M}
+	EOF
 	for a in $apps; do
 		case $a in *-warm) ;; *) continue ;; esac
 		b_cache_dir $a
@@ -230,6 +243,7 @@ b_startup() {
 	echo "Part B — start-up: fork until all programs are attached (first stdout line), ms; peak RSS (wait4), KB; median (min-max) of $B_REPS runs"
 	echo "  plain rows: CO-RE against the whole vmlinux BTF (wasm-bpf --no-btf-cache; native libbpf does the same)"
 	echo "  -warm: wasm-bpf's default, the CO-RE BTF cache holding the object's entry; -cold: an empty cache (the entry is made)"
+	echo "  -policy: as -warm, with --policy (every object scanned and checked before load)"
 	echo "  -minbtf: CO-RE against a bpftool min_core_btf file (wasm-bpf --btf) instead of the whole vmlinux BTF"
 	echo "  runqlat attaches by BTF id (tp_btf): libbpf reads vmlinux BTF anyway, so it has no cache entry"
 	printf '%-17s %-22s %-22s %-6s %-22s %-22s\n' program "native ms" "wasm-bpf ms" ratio \
@@ -300,6 +314,9 @@ b_targets() {
 	t "start-up <= 1.2x (bootstrap)" "${START_bootstrap_x:--}" "v <= 1.2"
 	t "bootstrap start-up < 30 ms (default: warm BTF cache)" "${START_bootstrap_warm_ms:--}" "v < 30"
 	t "bootstrap start-up < 30 ms (min_core_btf)" "${START_bootstrap_minbtf_ms:--}" "v < 30"
+	t "policy check adds < 1 ms to start-up (bootstrap, ms)" \
+		"$(awk -v p="${START_bootstrap_policy_ms:-}" -v w="${START_bootstrap_warm_ms:-}" \
+			'BEGIN { if (p == "" || w == "") print "-"; else printf "%.2f", p - w }')" "v < 1"
 	t "wasm-bpf stripped < 400 KB" "${WBPF_SIZE:--}" "v < 400 * 1024"
 	t "bootstrap peak RSS < 8 MB (KB, default: warm BTF cache)" "${RSS_bootstrap_warm:--}" "v < 8192"
 	t "bootstrap peak RSS < 8 MB (KB, min_core_btf)" "${RSS_bootstrap_minbtf:--}" "v < 8192"

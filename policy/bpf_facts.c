@@ -438,6 +438,12 @@ int bpf_facts__scan(const void *elf, size_t len, struct bpf_facts **out,
 	}
 	read_license(fa, &v);
 	fa->core_relos = core_relos(img, len);
+	r = bh_object_check(img, len);
+	if (r) {
+		say(err, err_len, 0, "malformed object: a name, symbol or "
+				     "BTF type refers to nothing");
+		goto done;
+	}
 	obj = bpf_object__open_mem(img, len, &oo);
 	if (!obj) {
 		r = -errno;

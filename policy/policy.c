@@ -131,6 +131,32 @@ static const struct policy_list *list_for(const struct policy *p,
 	}
 }
 
+/* Paths are judged by what they name: "/allowed/../elsewhere" or a
+ * symlink must not pass as "/allowed/...". A path that does not resolve
+ * is judged as written unless it has a "." or ".." component (NULL). */
+static const char *canonical(enum bpf_facts_kind k, const char *value,
+			     char *buf)
+{
+	if (k != BPF_FACTS_CGROUP && k != BPF_FACTS_UPROBE)
+		return value;
+	if (realpath(value, buf))
+		return buf;
+	for (const char *c = value; (c = strstr(c, "/.")); c++)
+		if (c[2] == '/' || !c[2] ||
+		    (c[2] == '.' && (c[3] == '/' || !c[3])))
+			return NULL;
+	return value;
+}
+
+static int unresolvable(const char *what, const char *path, const char *prog,
+			char *why, size_t n)
+{
+	return refuse(why, n,
+		      "%s %s of program '%s' does not resolve to a path the "
+		      "policy can judge",
+		      what, path, prog);
+}
+
 /* ---- objects ------------------------------------------------------------- */
 
 static const char *prog_or_sub(const struct bpf_facts_func *f)
@@ -143,7 +169,8 @@ static int check_prog(const struct policy *p, const struct bpf_facts_func *f,
 {
 	const struct policy_list *l = list_for(p, f->kind);
 	const char *type = libbpf_bpf_prog_type_str(f->type);
-	char subj[512];
+	char subj[PATH_MAX + 128], real[PATH_MAX];
+	const char *target;
 	int err;
 
 	snprintf(subj, sizeof(subj), "program type %s of '%s'",
@@ -151,9 +178,13 @@ static int check_prog(const struct policy *p, const struct bpf_facts_func *f,
 	err = check_list(p, &p->types, type ? type : "unknown", subj, why, n);
 	if (err || !f->target || !l)
 		return err;
+	target = canonical(f->kind, f->target, real);
+	if (!target)
+		return unresolvable(bpf_facts__kind_name(f->kind), f->target,
+				    f->name, why, n);
 	snprintf(subj, sizeof(subj), "%s %s of program '%s'",
-		 bpf_facts__kind_name(f->kind), f->target, f->name);
-	return check_list(p, l, f->target, subj, why, n);
+		 bpf_facts__kind_name(f->kind), target, f->name);
+	return check_list(p, l, target, subj, why, n);
 }
 
 static int check_calls(const struct policy *p, const struct bpf_facts_func *f,
@@ -232,7 +263,7 @@ int policy__check_attach(const struct policy *p, enum bpf_facts_kind kind,
 			 size_t why_len)
 {
 	const struct policy_list *l = list_for(p, kind);
-	char value[PATH_MAX], subj[PATH_MAX + 128];
+	char value[PATH_MAX], subj[PATH_MAX + 128], real[PATH_MAX];
 
 	if (!l || !target || !*target)
 		return 0;
@@ -242,11 +273,15 @@ int policy__check_attach(const struct policy *p, enum bpf_facts_kind kind,
 		*strchr(value, '/') = ':';
 	else if (kind == BPF_FACTS_NETDEV || kind == BPF_FACTS_UPROBE)
 		value[strcspn(value, ":")] = 0;
+	target = canonical(kind, value, real);
+	if (!target)
+		return unresolvable(bpf_facts__kind_name(kind), value, prog,
+				    why, why_len);
 	snprintf(subj, sizeof(subj), "%s %s of program '%s'",
 		 kind == BPF_FACTS_NETDEV ? "interface"
 					  : bpf_facts__kind_name(kind),
-		 value, prog);
-	return check_list(p, l, value, subj, why, why_len);
+		 target, prog);
+	return check_list(p, l, target, subj, why, why_len);
 }
 
 /* ---- runs and images ----------------------------------------------------- */

@@ -16,11 +16,11 @@ all: $(POLICY_LIB)
 # libFuzzer targets: the policy parser on arbitrary text, and the object
 # scanner plus the Wasm embedded-object finder on arbitrary bytes.
 POLICY_FUZZ := build-fuzz/fuzz_policy build-fuzz/fuzz_bpf_facts
-build-fuzz/fuzz_policy: policy/fuzz_policy.c $(POLICY_SRCS) bpf/bpf_btfmin.c
+build-fuzz/fuzz_policy: policy/fuzz_policy.c $(POLICY_SRCS) bpf/bpf_btfmin.c bpf/bpf_objcheck.c
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -Iengine \
 	  -D_GNU_SOURCE $^ -o $@ $(LDLIBS_POLICY) $(LDLIBS_BPF)
-build-fuzz/fuzz_bpf_facts: policy/fuzz_bpf_facts.c $(POLICY_SRCS) bpf/bpf_btfmin.c
+build-fuzz/fuzz_bpf_facts: policy/fuzz_bpf_facts.c $(POLICY_SRCS) bpf/bpf_btfmin.c bpf/bpf_objcheck.c
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -Iengine \
 	  -D_GNU_SOURCE $^ -o $@ $(LDLIBS_POLICY) $(LDLIBS_BPF)

@@ -63,6 +63,13 @@ build sh -c "od -An -v -tx1 '$OUT/rules.bpf.o' | sed 's/ \([0-9a-f][0-9a-f]\)/0x
 	{ echo 'static const unsigned char rules_obj[] = {'; cat; echo '};'; } >'$OUT/rules_obj.h'"
 build clang --target=wasm32-wasi -O2 -Wall -Wextra -Wno-unused-parameter -I"$OUT" \
 	-Ibpf/tests -Wl,--export-table policy/tests/guest.c -o "$OUT/guest.wasm"
+# the same guest with an object whose .BTF names a type it lacks
+mkdir -p "$OUT/bad"
+build python3 policy/tests/badbtf.py "$OUT/rules.bpf.o" "$OUT/bad/rules.bpf.o"
+build sh -c "od -An -v -tx1 '$OUT/bad/rules.bpf.o' | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g' |
+	{ echo 'static const unsigned char rules_obj[] = {'; cat; echo '};'; } >'$OUT/bad/rules_obj.h'"
+build clang --target=wasm32-wasi -O2 -Wall -Wextra -Wno-unused-parameter -I"$OUT/bad" \
+	-Ibpf/tests -Wl,--export-table policy/tests/guest.c -o "$OUT/bad/guest.wasm"
 PT=$OUT/ptool
 OBJ=$OUT/rules.bpf.o
 P=$OUT/p.yaml
@@ -194,6 +201,20 @@ attach "uprobe binary" uprobe /usr/bin/bash:readline \
 	"policy: uprobe /usr/bin/bash of program 'wpol_x' is not in programs.uprobes.allow (FILE:1)" <<'EOF'
 programs: {uprobes: {allow: ["/usr/lib/*"]}}
 EOF
+mkdir -p "$OUT/allowed"
+attach "a path is judged by what it resolves to" uprobe "$OUT/allowed/../ptool:main" \
+	"policy: uprobe $OUT/ptool of program 'wpol_x' is not in programs.uprobes.allow (FILE:1)" <<EOF
+programs: {uprobes: {allow: ["$OUT/allowed/*"]}}
+EOF
+attach "an unresolvable path with .. is refused" cgroup "/sys/fs/cgroup/wpol-none/../system.slice" \
+	"policy: cgroup /sys/fs/cgroup/wpol-none/../system.slice of program 'wpol_x' does not resolve to a path the policy can judge" <<'EOF'
+programs: {cgroups: {allow: ["/sys/fs/cgroup/wpol-none/*"]}}
+EOF
+
+got=$("$PT" facts "$OUT/bad/rules.bpf.o" 2>&1)
+[ "$got" = "scan: malformed object: a name, symbol or BTF type refers to nothing" ] &&
+	pass "facts: a .BTF type naming a missing type is refused, not read by libbpf" ||
+	fail "facts: malformed .BTF" "$got"
 
 # ---- malformed policy files -----------------------------------------------------
 malformed() { # NAME EXPECTED (policy on stdin)
@@ -295,7 +316,9 @@ guest_run() {
 	name=$1 wantrc=$2 wantout=$3 wanterr=$(echo "$4" | sed "s|FILE|$P|")
 	shift 4
 	cat >"$P"
-	"$RT" --timeout 20 --policy "$P" "$@" >"$OUT/g.out" 2>"$OUT/g.err" &
+	set -- --timeout 20 "$@"
+	[ -s "$P" ] && set -- --policy "$P" "$@" # an empty one: none at all
+	"$RT" "$@" >"$OUT/g.out" 2>"$OUT/g.err" &
 	pid=$!
 	i=0
 	while [ $i -lt 100 ] && ! grep -q . "$OUT/g.out" 2>/dev/null; do
@@ -344,6 +367,9 @@ guest_run "tracepoint named at attach: refused, no link" 4 "attach refused -1" \
 	"$OUT/guest.wasm" target syscalls/sys_enter_getpid <<'EOF'
 programs: {tracepoints: {deny: ["syscalls:sys_enter_getp*"]}}
 EOF
+guest_run "malformed .BTF without a policy: refused, the host survives" 3 refused \
+	"wasm_bpf: loading BPF object failed: malformed object: a name, symbol or BTF type refers to nothing (-22)" \
+	"$OUT/bad/guest.wasm" load </dev/null
 guest_run "allowed object runs under a policy" 0 event "" \
 	"$OUT/guest.wasm" load <<'EOF'
 programs:
