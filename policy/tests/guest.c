@@ -3,6 +3,7 @@
  *   load         load, attach wpol_exec by its section, wait for an exec
  *   target TP    load, attach wpol_exec to tracepoint TP
  *   cgroup       load, attach wpol_sock to the cgroup preopened as fd 3
+ *   cgpath DIR   load, attach wpol_sock to the cgroup at host path DIR
  *   idle         load, attach wpol_exec, then wait until stopped
  * It prints what happened ("refused", "attach refused N", "attached",
  * "event") and lingers a moment after a refusal so the suite can count
@@ -46,6 +47,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "cgroup"))
 		r = wasm_attach_bpf_program_fd(obj, "wpol_sock", 3);
+	else if (!strcmp(argv[1], "cgpath") && argc > 2)
+		r = wasm_attach_bpf_program(obj, "wpol_sock", argv[2]);
 	else
 		r = wasm_attach_bpf_program(obj, "wpol_exec",
 					    argc > 2 ? argv[2] : NULL);

@@ -390,6 +390,16 @@ EOF
 		--dir "$CG::/cg" "$OUT/guest.wasm" cgroup <<EOF
 programs: {cgroups: {allow: ["$CGROOT/wpol*"]}}
 EOF
+	# a host path as string target (upstream's sockops; root only)
+	guest_run "unallowed cgroup path as a string: attach refused, no link" 4 "attach refused -1" \
+		"policy: cgroup $CG of program 'wpol_sock' is not in programs.cgroups.allow (FILE:1)" \
+		"$OUT/guest.wasm" cgpath "$CG/../$NS" <<EOF
+programs: {cgroups: {allow: ["$CGROOT/tools/*"]}}
+EOF
+	guest_run "allowed cgroup path as a string: attached" 0 attached "" \
+		"$OUT/guest.wasm" cgpath "$CG" <<EOF
+programs: {cgroups: {allow: ["$CGROOT/wpol*"]}}
+EOF
 else
 	skip "kernel: cgroup paths" "no writable cgroup v2 hierarchy"
 fi
