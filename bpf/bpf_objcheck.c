@@ -22,14 +22,21 @@ static bool type_refs_ok(const struct btf *btf, const struct btf_type *t)
 	uint16_t n = btf_vlen(t);
 
 	switch (btf_kind(t)) {
-	case BTF_KIND_PTR: case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST: case BTF_KIND_RESTRICT: case BTF_KIND_FUNC:
-	case BTF_KIND_VAR: case BTF_KIND_DECL_TAG: case BTF_KIND_TYPE_TAG:
+	case BTF_KIND_PTR:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_VAR:
+	case BTF_KIND_DECL_TAG:
+	case BTF_KIND_TYPE_TAG:
 		return ref_ok(btf, t->type);
 	case BTF_KIND_ARRAY:
 		return ref_ok(btf, btf_array(t)->type) &&
 		       ref_ok(btf, btf_array(t)->index_type);
-	case BTF_KIND_STRUCT: case BTF_KIND_UNION:
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
 		for (uint16_t i = 0; i < n; i++)
 			if (!ref_ok(btf, btf_members(t)[i].type))
 				return false;

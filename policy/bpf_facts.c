@@ -32,7 +32,8 @@ static int say(char *err, size_t n, int code, const char *fmt, ...)
 
 static bool is_percpu(enum bpf_map_type t)
 {
-	return t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	return t == BPF_MAP_TYPE_PERCPU_HASH ||
+	       t == BPF_MAP_TYPE_PERCPU_ARRAY ||
 	       t == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
 	       t == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
 }
@@ -77,8 +78,8 @@ static bool prefix(const char *s, const char *p)
 }
 
 enum bpf_facts_kind bpf_facts__kind(enum bpf_prog_type type,
-				   enum bpf_attach_type expected,
-				   const char *section)
+				    enum bpf_attach_type expected,
+				    const char *section)
 {
 	switch (type) {
 	case BPF_PROG_TYPE_TRACEPOINT:
@@ -95,7 +96,7 @@ enum bpf_facts_kind bpf_facts__kind(enum bpf_prog_type type,
 		if (expected == BPF_TRACE_RAW_TP)
 			return BPF_FACTS_TRACEPOINT;
 		return expected == BPF_TRACE_ITER ? BPF_FACTS_OTHER
-							    : BPF_FACTS_KPROBE;
+						  : BPF_FACTS_KPROBE;
 	case BPF_PROG_TYPE_XDP:
 	case BPF_PROG_TYPE_SCHED_CLS:
 	case BPF_PROG_TYPE_SCHED_ACT:
@@ -144,9 +145,12 @@ static char *target_of(const struct bpf_facts_func *f)
 const char *bpf_facts__kind_name(enum bpf_facts_kind k)
 {
 	static const char *const names[] = {
-	    [BPF_FACTS_OTHER] = "other",     [BPF_FACTS_TRACEPOINT] = "tracepoint",
-	    [BPF_FACTS_KPROBE] = "kprobe",   [BPF_FACTS_UPROBE] = "uprobe",
-	    [BPF_FACTS_NETDEV] = "netdev",   [BPF_FACTS_CGROUP] = "cgroup",
+	    [BPF_FACTS_OTHER] = "other",
+	    [BPF_FACTS_TRACEPOINT] = "tracepoint",
+	    [BPF_FACTS_KPROBE] = "kprobe",
+	    [BPF_FACTS_UPROBE] = "uprobe",
+	    [BPF_FACTS_NETDEV] = "netdev",
+	    [BPF_FACTS_CGROUP] = "cgroup",
 	    [BPF_FACTS_LSM] = "lsm",
 	};
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
@@ -207,8 +211,8 @@ static const char *extern_at(struct elf_view *v, size_t sec, size_t idx)
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_REL ||
 		    sh.sh_info != sec || !(d = elf_getdata(scn, NULL)))
 			continue;
-		for (size_t i = 0; sh.sh_entsize && i < sh.sh_size / sh.sh_entsize;
-		     i++) {
+		for (size_t i = 0;
+		     sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
 			if (!gelf_getrel(d, (int)i, &rel) ||
 			    rel.r_offset != idx * sizeof(struct bpf_insn) ||
 			    !gelf_getsym(v->syms, (int)GELF_R_SYM(rel.r_info),
@@ -222,8 +226,8 @@ static const char *extern_at(struct elf_view *v, size_t sec, size_t idx)
 	return NULL;
 }
 
-static int scan_calls(struct elf_view *v, struct bpf_facts_func *f,
-		      size_t sec, const struct bpf_insn *insns, size_t first)
+static int scan_calls(struct elf_view *v, struct bpf_facts_func *f, size_t sec,
+		      const struct bpf_insn *insns, size_t first)
 {
 	const char *kf;
 	int err = 0;
@@ -301,7 +305,8 @@ static int scan_funcs(struct bpf_facts *fa, struct elf_view *v)
 			continue;
 		scn = elf_getscn(v->elf, sym.st_shndx);
 		if (!scn || !gelf_getshdr(scn, &sh) ||
-		    !(sh.sh_flags & SHF_EXECINSTR) || sh.sh_type != SHT_PROGBITS)
+		    !(sh.sh_flags & SHF_EXECINSTR) ||
+		    sh.sh_type != SHT_PROGBITS)
 			continue;
 		err = add_func(fa, v, scn, &sym);
 	}
@@ -349,7 +354,8 @@ static int open_view(struct elf_view *v, void *img, size_t len)
 	return v->syms ? 0 : -EINVAL;
 }
 
-/* ---- the libbpf side ------------------------------------------------------ */
+/* ---- the libbpf side ------------------------------------------------------
+ */
 
 static void type_funcs(struct bpf_facts *fa, struct bpf_object *obj)
 {
@@ -363,8 +369,8 @@ static void type_funcs(struct bpf_facts *fa, struct bpf_object *obj)
 		f->is_prog = true;
 		f->type = bpf_program__type(p);
 		f->expected_attach = bpf_program__expected_attach_type(p);
-		f->kind = bpf_facts__kind(f->type, f->expected_attach,
-					  f->section);
+		f->kind =
+		    bpf_facts__kind(f->type, f->expected_attach, f->section);
 		f->target = target_of(f);
 	}
 }
@@ -389,9 +395,8 @@ static int read_maps(struct bpf_facts *fa, struct bpf_object *obj)
 		fm->key_size = bpf_map__key_size(m);
 		fm->value_size = bpf_map__value_size(m);
 		fm->max_entries = bpf_map__max_entries(m);
-		fm->memory = bpf_facts__map_memory(fm->type, fm->key_size,
-						   fm->value_size,
-						   fm->max_entries);
+		fm->memory = bpf_facts__map_memory(
+		    fm->type, fm->key_size, fm->value_size, fm->max_entries);
 		fa->map_memory = sat_add(fa->map_memory, fm->memory);
 		if (fm->type == BPF_MAP_TYPE_RINGBUF)
 			fa->ringbuf_bytes =
@@ -428,7 +433,8 @@ int bpf_facts__scan(const void *elf, size_t len, struct bpf_facts **out,
 	memcpy(img, elf, len);
 	r = open_view(&v, img, len);
 	if (r) {
-		say(err, err_len, 0, "not a BPF ELF object with a symbol table");
+		say(err, err_len, 0,
+		    "not a BPF ELF object with a symbol table");
 		goto done;
 	}
 	r = scan_funcs(fa, &v);
@@ -440,8 +446,9 @@ int bpf_facts__scan(const void *elf, size_t len, struct bpf_facts **out,
 	fa->core_relos = core_relos(img, len);
 	r = bh_object_check(img, len);
 	if (r) {
-		say(err, err_len, 0, "malformed object: a name, symbol or "
-				     "BTF type refers to nothing");
+		say(err, err_len, 0,
+		    "malformed object: a name, symbol or "
+		    "BTF type refers to nothing");
 		goto done;
 	}
 	obj = bpf_object__open_mem(img, len, &oo);

@@ -29,7 +29,7 @@ struct bpf_facts_func {
 	char *name;
 	char *section;
 	bool is_prog;
-	enum bpf_prog_type type;	/* programs only */
+	enum bpf_prog_type type; /* programs only */
 	enum bpf_attach_type expected_attach;
 	enum bpf_facts_kind kind;
 	char *target; /* from the section; NULL: none or given at attach */
@@ -53,8 +53,8 @@ struct bpf_facts {
 	struct bpf_facts_map *maps;
 	size_t nmaps;
 	char license[128];
-	int core_relos;	     /* CO-RE relocation records; -1: malformed */
-	uint64_t map_memory; /* sum over maps */
+	int core_relos;		/* CO-RE relocation records; -1: malformed */
+	uint64_t map_memory;	/* sum over maps */
 	uint64_t ringbuf_bytes; /* sum over ring buffers */
 };
 
@@ -75,8 +75,8 @@ const char *bpf_facts__helper_name(uint32_t id);
 int bpf_facts__helper_id(const char *name);
 /* The kind of attach point a program of this type and section takes. */
 enum bpf_facts_kind bpf_facts__kind(enum bpf_prog_type type,
-				   enum bpf_attach_type expected,
-				   const char *section);
+				    enum bpf_attach_type expected,
+				    const char *section);
 /* "tracepoint", "kprobe", ... */
 const char *bpf_facts__kind_name(enum bpf_facts_kind k);
 

@@ -53,9 +53,9 @@ void policy__free(struct policy *p)
 	if (!p)
 		return;
 	struct policy_list *lists[] = {
-	    &p->types,	 &p->tracepoints, &p->kprobes, &p->uprobes,
-	    &p->interfaces, &p->cgroups,    &p->lsm,     &p->helpers,
-	    &p->kfuncs,	 &p->map_types,	  &p->dirs,    &p->fds,
+	    &p->types,	    &p->tracepoints, &p->kprobes, &p->uprobes,
+	    &p->interfaces, &p->cgroups,     &p->lsm,	  &p->helpers,
+	    &p->kfuncs,	    &p->map_types,   &p->dirs,	  &p->fds,
 	    &p->images};
 
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
@@ -121,13 +121,20 @@ static const struct policy_list *list_for(const struct policy *p,
 					  enum bpf_facts_kind k)
 {
 	switch (k) {
-	case BPF_FACTS_TRACEPOINT: return &p->tracepoints;
-	case BPF_FACTS_KPROBE: return &p->kprobes;
-	case BPF_FACTS_UPROBE: return &p->uprobes;
-	case BPF_FACTS_NETDEV: return &p->interfaces;
-	case BPF_FACTS_CGROUP: return &p->cgroups;
-	case BPF_FACTS_LSM: return &p->lsm;
-	default: return NULL;
+	case BPF_FACTS_TRACEPOINT:
+		return &p->tracepoints;
+	case BPF_FACTS_KPROBE:
+		return &p->kprobes;
+	case BPF_FACTS_UPROBE:
+		return &p->uprobes;
+	case BPF_FACTS_NETDEV:
+		return &p->interfaces;
+	case BPF_FACTS_CGROUP:
+		return &p->cgroups;
+	case BPF_FACTS_LSM:
+		return &p->lsm;
+	default:
+		return NULL;
 	}
 }
 
@@ -224,8 +231,8 @@ static int check_maps(const struct policy *p, const struct bpf_facts *fa,
 
 		snprintf(subj, sizeof(subj), "map type %s of map '%s'",
 			 t ? t : "unknown", fa->maps[i].name);
-		err = check_list(p, &p->map_types, t ? t : "unknown", subj,
-				 why, n);
+		err = check_list(p, &p->map_types, t ? t : "unknown", subj, why,
+				 n);
 	}
 	if (!err) {
 		snprintf(subj, sizeof(subj), "map memory %llu bytes",
@@ -287,8 +294,8 @@ int policy__check_attach(const struct policy *p, enum bpf_facts_kind kind,
 /* ---- runs and images ----------------------------------------------------- */
 
 static int cap_limit(const struct policy *p, const struct policy_limit *l,
-		     const char *rule, uint64_t *v, const char *opt,
-		     char *why, size_t n)
+		     const char *rule, uint64_t *v, const char *opt, char *why,
+		     size_t n)
 {
 	char subj[128];
 
@@ -320,8 +327,8 @@ static int check_time(const struct policy *p, double *timeout, char *why,
 			   (uint64_t)(*timeout * 1000 + 0.5), subj, why, n);
 }
 
-int policy__check_run(const struct policy *p, struct policy_run *r,
-		      char *why, size_t why_len)
+int policy__check_run(const struct policy *p, struct policy_run *r, char *why,
+		      size_t why_len)
 {
 	char subj[PATH_MAX + 32], num[16], real[PATH_MAX];
 	int err = 0;

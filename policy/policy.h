@@ -71,14 +71,14 @@ int policy__check_attach(const struct policy *p, enum bpf_facts_kind kind,
 /* What a run is given. Unset limits (0) get the policy's maximum. */
 struct policy_run {
 	uint64_t *max_memory, *fuel;
-	double *timeout; /* seconds; 0: none */
+	double *timeout;	 /* seconds; 0: none */
 	const char *const *dirs; /* host paths */
 	int ndirs;
 	const int *fds;
 	int nfds;
 };
-int policy__check_run(const struct policy *p, struct policy_run *r,
-		      char *why, size_t why_len);
+int policy__check_run(const struct policy *p, struct policy_run *r, char *why,
+		      size_t why_len);
 /* An image reference ("registry/repo:tag" or "...@sha256:..."); not yet
  * called by anything: the distribution layer has not landed. */
 int policy__check_image(const struct policy *p, const char *ref, char *why,

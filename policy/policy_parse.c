@@ -22,10 +22,10 @@ struct field {
 };
 
 #define AT(m) offsetof(struct policy, m)
-#define LIST(name, m)                                                         \
-	static const struct field name[] = {                                  \
-	    {"allow", F_RULES, AT(m.allow), NULL},                            \
-	    {"deny", F_RULES, AT(m.deny), NULL},                              \
+#define LIST(name, m)                                                          \
+	static const struct field name[] = {                                   \
+	    {"allow", F_RULES, AT(m.allow), NULL},                             \
+	    {"deny", F_RULES, AT(m.deny), NULL},                               \
 	    {NULL, 0, 0, NULL}}
 
 LIST(f_types, types);
@@ -69,12 +69,15 @@ static const struct field f_images[] = {
     {"deny", F_RULES, AT(images.deny), NULL},
     {"require_signature", F_BOOL, AT(require_signature), NULL},
     {NULL, 0, 0, NULL}};
-static const struct field f_top[] = {
-    {"programs", F_MAP, 0, f_programs}, {"helpers", F_MAP, 0, f_helpers},
-    {"kfuncs", F_MAP, 0, f_kfuncs},	{"maps", F_MAP, 0, f_maps},
-    {"wasm", F_MAP, 0, f_wasm},		{"events", F_MAP, 0, f_events},
-    {"host", F_MAP, 0, f_host},		{"images", F_MAP, 0, f_images},
-    {NULL, 0, 0, NULL}};
+static const struct field f_top[] = {{"programs", F_MAP, 0, f_programs},
+				     {"helpers", F_MAP, 0, f_helpers},
+				     {"kfuncs", F_MAP, 0, f_kfuncs},
+				     {"maps", F_MAP, 0, f_maps},
+				     {"wasm", F_MAP, 0, f_wasm},
+				     {"events", F_MAP, 0, f_events},
+				     {"host", F_MAP, 0, f_host},
+				     {"images", F_MAP, 0, f_images},
+				     {NULL, 0, 0, NULL}};
 
 struct parse {
 	struct policy *p;
@@ -116,9 +119,21 @@ static int parse_size(const char *s, uint64_t *out)
 	if (errno)
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
 	}
 	if (shift && *end == 'i')
 		end++;
@@ -269,11 +284,11 @@ static int read_doc(struct parse *ps, yaml_parser_t *yp)
 	yaml_node_t *root;
 
 	if (!yaml_parser_load(yp, ps->doc)) {
-		snprintf(ps->err, ps->err_len, "%s:%zu:%zu: %s%s%s",
-			 ps->p->source, yp->problem_mark.line + 1,
-			 yp->problem_mark.column + 1,
-			 yp->problem ? yp->problem : "YAML syntax error",
-			 yp->context ? " " : "", yp->context ? yp->context : "");
+		snprintf(
+		    ps->err, ps->err_len, "%s:%zu:%zu: %s%s%s", ps->p->source,
+		    yp->problem_mark.line + 1, yp->problem_mark.column + 1,
+		    yp->problem ? yp->problem : "YAML syntax error",
+		    yp->context ? " " : "", yp->context ? yp->context : "");
 		return -EINVAL;
 	}
 	root = yaml_document_get_root_node(ps->doc);
@@ -329,8 +344,8 @@ struct policy *policy__load_file(const char *path, char *err, size_t err_len)
 	}
 	do {
 		if (len == cap) {
-			char *nb = cap < (1u << 24) ? realloc(buf, cap + 65536)
-						    : NULL;
+			char *nb =
+			    cap < (1u << 24) ? realloc(buf, cap + 65536) : NULL;
 			if (!nb) {
 				snprintf(err, err_len, "%s: too large", path);
 				goto done;

@@ -159,8 +159,7 @@ static int read_segments(struct cursor *c, struct segment **segs,
 }
 
 /* The placed segments laid out as memory; the others scanned alone. */
-static int scan_data(struct cursor *c, struct wasm_embed_obj **out,
-		     size_t *n)
+static int scan_data(struct cursor *c, struct wasm_embed_obj **out, size_t *n)
 {
 	struct segment *segs = NULL;
 	uint64_t lo = UINT64_MAX, hi = 0;

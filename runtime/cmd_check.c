@@ -25,7 +25,7 @@
 #include "wasi/wasi.h"
 
 #define EXIT_USAGE 2
-#define EXIT_NO    1
+#define EXIT_NO	   1
 
 struct check {
 	bool json, verbose;
@@ -38,8 +38,7 @@ struct check {
 static __thread char load_error[512];
 static bool verbose_log;
 
-static int print_cb(enum libbpf_print_level level, const char *fmt,
-		    va_list ap)
+static int print_cb(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char line[512];
 	const char *prog;
@@ -60,8 +59,8 @@ static int print_cb(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
-static void verdict(struct check *c, bool ok, const char *what,
-		    const char *fmt, ...)
+static void verdict(struct check *c, bool ok, const char *what, const char *fmt,
+		    ...)
 {
 	cJSON *it = cJSON_CreateObject();
 	char detail[1024];
@@ -99,7 +98,8 @@ static void *read_all(const char *path, size_t *len)
 	return buf;
 }
 
-/* ---- what the module and its objects ask for ------------------------------ */
+/* ---- what the module and its objects ask for ------------------------------
+ */
 
 static const char *kind_name(enum wasm_extern_kind k)
 {
@@ -110,8 +110,8 @@ static const char *kind_name(enum wasm_extern_kind k)
 /* Which imports the runtime defines: the linker a run would build. */
 static void report_imports(struct check *c, const struct wasm_module *m)
 {
-	struct wasi_opts wo = {.sz = sizeof(wo), .stdin_fd = -1,
-			       .stdout_fd = -1, .stderr_fd = -1};
+	struct wasi_opts wo = {
+	    .sz = sizeof(wo), .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1};
 	struct bpf_host_opts bo = {.sz = sizeof(bo), .no_btf_cache = true};
 	struct wasm_error err = {{0}};
 	struct wasi_ctx *w = wasi_ctx__new(&wo, &err);
@@ -216,7 +216,8 @@ static cJSON *facts_json(const struct bpf_facts *fa)
 	return o;
 }
 
-/* ---- this kernel ------------------------------------------------------------ */
+/* ---- this kernel ------------------------------------------------------------
+ */
 
 static bool exists(const char *fmt, ...)
 {
@@ -253,7 +254,8 @@ static const char *tracefs(void)
 }
 
 /* What the kernel must have for this program to attach at all. */
-static void check_attach_support(struct check *c, const struct bpf_facts_func *f)
+static void check_attach_support(struct check *c,
+				 const struct bpf_facts_func *f)
 {
 	const char *tfs = tracefs();
 	char what[300], cat[256];
@@ -316,9 +318,8 @@ static void check_prog_kernel(struct check *c, const struct bpf_facts_func *f)
 			f->name);
 	}
 	check_attach_support(c, f);
-	for (size_t i = 0; r > 0 && !needs_btf_target(f->type) &&
-			   i < f->nhelpers;
-	     i++) {
+	for (size_t i = 0;
+	     r > 0 && !needs_btf_target(f->type) && i < f->nhelpers; i++) {
 		const char *n = bpf_facts__helper_name(f->helpers[i]);
 
 		r = libbpf_probe_bpf_helper(f->type, f->helpers[i], NULL);
@@ -362,8 +363,8 @@ static void check_verifier(struct check *c, const void *elf, size_t len,
 		c->verbose ? "" : "; -v shows the log");
 }
 
-static void check_object(struct check *c, const void *elf, size_t len,
-			 cJSON *o, int idx)
+static void check_object(struct check *c, const void *elf, size_t len, cJSON *o,
+			 int idx)
 {
 	struct bpf_facts *fa;
 	char err[256], why[1024], what[64];
@@ -375,13 +376,14 @@ static void check_object(struct check *c, const void *elf, size_t len,
 	}
 	cJSON_AddItemToObject(o, "facts", facts_json(fa));
 	if (fa->core_relos > 0 || c->btf)
-		verdict(c, c->btf || exists("/sys/kernel/btf/vmlinux"),
-			"kernel BTF", "%s (%d CO-RE relocations)",
-			c->btf ? c->btf
-			: exists("/sys/kernel/btf/vmlinux")
-			    ? "/sys/kernel/btf/vmlinux"
-			    : "missing: no /sys/kernel/btf/vmlinux (--btf FILE)",
-			fa->core_relos);
+		verdict(
+		    c, c->btf || exists("/sys/kernel/btf/vmlinux"),
+		    "kernel BTF", "%s (%d CO-RE relocations)",
+		    c->btf ? c->btf
+		    : exists("/sys/kernel/btf/vmlinux")
+			? "/sys/kernel/btf/vmlinux"
+			: "missing: no /sys/kernel/btf/vmlinux (--btf FILE)",
+		    fa->core_relos);
 	for (size_t i = 0; i < fa->nfuncs; i++)
 		if (fa->funcs[i].is_prog)
 			check_prog_kernel(c, &fa->funcs[i]);
@@ -394,7 +396,8 @@ static void check_object(struct check *c, const void *elf, size_t len,
 	bpf_facts__free(fa);
 }
 
-/* ---- the module ----------------------------------------------------------- */
+/* ---- the module -----------------------------------------------------------
+ */
 
 static bool is_bpf_elf(const uint8_t *b, size_t len)
 {
@@ -452,7 +455,8 @@ static int check_file(struct check *c, const char *path)
 	return 0;
 }
 
-/* ---- output ----------------------------------------------------------------- */
+/* ---- output -----------------------------------------------------------------
+ */
 
 static const char *str(const cJSON *o, const char *k)
 {
@@ -554,7 +558,8 @@ static void print_table(const cJSON *r)
 			     : "verdict: would NOT run here");
 }
 
-/* ---- entry ------------------------------------------------------------------ */
+/* ---- entry ------------------------------------------------------------------
+ */
 
 static void usage(FILE *f)
 {
@@ -597,9 +602,15 @@ static int parse(struct check *c, int argc, char **argv, const char **pol)
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "+o:vh", lo, NULL)) != -1) {
 		switch (o) {
-		case 'p': *pol = optarg; break;
-		case 'b': c->btf = optarg; break;
-		case 'v': c->verbose = true; break;
+		case 'p':
+			*pol = optarg;
+			break;
+		case 'b':
+			c->btf = optarg;
+			break;
+		case 'v':
+			c->verbose = true;
+			break;
 		case 'o':
 			if (strcmp(optarg, "json")) {
 				fprintf(stderr, "wasm-bpf: check: -o takes "
@@ -608,7 +619,9 @@ static int parse(struct check *c, int argc, char **argv, const char **pol)
 			}
 			c->json = true;
 			break;
-		case 'h': usage(stdout); return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
 		default:
 			fprintf(stderr, "wasm-bpf: check: bad option %s\n",
 				argv[optind - 1]);

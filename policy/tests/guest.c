@@ -59,15 +59,15 @@ int main(int argc, char **argv)
 	}
 	say("attached", 0);
 	while (!strcmp(argv[1], "idle"))
-		wasm_bpf_buffer_poll(obj, wasm_bpf_map_fd_by_name(obj, "events"),
-				     (int32_t)(intptr_t)on_event, NULL, buf,
-				     sizeof(buf), 1000);
+		wasm_bpf_buffer_poll(
+		    obj, wasm_bpf_map_fd_by_name(obj, "events"),
+		    (int32_t)(intptr_t)on_event, NULL, buf, sizeof(buf), 1000);
 	if (strcmp(argv[1], "load"))
 		return 0;
 	for (int i = 0; i < 50 && !got; i++)
-		wasm_bpf_buffer_poll(obj, wasm_bpf_map_fd_by_name(obj, "events"),
-				     (int32_t)(intptr_t)on_event, NULL, buf,
-				     sizeof(buf), 100);
+		wasm_bpf_buffer_poll(
+		    obj, wasm_bpf_map_fd_by_name(obj, "events"),
+		    (int32_t)(intptr_t)on_event, NULL, buf, sizeof(buf), 100);
 	say(got ? "event" : "no event", 0);
 	return got ? 0 : 5;
 }

@@ -76,11 +76,12 @@ static void facts(const struct bpf_facts *f)
 		printf("\n");
 	}
 	for (size_t i = 0; i < f->nmaps; i++)
-		printf("map %s type=%s key=%u value=%u entries=%u memory=%llu\n",
-		       f->maps[i].name, libbpf_bpf_map_type_str(f->maps[i].type),
-		       f->maps[i].key_size, f->maps[i].value_size,
-		       f->maps[i].max_entries,
-		       (unsigned long long)f->maps[i].memory);
+		printf(
+		    "map %s type=%s key=%u value=%u entries=%u memory=%llu\n",
+		    f->maps[i].name, libbpf_bpf_map_type_str(f->maps[i].type),
+		    f->maps[i].key_size, f->maps[i].value_size,
+		    f->maps[i].max_entries,
+		    (unsigned long long)f->maps[i].memory);
 	printf("license %s\ncore_relos %d\nmap_memory %llu\nringbuf %llu\n",
 	       f->license, f->core_relos, (unsigned long long)f->map_memory,
 	       (unsigned long long)f->ringbuf_bytes);
@@ -131,8 +132,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 6 && !strcmp(argv[1], "attach")) {
 		p = load(argv[2]);
-		int r = policy__check_attach(p, kind(argv[3]), argv[4],
-					     argv[5], why, sizeof(why));
+		int r = policy__check_attach(p, kind(argv[3]), argv[4], argv[5],
+					     why, sizeof(why));
 		printf("%s\n", r ? why : "allowed");
 		policy__free(p);
 		return r != 0;
