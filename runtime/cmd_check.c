@@ -363,6 +363,31 @@ static void check_verifier(struct check *c, const void *elf, size_t len,
 		c->verbose ? "" : "; -v shows the log");
 }
 
+/* CO-RE relocations need a kernel BTF (--btf will do); programs attached
+ * by BTF id need the kernel's own. */
+static void check_btf(struct check *c, const struct bpf_facts *fa)
+{
+	bool vmlinux = exists("/sys/kernel/btf/vmlinux"), by_id = false;
+
+	for (size_t i = 0; i < fa->nfuncs; i++)
+		by_id |=
+		    fa->funcs[i].is_prog && needs_btf_target(fa->funcs[i].type);
+	if (by_id)
+		verdict(c, vmlinux, "kernel BTF",
+			vmlinux ? "/sys/kernel/btf/vmlinux (programs attach by "
+				  "BTF id)"
+				: "missing: programs attach by BTF id and the "
+				  "kernel has no /sys/kernel/btf/vmlinux");
+	else if (fa->core_relos > 0)
+		verdict(c, c->btf || vmlinux, "kernel BTF",
+			"%s (%d CO-RE relocations)",
+			c->btf	  ? c->btf
+			: vmlinux ? "/sys/kernel/btf/vmlinux"
+				  : "missing: no /sys/kernel/btf/vmlinux "
+				    "(--btf FILE)",
+			fa->core_relos);
+}
+
 static void check_object(struct check *c, const void *elf, size_t len, cJSON *o,
 			 int idx)
 {
@@ -375,15 +400,7 @@ static void check_object(struct check *c, const void *elf, size_t len, cJSON *o,
 		return;
 	}
 	cJSON_AddItemToObject(o, "facts", facts_json(fa));
-	if (fa->core_relos > 0 || c->btf)
-		verdict(
-		    c, c->btf || exists("/sys/kernel/btf/vmlinux"),
-		    "kernel BTF", "%s (%d CO-RE relocations)",
-		    c->btf ? c->btf
-		    : exists("/sys/kernel/btf/vmlinux")
-			? "/sys/kernel/btf/vmlinux"
-			: "missing: no /sys/kernel/btf/vmlinux (--btf FILE)",
-		    fa->core_relos);
+	check_btf(c, fa);
 	for (size_t i = 0; i < fa->nfuncs; i++)
 		if (fa->funcs[i].is_prog)
 			check_prog_kernel(c, &fa->funcs[i]);

@@ -3,6 +3,7 @@
  *   ptool facts OBJ               what the scanner reads, one fact a line
  *   ptool check POLICY OBJ        "allowed" or the refusal (exit 1)
  *   ptool attach POLICY KIND PROG TARGET
+ *   ptool image POLICY REF        "allowed" or the refusal (exit 1)
  *   ptool embed WASM              the BPF objects in a module's data
  *   ptool time POLICY OBJ N       microseconds per scan+check, N runs
  */
@@ -134,6 +135,13 @@ int main(int argc, char **argv)
 		p = load(argv[2]);
 		int r = policy__check_attach(p, kind(argv[3]), argv[4], argv[5],
 					     why, sizeof(why));
+		printf("%s\n", r ? why : "allowed");
+		policy__free(p);
+		return r != 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "image")) {
+		p = load(argv[2]);
+		int r = policy__check_image(p, argv[3], why, sizeof(why));
 		printf("%s\n", r ? why : "allowed");
 		policy__free(p);
 		return r != 0;

@@ -201,6 +201,20 @@ attach "uprobe binary" uprobe /usr/bin/bash:readline \
 	"policy: uprobe /usr/bin/bash of program 'wpol_x' is not in programs.uprobes.allow (FILE:1)" <<'EOF'
 programs: {uprobes: {allow: ["/usr/lib/*"]}}
 EOF
+cat >"$P" <<'EOF'
+images:
+  allow: ["registry.example.org/tools/*", "*@sha256:*"]
+  deny: ["*:latest"]
+  require_signature: true
+EOF
+got=$("$PT" image "$P" registry.example.org/tools/opensnoop:latest)
+exp="policy: image registry.example.org/tools/opensnoop:latest is denied by images.deny[0] (${P}:3)"
+got2=$("$PT" image "$P" registry.example.org/tools/opensnoop:v1)
+if [ "$got" = "$exp" ] && [ "$got2" = allowed ]; then
+	pass "image rule (read and checkable; the distribution layer does not call it yet)"
+else
+	fail "image rule" "got '$got' / '$got2'"
+fi
 mkdir -p "$OUT/allowed"
 attach "a path is judged by what it resolves to" uprobe "$OUT/allowed/../ptool:main" \
 	"policy: uprobe $OUT/ptool of program 'wpol_x' is not in programs.uprobes.allow (FILE:1)" <<EOF
