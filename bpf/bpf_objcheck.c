@@ -1,8 +1,9 @@
 /* bpf_objcheck.c — refusing, before libbpf opens it, an object libbpf 1.1
  * would crash on: a symbol or section whose name is outside its string
  * table (libbpf compares the NULL name), a symbol in a section that does
- * not exist, a .BTF type referring to a type it does not have (libbpf
- * dereferences it while reading map definitions). Found by fuzzing: one
+ * not exist, a .BTF type whose names lie outside its strings or that
+ * refers to a type it does not have (libbpf dereferences both while
+ * reading map definitions). Found by fuzzing: one
  * flipped bit in a guest's object crashed the host.
  */
 #include <errno.h>
@@ -17,9 +18,47 @@ static bool ref_ok(const struct btf *btf, uint32_t id)
 	return id < btf__type_cnt(btf);
 }
 
-static bool type_refs_ok(const struct btf *btf, const struct btf_type *t)
+static bool name_ok(const struct btf *btf, uint32_t off)
+{
+	return btf__name_by_offset(btf, off) != NULL;
+}
+
+/* The names of a type's members, values or parameters. */
+static bool inner_names_ok(const struct btf *btf, const struct btf_type *t)
 {
 	uint16_t n = btf_vlen(t);
+
+	for (uint16_t i = 0; i < n; i++)
+		switch (btf_kind(t)) {
+		case BTF_KIND_STRUCT:
+		case BTF_KIND_UNION:
+			if (!name_ok(btf, btf_members(t)[i].name_off))
+				return false;
+			break;
+		case BTF_KIND_ENUM:
+			if (!name_ok(btf, btf_enum(t)[i].name_off))
+				return false;
+			break;
+		case BTF_KIND_ENUM64:
+			if (!name_ok(btf, btf_enum64(t)[i].name_off))
+				return false;
+			break;
+		case BTF_KIND_FUNC_PROTO:
+			if (!name_ok(btf, btf_params(t)[i].name_off))
+				return false;
+			break;
+		default:
+			return true;
+		}
+	return true;
+}
+
+static bool type_ok(const struct btf *btf, const struct btf_type *t)
+{
+	uint16_t n = btf_vlen(t);
+
+	if (!name_ok(btf, t->name_off) || !inner_names_ok(btf, t))
+		return false;
 
 	switch (btf_kind(t)) {
 	case BTF_KIND_PTR:
@@ -64,7 +103,7 @@ static int check_btf(const void *data, size_t len)
 	if (!btf)
 		return -EINVAL;
 	for (uint32_t id = 1; !err && id < btf__type_cnt(btf); id++)
-		if (!type_refs_ok(btf, btf__type_by_id(btf, id)))
+		if (!type_ok(btf, btf__type_by_id(btf, id)))
 			err = -EINVAL;
 	btf__free(btf);
 	return err;

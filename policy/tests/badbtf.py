@@ -1,6 +1,8 @@
-"""badbtf.py IN OUT — OUT is IN with the first struct member of its .BTF
-pointing at type 0x80000000|id: a type that does not exist (libbpf 1.1
-dereferences it while reading map definitions)."""
+"""badbtf.py IN OUT [name] — OUT is IN with the first struct member of its
+.BTF pointing at type 0x80000000|id, a type that does not exist; with
+"name", its first variable named by an offset past its strings
+instead. libbpf 1.1 dereferences either while reading the object (the
+name when the object has externs)."""
 import struct
 import sys
 
@@ -19,11 +21,17 @@ per_vlen = {4: 12, 5: 12, 6: 8, 13: 8, 15: 12, 19: 12}
 while p < end:
     info, = struct.unpack_from('<I', d, p + 4)
     kind, vlen = (info >> 24) & 0x1f, info & 0xffff
-    if kind in (4, 5) and vlen:                 # struct, union
-        t, = struct.unpack_from('<I', d, p + 16)
-        struct.pack_into('<I', d, p + 16, t | 0x80000000)
+    if sys.argv[3:] == ["name"] and kind == 14:  # var
+        at = p
+    elif sys.argv[3:] != ['name'] and kind in (4, 5) and vlen:
+        at = p + 16                              # struct member's type
+    else:
+        at = None
+    if at is not None:
+        v, = struct.unpack_from('<I', d, at)
+        struct.pack_into('<I', d, at, v | 0x80000000)
         break
     p += 12 + extra.get(kind, 0) + per_vlen.get(kind, 0) * vlen
 else:
-    sys.exit('no struct with members')
+    sys.exit('nothing to break')
 open(sys.argv[2], 'wb').write(d)
