@@ -159,6 +159,26 @@ const uint8_t *wasm_module__custom_section(const struct wasm_module *m,
 	return NULL;
 }
 
+size_t wasm_module__data_count(const struct wasm_module *m)
+{
+	return m->wm.ndatas;
+}
+
+const uint8_t *wasm_module__data(const struct wasm_module *m, size_t i,
+				 size_t *len, int64_t *offset)
+{
+	const struct wm_data *d = &m->wm.datas[i];
+
+	if (i >= m->wm.ndatas)
+		return NULL;
+	*len = d->len;
+	*offset = d->mode == WM_SEG_ACTIVE && d->memory == 0 &&
+			  d->offset.op == WM_CONST_I32
+		      ? (int64_t)(uint32_t)d->offset.bits
+		      : -1;
+	return d->bytes;
+}
+
 const char *wasm_status_str(int status)
 {
 	switch (status) {
