@@ -35,6 +35,7 @@ $(OBJ)/%.o: %.c
 -include wasi/wasi.mk
 -include bpf/bpf.mk
 -include policy/policy.mk
+-include oci/oci.mk
 -include runtime/runtime.mk
 -include tools/tools.mk
 -include sdk/sdk.mk

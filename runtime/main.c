@@ -19,6 +19,7 @@
 
 #include "policy/policy.h"
 #include "runtime/cmd.h"
+#include "runtime/cmd_image.h"
 #include "runtime/wasm_bpf.h"
 #include "tools/gen/gen.h"
 
@@ -30,6 +31,7 @@ static volatile sig_atomic_t g_timed_out;
 
 struct cli {
 	struct wasm_bpf_app_opts opts;
+	struct wbpf_image_run img; /* --pull, --verify-key */
 	double timeout;
 	const char **dirs, **envs, **fds;
 	int ndirs, nenvs, nfds;
@@ -44,11 +46,13 @@ static void usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "Usage: wasm-bpf [run] [OPTIONS] MODULE.wasm [ARGS...]\n"
-	    "       wasm-bpf [run] [OPTIONS] MODULE.wasm [OPTIONS] -- "
+	    "Usage: wasm-bpf [run] [OPTIONS] MODULE.wasm|REF [ARGS...]\n"
+	    "       wasm-bpf [run] [OPTIONS] MODULE.wasm|REF [OPTIONS] -- "
 	    "[ARGS...]\n"
 	    "       wasm-bpf check [CHECK OPTIONS] MODULE.wasm|OBJ.bpf.o\n"
 	    "       wasm-bpf gen [GEN OPTIONS...]\n"
+	    "       wasm-bpf push|pull|images|rmi|tag|inspect|save|load|login|"
+	    "logout|sign|verify ...\n"
 	    "\n"
 	    "Runs an eBPF control plane compiled to WebAssembly (WASI). "
 	    "Everything\n"
@@ -87,6 +91,11 @@ static void usage(FILE *f)
 	    "                       $XDG_CACHE_HOME/wasm-bpf or "
 	    "~/.cache/wasm-bpf)\n"
 	    "  --no-btf-cache       always use the full kernel BTF\n"
+	    "  --pull POLICY        REF from the store or a registry: always, "
+	    "missing\n"
+	    "                       (default) or never\n"
+	    "  --verify-key PUB     REF must carry a cosign signature by PUB; "
+	    "repeatable\n"
 	    "  --force-perfbuf      use perf buffers instead of ring buffers\n"
 	    "  --no-host-view       no read-only view of the host's tracing "
 	    "events,\n"
@@ -171,6 +180,8 @@ enum {
 	OPT_PERFBUF,
 	OPT_NO_HOST_VIEW,
 	OPT_POLICY,
+	OPT_PULL,
+	OPT_VERIFY_KEY,
 };
 
 static const struct option long_opts[] = {
@@ -188,6 +199,8 @@ static const struct option long_opts[] = {
     {"wrapper-module-name", required_argument, NULL, 'm'},
     {"callback-export-name", required_argument, NULL, 'c'},
     {"policy", required_argument, NULL, OPT_POLICY},
+    {"pull", required_argument, NULL, OPT_PULL},
+    {"verify-key", required_argument, NULL, OPT_VERIFY_KEY},
     {"verbose", no_argument, NULL, 'v'},
     {"version", no_argument, NULL, 'V'},
     {"help", no_argument, NULL, 'h'},
@@ -258,6 +271,9 @@ static int parse_opt(struct cli *c, int o, const char *arg)
 	case OPT_POLICY:
 		c->policy = arg;
 		return -1;
+	case OPT_PULL:
+	case OPT_VERIFY_KEY:
+		return wbpf_image_run_opt(&c->img, o == OPT_PULL, arg);
 	case 'v':
 		c->opts.verbose = true;
 		return -1;
@@ -446,7 +462,7 @@ static int run_app(struct cli *c)
 	struct wasm_bpf_app *app;
 	int status;
 
-	app = wasm_bpf_app__open_file(c->module, &c->opts, &err);
+	app = wbpf_image_open(c->module, &c->img, &c->opts, &err);
 	if (!app) {
 		fprintf(stderr, "wasm-bpf: %s: %s\n", c->module, err.msg);
 		return WASM_BPF_EXIT_ERROR;
@@ -493,6 +509,8 @@ int main(int argc, char **argv)
 		return wbpf_gen_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "check"))
 		return wbpf_check_main(argc - 1, argv + 1);
+	if (argc > 1 && wbpf_image_is_cmd(argv[1]))
+		return wbpf_image_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "run")) {
 		argc--;
 		argv++;
@@ -503,5 +521,6 @@ int main(int argc, char **argv)
 	free(c.dirs);
 	free(c.envs);
 	free(c.fds);
+	free(c.img.keys);
 	return r;
 }

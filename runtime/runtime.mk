@@ -8,19 +8,23 @@ BPF_HOST_LIB     ?= $(LIBDIR)/libwasm-bpf-host.a
 POLICY_LIB       ?= $(LIBDIR)/libwasm-bpf-policy.a
 GEN_LIB          ?= $(LIBDIR)/libwasm-bpf-gen.a
 WASI_LIB         ?= $(LIBDIR)/libwasm-wasi.a
+OCI_LIB          ?= $(LIBDIR)/libwasm-bpf-oci.a
+# The subcommands (check, push, pull, ...) and run's --policy: CLI only.
+RUNTIME_CMD_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(wildcard runtime/cmd_*.c)) \
+		    $(OBJ)/runtime/cli_policy.o
 
 $(RUNTIME_LIB): $(RUNTIME_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
 # Archive order matters: each library before the ones it calls into.
-RUNTIME_CMD_OBJS := $(OBJ)/runtime/main.o $(OBJ)/runtime/cmd_check.o \
-		    $(OBJ)/runtime/cli_policy.o
-$(RUNTIME_BIN): $(RUNTIME_CMD_OBJS) $(RUNTIME_LIB) $(GEN_LIB) \
-		$(POLICY_LIB) $(BPF_HOST_LIB) $(WASI_LIB) $(ENGINE_LIB)
+$(RUNTIME_BIN): $(OBJ)/runtime/main.o $(RUNTIME_CMD_OBJS) $(RUNTIME_LIB) \
+		$(OCI_LIB) $(GEN_LIB) $(POLICY_LIB) $(BPF_HOST_LIB) $(WASI_LIB) \
+		$(ENGINE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(RUNTIME_CMD_OBJS) $(RUNTIME_LIB) \
-		$(GEN_LIB) $(POLICY_LIB) $(BPF_HOST_LIB) $(WASI_LIB) \
-		$(ENGINE_LIB) $(LDLIBS_POLICY) $(LDLIBS_BPF) $(LDLIBS_JSON) -lm -lpthread
+	$(CC) $(LDFLAGS) -o $@ $(OBJ)/runtime/main.o $(RUNTIME_CMD_OBJS) \
+		$(RUNTIME_LIB) $(OCI_LIB) $(GEN_LIB) $(POLICY_LIB) \
+		$(BPF_HOST_LIB) $(WASI_LIB) $(ENGINE_LIB) $(LDLIBS_POLICY) \
+		$(LDLIBS_BPF) $(LDLIBS_JSON) $(LDLIBS_OCI) -lm -lpthread
 
 all: $(RUNTIME_LIB) $(RUNTIME_BIN)

@@ -10,7 +10,8 @@ clang-14 lld-14 llvm-14 libclang-rt-14-dev
 clang-19 lld-19 llvm-19 libclang-rt-19-dev
 wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-19-dev-wasm32
 libbpf-dev libelf-dev zlib1g-dev bpftool
-libcjson-dev libyaml-dev
+libcjson-dev libyaml-dev libcurl4-openssl-dev libssl-dev
+docker-registry skopeo apache2-utils curl openssl
 wabt binaryen
 rustc libstd-rust-dev-wasm32
 iproute2 linux-perf hyperfine valgrind python3

@@ -1,0 +1,13 @@
+# oci/ — OCI distribution (oci/README.md): references, the local store,
+# the registry client, credentials, formats, signatures, archives. A
+# library the CLI links; the fuzz target is built by `make fuzz`.
+OCI_SRCS := $(filter-out oci/fuzz_%.c,$(wildcard oci/*.c))
+OCI_OBJS := $(OCI_SRCS:%.c=$(OBJ)/%.o)
+OCI_LIB  := $(LIBDIR)/libwasm-bpf-oci.a
+LDLIBS_OCI := -lcurl -lcrypto
+
+$(OCI_LIB): $(OCI_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+all: $(OCI_LIB)

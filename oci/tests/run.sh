@@ -1,0 +1,565 @@
+#!/bin/sh
+# oci/tests/run.sh — the distribution suite: the parsers (unit.c), and
+# the wasm-bpf push/pull/run/images/rmi/tag/save/load/inspect/login/
+# logout/sign/verify commands against real registries started here on
+# 127.0.0.1 (Debian's docker-registry: plain, basic auth with a bcrypt
+# htpasswd, TLS with a certificate made now), interop with skopeo both
+# ways (CNCF and ecli layouts), and a fake registry (fake_registry.py)
+# for what a real one will not do: HTTP 500, a bearer token server, dying
+# mid-blob. Every registry is stopped and every temporary file removed on
+# every exit path. Builds into build/tests/oci/.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+SRC=$ROOT/oci/tests
+B=$ROOT/build/tests/oci
+W=$ROOT/build/bin/wasm-bpf
+mkdir -p "$B"
+
+pass() { echo "PASS: oci $1"; }
+fail() { echo "FAIL: oci $1: $2"; }
+skip() { echo "SKIP: oci $1: $2"; }
+first() { head -c 300 "$1" | tr '\n' '|'; }
+
+if ! make -s build/bin/wasm-bpf build/lib/libwasm-bpf-oci.a >"$B/make.log" 2>&1; then
+	fail build "make failed: $(tail -3 "$B/make.log" | tr '\n' ' ')"
+	exit 1
+fi
+
+# ---- parsers ------------------------------------------------------------
+if ${CC:-cc} -std=gnu11 -Wall -Wextra -I. -D_GNU_SOURCE "$SRC/unit.c" \
+	build/lib/libwasm-bpf-oci.a -lcjson -lcurl -lcrypto -o "$B/unit" 2>"$B/unit.err"; then
+	"$B/unit" >"$B/unit.out" 2>&1
+	if [ $? = 0 ]; then
+		pass "parsers: $(grep -c '^ok:' "$B/unit.out") reference, manifest and codec checks"
+	else
+		fail parsers "$(grep FAIL "$B/unit.out" | head -3 | tr '\n' ' ')"
+	fi
+else
+	fail parsers "unit.c does not build: $(first "$B/unit.err")"
+fi
+
+T=$(mktemp -d /tmp/wbpf-oci.XXXXXX)
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# Everything here uses its own store and auth file, never the user's.
+export WASM_BPF_STORE="$T/store"
+export REGISTRY_AUTH_FILE="$T/auth.json"
+unset XDG_RUNTIME_DIR WASM_BPF_CA_FILE SSL_CERT_FILE WASM_BPF_INSECURE_REGISTRIES
+cd "$T"
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_registry NAME [htpasswd|tls]: a docker-registry on a free port;
+# sets PORT, REG (127.0.0.1:PORT) and DATA (its storage) and REGPID.
+start_registry() {
+	PORT=$(free_port)
+	REG=127.0.0.1:$PORT
+	DATA=$T/$1-data
+	mkdir -p "$DATA"
+	{
+		echo "version: 0.1"
+		echo "log:"
+		echo "  level: error"
+		echo "  accesslog:"
+		echo "    disabled: true"
+		echo "storage:"
+		echo "  filesystem:"
+		echo "    rootdirectory: $DATA"
+		echo "  delete:"
+		echo "    enabled: true"
+		echo "http:"
+		echo "  addr: $REG"
+		if [ "${2:-}" = tls ]; then
+			echo "  tls:"
+			echo "    certificate: $T/cert.pem"
+			echo "    key: $T/key.pem"
+		fi
+		if [ "${2:-}" = htpasswd ]; then
+			echo "auth:"
+			echo "  htpasswd:"
+			echo "    realm: wbpf"
+			echo "    path: $T/htpasswd"
+		fi
+	} >"$T/$1.yml"
+	# It reads REGISTRY_* variables as configuration: not ours.
+	env -u REGISTRY_AUTH_FILE docker-registry serve "$T/$1.yml" >"$T/$1.log" 2>&1 &
+	REGPID=$!
+	PIDS="$PIDS $REGPID"
+	proto=http cacert=""
+	[ "${2:-}" = tls ] && proto=https cacert="--cacert $T/cert.pem"
+	for _ in $(seq 100); do
+		# shellcheck disable=SC2086
+		curl -s -o /dev/null $cacert "$proto://$REG/v2/" && return 0
+		sleep 0.05
+	done
+	echo "registry $1 did not start: $(first "$T/$1.log")"
+	return 1
+}
+
+# start_fake MODE LAYOUT: fake_registry.py; sets FPORT and FPID.
+start_fake() {
+	python3 "$SRC/fake_registry.py" --mode "$1" --layout "$2" >"$T/fake.port" 2>"$T/fake.err" &
+	FPID=$!
+	PIDS="$PIDS $FPID"
+	for _ in $(seq 100); do
+		FPORT=$(cat "$T/fake.port")
+		[ -n "$FPORT" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# expect NAME WANT-RC CMD...: runs CMD into out/err; a failure of ours
+# (125) also wants exactly one line on stderr.
+expect() {
+	name=$1 want=$2
+	shift 2
+	timeout 60 "$@" >out 2>err </dev/null
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		fail "$name" "exit $rc, want $want; stderr: $(first err)"
+		return 1
+	fi
+	if [ "$want" = 125 ] && [ "$(wc -l <err)" != 1 ]; then
+		fail "$name" "want one line on stderr, got: $(first err)"
+		return 1
+	fi
+	return 0
+}
+
+# The digest of a file as the registry names it.
+digest() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
+# A snapshot of the store: every file and its content.
+snapshot() { (cd "$WASM_BPF_STORE" 2>/dev/null && find . -type f ! -name lock | sort | xargs -r sha256sum); }
+
+missing=""
+for t in docker-registry skopeo htpasswd openssl wat2wasm python3 curl; do
+	command -v "$t" >/dev/null || missing="$missing $t"
+done
+if [ -n "$missing" ]; then
+	skip registries "missing$missing (scripts/setup.sh installs them)"
+	exit 0
+fi
+
+# ---- modules ------------------------------------------------------------
+cat >hello.wat <<'WAT'
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hello from oci\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 15))
+    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (call $exit (i32.const 7))))
+WAT
+wat2wasm hello.wat -o hello.wasm || { fail build hello.wat; exit 1; }
+# pad FILE BYTES OUT: FILE with a custom section of BYTES random bytes.
+pad() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import os, sys
+src, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+body = b"\x03pad" + os.urandom(n)
+size, leb = len(body), b""
+while True:
+    b = size & 0x7f
+    size >>= 7
+    leb += bytes([b | (0x80 if size else 0)])
+    if not size:
+        break
+open(out, "wb").write(open(src, "rb").read() + b"\x00" + leb + body)
+PY
+}
+pad hello.wasm 4194304 big.wasm
+
+start_registry plain || { fail registry "docker-registry did not start"; exit 1; }
+P=$REG PPID_=$REGPID PDATA=$DATA
+
+# ---- push, pull, run; skopeo reads what we push --------------------------
+SRCURL=https://example.org/hello
+if expect push 0 "$W" push hello.wasm "$P/t/hello:1" --annotation "org.opencontainers.image.source=$SRCURL"; then
+	D1=$(sed 's/.*@//' out)
+	skopeo inspect --tls-verify=false --raw "docker://$P/t/hello:1" >raw.json 2>skopeo.err
+	if [ "$(digest raw.json)" = "$D1" ] &&
+		grep -q '"mediaType":"application/vnd.wasm.config.v0+json"' raw.json &&
+		grep -q '"mediaType":"application/wasm"' raw.json &&
+		grep -q "\"org.opencontainers.image.source\":\"$SRCURL\"" raw.json; then
+		pass "push: the CNCF Wasm artifact, skopeo reads the manifest with our digest"
+	else
+		fail push "skopeo saw $(digest raw.json), we said $D1: $(first raw.json) $(first skopeo.err)"
+	fi
+	rm -rf sk && skopeo copy -q --src-tls-verify=false "docker://$P/t/hello:1" oci:sk:x 2>skopeo.err
+	if [ "$(python3 -c 'import json; print(json.load(open("sk/index.json"))["manifests"][0]["digest"])' 2>/dev/null)" = "$D1" ]; then
+		pass "skopeo copies what we pushed with the same digest"
+	else
+		fail "skopeo copy" "$(first skopeo.err)"
+	fi
+	rm -rf "$WASM_BPF_STORE"
+	if expect "run REF" 7 "$W" run "$P/t/hello:1" && [ "$(cat out)" = "hello from oci" ]; then
+		pass "run REF pulls into an empty store and runs (guest's exit status kept)"
+	fi
+	if expect "images" 0 "$W" images -o json &&
+		python3 -c 'import json,sys; v=json.load(open("out")); sys.exit(not (v[0]["ref"].endswith("/t/hello:1") and v[0]["digest"]==sys.argv[1] and v[0]["size"]==int(sys.argv[2])))' "$D1" "$(wc -c <hello.wasm)"; then
+		pass "images -o json lists ref, digest, size, created"
+	else
+		fail "images" "$(first out)"
+	fi
+fi
+
+# Inspect on an example with a BPF object (built by `make all` when the
+# kernel has BTF), from the file and after a round trip through the store.
+EX=$ROOT/build/examples/opensnoop/opensnoop.wasm
+if [ -f "$EX" ]; then
+	if expect "push example" 0 "$W" push "$EX" "$P/t/opensnoop:v1" &&
+		expect "inspect REF" 0 "$W" inspect "$P/t/opensnoop:v1" -o json &&
+		python3 - <<'PY'
+import json, sys
+v = json.load(open("out"))
+a = v["annotations"]
+p = v["bpf_objects"][0]["programs"]
+ok = (a["io.github.wasm-bpf.program-types"] == "tracepoint"
+      and "CAP_PERFMON" in a["io.github.wasm-bpf.capabilities"]
+      and a["io.github.wasm-bpf.license"] == "GPL"
+      and any(x["section"] == "tracepoint/syscalls/sys_enter_openat" for x in p)
+      and any(m["name"] == "start" and m["type"] == "hash" for m in v["bpf_objects"][0]["maps"])
+      and v["config"]["architecture"] == "wasm" and v["config"]["os"] == "wasip1"
+      and v["manifest"]["layers"][0]["mediaType"] == "application/wasm")
+sys.exit(not ok)
+PY
+	then
+		pass "inspect REF: programs (type, section), maps, license, capabilities, annotations"
+	else
+		fail "inspect REF" "$(first out)"
+	fi
+	"$W" inspect "$EX" >out 2>err
+	if grep -q 'license GPL' out && grep -q 'tracepoint/syscalls/sys_exit_open' out; then
+		pass "inspect FILE lists the embedded BPF object"
+	else
+		fail "inspect FILE" "$(first out) $(first err)"
+	fi
+else
+	skip inspect "build/examples/opensnoop/opensnoop.wasm not built (no kernel BTF)"
+fi
+
+# ---- tag, rmi, save, load -------------------------------------------------
+if expect tag 0 "$W" tag "$P/t/hello:1" "local.test/hello:copy" &&
+	expect "run tagged" 7 "$W" run --pull never local.test/hello:copy &&
+	expect rmi 0 "$W" rmi "$P/t/hello:1" &&
+	expect "run after rmi of the other name" 7 "$W" run --pull never local.test/hello:copy; then
+	pass "tag makes a second name; rmi of one leaves the other runnable"
+fi
+if expect save 0 "$W" save local.test/hello:copy -o saved.tar &&
+	expect "rmi last" 0 "$W" rmi local.test/hello:copy &&
+	expect load 0 "$W" load -i saved.tar &&
+	expect "run loaded" 7 "$W" run --pull never local.test/hello:copy; then
+	pass "save/load: an image-layout tar round trip, runnable offline"
+fi
+rm -rf sv && mkdir sv && tar -C sv -xf saved.tar
+if skopeo inspect --raw oci:sv 2>skopeo.err | grep -q application/wasm; then
+	pass "skopeo reads the saved archive as an OCI layout"
+else
+	fail "save layout" "$(first skopeo.err)"
+fi
+"$W" rmi local.test/hello:copy >/dev/null 2>&1
+"$W" rmi "$P/t/opensnoop:v1" >/dev/null 2>&1
+if [ -z "$(ls "$WASM_BPF_STORE/blobs/sha256")" ]; then
+	pass "rmi of the last names collects every blob"
+else
+	fail "rmi gc" "left: $(ls "$WASM_BPF_STORE/blobs/sha256" | tr '\n' ' ')"
+fi
+
+# ---- layouts skopeo pushes: CNCF, ecli's, and ones we refuse --------------
+# layout DIR CONFIG-MEDIA-TYPE CONFIG-JSON LAYER-MEDIA-TYPE FILE...: an OCI
+# image layout made by hand, tag "x".
+layout() {
+	python3 - "$@" <<'PY'
+import hashlib, json, os, sys
+d, cmt, cfg, lmt, files = sys.argv[1], sys.argv[2], sys.argv[3].encode(), sys.argv[4], sys.argv[5:]
+os.makedirs(d + "/blobs/sha256", exist_ok=True)
+def put(b):
+    h = hashlib.sha256(b).hexdigest()
+    open("%s/blobs/sha256/%s" % (d, h), "wb").write(b)
+    return {"digest": "sha256:" + h, "size": len(b)}
+layers = [dict(mediaType=lmt, **put(open(f, "rb").read())) for f in files]
+m = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+     "config": dict(mediaType=cmt, **put(cfg)), "layers": layers}
+md = put(json.dumps(m).encode())
+open(d + "/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+json.dump({"schemaVersion": 2, "manifests": [dict(mediaType=m["mediaType"],
+    annotations={"org.opencontainers.image.ref.name": "x"}, **md)]}, open(d + "/index.json", "w"))
+PY
+}
+skopeo_push() { skopeo copy -q --dest-tls-verify=false "oci:$1:x" "docker://$2" 2>skopeo.err; }
+
+layout cncf application/vnd.wasm.config.v0+json \
+	'{"created":"2024-01-01T00:00:00Z","architecture":"wasm","os":"wasip1"}' application/wasm hello.wasm
+if skopeo_push cncf "$P/sk/cncf:1" && expect "pull skopeo's" 0 "$W" pull "$P/sk/cncf:1" -o pulled.wasm &&
+	cmp -s pulled.wasm hello.wasm && expect "run skopeo's" 7 "$W" run --pull never "$P/sk/cncf:1"; then
+	pass "an image skopeo pushes from an OCI layout is pulled (-o FILE) and run"
+fi
+layout ecli application/vnd.wasm.config.v1+json '{}' application/vnd.wasm.content.layer.v1+wasm hello.wasm
+if skopeo_push ecli "$P/sk/ecli:1" && expect "run ecli's" 7 "$W" run "$P/sk/ecli:1"; then
+	pass "ecli's layout (config v1+json, content.layer.v1+wasm) is pulled and run"
+fi
+if expect "push --format ecli" 0 "$W" push --format ecli hello.wasm "$P/t/ecli:1" &&
+	skopeo inspect --tls-verify=false --raw "docker://$P/t/ecli:1" >raw.json 2>skopeo.err &&
+	grep -q '"mediaType":"application/vnd.wasm.config.v1+json"' raw.json &&
+	grep -q '"mediaType":"application/vnd.wasm.content.layer.v1+wasm"' raw.json; then
+	pass "push --format ecli writes ecli's media types"
+else
+	fail "push --format ecli" "$(first raw.json) $(first skopeo.err)"
+fi
+before=$(snapshot)
+layout two application/vnd.wasm.config.v0+json '{}' application/wasm hello.wasm hello.wat
+if skopeo_push two "$P/sk/two:1" && expect "two layers" 125 "$W" pull "$P/sk/two:1" &&
+	grep -q 'application/wasm, application/wasm' err && [ "$(snapshot)" = "$before" ]; then
+	pass "a two-layer image is refused naming the media types; store unchanged"
+else
+	fail "two layers" "$(first err)"
+fi
+layout tgz application/vnd.oci.image.config.v1+json '{}' application/vnd.oci.image.layer.v1.tar+gzip hello.wasm
+if skopeo_push tgz "$P/sk/tgz:1" && expect "container image" 125 "$W" pull "$P/sk/tgz:1" &&
+	grep -q 'tar+gzip' err; then
+	pass "a container image layout is refused: $(cat err)"
+fi
+
+# ---- integrity: corrupted blob, registry killed mid-pull ------------------
+"$W" push big.wasm "$P/t/big:1" >out 2>err || fail "push big" "$(first err)"
+BIGD=$(digest big.wasm)
+blobfile=$PDATA/docker/registry/v2/blobs/sha256/$(echo "${BIGD#sha256:}" | cut -c1-2)/${BIGD#sha256:}/data
+rm -rf "$WASM_BPF_STORE"
+"$W" images >/dev/null
+before=$(snapshot)
+if [ -f "$blobfile" ]; then
+	cp "$blobfile" blob.orig
+	printf 'X' | dd of="$blobfile" bs=1 seek=1000 conv=notrunc 2>/dev/null
+	if expect "corrupt blob" 125 "$W" pull "$P/t/big:1" && grep -q "refused" err &&
+		[ "$(snapshot)" = "$before" ]; then
+		pass "a blob corrupted in the registry is refused, store unchanged: $(cut -c1-90 err)..."
+	fi
+	cp blob.orig "$blobfile"
+else
+	fail "corrupt blob" "no $blobfile"
+fi
+"$W" pull "$P/t/big:1" >/dev/null 2>&1 && "$W" save "$P/t/big:1" -o big.tar >/dev/null 2>&1
+mkdir -p biglayout && tar -C biglayout -xf big.tar
+rm -rf "$WASM_BPF_STORE" && "$W" images >/dev/null
+before=$(snapshot)
+if start_fake cut biglayout && expect "killed mid-pull" 125 "$W" pull "127.0.0.1:$FPORT/t/big:1" &&
+	[ "$(snapshot)" = "$before" ] && [ -z "$(ls "$WASM_BPF_STORE/ingest")" ]; then
+	pass "a registry killed mid-blob: one-line error ($(cut -c1-80 err)), no partial entry"
+fi
+kill "$FPID" 2>/dev/null
+
+# ---- one-line errors ------------------------------------------------------
+expect "unknown tag" 125 "$W" pull "$P/t/hello:nope" && grep -q 'MANIFEST_UNKNOWN' err &&
+	pass "unknown tag: $(cat err)"
+expect "unknown registry" 125 "$W" pull no-such-registry.invalid/t/x:1 &&
+	pass "unknown registry: $(cat err)"
+expect "refused connection" 125 "$W" pull "127.0.0.1:$(free_port)/t/x:1" &&
+	pass "nothing listening: $(cat err)"
+if start_fake 500 biglayout && expect "HTTP 500" 125 "$W" pull "127.0.0.1:$FPORT/t/big:1" &&
+	grep -q 'HTTP 500' err; then
+	pass "HTTP 500: $(cat err)"
+fi
+kill "$FPID" 2>/dev/null
+expect "bad reference" 125 "$W" pull "$P/T/Upper" && pass "bad reference: $(cat err)"
+expect "no module" 125 "$W" run --pull never local.test/none:1 && grep -q 'not in the store' err &&
+	pass "run --pull never of an image not stored: $(cat err)"
+
+# ---- credentials: basic auth (htpasswd -B), login, logout ----------------
+htpasswd -Bbc "$T/htpasswd" alice 's3cret pw' 2>/dev/null
+start_registry auth htpasswd || fail "auth registry" "did not start"
+A=$REG
+expect "no credentials" 125 "$W" push hello.wasm "$A/t/hello:1" && grep -q 'authentication required' err &&
+	pass "push without credentials: $(cat err)"
+echo 'wrong' >pw
+expect "wrong password" 125 sh -c "\"$W\" login \"$A\" -u alice --password-stdin <pw" &&
+	grep -q 'HTTP 401' err && [ ! -s "$REGISTRY_AUTH_FILE" ] &&
+	pass "login with a wrong password: $(cat err); nothing saved"
+echo 's3cret pw' >pw
+if expect login 0 sh -c "\"$W\" login \"$A\" -u alice --password-stdin <pw" &&
+	python3 -c 'import json,sys,base64; a=json.load(open(sys.argv[1]))["auths"][sys.argv[2]]["auth"]; sys.exit(base64.b64decode(a)!=b"alice:s3cret pw")' "$REGISTRY_AUTH_FILE" "$A" &&
+	[ "$(stat -c %a "$REGISTRY_AUTH_FILE")" = 600 ] &&
+	expect "push with login" 0 "$W" push hello.wasm "$A/t/hello:1" &&
+	expect "pull with login" 0 "$W" pull "$A/t/hello:1"; then
+	pass "login saves docker-format credentials (mode 600) that push and pull use"
+fi
+if expect logout 0 "$W" logout "$A" && expect "after logout" 125 "$W" pull "$A/t/hello:1"; then
+	pass "logout removes them: $(cat err)"
+fi
+# podman's file, found through XDG_RUNTIME_DIR when REGISTRY_AUTH_FILE is unset
+mkdir -p run/containers
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$A" "$(printf 'alice:s3cret pw' | base64)" >run/containers/auth.json
+if expect "containers auth.json" 0 env -u REGISTRY_AUTH_FILE XDG_RUNTIME_DIR="$T/run" HOME="$T" "$W" pull "$A/t/hello:1"; then
+	pass "credentials read from \$XDG_RUNTIME_DIR/containers/auth.json"
+fi
+mkdir -p .docker && mv run/containers/auth.json .docker/config.json
+if expect "docker config.json" 0 env -u REGISTRY_AUTH_FILE -u XDG_RUNTIME_DIR HOME="$T" "$W" pull "$A/t/hello:1"; then
+	pass "credentials read from ~/.docker/config.json"
+fi
+
+# ---- bearer tokens (the fake registry's token server) --------------------
+rm -rf "$WASM_BPF_STORE"
+"$W" pull "$P/t/hello:1" >/dev/null 2>&1
+if start_fake bearer "$WASM_BPF_STORE"; then
+	FR=127.0.0.1:$FPORT
+	rm -rf st2
+	expect "bearer, no credentials" 125 env WASM_BPF_STORE="$T/st2" "$W" pull "$FR/t/hello:1" &&
+		grep -q 'HTTP 401' err && pass "bearer token refused without credentials: $(cat err)"
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$FR" "$(printf 'u:p' | base64)" >"$REGISTRY_AUTH_FILE"
+	if expect "bearer" 7 env WASM_BPF_STORE="$T/st2" "$W" run "$FR/t/hello:1"; then
+		pass "bearer challenge: token fetched with basic credentials, image pulled and run"
+	fi
+	rm -f "$REGISTRY_AUTH_FILE"
+	kill "$FPID" 2>/dev/null
+fi
+
+# ---- TLS: a certificate made now, our CA given by WASM_BPF_CA_FILE -------
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+	-keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 && start_registry tls tls; then
+	S=$REG
+	expect "TLS unknown CA" 125 "$W" push hello.wasm "$S/t/hello:1" && grep -qi 'certificate' err &&
+		pass "TLS with an unknown CA is refused, no fallback to HTTP: $(cut -c1-100 err)"
+	if expect "TLS push" 0 env WASM_BPF_CA_FILE="$T/cert.pem" "$W" push hello.wasm "$S/t/hello:1" &&
+		expect "TLS run" 7 env WASM_BPF_CA_FILE="$T/cert.pem" "$W" run --pull always "$S/t/hello:1"; then
+		pass "TLS registry: push and pull over HTTPS with the CA from WASM_BPF_CA_FILE"
+	fi
+else
+	fail TLS "could not make a certificate or start the TLS registry"
+fi
+
+# ---- signatures (cosign's key scheme), made and checked both ways --------
+openssl ecparam -name prime256v1 -genkey -noout -out k1.pem 2>/dev/null
+openssl ec -in k1.pem -pubout -out k1.pub 2>/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out k2.pem 2>/dev/null
+openssl ec -in k2.pem -pubout -out k2.pub 2>/dev/null
+rm -rf "$WASM_BPF_STORE"
+"$W" push hello.wasm "$P/s/ours:1" >out 2>&1
+SD=$(sed 's/.*@//' out)
+SIGTAG=sha256-${SD#sha256:}.sig
+if expect sign 0 "$W" sign --key k1.pem "$P/s/ours:1" &&
+	expect "verify" 0 "$W" verify --key k1.pub "$P/s/ours:1"; then
+	pass "sign stores and pushes the signature; verify checks it"
+fi
+# Our signature, checked by openssl: payload names the digest, signature
+# verifies over it.
+if skopeo inspect --tls-verify=false --raw "docker://$P/s/ours:$SIGTAG" >sig.json 2>skopeo.err; then
+	python3 - sig.json >sigparts 2>&1 <<'PY'
+import json, sys
+l = json.load(open(sys.argv[1]))["layers"][0]
+print(l["mediaType"], l["digest"], l["annotations"]["dev.cosignproject.cosign/signature"])
+PY
+	read -r lmt ldg lsig <sigparts
+	curl -s "http://$P/v2/s/ours/blobs/$ldg" >payload.json
+	printf '%s' "$lsig" | base64 -d >sig.der
+	if [ "$lmt" = application/vnd.dev.cosign.simplesigning.v1+json ] &&
+		grep -q "\"docker-manifest-digest\":\"$SD\"" payload.json &&
+		grep -q '"type":"cosign container image signature"' payload.json &&
+		openssl dgst -sha256 -verify k1.pub -signature sig.der payload.json >/dev/null 2>&1; then
+		pass "our signature image: cosign media type and annotation, payload names the digest, openssl verifies it"
+	else
+		fail "signature format" "$(cat sigparts) $(first payload.json)"
+	fi
+else
+	fail "signature tag" "$(first skopeo.err)"
+fi
+rm -rf "$WASM_BPF_STORE"
+if expect "pull --verify-key" 0 "$W" pull --verify-key k2.pub --verify-key k1.pub "$P/s/ours:1" &&
+	expect "verify offline" 0 "$W" verify --key k1.pub "$P/s/ours:1"; then
+	pass "pull --verify-key (one of two keys) stores the signature for offline verify"
+fi
+rm -rf "$WASM_BPF_STORE" && "$W" images >/dev/null
+before=$(snapshot)
+expect "wrong key" 125 "$W" pull --verify-key k2.pub "$P/s/ours:1" && grep -q 'does not verify' err &&
+	[ "$(snapshot)" = "$before" ] && pass "wrong key refused, nothing stored: $(cut -c1-110 err)..."
+
+# sig_image DIGEST PAYLOAD-DIGEST KEY [tamper]: a signature image made by
+# openssl and pushed by skopeo (another implementation of the scheme).
+sig_image() {
+	cat >payload.json <<JSON
+{"critical":{"identity":{"docker-reference":"$P/s/theirs"},"image":{"docker-manifest-digest":"$2"},"type":"cosign container image signature"},"optional":{"creator":"openssl"}}
+JSON
+	printf '%s' "$(tr -d '\n' <payload.json)" >payload.min && mv payload.min payload.json
+	openssl dgst -sha256 -sign "$3" payload.json | base64 -w0 >sig.b64
+	[ "${4:-}" = tamper ] && python3 -c 'import sys; s=open("sig.b64").read(); open("sig.b64","w").write(s[:20]+("A" if s[20]!="A" else "B")+s[21:])'
+	rm -rf siglayout
+	python3 - "$(cat sig.b64)" <<'PY'
+import hashlib, json, os, sys
+d = "siglayout"
+os.makedirs(d + "/blobs/sha256")
+def put(b):
+    h = hashlib.sha256(b).hexdigest()
+    open("%s/blobs/sha256/%s" % (d, h), "wb").write(b)
+    return {"digest": "sha256:" + h, "size": len(b)}
+p = open("payload.json", "rb").read()
+m = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+     "config": dict(mediaType="application/vnd.oci.image.config.v1+json", **put(b"{}")),
+     "layers": [dict(mediaType="application/vnd.dev.cosign.simplesigning.v1+json",
+                     annotations={"dev.cosignproject.cosign/signature": sys.argv[1]}, **put(p))]}
+md = put(json.dumps(m).encode())
+open(d + "/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+json.dump({"schemaVersion": 2, "manifests": [dict(mediaType=m["mediaType"],
+    annotations={"org.opencontainers.image.ref.name": "x"}, **md)]}, open(d + "/index.json", "w"))
+PY
+	skopeo copy -q --dest-tls-verify=false oci:siglayout:x "docker://$P/s/theirs:sha256-${1#sha256:}.sig" 2>skopeo.err
+}
+skopeo_push cncf "$P/s/theirs:1"
+TD=$(skopeo inspect --tls-verify=false --raw "docker://$P/s/theirs:1" | sha256sum | cut -d' ' -f1)
+TD=sha256:$TD
+rm -rf "$WASM_BPF_STORE"
+if sig_image "$TD" "$TD" k1.pem && expect "their signature" 7 "$W" run --verify-key k1.pub "$P/s/theirs:1"; then
+	pass "a signature made by openssl and pushed by skopeo verifies; run --verify-key runs"
+fi
+rm -rf "$WASM_BPF_STORE"
+if sig_image "$TD" "$TD" k1.pem tamper && expect "tampered" 125 "$W" run --verify-key k1.pub "$P/s/theirs:1" &&
+	grep -q 'does not verify' err && [ ! -d "$WASM_BPF_STORE/blobs" -o -z "$(ls "$WASM_BPF_STORE/blobs/sha256")" ]; then
+	pass "a tampered signature is refused, nothing stored"
+fi
+if sig_image "$TD" "$SD" k1.pem && expect "other digest" 125 "$W" pull --verify-key k1.pub "$P/s/theirs:1" &&
+	grep -q "signature is for $SD, not for $TD" err; then
+	pass "a valid signature naming another digest is refused: $(cut -c1-60 err)..."
+fi
+expect "unsigned" 125 "$W" pull --verify-key k1.pub "$P/t/hello:1" && grep -q 'no signature' err &&
+	pass "an unsigned image is refused with --verify-key: $(cut -c1-70 err)..."
+
+# ---- two pulls at once into one store ----------------------------------
+rm -rf "$WASM_BPF_STORE"
+"$W" pull "$P/t/big:1" >c1.out 2>&1 &
+c1=$!
+"$W" pull "$P/t/big:1" >c2.out 2>&1
+r2=$?
+wait $c1
+r1=$?
+if [ "$r1$r2" = 00 ] && [ "$(grep -c ref.name "$WASM_BPF_STORE/index.json")" = 1 ] &&
+	[ "$(ls "$WASM_BPF_STORE/blobs/sha256" | wc -l)" = 3 ] && [ -z "$(ls "$WASM_BPF_STORE/ingest")" ] &&
+	expect "after concurrent pulls" 7 "$W" run --pull never "$P/t/big:1"; then
+	pass "two concurrent pulls of one image: both succeed, one entry, three blobs, nothing staged left"
+else
+	fail "concurrent pulls" "$r1 $r2 $(first c1.out) $(first c2.out)"
+fi
+
+# ---- offline: run from the store with no registry at all ------------------
+rm -rf "$WASM_BPF_STORE"
+"$W" pull --verify-key k1.pub "$P/s/ours:1" >/dev/null 2>&1
+for p in $PIDS; do kill "$p" 2>/dev/null; done
+for p in $PIDS; do wait "$p" 2>/dev/null; done
+PIDS=""
+if expect "offline run" 7 "$W" run --pull never --verify-key k1.pub "$P/s/ours:1" &&
+	expect "offline run, missing policy" 7 "$W" run "$P/s/ours:1" &&
+	expect "offline wrong key" 125 "$W" run --pull never --verify-key k2.pub "$P/s/ours:1"; then
+	pass "run --pull never (and missing) of a stored image with no registry running; signature checked offline"
+fi
+expect "offline always" 125 "$W" run --pull always "$P/s/ours:1" && pass "run --pull always with the registry gone: $(cut -c1-90 err)"

@@ -1,0 +1,39 @@
+/* cmd_common.h — what the distribution subcommands (cmd_*.c) share: the
+ * store they open, references from arguments, the progress bar, the
+ * Ctrl-C that cancels a transfer, and the exit statuses. */
+#ifndef WASM_BPF_CMD_COMMON_H
+#define WASM_BPF_CMD_COMMON_H
+
+#include <stdbool.h>
+
+#include "oci/oci.h"
+
+#define CMD_FAIL  125 /* like `run`: the runtime could not do it */
+#define CMD_USAGE 2
+
+/* A one-line error: "wasm-bpf CMD: message". Returns CMD_FAIL. */
+int cmd_fail(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int cmd_usage(const char *cmd, const char *synopsis);
+
+int cmd_store(const char *cmd, const char *dir, struct oci_store **s);
+int cmd_ref(const char *cmd, const char *arg, struct oci_ref *r);
+
+/* Client options with a progress bar on a terminal (stderr) and Ctrl-C
+ * cancelling the transfer. */
+void cmd_client_opts(struct oci_client_opts *o, const char *label);
+void cmd_progress_done(void);
+
+/* Is `name` a signature image's (REPO:sha256-HEX.sig)? */
+bool cmd_is_sig_name(const char *name);
+
+/* "2.0 MB" style sizes. */
+void cmd_size(char *buf, size_t len, long long bytes);
+
+int cmd_inspect(int argc, char **argv);
+int cmd_login(int argc, char **argv);
+int cmd_logout(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+#endif
