@@ -11,3 +11,11 @@ $(OCI_LIB): $(OCI_OBJS)
 	$(AR) rcs $@ $^
 
 all: $(OCI_LIB)
+
+# libFuzzer target: manifests, references, base64, index.json, tars.
+OCI_FUZZ := build-fuzz/fuzz_oci
+$(OCI_FUZZ): oci/fuzz_oci.c $(OCI_SRCS)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -Iengine \
+	  -D_GNU_SOURCE $^ -o $@ $(LDLIBS_JSON) $(LDLIBS_OCI)
+fuzz: $(OCI_FUZZ)

@@ -563,3 +563,42 @@ if expect "offline run" 7 "$W" run --pull never --verify-key k1.pub "$P/s/ours:1
 	pass "run --pull never (and missing) of a stored image with no registry running; signature checked offline"
 fi
 expect "offline always" 125 "$W" run --pull always "$P/s/ours:1" && pass "run --pull always with the registry gone: $(cut -c1-90 err)"
+
+# ---- fuzzing ----------------------------------------------------------------
+# A short libFuzzer run (FUZZ_SECONDS, default 10; 0 skips) of the parsers
+# on untrusted bytes, seeded with what this suite produced.
+fuzz_oci() {
+	secs=${FUZZ_SECONDS:-10}
+	name="fuzz/fuzz_oci"
+	if [ "$secs" = 0 ]; then
+		skip "$name" "FUZZ_SECONDS=0"
+		return
+	fi
+	if ! (cd "$ROOT" && make -s build-fuzz/fuzz_oci) >fuzz-build.log 2>&1; then
+		if grep -q "fsanitize=fuzzer" fuzz-build.log; then
+			skip "$name" "clang has no libFuzzer"
+		else
+			fail "$name" "build: $(first fuzz-build.log)"
+		fi
+		return
+	fi
+	mkdir -p corpus "$ROOT/build-fuzz/artifacts"
+	{ printf '\000'; cat raw.json; } >corpus/manifest
+	{ printf '\000'; cat sig.json; } >corpus/sig
+	printf '\001%s' "$P/t/hello:1@$D1" >corpus/ref
+	printf '\002%s' "$(cat sig.b64)" >corpus/b64
+	{ printf '\003'; cat sv/index.json; } >corpus/index
+	{ printf '\004'; cat saved.tar; } >corpus/tar
+	"$ROOT/build-fuzz/fuzz_oci" -max_total_time="$secs" -timeout=10 \
+		-rss_limit_mb=2048 -artifact_prefix="$ROOT/build-fuzz/artifacts/" \
+		-print_final_stats=1 corpus >fuzz.log 2>&1
+	rc=$?
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' fuzz.log)
+	if [ $rc = 0 ]; then
+		pass "$name (${runs:-?} runs in ${secs}s)"
+	else
+		fail "$name" "exit $rc: $(grep -m1 'ERROR\|SUMMARY\|runtime error' fuzz.log)"
+	fi
+}
+fuzz_oci
+exit 0
