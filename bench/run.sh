@@ -4,7 +4,8 @@
 # native, wasm-bpf, Node.js (V8) and wasm2c+gcc, and module load
 # throughput. Part B (root, kernel BTF): map operations, ring and perf
 # buffers, start-up, size and peak memory, wasm-bpf against native libbpf.
-#   sh bench/run.sh [--smoke] [--part A|B]
+# Part C: distribution (push/pull throughput, run REF start-up).
+#   sh bench/run.sh [--smoke] [--part A|B|C]
 # --smoke runs every path with tiny inputs and prints PASS/FAIL/SKIP lines
 # (bench/tests/run.sh). Medians over repeated runs, with min-max.
 set -u
@@ -14,12 +15,12 @@ OUT=$ROOT/build/bench
 RAW=$OUT/raw
 WASM_BPF=${BENCH_WASM_BPF:-$ROOT/build/bin/wasm-bpf}
 SMOKE=0
-PART=AB
+PART=ABC
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) SMOKE=1 ;;
 	--part) PART=$2; shift ;;
-	*) echo "usage: bench/run.sh [--smoke] [--part A|B]" >&2; exit 2 ;;
+	*) echo "usage: bench/run.sh [--smoke] [--part A|B|C]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -40,6 +41,7 @@ fi
 machine
 case $PART in *A*) . "$ROOT/bench/part_a.sh" ;; esac
 case $PART in *B*) . "$ROOT/bench/part_b.sh" ;; esac
+case $PART in *C*) . "$ROOT/bench/part_c.sh" ;; esac
 write_json
 print_passes
 [ "$failures" = 0 ]

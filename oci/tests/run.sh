@@ -55,56 +55,7 @@ export REGISTRY_AUTH_FILE="$T/auth.json"
 unset XDG_RUNTIME_DIR WASM_BPF_CA_FILE SSL_CERT_FILE WASM_BPF_INSECURE_REGISTRIES
 cd "$T"
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# start_registry NAME [htpasswd|tls]: a docker-registry on a free port;
-# sets PORT, REG (127.0.0.1:PORT) and DATA (its storage) and REGPID.
-start_registry() {
-	PORT=$(free_port)
-	REG=127.0.0.1:$PORT
-	DATA=$T/$1-data
-	mkdir -p "$DATA"
-	{
-		echo "version: 0.1"
-		echo "log:"
-		echo "  level: error"
-		echo "  accesslog:"
-		echo "    disabled: true"
-		echo "storage:"
-		echo "  filesystem:"
-		echo "    rootdirectory: $DATA"
-		echo "  delete:"
-		echo "    enabled: true"
-		echo "http:"
-		echo "  addr: $REG"
-		if [ "${2:-}" = tls ]; then
-			echo "  tls:"
-			echo "    certificate: $T/cert.pem"
-			echo "    key: $T/key.pem"
-		fi
-		if [ "${2:-}" = htpasswd ]; then
-			echo "auth:"
-			echo "  htpasswd:"
-			echo "    realm: wbpf"
-			echo "    path: $T/htpasswd"
-		fi
-	} >"$T/$1.yml"
-	# It reads REGISTRY_* variables as configuration: not ours.
-	env -u REGISTRY_AUTH_FILE docker-registry serve "$T/$1.yml" >"$T/$1.log" 2>&1 &
-	REGPID=$!
-	PIDS="$PIDS $REGPID"
-	proto=http cacert=""
-	[ "${2:-}" = tls ] && proto=https cacert="--cacert $T/cert.pem"
-	for _ in $(seq 100); do
-		# shellcheck disable=SC2086
-		curl -s -o /dev/null $cacert "$proto://$REG/v2/" && return 0
-		sleep 0.05
-	done
-	echo "registry $1 did not start: $(first "$T/$1.log")"
-	return 1
-}
+. "$SRC/lib.sh"
 
 # start_fake MODE LAYOUT: fake_registry.py; sets FPORT and FPID.
 start_fake() {
@@ -152,39 +103,11 @@ if [ -n "$missing" ]; then
 fi
 
 # ---- modules ------------------------------------------------------------
-cat >hello.wat <<'WAT'
-(module
-  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
-  (memory (export "memory") 1)
-  (data (i32.const 16) "hello from oci\n")
-  (func (export "_start")
-    (i32.store (i32.const 0) (i32.const 16))
-    (i32.store (i32.const 4) (i32.const 15))
-    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
-    (call $exit (i32.const 7))))
-WAT
-wat2wasm hello.wat -o hello.wasm || { fail build hello.wat; exit 1; }
-# pad FILE BYTES OUT: FILE with a custom section of BYTES random bytes.
-pad() {
-	python3 - "$1" "$2" "$3" <<'PY'
-import os, sys
-src, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-body = b"\x03pad" + os.urandom(n)
-size, leb = len(body), b""
-while True:
-    b = size & 0x7f
-    size >>= 7
-    leb += bytes([b | (0x80 if size else 0)])
-    if not size:
-        break
-open(out, "wb").write(open(src, "rb").read() + b"\x00" + leb + body)
-PY
-}
+wat2wasm "$SRC/hello.wat" -o hello.wasm || { fail build hello.wat; exit 1; }
 pad hello.wasm 4194304 big.wasm
 
 start_registry plain || { fail registry "docker-registry did not start"; exit 1; }
-P=$REG PPID_=$REGPID PDATA=$DATA
+P=$REG PDATA=$DATA
 
 # ---- push, pull, run; skopeo reads what we push --------------------------
 SRCURL=https://example.org/hello
@@ -321,7 +244,7 @@ else
 	fail "push --format ecli" "$(first raw.json) $(first skopeo.err)"
 fi
 before=$(snapshot)
-layout two application/vnd.wasm.config.v0+json '{}' application/wasm hello.wasm hello.wat
+layout two application/vnd.wasm.config.v0+json '{}' application/wasm hello.wasm "$SRC/hello.wat"
 if skopeo_push two "$P/sk/two:1" && expect "two layers" 125 "$W" pull "$P/sk/two:1" &&
 	grep -q 'application/wasm, application/wasm' err && [ "$(snapshot)" = "$before" ]; then
 	pass "a two-layer image is refused naming the media types; store unchanged"
