@@ -211,6 +211,9 @@ int oci_client_new(const struct oci_ref *ref,
 		   const struct oci_client_opts *opts, struct oci_client **out,
 		   struct oci_err *e);
 void oci_client_free(struct oci_client *c);
+/* May `registry` (HOST[:PORT]) be spoken to in plain HTTP? Loopback
+ * (localhost, 127.0.0.0/8, [::1]) and $WASM_BPF_INSECURE_REGISTRIES. */
+bool oci_plain_http_allowed(const char *registry);
 /* By tag or digest; the body's digest is checked against the reference's
  * digest and against Docker-Content-Digest. */
 int oci_client_get_manifest(struct oci_client *c, const char *tag_or_digest,

@@ -1,7 +1,9 @@
 /* oci_client.c — the registry client: OCI distribution v1.1 over libcurl,
  * with the WWW-Authenticate challenge flow (basic, bearer) (oci.h). */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +252,41 @@ static char *basic_header(const char *user, const char *pass)
 	return h;
 }
 
+/* localhost, [::1] or an IPv4 address in 127.0.0.0/8, with any port. */
+static bool loopback(const char *registry)
+{
+	char host[256];
+	struct in_addr a;
+
+	if (!strcmp(registry, "localhost") || !strncmp(registry, "localhost:", 10) ||
+	    !strcmp(registry, "[::1]") || !strncmp(registry, "[::1]:", 6))
+		return true;
+	snprintf(host, sizeof(host), "%.*s", (int)strcspn(registry, ":"),
+		 registry);
+	return inet_pton(AF_INET, host, &a) == 1 &&
+	       (ntohl(a.s_addr) >> 24) == 127;
+}
+
+/* Hosts (host or host:port) listed in $WASM_BPF_INSECURE_REGISTRIES,
+ * separated by commas or spaces, may be reached over plain HTTP. */
+bool oci_plain_http_allowed(const char *registry)
+{
+	const char *l = getenv("WASM_BPF_INSECURE_REGISTRIES");
+	size_t n = strlen(registry);
+
+	if (loopback(registry))
+		return true;
+	for (const char *p = l; p && *p;) {
+		size_t k = strcspn(p, ", ");
+
+		if (k == n && !strncmp(p, registry, n))
+			return true;
+		p += k;
+		p += strspn(p, ", ");
+	}
+	return false;
+}
+
 /* Answers a bearer challenge: a token from the realm for the scope the
  * registry asked for (or this repository's). */
 static int get_token(struct oci_client *c, const char *ch, struct oci_err *e)
@@ -267,6 +304,14 @@ static int get_token(struct oci_client *c, const char *ch, struct oci_err *e)
 		snprintf(e->msg, sizeof(e->msg),
 			 "registry %s: bearer challenge without a realm",
 			 c->ref.registry);
+		return -EPROTO;
+	}
+	/* Credentials go to the realm: over TLS unless the registry itself
+	 * may be spoken to in plain HTTP. */
+	if (strncmp(realm, "https://", 8) && !oci_plain_http_allowed(c->ref.registry)) {
+		snprintf(e->msg, sizeof(e->msg),
+			 "registry %s: token realm %.200s is not HTTPS",
+			 c->ref.registry, realm);
 		return -EPROTO;
 	}
 	challenge_param(ch, "service", service, sizeof(service));
@@ -383,36 +428,6 @@ static int request(struct oci_client *c, const char *method, const char *path,
 	return 0;
 }
 
-static bool loopback(const char *host)
-{
-	static const char *const names[] = {"localhost", "127.", "[::1]", NULL};
-
-	for (int i = 0; names[i]; i++)
-		if (!strncmp(host, names[i], strlen(names[i])))
-			return true;
-	return false;
-}
-
-/* Hosts (host or host:port) listed in $WASM_BPF_INSECURE_REGISTRIES,
- * separated by commas or spaces, may be reached over plain HTTP. */
-static bool insecure(const char *registry)
-{
-	const char *l = getenv("WASM_BPF_INSECURE_REGISTRIES");
-	size_t n = strlen(registry);
-
-	if (loopback(registry))
-		return true;
-	for (const char *p = l; p && *p;) {
-		size_t k = strcspn(p, ", ");
-
-		if (k == n && !strncmp(p, registry, n))
-			return true;
-		p += k;
-		p += strspn(p, ", ");
-	}
-	return false;
-}
-
 /* GET /v2/: picks the scheme, and learns whether the registry wants
  * credentials before the first real request. */
 static int ping(struct oci_client *c, struct oci_err *e)
@@ -423,7 +438,7 @@ static int ping(struct oci_client *c, struct oci_err *e)
 	snprintf(c->base, sizeof(c->base), "https://%s", oci_ref_host(&c->ref));
 	r = request(c, "GET", "/v2/", NULL, NULL, 0, &rs, e);
 	/* An HTTP server answering a TLS hello makes the handshake fail. */
-	if (c->last == CURLE_SSL_CONNECT_ERROR && insecure(c->ref.registry)) {
+	if (c->last == CURLE_SSL_CONNECT_ERROR && oci_plain_http_allowed(c->ref.registry)) {
 		snprintf(c->base, sizeof(c->base), "http://%s",
 			 oci_ref_host(&c->ref));
 		r = request(c, "GET", "/v2/", NULL, NULL, 0, &rs, e);
@@ -524,7 +539,10 @@ out:
 int oci_client_get_blob(struct oci_client *c, const struct oci_desc *d,
 			struct oci_buf *out, struct oci_err *e)
 {
-	struct resp rs = {.max = d->size};
+	/* Room for an error body even when the blob is tiny; a 200 longer
+	 * than the descriptor says fails the size check below. */
+	struct resp rs = {.max = d->size > MAX_ERROR_BODY ? d->size
+							  : MAX_ERROR_BODY};
 	char path[1024], got[OCI_DIGEST_LEN];
 	int r;
 

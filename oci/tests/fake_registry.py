@@ -7,6 +7,7 @@ images of an OCI image layout (read-only) on 127.0.0.1 and
                  wants basic credentials USER:PASS (--user)
   --mode cut     sends half of any blob larger than 1 MiB, then exits
                  (a registry killed mid-pull)
+  --mode stall   sends half of such a blob, then nothing for a minute
 
 It prints its port on stdout once listening."""
 import argparse
@@ -14,6 +15,7 @@ import base64
 import json
 import os
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ap = argparse.ArgumentParser()
@@ -104,13 +106,16 @@ class H(BaseHTTPRequestHandler):
                 body = blob(ref)
             except OSError:
                 return self.error(404, "BLOB_UNKNOWN")
-            if args.mode == "cut" and len(body) > (1 << 20):
+            if args.mode in ("cut", "stall") and len(body) > (1 << 20):
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body[: len(body) // 2])
                 self.wfile.flush()
-                os._exit(0)
+                if args.mode == "cut":
+                    os._exit(0)
+                time.sleep(60)
+                return
             return self.send(200, body, "application/octet-stream")
         return self.error(404, "NAME_UNKNOWN")
 

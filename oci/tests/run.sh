@@ -59,11 +59,12 @@ cd "$T"
 
 # start_fake MODE LAYOUT: fake_registry.py; sets FPORT and FPID.
 start_fake() {
+	rm -f "$T/fake.port" # the last one's; the new one truncates it later
 	python3 "$SRC/fake_registry.py" --mode "$1" --layout "$2" >"$T/fake.port" 2>"$T/fake.err" &
 	FPID=$!
 	PIDS="$PIDS $FPID"
 	for _ in $(seq 100); do
-		FPORT=$(cat "$T/fake.port")
+		FPORT=$(cat "$T/fake.port" 2>/dev/null)
 		[ -n "$FPORT" ] && return 0
 		sleep 0.05
 	done
@@ -284,6 +285,21 @@ if start_fake cut biglayout && expect "killed mid-pull" 125 "$W" pull "127.0.0.1
 	pass "a registry killed mid-blob: one-line error ($(cut -c1-80 err)), no partial entry"
 fi
 kill "$FPID" 2>/dev/null
+if start_fake stall biglayout; then
+	"$W" pull "127.0.0.1:$FPORT/t/big:1" >out 2>err &
+	pullpid=$!
+	sleep 1
+	kill -INT $pullpid
+	wait $pullpid
+	rc=$?
+	if [ $rc = 125 ] && grep -q 'interrupted' err && [ "$(wc -l <err)" = 1 ] &&
+		[ "$(snapshot)" = "$before" ] && [ -z "$(ls "$WASM_BPF_STORE/ingest")" ]; then
+		pass "Ctrl-C in the middle of a blob: $(cat err); store unchanged"
+	else
+		fail "Ctrl-C mid-pull" "exit $rc: $(first err)"
+	fi
+	kill "$FPID" 2>/dev/null
+fi
 
 # ---- one-line errors ------------------------------------------------------
 expect "unknown tag" 125 "$W" pull "$P/t/hello:nope" && grep -q 'MANIFEST_UNKNOWN' err &&

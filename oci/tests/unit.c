@@ -176,10 +176,30 @@ static void codecs(void)
 	free(s);
 }
 
+static void plain_http(void)
+{
+	static const char *const yes[] = {"localhost", "localhost:5000",
+					  "127.0.0.1:5000", "127.1.2.3",
+					  "[::1]:443", "a.io:5000", "b.io", NULL};
+	static const char *const no[] = {"127.evil.com", "127.0.0.1.nip.io:80",
+					 "localhost.evil.com", "example.com",
+					 "a.io", "b.io:80", "[::2]:5000", NULL};
+
+	setenv("WASM_BPF_INSECURE_REGISTRIES", "a.io:5000, b.io", 1);
+	for (int i = 0; yes[i]; i++)
+		CHECK(oci_plain_http_allowed(yes[i]), "plain HTTP allowed: %s",
+		      yes[i]);
+	for (int i = 0; no[i]; i++)
+		CHECK(!oci_plain_http_allowed(no[i]), "plain HTTP refused: %s",
+		      no[i]);
+	unsetenv("WASM_BPF_INSECURE_REGISTRIES");
+}
+
 int main(void)
 {
 	refs();
 	manifests();
 	codecs();
+	plain_http();
 	return failures != 0;
 }
