@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A registry that misbehaves on purpose, for the oci suite: it serves the
-images of an OCI image layout (read-only) on 127.0.0.1 and
+images of an OCI image layout (read-only; a bare tag name is served in
+every repository) on 127.0.0.1, answers a missing blob with 404, and
 
   --mode 500     answers every /v2/ request with HTTP 500
   --mode bearer  wants a bearer token from its own /token endpoint, which
@@ -33,7 +34,9 @@ def load_layout(d):
         idx = json.load(f)
     for m in idx.get("manifests", []):
         name = m.get("annotations", {}).get("org.opencontainers.image.ref.name", "")
-        if ":" in name.rsplit("/", 1)[-1]:
+        if "/" not in name:  # a bare tag, as skopeo's layouts have: any repository
+            refs[(None, name)] = m["digest"]
+        elif ":" in name.rsplit("/", 1)[-1]:
             repo_tag = name.split("/", 1)[1]  # drop the registry
             repo, tag = repo_tag.rsplit(":", 1)
             refs[(repo, tag)] = m["digest"]
@@ -95,7 +98,7 @@ class H(BaseHTTPRequestHandler):
             return self.error(404, "NAME_UNKNOWN")
         repo, kind, ref = parts
         if kind == "manifests":
-            digest = ref if ref.startswith("sha256:") else REFS.get((repo, ref))
+            digest = ref if ref.startswith("sha256:") else REFS.get((repo, ref), REFS.get((None, ref)))
             if not digest:
                 return self.error(404, "MANIFEST_UNKNOWN")
             body = blob(digest)

@@ -72,21 +72,33 @@ start_fake() {
 }
 
 # expect NAME WANT-RC CMD...: runs CMD into out/err; a failure of ours
-# (125) also wants exactly one line on stderr.
+# (125) also wants exactly one line on stderr. On a mismatch WHY says so
+# for the verdict that follows.
 expect() {
-	name=$1 want=$2
+	name=$1 want=$2 WHY=
 	shift 2
 	timeout 60 "$@" >out 2>err </dev/null
 	rc=$?
 	if [ "$rc" != "$want" ]; then
-		fail "$name" "exit $rc, want $want; stderr: $(first err)"
+		WHY="$name: exit $rc, want $want; stderr: $(first err)"
 		return 1
 	fi
 	if [ "$want" = 125 ] && [ "$(wc -l <err)" != 1 ]; then
-		fail "$name" "want one line on stderr, got: $(first err)"
+		WHY="$name: want one line on stderr, got: $(first err)"
 		return 1
 	fi
 	return 0
+}
+
+# verdict STATUS NAME: PASS, or FAIL with WHY (else what the last command
+# printed), by the status of the test's chain of commands.
+verdict() {
+	if [ "$1" = 0 ]; then
+		pass "$2"
+	else
+		fail "$2" "${WHY:-$(first err) $(first out)}"
+	fi
+	WHY=
 }
 
 # The digest of a file as the registry names it.
@@ -130,22 +142,18 @@ if expect push 0 "$W" push hello.wasm "$P/t/hello:1" --annotation "org.openconta
 		fail "skopeo copy" "$(first skopeo.err)"
 	fi
 	rm -rf "$WASM_BPF_STORE"
-	if expect "run REF" 7 "$W" run "$P/t/hello:1" && [ "$(cat out)" = "hello from oci" ]; then
-		pass "run REF pulls into an empty store and runs (guest's exit status kept)"
-	fi
-	if expect "images" 0 "$W" images -o json &&
-		python3 -c 'import json,sys; v=json.load(open("out")); sys.exit(not (v[0]["ref"].endswith("/t/hello:1") and v[0]["digest"]==sys.argv[1] and v[0]["size"]==int(sys.argv[2])))' "$D1" "$(wc -c <hello.wasm)"; then
-		pass "images -o json lists ref, digest, size, created"
-	else
-		fail "images" "$(first out)"
-	fi
+	expect "run REF" 7 "$W" run "$P/t/hello:1" && [ "$(cat out)" = "hello from oci" ]
+	verdict $? "run REF pulls into an empty store and runs (guest's exit status kept)"
+	expect "images" 0 "$W" images -o json &&
+		python3 -c 'import json,sys; v=json.load(open("out")); sys.exit(not (v[0]["ref"].endswith("/t/hello:1") and v[0]["digest"]==sys.argv[1] and v[0]["size"]==int(sys.argv[2])))' "$D1" "$(wc -c <hello.wasm)"
+	verdict $? "images -o json lists ref, digest, size, created"
 fi
 
 # Inspect on an example with a BPF object (built by `make all` when the
 # kernel has BTF), from the file and after a round trip through the store.
 EX=$ROOT/build/examples/opensnoop/opensnoop.wasm
 if [ -f "$EX" ]; then
-	if expect "push example" 0 "$W" push "$EX" "$P/t/opensnoop:v1" &&
+	expect "push example" 0 "$W" push "$EX" "$P/t/opensnoop:v1" &&
 		expect "inspect REF" 0 "$W" inspect "$P/t/opensnoop:v1" -o json &&
 		python3 - <<'PY'
 import json, sys
@@ -161,34 +169,25 @@ ok = (a["io.github.wasm-bpf.program-types"] == "tracepoint"
       and v["manifest"]["layers"][0]["mediaType"] == "application/wasm")
 sys.exit(not ok)
 PY
-	then
-		pass "inspect REF: programs (type, section), maps, license, capabilities, annotations"
-	else
-		fail "inspect REF" "$(first out)"
-	fi
+	verdict $? "inspect REF: programs (type, section), maps, license, capabilities, annotations"
 	"$W" inspect "$EX" >out 2>err
-	if grep -q 'license GPL' out && grep -q 'tracepoint/syscalls/sys_exit_open' out; then
-		pass "inspect FILE lists the embedded BPF object"
-	else
-		fail "inspect FILE" "$(first out) $(first err)"
-	fi
+	grep -q 'license GPL' out && grep -q 'tracepoint/syscalls/sys_exit_open' out
+	verdict $? "inspect FILE lists the embedded BPF object"
 else
 	skip inspect "build/examples/opensnoop/opensnoop.wasm not built (no kernel BTF)"
 fi
 
 # ---- tag, rmi, save, load -------------------------------------------------
-if expect tag 0 "$W" tag "$P/t/hello:1" "local.test/hello:copy" &&
+expect tag 0 "$W" tag "$P/t/hello:1" "local.test/hello:copy" &&
 	expect "run tagged" 7 "$W" run --pull never local.test/hello:copy &&
 	expect rmi 0 "$W" rmi "$P/t/hello:1" &&
-	expect "run after rmi of the other name" 7 "$W" run --pull never local.test/hello:copy; then
-	pass "tag makes a second name; rmi of one leaves the other runnable"
-fi
-if expect save 0 "$W" save local.test/hello:copy -o saved.tar &&
+	expect "run after rmi of the other name" 7 "$W" run --pull never local.test/hello:copy
+verdict $? "tag makes a second name; rmi of one leaves the other runnable"
+expect save 0 "$W" save local.test/hello:copy -o saved.tar &&
 	expect "rmi last" 0 "$W" rmi local.test/hello:copy &&
 	expect load 0 "$W" load -i saved.tar &&
-	expect "run loaded" 7 "$W" run --pull never local.test/hello:copy; then
-	pass "save/load: an image-layout tar round trip, runnable offline"
-fi
+	expect "run loaded" 7 "$W" run --pull never local.test/hello:copy
+verdict $? "save/load: an image-layout tar round trip, runnable offline"
 rm -rf sv && mkdir sv && tar -C sv -xf saved.tar
 if skopeo inspect --raw oci:sv 2>skopeo.err | grep -q application/wasm; then
 	pass "skopeo reads the saved archive as an OCI layout"
@@ -228,35 +227,26 @@ skopeo_push() { skopeo copy -q --dest-tls-verify=false "oci:$1:x" "docker://$2" 
 
 layout cncf application/vnd.wasm.config.v0+json \
 	'{"created":"2024-01-01T00:00:00Z","architecture":"wasm","os":"wasip1"}' application/wasm hello.wasm
-if skopeo_push cncf "$P/sk/cncf:1" && expect "pull skopeo's" 0 "$W" pull "$P/sk/cncf:1" -o pulled.wasm &&
-	cmp -s pulled.wasm hello.wasm && expect "run skopeo's" 7 "$W" run --pull never "$P/sk/cncf:1"; then
-	pass "an image skopeo pushes from an OCI layout is pulled (-o FILE) and run"
-fi
+skopeo_push cncf "$P/sk/cncf:1" && expect "pull skopeo's" 0 "$W" pull "$P/sk/cncf:1" -o pulled.wasm &&
+	cmp -s pulled.wasm hello.wasm && expect "run skopeo's" 7 "$W" run --pull never "$P/sk/cncf:1"
+verdict $? "an image skopeo pushes from an OCI layout is pulled (-o FILE) and run"
 layout ecli application/vnd.wasm.config.v1+json '{}' application/vnd.wasm.content.layer.v1+wasm hello.wasm
-if skopeo_push ecli "$P/sk/ecli:1" && expect "run ecli's" 7 "$W" run "$P/sk/ecli:1"; then
-	pass "ecli's layout (config v1+json, content.layer.v1+wasm) is pulled and run"
-fi
-if expect "push --format ecli" 0 "$W" push --format ecli hello.wasm "$P/t/ecli:1" &&
+skopeo_push ecli "$P/sk/ecli:1" && expect "run ecli's" 7 "$W" run "$P/sk/ecli:1"
+verdict $? "ecli's layout (config v1+json, content.layer.v1+wasm) is pulled and run"
+expect "push --format ecli" 0 "$W" push --format ecli hello.wasm "$P/t/ecli:1" &&
 	skopeo inspect --tls-verify=false --raw "docker://$P/t/ecli:1" >raw.json 2>skopeo.err &&
 	grep -q '"mediaType":"application/vnd.wasm.config.v1+json"' raw.json &&
-	grep -q '"mediaType":"application/vnd.wasm.content.layer.v1+wasm"' raw.json; then
-	pass "push --format ecli writes ecli's media types"
-else
-	fail "push --format ecli" "$(first raw.json) $(first skopeo.err)"
-fi
+	grep -q '"mediaType":"application/vnd.wasm.content.layer.v1+wasm"' raw.json
+verdict $? "push --format ecli writes ecli's media types"
 before=$(snapshot)
 layout two application/vnd.wasm.config.v0+json '{}' application/wasm hello.wasm "$SRC/hello.wat"
-if skopeo_push two "$P/sk/two:1" && expect "two layers" 125 "$W" pull "$P/sk/two:1" &&
-	grep -q 'application/wasm, application/wasm' err && [ "$(snapshot)" = "$before" ]; then
-	pass "a two-layer image is refused naming the media types; store unchanged"
-else
-	fail "two layers" "$(first err)"
-fi
+skopeo_push two "$P/sk/two:1" && expect "two layers" 125 "$W" pull "$P/sk/two:1" &&
+	grep -q 'application/wasm, application/wasm' err && [ "$(snapshot)" = "$before" ]
+verdict $? "a two-layer image is refused naming the media types; store unchanged"
 layout tgz application/vnd.oci.image.config.v1+json '{}' application/vnd.oci.image.layer.v1.tar+gzip hello.wasm
-if skopeo_push tgz "$P/sk/tgz:1" && expect "container image" 125 "$W" pull "$P/sk/tgz:1" &&
-	grep -q 'tar+gzip' err; then
-	pass "a container image layout is refused: $(cat err)"
-fi
+skopeo_push tgz "$P/sk/tgz:1" && expect "container image" 125 "$W" pull "$P/sk/tgz:1" &&
+	grep -q 'tar+gzip' err
+verdict $? "a container image layout is refused: $(cat err)"
 
 # ---- integrity: corrupted blob, registry killed mid-pull ------------------
 "$W" push big.wasm "$P/t/big:1" >out 2>err || fail "push big" "$(first err)"
@@ -268,10 +258,9 @@ before=$(snapshot)
 if [ -f "$blobfile" ]; then
 	cp "$blobfile" blob.orig
 	printf 'X' | dd of="$blobfile" bs=1 seek=1000 conv=notrunc 2>/dev/null
-	if expect "corrupt blob" 125 "$W" pull "$P/t/big:1" && grep -q "refused" err &&
-		[ "$(snapshot)" = "$before" ]; then
-		pass "a blob corrupted in the registry is refused, store unchanged: $(cut -c1-90 err)..."
-	fi
+	expect "corrupt blob" 125 "$W" pull "$P/t/big:1" && grep -q "refused" err &&
+		[ "$(snapshot)" = "$before" ]
+	verdict $? "a blob corrupted in the registry is refused, store unchanged: $(cut -c1-90 err)..."
 	cp blob.orig "$blobfile"
 else
 	fail "corrupt blob" "no $blobfile"
@@ -280,10 +269,9 @@ fi
 mkdir -p biglayout && tar -C biglayout -xf big.tar
 rm -rf "$WASM_BPF_STORE" && "$W" images >/dev/null
 before=$(snapshot)
-if start_fake cut biglayout && expect "killed mid-pull" 125 "$W" pull "127.0.0.1:$FPORT/t/big:1" &&
-	[ "$(snapshot)" = "$before" ] && [ -z "$(ls "$WASM_BPF_STORE/ingest")" ]; then
-	pass "a registry killed mid-blob: one-line error ($(cut -c1-80 err)), no partial entry"
-fi
+start_fake cut biglayout && expect "killed mid-pull" 125 "$W" pull "127.0.0.1:$FPORT/t/big:1" &&
+	[ "$(snapshot)" = "$before" ] && [ -z "$(ls "$WASM_BPF_STORE/ingest")" ]
+verdict $? "a registry killed mid-blob: one-line error ($(cut -c1-80 err)), no partial entry"
 kill "$FPID" 2>/dev/null
 if start_fake stall biglayout; then
 	"$W" pull "127.0.0.1:$FPORT/t/big:1" >out 2>err &
@@ -302,52 +290,55 @@ if start_fake stall biglayout; then
 fi
 
 # ---- one-line errors ------------------------------------------------------
-expect "unknown tag" 125 "$W" pull "$P/t/hello:nope" && grep -q 'MANIFEST_UNKNOWN' err &&
-	pass "unknown tag: $(cat err)"
-expect "unknown registry" 125 "$W" pull no-such-registry.invalid/t/x:1 &&
-	pass "unknown registry: $(cat err)"
-expect "refused connection" 125 "$W" pull "127.0.0.1:$(free_port)/t/x:1" &&
-	pass "nothing listening: $(cat err)"
-if start_fake 500 biglayout && expect "HTTP 500" 125 "$W" pull "127.0.0.1:$FPORT/t/big:1" &&
-	grep -q 'HTTP 500' err; then
-	pass "HTTP 500: $(cat err)"
-fi
+expect "unknown tag" 125 "$W" pull "$P/t/hello:nope" && grep -q 'MANIFEST_UNKNOWN' err
+verdict $? "unknown tag: $(cat err)"
+expect "unknown registry" 125 "$W" pull no-such-registry.invalid/t/x:1
+verdict $? "unknown registry: $(cat err)"
+expect "refused connection" 125 "$W" pull "127.0.0.1:$(free_port)/t/x:1"
+verdict $? "nothing listening: $(cat err)"
+start_fake 500 biglayout && expect "HTTP 500" 125 "$W" pull "127.0.0.1:$FPORT/t/big:1" &&
+	grep -q 'HTTP 500' err
+verdict $? "HTTP 500: $(cat err)"
 kill "$FPID" 2>/dev/null
-expect "bad reference" 125 "$W" pull "$P/T/Upper" && pass "bad reference: $(cat err)"
-expect "no module" 125 "$W" run --pull never local.test/none:1 && grep -q 'not in the store' err &&
-	pass "run --pull never of an image not stored: $(cat err)"
+# A registry's 404 body is longer than ecli's 2-byte config it replaces.
+layout nocfg application/vnd.wasm.config.v1+json '{}' application/vnd.wasm.content.layer.v1+wasm hello.wasm
+rm nocfg/blobs/sha256/"$(printf '{}' | sha256sum | cut -d' ' -f1)"
+start_fake plain nocfg && expect "missing blob" 125 "$W" pull "127.0.0.1:$FPORT/any/thing:x" &&
+	grep -q 'HTTP 404 BLOB_UNKNOWN' err
+verdict $? "a blob the registry lacks: $(cat err)"
+kill "$FPID" 2>/dev/null
+expect "bad reference" 125 "$W" pull "$P/T/Upper"
+verdict $? "bad reference: $(cat err)"
+expect "no module" 125 "$W" run --pull never local.test/none:1 && grep -q 'not in the store' err
+verdict $? "run --pull never of an image not stored: $(cat err)"
 
 # ---- credentials: basic auth (htpasswd -B), login, logout ----------------
 htpasswd -Bbc "$T/htpasswd" alice 's3cret pw' 2>/dev/null
 start_registry auth htpasswd || fail "auth registry" "did not start"
 A=$REG
-expect "no credentials" 125 "$W" push hello.wasm "$A/t/hello:1" && grep -q 'authentication required' err &&
-	pass "push without credentials: $(cat err)"
+expect "no credentials" 125 "$W" push hello.wasm "$A/t/hello:1" && grep -q 'authentication required' err
+verdict $? "push without credentials: $(cat err)"
 echo 'wrong' >pw
 expect "wrong password" 125 sh -c "\"$W\" login \"$A\" -u alice --password-stdin <pw" &&
-	grep -q 'HTTP 401' err && [ ! -s "$REGISTRY_AUTH_FILE" ] &&
-	pass "login with a wrong password: $(cat err); nothing saved"
+	grep -q 'HTTP 401' err && [ ! -s "$REGISTRY_AUTH_FILE" ]
+verdict $? "login with a wrong password: $(cat err); nothing saved"
 echo 's3cret pw' >pw
-if expect login 0 sh -c "\"$W\" login \"$A\" -u alice --password-stdin <pw" &&
+expect login 0 sh -c "\"$W\" login \"$A\" -u alice --password-stdin <pw" &&
 	python3 -c 'import json,sys,base64; a=json.load(open(sys.argv[1]))["auths"][sys.argv[2]]["auth"]; sys.exit(base64.b64decode(a)!=b"alice:s3cret pw")' "$REGISTRY_AUTH_FILE" "$A" &&
 	[ "$(stat -c %a "$REGISTRY_AUTH_FILE")" = 600 ] &&
 	expect "push with login" 0 "$W" push hello.wasm "$A/t/hello:1" &&
-	expect "pull with login" 0 "$W" pull "$A/t/hello:1"; then
-	pass "login saves docker-format credentials (mode 600) that push and pull use"
-fi
-if expect logout 0 "$W" logout "$A" && expect "after logout" 125 "$W" pull "$A/t/hello:1"; then
-	pass "logout removes them: $(cat err)"
-fi
+	expect "pull with login" 0 "$W" pull "$A/t/hello:1"
+verdict $? "login saves docker-format credentials (mode 600) that push and pull use"
+expect logout 0 "$W" logout "$A" && expect "after logout" 125 "$W" pull "$A/t/hello:1"
+verdict $? "logout removes them: $(cat err)"
 # podman's file, found through XDG_RUNTIME_DIR when REGISTRY_AUTH_FILE is unset
 mkdir -p run/containers
 printf '{"auths":{"%s":{"auth":"%s"}}}' "$A" "$(printf 'alice:s3cret pw' | base64)" >run/containers/auth.json
-if expect "containers auth.json" 0 env -u REGISTRY_AUTH_FILE XDG_RUNTIME_DIR="$T/run" HOME="$T" "$W" pull "$A/t/hello:1"; then
-	pass "credentials read from \$XDG_RUNTIME_DIR/containers/auth.json"
-fi
+expect "containers auth.json" 0 env -u REGISTRY_AUTH_FILE XDG_RUNTIME_DIR="$T/run" HOME="$T" "$W" pull "$A/t/hello:1"
+verdict $? "credentials read from \$XDG_RUNTIME_DIR/containers/auth.json"
 mkdir -p .docker && mv run/containers/auth.json .docker/config.json
-if expect "docker config.json" 0 env -u REGISTRY_AUTH_FILE -u XDG_RUNTIME_DIR HOME="$T" "$W" pull "$A/t/hello:1"; then
-	pass "credentials read from ~/.docker/config.json"
-fi
+expect "docker config.json" 0 env -u REGISTRY_AUTH_FILE -u XDG_RUNTIME_DIR HOME="$T" "$W" pull "$A/t/hello:1"
+verdict $? "credentials read from ~/.docker/config.json"
 
 # ---- bearer tokens (the fake registry's token server) --------------------
 rm -rf "$WASM_BPF_STORE"
@@ -356,11 +347,11 @@ if start_fake bearer "$WASM_BPF_STORE"; then
 	FR=127.0.0.1:$FPORT
 	rm -rf st2
 	expect "bearer, no credentials" 125 env WASM_BPF_STORE="$T/st2" "$W" pull "$FR/t/hello:1" &&
-		grep -q 'HTTP 401' err && pass "bearer token refused without credentials: $(cat err)"
+		grep -q 'HTTP 401' err
+	verdict $? "bearer token refused without credentials: $(cat err)"
 	printf '{"auths":{"%s":{"auth":"%s"}}}' "$FR" "$(printf 'u:p' | base64)" >"$REGISTRY_AUTH_FILE"
-	if expect "bearer" 7 env WASM_BPF_STORE="$T/st2" "$W" run "$FR/t/hello:1"; then
-		pass "bearer challenge: token fetched with basic credentials, image pulled and run"
-	fi
+	expect "bearer" 7 env WASM_BPF_STORE="$T/st2" "$W" run "$FR/t/hello:1"
+	verdict $? "bearer challenge: token fetched with basic credentials, image pulled and run"
 	rm -f "$REGISTRY_AUTH_FILE"
 	kill "$FPID" 2>/dev/null
 fi
@@ -370,12 +361,11 @@ if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -da
 	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
 	-keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 && start_registry tls tls; then
 	S=$REG
-	expect "TLS unknown CA" 125 "$W" push hello.wasm "$S/t/hello:1" && grep -qi 'certificate' err &&
-		pass "TLS with an unknown CA is refused, no fallback to HTTP: $(cut -c1-100 err)"
-	if expect "TLS push" 0 env WASM_BPF_CA_FILE="$T/cert.pem" "$W" push hello.wasm "$S/t/hello:1" &&
-		expect "TLS run" 7 env WASM_BPF_CA_FILE="$T/cert.pem" "$W" run --pull always "$S/t/hello:1"; then
-		pass "TLS registry: push and pull over HTTPS with the CA from WASM_BPF_CA_FILE"
-	fi
+	expect "TLS unknown CA" 125 "$W" push hello.wasm "$S/t/hello:1" && grep -qi 'certificate' err
+	verdict $? "TLS with an unknown CA is refused, no fallback to HTTP: $(cut -c1-100 err)"
+	expect "TLS push" 0 env WASM_BPF_CA_FILE="$T/cert.pem" "$W" push hello.wasm "$S/t/hello:1" &&
+		expect "TLS run" 7 env WASM_BPF_CA_FILE="$T/cert.pem" "$W" run --pull always "$S/t/hello:1"
+	verdict $? "TLS registry: push and pull over HTTPS with the CA from WASM_BPF_CA_FILE"
 else
 	fail TLS "could not make a certificate or start the TLS registry"
 fi
@@ -389,10 +379,9 @@ rm -rf "$WASM_BPF_STORE"
 "$W" push hello.wasm "$P/s/ours:1" >out 2>&1
 SD=$(sed 's/.*@//' out)
 SIGTAG=sha256-${SD#sha256:}.sig
-if expect sign 0 "$W" sign --key k1.pem "$P/s/ours:1" &&
-	expect "verify" 0 "$W" verify --key k1.pub "$P/s/ours:1"; then
-	pass "sign stores and pushes the signature; verify checks it"
-fi
+expect sign 0 "$W" sign --key k1.pem "$P/s/ours:1" &&
+	expect "verify" 0 "$W" verify --key k1.pub "$P/s/ours:1"
+verdict $? "sign stores and pushes the signature; verify checks it"
 # Our signature, checked by openssl: payload names the digest, signature
 # verifies over it.
 if skopeo inspect --tls-verify=false --raw "docker://$P/s/ours:$SIGTAG" >sig.json 2>skopeo.err; then
@@ -416,14 +405,14 @@ else
 	fail "signature tag" "$(first skopeo.err)"
 fi
 rm -rf "$WASM_BPF_STORE"
-if expect "pull --verify-key" 0 "$W" pull --verify-key k2.pub --verify-key k1.pub "$P/s/ours:1" &&
-	expect "verify offline" 0 "$W" verify --key k1.pub "$P/s/ours:1"; then
-	pass "pull --verify-key (one of two keys) stores the signature for offline verify"
-fi
+expect "pull --verify-key" 0 "$W" pull --verify-key k2.pub --verify-key k1.pub "$P/s/ours:1" &&
+	expect "verify offline" 0 "$W" verify --key k1.pub "$P/s/ours:1"
+verdict $? "pull --verify-key (one of two keys) stores the signature for offline verify"
 rm -rf "$WASM_BPF_STORE" && "$W" images >/dev/null
 before=$(snapshot)
 expect "wrong key" 125 "$W" pull --verify-key k2.pub "$P/s/ours:1" && grep -q 'does not verify' err &&
-	[ "$(snapshot)" = "$before" ] && pass "wrong key refused, nothing stored: $(cut -c1-110 err)..."
+	[ "$(snapshot)" = "$before" ]
+verdict $? "wrong key refused, nothing stored: $(cut -c1-110 err)..."
 
 # sig_image DIGEST PAYLOAD-DIGEST KEY [tamper]: a signature image made by
 # openssl and pushed by skopeo (another implementation of the scheme).
@@ -459,20 +448,17 @@ skopeo_push cncf "$P/s/theirs:1"
 TD=$(skopeo inspect --tls-verify=false --raw "docker://$P/s/theirs:1" | sha256sum | cut -d' ' -f1)
 TD=sha256:$TD
 rm -rf "$WASM_BPF_STORE"
-if sig_image "$TD" "$TD" k1.pem && expect "their signature" 7 "$W" run --verify-key k1.pub "$P/s/theirs:1"; then
-	pass "a signature made by openssl and pushed by skopeo verifies; run --verify-key runs"
-fi
+sig_image "$TD" "$TD" k1.pem && expect "their signature" 7 "$W" run --verify-key k1.pub "$P/s/theirs:1"
+verdict $? "a signature made by openssl and pushed by skopeo verifies; run --verify-key runs"
 rm -rf "$WASM_BPF_STORE"
-if sig_image "$TD" "$TD" k1.pem tamper && expect "tampered" 125 "$W" run --verify-key k1.pub "$P/s/theirs:1" &&
-	grep -q 'does not verify' err && [ ! -d "$WASM_BPF_STORE/blobs" -o -z "$(ls "$WASM_BPF_STORE/blobs/sha256")" ]; then
-	pass "a tampered signature is refused, nothing stored"
-fi
-if sig_image "$TD" "$SD" k1.pem && expect "other digest" 125 "$W" pull --verify-key k1.pub "$P/s/theirs:1" &&
-	grep -q "signature is for $SD, not for $TD" err; then
-	pass "a valid signature naming another digest is refused: $(cut -c1-60 err)..."
-fi
-expect "unsigned" 125 "$W" pull --verify-key k1.pub "$P/t/hello:1" && grep -q 'no signature' err &&
-	pass "an unsigned image is refused with --verify-key: $(cut -c1-70 err)..."
+sig_image "$TD" "$TD" k1.pem tamper && expect "tampered" 125 "$W" run --verify-key k1.pub "$P/s/theirs:1" &&
+	grep -q 'does not verify' err && [ ! -d "$WASM_BPF_STORE/blobs" -o -z "$(ls "$WASM_BPF_STORE/blobs/sha256")" ]
+verdict $? "a tampered signature is refused, nothing stored"
+sig_image "$TD" "$SD" k1.pem && expect "other digest" 125 "$W" pull --verify-key k1.pub "$P/s/theirs:1" &&
+	grep -q "signature is for $SD, not for $TD" err
+verdict $? "a valid signature naming another digest is refused: $(cut -c1-60 err)..."
+expect "unsigned" 125 "$W" pull --verify-key k1.pub "$P/t/hello:1" && grep -q 'no signature' err
+verdict $? "an unsigned image is refused with --verify-key: $(cut -c1-70 err)..."
 
 # ---- two pulls at once into one store ----------------------------------
 rm -rf "$WASM_BPF_STORE"
@@ -482,13 +468,10 @@ c1=$!
 r2=$?
 wait $c1
 r1=$?
-if [ "$r1$r2" = 00 ] && [ "$(grep -c ref.name "$WASM_BPF_STORE/index.json")" = 1 ] &&
+[ "$r1$r2" = 00 ] && [ "$(grep -c ref.name "$WASM_BPF_STORE/index.json")" = 1 ] &&
 	[ "$(ls "$WASM_BPF_STORE/blobs/sha256" | wc -l)" = 3 ] && [ -z "$(ls "$WASM_BPF_STORE/ingest")" ] &&
-	expect "after concurrent pulls" 7 "$W" run --pull never "$P/t/big:1"; then
-	pass "two concurrent pulls of one image: both succeed, one entry, three blobs, nothing staged left"
-else
-	fail "concurrent pulls" "$r1 $r2 $(first c1.out) $(first c2.out)"
-fi
+	expect "after concurrent pulls" 7 "$W" run --pull never "$P/t/big:1"
+verdict $? "two concurrent pulls of one image: both succeed, one entry, three blobs, nothing staged left"
 
 # ---- offline: run from the store with no registry at all ------------------
 rm -rf "$WASM_BPF_STORE"
@@ -496,12 +479,12 @@ rm -rf "$WASM_BPF_STORE"
 for p in $PIDS; do kill "$p" 2>/dev/null; done
 for p in $PIDS; do wait "$p" 2>/dev/null; done
 PIDS=""
-if expect "offline run" 7 "$W" run --pull never --verify-key k1.pub "$P/s/ours:1" &&
+expect "offline run" 7 "$W" run --pull never --verify-key k1.pub "$P/s/ours:1" &&
 	expect "offline run, missing policy" 7 "$W" run "$P/s/ours:1" &&
-	expect "offline wrong key" 125 "$W" run --pull never --verify-key k2.pub "$P/s/ours:1"; then
-	pass "run --pull never (and missing) of a stored image with no registry running; signature checked offline"
-fi
-expect "offline always" 125 "$W" run --pull always "$P/s/ours:1" && pass "run --pull always with the registry gone: $(cut -c1-90 err)"
+	expect "offline wrong key" 125 "$W" run --pull never --verify-key k2.pub "$P/s/ours:1"
+verdict $? "run --pull never (and missing) of a stored image with no registry running; signature checked offline"
+expect "offline always" 125 "$W" run --pull always "$P/s/ours:1"
+verdict $? "run --pull always with the registry gone: $(cut -c1-90 err)"
 
 # ---- fuzzing ----------------------------------------------------------------
 # A short libFuzzer run (FUZZ_SECONDS, default 10; 0 skips) of the parsers
