@@ -196,14 +196,10 @@ int cmd_verify(int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "k:s:", lo, NULL)) != -1) {
 		if (o == 'k') {
-			const char **nk = realloc(keys, (n + 1) * sizeof(*nk));
-
-			if (!nk) {
+			if (cmd_add_str(&keys, &n, optarg)) {
 				free(keys);
 				return cmd_fail("verify", "out of memory");
 			}
-			keys = nk;
-			keys[n++] = optarg;
 		} else if (o == 's') {
 			dir = optarg;
 		} else {

@@ -29,7 +29,10 @@ bool cmd_is_sig_name(const char *name);
 
 /* "2.0 MB" style sizes. */
 void cmd_size(char *buf, size_t len, long long bytes);
+/* Appends s to the array *v of *n strings; -1 when out of memory. */
+int cmd_add_str(const char ***v, int *n, const char *s);
 
+int cmd_push(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_login(int argc, char **argv);
 int cmd_logout(int argc, char **argv);
