@@ -61,17 +61,29 @@ void cmd_size(char *buf, size_t len, long long b)
 		snprintf(buf, len, "%.1f MB", b / 1e6);
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 static void on_progress(void *ctx, int64_t done, int64_t total)
 {
-	static time_t last;
+	static long long last_ms;
+	static int64_t last_done = -1;
 	char d[32], t[32];
 	int w = 30, fill;
-	time_t now = time(NULL);
+	long long ms = now_ms();
 
-	/* Small transfers finish before a bar would be worth drawing. */
-	if (total < (1 << 20) || (now == last && done < total))
+	/* Small transfers finish before a bar would be worth drawing; redraw
+	 * at most ten times a second, and the end once. */
+	if (total < (1 << 20) || done == last_done ||
+	    (done < total && ms - last_ms < 100))
 		return;
-	last = now;
+	last_ms = ms;
+	last_done = done;
 	fill = (int)(w * done / total);
 	cmd_size(d, sizeof(d), done);
 	cmd_size(t, sizeof(t), total);

@@ -41,7 +41,9 @@ fi
 
 T=$(mktemp -d /tmp/wbpf-oci.XXXXXX)
 PIDS=""
+MOUNTED=
 cleanup() {
+	[ -n "$MOUNTED" ] && umount "$MOUNTED"
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
 	rm -rf "$T"
@@ -287,6 +289,32 @@ if start_fake stall biglayout; then
 		fail "Ctrl-C mid-pull" "exit $rc: $(first err)"
 	fi
 	kill "$FPID" 2>/dev/null
+fi
+
+# A full disk: a 1 MiB tmpfs for the store, a 4 MiB module.
+if [ "$(id -u)" = 0 ] && mkdir small && mount -t tmpfs -o size=1m wbpf-oci-small small 2>/dev/null; then
+	MOUNTED=$T/small
+	WASM_BPF_STORE=$T/small/store "$W" images >/dev/null
+	before=$(cd small/store && find . -type f ! -name lock | sort | xargs -r sha256sum)
+	expect "disk full" 125 env WASM_BPF_STORE="$T/small/store" "$W" pull "$P/t/big:1" &&
+		grep -q 'No space left' err &&
+		[ "$(cd small/store && find . -type f ! -name lock | sort | xargs -r sha256sum)" = "$before" ]
+	verdict $? "disk full during a pull: $(cut -c1-80 err); store unchanged"
+	umount small && MOUNTED=
+else
+	skip "disk full" "needs root to mount a small tmpfs"
+fi
+
+# The progress bar: drawn on a terminal, nothing on a pipe.
+rm -rf "$WASM_BPF_STORE"
+if command -v script >/dev/null; then
+	script -qec "\"$W\" pull \"$P/t/big:1\"" /dev/null >tty.out 2>&1 </dev/null
+	rm -rf "$WASM_BPF_STORE"
+	expect "pull, piped" 0 "$W" pull "$P/t/big:1"
+	grep -q '\[==*\] 4.2 MB / 4.2 MB' tty.out && [ ! -s err ]
+	verdict $? "progress bar on a terminal, nothing on stderr when piped"
+else
+	skip "progress bar" "no script(1)"
 fi
 
 # ---- one-line errors ------------------------------------------------------
