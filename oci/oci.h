@@ -252,6 +252,10 @@ int oci_auth_remove(const char *registry, struct oci_err *e);
 int oci_pull(struct oci_store *s, const struct oci_ref *ref,
 	     const struct oci_client_opts *opts, const char *const *pubs,
 	     int npubs, struct oci_desc *desc, struct oci_err *e);
+/* An image's manifest and config from the registry, not its module
+ * (img->wasm stays empty): what `inspect` shows of an image not pulled. */
+int oci_fetch_meta(const struct oci_ref *ref, const struct oci_client_opts *opts,
+		   struct oci_image *img, struct oci_err *e);
 /* Pushes a stored image (by canonical name) to `dst`. */
 int oci_push(struct oci_store *s, const char *name, const struct oci_ref *dst,
 	     const struct oci_client_opts *opts, struct oci_err *e);

@@ -321,3 +321,32 @@ out:
 	image_free(&im);
 	return r;
 }
+
+int oci_fetch_meta(const struct oci_ref *ref, const struct oci_client_opts *opts,
+		   struct oci_image *img, struct oci_err *e)
+{
+	struct oci_client *c = NULL;
+	int r;
+
+	memset(img, 0, sizeof(*img));
+	if ((r = oci_client_new(ref, opts, &c, e)) ||
+	    (r = oci_client_get_manifest(c, ref->digest[0] ? ref->digest : ref->tag,
+					 &img->manifest_raw, &img->desc, e)) ||
+	    (r = oci_manifest_parse(img->manifest_raw.data, img->manifest_raw.len,
+				    &img->manifest, e)))
+		goto out;
+	if ((r = oci_manifest_wasm_layer(&img->manifest, e)) < 0)
+		goto out;
+	if (img->manifest.config.size > (1 << 20)) {
+		snprintf(e->msg, sizeof(e->msg), "config of %lld bytes: too large",
+			 (long long)img->manifest.config.size);
+		r = -EFBIG;
+		goto out;
+	}
+	r = oci_client_get_blob(c, &img->manifest.config, &img->config, e);
+out:
+	if (r)
+		oci_image_free(img);
+	oci_client_free(c);
+	return r;
+}

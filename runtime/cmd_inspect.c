@@ -1,6 +1,7 @@
 /* cmd_inspect.c — `wasm-bpf inspect REF|FILE [-o json]`: the manifest,
  * config, annotations and digest of a stored image, and what its BPF
  * objects contain (programs, maps, license), as text or JSON. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,10 +53,24 @@ static cJSON *bpf_json(const struct bpf_scan *sc)
 	return objs;
 }
 
+/* What inspect shows: a file, a stored image, or an image in a registry
+ * whose module was not pulled (sc NULL: only the annotations tell). */
+struct view {
+	const char *what, *digest;
+	const struct oci_image *img;
+	size_t wasm_len;
+	const struct bpf_scan *sc;
+};
+
 static void print_bpf(const struct bpf_scan *sc)
 {
 	char caps[128];
 
+	if (!sc) {
+		printf("BPF objects:  module not pulled (see the " OCI_ANN_PREFIX
+		       "* annotations)\n");
+		return;
+	}
 	bpf_scan_caps(sc, caps, sizeof(caps));
 	printf("BPF objects:  %d%s%s\n", sc->nobjs, *caps ? ", needs " : "",
 	       caps);
@@ -76,12 +91,12 @@ static void print_bpf(const struct bpf_scan *sc)
 	}
 }
 
-static void print_text(const char *what, const char *digest,
-		       const struct oci_image *img, size_t wasm_len,
-		       const struct bpf_scan *sc)
+static void print_text(const struct view *v)
 {
-	printf("%-13s %s\n", img ? "Reference:" : "File:", what);
-	printf("%-13s %s\n", "Digest:", digest);
+	const struct oci_image *img = v->img;
+
+	printf("%-13s %s\n", img ? "Reference:" : "File:", v->what);
+	printf("%-13s %s\n", "Digest:", v->digest);
 	if (img) {
 		printf("%-13s %s\n", "Manifest:", img->manifest_raw.data);
 		printf("%-13s %s\n", "Config:", img->config.data);
@@ -90,19 +105,18 @@ static void print_text(const char *what, const char *digest,
 			printf("  %s=%s\n", img->manifest.annotations[i].key,
 			       img->manifest.annotations[i].value);
 	}
-	printf("%-13s %zu bytes\n", "Module:", wasm_len);
-	print_bpf(sc);
+	printf("%-13s %zu bytes\n", "Module:", v->wasm_len);
+	print_bpf(v->sc);
 }
 
-static void print_json(const char *what, const char *digest,
-		       const struct oci_image *img, size_t wasm_len,
-		       const struct bpf_scan *sc)
+static void print_json(const struct view *v)
 {
+	const struct oci_image *img = v->img;
 	cJSON *o = cJSON_CreateObject(), *a;
 	char caps[128], *txt;
 
-	cJSON_AddStringToObject(o, img ? "reference" : "file", what);
-	cJSON_AddStringToObject(o, "digest", digest);
+	cJSON_AddStringToObject(o, img ? "reference" : "file", v->what);
+	cJSON_AddStringToObject(o, "digest", v->digest);
 	if (img) {
 		cJSON_AddItemToObject(o, "manifest",
 				      cJSON_ParseWithLength(img->manifest_raw.data,
@@ -115,14 +129,39 @@ static void print_json(const char *what, const char *digest,
 			cJSON_AddStringToObject(a, img->manifest.annotations[i].key,
 						img->manifest.annotations[i].value);
 	}
-	cJSON_AddNumberToObject(o, "module_size", (double)wasm_len);
-	cJSON_AddItemToObject(o, "bpf_objects", bpf_json(sc));
-	bpf_scan_caps(sc, caps, sizeof(caps));
-	cJSON_AddStringToObject(o, "capabilities", caps);
+	cJSON_AddNumberToObject(o, "module_size", (double)v->wasm_len);
+	cJSON_AddBoolToObject(o, "module_pulled", v->sc != NULL);
+	if (v->sc) {
+		cJSON_AddItemToObject(o, "bpf_objects", bpf_json(v->sc));
+		bpf_scan_caps(v->sc, caps, sizeof(caps));
+		cJSON_AddStringToObject(o, "capabilities", caps);
+	}
 	txt = cJSON_Print(o);
 	printf("%s\n", txt ? txt : "{}");
 	free(txt);
 	cJSON_Delete(o);
+}
+
+/* The image called `name`: from the store, else (-ENOENT) its manifest
+ * and config from the registry. *pulled says which. */
+static int load(const char *dir, const struct oci_ref *ref, const char *name,
+		struct oci_image *img, bool *pulled)
+{
+	struct oci_client_opts co;
+	struct oci_store *s;
+	struct oci_err e;
+	int r = cmd_store("inspect", dir, &s);
+
+	if (r)
+		return r;
+	r = oci_store_load_image(s, name, img, &e);
+	oci_store_close(s);
+	*pulled = !r;
+	if (r == -ENOENT) {
+		cmd_client_opts(&co, name);
+		r = oci_fetch_meta(ref, &co, img, &e);
+	}
+	return r ? cmd_fail("inspect", "%s", e.msg) : 0;
 }
 
 int cmd_inspect(int argc, char **argv)
@@ -132,17 +171,17 @@ int cmd_inspect(int argc, char **argv)
 	    {"store", required_argument, NULL, 's'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *dir = NULL, *what;
-	struct oci_image img, *im = NULL;
+	const char *syn = "REF|FILE [-o json] [--store DIR]";
+	struct oci_image img = {0};
 	struct oci_buf file = {0};
-	struct oci_store *s = NULL;
-	const struct oci_buf *wasm;
+	struct view v = {0};
+	const char *dir = NULL;
 	struct bpf_scan sc;
 	struct oci_ref ref;
 	struct oci_err e;
 	char name[700], digest[OCI_DIGEST_LEN], err[256];
-	bool json = false;
-	int o, r = 0;
+	bool json = false, pulled = true;
+	int o, r;
 
 	while ((o = getopt_long(argc, argv, "o:s:", lo, NULL)) != -1) {
 		if (o == 'o' && !strcmp(optarg, "json"))
@@ -150,39 +189,39 @@ int cmd_inspect(int argc, char **argv)
 		else if (o == 's')
 			dir = optarg;
 		else
-			return cmd_usage("inspect", "REF|FILE [-o json] [--store DIR]");
+			return cmd_usage("inspect", syn);
 	}
 	if (argc - optind != 1)
-		return cmd_usage("inspect", "REF|FILE [-o json] [--store DIR]");
-	what = argv[optind];
-	if (!access(what, F_OK)) {
-		if (oci_read_file(what, &file, &e))
+		return cmd_usage("inspect", syn);
+	v.what = argv[optind];
+	if (!access(v.what, F_OK)) {
+		if (oci_read_file(v.what, &file, &e))
 			return cmd_fail("inspect", "%s", e.msg);
-		wasm = &file;
 		oci_sha256(file.data, file.len, digest);
 	} else {
-		if ((r = cmd_ref("inspect", what, &ref)) ||
-		    (r = cmd_store("inspect", dir, &s)))
+		if ((r = cmd_ref("inspect", v.what, &ref)))
 			return r;
 		oci_ref_name(&ref, name, sizeof(name));
-		if (oci_store_load_image(s, name, &img, &e)) {
-			oci_store_close(s);
-			return cmd_fail("inspect", "%s", e.msg);
-		}
-		im = &img;
-		wasm = &img.wasm;
+		if ((r = load(dir, &ref, name, &img, &pulled)))
+			return r;
 		strcpy(digest, img.desc.digest);
-		what = name;
+		v.what = name;
+		v.img = &img;
+		file = img.wasm;
+		img.wasm = (struct oci_buf){0};
 	}
-	if (bpf_scan_wasm(wasm->data, wasm->len, &sc, err, sizeof(err))) {
-		r = cmd_fail("inspect", "%s: %s", what, err);
+	v.digest = digest;
+	v.wasm_len = pulled ? file.len : (size_t)img.manifest.layers[0].size;
+	if (pulled && bpf_scan_wasm(file.data, file.len, &sc, err, sizeof(err))) {
+		r = cmd_fail("inspect", "%s: %s", v.what, err);
 	} else {
-		(json ? print_json : print_text)(what, digest, im, wasm->len, &sc);
-		bpf_scan_free(&sc);
+		v.sc = pulled ? &sc : NULL;
+		(json ? print_json : print_text)(&v);
+		if (pulled)
+			bpf_scan_free(&sc);
+		r = 0;
 	}
-	if (im)
-		oci_image_free(im);
+	oci_image_free(&img);
 	oci_buf_free(&file);
-	oci_store_close(s);
 	return r;
 }

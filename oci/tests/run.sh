@@ -172,6 +172,12 @@ ok = (a["io.github.wasm-bpf.program-types"] == "tracepoint"
 sys.exit(not ok)
 PY
 	verdict $? "inspect REF: programs (type, section), maps, license, capabilities, annotations"
+	mv "$WASM_BPF_STORE" store.keep
+	expect "inspect remote" 0 "$W" inspect "$P/t/opensnoop:v1" -o json &&
+		python3 -c 'import json,sys; v=json.load(open("out")); sys.exit(not (v["module_pulled"] is False and v["annotations"]["io.github.wasm-bpf.program-types"] == "tracepoint" and v["module_size"] > 30000))' &&
+		[ -z "$(ls "$WASM_BPF_STORE/blobs/sha256")" ]
+	verdict $? "inspect REF not in the store: manifest, config and annotations from the registry, nothing stored"
+	rm -rf "$WASM_BPF_STORE" && mv store.keep "$WASM_BPF_STORE"
 	"$W" inspect "$EX" >out 2>err
 	grep -q 'license GPL' out && grep -q 'tracepoint/syscalls/sys_exit_open' out
 	verdict $? "inspect FILE lists the embedded BPF object"
