@@ -1,4 +1,4 @@
-/* bpf_scan.c — finds the BPF objects inside a Wasm module (bpf_scan.h). */
+/* bpf_scan.c — finds the BPF objects in a module's memory (bpf_scan.h). */
 #include <errno.h>
 #include <gelf.h>
 #include <stdarg.h>
@@ -9,7 +9,6 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/bpf_scan.h"
-#include "engine/wasm.h"
 
 #define EM_BPF_MACHINE 247
 /* libbpf prefixes internal maps (.rodata, .bss) with the object name. */
@@ -190,60 +189,17 @@ static int scan_segment(const uint8_t *d, size_t len, struct bpf_scan *s)
 	return 0;
 }
 
-/* The initial linear memory the active segments build: optimisers split
- * a segment wherever it has a run of zeros, and a BPF object has many, so
- * an object is whole only in this image. */
-static uint8_t *memory_image(const struct wasm_module *m, size_t *size)
+int bpf_scan_memory(const void *mem, size_t len, struct bpf_scan *out,
+		    char *err, size_t errlen)
 {
-	size_t i, len, end = 0;
-	int64_t off;
-	uint8_t *img;
-
-	for (i = 0; i < wasm_module__data_count(m); i++)
-		if (wasm_module__data(m, i, &len, &off) && off >= 0 &&
-		    (size_t)off + len > end)
-			end = off + len;
-	*size = end;
-	img = calloc(1, end ? end : 1);
-	for (i = 0; img && i < wasm_module__data_count(m); i++) {
-		const uint8_t *d = wasm_module__data(m, i, &len, &off);
-
-		if (off >= 0)
-			memcpy(img + off, d, len);
-	}
-	return img;
-}
-
-int bpf_scan_wasm(const void *wasm, size_t len, struct bpf_scan *out,
-		  char *err, size_t errlen)
-{
-	struct wasm_error werr = {{0}};
-	struct wasm_module *m;
 	libbpf_print_fn_t old;
-	size_t i, dlen, size;
-	int64_t off;
-	uint8_t *img;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	elf_version(EV_CURRENT);
-	m = wasm_module__load(wasm, len, NULL, &werr);
-	if (!m) {
-		snprintf(err, errlen, "not a valid Wasm module: %s", werr.msg);
-		return -EINVAL;
-	}
-	img = memory_image(m, &size);
 	old = libbpf_set_print(quiet);
-	r = img ? scan_segment(img, size, out) : -ENOMEM;
-	for (i = 0; !r && i < wasm_module__data_count(m); i++) {
-		const uint8_t *d = wasm_module__data(m, i, &dlen, &off);
-
-		if (off < 0) /* passive: not in the image */
-			r = scan_segment(d, dlen, out);
-	}
+	r = scan_segment(mem, len, out);
 	libbpf_set_print(old);
-	free(img);
-	wasm_module__free(m);
 	if (r) {
 		snprintf(err, errlen, "%s", strerror(-r));
 		bpf_scan_free(out);

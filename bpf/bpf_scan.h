@@ -1,8 +1,9 @@
 /* bpf_scan.h — what a wasm-bpf module will load, read without running it:
- * the BPF ELF objects embedded in its data segments (where the skeletons
- * of `wasm-bpf gen` put them), and each object's programs, maps and
- * license as libbpf opens them. Nothing touches the kernel. Used by
- * `wasm-bpf inspect` and the image annotations of `wasm-bpf push`. */
+ * the BPF ELF objects embedded in its initial memory (where the skeletons
+ * of `wasm-bpf gen` put them: wasm_module__initial_memory() lays it out),
+ * and each object's programs, maps and license as libbpf opens them.
+ * Nothing touches the kernel. Used by `wasm-bpf inspect` and the image
+ * annotations of `wasm-bpf push`. */
 #ifndef WASM_BPF_SCAN_H
 #define WASM_BPF_SCAN_H
 
@@ -19,7 +20,7 @@ struct bpf_scan_map {
 };
 
 struct bpf_scan_obj {
-	size_t offset, size; /* in the initial linear memory */
+	size_t offset, size; /* in mem */
 	char *license;	     /* NULL if the object has none */
 	struct bpf_scan_prog *progs;
 	struct bpf_scan_map *maps;
@@ -31,11 +32,12 @@ struct bpf_scan {
 	int nobjs;
 };
 
-/* Decodes the module and fills `out`; 0 or a negative errno, with a
- * one-line reason in `err` (size errlen). An object libbpf cannot open
- * is skipped, not fatal: the module may carry other ELF data. */
-int bpf_scan_wasm(const void *wasm, size_t len, struct bpf_scan *out,
-		  char *err, size_t errlen);
+/* Every little-endian ELF64 EM_BPF object in mem, into `out`; 0 or a
+ * negative errno, with a one-line reason in `err` (size errlen). An object
+ * libbpf cannot open is skipped, not fatal: the data may hold other ELF
+ * bytes. */
+int bpf_scan_memory(const void *mem, size_t len, struct bpf_scan *out,
+		    char *err, size_t errlen);
 void bpf_scan_free(struct bpf_scan *s);
 
 /* Capabilities (e.g. "CAP_BPF CAP_PERFMON") loading these program types

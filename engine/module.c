@@ -159,24 +159,39 @@ const uint8_t *wasm_module__custom_section(const struct wasm_module *m,
 	return NULL;
 }
 
-size_t wasm_module__data_count(const struct wasm_module *m)
+/* Optimisers split a data segment wherever it has a run of zeros, so
+ * anything embedded in the data (a BPF object has many zeros) is whole
+ * only in this image. */
+uint8_t *wasm_module__initial_memory(const struct wasm_module *m, size_t *len)
 {
-	return m->wm.ndatas;
-}
+	const struct wm_data *d;
+	uint64_t limit, end = 0;
+	uint8_t *img;
 
-const uint8_t *wasm_module__data(const struct wasm_module *m, size_t i,
-				 size_t *len, int64_t *offset)
-{
-	const struct wm_data *d = &m->wm.datas[i];
-
-	if (i >= m->wm.ndatas)
+	*len = 0;
+	if (!m->wm.nmems)
 		return NULL;
-	*len = d->len;
-	*offset = d->mode == WM_SEG_ACTIVE && d->memory == 0 &&
-			  d->offset.op == WM_CONST_I32
-		      ? (int64_t)(uint32_t)d->offset.bits
-		      : -1;
-	return d->bytes;
+	/* A segment past the initial size would trap at instantiation. */
+	limit = (uint64_t)m->wm.mems[0].min * WM_PAGE_SIZE;
+	for (uint32_t i = 0; i < m->wm.ndatas; i++) {
+		d = &m->wm.datas[i];
+		if (d->mode == WM_SEG_ACTIVE && d->memory == 0 &&
+		    d->offset.op == WM_CONST_I32 &&
+		    (uint32_t)d->offset.bits + (uint64_t)d->len <= limit &&
+		    (uint32_t)d->offset.bits + (uint64_t)d->len > end)
+			end = (uint32_t)d->offset.bits + (uint64_t)d->len;
+	}
+	if (!end || !(img = calloc(1, end)))
+		return NULL;
+	for (uint32_t i = 0; i < m->wm.ndatas; i++) {
+		d = &m->wm.datas[i];
+		if (d->mode == WM_SEG_ACTIVE && d->memory == 0 &&
+		    d->offset.op == WM_CONST_I32 &&
+		    (uint32_t)d->offset.bits + (uint64_t)d->len <= limit)
+			memcpy(img + (uint32_t)d->offset.bits, d->bytes, d->len);
+	}
+	*len = end;
+	return img;
 }
 
 const char *wasm_status_str(int status)

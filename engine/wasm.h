@@ -132,12 +132,12 @@ int wasm_module__func_signature(const struct wasm_module *m, uint32_t funcidx,
 /* The payload of the first custom section called `name`, or NULL. */
 const uint8_t *wasm_module__custom_section(const struct wasm_module *m,
 					   const char *name, size_t *len);
-/* Data segment i's bytes; NULL past the end. *offset is where an active
- * segment of memory 0 with a constant offset lands, -1 for the others.
- * For tools that look inside a module without running it. */
-size_t wasm_module__data_count(const struct wasm_module *m);
-const uint8_t *wasm_module__data(const struct wasm_module *m, size_t i,
-				 size_t *len, int64_t *offset);
+/* Memory 0 as the module's active data segments with constant offsets
+ * lay it out before it runs: *len bytes, up to the end of the last one
+ * (zeros between). malloc'ed; NULL with *len 0 when there is no such
+ * segment, or out of memory. For tools that look inside a module without
+ * running it. */
+uint8_t *wasm_module__initial_memory(const struct wasm_module *m, size_t *len);
 
 /* ---- linker: what imports resolve to ------------------------------------ */
 

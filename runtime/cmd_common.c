@@ -1,5 +1,6 @@
 /* cmd_common.c — what the distribution subcommands share (cmd_common.h):
  * messages, the store, references, sizes, the progress bar and Ctrl-C. */
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf/bpf_scan.h"
+#include "engine/wasm.h"
 #include "runtime/cmd_common.h"
 
 static volatile int g_cancel;
@@ -137,4 +140,25 @@ int cmd_add_str(const char ***v, int *n, const char *s)
 	nv[(*n)++] = s;
 	*v = nv;
 	return 0;
+}
+
+int cmd_scan(const struct oci_buf *wasm, struct bpf_scan *sc, char *err,
+	     size_t errlen)
+{
+	struct wasm_error werr = {{0}};
+	struct wasm_module *m;
+	uint8_t *mem;
+	size_t len;
+	int r;
+
+	m = wasm_module__load(wasm->data, wasm->len, NULL, &werr);
+	if (!m) {
+		snprintf(err, errlen, "not a valid Wasm module: %s", werr.msg);
+		return -EINVAL;
+	}
+	mem = wasm_module__initial_memory(m, &len);
+	r = bpf_scan_memory(mem ? mem : (uint8_t *)"", len, sc, err, errlen);
+	free(mem);
+	wasm_module__free(m);
+	return r;
 }

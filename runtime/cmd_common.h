@@ -29,6 +29,10 @@ bool cmd_is_sig_name(const char *name);
 
 /* "2.0 MB" style sizes. */
 void cmd_size(char *buf, size_t len, long long bytes);
+/* The BPF objects a module embeds (bpf_scan.h), from its bytes. */
+struct bpf_scan;
+int cmd_scan(const struct oci_buf *wasm, struct bpf_scan *sc, char *err,
+	     size_t errlen);
 /* Appends s to the array *v of *n strings; -1 when out of memory. */
 int cmd_add_str(const char ***v, int *n, const char *s);
 

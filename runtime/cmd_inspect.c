@@ -212,7 +212,7 @@ int cmd_inspect(int argc, char **argv)
 	}
 	v.digest = digest;
 	v.wasm_len = pulled ? file.len : (size_t)img.manifest.layers[0].size;
-	if (pulled && bpf_scan_wasm(file.data, file.len, &sc, err, sizeof(err))) {
+	if (pulled && cmd_scan(&file, &sc, err, sizeof(err))) {
 		r = cmd_fail("inspect", "%s: %s", v.what, err);
 	} else {
 		v.sc = pulled ? &sc : NULL;

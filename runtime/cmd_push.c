@@ -87,7 +87,7 @@ static int our_annotations(const char *file, const struct oci_buf *wasm,
 	char buf[1024];
 	int r;
 
-	if ((r = bpf_scan_wasm(wasm->data, wasm->len, &sc, err, errlen)))
+	if ((r = cmd_scan(wasm, &sc, err, errlen)))
 		return r;
 	r = ann_add(a, OCI_ANN_TITLE, base) || ann_add(a, OCI_ANN_CREATED, created);
 	if (!r && sc.nobjs) {

@@ -317,6 +317,43 @@ static void test_link_errors(void)
 	      "accepted");
 }
 
+/* The data as the active segments lay it out before the module runs. */
+static void test_initial_memory(void)
+{
+	struct wasm_module *m = load_wat(
+	    "(module (memory 1)"
+	    " (data (i32.const 4) \"ab\") (data (i32.const 10) \"c\")"
+	    " (data \"passive\"))");
+	struct wasm_module *far = load_wat(
+	    "(module (memory 1) (data (i32.const 0) \"x\")"
+	    " (data (i32.const 65535) \"yz\"))");
+	struct wasm_module *none = load_wat("(module (memory 1))");
+	size_t len = 1;
+	uint8_t *img;
+
+	if (!m || !far || !none) {
+		CHECK("initial-memory-setup", 0, "wat2wasm");
+		goto out;
+	}
+	img = wasm_module__initial_memory(m, &len);
+	CHECK("initial-memory-layout",
+	      img && len == 11 && !memcmp(img, "\0\0\0\0ab\0\0\0\0c", 11),
+	      "len %zu", len);
+	free(img);
+	/* A segment past the initial size would trap: it is left out. */
+	img = wasm_module__initial_memory(far, &len);
+	CHECK("initial-memory-bounded", img && len == 1 && img[0] == 'x',
+	      "len %zu", len);
+	free(img);
+	img = wasm_module__initial_memory(none, &len);
+	CHECK("initial-memory-empty", !img && len == 0, "len %zu", len);
+	free(img);
+out:
+	wasm_module__free(m);
+	wasm_module__free(far);
+	wasm_module__free(none);
+}
+
 int main(void)
 {
 	struct wasm_module *m = load_wat(spin_wat);
@@ -332,5 +369,6 @@ int main(void)
 	test_memory_helpers();
 	test_host_reentry();
 	test_link_errors();
+	test_initial_memory();
 	return failures ? 1 : 0;
 }
