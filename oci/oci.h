@@ -234,9 +234,9 @@ int oci_client_put_manifest(struct oci_client *c, const char *tag_or_digest,
  * $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json (the first
  * file that has it); -ENOENT if none. Strings are malloc'ed. */
 int oci_auth_get(const char *registry, char **user, char **password);
-/* The file login writes and logout edits: $REGISTRY_AUTH_FILE, else
- * $XDG_RUNTIME_DIR/containers/auth.json, else ~/.docker/config.json. */
-int oci_auth_file(char *buf, size_t len);
+/* login writes, and logout edits, the first of those files that can be
+ * named: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json,
+ * else ~/.docker/config.json. */
 int oci_auth_store(const char *registry, const char *user,
 		   const char *password, struct oci_err *e);
 int oci_auth_remove(const char *registry, struct oci_err *e);

@@ -95,7 +95,7 @@ int oci_auth_get(const char *registry, char **user, char **password)
 	return -ENOENT;
 }
 
-int oci_auth_file(char *buf, size_t len)
+static int auth_file(char *buf, size_t len)
 {
 	char files[3][PATH_MAX];
 	int n;
@@ -143,7 +143,7 @@ int oci_auth_store(const char *registry, const char *user,
 	cJSON *j, *auths, *a;
 	int r;
 
-	if (oci_auth_file(path, sizeof(path))) {
+	if (auth_file(path, sizeof(path))) {
 		snprintf(e->msg, sizeof(e->msg), "no place for credentials "
 						 "(set REGISTRY_AUTH_FILE)");
 		return -ENOENT;
@@ -177,7 +177,7 @@ int oci_auth_remove(const char *registry, struct oci_err *e)
 	cJSON *j, *auths;
 	int r;
 
-	if (oci_auth_file(path, sizeof(path)) || !(j = load(path))) {
+	if (auth_file(path, sizeof(path)) || !(j = load(path))) {
 		snprintf(e->msg, sizeof(e->msg), "not logged in to %s", registry);
 		return -ENOENT;
 	}
