@@ -103,7 +103,8 @@ static int list_progs(struct bpf_object *o, struct bpf_scan_obj *so)
 
 		sp->name = dupstr(bpf_program__name(p));
 		sp->section = dupstr(bpf_program__section_name(p));
-		sp->type = dupstr(libbpf_bpf_prog_type_str(bpf_program__type(p)));
+		sp->type =
+		    dupstr(libbpf_bpf_prog_type_str(bpf_program__type(p)));
 		if (!sp->name || !sp->section || !sp->type)
 			return -ENOMEM;
 	}
@@ -177,8 +178,7 @@ static int scan_segment(const uint8_t *d, size_t len, struct bpf_scan *s)
 	const uint8_t *p;
 	int r;
 
-	while (at + 64 <= len &&
-	       (p = memmem(d + at, len - at, "\177ELF", 4))) {
+	while (at + 64 <= len && (p = memmem(d + at, len - at, "\177ELF", 4))) {
 		at = p - d;
 		size = elf_extent(p, len - at);
 		r = size ? scan_obj(p, size, at, s) : 1;
@@ -233,14 +233,36 @@ void bpf_scan_free(struct bpf_scan *s)
  * CAP_NET_ADMIN (networking), as the kernel checks them at load or
  * attach time. */
 static const char *const perfmon_types[] = {
-    "kprobe", "tracepoint", "raw_tracepoint", "raw_tracepoint_writable",
-    "perf_event", "tracing", "lsm", "ext", NULL,
+    "kprobe",
+    "tracepoint",
+    "raw_tracepoint",
+    "raw_tracepoint_writable",
+    "perf_event",
+    "tracing",
+    "lsm",
+    "ext",
+    NULL,
 };
 static const char *const netadmin_types[] = {
-    "xdp", "sched_cls", "sched_act", "cgroup_skb", "cgroup_sock",
-    "cgroup_sock_addr", "cgroup_sockopt", "sock_ops", "sk_skb", "sk_msg",
-    "lwt_in", "lwt_out", "lwt_xmit", "lwt_seg6local", "flow_dissector",
-    "sk_reuseport", "sk_lookup", "netfilter", NULL,
+    "xdp",
+    "sched_cls",
+    "sched_act",
+    "cgroup_skb",
+    "cgroup_sock",
+    "cgroup_sock_addr",
+    "cgroup_sockopt",
+    "sock_ops",
+    "sk_skb",
+    "sk_msg",
+    "lwt_in",
+    "lwt_out",
+    "lwt_xmit",
+    "lwt_seg6local",
+    "flow_dissector",
+    "sk_reuseport",
+    "sk_lookup",
+    "netfilter",
+    NULL,
 };
 
 static int any_of(const struct bpf_scan *s, const char *const *types)

@@ -113,8 +113,7 @@ static void tar(const uint8_t *d, size_t n)
 	oci_store_close(s);
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag,
-		  struct FTW *f)
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
 	return remove(p);
 }

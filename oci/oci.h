@@ -83,15 +83,14 @@ int oci_unbase64(const char *s, struct oci_buf *out);
 
 /* Our manifest annotations: facts about the embedded BPF objects that are
  * useful before pulling. Values are space-separated lists. */
-#define OCI_ANN_PREFIX	    "io.github.wasm-bpf."
-#define OCI_ANN_PROG_TYPES  OCI_ANN_PREFIX "program-types"
-#define OCI_ANN_MAP_TYPES   OCI_ANN_PREFIX "map-types"
-#define OCI_ANN_CAPS	    OCI_ANN_PREFIX "capabilities"
-#define OCI_ANN_LICENSE	    OCI_ANN_PREFIX "license"
-#define OCI_ANN_TITLE	    "org.opencontainers.image.title"
-#define OCI_ANN_CREATED	    "org.opencontainers.image.created"
-#define OCI_ANN_SOURCE	    "org.opencontainers.image.source"
-#define OCI_ANN_REF_NAME    "org.opencontainers.image.ref.name"
+#define OCI_ANN_PREFIX	   "io.github.wasm-bpf."
+#define OCI_ANN_PROG_TYPES OCI_ANN_PREFIX "program-types"
+#define OCI_ANN_MAP_TYPES  OCI_ANN_PREFIX "map-types"
+#define OCI_ANN_CAPS	   OCI_ANN_PREFIX "capabilities"
+#define OCI_ANN_LICENSE	   OCI_ANN_PREFIX "license"
+#define OCI_ANN_TITLE	   "org.opencontainers.image.title"
+#define OCI_ANN_CREATED	   "org.opencontainers.image.created"
+#define OCI_ANN_REF_NAME   "org.opencontainers.image.ref.name"
 
 enum oci_format { OCI_FORMAT_CNCF, OCI_FORMAT_ECLI };
 
@@ -225,8 +224,8 @@ int oci_client_get_blob(struct oci_client *c, const struct oci_desc *d,
 int oci_client_put_blob(struct oci_client *c, const void *buf, size_t len,
 			const char *digest, struct oci_err *e);
 int oci_client_put_manifest(struct oci_client *c, const char *tag_or_digest,
-			    const char *media_type, const void *buf,
-			    size_t len, struct oci_err *e);
+			    const char *media_type, const void *buf, size_t len,
+			    struct oci_err *e);
 
 /* ---- credentials --------------------------------------------------------- */
 
@@ -237,8 +236,8 @@ int oci_auth_get(const char *registry, char **user, char **password);
 /* login writes, and logout edits, the first of those files that can be
  * named: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json,
  * else ~/.docker/config.json. */
-int oci_auth_store(const char *registry, const char *user,
-		   const char *password, struct oci_err *e);
+int oci_auth_store(const char *registry, const char *user, const char *password,
+		   struct oci_err *e);
 int oci_auth_remove(const char *registry, struct oci_err *e);
 
 /* ---- pull and push ------------------------------------------------------- */
@@ -254,8 +253,9 @@ int oci_pull(struct oci_store *s, const struct oci_ref *ref,
 	     int npubs, struct oci_desc *desc, struct oci_err *e);
 /* An image's manifest and config from the registry, not its module
  * (img->wasm stays empty): what `inspect` shows of an image not pulled. */
-int oci_fetch_meta(const struct oci_ref *ref, const struct oci_client_opts *opts,
-		   struct oci_image *img, struct oci_err *e);
+int oci_fetch_meta(const struct oci_ref *ref,
+		   const struct oci_client_opts *opts, struct oci_image *img,
+		   struct oci_err *e);
 /* Pushes a stored image (by canonical name) to `dst`. */
 int oci_push(struct oci_store *s, const char *name, const struct oci_ref *dst,
 	     const struct oci_client_opts *opts, struct oci_err *e);
@@ -277,9 +277,9 @@ int oci_sig_verify(const char *pub_file, const void *payload, size_t len,
 void oci_sig_tag(const char *digest, char *buf, size_t len);
 /* Builds the signature image for `digest` in the store (and, if opts is
  * not NULL, pushes it to ref's repository). */
-int oci_sign(struct oci_store *s, const struct oci_ref *ref,
-	     const char *digest, const char *key_file,
-	     const struct oci_client_opts *opts, struct oci_err *e);
+int oci_sign(struct oci_store *s, const struct oci_ref *ref, const char *digest,
+	     const char *key_file, const struct oci_client_opts *opts,
+	     struct oci_err *e);
 /* Verifies the stored signature of the manifest `digest` of ref's
  * repository against any of the public keys. Offline. */
 int oci_verify(struct oci_store *s, const struct oci_ref *ref,

@@ -14,8 +14,8 @@
 #include "oci/oci.h"
 
 /* docker keeps Docker Hub under its old index URL. */
-static const char *const hub_keys[] = {"docker.io", "https://index.docker.io/v1/",
-				       "index.docker.io", NULL};
+static const char *const hub_keys[] = {
+    "docker.io", "https://index.docker.io/v1/", "index.docker.io", NULL};
 
 static void candidates(char files[3][PATH_MAX], int *n)
 {
@@ -26,9 +26,11 @@ static void candidates(char files[3][PATH_MAX], int *n)
 	if (env && *env)
 		snprintf(files[(*n)++], PATH_MAX, "%s", env);
 	if (run && *run)
-		snprintf(files[(*n)++], PATH_MAX, "%s/containers/auth.json", run);
+		snprintf(files[(*n)++], PATH_MAX, "%s/containers/auth.json",
+			 run);
 	if (home && *home)
-		snprintf(files[(*n)++], PATH_MAX, "%s/.docker/config.json", home);
+		snprintf(files[(*n)++], PATH_MAX, "%s/.docker/config.json",
+			 home);
 }
 
 static cJSON *load(const char *path)
@@ -50,7 +52,8 @@ static cJSON *entry(cJSON *auths, const char *registry)
 
 	if (!strcmp(registry, "docker.io")) {
 		for (int i = 0; hub_keys[i]; i++)
-			if ((a = cJSON_GetObjectItemCaseSensitive(auths, hub_keys[i])))
+			if ((a = cJSON_GetObjectItemCaseSensitive(auths,
+								  hub_keys[i])))
 				return a;
 		return NULL;
 	}
@@ -126,7 +129,8 @@ static int save(const char *path, cJSON *j, struct oci_err *e)
 	if (fd < 0 || write(fd, txt, len) != (ssize_t)len || fsync(fd) ||
 	    rename(tmp, path)) {
 		r = -errno;
-		snprintf(e->msg, sizeof(e->msg), "%s: %s", path, strerror(errno));
+		snprintf(e->msg, sizeof(e->msg), "%s: %s", path,
+			 strerror(errno));
 		if (fd >= 0)
 			unlink(tmp);
 	}
@@ -136,16 +140,17 @@ static int save(const char *path, cJSON *j, struct oci_err *e)
 	return r;
 }
 
-int oci_auth_store(const char *registry, const char *user,
-		   const char *password, struct oci_err *e)
+int oci_auth_store(const char *registry, const char *user, const char *password,
+		   struct oci_err *e)
 {
 	char path[PATH_MAX], raw[1024], *b64;
 	cJSON *j, *auths, *a;
 	int r;
 
 	if (auth_file(path, sizeof(path))) {
-		snprintf(e->msg, sizeof(e->msg), "no place for credentials "
-						 "(set REGISTRY_AUTH_FILE)");
+		snprintf(e->msg, sizeof(e->msg),
+			 "no place for credentials "
+			 "(set REGISTRY_AUTH_FILE)");
 		return -ENOENT;
 	}
 	if (snprintf(raw, sizeof(raw), "%s:%s", user, password) >=
@@ -178,7 +183,8 @@ int oci_auth_remove(const char *registry, struct oci_err *e)
 	int r;
 
 	if (auth_file(path, sizeof(path)) || !(j = load(path))) {
-		snprintf(e->msg, sizeof(e->msg), "not logged in to %s", registry);
+		snprintf(e->msg, sizeof(e->msg), "not logged in to %s",
+			 registry);
 		return -ENOENT;
 	}
 	auths = cJSON_GetObjectItemCaseSensitive(j, "auths");

@@ -13,7 +13,7 @@
 
 #include "oci/oci.h"
 
-#define MAX_MANIFEST (4 << 20) /* the distribution spec's suggested limit */
+#define MAX_MANIFEST   (4 << 20) /* the distribution spec's suggested limit */
 #define MAX_ERROR_BODY (64 << 10)
 
 struct oci_client {
@@ -258,7 +258,8 @@ static bool loopback(const char *registry)
 	char host[256];
 	struct in_addr a;
 
-	if (!strcmp(registry, "localhost") || !strncmp(registry, "localhost:", 10) ||
+	if (!strcmp(registry, "localhost") ||
+	    !strncmp(registry, "localhost:", 10) ||
 	    !strcmp(registry, "[::1]") || !strncmp(registry, "[::1]:", 6))
 		return true;
 	snprintf(host, sizeof(host), "%.*s", (int)strcspn(registry, ":"),
@@ -291,7 +292,8 @@ bool oci_plain_http_allowed(const char *registry)
  * registry asked for (or this repository's). */
 static int get_token(struct oci_client *c, const char *ch, struct oci_err *e)
 {
-	char realm[512], service[256] = "", scope[512], url[2048], ebuf[CURL_ERROR_SIZE];
+	char realm[512], service[256] = "", scope[512], url[2048],
+			 ebuf[CURL_ERROR_SIZE];
 	struct curl_slist *hdrs = NULL;
 	struct resp rs = {.max = MAX_MANIFEST};
 	char *esc_svc, *esc_scope;
@@ -308,7 +310,8 @@ static int get_token(struct oci_client *c, const char *ch, struct oci_err *e)
 	}
 	/* Credentials go to the realm: over TLS unless the registry itself
 	 * may be spoken to in plain HTTP. */
-	if (strncmp(realm, "https://", 8) && !oci_plain_http_allowed(c->ref.registry)) {
+	if (strncmp(realm, "https://", 8) &&
+	    !oci_plain_http_allowed(c->ref.registry)) {
 		snprintf(e->msg, sizeof(e->msg),
 			 "registry %s: token realm %.200s is not HTTPS",
 			 c->ref.registry, realm);
@@ -341,7 +344,8 @@ static int get_token(struct oci_client *c, const char *ch, struct oci_err *e)
 		r = http_error(c, "GET", realm, &rs, e);
 		goto out;
 	}
-	j = cJSON_ParseWithLength(rs.body.data ? rs.body.data : "", rs.body.len);
+	j = cJSON_ParseWithLength(rs.body.data ? rs.body.data : "",
+				  rs.body.len);
 	tok = cJSON_GetObjectItem(j, "token");
 	if (!cJSON_IsString(tok))
 		tok = cJSON_GetObjectItem(j, "access_token");
@@ -352,7 +356,8 @@ static int get_token(struct oci_client *c, const char *ch, struct oci_err *e)
 		goto out;
 	}
 	free(c->authz);
-	if (asprintf(&c->authz, "Authorization: Bearer %s", tok->valuestring) < 0)
+	if (asprintf(&c->authz, "Authorization: Bearer %s", tok->valuestring) <
+	    0)
 		c->authz = NULL;
 	r = c->authz ? 0 : -ENOMEM;
 out:
@@ -438,7 +443,8 @@ static int ping(struct oci_client *c, struct oci_err *e)
 	snprintf(c->base, sizeof(c->base), "https://%s", oci_ref_host(&c->ref));
 	r = request(c, "GET", "/v2/", NULL, NULL, 0, &rs, e);
 	/* An HTTP server answering a TLS hello makes the handshake fail. */
-	if (c->last == CURLE_SSL_CONNECT_ERROR && oci_plain_http_allowed(c->ref.registry)) {
+	if (c->last == CURLE_SSL_CONNECT_ERROR &&
+	    oci_plain_http_allowed(c->ref.registry)) {
 		snprintf(c->base, sizeof(c->base), "http://%s",
 			 oci_ref_host(&c->ref));
 		r = request(c, "GET", "/v2/", NULL, NULL, 0, &rs, e);
@@ -611,8 +617,8 @@ out:
 }
 
 int oci_client_put_manifest(struct oci_client *c, const char *tag_or_digest,
-			    const char *media_type, const void *buf,
-			    size_t len, struct oci_err *e)
+			    const char *media_type, const void *buf, size_t len,
+			    struct oci_err *e)
 {
 	struct resp rs = {.max = MAX_ERROR_BODY};
 	char path[1024], ct[200], digest[OCI_DIGEST_LEN];

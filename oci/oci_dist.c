@@ -48,7 +48,8 @@ static int fetch(struct oci_client *c, const char *tag_or_digest,
 	if (!im->blobs)
 		return -ENOMEM;
 	for (int i = 0; i <= im->m.nlayers; i++) {
-		const struct oci_desc *d = i ? &im->m.layers[i - 1] : &im->m.config;
+		const struct oci_desc *d =
+		    i ? &im->m.layers[i - 1] : &im->m.config;
 
 		if (d->size > MAX_BLOB) {
 			snprintf(e->msg, sizeof(e->msg),
@@ -72,10 +73,11 @@ static int store_image(struct oci_store *s, const char *name,
 	if (r)
 		return r;
 	for (int i = 0; !r && i < im->nblobs; i++) {
-		const struct oci_desc *d = i ? &im->m.layers[i - 1] : &im->m.config;
+		const struct oci_desc *d =
+		    i ? &im->m.layers[i - 1] : &im->m.config;
 
-		r = oci_txn_add(t, im->blobs[i].data, im->blobs[i].len, d->digest,
-				NULL, e);
+		r = oci_txn_add(t, im->blobs[i].data, im->blobs[i].len,
+				d->digest, NULL, e);
 	}
 	if (!r)
 		r = oci_txn_add(t, im->raw.data, im->raw.len, im->desc.digest,
@@ -110,8 +112,10 @@ static int check_sigs(const struct oci_manifest *sm,
 			continue;
 		for (int k = 0; k < npubs; k++) {
 			r = oci_sig_verify(pubs[k], payloads[i].data,
-					   payloads[i].len, sm->sigs[i], digest, e);
-			if (!r || r == -EINVAL) /* verified, or a bad key file */
+					   payloads[i].len, sm->sigs[i], digest,
+					   e);
+			if (!r ||
+			    r == -EINVAL) /* verified, or a bad key file */
 				return r;
 		}
 	}
@@ -128,15 +132,16 @@ int oci_pull(struct oci_store *s, const struct oci_ref *ref,
 	int r;
 
 	if ((r = oci_client_new(ref, opts, &c, e)) ||
-	    (r = fetch(c, ref->digest[0] ? ref->digest : ref->tag, true, &im, e)))
+	    (r = fetch(c, ref->digest[0] ? ref->digest : ref->tag, true, &im,
+		       e)))
 		goto out;
 	if (npubs) {
 		oci_sig_tag(im.desc.digest, tag, sizeof(tag));
 		r = fetch(c, tag, false, &sig, e);
 		if (r == -ENOENT)
 			snprintf(e->msg, sizeof(e->msg),
-				 "%.150s/%.200s: no signature for %s", ref->registry,
-				 ref->repo, im.desc.digest);
+				 "%.150s/%.200s: no signature for %s",
+				 ref->registry, ref->repo, im.desc.digest);
 		if (r || (r = check_sigs(&sig.m, sig.blobs + 1, im.desc.digest,
 					 pubs, npubs, e)))
 			goto out;
@@ -165,8 +170,8 @@ static int push_blobs(struct oci_client *c, const struct oci_manifest *m,
 	for (int i = 0; !r && i <= m->nlayers; i++) {
 		const struct oci_desc *d = i ? &m->layers[i - 1] : &m->config;
 
-		r = oci_client_put_blob(c, blobs[i].data, blobs[i].len, d->digest,
-					e);
+		r = oci_client_put_blob(c, blobs[i].data, blobs[i].len,
+					d->digest, e);
 	}
 	return r;
 }
@@ -186,10 +191,10 @@ int oci_push(struct oci_store *s, const char *name, const struct oci_ref *dst,
 	blobs[1] = img.wasm;
 	if (!(r = oci_client_new(dst, opts, &c, e)) &&
 	    !(r = push_blobs(c, &img.manifest, blobs, e)))
-		r = oci_client_put_manifest(c, dst->tag[0] ? dst->tag : dst->digest,
-					    img.desc.media_type,
-					    img.manifest_raw.data,
-					    img.manifest_raw.len, e);
+		r = oci_client_put_manifest(
+		    c, dst->tag[0] ? dst->tag : dst->digest,
+		    img.desc.media_type, img.manifest_raw.data,
+		    img.manifest_raw.len, e);
 	oci_client_free(c);
 	oci_image_free(&img);
 	return r;
@@ -201,11 +206,12 @@ static char *sig_config(const char *payload_digest)
 {
 	char *s;
 
-	if (asprintf(&s,
-		     "{\"architecture\":\"\",\"config\":{},\"created\":"
-		     "\"0001-01-01T00:00:00Z\",\"os\":\"\",\"rootfs\":{\"type\":"
-		     "\"layers\",\"diff_ids\":[\"%s\"]}}",
-		     payload_digest) < 0)
+	if (asprintf(
+		&s,
+		"{\"architecture\":\"\",\"config\":{},\"created\":"
+		"\"0001-01-01T00:00:00Z\",\"os\":\"\",\"rootfs\":{\"type\":"
+		"\"layers\",\"diff_ids\":[\"%s\"]}}",
+		payload_digest) < 0)
 		return NULL;
 	return s;
 }
@@ -221,8 +227,8 @@ static char *sig_manifest(const char *config, const char *payload,
 		     "\",\"config\":{\"mediaType\":\"" OCI_MT_IMAGE_CONFIG
 		     "\",\"size\":%zu,\"digest\":\"%s\"},\"layers\":[{"
 		     "\"mediaType\":\"" OCI_MT_COSIGN_LAYER
-		     "\",\"size\":%zu,\"digest\":\"%s\",\"annotations\":{\"" OCI_ANN_COSIGN_SIG
-		     "\":\"%s\"}}]}",
+		     "\",\"size\":%zu,\"digest\":\"%s\",\"annotations\":{"
+		     "\"" OCI_ANN_COSIGN_SIG "\":\"%s\"}}]}",
 		     strlen(config), cd, strlen(payload), payload_digest,
 		     b64) < 0)
 		return NULL;
@@ -233,7 +239,8 @@ static char *sig_manifest(const char *config, const char *payload,
 static int build_sig(const struct oci_ref *ref, const char *digest,
 		     const char *key_file, struct image *im, struct oci_err *e)
 {
-	char pd[OCI_DIGEST_LEN], *payload, *b64 = NULL, *config = NULL, *man = NULL;
+	char pd[OCI_DIGEST_LEN], *payload, *b64 = NULL, *config = NULL,
+					   *man = NULL;
 	int r;
 
 	memset(im, 0, sizeof(*im));
@@ -264,9 +271,9 @@ out:
 	return r;
 }
 
-int oci_sign(struct oci_store *s, const struct oci_ref *ref,
-	     const char *digest, const char *key_file,
-	     const struct oci_client_opts *opts, struct oci_err *e)
+int oci_sign(struct oci_store *s, const struct oci_ref *ref, const char *digest,
+	     const char *key_file, const struct oci_client_opts *opts,
+	     struct oci_err *e)
 {
 	struct oci_client *c = NULL;
 	struct image im;
@@ -281,8 +288,8 @@ int oci_sign(struct oci_store *s, const struct oci_ref *ref,
 	oci_sig_tag(digest, tag, sizeof(tag));
 	if (!(r = oci_client_new(ref, opts, &c, e)) &&
 	    !(r = push_blobs(c, &im.m, im.blobs, e)))
-		r = oci_client_put_manifest(c, tag, OCI_MT_MANIFEST, im.raw.data,
-					    im.raw.len, e);
+		r = oci_client_put_manifest(c, tag, OCI_MT_MANIFEST,
+					    im.raw.data, im.raw.len, e);
 out:
 	oci_client_free(c);
 	image_free(&im);
@@ -313,8 +320,8 @@ int oci_verify(struct oci_store *s, const struct oci_ref *ref,
 		goto out;
 	im.nblobs = im.m.nlayers + 1;
 	for (int i = 0; i < im.m.nlayers; i++)
-		if ((r = oci_store_get(s, im.m.layers[i].digest, &im.blobs[i + 1],
-				       e)))
+		if ((r = oci_store_get(s, im.m.layers[i].digest,
+				       &im.blobs[i + 1], e)))
 			goto out;
 	r = check_sigs(&im.m, im.blobs + 1, digest, pubs, npubs, e);
 out:
@@ -322,23 +329,26 @@ out:
 	return r;
 }
 
-int oci_fetch_meta(const struct oci_ref *ref, const struct oci_client_opts *opts,
-		   struct oci_image *img, struct oci_err *e)
+int oci_fetch_meta(const struct oci_ref *ref,
+		   const struct oci_client_opts *opts, struct oci_image *img,
+		   struct oci_err *e)
 {
 	struct oci_client *c = NULL;
 	int r;
 
 	memset(img, 0, sizeof(*img));
 	if ((r = oci_client_new(ref, opts, &c, e)) ||
-	    (r = oci_client_get_manifest(c, ref->digest[0] ? ref->digest : ref->tag,
-					 &img->manifest_raw, &img->desc, e)) ||
-	    (r = oci_manifest_parse(img->manifest_raw.data, img->manifest_raw.len,
-				    &img->manifest, e)))
+	    (r = oci_client_get_manifest(
+		 c, ref->digest[0] ? ref->digest : ref->tag, &img->manifest_raw,
+		 &img->desc, e)) ||
+	    (r = oci_manifest_parse(img->manifest_raw.data,
+				    img->manifest_raw.len, &img->manifest, e)))
 		goto out;
 	if ((r = oci_manifest_wasm_layer(&img->manifest, e)) < 0)
 		goto out;
 	if (img->manifest.config.size > (1 << 20)) {
-		snprintf(e->msg, sizeof(e->msg), "config of %lld bytes: too large",
+		snprintf(e->msg, sizeof(e->msg),
+			 "config of %lld bytes: too large",
 			 (long long)img->manifest.config.size);
 		r = -EFBIG;
 		goto out;

@@ -28,8 +28,8 @@ cJSON *store_read_index(struct oci_store *s, struct oci_err *e)
 	oci_buf_free(&b);
 	m = cJSON_GetObjectItemCaseSensitive(j, "manifests");
 	if (!cJSON_IsArray(m)) {
-		snprintf(e->msg, sizeof(e->msg), "store: %.300s is not an image index",
-			 p);
+		snprintf(e->msg, sizeof(e->msg),
+			 "store: %.300s is not an image index", p);
 		cJSON_Delete(j);
 		return NULL;
 	}
@@ -100,7 +100,8 @@ static cJSON *find_entry(cJSON *idx, const char *name, struct oci_desc *d)
 {
 	cJSON *m;
 
-	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(idx, "manifests"))
+	cJSON_ArrayForEach(m,
+			   cJSON_GetObjectItemCaseSensitive(idx, "manifests"))
 	{
 		const char *n = entry_name(m);
 
@@ -154,13 +155,15 @@ int oci_store_list(struct oci_store *s, struct oci_entry **out, int *n,
 	*n = 0;
 	if (!idx)
 		return -EIO;
-	v = calloc(cJSON_GetArraySize(cJSON_GetObjectItem(idx, "manifests")) + 1,
+	v = calloc(cJSON_GetArraySize(cJSON_GetObjectItem(idx, "manifests")) +
+		       1,
 		   sizeof(*v));
 	if (!v) {
 		cJSON_Delete(idx);
 		return -ENOMEM;
 	}
-	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(idx, "manifests"))
+	cJSON_ArrayForEach(m,
+			   cJSON_GetObjectItemCaseSensitive(idx, "manifests"))
 	{
 		const char *name = entry_name(m);
 
@@ -244,7 +247,8 @@ static int reachable(struct oci_store *s, cJSON *idx, struct keep *k)
 	cJSON *m;
 	int r = 0;
 
-	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(idx, "manifests"))
+	cJSON_ArrayForEach(m,
+			   cJSON_GetObjectItemCaseSensitive(idx, "manifests"))
 	{
 		struct oci_manifest man;
 		struct oci_buf b = {0};

@@ -26,7 +26,8 @@ static const char *str_field(const cJSON *o, const char *k)
 
 static int parse_desc(const cJSON *o, struct oci_desc *d, struct oci_err *e)
 {
-	const char *mt = str_field(o, "mediaType"), *dg = str_field(o, "digest");
+	const char *mt = str_field(o, "mediaType"),
+		   *dg = str_field(o, "digest");
 	const cJSON *sz = cJSON_GetObjectItemCaseSensitive(o, "size");
 
 	if (!mt || !dg || !cJSON_IsNumber(sz))
@@ -106,8 +107,9 @@ static int parse(const cJSON *j, struct oci_manifest *m, struct oci_err *e)
 		return fail(e, "not a JSON object");
 	if (!cJSON_IsNumber(sv) || sv->valueint != 2)
 		return fail(e, "schemaVersion is not 2");
-	if (mt && (!strcmp(mt, OCI_MT_INDEX) || !strcmp(mt, OCI_MT_DOCKER_LIST) ||
-		   cJSON_GetObjectItemCaseSensitive(j, "manifests"))) {
+	if (mt &&
+	    (!strcmp(mt, OCI_MT_INDEX) || !strcmp(mt, OCI_MT_DOCKER_LIST) ||
+	     cJSON_GetObjectItemCaseSensitive(j, "manifests"))) {
 		snprintf(e->msg, sizeof(e->msg),
 			 "unsupported layout: an image index (%s), not a "
 			 "single Wasm image",
@@ -134,8 +136,8 @@ static int parse(const cJSON *j, struct oci_manifest *m, struct oci_err *e)
 	if ((r = parse_layers(cJSON_GetObjectItemCaseSensitive(j, "layers"), m,
 			      e)))
 		return r;
-	return parse_annotations(cJSON_GetObjectItemCaseSensitive(j, "annotations"),
-				 m);
+	return parse_annotations(
+	    cJSON_GetObjectItemCaseSensitive(j, "annotations"), m);
 }
 
 int oci_manifest_parse(const void *buf, size_t len, struct oci_manifest *m,
@@ -252,16 +254,16 @@ int oci_build_image(enum oci_format fmt, const char *wasm_digest,
 	m = cJSON_CreateObject();
 	cJSON_AddNumberToObject(m, "schemaVersion", 2);
 	cJSON_AddStringToObject(m, "mediaType", OCI_MT_MANIFEST);
-	cJSON_AddItemToObject(
-	    m, "config",
-	    desc_json(fmt == OCI_FORMAT_CNCF ? OCI_MT_WASM_CONFIG
-					     : OCI_MT_ECLI_CONFIG,
-		      cdigest, strlen(*config)));
+	cJSON_AddItemToObject(m, "config",
+			      desc_json(fmt == OCI_FORMAT_CNCF
+					    ? OCI_MT_WASM_CONFIG
+					    : OCI_MT_ECLI_CONFIG,
+					cdigest, strlen(*config)));
 	layers = cJSON_AddArrayToObject(m, "layers");
-	cJSON_AddItemToArray(
-	    layers, desc_json(fmt == OCI_FORMAT_CNCF ? OCI_MT_WASM_LAYER
-						     : OCI_MT_ECLI_LAYER,
-			      wasm_digest, wasm_size));
+	cJSON_AddItemToArray(layers, desc_json(fmt == OCI_FORMAT_CNCF
+						   ? OCI_MT_WASM_LAYER
+						   : OCI_MT_ECLI_LAYER,
+					       wasm_digest, wasm_size));
 	if (nann) {
 		a = cJSON_AddObjectToObject(m, "annotations");
 		/* A later pair with the same key wins (user over ours). */

@@ -22,7 +22,8 @@ static bool component_ok(const char *p, size_t n)
 {
 	size_t i = 0;
 
-	if (!n || !isalnum((unsigned char)p[0]) || !isalnum((unsigned char)p[n - 1]))
+	if (!n || !isalnum((unsigned char)p[0]) ||
+	    !isalnum((unsigned char)p[n - 1]))
 		return false;
 	for (; i < n; i++) {
 		unsigned char c = p[i];
@@ -69,7 +70,8 @@ static bool host_ok(const char *h)
 		if (!end || end == h + 1)
 			return false;
 		for (const char *p = h + 1; p < end; p++)
-			if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
+			if (!isxdigit((unsigned char)*p) && *p != ':' &&
+			    *p != '.')
 				return false;
 		port = end[1] == ':' ? end + 2 : NULL;
 		if (!port && end[1])
@@ -124,7 +126,8 @@ int oci_ref_parse(const char *s, struct oci_ref *r, struct oci_err *e)
 	if (at) {
 		*at++ = 0;
 		if (!oci_digest_valid(at))
-			return bad(e, s, "digest is not sha256:<64 hex digits>");
+			return bad(e, s,
+				   "digest is not sha256:<64 hex digits>");
 		strcpy(r->digest, at);
 	}
 	name = buf;
@@ -148,8 +151,9 @@ int oci_ref_parse(const char *s, struct oci_ref *r, struct oci_err *e)
 		strcpy(r->tag, colon);
 	}
 	if (!repo_ok(name))
-		return bad(e, s, "repository must be lower-case letters, "
-				 "digits and separators");
+		return bad(e, s,
+			   "repository must be lower-case letters, "
+			   "digits and separators");
 	if (!strcmp(r->registry, DEFAULT_REGISTRY) && !strchr(name, '/'))
 		snprintf(r->repo, sizeof(r->repo), "library/%s", name);
 	else if (strlen(name) < sizeof(r->repo))
@@ -172,5 +176,5 @@ void oci_ref_name(const struct oci_ref *r, char *buf, size_t len)
 const char *oci_ref_host(const struct oci_ref *r)
 {
 	return strcmp(r->registry, DEFAULT_REGISTRY) ? r->registry
-						      : "registry-1.docker.io";
+						     : "registry-1.docker.io";
 }

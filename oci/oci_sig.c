@@ -72,10 +72,11 @@ static EVP_PKEY *read_key(const char *file, bool private, struct oci_err *e)
 	fclose(f);
 	ERR_clear_error();
 	if (!k) {
-		key_error(e, file, private ? "not a PEM private key (an "
-					     "unencrypted one, as openssl "
-					     "writes it)"
-					   : "not a PEM public key");
+		key_error(e, file,
+			  private ? "not a PEM private key (an "
+				    "unencrypted one, as openssl "
+				    "writes it)"
+				  : "not a PEM public key");
 		return NULL;
 	}
 	if (!is_p256(k)) {

@@ -102,7 +102,7 @@ static int write_all(int fd, const void *buf, size_t len)
 /* A temporary file in ingest/ with `buf` in it, synced, still open and
  * flock'ed so no commit takes it for a leftover. */
 int store_stage(struct oci_store *s, const void *buf, size_t len, char *tmp,
-		 int *fdp)
+		int *fdp)
 {
 	int fd, r;
 
@@ -126,7 +126,7 @@ int store_stage(struct oci_store *s, const void *buf, size_t len, char *tmp,
 }
 
 int store_write_atomic(struct oci_store *s, const char *rel, const void *buf,
-			size_t len)
+		       size_t len)
 {
 	char tmp[PATH_MAX], dst[PATH_MAX];
 	int fd, r = store_stage(s, buf, len, tmp, &fd);
@@ -156,8 +156,7 @@ void store_unlock(struct oci_store *s)
 }
 
 static const char empty_index[] =
-    "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_INDEX
-    "\",\"manifests\":[]}";
+    "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_INDEX "\",\"manifests\":[]}";
 
 static int init_layout(struct oci_store *s, struct oci_err *e)
 {
@@ -166,13 +165,13 @@ static int init_layout(struct oci_store *s, struct oci_err *e)
 	int r = 0;
 
 	store_path_of(s, "oci-layout", p);
-	if (access(p, F_OK) && (r = store_write_atomic(s, "oci-layout", layout,
-						  strlen(layout))))
+	if (access(p, F_OK) &&
+	    (r = store_write_atomic(s, "oci-layout", layout, strlen(layout))))
 		goto out;
 	store_path_of(s, "index.json", p);
 	if (access(p, F_OK))
 		r = store_write_atomic(s, "index.json", empty_index,
-				 strlen(empty_index));
+				       strlen(empty_index));
 out:
 	if (r) {
 		errno = -r;
@@ -181,8 +180,7 @@ out:
 	return 0;
 }
 
-int oci_store_open(const char *dir, struct oci_store **out,
-		   struct oci_err *e)
+int oci_store_open(const char *dir, struct oci_store **out, struct oci_err *e)
 {
 	char buf[PATH_MAX], p[PATH_MAX + 32];
 	struct oci_store *s;
@@ -201,7 +199,8 @@ int oci_store_open(const char *dir, struct oci_store **out,
 	}
 	s->lockfd = -1;
 	snprintf(p, sizeof(p), "%s/blobs/sha256", buf);
-	if ((r = mkdirs(p, mode)) || (r = mkdirs((store_path_of(s, "ingest", p), p), mode))) {
+	if ((r = mkdirs(p, mode)) ||
+	    (r = mkdirs((store_path_of(s, "ingest", p), p), mode))) {
 		errno = -r;
 		r = store_sys_err(e, "cannot create", p);
 		goto fail;
@@ -275,7 +274,8 @@ int oci_store_get(struct oci_store *s, const char *digest, struct oci_buf *b,
 	return 0;
 }
 
-/* ---- whole images ------------------------------------------------------------ */
+/* ---- whole images
+ * ------------------------------------------------------------ */
 
 int oci_store_load_image(struct oci_store *s, const char *name,
 			 struct oci_image *img, struct oci_err *e)
@@ -292,8 +292,10 @@ int oci_store_load_image(struct oci_store *s, const char *name,
 		r = li;
 		goto fail;
 	}
-	if ((r = oci_store_get(s, img->manifest.config.digest, &img->config, e)) ||
-	    (r = oci_store_get(s, img->manifest.layers[li].digest, &img->wasm, e)))
+	if ((r = oci_store_get(s, img->manifest.config.digest, &img->config,
+			       e)) ||
+	    (r = oci_store_get(s, img->manifest.layers[li].digest, &img->wasm,
+			       e)))
 		goto fail;
 	return 0;
 fail:

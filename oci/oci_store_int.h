@@ -10,7 +10,8 @@
 
 struct oci_store {
 	char *dir;
-	int lockfd; /* flock: shared to read index.json, exclusive to change it */
+	int lockfd; /* flock: shared to read index.json, exclusive to change it
+		     */
 };
 
 /* "store: WHAT PATH: strerror(errno)" into e; returns -errno. */

@@ -14,7 +14,8 @@
 
 #define BLOCK 512
 
-/* ---- writing ----------------------------------------------------------------- */
+/* ---- writing
+ * ----------------------------------------------------------------- */
 
 static void octal(char *field, size_t width, uint64_t v)
 {
@@ -42,7 +43,8 @@ static int tar_add(struct oci_buf *out, const char *name, const void *data,
 	for (int i = 0; i < BLOCK; i++)
 		sum += h[i];
 	snprintf((char *)h + 148, 8, "%06o", sum);
-	if ((r = oci_buf_add(out, h, BLOCK)) || (r = oci_buf_add(out, data, len)))
+	if ((r = oci_buf_add(out, h, BLOCK)) ||
+	    (r = oci_buf_add(out, data, len)))
 		return r;
 	return oci_buf_add(out, zeros, (BLOCK - len % BLOCK) % BLOCK);
 }
@@ -153,7 +155,8 @@ int oci_save(struct oci_store *s, const char *const *names, int n,
 	return r;
 }
 
-/* ---- reading ------------------------------------------------------------------- */
+/* ---- reading
+ * ------------------------------------------------------------------- */
 
 struct member {
 	char name[256];
@@ -163,8 +166,9 @@ struct member {
 
 static int bad_tar(struct oci_err *e, const char *path, const char *why)
 {
-	snprintf(e->msg, sizeof(e->msg), "%.300s: not an OCI image-layout "
-					 "archive: %s",
+	snprintf(e->msg, sizeof(e->msg),
+		 "%.300s: not an OCI image-layout "
+		 "archive: %s",
 		 path, why);
 	return -EBADMSG;
 }
@@ -282,7 +286,8 @@ static int load_one(struct oci_store *s, const struct member *v, int n,
 		const struct member *b = blob(v, n, bd);
 
 		r = b ? oci_txn_add(t, b->data, b->len, bd, NULL, e)
-		      : bad_tar(e, path, "a blob the manifest names is missing");
+		      : bad_tar(e, path,
+				"a blob the manifest names is missing");
 	}
 	if (!r)
 		r = oci_txn_commit(t, name, &d, e);
@@ -308,18 +313,20 @@ int oci_load(struct oci_store *s, const char *tar_path,
 		goto out;
 	if (!find(v, n, "oci-layout") || !(idxm = find(v, n, "index.json")) ||
 	    !(idx = cJSON_ParseWithLength(idxm->data, idxm->len)) ||
-	    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(idx, "manifests"))) {
+	    !cJSON_IsArray(
+		cJSON_GetObjectItemCaseSensitive(idx, "manifests"))) {
 		r = bad_tar(e, tar_path, "no oci-layout or index.json");
 		goto out;
 	}
-	cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(idx, "manifests"))
+	cJSON_ArrayForEach(entry,
+			   cJSON_GetObjectItemCaseSensitive(idx, "manifests"))
 	{
 		if ((r = load_one(s, v, n, entry, tar_path, e)))
 			break;
 		if (report)
 			report(cJSON_GetObjectItemCaseSensitive(
-				   cJSON_GetObjectItemCaseSensitive(entry,
-								    "annotations"),
+				   cJSON_GetObjectItemCaseSensitive(
+				       entry, "annotations"),
 				   OCI_ANN_REF_NAME)
 				   ->valuestring,
 			       ctx);

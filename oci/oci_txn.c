@@ -59,7 +59,6 @@ static void sweep_ingest(struct oci_store *s)
 	closedir(dh);
 }
 
-
 int oci_txn_begin(struct oci_store *s, struct oci_txn **out)
 {
 	*out = calloc(1, sizeof(**out));

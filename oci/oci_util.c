@@ -66,7 +66,8 @@ int oci_read_file(const char *path, struct oci_buf *b, struct oci_err *e)
 
 	if (fd < 0) {
 		r = -errno;
-		snprintf(e->msg, sizeof(e->msg), "%s: %s", path, strerror(errno));
+		snprintf(e->msg, sizeof(e->msg), "%s: %s", path,
+			 strerror(errno));
 		return r;
 	}
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0)

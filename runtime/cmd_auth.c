@@ -14,8 +14,9 @@ static int registry_arg(const char *cmd, const char *arg, struct oci_ref *r)
 	char buf[400];
 
 	if (strchr(arg, '/'))
-		return cmd_fail(cmd, "%s: give a registry (HOST[:PORT]), not "
-				     "an image",
+		return cmd_fail(cmd,
+				"%s: give a registry (HOST[:PORT]), not "
+				"an image",
 				arg);
 	snprintf(buf, sizeof(buf), "%s/wasm-bpf-login", arg);
 	return cmd_ref(cmd, buf, r);

@@ -11,8 +11,8 @@
 #include "runtime/cmd_common.h"
 #include "runtime/cmd_image.h"
 
-static int write_module(struct oci_store *s, const char *name,
-			const char *path, const char *cmd)
+static int write_module(struct oci_store *s, const char *name, const char *path,
+			const char *cmd)
 {
 	struct oci_image img;
 	struct oci_err e;
@@ -90,7 +90,8 @@ done:
 	return r;
 }
 
-/* ---- images, rmi, tag --------------------------------------------------------- */
+/* ---- images, rmi, tag
+ * --------------------------------------------------------- */
 
 struct row {
 	const char *name;
@@ -279,7 +280,8 @@ out:
 	return r;
 }
 
-/* ---- save, load ------------------------------------------------------------------ */
+/* ---- save, load
+ * ------------------------------------------------------------------ */
 
 static int cmd_save(int argc, char **argv)
 {
@@ -289,7 +291,7 @@ static int cmd_save(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *out = NULL, *dir = NULL, **names;
-	char (*buf)[700];
+	char(*buf)[700];
 	struct oci_store *s;
 	struct oci_err e;
 	int o, n, r = 0;
@@ -300,7 +302,8 @@ static int cmd_save(int argc, char **argv)
 		else if (o == 's')
 			dir = optarg;
 		else
-			return cmd_usage("save", "REF... -o FILE.tar [--store DIR]");
+			return cmd_usage("save",
+					 "REF... -o FILE.tar [--store DIR]");
 	}
 	n = argc - optind;
 	if (!out || !n)
@@ -312,7 +315,8 @@ static int cmd_save(int argc, char **argv)
 		goto out;
 	}
 	for (int i = 0; !r && i < n; i++) {
-		r = store_name("save", argv[optind + i], buf[i], sizeof(buf[i]));
+		r = store_name("save", argv[optind + i], buf[i],
+			       sizeof(buf[i]));
 		names[i] = buf[i];
 	}
 	if (r || (r = cmd_store("save", dir, &s)))
@@ -363,16 +367,17 @@ static int cmd_load(int argc, char **argv)
 	return r;
 }
 
-/* ---- dispatch ---------------------------------------------------------------------- */
+/* ---- dispatch
+ * ---------------------------------------------------------------------- */
 
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } cmds[] = {
-    {"push", cmd_push},	    {"pull", cmd_pull},	    {"images", cmd_images},
-    {"rmi", cmd_rmi},	    {"tag", cmd_tag},	    {"save", cmd_save},
+    {"push", cmd_push},	    {"pull", cmd_pull},	      {"images", cmd_images},
+    {"rmi", cmd_rmi},	    {"tag", cmd_tag},	      {"save", cmd_save},
     {"load", cmd_load},	    {"inspect", cmd_inspect}, {"login", cmd_login},
-    {"logout", cmd_logout}, {"sign", cmd_sign},	    {"verify", cmd_verify},
+    {"logout", cmd_logout}, {"sign", cmd_sign},	      {"verify", cmd_verify},
 };
 
 int wbpf_image_is_cmd(const char *name)

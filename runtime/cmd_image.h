@@ -20,8 +20,7 @@ struct wbpf_image_run {
 };
 /* One of run's options: pull (true) or verify-key; -1 to go on, or 2
  * after a usage message. */
-int wbpf_image_run_opt(struct wbpf_image_run *o, int is_pull,
-		       const char *arg);
+int wbpf_image_run_opt(struct wbpf_image_run *o, int is_pull, const char *arg);
 /* A path that exists (or ends in .wasm) is opened as a file; anything
  * else is an image reference, taken from the store or pulled as o->pull
  * says, and verified with o->keys if any. */

@@ -32,7 +32,8 @@ static cJSON *bpf_json(const struct bpf_scan *sc)
 
 			cJSON_AddStringToObject(p, "name", o->progs[j].name);
 			cJSON_AddStringToObject(p, "type", o->progs[j].type);
-			cJSON_AddStringToObject(p, "section", o->progs[j].section);
+			cJSON_AddStringToObject(p, "section",
+						o->progs[j].section);
 			cJSON_AddItemToArray(ps, p);
 		}
 		ms = cJSON_AddArrayToObject(jo, "maps");
@@ -41,7 +42,8 @@ static cJSON *bpf_json(const struct bpf_scan *sc)
 
 			cJSON_AddStringToObject(m, "name", o->maps[j].name);
 			cJSON_AddStringToObject(m, "type", o->maps[j].type);
-			cJSON_AddNumberToObject(m, "key_size", o->maps[j].key_size);
+			cJSON_AddNumberToObject(m, "key_size",
+						o->maps[j].key_size);
 			cJSON_AddNumberToObject(m, "value_size",
 						o->maps[j].value_size);
 			cJSON_AddNumberToObject(m, "max_entries",
@@ -67,8 +69,9 @@ static void print_bpf(const struct bpf_scan *sc)
 	char caps[128];
 
 	if (!sc) {
-		printf("BPF objects:  module not pulled (see the " OCI_ANN_PREFIX
-		       "* annotations)\n");
+		printf(
+		    "BPF objects:  module not pulled (see the " OCI_ANN_PREFIX
+		    "* annotations)\n");
 		return;
 	}
 	bpf_scan_caps(sc, caps, sizeof(caps));
@@ -118,16 +121,18 @@ static void print_json(const struct view *v)
 	cJSON_AddStringToObject(o, img ? "reference" : "file", v->what);
 	cJSON_AddStringToObject(o, "digest", v->digest);
 	if (img) {
-		cJSON_AddItemToObject(o, "manifest",
-				      cJSON_ParseWithLength(img->manifest_raw.data,
-							    img->manifest_raw.len));
-		cJSON_AddItemToObject(o, "config",
-				      cJSON_ParseWithLength(img->config.data,
-							    img->config.len));
+		cJSON_AddItemToObject(
+		    o, "manifest",
+		    cJSON_ParseWithLength(img->manifest_raw.data,
+					  img->manifest_raw.len));
+		cJSON_AddItemToObject(
+		    o, "config",
+		    cJSON_ParseWithLength(img->config.data, img->config.len));
 		a = cJSON_AddObjectToObject(o, "annotations");
 		for (int i = 0; i < img->manifest.nannotations; i++)
-			cJSON_AddStringToObject(a, img->manifest.annotations[i].key,
-						img->manifest.annotations[i].value);
+			cJSON_AddStringToObject(
+			    a, img->manifest.annotations[i].key,
+			    img->manifest.annotations[i].value);
 	}
 	cJSON_AddNumberToObject(o, "module_size", (double)v->wasm_len);
 	cJSON_AddBoolToObject(o, "module_pulled", v->sc != NULL);

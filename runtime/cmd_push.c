@@ -42,7 +42,8 @@ static void join_types(char *buf, size_t len, const struct bpf_scan *sc,
 		int n = maps ? o->nmaps : o->nprogs;
 
 		for (int j = 0; j < n && at < len; j++) {
-			const char *t = maps ? o->maps[j].type : o->progs[j].type;
+			const char *t =
+			    maps ? o->maps[j].type : o->progs[j].type;
 
 			if (!has_word(buf, t))
 				at += snprintf(buf + at, len - at, "%s%s",
@@ -79,8 +80,8 @@ static void ann_free(struct ann_list *a)
 
 /* Ours first (title, created, the BPF facts), then the user's, which win. */
 static int our_annotations(const char *file, const struct oci_buf *wasm,
-			   const char *created, struct ann_list *a,
-			   char *err, size_t errlen)
+			   const char *created, struct ann_list *a, char *err,
+			   size_t errlen)
 {
 	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 	struct bpf_scan sc;
@@ -89,7 +90,8 @@ static int our_annotations(const char *file, const struct oci_buf *wasm,
 
 	if ((r = cmd_scan(wasm, &sc, err, errlen)))
 		return r;
-	r = ann_add(a, OCI_ANN_TITLE, base) || ann_add(a, OCI_ANN_CREATED, created);
+	r = ann_add(a, OCI_ANN_TITLE, base) ||
+	    ann_add(a, OCI_ANN_CREATED, created);
 	if (!r && sc.nobjs) {
 		join_types(buf, sizeof(buf), &sc, false);
 		r = ann_add(a, OCI_ANN_PROG_TYPES, buf);
@@ -98,16 +100,17 @@ static int our_annotations(const char *file, const struct oci_buf *wasm,
 		bpf_scan_caps(&sc, buf, sizeof(buf));
 		r = r || ann_add(a, OCI_ANN_CAPS, buf);
 		if (sc.objs[0].license)
-			r = r || ann_add(a, OCI_ANN_LICENSE, sc.objs[0].license);
+			r = r ||
+			    ann_add(a, OCI_ANN_LICENSE, sc.objs[0].license);
 	}
 	bpf_scan_free(&sc);
 	return r ? -ENOMEM : 0;
 }
 
 /* The image of `file` in the store under `name`. */
-static int store_module(struct oci_store *s, const char *file,
-			const char *name, enum oci_format fmt,
-			struct ann_list *user, struct oci_desc *desc)
+static int store_module(struct oci_store *s, const char *file, const char *name,
+			enum oci_format fmt, struct ann_list *user,
+			struct oci_desc *desc)
 {
 	struct ann_list a = {0};
 	struct oci_buf wasm = {0};
@@ -161,8 +164,9 @@ int cmd_push(int argc, char **argv)
 	    {"store", required_argument, NULL, 's'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *syn = "FILE.wasm REF [--annotation K=V]... [--format cncf|ecli] "
-			  "[--store DIR]";
+	const char *syn =
+	    "FILE.wasm REF [--annotation K=V]... [--format cncf|ecli] "
+	    "[--store DIR]";
 	enum oci_format fmt = OCI_FORMAT_CNCF;
 	struct ann_list user = {0};
 	const char *store_dir = NULL;

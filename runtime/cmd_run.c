@@ -14,8 +14,9 @@ int wbpf_image_run_opt(struct wbpf_image_run *o, int is_pull, const char *arg)
 	if (is_pull) {
 		if (strcmp(arg, "always") && strcmp(arg, "missing") &&
 		    strcmp(arg, "never")) {
-			fprintf(stderr, "wasm-bpf: invalid --pull: %s (always, "
-					"missing or never)\n",
+			fprintf(stderr,
+				"wasm-bpf: invalid --pull: %s (always, "
+				"missing or never)\n",
 				arg);
 			return CMD_USAGE;
 		}
@@ -45,12 +46,14 @@ static int resolve(struct oci_store *s, const struct oci_ref *ref,
 	}
 	if (!have) {
 		/* The caller names the module. */
-		snprintf(e->msg, sizeof(e->msg), "not in the store (%.300s) "
-						 "and --pull never",
+		snprintf(e->msg, sizeof(e->msg),
+			 "not in the store (%.300s) "
+			 "and --pull never",
 			 oci_store_dir(s));
 		return -1;
 	}
-	return o->nkeys ? oci_verify(s, ref, d.digest, o->keys, o->nkeys, e) : 0;
+	return o->nkeys ? oci_verify(s, ref, d.digest, o->keys, o->nkeys, e)
+			: 0;
 }
 
 struct wasm_bpf_app *wbpf_image_open(const char *module,
@@ -66,7 +69,8 @@ struct wasm_bpf_app *wbpf_image_open(const char *module,
 	struct oci_err e;
 	char name[700];
 
-	if (!access(module, F_OK) || (n > 5 && !strcmp(module + n - 5, ".wasm")) ||
+	if (!access(module, F_OK) ||
+	    (n > 5 && !strcmp(module + n - 5, ".wasm")) ||
 	    oci_ref_parse(module, &ref, &e))
 		return wasm_bpf_app__open_file(module, opts, err);
 	oci_ref_name(&ref, name, sizeof(name));

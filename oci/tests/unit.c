@@ -34,7 +34,8 @@ static void ref_ok(const char *in, const char *want_name, const char *host)
 
 	if (!rc)
 		oci_ref_name(&r, name, sizeof(name));
-	CHECK(!rc && !strcmp(name, want_name) && !strcmp(oci_ref_host(&r), host),
+	CHECK(!rc && !strcmp(name, want_name) &&
+		  !strcmp(oci_ref_host(&r), host),
 	      "ref %s -> %s (%s) %s", in, rc ? e.msg : name,
 	      rc ? "" : oci_ref_host(&r), want_name);
 }
@@ -115,27 +116,33 @@ static void manifests(void)
 {
 	char b[4096];
 
-	snprintf(b, sizeof(b),
-		 "{\"schemaVersion\":2,\"config\":" DESC(OCI_MT_WASM_CONFIG)
-		 ",\"layers\":[" DESC(OCI_MT_WASM_LAYER) "]}",
-		 D, "10", D, "20");
+	snprintf(
+	    b, sizeof(b),
+	    "{\"schemaVersion\":2,\"config\":" DESC(
+		OCI_MT_WASM_CONFIG) ",\"layers\":[" DESC(OCI_MT_WASM_LAYER) "]"
+									    "}",
+	    D, "10", D, "20");
 	man_ok(b, 0, "CNCF");
 	snprintf(b, sizeof(b),
 		 "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_MANIFEST
-		 "\",\"config\":" DESC(OCI_MT_ECLI_CONFIG)
-		 ",\"layers\":[" DESC(OCI_MT_ECLI_LAYER) "]}",
+		 "\",\"config\":" DESC(OCI_MT_ECLI_CONFIG) ",\"layers\":[" DESC(
+		     OCI_MT_ECLI_LAYER) "]}",
 		 D, "2", D, "20");
 	man_ok(b, 0, "ecli");
-	snprintf(b, sizeof(b),
-		 "{\"schemaVersion\":2,\"config\":" DESC(OCI_MT_WASM_CONFIG)
-		 ",\"layers\":[" DESC(OCI_MT_WASM_LAYER) "," DESC("text/x") "]}",
-		 D, "10", D, "20", D, "3");
+	snprintf(
+	    b, sizeof(b),
+	    "{\"schemaVersion\":2,\"config\":" DESC(
+		OCI_MT_WASM_CONFIG) ",\"layers\":[" DESC(OCI_MT_WASM_LAYER) "," DESC("text/x") "]}",
+	    D, "10", D, "20", D, "3");
 	man_bad(b, -EPROTO, "2 layers: application/wasm, text/x",
 		"with two layers");
-	snprintf(b, sizeof(b),
-		 "{\"schemaVersion\":2,\"config\":" DESC(OCI_MT_IMAGE_CONFIG)
-		 ",\"layers\":[" DESC("application/vnd.oci.image.layer.v1.tar+gzip") "]}",
-		 D, "10", D, "20");
+	snprintf(
+	    b, sizeof(b),
+	    "{\"schemaVersion\":2,\"config\":" DESC(
+		OCI_MT_IMAGE_CONFIG) ",\"layers\":[" DESC("application/"
+							  "vnd.oci.image.layer."
+							  "v1.tar+gzip") "]}",
+	    D, "10", D, "20");
 	man_bad(b, -EPROTO, "tar+gzip", "of a container image");
 	man_bad("{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_INDEX
 		"\",\"manifests\":[]}",
@@ -143,13 +150,13 @@ static void manifests(void)
 	man_bad("{\"schemaVersion\":1}", -EBADMSG, "schemaVersion", "v1");
 	man_bad("[1,2", -EBADMSG, "not JSON", "truncated");
 	snprintf(b, sizeof(b),
-		 "{\"schemaVersion\":2,\"config\":" DESC(OCI_MT_WASM_CONFIG)
-		 ",\"layers\":[]}",
+		 "{\"schemaVersion\":2,\"config\":" DESC(
+		     OCI_MT_WASM_CONFIG) ",\"layers\":[]}",
 		 "sha256:../../etc/passwd", "1");
 	man_bad(b, -EBADMSG, "digest", "with a path in a digest");
 	snprintf(b, sizeof(b),
-		 "{\"schemaVersion\":2,\"config\":" DESC(OCI_MT_WASM_CONFIG)
-		 ",\"layers\":[]}",
+		 "{\"schemaVersion\":2,\"config\":" DESC(
+		     OCI_MT_WASM_CONFIG) ",\"layers\":[]}",
 		 D, "-1");
 	man_bad(b, -EBADMSG, "size", "with a negative size");
 }
@@ -169,7 +176,8 @@ static void codecs(void)
 		      "0123456789abcdef"),
 	      "digest forms");
 	CHECK(s && !strcmp(s, "dXNlcjpwYTpzcw==") &&
-		  oci_unbase64(s, &b) == 10 && !memcmp(b.data, "user:pa:ss", 10),
+		  oci_unbase64(s, &b) == 10 &&
+		  !memcmp(b.data, "user:pa:ss", 10),
 	      "base64 round trip with padding");
 	CHECK(oci_unbase64("abc", &b) < 0, "base64 of a wrong length refused");
 	oci_buf_free(&b);
@@ -178,12 +186,17 @@ static void codecs(void)
 
 static void plain_http(void)
 {
-	static const char *const yes[] = {"localhost", "localhost:5000",
-					  "127.0.0.1:5000", "127.1.2.3",
-					  "[::1]:443", "a.io:5000", "b.io", NULL};
-	static const char *const no[] = {"127.evil.com", "127.0.0.1.nip.io:80",
-					 "localhost.evil.com", "example.com",
-					 "a.io", "b.io:80", "[::2]:5000", NULL};
+	static const char *const yes[] = {
+	    "localhost", "localhost:5000", "127.0.0.1:5000", "127.1.2.3",
+	    "[::1]:443", "a.io:5000",	   "b.io",	     NULL};
+	static const char *const no[] = {"127.evil.com",
+					 "127.0.0.1.nip.io:80",
+					 "localhost.evil.com",
+					 "example.com",
+					 "a.io",
+					 "b.io:80",
+					 "[::2]:5000",
+					 NULL};
 
 	setenv("WASM_BPF_INSECURE_REGISTRIES", "a.io:5000, b.io", 1);
 	for (int i = 0; yes[i]; i++)
