@@ -341,6 +341,8 @@ start_fake plain nocfg && expect "missing blob" 125 "$W" pull "127.0.0.1:$FPORT/
 	grep -q 'HTTP 404 BLOB_UNKNOWN' err
 verdict $? "a blob the registry lacks: $(cat err)"
 kill "$FPID" 2>/dev/null
+expect "push a non-module" 125 "$W" push "$SRC/hello.wat" "$P/t/bad:1" && grep -q 'not a valid Wasm module' err
+verdict $? "push of a file that is no Wasm module: $(cat err)"
 expect "bad reference" 125 "$W" pull "$P/T/Upper"
 verdict $? "bad reference: $(cat err)"
 expect "no module" 125 "$W" run --pull never local.test/none:1 && grep -q 'not in the store' err
