@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "oci/oci.h"
 
 #define MAX_BLOB ((int64_t)1 << 30)
@@ -216,32 +218,59 @@ static char *sig_config(const char *payload_digest)
 	return s;
 }
 
-static char *sig_manifest(const char *config, const char *payload,
-			  const char *payload_digest, const char *b64)
+/* A new signature image's manifest: our config, no layer yet. */
+static cJSON *sig_manifest(const char *config)
 {
-	char cd[OCI_DIGEST_LEN], *s;
+	char cd[OCI_DIGEST_LEN];
+	cJSON *m = cJSON_CreateObject(), *c;
 
 	oci_sha256(config, strlen(config), cd);
-	if (asprintf(&s,
-		     "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_MANIFEST
-		     "\",\"config\":{\"mediaType\":\"" OCI_MT_IMAGE_CONFIG
-		     "\",\"size\":%zu,\"digest\":\"%s\"},\"layers\":[{"
-		     "\"mediaType\":\"" OCI_MT_COSIGN_LAYER
-		     "\",\"size\":%zu,\"digest\":\"%s\",\"annotations\":{"
-		     "\"" OCI_ANN_COSIGN_SIG "\":\"%s\"}}]}",
-		     strlen(config), cd, strlen(payload), payload_digest,
-		     b64) < 0)
-		return NULL;
-	return s;
+	cJSON_AddNumberToObject(m, "schemaVersion", 2);
+	cJSON_AddStringToObject(m, "mediaType", OCI_MT_MANIFEST);
+	c = cJSON_AddObjectToObject(m, "config");
+	cJSON_AddStringToObject(c, "mediaType", OCI_MT_IMAGE_CONFIG);
+	cJSON_AddNumberToObject(c, "size", (double)strlen(config));
+	cJSON_AddStringToObject(c, "digest", cd);
+	cJSON_AddArrayToObject(m, "layers");
+	return m;
 }
 
-/* The signature image as struct image, ready to store or push. */
+/* Adds the layer of one signature, unless the image has it already. */
+static void add_sig_layer(cJSON *m, const char *payload, const char *pd,
+			  const char *b64)
+{
+	cJSON *layers = cJSON_GetObjectItemCaseSensitive(m, "layers"), *l, *a;
+
+	cJSON_ArrayForEach(l, layers)
+	{
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(l, "digest");
+		const cJSON *sg = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(l, "annotations"),
+		    OCI_ANN_COSIGN_SIG);
+
+		if (cJSON_IsString(d) && !strcmp(d->valuestring, pd) &&
+		    cJSON_IsString(sg) && !strcmp(sg->valuestring, b64))
+			return;
+	}
+	l = cJSON_CreateObject();
+	cJSON_AddStringToObject(l, "mediaType", OCI_MT_COSIGN_LAYER);
+	cJSON_AddNumberToObject(l, "size", (double)strlen(payload));
+	cJSON_AddStringToObject(l, "digest", pd);
+	a = cJSON_AddObjectToObject(l, "annotations");
+	cJSON_AddStringToObject(a, OCI_ANN_COSIGN_SIG, b64);
+	cJSON_AddItemToArray(layers, l);
+}
+
+/* The signature image with ours added to prev's signatures (prev->raw
+ * empty: none yet), as cosign adds one: ready to store or push. */
 static int build_sig(const struct oci_ref *ref, const char *digest,
-		     const char *key_file, struct image *im, struct oci_err *e)
+		     const char *key_file, const struct image *prev,
+		     struct image *im, struct oci_err *e)
 {
 	char pd[OCI_DIGEST_LEN], *payload, *b64 = NULL, *config = NULL,
 					   *man = NULL;
-	int r;
+	cJSON *m = NULL;
+	int r, n = prev->nblobs;
 
 	memset(im, 0, sizeof(*im));
 	payload = oci_sig_payload(ref, digest);
@@ -251,19 +280,32 @@ static int build_sig(const struct oci_ref *ref, const char *digest,
 	if ((r = oci_sig_sign(key_file, payload, strlen(payload), &b64, e)))
 		goto out;
 	r = -ENOMEM;
-	if (!(config = sig_config(pd)) ||
-	    !(man = sig_manifest(config, payload, pd, b64)) ||
-	    !(im->blobs = calloc(2, sizeof(*im->blobs))) ||
-	    oci_buf_add(&im->raw, man, strlen(man)) ||
-	    oci_buf_add(&im->blobs[0], config, strlen(config)) ||
-	    oci_buf_add(&im->blobs[1], payload, strlen(payload)))
+	if (n)
+		m = cJSON_ParseWithLength(prev->raw.data, prev->raw.len);
+	else if ((config = sig_config(pd)))
+		m = sig_manifest(config);
+	if (!m || !(im->blobs = calloc(n ? n + 1 : 2, sizeof(*im->blobs))))
 		goto out;
-	im->nblobs = 2;
+	add_sig_layer(m, payload, pd, b64);
+	if (!(man = cJSON_PrintUnformatted(m)) ||
+	    oci_buf_add(&im->raw, man, strlen(man)))
+		goto out;
+	for (int i = 0; i < n; i++)
+		if (oci_buf_add(&im->blobs[i], prev->blobs[i].data,
+				prev->blobs[i].len))
+			goto out;
+	if ((!n && oci_buf_add(&im->blobs[n++], config, strlen(config))) ||
+	    oci_buf_add(&im->blobs[n++], payload, strlen(payload)))
+		goto out;
+	im->nblobs = n;
 	oci_sha256(man, strlen(man), im->desc.digest);
 	im->desc.size = strlen(man);
 	strcpy(im->desc.media_type, OCI_MT_MANIFEST);
 	r = oci_manifest_parse(man, strlen(man), &im->m, e);
 out:
+	if (r == -ENOMEM)
+		snprintf(e->msg, sizeof(e->msg), "out of memory");
+	cJSON_Delete(m);
 	free(payload);
 	free(b64);
 	free(config);
@@ -271,27 +313,63 @@ out:
 	return r;
 }
 
+/* A stored image of any layout, with every blob, verified. */
+static int load_stored(struct oci_store *s, const char *name, struct image *im,
+		       struct oci_err *e)
+{
+	int r;
+
+	memset(im, 0, sizeof(*im));
+	if ((r = oci_store_resolve(s, name, &im->desc, e)) ||
+	    (r = oci_store_get(s, im->desc.digest, &im->raw, e)) ||
+	    (r = oci_manifest_parse(im->raw.data, im->raw.len, &im->m, e)))
+		return r;
+	if (!(im->blobs = calloc(im->m.nlayers + 1, sizeof(*im->blobs))))
+		return -ENOMEM;
+	for (int i = 0; i <= im->m.nlayers; i++) {
+		const struct oci_desc *d =
+		    i ? &im->m.layers[i - 1] : &im->m.config;
+
+		if ((r = oci_store_get(s, d->digest, &im->blobs[i], e)))
+			return r;
+		im->nblobs++;
+	}
+	return 0;
+}
+
 int oci_sign(struct oci_store *s, const struct oci_ref *ref, const char *digest,
 	     const char *key_file, const struct oci_client_opts *opts,
 	     struct oci_err *e)
 {
 	struct oci_client *c = NULL;
-	struct image im;
+	struct image im = {0}, prev = {0};
 	char name[700], tag[80];
 	int r;
 
-	if ((r = build_sig(ref, digest, key_file, &im, e)))
-		goto out;
 	sig_name(ref, digest, name, sizeof(name));
-	if ((r = store_image(s, name, &im, e)) || !opts)
-		goto out;
 	oci_sig_tag(digest, tag, sizeof(tag));
-	if (!(r = oci_client_new(ref, opts, &c, e)) &&
-	    !(r = push_blobs(c, &im.m, im.blobs, e)))
+	/* Signatures already made (by anyone) are kept: ours is added. */
+	if (opts) {
+		if ((r = oci_client_new(ref, opts, &c, e)))
+			goto out;
+		r = fetch(c, tag, false, &prev, e);
+	} else {
+		r = load_stored(s, name, &prev, e);
+	}
+	if (r == -ENOENT) {
+		image_free(&prev);
+	} else if (r) {
+		goto out;
+	}
+	if ((r = build_sig(ref, digest, key_file, &prev, &im, e)) ||
+	    (r = store_image(s, name, &im, e)) || !c)
+		goto out;
+	if (!(r = push_blobs(c, &im.m, im.blobs, e)))
 		r = oci_client_put_manifest(c, tag, OCI_MT_MANIFEST,
 					    im.raw.data, im.raw.len, e);
 out:
 	oci_client_free(c);
+	image_free(&prev);
 	image_free(&im);
 	return r;
 }
@@ -300,31 +378,19 @@ int oci_verify(struct oci_store *s, const struct oci_ref *ref,
 	       const char *digest, const char *const *pubs, int npubs,
 	       struct oci_err *e)
 {
-	struct image im = {0};
+	struct image im;
 	char name[700];
 	int r;
 
 	sig_name(ref, digest, name, sizeof(name));
-	if ((r = oci_store_resolve(s, name, &im.desc, e))) {
+	r = load_stored(s, name, &im, e);
+	if (r == -ENOENT)
 		snprintf(e->msg, sizeof(e->msg),
 			 "no signature for %s in the store (pull it with "
 			 "--verify-key)",
 			 digest);
-		return r;
-	}
-	if ((r = oci_store_get(s, im.desc.digest, &im.raw, e)) ||
-	    (r = oci_manifest_parse(im.raw.data, im.raw.len, &im.m, e)))
-		goto out;
-	r = -ENOMEM;
-	if (!(im.blobs = calloc(im.m.nlayers + 1, sizeof(*im.blobs))))
-		goto out;
-	im.nblobs = im.m.nlayers + 1;
-	for (int i = 0; i < im.m.nlayers; i++)
-		if ((r = oci_store_get(s, im.m.layers[i].digest,
-				       &im.blobs[i + 1], e)))
-			goto out;
-	r = check_sigs(&im.m, im.blobs + 1, digest, pubs, npubs, e);
-out:
+	if (!r)
+		r = check_sigs(&im.m, im.blobs + 1, digest, pubs, npubs, e);
 	image_free(&im);
 	return r;
 }

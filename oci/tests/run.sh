@@ -411,6 +411,8 @@ openssl ecparam -name prime256v1 -genkey -noout -out k1.pem 2>/dev/null
 openssl ec -in k1.pem -pubout -out k1.pub 2>/dev/null
 openssl ecparam -name prime256v1 -genkey -noout -out k2.pem 2>/dev/null
 openssl ec -in k2.pem -pubout -out k2.pub 2>/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out k3.pem 2>/dev/null
+openssl ec -in k3.pem -pubout -out k3.pub 2>/dev/null
 rm -rf "$WASM_BPF_STORE"
 "$W" push hello.wasm "$P/s/ours:1" >out 2>&1
 SD=$(sed 's/.*@//' out)
@@ -440,13 +442,22 @@ PY
 else
 	fail "signature tag" "$(first skopeo.err)"
 fi
+# A second signer adds a layer; the first signature stays.
 rm -rf "$WASM_BPF_STORE"
-expect "pull --verify-key" 0 "$W" pull --verify-key k2.pub --verify-key k1.pub "$P/s/ours:1" &&
+expect "second signer" 0 "$W" sign --key k2.pem "$P/s/ours:1" &&
+	[ "$(skopeo inspect --tls-verify=false --raw "docker://$P/s/ours:$SIGTAG" | grep -o simplesigning | wc -l)" = 2 ] &&
+	expect "pull, second key" 0 "$W" pull --verify-key k2.pub "$P/s/ours:1" &&
+	expect "first key still" 0 "$W" verify --key k1.pub "$P/s/ours:1" &&
+	expect "local sign" 0 "$W" sign --local --key k2.pem "$P/s/ours:1" &&
+	[ "$(grep -o simplesigning "$WASM_BPF_STORE/blobs/sha256/$(python3 -c 'import json,sys; print([m["digest"][7:] for m in json.load(open(sys.argv[1]))["manifests"] if m["annotations"]["org.opencontainers.image.ref.name"].endswith(".sig")][0])' "$WASM_BPF_STORE/index.json")" | wc -l)" = 3 ]
+verdict $? "sign adds a signature to those already there, in the registry and in the store (--local)"
+rm -rf "$WASM_BPF_STORE"
+expect "pull --verify-key" 0 "$W" pull --verify-key k3.pub --verify-key k1.pub "$P/s/ours:1" &&
 	expect "verify offline" 0 "$W" verify --key k1.pub "$P/s/ours:1"
 verdict $? "pull --verify-key (one of two keys) stores the signature for offline verify"
 rm -rf "$WASM_BPF_STORE" && "$W" images >/dev/null
 before=$(snapshot)
-expect "wrong key" 125 "$W" pull --verify-key k2.pub "$P/s/ours:1" && grep -q 'does not verify' err &&
+expect "wrong key" 125 "$W" pull --verify-key k3.pub "$P/s/ours:1" && grep -q 'does not verify' err &&
 	[ "$(snapshot)" = "$before" ]
 verdict $? "wrong key refused, nothing stored: $(cut -c1-110 err)..."
 
@@ -517,7 +528,7 @@ for p in $PIDS; do wait "$p" 2>/dev/null; done
 PIDS=""
 expect "offline run" 7 "$W" run --pull never --verify-key k1.pub "$P/s/ours:1" &&
 	expect "offline run, missing policy" 7 "$W" run "$P/s/ours:1" &&
-	expect "offline wrong key" 125 "$W" run --pull never --verify-key k2.pub "$P/s/ours:1"
+	expect "offline wrong key" 125 "$W" run --pull never --verify-key k3.pub "$P/s/ours:1"
 verdict $? "run --pull never (and missing) of a stored image with no registry running; signature checked offline"
 expect "offline always" 125 "$W" run --pull always "$P/s/ours:1"
 verdict $? "run --pull always with the registry gone: $(cut -c1-90 err)"
