@@ -507,6 +507,25 @@ verdict $? "a valid signature naming another digest is refused: $(cut -c1-60 err
 expect "unsigned" 125 "$W" pull --verify-key k1.pub "$P/t/hello:1" && grep -q 'no signature' err
 verdict $? "an unsigned image is refused with --verify-key: $(cut -c1-70 err)..."
 
+# What a writer killed mid-commit leaves (a staged file nobody holds) goes
+# with the next commit; a pull killed mid-transfer leaves nothing.
+rm -rf "$WASM_BPF_STORE" && "$W" images >/dev/null
+echo leftover >"$WASM_BPF_STORE/ingest/tmp-killed1"
+if start_fake stall biglayout; then
+	"$W" pull "127.0.0.1:$FPORT/t/big:1" >/dev/null 2>&1 &
+	pullpid=$!
+	sleep 1
+	kill -KILL $pullpid
+	wait $pullpid 2>/dev/null
+	kill "$FPID" 2>/dev/null
+	[ -z "$(ls "$WASM_BPF_STORE/blobs/sha256")" ] &&
+		[ "$(ls "$WASM_BPF_STORE/ingest")" = tmp-killed1 ] &&
+		expect "after a kill" 0 "$W" pull "$P/t/hello:1" &&
+		[ -z "$(ls "$WASM_BPF_STORE/ingest")" ] &&
+		[ "$(ls "$WASM_BPF_STORE/blobs/sha256" | wc -l)" = 3 ]
+	verdict $? "a pull killed (SIGKILL) mid-blob leaves nothing; a killed writer's staged file goes with the next commit"
+fi
+
 # ---- two pulls at once into one store ----------------------------------
 rm -rf "$WASM_BPF_STORE"
 "$W" pull "$P/t/big:1" >c1.out 2>&1 &
