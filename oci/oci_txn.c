@@ -4,7 +4,8 @@
  * flock while its writer lives), then take the store's exclusive lock to
  * rename them into blobs/sha256/ and rewrite index.json, so readers and
  * rmi's garbage collection never see half an image. A temporary file
- * nobody holds is what a killed writer left; the next commit removes it. */
+ * nobody holds (and a minute old) is what a killed writer left; the next
+ * commit removes it. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -32,11 +35,17 @@ struct oci_txn {
 	int n;
 };
 
+/* A writer creates its file, then locks it: only a file unlocked and a
+ * minute old is surely a dead writer's. */
+#define STALE_SECONDS 60
+
 /* Removes what killed writers left in ingest/. Under the exclusive lock. */
 static void sweep_ingest(struct oci_store *s)
 {
 	char dir[PATH_MAX], p[PATH_MAX + 256];
+	time_t now = time(NULL);
 	struct dirent *d;
+	struct stat st;
 	DIR *dh;
 
 	store_path_of(s, "ingest", dir);
@@ -52,7 +61,8 @@ static void sweep_ingest(struct oci_store *s)
 		fd = open(p, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		if (!flock(fd, LOCK_EX | LOCK_NB))
+		if (!fstat(fd, &st) && now - st.st_mtime >= STALE_SECONDS &&
+		    !flock(fd, LOCK_EX | LOCK_NB))
 			unlink(p);
 		close(fd);
 	}

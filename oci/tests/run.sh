@@ -511,6 +511,7 @@ verdict $? "an unsigned image is refused with --verify-key: $(cut -c1-70 err)...
 # with the next commit; a pull killed mid-transfer leaves nothing.
 rm -rf "$WASM_BPF_STORE" && "$W" images >/dev/null
 echo leftover >"$WASM_BPF_STORE/ingest/tmp-killed1"
+touch -d '2 minutes ago' "$WASM_BPF_STORE/ingest/tmp-killed1"
 if start_fake stall biglayout; then
 	"$W" pull "127.0.0.1:$FPORT/t/big:1" >/dev/null 2>&1 &
 	pullpid=$!
