@@ -341,6 +341,9 @@ start_fake plain nocfg && expect "missing blob" 125 "$W" pull "127.0.0.1:$FPORT/
 	grep -q 'HTTP 404 BLOB_UNKNOWN' err
 verdict $? "a blob the registry lacks: $(cat err)"
 kill "$FPID" 2>/dev/null
+expect "bad --pull" 2 "$W" run --pull sometimes "$P/t/hello:1" && grep -q 'invalid --pull' err &&
+	expect "push usage" 2 "$W" push hello.wasm && grep -q 'Usage: wasm-bpf push' err
+verdict $? "usage errors exit 2: $(head -1 err)"
 expect "push a non-module" 125 "$W" push "$SRC/hello.wat" "$P/t/bad:1" && grep -q 'not a valid Wasm module' err
 verdict $? "push of a file that is no Wasm module: $(cat err)"
 expect "bad reference" 125 "$W" pull "$P/T/Upper"
