@@ -122,7 +122,7 @@ wat2wasm "$SRC/hello.wat" -o hello.wasm || { fail build hello.wat; exit 1; }
 pad hello.wasm 4194304 big.wasm
 
 start_registry plain || { fail registry "docker-registry did not start"; exit 1; }
-P=$REG PDATA=$DATA
+P=$REG PDATA=$DATA PORT_P=$PORT
 
 # ---- push, pull, run; skopeo reads what we push --------------------------
 SRCURL=https://example.org/hello
@@ -321,6 +321,17 @@ if command -v script >/dev/null; then
 	verdict $? "progress bar on a terminal, nothing on stderr when piped"
 else
 	skip "progress bar" "no script(1)"
+fi
+
+# Plain HTTP for a name that is not loopback's only when listed insecure:
+# this machine's host name, when it resolves to 127.0.0.1.
+HN=$(hostname)
+if [ "$(getent ahostsv4 "$HN" | awk 'NR == 1 { print $1 }')" = 127.0.0.1 ] && [ "$HN" != localhost ]; then
+	expect "plain HTTP refused" 125 "$W" pull "$HN:$PORT_P/t/hello:1" && grep -q 'SSL' err &&
+		expect "insecure listed" 0 env WASM_BPF_INSECURE_REGISTRIES="other.io,$HN:$PORT_P" "$W" pull "$HN:$PORT_P/t/hello:1"
+	verdict $? "plain HTTP to $HN only when in WASM_BPF_INSECURE_REGISTRIES"
+else
+	skip "insecure registries" "the host name does not resolve to 127.0.0.1"
 fi
 
 # ---- one-line errors ------------------------------------------------------
