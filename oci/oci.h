@@ -275,8 +275,10 @@ int oci_sig_verify(const char *pub_file, const void *payload, size_t len,
 		   const char *b64, const char *digest, struct oci_err *e);
 /* The tag cosign keeps a digest's signature under: sha256-HEX.sig. */
 void oci_sig_tag(const char *digest, char *buf, size_t len);
-/* Builds the signature image for `digest` in the store (and, if opts is
- * not NULL, pushes it to ref's repository). */
+/* Signs `digest` with the key and adds the signature to its signature
+ * image, as cosign does: the one in ref's registry when opts is not NULL
+ * (and pushes the result there), else the one in the store. The result is
+ * stored either way. */
 int oci_sign(struct oci_store *s, const struct oci_ref *ref, const char *digest,
 	     const char *key_file, const struct oci_client_opts *opts,
 	     struct oci_err *e);
