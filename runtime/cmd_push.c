@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bpf/bpf_scan.h"
 #include "runtime/cmd_common.h"
@@ -156,6 +157,32 @@ out:
 	return r;
 }
 
+/* Which stored image goes: FILE made into one under dst's name, or a
+ * stored SRC as it is. */
+static int source(struct oci_store *s, int npos, char **pos,
+		  const char *dst_name, enum oci_format fmt,
+		  struct ann_list *user, bool opts_given, char *src_name,
+		  struct oci_desc *desc)
+{
+	struct oci_ref src;
+	struct oci_err e;
+	int r;
+
+	if (npos == 2 && !access(pos[0], F_OK)) {
+		strcpy(src_name, dst_name);
+		return store_module(s, pos[0], dst_name, fmt, user, desc);
+	}
+	if (opts_given)
+		return cmd_fail("push", "--annotation and --format apply to a "
+					"FILE, not to a stored image");
+	if ((r = cmd_ref("push", pos[0], &src)))
+		return r;
+	oci_ref_name(&src, src_name, 700);
+	if (oci_store_resolve(s, src_name, desc, &e))
+		return cmd_fail("push", "%s (and no such file)", e.msg);
+	return 0;
+}
+
 int cmd_push(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -165,8 +192,8 @@ int cmd_push(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *syn =
-	    "FILE.wasm REF [--annotation K=V]... [--format cncf|ecli] "
-	    "[--store DIR]";
+	    "FILE.wasm|SRC REF [--annotation K=V]... [--format cncf|ecli] "
+	    "[--store DIR]\n       wasm-bpf push REF [--store DIR]";
 	enum oci_format fmt = OCI_FORMAT_CNCF;
 	struct ann_list user = {0};
 	const char *store_dir = NULL;
@@ -175,8 +202,9 @@ int cmd_push(int argc, char **argv)
 	struct oci_desc desc;
 	struct oci_ref ref;
 	struct oci_err e;
-	char name[700], *eq;
-	int o, r;
+	char name[700], src[700], *eq;
+	bool opts_given = false;
+	int o, r, npos;
 
 	while ((o = getopt_long(argc, argv, "a:f:s:", lo, NULL)) != -1) {
 		switch (o) {
@@ -189,12 +217,14 @@ int cmd_push(int argc, char **argv)
 			*eq = 0;
 			ann_add(&user, optarg, eq + 1);
 			*eq = '=';
+			opts_given = true;
 			break;
 		case 'f':
 			if (!strcmp(optarg, "ecli"))
 				fmt = OCI_FORMAT_ECLI;
 			else if (strcmp(optarg, "cncf"))
 				return cmd_usage("push", syn);
+			opts_given = true;
 			break;
 		case 's':
 			store_dir = optarg;
@@ -203,18 +233,22 @@ int cmd_push(int argc, char **argv)
 			return cmd_usage("push", syn);
 		}
 	}
-	if (argc - optind != 2) {
+	npos = argc - optind;
+	/* A lone FILE lacks its REF. */
+	if ((npos != 1 && npos != 2) ||
+	    (npos == 1 && !access(argv[optind], F_OK))) {
 		ann_free(&user);
 		return cmd_usage("push", syn);
 	}
-	if ((r = cmd_ref("push", argv[optind + 1], &ref)) ||
+	if ((r = cmd_ref("push", argv[argc - 1], &ref)) ||
 	    (r = cmd_store("push", store_dir, &s)))
 		goto out;
 	oci_ref_name(&ref, name, sizeof(name));
-	if ((r = store_module(s, argv[optind], name, fmt, &user, &desc)))
+	if ((r = source(s, npos, argv + optind, name, fmt, &user, opts_given,
+			src, &desc)))
 		goto out;
 	cmd_client_opts(&co, argv[optind]);
-	if (oci_push(s, name, &ref, &co, &e)) {
+	if (oci_push(s, src, &ref, &co, &e)) {
 		r = cmd_fail("push", "%s", e.msg);
 		goto out;
 	}

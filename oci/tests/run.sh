@@ -191,6 +191,14 @@ expect tag 0 "$W" tag "$P/t/hello:1" "local.test/hello:copy" &&
 	expect rmi 0 "$W" rmi "$P/t/hello:1" &&
 	expect "run after rmi of the other name" 7 "$W" run --pull never local.test/hello:copy
 verdict $? "tag makes a second name; rmi of one leaves the other runnable"
+expect "push SRC DST" 0 "$W" push local.test/hello:copy "$P/t/retag:1" &&
+	[ "$(sed 's/.*@//' out)" = "$D1" ] &&
+	expect "tag for push" 0 "$W" tag local.test/hello:copy "$P/t/again:2" &&
+	expect "push REF" 0 "$W" push "$P/t/again:2" &&
+	[ "$(skopeo inspect --tls-verify=false --raw "docker://$P/t/again:2" | sha256sum | cut -d' ' -f1)" = "${D1#sha256:}" ] &&
+	expect "push SRC with --format" 125 "$W" push --format ecli local.test/hello:copy "$P/t/x:1" &&
+	"$W" rmi "$P/t/again:2" >/dev/null
+verdict $? "push of a stored image (push SRC DST, push REF), same digest; --format only with a FILE"
 expect save 0 "$W" save local.test/hello:copy -o saved.tar &&
 	expect "rmi last" 0 "$W" rmi local.test/hello:copy &&
 	expect load 0 "$W" load -i saved.tar &&
