@@ -274,8 +274,7 @@ int oci_store_get(struct oci_store *s, const char *digest, struct oci_buf *b,
 	return 0;
 }
 
-/* ---- whole images
- * ------------------------------------------------------------ */
+/* ---- whole images -------------------------------------------------------- */
 
 int oci_store_load_image(struct oci_store *s, const char *name,
 			 struct oci_image *img, struct oci_err *e)

@@ -14,8 +14,7 @@
 
 #define BLOCK 512
 
-/* ---- writing
- * ----------------------------------------------------------------- */
+/* ---- writing ------------------------------------------------------------- */
 
 static void octal(char *field, size_t width, uint64_t v)
 {
@@ -155,8 +154,7 @@ int oci_save(struct oci_store *s, const char *const *names, int n,
 	return r;
 }
 
-/* ---- reading
- * ------------------------------------------------------------------- */
+/* ---- reading ------------------------------------------------------------- */
 
 struct member {
 	char name[256];
