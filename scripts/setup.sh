@@ -33,6 +33,11 @@ if [ -n "$missing" ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	# The tests start their own registries on 127.0.0.1; the package's
+	# service (every address, port 5000) is not wanted.
+	case " $missing " in *" docker-registry "*)
+		systemctl disable --now docker-registry >/dev/null 2>&1 || true ;;
+	esac
 fi
 
 # wasm-ld is only shipped versioned; clang --target=wasm32 looks it up unversioned.
