@@ -1,6 +1,7 @@
 /* cmd_run.c — `run REF`: a module named by an image reference, taken
  * from the store or pulled as --pull says, verified with --verify-key
  * (cmd_image.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,34 +27,46 @@ int wbpf_image_run_opt(struct wbpf_image_run *o, int is_pull, const char *arg)
 	return cmd_add_str(&o->keys, &o->nkeys, arg) ? EXIT_FAILURE : -1;
 }
 
+/* oci_pull checks the signature itself when given keys. */
+static int pull_now(struct oci_store *s, const struct oci_ref *ref,
+		    const char *name, const struct wbpf_image_run *o,
+		    struct oci_err *e)
+{
+	struct oci_client_opts co;
+	int r;
+
+	cmd_client_opts(&co, name);
+	r = oci_pull(s, ref, &co, o->keys, o->nkeys, NULL, e);
+	cmd_progress_done();
+	return r;
+}
+
 static int resolve(struct oci_store *s, const struct oci_ref *ref,
 		   const struct wbpf_image_run *o, struct oci_err *e)
 {
 	const char *pull = o->pull ? o->pull : "missing";
-	struct oci_client_opts co;
+	bool never = !strcmp(pull, "never");
 	struct oci_desc d;
 	char name[700];
-	bool have;
+	int r;
 
 	oci_ref_name(ref, name, sizeof(name));
-	have = !oci_store_resolve(s, name, &d, e);
-	if (!strcmp(pull, "always") || (!have && !strcmp(pull, "missing"))) {
-		cmd_client_opts(&co, name);
-		if (oci_pull(s, ref, &co, o->keys, o->nkeys, &d, e))
-			return -1;
-		cmd_progress_done();
-		return 0; /* oci_pull verified the signature */
-	}
-	if (!have) {
+	if (!strcmp(pull, "always"))
+		return pull_now(s, ref, name, o, e);
+	if (oci_store_resolve(s, name, &d, e)) {
+		if (!never)
+			return pull_now(s, ref, name, o, e);
 		/* The caller names the module. */
 		snprintf(e->msg, sizeof(e->msg),
-			 "not in the store (%.300s) "
-			 "and --pull never",
+			 "not in the store (%.300s) and --pull never",
 			 oci_store_dir(s));
-		return -1;
+		return -ENOENT;
 	}
-	return o->nkeys ? oci_verify(s, ref, d.digest, o->keys, o->nkeys, e)
-			: 0;
+	if (!o->nkeys)
+		return 0;
+	r = oci_verify(s, ref, d.digest, o->keys, o->nkeys, e);
+	/* Stored without its signature: fetched with it, network allowed. */
+	return r == -ENOENT && !never ? pull_now(s, ref, name, o, e) : r;
 }
 
 struct wasm_bpf_app *wbpf_image_open(const char *module,

@@ -549,6 +549,16 @@ if start_fake stall biglayout; then
 	verdict $? "a pull killed (SIGKILL) mid-blob leaves nothing; a killed writer's staged file goes with the next commit"
 fi
 
+# An image stored without its signature: run --verify-key fetches it,
+# unless told not to use the network.
+rm -rf "$WASM_BPF_STORE"
+"$W" pull "$P/s/ours:1" >/dev/null 2>&1
+expect "unsigned in store, never" 125 "$W" run --pull never --verify-key k1.pub "$P/s/ours:1" &&
+	grep -q 'no signature' err &&
+	expect "signature fetched" 7 "$W" run --verify-key k1.pub "$P/s/ours:1" &&
+	expect "then offline" 7 "$W" run --pull never --verify-key k1.pub "$P/s/ours:1"
+verdict $? "run --verify-key of an image stored without its signature fetches it (not with --pull never)"
+
 # ---- two pulls at once into one store ----------------------------------
 rm -rf "$WASM_BPF_STORE"
 "$W" pull "$P/t/big:1" >c1.out 2>&1 &
