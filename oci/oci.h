@@ -57,6 +57,10 @@ struct oci_buf {
 int oci_buf_add(struct oci_buf *b, const void *p, size_t n);
 void oci_buf_free(struct oci_buf *b);
 int oci_read_file(const char *path, struct oci_buf *b, struct oci_err *e);
+/* buf as `path`, whole or not at all: a temporary file beside it, synced,
+ * given `mode`, renamed over it. */
+int oci_write_file(const char *path, const void *buf, size_t len, int mode,
+		   struct oci_err *e);
 /* Standard base64 with padding (malloc'ed); decode returns the length or
  * a negative errno. */
 char *oci_base64(const void *buf, size_t len);

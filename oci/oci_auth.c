@@ -1,13 +1,11 @@
 /* oci_auth.c — registry credentials in the docker/podman auth files:
  * {"auths": {"REGISTRY": {"auth": base64("user:password")}}} (oci.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -112,9 +110,8 @@ static int auth_file(char *buf, size_t len)
 
 static int save(const char *path, cJSON *j, struct oci_err *e)
 {
-	char tmp[PATH_MAX + 16], dir[PATH_MAX], *txt = cJSON_Print(j), *slash;
-	int fd, r = 0;
-	size_t len;
+	char dir[PATH_MAX], *txt = cJSON_Print(j), *slash;
+	int r;
 
 	if (!txt)
 		return -ENOMEM;
@@ -123,19 +120,7 @@ static int save(const char *path, cJSON *j, struct oci_err *e)
 		*slash = 0;
 		mkdir(dir, 0700);
 	}
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600: it holds passwords */
-	len = strlen(txt);
-	if (fd < 0 || write(fd, txt, len) != (ssize_t)len || fsync(fd) ||
-	    rename(tmp, path)) {
-		r = -errno;
-		snprintf(e->msg, sizeof(e->msg), "%s: %s", path,
-			 strerror(errno));
-		if (fd >= 0)
-			unlink(tmp);
-	}
-	if (fd >= 0)
-		close(fd);
+	r = oci_write_file(path, txt, strlen(txt), 0600, e); /* passwords */
 	free(txt);
 	return r;
 }

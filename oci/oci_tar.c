@@ -1,12 +1,9 @@
 /* oci_tar.c — `save` and `load`: the store's images as an OCI image-layout
  * tar archive (ustar), for nodes without a registry (oci.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -98,27 +95,6 @@ static int add_image(struct oci_store *s, struct oci_buf *out, cJSON *seen,
 	return r;
 }
 
-static int write_file(const char *path, const struct oci_buf *b,
-		      struct oci_err *e)
-{
-	char tmp[4200];
-	int fd, r = 0;
-
-	snprintf(tmp, sizeof(tmp), "%.4000s.XXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0 || write(fd, b->data, b->len) != (ssize_t)b->len ||
-	    fsync(fd) || fchmod(fd, 0644) || rename(tmp, path)) {
-		r = -errno;
-		snprintf(e->msg, sizeof(e->msg), "%.300s: %s", path,
-			 strerror(errno));
-		if (fd >= 0)
-			unlink(tmp);
-	}
-	if (fd >= 0)
-		close(fd);
-	return r;
-}
-
 int oci_save(struct oci_store *s, const char *const *names, int n,
 	     const char *tar_path, struct oci_err *e)
 {
@@ -144,7 +120,7 @@ int oci_save(struct oci_store *s, const char *const *names, int n,
 		r = oci_buf_add(&out, end, sizeof(end));
 	}
 	if (!r)
-		r = write_file(tar_path, &out, e);
+		r = oci_write_file(tar_path, out.data, out.len, 0644, e);
 	if (r == -ENOMEM)
 		snprintf(e->msg, sizeof(e->msg), "out of memory");
 	free(txt);

@@ -117,3 +117,38 @@ int oci_unbase64(const char *s, struct oci_buf *out)
 	free(tmp);
 	return r ? r : (int)(k - pad);
 }
+
+int oci_write_file(const char *path, const void *buf, size_t len, int mode,
+		   struct oci_err *e)
+{
+	char tmp[4200];
+	const char *p = buf;
+	int fd, r = 0;
+
+	snprintf(tmp, sizeof(tmp), "%.4000s.XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		p += n;
+		len -= n;
+	}
+	if (fsync(fd) || fchmod(fd, mode) || rename(tmp, path))
+		goto fail;
+	close(fd);
+	return 0;
+fail:
+	r = -errno;
+	snprintf(e->msg, sizeof(e->msg), "%.300s: %s", path, strerror(errno));
+	if (fd >= 0) {
+		unlink(tmp);
+		close(fd);
+	}
+	return r;
+}
