@@ -162,36 +162,45 @@ const uint8_t *wasm_module__custom_section(const struct wasm_module *m,
 /* Optimisers split a data segment wherever it has a run of zeros, so
  * anything embedded in the data (a BPF object has many zeros) is whole
  * only in this image. */
-uint8_t *wasm_module__initial_memory(const struct wasm_module *m, size_t *len)
+static bool laid_out(const struct wm_data *d, uint64_t limit)
+{
+	/* A segment past the initial size would trap at instantiation. */
+	return d->mode == WM_SEG_ACTIVE && d->memory == 0 &&
+	       d->offset.op == WM_CONST_I32 &&
+	       (uint32_t)d->offset.bits + (uint64_t)d->len <= limit;
+}
+
+int wasm_module__initial_memory(const struct wasm_module *m, size_t max,
+				uint8_t **img, size_t *len)
 {
 	const struct wm_data *d;
 	uint64_t limit, end = 0;
-	uint8_t *img;
 
+	*img = NULL;
 	*len = 0;
 	if (!m->wm.nmems)
-		return NULL;
-	/* A segment past the initial size would trap at instantiation. */
+		return 0;
 	limit = (uint64_t)m->wm.mems[0].min * WM_PAGE_SIZE;
 	for (uint32_t i = 0; i < m->wm.ndatas; i++) {
 		d = &m->wm.datas[i];
-		if (d->mode == WM_SEG_ACTIVE && d->memory == 0 &&
-		    d->offset.op == WM_CONST_I32 &&
-		    (uint32_t)d->offset.bits + (uint64_t)d->len <= limit &&
+		if (laid_out(d, limit) &&
 		    (uint32_t)d->offset.bits + (uint64_t)d->len > end)
 			end = (uint32_t)d->offset.bits + (uint64_t)d->len;
 	}
-	if (!end || !(img = calloc(1, end)))
-		return NULL;
+	if (!end)
+		return 0;
+	if (end > max)
+		return -E2BIG;
+	if (!(*img = calloc(1, end)))
+		return -ENOMEM;
 	for (uint32_t i = 0; i < m->wm.ndatas; i++) {
 		d = &m->wm.datas[i];
-		if (d->mode == WM_SEG_ACTIVE && d->memory == 0 &&
-		    d->offset.op == WM_CONST_I32 &&
-		    (uint32_t)d->offset.bits + (uint64_t)d->len <= limit)
-			memcpy(img + (uint32_t)d->offset.bits, d->bytes, d->len);
+		if (laid_out(d, limit))
+			memcpy(*img + (uint32_t)d->offset.bits, d->bytes,
+			       d->len);
 	}
 	*len = end;
-	return img;
+	return 0;
 }
 
 const char *wasm_status_str(int status)

@@ -133,11 +133,12 @@ int wasm_module__func_signature(const struct wasm_module *m, uint32_t funcidx,
 const uint8_t *wasm_module__custom_section(const struct wasm_module *m,
 					   const char *name, size_t *len);
 /* Memory 0 as the module's active data segments with constant offsets
- * lay it out before it runs: *len bytes, up to the end of the last one
- * (zeros between). malloc'ed; NULL with *len 0 when there is no such
- * segment, or out of memory. For tools that look inside a module without
- * running it. */
-uint8_t *wasm_module__initial_memory(const struct wasm_module *m, size_t *len);
+ * lay it out before it runs: *len bytes from address 0 to the end of the
+ * last one (zeros between), malloc'ed into *img. 0 (*img NULL, *len 0
+ * when there is no such segment), -E2BIG if that end is past `max`,
+ * -ENOMEM. For tools that look inside a module without running it. */
+int wasm_module__initial_memory(const struct wasm_module *m, size_t max,
+				uint8_t **img, size_t *len);
 
 /* ---- linker: what imports resolve to ------------------------------------ */
 

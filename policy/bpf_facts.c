@@ -15,6 +15,8 @@
 #include "policy/bpf_facts.h"
 
 #define CALL_INSN (BPF_JMP | BPF_CALL)
+/* libbpf names internal maps (.rodata, .bss) after the object: "facts.bss" */
+#define OBJ_NAME "facts"
 
 static int say(char *err, size_t n, int code, const char *fmt, ...)
 {
@@ -154,6 +156,53 @@ const char *bpf_facts__kind_name(enum bpf_facts_kind k)
 	    [BPF_FACTS_LSM] = "lsm",
 	};
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
+}
+
+/* Tracing needs CAP_PERFMON, networking CAP_NET_ADMIN, besides CAP_BPF,
+ * as the kernel checks them at load or attach. */
+static unsigned prog_caps(enum bpf_prog_type t)
+{
+	switch (t) {
+	case BPF_PROG_TYPE_KPROBE:
+	case BPF_PROG_TYPE_TRACEPOINT:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE:
+	case BPF_PROG_TYPE_PERF_EVENT:
+	case BPF_PROG_TYPE_TRACING:
+	case BPF_PROG_TYPE_LSM:
+	case BPF_PROG_TYPE_EXT:
+		return BPF_FACTS_CAP_PERFMON;
+	case BPF_PROG_TYPE_XDP:
+	case BPF_PROG_TYPE_SCHED_CLS:
+	case BPF_PROG_TYPE_SCHED_ACT:
+	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+	case BPF_PROG_TYPE_SOCK_OPS:
+	case BPF_PROG_TYPE_SK_SKB:
+	case BPF_PROG_TYPE_SK_MSG:
+	case BPF_PROG_TYPE_LWT_IN:
+	case BPF_PROG_TYPE_LWT_OUT:
+	case BPF_PROG_TYPE_LWT_XMIT:
+	case BPF_PROG_TYPE_LWT_SEG6LOCAL:
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
+	case BPF_PROG_TYPE_SK_REUSEPORT:
+	case BPF_PROG_TYPE_SK_LOOKUP:
+		return BPF_FACTS_CAP_NET_ADMIN;
+	default:
+		return 0;
+	}
+}
+
+unsigned bpf_facts__caps(const struct bpf_facts *f)
+{
+	unsigned caps = BPF_FACTS_CAP_BPF;
+
+	for (size_t i = 0; i < f->nfuncs; i++)
+		if (f->funcs[i].is_prog)
+			caps |= prog_caps(f->funcs[i].type);
+	return caps;
 }
 
 /* ---- the ELF side ------------------------------------------------------- */
@@ -375,6 +424,16 @@ static void type_funcs(struct bpf_facts *fa, struct bpf_object *obj)
 	}
 }
 
+/* As the object names it: ".rodata", not "facts.rodata". */
+static const char *map_name(const struct bpf_map *m)
+{
+	const char *name = bpf_map__name(m);
+
+	if (!strncmp(name, OBJ_NAME ".", sizeof(OBJ_NAME)))
+		name += sizeof(OBJ_NAME) - 1;
+	return name;
+}
+
 static int read_maps(struct bpf_facts *fa, struct bpf_object *obj)
 {
 	struct bpf_map *m;
@@ -388,7 +447,7 @@ static int read_maps(struct bpf_facts *fa, struct bpf_object *obj)
 	{
 		struct bpf_facts_map *fm = &fa->maps[fa->nmaps++];
 
-		fm->name = strdup(bpf_map__name(m));
+		fm->name = strdup(map_name(m));
 		if (!fm->name)
 			return -ENOMEM;
 		fm->type = bpf_map__type(m);
@@ -420,7 +479,7 @@ static int core_relos(const void *img, size_t len)
 int bpf_facts__scan(const void *elf, size_t len, struct bpf_facts **out,
 		    char *err, size_t err_len)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "facts");
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = OBJ_NAME);
 	struct bpf_facts *fa = calloc(1, sizeof(*fa));
 	struct bpf_object *obj = NULL;
 	struct elf_view v = {0};

@@ -2,7 +2,8 @@
  * loading it: its programs (type, section, attach point named by the
  * section), the helpers and kfuncs every function calls, its maps (type,
  * sizes, memory), license and CO-RE relocation count. The policy checks
- * these facts; `wasm-bpf check` (and `inspect`) print them.
+ * these facts; `wasm-bpf check` and `inspect` print them, `push` puts
+ * some in the image's annotations.
  */
 #ifndef WASM_BPF_POLICY_BPF_FACTS_H
 #define WASM_BPF_POLICY_BPF_FACTS_H
@@ -68,6 +69,15 @@ void bpf_facts__free(struct bpf_facts *f);
  * ring buffer's size, 8 bytes per CPU slot of a perf event array. */
 uint64_t bpf_facts__map_memory(enum bpf_map_type type, uint32_t key_size,
 			       uint32_t value_size, uint32_t max_entries);
+
+/* The capabilities loading and attaching the object's programs needs on
+ * a kernel with CAP_BPF: bits of enum bpf_facts_cap. */
+enum bpf_facts_cap {
+	BPF_FACTS_CAP_BPF = 1,
+	BPF_FACTS_CAP_PERFMON = 2,   /* tracing programs */
+	BPF_FACTS_CAP_NET_ADMIN = 4, /* networking programs */
+};
+unsigned bpf_facts__caps(const struct bpf_facts *f);
 
 /* "bpf_probe_write_user" for 36; NULL if the id is unknown here. And
  * back: the id, or -1. */

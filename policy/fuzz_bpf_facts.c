@@ -1,9 +1,11 @@
 /* fuzz_bpf_facts.c — libFuzzer target: the BPF object scanner on
- * arbitrary bytes (input byte 0 even) and the finder of objects in Wasm
- * data segments (odd), each object found scanned too. */
+ * arbitrary bytes (input byte 0 even) and the finder of objects in a Wasm
+ * module's initial memory (odd: a module the engine accepts), each object
+ * found scanned too. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <bpf/libbpf.h>
+#include "engine/wasm.h"
 #include "policy/bpf_facts.h"
 #include "policy/policy.h"
 #include "policy/wasm_embed.h"
@@ -28,7 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct policy *p;
 	struct wasm_embed_obj *o;
+	struct wasm_module *m;
+	struct wasm_error werr;
 	size_t n;
+	int r;
 
 	if (!p) {
 		libbpf_set_print(quiet);
@@ -41,7 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		scan(data + 1, size - 1, p);
 		return 0;
 	}
-	if (wasm_embed__find(data + 1, size - 1, &o, &n))
+	m = wasm_module__load(data + 1, size - 1, NULL, &werr);
+	if (!m)
+		return 0;
+	r = wasm_embed__find(m, &o, &n);
+	wasm_module__free(m);
+	if (r)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		scan(o[i].elf, o[i].len, p);

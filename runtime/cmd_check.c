@@ -431,6 +431,7 @@ static int check_file(struct check *c, const char *path)
 	size_t len, n = 0;
 	uint8_t *buf = read_all(path, &len);
 	cJSON *arr;
+	int r;
 
 	if (!buf) {
 		fprintf(stderr, "wasm-bpf: %s: %s\n", path, strerror(errno));
@@ -454,9 +455,11 @@ static int check_file(struct check *c, const char *path)
 		return WASM_BPF_EXIT_ERROR;
 	}
 	report_imports(c, m);
+	r = wasm_embed__find(m, &objs, &n);
 	wasm_module__free(m);
-	if (wasm_embed__find(buf, len, &objs, &n))
-		verdict(c, false, "data segments", "malformed");
+	if (r)
+		verdict(c, false, "data segments", "%s",
+			wasm_embed__strerror(r));
 	else if (!n)
 		verdict(c, true, "BPF objects", "none embedded in the data");
 	for (size_t i = 0; i < n; i++) {

@@ -9,8 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bpf/bpf_scan.h"
+#include <bpf/libbpf.h>
+
 #include "engine/wasm.h"
+#include "policy/wasm_embed.h"
 #include "runtime/cmd_common.h"
 
 static volatile int g_cancel;
@@ -142,23 +144,73 @@ int cmd_add_str(const char ***v, int *n, const char *s)
 	return 0;
 }
 
-int cmd_scan(const struct oci_buf *wasm, struct bpf_scan *sc, char *err,
+int cmd_scan(const struct oci_buf *wasm, struct cmd_objs *o, char *err,
 	     size_t errlen)
 {
 	struct wasm_error werr = {{0}};
+	struct wasm_embed_obj *objs;
 	struct wasm_module *m;
-	uint8_t *mem;
-	size_t len;
+	size_t n;
 	int r;
 
+	memset(o, 0, sizeof(*o));
 	m = wasm_module__load(wasm->data, wasm->len, NULL, &werr);
 	if (!m) {
 		snprintf(err, errlen, "not a valid Wasm module: %s", werr.msg);
 		return -EINVAL;
 	}
-	mem = wasm_module__initial_memory(m, &len);
-	r = bpf_scan_memory(mem ? mem : (uint8_t *)"", len, sc, err, errlen);
-	free(mem);
+	r = wasm_embed__find(m, &objs, &n);
 	wasm_module__free(m);
-	return r;
+	if (r) {
+		snprintf(err, errlen, "%s", wasm_embed__strerror(r));
+		return r;
+	}
+	o->v = calloc(n ? n : 1, sizeof(*o->v));
+	for (size_t i = 0; o->v && i < n; i++) {
+		struct cmd_obj *c = &o->v[o->n++];
+
+		c->size = objs[i].len;
+		bpf_facts__scan(objs[i].elf, objs[i].len, &c->facts, c->why,
+				sizeof(c->why));
+	}
+	wasm_embed__free(objs, n);
+	if (!o->v) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void cmd_objs_free(struct cmd_objs *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		bpf_facts__free(o->v[i].facts);
+	free(o->v);
+	memset(o, 0, sizeof(*o));
+}
+
+void cmd_caps(const struct cmd_objs *o, char *buf, size_t len)
+{
+	unsigned caps = 0;
+
+	for (size_t i = 0; i < o->n; i++)
+		if (o->v[i].facts)
+			caps |= bpf_facts__caps(o->v[i].facts);
+	snprintf(buf, len, "%s%s%s", caps & BPF_FACTS_CAP_BPF ? "CAP_BPF" : "",
+		 caps & BPF_FACTS_CAP_PERFMON ? " CAP_PERFMON" : "",
+		 caps & BPF_FACTS_CAP_NET_ADMIN ? " CAP_NET_ADMIN" : "");
+}
+
+const char *cmd_prog_type(enum bpf_prog_type t)
+{
+	const char *s = libbpf_bpf_prog_type_str(t);
+
+	return s ? s : "unknown";
+}
+
+const char *cmd_map_type(enum bpf_map_type t)
+{
+	const char *s = libbpf_bpf_map_type_str(t);
+
+	return s ? s : "unknown";
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "oci/oci.h"
+#include "policy/bpf_facts.h"
 
 #define CMD_FAIL  125 /* like `run`: the runtime could not do it */
 #define CMD_USAGE 2
@@ -29,10 +30,26 @@ bool cmd_is_sig_name(const char *name);
 
 /* "2.0 MB" style sizes. */
 void cmd_size(char *buf, size_t len, long long bytes);
-/* The BPF objects a module embeds (bpf_scan.h), from its bytes. */
-struct bpf_scan;
-int cmd_scan(const struct oci_buf *wasm, struct bpf_scan *sc, char *err,
+/* The BPF objects a module embeds (policy/wasm_embed.h), each with what
+ * it asks for (policy/bpf_facts.h), from the module's bytes: facts NULL
+ * for an object that cannot be read, `why` saying why. */
+struct cmd_obj {
+	size_t size;
+	struct bpf_facts *facts;
+	char why[160];
+};
+struct cmd_objs {
+	struct cmd_obj *v;
+	size_t n;
+};
+int cmd_scan(const struct oci_buf *wasm, struct cmd_objs *o, char *err,
 	     size_t errlen);
+void cmd_objs_free(struct cmd_objs *o);
+/* "CAP_BPF CAP_PERFMON" etc.: what loading the readable objects needs. */
+void cmd_caps(const struct cmd_objs *o, char *buf, size_t len);
+/* libbpf's names ("kprobe", "hash"), "unknown" for a type it lacks. */
+const char *cmd_prog_type(enum bpf_prog_type t);
+const char *cmd_map_type(enum bpf_map_type t);
 /* Appends s to the array *v of *n strings; -1 when out of memory. */
 int cmd_add_str(const char ***v, int *n, const char *s);
 

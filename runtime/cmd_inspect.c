@@ -10,88 +10,107 @@
 
 #include <cjson/cJSON.h>
 
-#include "bpf/bpf_scan.h"
 #include "runtime/cmd_common.h"
 
-static cJSON *bpf_json(const struct bpf_scan *sc)
+static cJSON *obj_json(const struct cmd_obj *o)
 {
-	cJSON *objs = cJSON_CreateArray();
+	const struct bpf_facts *f = o->facts;
+	cJSON *jo = cJSON_CreateObject(), *ps, *ms;
 
-	for (int i = 0; i < sc->nobjs; i++) {
-		const struct bpf_scan_obj *o = &sc->objs[i];
-		cJSON *jo = cJSON_CreateObject(), *ps, *ms;
-
-		cJSON_AddNumberToObject(jo, "size", (double)o->size);
-		if (o->license)
-			cJSON_AddStringToObject(jo, "license", o->license);
-		else
-			cJSON_AddNullToObject(jo, "license");
-		ps = cJSON_AddArrayToObject(jo, "programs");
-		for (int j = 0; j < o->nprogs; j++) {
-			cJSON *p = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(p, "name", o->progs[j].name);
-			cJSON_AddStringToObject(p, "type", o->progs[j].type);
-			cJSON_AddStringToObject(p, "section",
-						o->progs[j].section);
-			cJSON_AddItemToArray(ps, p);
-		}
-		ms = cJSON_AddArrayToObject(jo, "maps");
-		for (int j = 0; j < o->nmaps; j++) {
-			cJSON *m = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(m, "name", o->maps[j].name);
-			cJSON_AddStringToObject(m, "type", o->maps[j].type);
-			cJSON_AddNumberToObject(m, "key_size",
-						o->maps[j].key_size);
-			cJSON_AddNumberToObject(m, "value_size",
-						o->maps[j].value_size);
-			cJSON_AddNumberToObject(m, "max_entries",
-						o->maps[j].max_entries);
-			cJSON_AddItemToArray(ms, m);
-		}
-		cJSON_AddItemToArray(objs, jo);
+	cJSON_AddNumberToObject(jo, "size", (double)o->size);
+	if (!f) {
+		cJSON_AddStringToObject(jo, "error", o->why);
+		return jo;
 	}
-	return objs;
+	if (f->license[0])
+		cJSON_AddStringToObject(jo, "license", f->license);
+	else
+		cJSON_AddNullToObject(jo, "license");
+	ps = cJSON_AddArrayToObject(jo, "programs");
+	for (size_t j = 0; j < f->nfuncs; j++) {
+		const struct bpf_facts_func *fn = &f->funcs[j];
+		cJSON *p;
+
+		if (!fn->is_prog)
+			continue;
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "name", fn->name);
+		cJSON_AddStringToObject(p, "type", cmd_prog_type(fn->type));
+		cJSON_AddStringToObject(p, "section", fn->section);
+		cJSON_AddItemToArray(ps, p);
+	}
+	ms = cJSON_AddArrayToObject(jo, "maps");
+	for (size_t j = 0; j < f->nmaps; j++) {
+		const struct bpf_facts_map *fm = &f->maps[j];
+		cJSON *m = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(m, "name", fm->name);
+		cJSON_AddStringToObject(m, "type", cmd_map_type(fm->type));
+		cJSON_AddNumberToObject(m, "key_size", fm->key_size);
+		cJSON_AddNumberToObject(m, "value_size", fm->value_size);
+		cJSON_AddNumberToObject(m, "max_entries", fm->max_entries);
+		cJSON_AddItemToArray(ms, m);
+	}
+	return jo;
+}
+
+static cJSON *bpf_json(const struct cmd_objs *objs)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < objs->n; i++)
+		cJSON_AddItemToArray(a, obj_json(&objs->v[i]));
+	return a;
 }
 
 /* What inspect shows: a file, a stored image, or an image in a registry
- * whose module was not pulled (sc NULL: only the annotations tell). */
+ * whose module was not pulled (objs NULL: only the annotations tell). */
 struct view {
 	const char *what, *digest;
 	const struct oci_image *img;
 	size_t wasm_len;
-	const struct bpf_scan *sc;
+	const struct cmd_objs *objs;
 };
 
-static void print_bpf(const struct bpf_scan *sc)
+static void print_obj(size_t i, const struct cmd_obj *o)
+{
+	const struct bpf_facts *f = o->facts;
+
+	if (!f) {
+		printf("  object %zu: %zu bytes, unreadable: %s\n", i, o->size,
+		       o->why);
+		return;
+	}
+	printf("  object %zu: %zu bytes, license %s\n", i, o->size,
+	       f->license[0] ? f->license : "(none)");
+	for (size_t j = 0; j < f->nfuncs; j++)
+		if (f->funcs[j].is_prog)
+			printf("    program %-24s %-16s %s\n", f->funcs[j].name,
+			       cmd_prog_type(f->funcs[j].type),
+			       f->funcs[j].section);
+	for (size_t j = 0; j < f->nmaps; j++)
+		printf("    map     %-24s %-16s key %u value %u "
+		       "max_entries %u\n",
+		       f->maps[j].name, cmd_map_type(f->maps[j].type),
+		       f->maps[j].key_size, f->maps[j].value_size,
+		       f->maps[j].max_entries);
+}
+
+static void print_bpf(const struct cmd_objs *objs)
 {
 	char caps[128];
 
-	if (!sc) {
+	if (!objs) {
 		printf(
 		    "BPF objects:  module not pulled (see the " OCI_ANN_PREFIX
 		    "* annotations)\n");
 		return;
 	}
-	bpf_scan_caps(sc, caps, sizeof(caps));
-	printf("BPF objects:  %d%s%s\n", sc->nobjs, *caps ? ", needs " : "",
+	cmd_caps(objs, caps, sizeof(caps));
+	printf("BPF objects:  %zu%s%s\n", objs->n, *caps ? ", needs " : "",
 	       caps);
-	for (int i = 0; i < sc->nobjs; i++) {
-		const struct bpf_scan_obj *o = &sc->objs[i];
-
-		printf("  object %d: %zu bytes, license %s\n", i, o->size,
-		       o->license ? o->license : "(none)");
-		for (int j = 0; j < o->nprogs; j++)
-			printf("    program %-24s %-16s %s\n", o->progs[j].name,
-			       o->progs[j].type, o->progs[j].section);
-		for (int j = 0; j < o->nmaps; j++)
-			printf("    map     %-24s %-16s key %u value %u "
-			       "max_entries %u\n",
-			       o->maps[j].name, o->maps[j].type,
-			       o->maps[j].key_size, o->maps[j].value_size,
-			       o->maps[j].max_entries);
-	}
+	for (size_t i = 0; i < objs->n; i++)
+		print_obj(i, &objs->v[i]);
 }
 
 static void print_text(const struct view *v)
@@ -109,7 +128,7 @@ static void print_text(const struct view *v)
 			       img->manifest.annotations[i].value);
 	}
 	printf("%-13s %zu bytes\n", "Module:", v->wasm_len);
-	print_bpf(v->sc);
+	print_bpf(v->objs);
 }
 
 static void print_json(const struct view *v)
@@ -135,10 +154,10 @@ static void print_json(const struct view *v)
 			    img->manifest.annotations[i].value);
 	}
 	cJSON_AddNumberToObject(o, "module_size", (double)v->wasm_len);
-	cJSON_AddBoolToObject(o, "module_pulled", v->sc != NULL);
-	if (v->sc) {
-		cJSON_AddItemToObject(o, "bpf_objects", bpf_json(v->sc));
-		bpf_scan_caps(v->sc, caps, sizeof(caps));
+	cJSON_AddBoolToObject(o, "module_pulled", v->objs != NULL);
+	if (v->objs) {
+		cJSON_AddItemToObject(o, "bpf_objects", bpf_json(v->objs));
+		cmd_caps(v->objs, caps, sizeof(caps));
 		cJSON_AddStringToObject(o, "capabilities", caps);
 	}
 	txt = cJSON_Print(o);
@@ -181,7 +200,7 @@ int cmd_inspect(int argc, char **argv)
 	struct oci_buf file = {0};
 	struct view v = {0};
 	const char *dir = NULL;
-	struct bpf_scan sc;
+	struct cmd_objs objs;
 	struct oci_ref ref;
 	struct oci_err e;
 	char name[700], digest[OCI_DIGEST_LEN], err[256];
@@ -217,13 +236,13 @@ int cmd_inspect(int argc, char **argv)
 	}
 	v.digest = digest;
 	v.wasm_len = pulled ? file.len : (size_t)img.manifest.layers[0].size;
-	if (pulled && cmd_scan(&file, &sc, err, sizeof(err))) {
+	if (pulled && cmd_scan(&file, &objs, err, sizeof(err))) {
 		r = cmd_fail("inspect", "%s: %s", v.what, err);
 	} else {
-		v.sc = pulled ? &sc : NULL;
+		v.objs = pulled ? &objs : NULL;
 		(json ? print_json : print_text)(&v);
 		if (pulled)
-			bpf_scan_free(&sc);
+			cmd_objs_free(&objs);
 		r = 0;
 	}
 	oci_image_free(&img);

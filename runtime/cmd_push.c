@@ -9,7 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bpf/bpf_scan.h"
 #include "runtime/cmd_common.h"
 
 static void now_rfc3339(char *buf, size_t len)
@@ -31,26 +30,39 @@ static bool has_word(const char *list, const char *w)
 	return false;
 }
 
+static void add_word(char *buf, size_t len, size_t *at, const char *w)
+{
+	if (*at < len && !has_word(buf, w))
+		*at +=
+		    snprintf(buf + *at, len - *at, "%s%s", *at ? " " : "", w);
+}
+
 /* The distinct program (or map) types of every object, space-separated. */
-static void join_types(char *buf, size_t len, const struct bpf_scan *sc,
+static void join_types(char *buf, size_t len, const struct cmd_objs *objs,
 		       bool maps)
 {
 	size_t at = 0;
 
 	buf[0] = 0;
-	for (int i = 0; i < sc->nobjs; i++) {
-		const struct bpf_scan_obj *o = &sc->objs[i];
-		int n = maps ? o->nmaps : o->nprogs;
+	for (size_t i = 0; i < objs->n; i++) {
+		const struct bpf_facts *f = objs->v[i].facts;
 
-		for (int j = 0; j < n && at < len; j++) {
-			const char *t =
-			    maps ? o->maps[j].type : o->progs[j].type;
-
-			if (!has_word(buf, t))
-				at += snprintf(buf + at, len - at, "%s%s",
-					       at ? " " : "", t);
-		}
+		for (size_t j = 0; f && maps && j < f->nmaps; j++)
+			add_word(buf, len, &at, cmd_map_type(f->maps[j].type));
+		for (size_t j = 0; f && !maps && j < f->nfuncs; j++)
+			if (f->funcs[j].is_prog)
+				add_word(buf, len, &at,
+					 cmd_prog_type(f->funcs[j].type));
 	}
+}
+
+/* The first license an object states. */
+static const char *license_of(const struct cmd_objs *objs)
+{
+	for (size_t i = 0; i < objs->n; i++)
+		if (objs->v[i].facts && objs->v[i].facts->license[0])
+			return objs->v[i].facts->license;
+	return NULL;
 }
 
 struct ann_list {
@@ -85,26 +97,25 @@ static int our_annotations(const char *file, const struct oci_buf *wasm,
 			   size_t errlen)
 {
 	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-	struct bpf_scan sc;
-	char buf[1024];
+	struct cmd_objs objs;
+	char buf[1024], caps[128];
 	int r;
 
-	if ((r = cmd_scan(wasm, &sc, err, errlen)))
+	if ((r = cmd_scan(wasm, &objs, err, errlen)))
 		return r;
 	r = ann_add(a, OCI_ANN_TITLE, base) ||
 	    ann_add(a, OCI_ANN_CREATED, created);
-	if (!r && sc.nobjs) {
-		join_types(buf, sizeof(buf), &sc, false);
+	cmd_caps(&objs, caps, sizeof(caps));
+	if (!r && caps[0]) { /* a readable object */
+		join_types(buf, sizeof(buf), &objs, false);
 		r = ann_add(a, OCI_ANN_PROG_TYPES, buf);
-		join_types(buf, sizeof(buf), &sc, true);
+		join_types(buf, sizeof(buf), &objs, true);
 		r = r || ann_add(a, OCI_ANN_MAP_TYPES, buf);
-		bpf_scan_caps(&sc, buf, sizeof(buf));
-		r = r || ann_add(a, OCI_ANN_CAPS, buf);
-		if (sc.objs[0].license)
-			r = r ||
-			    ann_add(a, OCI_ANN_LICENSE, sc.objs[0].license);
+		r = r || ann_add(a, OCI_ANN_CAPS, caps);
+		if (license_of(&objs))
+			r = r || ann_add(a, OCI_ANN_LICENSE, license_of(&objs));
 	}
-	bpf_scan_free(&sc);
+	cmd_objs_free(&objs);
 	return r ? -ENOMEM : 0;
 }
 

@@ -328,30 +328,41 @@ static void test_initial_memory(void)
 	    "(module (memory 1) (data (i32.const 0) \"x\")"
 	    " (data (i32.const 65535) \"yz\"))");
 	struct wasm_module *none = load_wat("(module (memory 1))");
+	/* 3 GiB of memory a 60-byte module asks to have laid out */
+	struct wasm_module *huge =
+	    load_wat("(module (memory 65536) (data (i32.const 0) \"x\")"
+		     " (data (i32.const 0xc0000000) \"y\"))");
 	size_t len = 1;
 	uint8_t *img;
+	int r;
 
-	if (!m || !far || !none) {
+	if (!m || !far || !none || !huge) {
 		CHECK("initial-memory-setup", 0, "wat2wasm");
 		goto out;
 	}
-	img = wasm_module__initial_memory(m, &len);
+	r = wasm_module__initial_memory(m, 1 << 20, &img, &len);
 	CHECK("initial-memory-layout",
-	      img && len == 11 && !memcmp(img, "\0\0\0\0ab\0\0\0\0c", 11),
-	      "len %zu", len);
+	      !r && img && len == 11 && !memcmp(img, "\0\0\0\0ab\0\0\0\0c", 11),
+	      "r %d len %zu", r, len);
 	free(img);
 	/* A segment past the initial size would trap: it is left out. */
-	img = wasm_module__initial_memory(far, &len);
-	CHECK("initial-memory-bounded", img && len == 1 && img[0] == 'x',
-	      "len %zu", len);
+	r = wasm_module__initial_memory(far, 1 << 20, &img, &len);
+	CHECK("initial-memory-bounded", !r && img && len == 1 && img[0] == 'x',
+	      "r %d len %zu", r, len);
 	free(img);
-	img = wasm_module__initial_memory(none, &len);
-	CHECK("initial-memory-empty", !img && len == 0, "len %zu", len);
+	r = wasm_module__initial_memory(none, 1 << 20, &img, &len);
+	CHECK("initial-memory-empty", !r && !img && len == 0, "r %d len %zu", r,
+	      len);
+	free(img);
+	r = wasm_module__initial_memory(huge, 256 << 20, &img, &len);
+	CHECK("initial-memory-too-large", r == -E2BIG && !img && !len,
+	      "r %d len %zu", r, len);
 	free(img);
 out:
 	wasm_module__free(m);
 	wasm_module__free(far);
 	wasm_module__free(none);
+	wasm_module__free(huge);
 }
 
 int main(void)

@@ -365,6 +365,12 @@ expect "bad --pull" 2 "$W" run --pull sometimes "$P/t/hello:1" && grep -q 'inval
 verdict $? "usage errors exit 2: $(head -1 err)"
 expect "push a non-module" 125 "$W" push "$SRC/hello.wat" "$P/t/bad:1" && grep -q 'not a valid Wasm module' err
 verdict $? "push of a file that is no Wasm module: $(cat err)"
+# 34 bytes asking for 3 GiB of initial data: refused before it is laid out
+printf '(module (memory 65536) (data (i32.const 0) "x") (data (i32.const 0xc0000000) "y"))' >huge.wat &&
+	wat2wasm huge.wat -o huge.wasm &&
+	expect "inspect huge data" 125 timeout 10 "$W" inspect huge.wasm &&
+	grep -q 'more than 256 MiB of initial memory' err
+verdict $? "inspect of a module with 3 GiB of initial data: $(cat err)"
 expect "bad reference" 125 "$W" pull "$P/T/Upper"
 verdict $? "bad reference: $(cat err)"
 expect "no module" 125 "$W" run --pull never local.test/none:1 && grep -q 'not in the store' err

@@ -4,7 +4,6 @@
  *   ptool check POLICY OBJ        "allowed" or the refusal (exit 1)
  *   ptool attach POLICY KIND PROG TARGET
  *   ptool image POLICY REF        "allowed" or the refusal (exit 1)
- *   ptool embed WASM              the BPF objects in a module's data
  *   ptool time POLICY OBJ N       microseconds per scan+check, N runs
  */
 #include <stdio.h>
@@ -13,7 +12,6 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "policy/policy.h"
-#include "policy/wasm_embed.h"
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -145,22 +143,6 @@ int main(int argc, char **argv)
 		printf("%s\n", r ? why : "allowed");
 		policy__free(p);
 		return r != 0;
-	}
-	if (argc == 3 && !strcmp(argv[1], "embed")) {
-		struct wasm_embed_obj *o;
-		size_t len, n;
-		char *b = slurp(argv[2], &len);
-
-		if (wasm_embed__find((const uint8_t *)b, len, &o, &n)) {
-			printf("malformed\n");
-			return 1;
-		}
-		for (size_t i = 0; i < n; i++)
-			printf("object at 0x%llx, %zu bytes\n",
-			       (unsigned long long)o[i].addr, o[i].len);
-		wasm_embed__free(o, n);
-		free(b);
-		return 0;
 	}
 	if (argc == 5 && !strcmp(argv[1], "time")) {
 		size_t len;

@@ -234,6 +234,16 @@ got=$("$PT" facts "$OUT/bad/rules.bpf.o" 2>&1)
 [ "$got" = "scan: malformed object: a name, symbol or BTF type refers to nothing" ] &&
 	pass "facts: a .BTF type naming a missing type is refused, not read by libbpf" ||
 	fail "facts: malformed .BTF" "$got"
+# inspect reads a module's objects with the same scanner (libbpf alone
+# segfaulted on this one): listed as unreadable, the host survives
+for b in bad badname; do
+	got=$("$RT" inspect "$OUT/$b/guest.wasm" 2>&1)
+	rc=$?
+	echo "$got" | grep -q "^  object 0: [0-9]* bytes, unreadable: malformed object: a name, symbol or BTF type refers to nothing$" &&
+		[ $rc = 0 ] &&
+		pass "inspect: an object libbpf 1.1 crashes on ($b/) is listed unreadable" ||
+		fail "inspect $b/guest.wasm" "exit $rc: $(echo "$got" | tail -2 | tr '\n' ' ')"
+done
 
 # ---- malformed policy files -----------------------------------------------------
 malformed() { # NAME EXPECTED (policy on stdin)
