@@ -24,3 +24,16 @@ $(BTFMIN_FUZZ): bpf/fuzz_btfmin.c bpf/bpf_btfmin.c
 	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -Iengine \
 	  -D_GNU_SOURCE $^ -o $@ $(LDLIBS_BPF)
 fuzz: $(BPF_FUZZ) $(BTFMIN_FUZZ)
+
+# The userspace backend (bpf/user/): maps in shared memory, loader,
+# verifier, interpreter. Part of the same library.
+UBPF_SRCS := $(filter-out bpf/user/fuzz_%.c,$(wildcard bpf/user/*.c))
+UBPF_OBJS := $(UBPF_SRCS:%.c=$(OBJ)/%.o)
+$(BPF_LIB): $(UBPF_OBJS)
+# Its verifier and VM on arbitrary instruction arrays.
+UBPF_FUZZ := build-fuzz/fuzz_ubpf
+$(UBPF_FUZZ): bpf/user/fuzz_ubpf.c $(UBPF_SRCS)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -D_GNU_SOURCE \
+	  $^ -o $@ $(LDLIBS_BPF)
+fuzz: $(UBPF_FUZZ)

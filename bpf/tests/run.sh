@@ -138,6 +138,9 @@ fi
 # ---- CO-RE BTF cache ------------------------------------------------------
 . bpf/tests/btfcache.sh
 
+# ---- userspace backend -----------------------------------------------------
+. bpf/tests/user.sh
+
 # ---- fuzzing ----------------------------------------------------------------
 # A short libFuzzer run (FUZZ_SECONDS, default 10; 0 skips) of the minimal
 # BTF builder on .BTF.ext bytes, seeded with this suite's objects (input

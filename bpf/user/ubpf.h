@@ -1,0 +1,109 @@
+/* ubpf.h — wasm-bpf's userspace eBPF backend: maps in shared memory
+ * (memfd + mmap, so another process can map the same data), BPF programs
+ * taken from a clang -target bpf ELF object without the kernel, a verifier
+ * that proves a program stays inside its context, stack and map values,
+ * and an interpreter that runs verified programs. Errors are negative errno
+ * values (or NULL with errno set), as in libbpf.
+ */
+#ifndef WASM_BPF_UBPF_H
+#define WASM_BPF_UBPF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/bpf.h>
+
+/* ---- maps (ubpf_map.c, ubpf_ring.c) ------------------------------------ */
+
+struct ubpf_map;
+
+struct ubpf_map_def {
+	uint32_t type; /* BPF_MAP_TYPE_{ARRAY,HASH,PERCPU_*,RINGBUF,PERF_EVENT_ARRAY}
+			*/
+	uint32_t key_size, value_size, max_entries;
+	uint32_t flags; /* BPF_F_RDONLY_PROG: programs may only read values */
+	char name[16];
+};
+
+/* A new map in a fresh memfd. */
+struct ubpf_map *ubpf_map__new(const struct ubpf_map_def *def);
+/* The same map in another process (or again): maps memfd FD, which the
+ * caller keeps. The header is checked against the size of the file. */
+struct ubpf_map *ubpf_map__open_fd(int fd);
+void ubpf_map__free(struct ubpf_map *map);
+int ubpf_map__fd(const struct ubpf_map *map);
+const struct ubpf_map_def *ubpf_map__def(const struct ubpf_map *map);
+/* Size of a value as user space reads it: per-CPU maps hold one slot of
+ * round_up(value_size, 8) per possible CPU, as the kernel's syscall does. */
+size_t ubpf_map__user_value_size(const struct ubpf_map *map);
+void *ubpf_map__data(const struct ubpf_map *map); /* arrays: values base */
+
+/* User-space operations, with the bpf(2) map commands' semantics. */
+int ubpf_map__lookup(struct ubpf_map *map, const void *key, void *value);
+int ubpf_map__update(struct ubpf_map *map, const void *key, const void *value,
+		     uint64_t flags);
+int ubpf_map__delete(struct ubpf_map *map, const void *key);
+int ubpf_map__next_key(struct ubpf_map *map, const void *key, void *next_key);
+
+/* Program-side operations: the calling CPU's slot of per-CPU maps. */
+void *ubpf_map__elem(struct ubpf_map *map, const void *key);
+int ubpf_map__elem_update(struct ubpf_map *map, const void *key,
+			  const void *value, uint64_t flags);
+
+/* Ring buffers (RINGBUF, and PERF_EVENT_ARRAY over the same transport). */
+typedef int (*ubpf_sample_fn)(void *ctx, void *data, size_t size);
+void *ubpf_ring__reserve(struct ubpf_map *map, uint64_t size);
+void ubpf_ring__commit(struct ubpf_map *map, void *sample, bool discard);
+int ubpf_ring__output(struct ubpf_map *map, const void *data, uint64_t size);
+/* Calls FN for each committed record; returns how many, or FN's negative
+ * return (records before it stay consumed). */
+int ubpf_ring__consume(struct ubpf_map *map, ubpf_sample_fn fn, void *ctx);
+uint64_t ubpf_ring__lost(const struct ubpf_map *map);
+
+/* ---- programs (ubpf_load.c, ubpf_verify.c, ubpf_vm.c) ------------------- */
+
+#define UBPF_MAX_INSNS	65536
+#define UBPF_STACK_SIZE 512
+#define UBPF_MAX_FRAMES 8
+#define UBPF_LOG_SIZE	512
+
+struct ubpf_prog {
+	char name[64];
+	char sec[64];
+	enum bpf_prog_type type;
+	struct bpf_insn *insns; /* LD_IMM64 map refs: imm = index in maps[] */
+	uint32_t insn_cnt;
+	struct ubpf_map **maps; /* not owned */
+	uint32_t map_cnt;
+	uint32_t ctx_size; /* readable bytes at R1 */
+	int target_pid;	   /* probe_read_user reads this process; 0: self */
+	int trace_fd;	   /* trace_printk's output; -1: none */
+	struct bpf_insn *xinsns; /* verified, map refs turned into addresses */
+};
+
+/* Checks P; on success prepares it to run. A refusal is -EACCES (or
+ * -EINVAL for malformed code) with LOG saying "insn N: why". */
+int ubpf_prog__verify(struct ubpf_prog *p, char *log, size_t log_size);
+/* Runs a verified program on CTX (ctx_size bytes); returns R0. */
+uint64_t ubpf_prog__run(const struct ubpf_prog *p, void *ctx);
+void ubpf_prog__release(struct ubpf_prog *p); /* frees insns, xinsns */
+
+/* Context size for a program type, 0 when the backend has no support. */
+uint32_t ubpf_ctx_size(enum bpf_prog_type type);
+
+/* ---- objects (ubpf_load.c) --------------------------------------------- */
+
+struct ubpf_object;
+
+/* Parses a BPF ELF object (libbpf's open, no kernel) and creates its maps,
+ * with .data/.rodata/.bss initial values; links each program's subprograms
+ * and resolves map references. Nothing is verified yet. */
+struct ubpf_object *ubpf_object__open_mem(const void *buf, size_t len,
+					  char *log, size_t log_size);
+void ubpf_object__close(struct ubpf_object *obj);
+struct ubpf_prog *ubpf_object__prog(struct ubpf_object *obj, const char *name);
+struct ubpf_prog *ubpf_object__prog_at(struct ubpf_object *obj, size_t i);
+struct ubpf_map *ubpf_object__map(struct ubpf_object *obj, const char *name);
+struct ubpf_map *ubpf_object__map_at(struct ubpf_object *obj, size_t i);
+
+#endif
