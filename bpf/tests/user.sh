@@ -3,7 +3,8 @@
 # test uprobe object built by clang (-mcpu=v3) and, when present, clang-19
 # (-mcpu=v4: sdiv, movsx, bswap, gotol), all run under nobpf, a seccomp
 # filter that makes bpf(2) fail, so nothing here uses kernel BPF. Then a
-# short libFuzzer run of the verifier and VM (FUZZ_SECONDS, 0 skips).
+# short libFuzzer run of the verifier and VM (FUZZ_SECONDS, 0 skips). The
+# examples' uprobe and opensnoop objects must pass the verifier.
 
 user_objs=
 build clang -target bpf -g -O2 -mcpu=v3 -D__TARGET_ARCH_x86 -I"$OUT" \
@@ -27,8 +28,17 @@ else
 fi
 rm -rf "$OUT/ubpf-seeds"
 mkdir -p "$OUT/ubpf-seeds"
+# The examples' uprobe and syscall-tracepoint programs (built by make).
+examples=
+for e in uprobe opensnoop; do
+	if [ -f "build/examples/$e/$e.bpf.o" ]; then
+		examples="$examples build/examples/$e/$e.bpf.o"
+	else
+		echo "SKIP: user backend: example $e: not built (make)"
+	fi
+done
 UBPF_SEED_DIR="$OUT/ubpf-seeds" timeout 60 "$OUT/nobpf" "$OUT/ubpf" $user_objs \
-	2>"$OUT/ubpf.err"
+	--accept $examples 2>"$OUT/ubpf.err"
 rc=$?
 [ $rc = 0 ] || [ $rc = 1 ] || fail "user backend driver" "exited $rc (see $OUT/ubpf.err)"
 

@@ -18,8 +18,9 @@
 struct ubpf_map;
 
 struct ubpf_map_def {
-	uint32_t type; /* BPF_MAP_TYPE_{ARRAY,HASH,PERCPU_*,RINGBUF,PERF_EVENT_ARRAY}
-			*/
+	uint32_t
+	    type; /* BPF_MAP_TYPE_{ARRAY,HASH,PERCPU_*,RINGBUF,PERF_EVENT_ARRAY}
+		   */
 	uint32_t key_size, value_size, max_entries;
 	uint32_t flags; /* BPF_F_RDONLY_PROG: programs may only read values */
 	char name[16];
@@ -79,6 +80,7 @@ struct ubpf_prog {
 	int target_pid;	   /* probe_read_user reads this process; 0: self */
 	int trace_fd;	   /* trace_printk's output; -1: none */
 	struct bpf_insn *xinsns; /* verified, map refs turned into addresses */
+	bool zero_stack; /* helpers may copy stack bytes it never wrote */
 };
 
 /* Checks P; on success prepares it to run. A refusal is -EACCES (or

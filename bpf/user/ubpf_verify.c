@@ -255,7 +255,11 @@ static bool const_off(const struct reg *r)
 
 /* ---- memory ------------------------------------------------------------ */
 
-enum access { READ, WRITE, ATOMIC };
+/* READ_ANY: a helper copies the bytes (a key, a value, a record), so
+ * stack bytes never written may pass, as the kernel lets privileged
+ * programs do (struct padding); the VM then zeroes the stack first, so
+ * nothing of the host's own stack reaches a map. */
+enum access { READ, WRITE, ATOMIC, READ_ANY };
 
 static struct ubpf_map *map_of(struct verifier *v, const struct reg *r)
 {
@@ -303,7 +307,7 @@ static int check_mem(struct verifier *v, struct state *s, int regno,
 				      "its %llu bytes",
 				      regno, tname[r->type], (long long)lo,
 				      (long long)hi, (unsigned long long)size);
-		if (how != READ && r->type == T_VALUE &&
+		if (how != READ && how != READ_ANY && r->type == T_VALUE &&
 		    (ubpf_map__def(map_of(v, r))->flags & BPF_F_RDONLY_PROG))
 			return refuse(v, pc, "R%d: map '%s' is read-only",
 				      regno, ubpf_map__def(map_of(v, r))->name);
@@ -337,7 +341,9 @@ static int check_mem(struct verifier *v, struct state *s, int regno,
 				      "R%d: misaligned atomic stack access",
 				      regno);
 		for (i = lo; how != WRITE && i < lo + (int64_t)len; i++) {
-			if (!f->init[i])
+			if (!f->init[i] && how == READ_ANY)
+				v->p->zero_stack = true;
+			else if (!f->init[i])
 				return refuse(
 				    v, pc,
 				    "R%d: read of uninitialized stack at %lld",
@@ -349,7 +355,7 @@ static int check_mem(struct verifier *v, struct state *s, int regno,
 					      "spilled pointer",
 					      regno);
 		}
-		if (how == READ)
+		if (how == READ || how == READ_ANY)
 			return 0;
 		for (i = lo; i < lo + (int64_t)len; i++) {
 			f->init[i] = 1;
@@ -796,7 +802,7 @@ static int do_helper(struct verifier *v, struct state *s,
 			err = check_mem(v, s, n, 0,
 					h->args[a] == UA_KEY ? md->key_size
 							     : md->value_size,
-					READ, NULL);
+					READ_ANY, NULL);
 			if (err)
 				return err;
 			break;
@@ -1236,6 +1242,7 @@ int ubpf_prog__verify(struct ubpf_prog *p, char *log, size_t log_size)
 
 	if (log_size)
 		log[0] = 0;
+	p->zero_stack = false;
 	if (!p->insn_cnt || p->insn_cnt > UBPF_MAX_INSNS)
 		return refuse(&v, 0, "%u instructions (1..%d)", p->insn_cnt,
 			      UBPF_MAX_INSNS),

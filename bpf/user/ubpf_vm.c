@@ -114,6 +114,8 @@ uint64_t ubpf_prog__run(const struct ubpf_prog *p, void *ctx)
 	struct frame frames[UBPF_MAX_FRAMES];
 	int depth = 0;
 
+	if (p->zero_stack)
+		memset(stack, 0, sizeof(stack));
 	reg[1] = (uintptr_t)ctx;
 	reg[10] = (uintptr_t)(stack + sizeof(stack));
 	for (;;) {
