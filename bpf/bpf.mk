@@ -27,7 +27,9 @@ fuzz: $(BPF_FUZZ) $(BTFMIN_FUZZ)
 
 # The userspace backend (bpf/user/): maps in shared memory, loader,
 # verifier, interpreter. Part of the same library.
-UBPF_SRCS := $(filter-out bpf/user/fuzz_%.c,$(wildcard bpf/user/*.c))
+# Linking ubpf_hook.o (uprobes) needs $(LDLIBS_UBPF) too.
+UBPF_SRCS := $(filter-out bpf/user/fuzz_% bpf/user/bench_%,$(wildcard bpf/user/*.c))
+LDLIBS_UBPF := -lcapstone
 UBPF_OBJS := $(UBPF_SRCS:%.c=$(OBJ)/%.o)
 $(BPF_LIB): $(UBPF_OBJS)
 # Its verifier and VM on arbitrary instruction arrays.
@@ -35,5 +37,14 @@ UBPF_FUZZ := build-fuzz/fuzz_ubpf
 $(UBPF_FUZZ): bpf/user/fuzz_ubpf.c $(UBPF_SRCS)
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -D_GNU_SOURCE \
-	  $^ -o $@ $(LDLIBS_BPF)
+	  $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_UBPF)
 fuzz: $(UBPF_FUZZ)
+
+# A uprobe's cost per call, kernel against userspace backend (root).
+UBPF_BENCH := $(BUILD)/ubpf/bench-uprobe
+$(UBPF_BENCH): bpf/user/bench_uprobe.c $(UBPF_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_UBPF)
+.PHONY: bench-uprobe
+bench-uprobe: $(UBPF_BENCH) all
+	$(UBPF_BENCH) $(BUILD)/examples/uprobe/uprobe.bpf.o uprobe_add events

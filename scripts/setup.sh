@@ -9,7 +9,7 @@ build-essential make pkg-config git
 clang-14 lld-14 llvm-14 libclang-rt-14-dev
 clang-19 lld-19 llvm-19 libclang-rt-19-dev
 wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-19-dev-wasm32
-libbpf-dev libelf-dev zlib1g-dev bpftool
+libbpf-dev libelf-dev zlib1g-dev bpftool libcapstone-dev
 libcjson-dev libyaml-dev libcurl4-openssl-dev libssl-dev
 docker-registry skopeo apache2-utils curl openssl
 wabt binaryen

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "bpf/user/ubpf.h"
@@ -554,6 +555,81 @@ static void object_accept(const char *path)
 	ubpf_object__close(o);
 }
 
+/* Functions of this program that the object's uprobe hooks. */
+__attribute__((noinline)) unsigned hooked(const char *s, unsigned n)
+{
+	volatile unsigned x = n;
+
+	return x * 3 + (unsigned char)s[0];
+}
+
+/* The program as a uprobe of hooked(): events while attached, the right
+ * results throughout, none and the original code after detaching. */
+static void hook_run(struct ubpf_object *o, struct ubpf_prog *p,
+		     const char *base)
+{
+	char log[UBPF_LOG_SIZE] = "", name[256];
+	struct seen seen = {0};
+	uint8_t before[8];
+	struct ubpf_hook *h;
+	unsigned (*volatile call)(const char *, unsigned) = hooked;
+	int (*volatile add)(int, int);
+	unsigned r = 0;
+	size_t size;
+	void *fn;
+	int i, err;
+
+	snprintf(name, sizeof(name), "object %s: uprobe in this process", base);
+	err = ubpf_sym__resolve("/proc/self/exe", "hooked", &fn, &size);
+	if (err || fn != (void *)hooked) {
+		fail(name, "symbol: %d, %p != %p", err, fn, (void *)hooked);
+		return;
+	}
+	memcpy(before, fn, sizeof(before));
+	h = ubpf_hook__attach(fn, size, p, log, sizeof(log));
+	if (!h) {
+		fail(name, "attach: %s", log);
+		return;
+	}
+	for (i = 0; i < 4; i++)
+		r += call("hey", i);
+	ubpf_hook__detach(h);
+	call("after", 9);
+	ubpf_ring__consume(ubpf_object__map(o, "rb"), on_event, &seen);
+	if (seen.n != 4 || seen.last.n != 3 || strcmp(seen.last.str, "hey") ||
+	    r != 4 * 'h' + 18 || memcmp(before, fn, sizeof(before)))
+		fail(name,
+		     "%d events (want 4), last n=%u str=%s, sum %u, code %s",
+		     seen.n, seen.last.n, seen.last.str, r,
+		     memcmp(before, fn, sizeof(before)) ? "changed"
+							: "restored");
+	else
+		pass(name);
+
+	/* A jump does not fit in a 4-byte function that another follows at
+	 * once: refused, nothing written. */
+	snprintf(name, sizeof(name),
+		 "object %s: uprobe on a 4-byte function refused", base);
+	fn = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fn == MAP_FAILED) {
+		fail(name, "mmap: %s", strerror(errno));
+		return;
+	}
+	/* lea eax,[rdi+rsi]; ret; then the next function: mov rax,rdi; ret */
+	memcpy(fn, "\x8d\x04\x37\xc3\x48\x89\xf8\xc3", 8);
+	memcpy(before, fn, sizeof(before));
+	add = (int (*)(int, int))fn;
+	h = ubpf_hook__attach(fn, 4, p, log, sizeof(log));
+	if (h || !strstr(log, "too short") ||
+	    memcmp(before, fn, sizeof(before)) || add(40, 2) != 42)
+		fail(name, "%s", h ? "attached" : log);
+	else
+		pass(name);
+	ubpf_hook__detach(h);
+	munmap(fn, 4096);
+}
+
 static void object_run(const char *path)
 {
 	char log[UBPF_LOG_SIZE] = "", name[256];
@@ -627,6 +703,8 @@ static void object_run(const char *path)
 		else
 			pass(name);
 	}
+	ubpf_ring__consume(ubpf_object__map(o, "pb"), on_perf, &perf);
+	hook_run(o, p, base);
 	ubpf_object__close(o);
 }
 

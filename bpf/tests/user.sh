@@ -19,7 +19,7 @@ else
 fi
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/nobpf.c -o "$OUT/nobpf"
 build $CC -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -D_GNU_SOURCE \
-	bpf/tests/ubpf.c bpf/user/ubpf_*.c -o "$OUT/ubpf" -lbpf -lelf -lz
+	bpf/tests/ubpf.c bpf/user/ubpf_*.c -o "$OUT/ubpf" -lbpf -lelf -lz -lcapstone
 
 if "$OUT/nobpf" bpftool prog list >/dev/null 2>&1; then
 	fail "user backend: nobpf" "bpftool still reached bpf(2) under the filter"

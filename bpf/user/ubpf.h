@@ -108,4 +108,20 @@ struct ubpf_prog *ubpf_object__prog_at(struct ubpf_object *obj, size_t i);
 struct ubpf_map *ubpf_object__map(struct ubpf_object *obj, const char *name);
 struct ubpf_map *ubpf_object__map_at(struct ubpf_object *obj, size_t i);
 
+/* ---- uprobes in this process (ubpf_hook.c, x86-64) -------------------- */
+
+struct ubpf_hook;
+
+/* Runs PROG (context: struct pt_regs at entry) on every call of the
+ * function at FN (SIZE bytes, from its symbol) until detached. */
+struct ubpf_hook *ubpf_hook__attach(void *fn, size_t size,
+				    struct ubpf_prog *prog, char *log,
+				    size_t log_size);
+/* Writes the original code back. */
+int ubpf_hook__detach(struct ubpf_hook *h);
+/* Where function SYMBOL of the ELF file BINARY is in this process (it
+ * must be loaded here: the program or one of its libraries). */
+int ubpf_sym__resolve(const char *binary, const char *symbol, void **addr,
+		      size_t *size);
+
 #endif

@@ -6,8 +6,10 @@
  * so never fault.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,10 +60,34 @@ static uint64_t h_boot_ns(const struct ubpf_prog *p, uint64_t a1, uint64_t a2,
 	return clock_ns(CLOCK_BOOTTIME);
 }
 
+/* getpid and gettid are system calls (most of a uprobe's cost): each
+ * thread remembers its ids until a fork makes them stale. */
+static unsigned fork_gen = 1;
+static __thread struct {
+	unsigned gen;
+	uint64_t ids;
+} pid_cache;
+
+static void forked(void)
+{
+	__atomic_add_fetch(&fork_gen, 1, __ATOMIC_RELAXED);
+}
+
+__attribute__((constructor)) static void watch_forks(void)
+{
+	pthread_atfork(NULL, NULL, forked);
+}
+
 static uint64_t h_pid_tgid(const struct ubpf_prog *p, uint64_t a1, uint64_t a2,
 			   uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	return (uint64_t)getpid() << 32 | (uint32_t)gettid();
+	unsigned gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
+
+	if (pid_cache.gen != gen) {
+		pid_cache.ids = (uint64_t)getpid() << 32 | (uint32_t)gettid();
+		pid_cache.gen = gen;
+	}
+	return pid_cache.ids;
 }
 
 static uint64_t h_uid_gid(const struct ubpf_prog *p, uint64_t a1, uint64_t a2,
@@ -93,19 +119,10 @@ static uint64_t h_prandom(const struct ubpf_prog *p, uint64_t a1, uint64_t a2,
 static uint64_t h_comm(const struct ubpf_prog *p, uint64_t buf, uint64_t size,
 		       uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	char name[32] = "";
-	char path[64];
-	FILE *f;
+	char name[17] = "";
 
-	snprintf(path, sizeof(path), "/proc/thread-self/comm");
-	f = fopen(path, "re");
-	if (f) {
-		if (!fgets(name, sizeof(name), f))
-			name[0] = 0;
-		fclose(f);
-	}
-	name[strcspn(name, "\n")] = 0;
-	name[15] = 0;
+	if (prctl(PR_GET_NAME, name) < 0)
+		name[0] = 0;
 	memset(PTR(buf), 0, size);
 	memcpy(PTR(buf), name, strlen(name) < size ? strlen(name) : size - 1);
 	return 0;

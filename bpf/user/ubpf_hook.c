@@ -1,0 +1,402 @@
+/* ubpf_hook.c — uprobes of the userspace backend inside the process that
+ * runs the target code (x86-64): the function's first instructions
+ * (decoded with capstone, at least the 5 bytes of a jmp rel32) move to a
+ * trampoline near it, which saves the registers as a struct pt_regs, runs
+ * the program, restores them, executes the moved instructions and jumps
+ * back. Detaching writes the original bytes back. Instructions that
+ * cannot move (relative branches, RIP-relative operands) refuse the
+ * attach. Patching assumes no other thread runs the function's first
+ * bytes meanwhile (an agent attaches at process start).
+ */
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <gelf.h>
+#include <fcntl.h>
+#include <link.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "bpf/user/ubpf_int.h"
+
+#define JMP_LEN	  5
+#define MAX_MOVED 32
+#define TRAMP_LEN 4096
+
+struct ubpf_hook {
+	uint8_t *addr;		  /* the function */
+	uint8_t saved[MAX_MOVED]; /* its original bytes */
+	size_t moved;		  /* bytes moved to the trampoline */
+	uint8_t *tramp;
+	struct ubpf_prog *prog;
+};
+
+static __thread bool in_hook; /* a helper calling a probed function */
+
+/* Called by the trampoline. */
+static void fire(struct ubpf_hook *h, uint64_t *regs)
+{
+	if (in_hook)
+		return;
+	in_hook = true;
+	ubpf_prog__run(h->prog, regs);
+	in_hook = false;
+}
+
+static int say(char *log, size_t n, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (n) {
+		va_start(ap, fmt);
+		vsnprintf(log, n, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+/* ---- code generation ------------------------------------------------- */
+
+/* struct pt_regs offsets of the registers, by x86 register number
+ * (rax rcx rdx rbx rsp rbp rsi rdi r8..r15); rsp is stored apart. */
+static const uint8_t pt_off[16] = {80, 88, 96, 40, 152, 32, 104, 112,
+				   72, 64, 56, 48, 24,	16, 8,	 0};
+#define PT_IP	 128
+#define PT_FLAGS 144
+#define PT_SP	 152
+#define PT_SIZE	 168
+
+struct emit {
+	uint8_t *p;
+};
+
+static void bytes(struct emit *e, const void *b, size_t n)
+{
+	memcpy(e->p, b, n);
+	e->p += n;
+}
+
+/* mov [rsp+disp32], reg (store) or mov reg, [rsp+disp32] (load). */
+static void mov_rsp(struct emit *e, bool store, int reg, int32_t disp)
+{
+	uint8_t b[8] = {0x48 | (reg >= 8 ? 4 : 0), store ? 0x89 : 0x8b,
+			0x84 | (reg & 7) << 3, 0x24};
+
+	memcpy(b + 4, &disp, 4);
+	bytes(e, b, 8);
+}
+
+static void movabs(struct emit *e, int reg, uint64_t v)
+{
+	uint8_t b[2] = {0x48 | (reg >= 8 ? 1 : 0), 0xb8 + (reg & 7)};
+
+	bytes(e, b, 2);
+	bytes(e, &v, 8);
+}
+
+/* Entry state: [rsp] is the return address, every register the caller's. */
+static void emit_tramp(struct ubpf_hook *h, const uint8_t *moved, size_t n)
+{
+	struct emit e = {h->tramp};
+	static const uint8_t pushf[] = {0x9c};
+	static const uint8_t sub[] = {0x48, 0x8d, 0xa4, 0x24, 0x58,
+				      0xff, 0xff, 0xff}; /* lea rsp,[rsp-168] */
+	static const uint8_t add[] = {0x48, 0x8d, 0xa4, 0x24, 0xa8,
+				      0x00, 0x00, 0x00}; /* lea rsp,[rsp+168] */
+	static const uint8_t popf[] = {0x9d};
+	static const uint8_t save_sp[] = {0x48, 0x89, 0xe3}; /* mov rbx,rsp */
+	static const uint8_t align[] = {0x48, 0x83, 0xe4,
+					0xf0};		  /* and rsp,-16 */
+	static const uint8_t args[] = {0x48, 0x89, 0xde}; /* mov rsi,rbx */
+	static const uint8_t call[] = {0xff, 0xd0};	  /* call rax */
+	static const uint8_t back[] = {0x48, 0x89, 0xdc}; /* mov rsp,rbx */
+	static const uint8_t jmp_abs[] = {0xff, 0x25, 0,
+					  0,	0,    0}; /* jmp [rip] */
+	uint64_t ret = (uintptr_t)(h->addr + n);
+	int r;
+
+	bytes(&e, pushf, sizeof(pushf));
+	bytes(&e, sub, sizeof(sub));
+	for (r = 0; r < 16; r++)
+		if (r != 4)
+			mov_rsp(&e, true, r, pt_off[r]);
+	mov_rsp(&e, false, 0, PT_SIZE); /* the flags pushed first */
+	mov_rsp(&e, true, 0, PT_FLAGS);
+	movabs(&e, 0, (uintptr_t)h->addr);
+	mov_rsp(&e, true, 0, PT_IP);
+	bytes(&e, (uint8_t[]){0x48, 0x8d, 0x84, 0x24},
+	      4); /* lea rax,[rsp+176] */
+	bytes(&e, &(int32_t){PT_SIZE + 8}, 4);
+	mov_rsp(&e, true, 0, PT_SP);
+	bytes(&e, save_sp, sizeof(save_sp));
+	bytes(&e, align, sizeof(align));
+	movabs(&e, 7, (uintptr_t)h); /* rdi */
+	bytes(&e, args, sizeof(args));
+	movabs(&e, 0, (uintptr_t)fire);
+	bytes(&e, call, sizeof(call));
+	bytes(&e, back, sizeof(back));
+	for (r = 0; r < 16; r++)
+		if (r != 4)
+			mov_rsp(&e, false, r, pt_off[r]);
+	bytes(&e, add, sizeof(add));
+	bytes(&e, popf, sizeof(popf));
+	bytes(&e, moved, n);
+	bytes(&e, jmp_abs, sizeof(jmp_abs));
+	bytes(&e, &ret, 8);
+}
+
+/* ---- decoding ---------------------------------------------------------- */
+
+static bool movable(csh cs, const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	int i;
+
+	if (cs_insn_group(cs, in, CS_GRP_JUMP) ||
+	    cs_insn_group(cs, in, CS_GRP_CALL) ||
+	    cs_insn_group(cs, in, CS_GRP_BRANCH_RELATIVE))
+		return false;
+	for (i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_MEM &&
+		    x->operands[i].mem.base == X86_REG_RIP)
+			return false;
+	return true;
+}
+
+/* Bytes of whole instructions covering JMP_LEN at ADDR; SIZE is the
+ * function's (from its symbol): past a ret, only padding may follow. */
+static int decode(const uint8_t *addr, size_t size, char *log, size_t n)
+{
+	csh cs;
+	cs_insn *in;
+	size_t cnt, i, len = 0;
+	bool ended = false;
+	int err = 0;
+
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+		return say(log, n, -ENOSYS, "capstone cannot decode x86-64");
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+	cnt = cs_disasm(cs, addr, MAX_MOVED, (uintptr_t)addr, 0, &in);
+	for (i = 0; i < cnt && len < JMP_LEN && !err; i++) {
+		if (ended && in[i].id != X86_INS_NOP &&
+		    in[i].id != X86_INS_INT3)
+			err = say(log, n, -EOPNOTSUPP,
+				  "function of %zu bytes is too short to patch",
+				  size);
+		else if (!ended && !movable(cs, &in[i]))
+			err = say(log, n, -EOPNOTSUPP,
+				  "cannot move '%s %s' at +%zu", in[i].mnemonic,
+				  in[i].op_str, len);
+		ended = ended || cs_insn_group(cs, &in[i], CS_GRP_RET);
+		len += in[i].size;
+	}
+	if (!err && len < JMP_LEN)
+		err = say(log, n, -EOPNOTSUPP,
+			  "cannot decode the function's entry");
+	if (cnt)
+		cs_free(in, cnt);
+	cs_close(&cs);
+	return err ? err : (int)len;
+}
+
+/* ---- memory ------------------------------------------------------------ */
+
+/* A page within a jmp rel32 of ADDR. */
+static uint8_t *near_page(uint8_t *addr)
+{
+	uintptr_t base = (uintptr_t)addr & ~(uintptr_t)0xffff;
+	uintptr_t d;
+
+	for (d = 1u << 20; d < (1u << 31) - TRAMP_LEN; d <<= 1) {
+		int s;
+
+		for (s = -1; s <= 1; s += 2) {
+			uintptr_t want = s < 0 ? base - d : base + d;
+			void *p;
+
+			if (s < 0 && base < d)
+				continue;
+			p = mmap(
+			    (void *)want, TRAMP_LEN, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			    -1, 0);
+			if (p != MAP_FAILED)
+				return p;
+		}
+	}
+	return NULL;
+}
+
+static int set_prot(uint8_t *addr, size_t len, int prot)
+{
+	uintptr_t page = (uintptr_t)addr & ~(uintptr_t)4095;
+	size_t span = (uintptr_t)addr + len - page;
+
+	return mprotect((void *)page, span, prot) ? -errno : 0;
+}
+
+static int write_code(uint8_t *addr, const uint8_t *code, size_t len)
+{
+	int err = set_prot(addr, len, PROT_READ | PROT_WRITE | PROT_EXEC);
+
+	if (err)
+		return err;
+	memcpy(addr, code, len);
+	__builtin___clear_cache((char *)addr, (char *)addr + len);
+	return set_prot(addr, len, PROT_READ | PROT_EXEC);
+}
+
+struct ubpf_hook *ubpf_hook__attach(void *fn, size_t size,
+				    struct ubpf_prog *prog, char *log, size_t n)
+{
+	struct ubpf_hook *h = calloc(1, sizeof(*h));
+	uint8_t jmp[MAX_MOVED];
+	int len, err;
+
+	if (!h)
+		return NULL;
+	h->addr = fn;
+	h->prog = prog;
+	len = decode(h->addr, size, log, n);
+	if (len < 0) {
+		err = len;
+		goto fail;
+	}
+	h->moved = len;
+	memcpy(h->saved, h->addr, len);
+	h->tramp = near_page(h->addr);
+	if (!h->tramp) {
+		err = say(log, n, -ENOMEM,
+			  "no memory within 2 GiB of the function");
+		goto fail;
+	}
+	emit_tramp(h, h->saved, len);
+	if (mprotect(h->tramp, TRAMP_LEN, PROT_READ | PROT_EXEC)) {
+		err = say(log, n, -errno, "trampoline: %s", strerror(errno));
+		goto fail;
+	}
+	memset(jmp, 0xcc, len); /* never reached: the jump returns past them */
+	jmp[0] = 0xe9;
+	memcpy(jmp + 1, &(int32_t){(int32_t)(h->tramp - (h->addr + JMP_LEN))},
+	       4);
+	err = write_code(h->addr, jmp, len);
+	if (err) {
+		say(log, n, err, "patching the function: %s", strerror(-err));
+		goto fail;
+	}
+	return h;
+fail:
+	if (h->tramp)
+		munmap(h->tramp, TRAMP_LEN);
+	free(h);
+	errno = -err;
+	return NULL;
+}
+
+int ubpf_hook__detach(struct ubpf_hook *h)
+{
+	int err;
+
+	if (!h)
+		return 0;
+	err = write_code(h->addr, h->saved, h->moved);
+	if (!err)
+		munmap(h->tramp,
+		       TRAMP_LEN); /* else a thread may still jump there */
+	free(h);
+	return err;
+}
+
+/* ---- symbols ------------------------------------------------------------- */
+
+struct base_find {
+	const char *path;
+	uintptr_t base;
+	bool found;
+};
+
+static int base_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct base_find *b = arg;
+	char exe[PATH_MAX], real[PATH_MAX];
+	const char *name = info->dlpi_name;
+
+	if (!name[0]) { /* the main program */
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+		if (n < 0)
+			return 0;
+		exe[n] = 0;
+		name = exe;
+	}
+	if (!realpath(name, real) || strcmp(real, b->path))
+		return 0;
+	b->base = info->dlpi_addr;
+	b->found = true;
+	return 1;
+}
+
+static int elf_symbol(const char *path, const char *sym, uint64_t *value,
+		      size_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = -ENOENT;
+	Elf_Scn *scn = NULL;
+	Elf *elf;
+
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	while (elf && err && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t i;
+
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+		    !(d = elf_getdata(scn, NULL)) || !sh.sh_entsize)
+			continue;
+		for (i = 0; err && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym s;
+			const char *nm;
+
+			if (!gelf_getsym(d, i, &s) ||
+			    GELF_ST_TYPE(s.st_info) != STT_FUNC || !s.st_value)
+				continue;
+			nm = elf_strptr(elf, sh.sh_link, s.st_name);
+			if (nm && !strcmp(nm, sym)) {
+				*value = s.st_value;
+				*size = s.st_size;
+				err = 0;
+			}
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
+
+int ubpf_sym__resolve(const char *binary, const char *sym, void **addr,
+		      size_t *size)
+{
+	struct base_find b = {0};
+	char real[PATH_MAX];
+	uint64_t value = 0;
+	int err;
+
+	if (!realpath(binary, real))
+		return -errno;
+	b.path = real;
+	err = elf_symbol(real, sym, &value, size);
+	if (err)
+		return err;
+	dl_iterate_phdr(base_cb, &b);
+	if (!b.found)
+		return -ESRCH; /* not loaded in this process */
+	*addr = (void *)(b.base + value);
+	return 0;
+}
