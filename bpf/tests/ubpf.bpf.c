@@ -1,7 +1,8 @@
 /* ubpf.bpf.c — a uprobe program for the userspace backend's tests
  * (bpf/tests/ubpf.c): every map kind the backend has, globals in .rodata,
  * .data and .bss, a bpf-to-bpf call with a bounded loop, atomics, ring and
- * perf output, comm and probe_read_user_str of the first argument.
+ * perf output, comm and probe_read_user_str of the first argument; and a
+ * uretprobe summing the results.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -80,6 +81,29 @@ int BPF_KPROBE(handle, const char *str, u32 n)
 	bpf_probe_read_user_str(e->str, sizeof(e->str), str);
 	bpf_ringbuf_submit(e, 0);
 	bpf_perf_event_output(ctx, &pb, BPF_F_CURRENT_CPU, &n, sizeof(n));
+	return 0;
+}
+
+/* Sums what the probed function returned: rets[0] += result, rets[1]++. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, u32);
+	__type(value, u64);
+} rets SEC(".maps");
+
+SEC("uretprobe")
+int BPF_KRETPROBE(handle_ret, unsigned int ret)
+{
+	u32 k = 0;
+	u64 *v = bpf_map_lookup_elem(&rets, &k);
+
+	if (v)
+		__sync_fetch_and_add(v, ret);
+	k = 1;
+	v = bpf_map_lookup_elem(&rets, &k);
+	if (v)
+		__sync_fetch_and_add(v, 1);
 	return 0;
 }
 

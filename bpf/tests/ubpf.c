@@ -563,8 +563,9 @@ __attribute__((noinline)) unsigned hooked(const char *s, unsigned n)
 	return x * 3 + (unsigned char)s[0];
 }
 
-/* The program as a uprobe of hooked(): events while attached, the right
- * results throughout, none and the original code after detaching. */
+/* The program as a uprobe of hooked() and handle_ret as its uretprobe:
+ * events while attached, the right results throughout, none and the
+ * original code after detaching. */
 static void hook_run(struct ubpf_object *o, struct ubpf_prog *p,
 		     const char *base)
 {
@@ -572,6 +573,8 @@ static void hook_run(struct ubpf_object *o, struct ubpf_prog *p,
 	struct seen seen = {0};
 	uint8_t before[8];
 	struct ubpf_hook *h;
+	struct ubpf_prog *rp;
+	uint64_t sum = 0, calls = 0;
 	unsigned (*volatile call)(const char *, unsigned) = hooked;
 	int (*volatile add)(int, int);
 	unsigned r = 0;
@@ -586,7 +589,12 @@ static void hook_run(struct ubpf_object *o, struct ubpf_prog *p,
 		return;
 	}
 	memcpy(before, fn, sizeof(before));
-	h = ubpf_hook__attach(fn, size, p, log, sizeof(log));
+	rp = ubpf_object__prog(o, "handle_ret");
+	if (!rp || ubpf_prog__verify(rp, log, sizeof(log))) {
+		fail(name, "uretprobe program: %s", log);
+		return;
+	}
+	h = ubpf_hook__attach(fn, size, p, rp, log, sizeof(log));
 	if (!h) {
 		fail(name, "attach: %s", log);
 		return;
@@ -605,6 +613,17 @@ static void hook_run(struct ubpf_object *o, struct ubpf_prog *p,
 							: "restored");
 	else
 		pass(name);
+	snprintf(name, sizeof(name), "object %s: uretprobe in this process",
+		 base);
+	if (ubpf_map__lookup(ubpf_object__map(o, "rets"), &(uint32_t){0},
+			     &sum) ||
+	    ubpf_map__lookup(ubpf_object__map(o, "rets"), &(uint32_t){1},
+			     &calls) ||
+	    sum != r || calls != 4)
+		fail(name, "%llu returns summing %llu, want 4 summing %u",
+		     (unsigned long long)calls, (unsigned long long)sum, r);
+	else
+		pass(name);
 
 	/* A jump does not fit in a 4-byte function that another follows at
 	 * once: refused, nothing written. */
@@ -620,7 +639,7 @@ static void hook_run(struct ubpf_object *o, struct ubpf_prog *p,
 	memcpy(fn, "\x8d\x04\x37\xc3\x48\x89\xf8\xc3", 8);
 	memcpy(before, fn, sizeof(before));
 	add = (int (*)(int, int))fn;
-	h = ubpf_hook__attach(fn, 4, p, log, sizeof(log));
+	h = ubpf_hook__attach(fn, 4, p, NULL, log, sizeof(log));
 	if (h || !strstr(log, "too short") ||
 	    memcmp(before, fn, sizeof(before)) || add(40, 2) != 42)
 		fail(name, "%s", h ? "attached" : log);

@@ -77,7 +77,7 @@ static double user_mode(const char *prog, const char *map, long n)
 
 	if (p && m && !ubpf_prog__verify(p, log, sizeof(log)) &&
 	    !ubpf_sym__resolve("/proc/self/exe", "bench_target", &fn, &size))
-		h = ubpf_hook__attach(fn, size, p, log, sizeof(log));
+		h = ubpf_hook__attach(fn, size, p, NULL, log, sizeof(log));
 	if (h) {
 		ns = run(n, user_drain, m);
 		ubpf_hook__detach(h);

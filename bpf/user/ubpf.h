@@ -112,12 +112,15 @@ struct ubpf_map *ubpf_object__map_at(struct ubpf_object *obj, size_t i);
 
 struct ubpf_hook;
 
-/* Runs PROG (context: struct pt_regs at entry) on every call of the
- * function at FN (SIZE bytes, from its symbol) until detached. */
+/* Runs ENTRY (context: struct pt_regs at entry) and RET (at return: ax
+ * the result, ip where it returns), either may be NULL, on every call of
+ * the function at FN (SIZE bytes, from its symbol) until detached. */
 struct ubpf_hook *ubpf_hook__attach(void *fn, size_t size,
-				    struct ubpf_prog *prog, char *log,
+				    struct ubpf_prog *entry,
+				    struct ubpf_prog *ret, char *log,
 				    size_t log_size);
-/* Writes the original code back. */
+/* Writes the original code back. A hook with a RET program keeps its
+ * trampoline page (calls in flight return through it). */
 int ubpf_hook__detach(struct ubpf_hook *h);
 /* Where function SYMBOL of the ELF file BINARY is in this process (it
  * must be loaded here: the program or one of its libraries). */

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,20 +31,68 @@ struct ubpf_hook {
 	uint8_t *addr;		  /* the function */
 	uint8_t saved[MAX_MOVED]; /* its original bytes */
 	size_t moved;		  /* bytes moved to the trampoline */
-	uint8_t *tramp;
-	struct ubpf_prog *prog;
+	uint8_t *tramp;		  /* entry; the return trampoline at RET_OFF */
+	struct ubpf_prog *entry, *ret;
+	struct ubpf_hook *next; /* in kept, once detached */
 };
+
+/* Detached hooks whose return trampoline calls in flight may still use. */
+static struct ubpf_hook *kept;
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* struct pt_regs: where the trampolines keep ip, flags, sp; its size. */
+#define PT_IP	  128
+#define PT_FLAGS  144
+#define PT_SP	  152
+#define PT_SIZE	  168
+#define RET_OFF	  2048
+#define MAX_DEPTH 256
 
 static __thread bool in_hook; /* a helper calling a probed function */
 
-/* Called by the trampoline. */
+/* The return addresses the return trampoline replaced, per thread. */
+static __thread struct {
+	uint64_t ret, sp;
+} shadow[MAX_DEPTH];
+static __thread int depth;
+
+/* Called by the entry trampoline. */
 static void fire(struct ubpf_hook *h, uint64_t *regs)
 {
+	uint64_t *sp = (uint64_t *)(uintptr_t)regs[PT_SP / 8];
+
 	if (in_hook)
 		return;
 	in_hook = true;
-	ubpf_prog__run(h->prog, regs);
+	if (h->entry)
+		ubpf_prog__run(h->entry, regs);
+	if (h->ret && depth < MAX_DEPTH) {
+		shadow[depth].ret = *sp;
+		shadow[depth++].sp = (uintptr_t)sp;
+		*sp = (uintptr_t)(h->tramp + RET_OFF);
+	}
 	in_hook = false;
+}
+
+/* Called by the return trampoline; returns where the function would
+ * have returned. Entries of frames a longjmp skipped are dropped. */
+static uint64_t fire_ret(struct ubpf_hook *h, uint64_t *regs)
+{
+	uint64_t sp = regs[PT_SP / 8] - 8; /* the entry's */
+
+	while (depth > 1 && shadow[depth - 1].sp < sp)
+		depth--;
+	if (!depth || shadow[depth - 1].sp != sp) {
+		fprintf(stderr, "wasm-bpf: uretprobe: return address lost\n");
+		abort();
+	}
+	if (!in_hook && h->ret) {
+		in_hook = true;
+		regs[PT_IP / 8] = shadow[depth - 1].ret;
+		ubpf_prog__run(h->ret, regs);
+		in_hook = false;
+	}
+	return shadow[--depth].ret;
 }
 
 static int say(char *log, size_t n, int err, const char *fmt, ...)
@@ -64,10 +113,6 @@ static int say(char *log, size_t n, int err, const char *fmt, ...)
  * (rax rcx rdx rbx rsp rbp rsi rdi r8..r15); rsp is stored apart. */
 static const uint8_t pt_off[16] = {80, 88, 96, 40, 152, 32, 104, 112,
 				   72, 64, 56, 48, 24,	16, 8,	 0};
-#define PT_IP	 128
-#define PT_FLAGS 144
-#define PT_SP	 152
-#define PT_SIZE	 168
 
 struct emit {
 	uint8_t *p;
@@ -97,55 +142,87 @@ static void movabs(struct emit *e, int reg, uint64_t v)
 	bytes(e, &v, 8);
 }
 
-/* Entry state: [rsp] is the return address, every register the caller's. */
-static void emit_tramp(struct ubpf_hook *h, const uint8_t *moved, size_t n)
+/* Saves every register and the flags as a struct pt_regs at rsp (the
+ * caller's rsp was SP_ABOVE bytes above it, IP the function), then calls
+ * FN(h, regs) with rbx keeping the regs' address. */
+static void emit_save(struct emit *e, struct ubpf_hook *h, void *fn,
+		      uint64_t ip, int32_t sp_above)
 {
-	struct emit e = {h->tramp};
 	static const uint8_t pushf[] = {0x9c};
 	static const uint8_t sub[] = {0x48, 0x8d, 0xa4, 0x24, 0x58,
 				      0xff, 0xff, 0xff}; /* lea rsp,[rsp-168] */
-	static const uint8_t add[] = {0x48, 0x8d, 0xa4, 0x24, 0xa8,
-				      0x00, 0x00, 0x00}; /* lea rsp,[rsp+168] */
-	static const uint8_t popf[] = {0x9d};
+	static const uint8_t lea_rax[] = {0x48, 0x8d, 0x84, 0x24}; /* +disp32 */
 	static const uint8_t save_sp[] = {0x48, 0x89, 0xe3}; /* mov rbx,rsp */
 	static const uint8_t align[] = {0x48, 0x83, 0xe4,
 					0xf0};		  /* and rsp,-16 */
 	static const uint8_t args[] = {0x48, 0x89, 0xde}; /* mov rsi,rbx */
 	static const uint8_t call[] = {0xff, 0xd0};	  /* call rax */
 	static const uint8_t back[] = {0x48, 0x89, 0xdc}; /* mov rsp,rbx */
-	static const uint8_t jmp_abs[] = {0xff, 0x25, 0,
-					  0,	0,    0}; /* jmp [rip] */
-	uint64_t ret = (uintptr_t)(h->addr + n);
 	int r;
 
-	bytes(&e, pushf, sizeof(pushf));
-	bytes(&e, sub, sizeof(sub));
+	bytes(e, pushf, sizeof(pushf));
+	bytes(e, sub, sizeof(sub));
 	for (r = 0; r < 16; r++)
 		if (r != 4)
-			mov_rsp(&e, true, r, pt_off[r]);
-	mov_rsp(&e, false, 0, PT_SIZE); /* the flags pushed first */
-	mov_rsp(&e, true, 0, PT_FLAGS);
-	movabs(&e, 0, (uintptr_t)h->addr);
-	mov_rsp(&e, true, 0, PT_IP);
-	bytes(&e, (uint8_t[]){0x48, 0x8d, 0x84, 0x24},
-	      4); /* lea rax,[rsp+176] */
-	bytes(&e, &(int32_t){PT_SIZE + 8}, 4);
-	mov_rsp(&e, true, 0, PT_SP);
-	bytes(&e, save_sp, sizeof(save_sp));
-	bytes(&e, align, sizeof(align));
-	movabs(&e, 7, (uintptr_t)h); /* rdi */
-	bytes(&e, args, sizeof(args));
-	movabs(&e, 0, (uintptr_t)fire);
-	bytes(&e, call, sizeof(call));
-	bytes(&e, back, sizeof(back));
+			mov_rsp(e, true, r, pt_off[r]);
+	mov_rsp(e, false, 0, PT_SIZE); /* the flags pushed first */
+	mov_rsp(e, true, 0, PT_FLAGS);
+	movabs(e, 0, ip);
+	mov_rsp(e, true, 0, PT_IP);
+	bytes(e, lea_rax, sizeof(lea_rax));
+	bytes(e, &sp_above, 4);
+	mov_rsp(e, true, 0, PT_SP);
+	bytes(e, save_sp, sizeof(save_sp));
+	bytes(e, align, sizeof(align));
+	movabs(e, 7, (uintptr_t)h); /* rdi */
+	bytes(e, args, sizeof(args));
+	movabs(e, 0, (uintptr_t)fn);
+	bytes(e, call, sizeof(call));
+	bytes(e, back, sizeof(back));
+}
+
+/* Loads the registers and flags back (as the program may not change
+ * them, the values saved). */
+static void emit_restore(struct emit *e)
+{
+	static const uint8_t add[] = {0x48, 0x8d, 0xa4, 0x24, 0xa8,
+				      0x00, 0x00, 0x00}; /* lea rsp,[rsp+168] */
+	static const uint8_t popf[] = {0x9d};
+	int r;
+
 	for (r = 0; r < 16; r++)
 		if (r != 4)
-			mov_rsp(&e, false, r, pt_off[r]);
-	bytes(&e, add, sizeof(add));
-	bytes(&e, popf, sizeof(popf));
+			mov_rsp(e, false, r, pt_off[r]);
+	bytes(e, add, sizeof(add));
+	bytes(e, popf, sizeof(popf));
+}
+
+/* Entry: [rsp] is the return address, every register the caller's; after
+ * the program, the moved instructions, then back into the function.
+ * Return (at RET_OFF): reached by the function's ret; a slot for the
+ * real return address, which fire_ret gives, and a ret to it. */
+static void emit_tramp(struct ubpf_hook *h, const uint8_t *moved, size_t n)
+{
+	static const uint8_t jmp_abs[] = {0xff, 0x25, 0,
+					  0,	0,    0}; /* jmp [rip] */
+	static const uint8_t slot[] = {0x48, 0x8d, 0x64, 0x24,
+				       0xf8}; /* lea rsp,[rsp-8] */
+	static const uint8_t ret[] = {0xc3};
+	uint64_t back = (uintptr_t)(h->addr + n);
+	struct emit e = {h->tramp};
+
+	emit_save(&e, h, fire, (uintptr_t)h->addr, PT_SIZE + 8);
+	emit_restore(&e);
 	bytes(&e, moved, n);
 	bytes(&e, jmp_abs, sizeof(jmp_abs));
-	bytes(&e, &ret, 8);
+	bytes(&e, &back, 8);
+
+	e.p = h->tramp + RET_OFF;
+	bytes(&e, slot, sizeof(slot));
+	emit_save(&e, h, fire_ret, 0, PT_SIZE + 16);
+	mov_rsp(&e, true, 0, PT_SIZE + 8); /* rax: the return address */
+	emit_restore(&e);
+	bytes(&e, ret, sizeof(ret));
 }
 
 /* ---- decoding ---------------------------------------------------------- */
@@ -250,7 +327,8 @@ static int write_code(uint8_t *addr, const uint8_t *code, size_t len)
 }
 
 struct ubpf_hook *ubpf_hook__attach(void *fn, size_t size,
-				    struct ubpf_prog *prog, char *log, size_t n)
+				    struct ubpf_prog *entry,
+				    struct ubpf_prog *ret, char *log, size_t n)
 {
 	struct ubpf_hook *h = calloc(1, sizeof(*h));
 	uint8_t jmp[MAX_MOVED];
@@ -259,7 +337,8 @@ struct ubpf_hook *ubpf_hook__attach(void *fn, size_t size,
 	if (!h)
 		return NULL;
 	h->addr = fn;
-	h->prog = prog;
+	h->entry = entry;
+	h->ret = ret;
 	len = decode(h->addr, size, log, n);
 	if (len < 0) {
 		err = len;
@@ -303,11 +382,20 @@ int ubpf_hook__detach(struct ubpf_hook *h)
 	if (!h)
 		return 0;
 	err = write_code(h->addr, h->saved, h->moved);
-	if (!err)
-		munmap(h->tramp,
-		       TRAMP_LEN); /* else a thread may still jump there */
+	/* Calls in flight may still return through the return trampoline
+	 * (and a thread may still be in the entry one if writing failed):
+	 * then the page and the hook stay, the hook without programs. */
+	if (err || h->ret) {
+		h->entry = h->ret = NULL;
+		pthread_mutex_lock(&kept_lock);
+		h->next = kept;
+		kept = h;
+		pthread_mutex_unlock(&kept_lock);
+		return err;
+	}
+	munmap(h->tramp, TRAMP_LEN);
 	free(h);
-	return err;
+	return 0;
 }
 
 /* ---- symbols ------------------------------------------------------------- */
