@@ -10,6 +10,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "bpf/bpf_internal.h"
+#include "bpf/user/ubpf_host.h"
 
 /* ---- libbpf's log ------------------------------------------------------ */
 
@@ -491,6 +492,8 @@ int bpf_host__define(struct bpf_host *h, struct wasm_linker *l)
 {
 	int err;
 
+	if (h->user)
+		return ubpf_host__define(h->user, l);
 	for (size_t i = 0; i < sizeof(bh_funcs) / sizeof(bh_funcs[0]); i++) {
 		err = wasm_linker__define_func(l, "wasm_bpf", bh_funcs[i].name,
 					       bh_funcs[i].sig, bh_funcs[i].fn,
@@ -535,6 +538,30 @@ struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 	h->go_export = dup_or(o.go_callback_export, "go-callback");
 	h->go_module = dup_or(o.go_poll_module, "callback-wrapper");
 	h->pin_root = bh_pin_root_new();
+	if (o.backend && !strcmp(o.backend, "user")) {
+		struct ubpf_host_opts uo = {.sz = sizeof(uo),
+					    .verbose = o.verbose,
+					    .spawn = o.spawn,
+					    .nspawn = o.nspawn,
+					    .go_poll_module = o.go_poll_module,
+					    .go_callback_export =
+						o.go_callback_export};
+
+		/* Its programs never reach guard_attach's libbpf program:
+		 * no policy rather than a policy half applied. */
+		if (o.guard_load || o.guard_attach) {
+			fprintf(stderr, "wasm_bpf: the user backend cannot apply "
+					"a policy yet\n");
+			bpf_host__free(h);
+			errno = EOPNOTSUPP;
+			return NULL;
+		}
+		h->user = ubpf_host__new(&uo);
+		if (!h->user) {
+			bpf_host__free(h);
+			return NULL;
+		}
+	}
 	if (!h->go_export || !h->go_module || !h->pin_root ||
 	    (o.btf_path && !h->btf_path)) {
 		bpf_host__free(h);
@@ -551,6 +578,7 @@ void bpf_host__free(struct bpf_host *h)
 {
 	if (!h)
 		return;
+	ubpf_host__free(h->user);
 	while (h->nobjs)
 		bh_object_destroy(h->objs[--h->nobjs]);
 	bh_pin_remove(h);

@@ -44,6 +44,11 @@ struct bpf_host_opts {
 			    const char *target, int host_fd, char *why,
 			    size_t why_len);
 	void *guard_ctx;
+	/* "user": the userspace backend (bpf/user/ubpf_host.h) instead of
+	 * the kernel's, uprobes running in the spawn commands' processes. */
+	const char *backend;
+	const char *const *spawn;
+	size_t nspawn;
 };
 
 struct bpf_host;

@@ -101,6 +101,7 @@ struct bpf_host {
 	/* Perf buffer records lost, all buffers: the embedder's counter
 	 * (bpf_host_opts.lost_events) or lost_own; read from any thread. */
 	uint64_t *lost, lost_own;
+	struct ubpf_host *user; /* --backend user: it defines the imports */
 };
 
 /* Linux's kernel-internal errnos (512..531: ERESTARTSYS, ENOTSUPP...) are

@@ -33,8 +33,8 @@ struct cli {
 	struct wasm_bpf_app_opts opts;
 	struct wbpf_image_run img; /* --pull, --verify-key */
 	double timeout;
-	const char **dirs, **envs, **fds;
-	int ndirs, nenvs, nfds;
+	const char **dirs, **envs, **fds, **spawns;
+	int ndirs, nenvs, nfds, nspawns;
 	const char *module;
 	const char *policy;
 	const char *bad_opt;
@@ -101,6 +101,15 @@ static void usage(FILE *f)
 	    "events,\n"
 	    "                       BTF and CPU directories (given unless "
 	    "--fd is)\n"
+	    "  --backend kernel|user  run BPF programs in the kernel "
+	    "(default) or in\n"
+	    "                       the userspace backend: uprobes only, in "
+	    "--spawn's\n"
+	    "                       processes, without bpf(2)\n"
+	    "  --spawn \"CMD ARGS\"   start CMD (a shell command) at the "
+	    "guest's first\n"
+	    "                       poll, with the user backend's probes; "
+	    "repeatable\n"
 	    "  -m, --wrapper-module-name NAME\n"
 	    "                       import module of TinyGo's poll wrapper\n"
 	    "                       (default: callback-wrapper)\n"
@@ -182,6 +191,8 @@ enum {
 	OPT_POLICY,
 	OPT_PULL,
 	OPT_VERIFY_KEY,
+	OPT_BACKEND,
+	OPT_SPAWN,
 };
 
 static const struct option long_opts[] = {
@@ -196,6 +207,8 @@ static const struct option long_opts[] = {
     {"no-btf-cache", no_argument, NULL, OPT_NO_BTF_CACHE},
     {"force-perfbuf", no_argument, NULL, OPT_PERFBUF},
     {"no-host-view", no_argument, NULL, OPT_NO_HOST_VIEW},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"spawn", required_argument, NULL, OPT_SPAWN},
     {"wrapper-module-name", required_argument, NULL, 'm'},
     {"callback-export-name", required_argument, NULL, 'c'},
     {"policy", required_argument, NULL, OPT_POLICY},
@@ -258,6 +271,15 @@ static int parse_opt(struct cli *c, int o, const char *arg)
 	case OPT_NO_HOST_VIEW:
 		c->opts.no_host_view = true;
 		return -1;
+	case OPT_BACKEND:
+		if (strcmp(arg, "kernel") && strcmp(arg, "user"))
+			return bad("--backend (kernel or user)", arg);
+		c->opts.backend = arg;
+		return -1;
+	case OPT_SPAWN:
+		if (!*arg)
+			return bad("--spawn", "(empty)");
+		return push(&c->spawns, &c->nspawns, arg) ? EXIT_FAILURE : -1;
 	case 'm':
 		if (!*arg)
 			return bad("--wrapper-module-name", "(empty)");
@@ -462,6 +484,13 @@ static int run_app(struct cli *c)
 	struct wasm_bpf_app *app;
 	int status;
 
+	if (c->nspawns &&
+	    (!c->opts.backend || strcmp(c->opts.backend, "user"))) {
+		fprintf(stderr, "wasm-bpf: --spawn needs --backend user\n");
+		return EXIT_USAGE;
+	}
+	c->opts.spawn = c->spawns;
+	c->opts.nspawn = c->nspawns;
 	app = wbpf_image_open(c->module, &c->img, &c->opts, &err);
 	if (!app) {
 		fprintf(stderr, "wasm-bpf: %s: %s\n", c->module, err.msg);
@@ -522,5 +551,6 @@ int main(int argc, char **argv)
 	free(c.envs);
 	free(c.fds);
 	free(c.img.keys);
+	free(c.spawns);
 	return r;
 }

@@ -31,6 +31,7 @@ struct wasm_bpf_app {
 	char *btf_path, *entry, *btf_cache_dir;
 	char *go_module, *go_export;
 	struct strv args, env, pre_host, pre_guest;
+	struct strv spawn; /* --spawn commands (opts.backend: a literal) */
 	int *fds;
 	int nfds;
 	bool ran;
@@ -116,6 +117,16 @@ wasm_bpf_app__open_mem(const void *bytes, size_t len,
 	app->opts.no_btf_cache = OPT(opts, no_btf_cache, false);
 	app->opts.allow_cgroup_paths = OPT(opts, allow_cgroup_paths, false);
 	app->opts.no_host_view = OPT(opts, no_host_view, false);
+	app->opts.backend =
+	    OPT(opts, backend, NULL) && !strcmp(opts->backend, "user") ? "user"
+								       : NULL;
+	for (size_t i = 0; i < OPT(opts, nspawn, 0); i++) {
+		if (strv_push(&app->spawn, opts->spawn[i])) {
+			wasm_bpf_app__free(app);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
 	app->go_module = go_module ? strdup(go_module) : NULL;
 	app->go_export = go_export ? strdup(go_export) : NULL;
 	app->opts.policy = OPT(opts, policy, NULL);
@@ -399,6 +410,9 @@ static int run_setup(struct wasm_bpf_app *app, struct run *r)
 	bo.lost_events = &app->lost_events;
 	if (app->opts.policy)
 		policy__guard_bpf_host(app->opts.policy, &bo);
+	bo.backend = app->opts.backend;
+	bo.spawn = (const char *const *)app->spawn.v;
+	bo.nspawn = app->spawn.n;
 	r->bpf = bpf_host__new(&bo);
 	if (!r->bpf || bpf_host__define(r->bpf, r->linker))
 		return fail(
@@ -550,6 +564,7 @@ void wasm_bpf_app__free(struct wasm_bpf_app *app)
 	strv_free(&app->env);
 	strv_free(&app->pre_host);
 	strv_free(&app->pre_guest);
+	strv_free(&app->spawn);
 	free(app->fds);
 	free(app->btf_path);
 	free(app->btf_cache_dir);

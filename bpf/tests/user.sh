@@ -19,7 +19,8 @@ else
 fi
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/nobpf.c -o "$OUT/nobpf"
 build $CC -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -D_GNU_SOURCE \
-	bpf/tests/ubpf.c bpf/user/ubpf_*.c -o "$OUT/ubpf" -lbpf -lelf -lz -lcapstone
+	bpf/tests/ubpf.c $(ls bpf/user/ubpf_*.c | grep -v 'agent\|host') -o "$OUT/ubpf" \
+	-lbpf -lelf -lz -lcapstone
 
 if "$OUT/nobpf" bpftool prog list >/dev/null 2>&1; then
 	fail "user backend: nobpf" "bpftool still reached bpf(2) under the filter"
@@ -70,3 +71,72 @@ fuzz_ubpf() {
 	fi
 }
 fuzz_ubpf
+
+# ---- the uprobe example under --backend user --------------------------------
+# The same guest (examples/uprobe) with the kernel's uprobes and with the
+# userspace backend (under nobpf: bpf(2) fails), the target started by
+# --spawn: the same events, minus pids. Then the runtime ending before its
+# target: the target runs on, unhooked, to its normal end.
+user_example() {
+	bin=build/bin/wasm-bpf
+	ex=build/examples/uprobe
+	tgt=$ROOT/$ex/target
+	name="user backend: uprobe example"
+	if [ ! -x $bin ] || [ ! -f $ex/uprobe.wasm ] || [ ! -x "$tgt" ] ||
+		[ ! -f build/lib/libwasm-bpf-agent.so ]; then
+		echo "SKIP: $name: runtime, example or agent not built (make)"
+		return
+	fi
+	u=$OUT/user-uprobe.out
+	timeout 20 "$OUT/nobpf" $bin --timeout 3 --backend user --spawn "$tgt 3" \
+		$ex/uprobe.wasm "$tgt" >"$u" 2>&1
+	k=$OUT/kernel-uprobe.out
+	: >"$k"
+	timeout 20 $bin --timeout 3 $ex/uprobe.wasm "$tgt" >"$k" 2>&1 &
+	kpid=$!
+	i=0
+	while ! grep -q '^Tracing' "$k" && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	"$tgt" 3 >/dev/null
+	wait $kpid
+	sed -n 's/^pid [0-9]*: //p' "$u" >"$u.events"
+	sed -n 's/^pid [0-9]*: //p' "$k" >"$k.events"
+	if [ "$(wc -l <"$u.events")" != 6 ]; then
+		fail "$name" "$(wc -l <"$u.events") events, want 6 (see $u)"
+	elif ! grep -q '^Tracing' "$k" || ! cmp -s "$u.events" "$k.events"; then
+		fail "$name" "events differ from the kernel backend's (see $u, $k)"
+	else
+		echo "PASS: $name: the kernel backend's events, without bpf(2)"
+	fi
+
+	name="user backend: runtime ends before its target"
+	d=$OUT/user-target.done
+	rm -f "$d"
+	timeout 20 "$OUT/nobpf" $bin --timeout 1 --backend user \
+		--spawn "$tgt 25 >/dev/null; echo \$? >$d" $ex/uprobe.wasm "$tgt" \
+		>"$u" 2>&1
+	rc=$?
+	i=0
+	while [ ! -s "$d" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ $rc != 124 ] || [ "$(cat "$d" 2>/dev/null)" != 0 ] ||
+		! grep -q '^pid [0-9]*: uprobe_add(0, 1)' "$u"; then
+		fail "$name" "runtime exit $rc, target exit $(cat "$d" 2>/dev/null) (see $u)"
+	else
+		echo "PASS: $name: it runs on to its normal end"
+	fi
+
+	name="user backend: --spawn without --backend user"
+	if $bin --spawn true $ex/uprobe.wasm "$tgt" 2>"$u"; then
+		fail "$name" "accepted"
+	elif ! grep -q -- '--spawn needs --backend user' "$u"; then
+		fail "$name" "message: $(cat "$u")"
+	else
+		echo "PASS: $name: refused"
+	fi
+}
+user_example

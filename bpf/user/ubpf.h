@@ -102,6 +102,11 @@ struct ubpf_object;
  * and resolves map references. Nothing is verified yet. */
 struct ubpf_object *ubpf_object__open_mem(const void *buf, size_t len,
 					  char *log, size_t log_size);
+/* The same with the maps of the object opened elsewhere (their memfds in
+ * the object's map order) instead of new ones: another process's view. */
+struct ubpf_object *ubpf_object__open_shared(const void *buf, size_t len,
+					     const int *map_fds, size_t nmaps,
+					     char *log, size_t log_size);
 void ubpf_object__close(struct ubpf_object *obj);
 struct ubpf_prog *ubpf_object__prog(struct ubpf_object *obj, const char *name);
 struct ubpf_prog *ubpf_object__prog_at(struct ubpf_object *obj, size_t i);

@@ -92,8 +92,8 @@ static Elf_Data *sec_data(struct linker *l, size_t idx, GElf_Shdr *sh)
 
 /* ---- maps -------------------------------------------------------------- */
 
-static int add_maps(struct ubpf_object *o, struct bpf_object *bo, char *log,
-		    size_t size)
+static int add_maps(struct ubpf_object *o, struct bpf_object *bo,
+		    const int *fds, size_t nfds, char *log, size_t size)
 {
 	struct bpf_map *bm;
 	size_t n = 0;
@@ -116,7 +116,17 @@ static int add_maps(struct ubpf_object *o, struct bpf_object *bo, char *log,
 		struct ubpf_map *m;
 
 		snprintf(d.name, sizeof(d.name), "%s", bpf_map__name(bm));
-		m = ubpf_map__new(&d);
+		if (fds && o->nmaps >= nfds)
+			return say(log, size, -EINVAL,
+				   "map '%s': no descriptor given",
+				   bpf_map__name(bm));
+		m = fds ? ubpf_map__open_fd(fds[o->nmaps]) : ubpf_map__new(&d);
+		if (m && fds && memcmp(&d, ubpf_map__def(m), sizeof(d))) {
+			ubpf_map__free(m);
+			return say(log, size, -EINVAL,
+				   "map '%s': the shared map differs",
+				   bpf_map__name(bm));
+		}
 		if (!m)
 			return say(log, size, -errno,
 				   "map '%s': type %u is not supported in user "
@@ -125,7 +135,7 @@ static int add_maps(struct ubpf_object *o, struct bpf_object *bo, char *log,
 		o->maps[o->nmaps] = m;
 		snprintf(o->map_names[o->nmaps++], 64, "%s", bpf_map__name(bm));
 		init = bpf_map__initial_value(bm, &init_size);
-		if (init && d.type == BPF_MAP_TYPE_ARRAY &&
+		if (init && !fds && d.type == BPF_MAP_TYPE_ARRAY &&
 		    init_size <= d.value_size)
 			memcpy(ubpf_map__data(m), init, init_size);
 	}
@@ -453,6 +463,13 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 struct ubpf_object *ubpf_object__open_mem(const void *buf, size_t len,
 					  char *log, size_t log_size)
 {
+	return ubpf_object__open_shared(buf, len, NULL, 0, log, log_size);
+}
+
+struct ubpf_object *ubpf_object__open_shared(const void *buf, size_t len,
+					     const int *map_fds, size_t nmaps,
+					     char *log, size_t log_size)
+{
 	struct ubpf_object *o = calloc(1, sizeof(*o));
 	libbpf_print_fn_t old = libbpf_set_print(quiet);
 	struct bpf_object *bo = bpf_object__open_mem(buf, len, NULL);
@@ -464,7 +481,7 @@ struct ubpf_object *ubpf_object__open_mem(const void *buf, size_t len,
 			  "not a BPF object libbpf can open");
 		goto fail;
 	}
-	err = add_maps(o, bo, log, log_size);
+	err = add_maps(o, bo, map_fds, nmaps, log, log_size);
 	if (!err)
 		err = add_progs(o, bo, buf, len, log, log_size);
 	if (err)

@@ -1,0 +1,693 @@
+/* ubpf_host.c — the `wasm_bpf` imports over the userspace backend. Objects
+ * are loaded (and every uprobe/tracepoint program verified) here; attaching
+ * a uprobe records it in a plan; the first poll or map operation starts
+ * the `--spawn` commands with the agent preloaded and the plan, the
+ * object and the maps' memfds inherited, so the hooks run in those
+ * processes and write the maps this host reads. A pipe whose write end
+ * only the host holds tells the agents when it is gone.
+ *
+ * Plan (a memfd of lines): "object FD LEN", "map FD" per map in the
+ * object's order, "lifeline FD", "probe entry|return PROG BINARY SYMBOL".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "bpf/user/ubpf.h"
+#include "bpf/user/ubpf_host.h"
+
+#define OBJECT_MAX (256u << 20)
+#define MAX_PROBES 64
+#define NAME_MAX_  1024
+#define TARGET_MAX 4096
+
+struct probe {
+	bool ret;
+	char prog[64];
+	char binary[PATH_MAX];
+	char sym[256];
+};
+
+struct uh_obj {
+	uint64_t id;
+	struct ubpf_object *o;
+	int elf_fd; /* the object's bytes, for the agents */
+	size_t len;
+	struct probe probes[MAX_PROBES];
+	int nprobes;
+};
+
+struct ubpf_host {
+	bool verbose, spawned, polling;
+	char **spawn;
+	size_t nspawn;
+	pid_t *pids;
+	char *agent;
+	char *go_module, *go_export;
+	int life[2]; /* the agents read [0]; only the host holds [1] */
+	struct uh_obj **objs;
+	size_t nobjs;
+	uint64_t next_id;
+};
+
+static struct uh_obj *find_obj(struct ubpf_host *h, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < h->nobjs; i++)
+		if (h->objs[i]->id == id)
+			return h->objs[i];
+	return NULL;
+}
+
+/* The map with descriptor FD, of object O if given; *OWNER its object. */
+static struct ubpf_map *find_map(struct ubpf_host *h, struct uh_obj *o, int fd)
+{
+	size_t i, k;
+	struct ubpf_map *m;
+
+	for (i = 0; i < h->nobjs; i++) {
+		if (o && h->objs[i] != o)
+			continue;
+		for (k = 0; (m = ubpf_object__map_at(h->objs[i]->o, k)); k++)
+			if (ubpf_map__fd(m) == fd)
+				return m;
+	}
+	return NULL;
+}
+
+static void obj_free(struct uh_obj *o)
+{
+	if (!o)
+		return;
+	ubpf_object__close(o->o);
+	if (o->elf_fd >= 0)
+		close(o->elf_fd);
+	free(o);
+}
+
+/* ---- spawning ---------------------------------------------------------- */
+
+static int write_plan(struct ubpf_host *h, struct uh_obj *o)
+{
+	int fd = memfd_create("wasm-bpf-plan", MFD_CLOEXEC), i;
+	struct ubpf_map *m;
+	FILE *f;
+	size_t k;
+
+	f = fd >= 0 ? fdopen(dup(fd), "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	fprintf(f, "object %d %zu\nlifeline %d\n", o->elf_fd, o->len,
+		h->life[0]);
+	for (k = 0; (m = ubpf_object__map_at(o->o, k)); k++)
+		fprintf(f, "map %d\n", ubpf_map__fd(m));
+	for (i = 0; i < o->nprobes; i++)
+		fprintf(f, "probe %s %s %s %s\n",
+			o->probes[i].ret ? "return" : "entry",
+			o->probes[i].prog, o->probes[i].binary,
+			o->probes[i].sym);
+	fclose(f);
+	return fd;
+}
+
+static void keep_fd(int fd)
+{
+	if (fd >= 0)
+		fcntl(fd, F_SETFD, 0);
+}
+
+/* In the child: the descriptors the agent needs survive exec. */
+static void child(struct ubpf_host *h, struct uh_obj *o, int plan,
+		  const char *cmd)
+{
+	char num[16], *pre = getenv("LD_PRELOAD"), *both;
+	struct ubpf_map *m;
+	size_t k;
+
+	if (o && plan >= 0 && h->agent) {
+		keep_fd(plan);
+		keep_fd(o->elf_fd);
+		keep_fd(h->life[0]);
+		for (k = 0; (m = ubpf_object__map_at(o->o, k)); k++)
+			keep_fd(ubpf_map__fd(m));
+		snprintf(num, sizeof(num), "%d", plan);
+		setenv("WASM_BPF_AGENT", num, 1);
+		if (pre && *pre && asprintf(&both, "%s:%s", h->agent, pre) > 0)
+			setenv("LD_PRELOAD", both, 1);
+		else
+			setenv("LD_PRELOAD", h->agent, 1);
+	}
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	_exit(127);
+}
+
+/* Starts the --spawn commands once, with the probes of the object that
+ * has some. */
+static void spawn_all(struct ubpf_host *h)
+{
+	struct uh_obj *o = NULL;
+	int plan = -1;
+	size_t i;
+
+	if (h->spawned || !h->nspawn)
+		return;
+	h->spawned = true;
+	for (i = 0; i < h->nobjs && !o; i++)
+		if (h->objs[i]->nprobes)
+			o = h->objs[i];
+	if (o && !h->agent)
+		fprintf(
+		    stderr,
+		    "wasm_bpf: user backend: no agent library "
+		    "(libwasm-bpf-agent.so; WASM_BPF_AGENT_LIB): the spawned "
+		    "processes run unhooked\n");
+	if (o && pipe2(h->life, O_CLOEXEC) == 0)
+		plan = write_plan(h, o);
+	for (i = 0; i < h->nspawn; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0)
+			child(h, o, plan, h->spawn[i]);
+		h->pids[i] = pid;
+		if (pid < 0)
+			fprintf(
+			    stderr,
+			    "wasm_bpf: user backend: cannot start '%s': %s\n",
+			    h->spawn[i], strerror(errno));
+		else if (h->verbose)
+			fprintf(
+			    stderr,
+			    "wasm_bpf: user backend: started '%s' (pid %d)\n",
+			    h->spawn[i], pid);
+	}
+	if (plan >= 0)
+		close(plan);
+	if (h->life[0] >= 0) {
+		close(h->life[0]);
+		h->life[0] = -1;
+	}
+}
+
+static void reap(struct ubpf_host *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->nspawn; i++)
+		if (h->pids[i] > 0 &&
+		    waitpid(h->pids[i], NULL, WNOHANG) == h->pids[i])
+			h->pids[i] = 0;
+}
+
+/* ---- loading ----------------------------------------------------------- */
+
+static int verify_all(struct uh_obj *o)
+{
+	char log[UBPF_LOG_SIZE];
+	struct ubpf_prog *p;
+	size_t i;
+
+	for (i = 0; (p = ubpf_object__prog_at(o->o, i)); i++) {
+		if (p->ctx_size && ubpf_prog__verify(p, log, sizeof(log))) {
+			fprintf(stderr,
+				"wasm_bpf: loading BPF object failed: prog "
+				"'%s': %s "
+				"(user backend)\n",
+				p->name, log);
+			return -EACCES;
+		}
+	}
+	return 0;
+}
+
+static int64_t load(struct ubpf_host *h, struct wasm_instance *in, uint32_t buf,
+		    uint32_t len)
+{
+	const void *src = len && len <= OBJECT_MAX
+			      ? wasm_instance__mem_ptr(in, buf, len)
+			      : NULL;
+	struct uh_obj *o = NULL, **objs;
+	char log[UBPF_LOG_SIZE] = "";
+
+	if (!src) {
+		fprintf(
+		    stderr,
+		    "wasm_bpf: loading BPF object failed: object at %#x of %u "
+		    "bytes is empty, too large or outside guest memory\n",
+		    buf, len);
+		return 0;
+	}
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return 0;
+	o->elf_fd = -1;
+	objs = realloc(h->objs, (h->nobjs + 1) * sizeof(*objs));
+	if (!objs)
+		goto fail;
+	h->objs = objs;
+	o->len = len;
+	o->elf_fd = memfd_create("wasm-bpf-object", MFD_CLOEXEC);
+	if (o->elf_fd < 0 || write(o->elf_fd, src, len) != (ssize_t)len)
+		goto fail;
+	o->o = ubpf_object__open_mem(src, len, log, sizeof(log));
+	if (!o->o) {
+		fprintf(
+		    stderr,
+		    "wasm_bpf: loading BPF object failed: %s (user backend)\n",
+		    log);
+		goto fail;
+	}
+	if (verify_all(o))
+		goto fail;
+	o->id = ++h->next_id;
+	h->objs[h->nobjs++] = o;
+	return o->id;
+fail:
+	obj_free(o);
+	return 0;
+}
+
+static int close_obj(struct ubpf_host *h, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < h->nobjs; i++) {
+		if (h->objs[i]->id != id)
+			continue;
+		obj_free(h->objs[i]);
+		h->objs[i] = h->objs[--h->nobjs];
+		return 0;
+	}
+	return -EBADF;
+}
+
+/* ---- attaching --------------------------------------------------------- */
+
+static bool prefix(const char *s, const char *p)
+{
+	return !strncmp(s, p, strlen(p));
+}
+
+/* "/ABSOLUTE/PATH:function" from the target, else from the section. */
+static int uprobe_target(const struct ubpf_prog *p, const char *target,
+			 struct probe *pr)
+{
+	const char *t = target && *target ? target : strchr(p->sec, '/');
+	const char *colon;
+
+	if (t && t == strchr(p->sec, '/'))
+		t++;
+	colon = t ? strrchr(t, ':') : NULL;
+	if (!t || t[0] != '/' || !colon || colon == t || !colon[1] ||
+	    (size_t)(colon - t) >= sizeof(pr->binary) ||
+	    strlen(colon + 1) >= sizeof(pr->sym) || strpbrk(t, " \t\n"))
+		return -EINVAL;
+	memcpy(pr->binary, t, colon - t);
+	pr->binary[colon - t] = 0;
+	snprintf(pr->sym, sizeof(pr->sym), "%s", colon + 1);
+	return 0;
+}
+
+static int attach(struct ubpf_host *h, struct wasm_instance *in, uint64_t id,
+		  uint32_t name, uint32_t target)
+{
+	struct uh_obj *o = find_obj(h, id);
+	const char *n = wasm_instance__mem_str(in, name, NAME_MAX_);
+	const char *t =
+	    target ? wasm_instance__mem_str(in, target, TARGET_MAX) : NULL;
+	struct ubpf_prog *p;
+	struct probe *pr;
+	size_t i;
+
+	if (!o)
+		return -EBADF;
+	if (!n || (target && !t))
+		return -EFAULT;
+	p = ubpf_object__prog(o->o, n);
+	if (!p)
+		return -ENOENT;
+	if (!prefix(p->sec, "uprobe") && !prefix(p->sec, "uretprobe")) {
+		fprintf(
+		    stderr,
+		    "wasm_bpf: prog '%s': user backend attaches uprobes only, "
+		    "not '%s'\n",
+		    n, p->sec);
+		return -EOPNOTSUPP;
+	}
+	if (!h->nspawn || h->spawned) {
+		fprintf(
+		    stderr,
+		    "wasm_bpf: prog '%s': user backend uprobes take effect in "
+		    "processes --spawn starts, %s\n",
+		    n,
+		    h->nspawn ? "before they start (the first poll)"
+			      : "and there are none");
+		return -EOPNOTSUPP;
+	}
+	for (i = 0; i < h->nobjs; i++)
+		if (h->objs[i] != o && h->objs[i]->nprobes)
+			return -EBUSY; /* the agent takes one object */
+	if (o->nprobes == MAX_PROBES)
+		return -E2BIG;
+	pr = &o->probes[o->nprobes];
+	if (uprobe_target(p, t, pr))
+		return -EINVAL;
+	pr->ret = prefix(p->sec, "uretprobe");
+	snprintf(pr->prog, sizeof(pr->prog), "%s", p->name);
+	o->nprobes++;
+	return 0;
+}
+
+/* ---- maps -------------------------------------------------------------- */
+
+static int map_operate(struct ubpf_host *h, struct wasm_instance *in, int fd,
+		       int cmd, uint32_t key, uint32_t value, uint32_t next_key,
+		       uint64_t flags)
+{
+	struct ubpf_map *m = find_map(h, NULL, fd);
+	const struct ubpf_map_def *d;
+	void *k, *v;
+
+	spawn_all(h);
+	if (!m)
+		return -EBADF;
+	d = ubpf_map__def(m);
+	k = cmd == BPF_MAP_GET_NEXT_KEY && !key
+		? NULL
+		: wasm_instance__mem_ptr(in, key, d->key_size);
+	if (!k && !(cmd == BPF_MAP_GET_NEXT_KEY && !key))
+		return -EFAULT;
+	switch (cmd) {
+	case BPF_MAP_LOOKUP_ELEM:
+	case BPF_MAP_UPDATE_ELEM:
+		v = wasm_instance__mem_ptr(in, value,
+					   ubpf_map__user_value_size(m));
+		if (!v)
+			return -EFAULT;
+		return cmd == BPF_MAP_LOOKUP_ELEM
+			   ? ubpf_map__lookup(m, k, v)
+			   : ubpf_map__update(m, k, v, flags);
+	case BPF_MAP_DELETE_ELEM:
+		return ubpf_map__delete(m, k);
+	case BPF_MAP_GET_NEXT_KEY:
+		v = wasm_instance__mem_ptr(in, next_key, d->key_size);
+		return v ? ubpf_map__next_key(m, k, v) : -EFAULT;
+	}
+	return -EINVAL;
+}
+
+/* ---- polls ------------------------------------------------------------- */
+
+struct delivery {
+	struct wasm_instance *in;
+	struct wasm_func *fn;
+	uint32_t ctx, buf, buf_len;
+	void *dst;
+	int status, count, ret;
+};
+
+static int deliver(void *arg, void *data, size_t size)
+{
+	struct delivery *d = arg;
+	uint32_t n = size < d->buf_len ? (uint32_t)size : d->buf_len;
+	uint64_t slots[3] = {d->ctx, d->buf, n};
+	int r;
+
+	memcpy(d->dst, data, n);
+	d->count++;
+	d->status = wasm_func__call_raw(d->in, d->fn, slots);
+	r = (int32_t)(uint32_t)slots[0];
+	if (d->status == WASM_OK && !r)
+		return 0;
+	if (d->status == WASM_OK && r < 0)
+		d->ret = r;
+	return -ECANCELED;
+}
+
+static bool callback_ok(const struct wasm_func *f)
+{
+	uint32_t i;
+
+	if (wasm_func__param_count(f) != 3 || wasm_func__result_count(f) != 1)
+		return false;
+	for (i = 0; i < 3; i++)
+		if (wasm_func__param_type(f, i) != WASM_I32)
+			return false;
+	return wasm_func__result_type(f, 0) == WASM_I32;
+}
+
+/* The records of ring MAP of object ID; waits up to TIMEOUT ms (negative:
+ * forever) for the first, in 1 ms naps: the producers are other processes
+ * that cannot wake us. Returns an enum wasm_status. */
+static int poll_ring(struct ubpf_host *h, struct wasm_instance *in, uint64_t id,
+		     int fd, struct wasm_func *fn, uint32_t ctx, uint32_t buf,
+		     uint32_t buf_len, int32_t timeout, int32_t *result)
+{
+	struct uh_obj *o = find_obj(h, id);
+	struct ubpf_map *m = o ? find_map(h, o, fd) : NULL;
+	struct delivery d = {in, fn, ctx, buf, buf_len, NULL, WASM_OK, 0, 0};
+	struct timespec nap = {0, 1000000};
+	int32_t waited = 0;
+	int n;
+
+	*result = !o || !m ? -EBADF : h->polling ? -EBUSY : -EINVAL;
+	if (!o || !m || h->polling || !buf_len || !callback_ok(fn))
+		return WASM_OK;
+	if (ubpf_map__def(m)->type != BPF_MAP_TYPE_RINGBUF &&
+	    ubpf_map__def(m)->type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+		return WASM_OK;
+	d.dst = wasm_instance__mem_ptr(in, buf, buf_len);
+	*result = -EFAULT;
+	if (!d.dst)
+		return WASM_OK;
+	spawn_all(h);
+	h->polling = true;
+	for (;;) {
+		n = ubpf_ring__consume(m, deliver, &d);
+		if (d.status != WASM_OK || n || d.count)
+			break;
+		if (wasm_instance__interrupt_requested(in)) {
+			d.status = WASM_INTERRUPTED;
+			break;
+		}
+		if (timeout >= 0 && waited >= timeout)
+			break;
+		nanosleep(&nap, NULL);
+		waited++;
+		if (!(waited & 1023))
+			reap(h);
+	}
+	h->polling = false;
+	*result = d.ret ? d.ret : n < 0 && n != -ECANCELED ? n : d.count;
+	return d.status;
+}
+
+/* ---- host functions ---------------------------------------------------- */
+
+static void set_i32(uint64_t *s, int32_t v)
+{
+	s[0] = (uint32_t)v;
+}
+
+static int hf_load(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	s[0] = (uint64_t)load(user, in, (uint32_t)s[0], (uint32_t)s[1]);
+	return WASM_OK;
+}
+
+static int hf_attach(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	set_i32(s, attach(user, in, s[0], (uint32_t)s[1], (uint32_t)s[2]));
+	return WASM_OK;
+}
+
+static int hf_attach_fd(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	set_i32(s, find_obj(user, s[0]) ? -EOPNOTSUPP : -EBADF);
+	return WASM_OK;
+}
+
+static int hf_map_fd_by_name(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	struct uh_obj *o = find_obj(user, s[0]);
+	const char *n = wasm_instance__mem_str(in, (uint32_t)s[1], NAME_MAX_);
+	struct ubpf_map *m = o && n ? ubpf_object__map(o->o, n) : NULL;
+
+	set_i32(s, !o ? -EBADF : !n ? -EFAULT : m ? ubpf_map__fd(m) : -ENOENT);
+	return WASM_OK;
+}
+
+static int hf_map_operate(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	set_i32(s, map_operate(user, in, (int32_t)s[0], (int32_t)s[1],
+			       (uint32_t)s[2], (uint32_t)s[3], (uint32_t)s[4],
+			       s[5]));
+	return WASM_OK;
+}
+
+static int hf_buffer_lost(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	struct uh_obj *o = find_obj(user, s[0]);
+	struct ubpf_map *m = o ? find_map(user, o, (int32_t)s[1]) : NULL;
+
+	s[0] = m ? ubpf_ring__lost(m) : (uint64_t)(int64_t)-EBADF;
+	return WASM_OK;
+}
+
+static int hf_close(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	set_i32(s, close_obj(user, s[0]));
+	return WASM_OK;
+}
+
+static int hf_poll(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	struct wasm_func *fn = wasm_instance__table_func(in, 0, (uint32_t)s[2]);
+	int32_t res = -EINVAL;
+	int st = WASM_OK;
+
+	if (fn)
+		st = poll_ring(user, in, s[0], (int32_t)s[1], fn,
+			       (uint32_t)s[3], (uint32_t)s[4], (uint32_t)s[5],
+			       (int32_t)s[6], &res);
+	s[0] = (uint32_t)res;
+	return st;
+}
+
+static int hf_go_poll(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	struct ubpf_host *h = user;
+	struct wasm_func *fn = wasm_instance__export_func(in, h->go_export);
+	int32_t res = -ENOENT;
+	int st = WASM_OK;
+
+	if (fn)
+		st = poll_ring(h, in, s[0], (int32_t)s[1], fn, (uint32_t)s[2],
+			       (uint32_t)s[3], (uint32_t)s[4], (int32_t)s[5],
+			       &res);
+	s[0] = (uint32_t)res;
+	return st;
+}
+
+static const struct {
+	const char *name, *sig;
+	wasm_host_func_t fn;
+} funcs[] = {
+    {"wasm_load_bpf_object", "ii->I", hf_load},
+    {"wasm_attach_bpf_program", "Iii->i", hf_attach},
+    {"wasm_attach_bpf_program_fd", "Iii->i", hf_attach_fd},
+    {"wasm_bpf_buffer_poll", "Iiiiiii->i", hf_poll},
+    {"wasm_bpf_map_fd_by_name", "Ii->i", hf_map_fd_by_name},
+    {"wasm_bpf_map_operate", "iiiiiI->i", hf_map_operate},
+    {"wasm_close_bpf_object", "I->i", hf_close},
+    {"wasm_bpf_buffer_lost", "Ii->I", hf_buffer_lost},
+};
+
+int ubpf_host__define(struct ubpf_host *h, struct wasm_linker *l)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++) {
+		err = wasm_linker__define_func(l, "wasm_bpf", funcs[i].name,
+					       funcs[i].sig, funcs[i].fn, h);
+		if (err)
+			return err;
+	}
+	return wasm_linker__define_func(l, h->go_module, "wasm_bpf_buffer_poll",
+					"Iiiiii->i", hf_go_poll, h);
+}
+
+/* ---- lifetime ---------------------------------------------------------- */
+
+/* The agent: the option, $WASM_BPF_AGENT_LIB, or ../lib/ from the binary. */
+static char *agent_path(const char *given)
+{
+	char exe[PATH_MAX], *slash, *p = NULL;
+	const char *env = getenv("WASM_BPF_AGENT_LIB");
+	ssize_t n;
+
+	if (given || env)
+		return realpath(given ? given : env, NULL);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = 0;
+	if (asprintf(&p, "%s/../lib/libwasm-bpf-agent.so", exe) < 0)
+		return NULL;
+	slash = realpath(p, NULL);
+	free(p);
+	return slash;
+}
+
+struct ubpf_host *ubpf_host__new(const struct ubpf_host_opts *opts)
+{
+	struct ubpf_host_opts o = {0};
+	struct ubpf_host *h = calloc(1, sizeof(*h));
+	size_t i;
+
+	if (opts)
+		memcpy(&o, opts,
+		       opts->sz && opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	if (!h)
+		return NULL;
+	h->life[0] = h->life[1] = -1;
+	h->verbose = o.verbose;
+	h->agent = agent_path(o.agent_path);
+	h->go_module =
+	    strdup(o.go_poll_module ? o.go_poll_module : "callback-wrapper");
+	h->go_export =
+	    strdup(o.go_callback_export ? o.go_callback_export : "go-callback");
+	h->spawn = calloc(o.nspawn + 1, sizeof(*h->spawn));
+	h->pids = calloc(o.nspawn + 1, sizeof(*h->pids));
+	if (!h->go_module || !h->go_export || !h->spawn || !h->pids) {
+		ubpf_host__free(h);
+		return NULL;
+	}
+	for (i = 0; i < o.nspawn; i++) {
+		h->spawn[i] = strdup(o.spawn[i]);
+		if (!h->spawn[i]) {
+			ubpf_host__free(h);
+			return NULL;
+		}
+		h->nspawn++;
+	}
+	return h;
+}
+
+void ubpf_host__free(struct ubpf_host *h)
+{
+	size_t i;
+
+	if (!h)
+		return;
+	if (h->life[1] >= 0)
+		close(h->life[1]); /* the agents unhook */
+	if (h->life[0] >= 0)
+		close(h->life[0]);
+	reap(h);
+	for (i = 0; i < h->nobjs; i++)
+		obj_free(h->objs[i]);
+	for (i = 0; i < h->nspawn; i++)
+		free(h->spawn[i]);
+	free(h->objs);
+	free(h->spawn);
+	free(h->pids);
+	free(h->agent);
+	free(h->go_module);
+	free(h->go_export);
+	free(h);
+}
