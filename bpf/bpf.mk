@@ -37,10 +37,11 @@ $(BTFMIN_FUZZ): bpf/fuzz_btfmin.c bpf/bpf_btfmin.c
 fuzz: $(BPF_FUZZ) $(BTFMIN_FUZZ)
 
 UBPF_AGENT := $(LIBDIR)/libwasm-bpf-agent.so
-$(UBPF_AGENT): bpf/user/ubpf_agent.c $(UBPF_CORE) bpf/user/ubpf.h bpf/user/ubpf_int.h
+$(UBPF_AGENT): bpf/user/ubpf_agent.c bpf/user/ubpf_agent_sys.c $(UBPF_CORE) \
+		bpf/user/ubpf.h bpf/user/ubpf_int.h bpf/user/ubpf_agent.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden \
-	  $(filter %.c,$^) -o $@ $(LDLIBS_BPF) $(LDLIBS_UBPF) -lpthread
+	  $(filter %.c,$^) -o $@ $(LDLIBS_BPF) $(LDLIBS_UBPF) -lpthread -ldl
 all: $(UBPF_AGENT)
 # Its verifier and VM on arbitrary instruction arrays.
 UBPF_FUZZ := build-fuzz/fuzz_ubpf

@@ -84,10 +84,10 @@ for k in raw_tp tp_btf fentry fexit lsm iter usdt; do
 done
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/bpf_count.c \
 	-o "$OUT/bpf-count" -lbpf
-srcs="$(ls bpf/*.c | grep -v '/fuzz_') $(ls bpf/user/ubpf_*.c | grep -v agent)"
+srcs="$(ls bpf/*.c | grep -v '/fuzz_') $(ls bpf/user/ubpf_*.c | grep -v 'agent\|hook')"
 build $CC -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -Iengine \
 	-D_GNU_SOURCE bpf/tests/native.c bpf/tests/fake_engine.c $srcs \
-	-o "$OUT/native" -lbpf -lelf -lz -lcapstone
+	-o "$OUT/native" -lbpf -lelf -lz
 
 # ---- fixtures -----------------------------------------------------------
 if ip netns add "$NS" 2>/dev/null &&

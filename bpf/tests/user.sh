@@ -18,6 +18,7 @@ else
 	echo "SKIP: user backend: -mcpu=v4 object: no clang-19"
 fi
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/nobpf.c -o "$OUT/nobpf"
+build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/opener.c -o "$OUT/opener"
 build $CC -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -D_GNU_SOURCE \
 	bpf/tests/ubpf.c $(ls bpf/user/ubpf_*.c | grep -v 'agent\|host') -o "$OUT/ubpf" \
 	-lbpf -lelf -lz -lcapstone
@@ -72,7 +73,7 @@ fuzz_ubpf() {
 }
 fuzz_ubpf
 
-# ---- the uprobe example under --backend user --------------------------------
+# ---- the examples under --backend user ----------------------------------------
 # The same guest (examples/uprobe) with the kernel's uprobes and with the
 # userspace backend (under nobpf: bpf(2) fails), the target started by
 # --spawn: the same events, minus pids. Then the runtime ending before its
@@ -140,3 +141,42 @@ user_example() {
 	fi
 }
 user_example
+
+# opensnoop's syscall tracepoints in a spawned process (the agent
+# interposes libc's open/openat): the kernel backend's lines for the
+# opener's own two files, pids aside.
+user_opensnoop() {
+	bin=build/bin/wasm-bpf
+	wasm=build/examples/opensnoop/opensnoop.wasm
+	name="user backend: opensnoop example"
+	if [ ! -x $bin ] || [ ! -f $wasm ] || [ ! -f build/lib/libwasm-bpf-agent.so ]; then
+		echo "SKIP: $name: runtime, example or agent not built (make)"
+		return
+	fi
+	u=$OUT/user-opensnoop.out
+	k=$OUT/kernel-opensnoop.out
+	timeout 20 "$OUT/nobpf" $bin --timeout 2 --backend user --spawn "$OUT/opener" \
+		$wasm >"$u" 2>&1
+	: >"$k"
+	timeout 20 $bin --timeout 3 $wasm >"$k" 2>&1 &
+	kpid=$!
+	i=0
+	while ! grep -q '^PID' "$k" && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	"$OUT/opener" >/dev/null
+	wait $kpid
+	for f in "$u" "$k"; do
+		awk '$2 == "opener" && ($5 == "/etc/hostname" || $5 == "/nonexistent-wbt-opener") {
+			print $2, $3, $4, $5 }' "$f" >"$f.events"
+	done
+	if [ "$(wc -l <"$u.events")" != 4 ]; then
+		fail "$name" "$(wc -l <"$u.events") events, want 4 (see $u)"
+	elif ! cmp -s "$u.events" "$k.events"; then
+		fail "$name" "events differ from the kernel backend's (see $u, $k)"
+	else
+		echo "PASS: $name: the kernel backend's events, without bpf(2)"
+	fi
+}
+user_opensnoop

@@ -16,19 +16,18 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "bpf/user/ubpf.h"
+#include "bpf/user/ubpf_agent.h"
 
 #define MAX_MAPS  64
 #define MAX_HOOKS 64
 
 struct probe {
-	char prog[64], binary[4096], sym[256];
-	bool ret;
+	char kind[16], prog[64], binary[4096], sym[256];
 };
 
 static struct ubpf_object *obj;
 static struct ubpf_hook *hooks[MAX_HOOKS];
-static int nhooks;
+static int nhooks, nsys;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void say(const char *fmt, const char *a, const char *b)
@@ -48,6 +47,7 @@ static void *lifeline(void *arg)
 		n = read(fd, &c, 1);
 	while (n > 0 || (n < 0 && errno == EINTR));
 	pthread_mutex_lock(&lock);
+	ubpf_agent_sys__clear();
 	for (i = 0; i < nhooks; i++)
 		ubpf_hook__detach(hooks[i]);
 	nhooks = 0;
@@ -81,11 +81,14 @@ static void hook_all(struct probe *pr, int n)
 
 		if (!pr[i].prog[0])
 			continue;
+		if (!strncmp(pr[i].kind, "sys_", 4))
+			continue;
 		for (j = i; j < n; j++) {
 			if (strcmp(pr[j].binary, pr[i].binary) ||
-			    strcmp(pr[j].sym, pr[i].sym))
+			    strcmp(pr[j].sym, pr[i].sym) ||
+			    !strncmp(pr[j].kind, "sys_", 4))
 				continue;
-			if (pr[j].ret)
+			if (!strcmp(pr[j].kind, "return"))
 				ret = prog_of(pr[j].prog);
 			else
 				entry = prog_of(pr[j].prog);
@@ -104,10 +107,29 @@ static void hook_all(struct probe *pr, int n)
 	}
 }
 
+/* After the hooks: finding their functions opens files, which the
+ * syscall programs would otherwise see. */
+static void trace_syscalls(struct probe *pr, int n)
+{
+	struct ubpf_prog *p;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (strncmp(pr[i].kind, "sys_", 4) ||
+		    !(p = prog_of(pr[i].prog)))
+			continue;
+		if (ubpf_agent_sys__set(pr[i].sym,
+					!strcmp(pr[i].kind, "sys_exit"), p))
+			say("system call %s is not traced%s", pr[i].sym, "");
+		else
+			nsys++;
+	}
+}
+
 static int read_plan(FILE *f, struct probe *pr, int *npr, int *maps, int *nmaps,
 		     int *objfd, size_t *objlen, int *life)
 {
-	char line[4400], kind[16];
+	char line[4400];
 	int fd;
 
 	while (fgets(line, sizeof(line), f)) {
@@ -120,11 +142,9 @@ static int read_plan(FILE *f, struct probe *pr, int *npr, int *maps, int *nmaps,
 		else if (sscanf(line, "lifeline %d", life) == 1)
 			continue;
 		else if (*npr < MAX_HOOKS &&
-			 sscanf(line, "probe %15s %63s %4095s %255s", kind,
-				p->prog, p->binary, p->sym) == 4) {
-			p->ret = !strcmp(kind, "return");
+			 sscanf(line, "probe %15s %63s %4095s %255s", p->kind,
+				p->prog, p->binary, p->sym) == 4)
 			(*npr)++;
-		}
 	}
 	return *objfd >= 0 && *objlen ? 0 : -EINVAL;
 }
@@ -164,6 +184,7 @@ __attribute__((constructor)) static void agent_start(void)
 		return;
 	}
 	hook_all(pr, npr);
-	if (nhooks && life >= 0)
+	trace_syscalls(pr, npr);
+	if ((nhooks || nsys) && life >= 0)
 		pthread_create(&t, NULL, lifeline, (void *)(intptr_t)life);
 }

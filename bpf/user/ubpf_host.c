@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,7 +29,7 @@
 #define TARGET_MAX 4096
 
 struct probe {
-	bool ret;
+	const char *kind; /* entry, return, sys_enter, sys_exit */
 	char prog[64];
 	char binary[PATH_MAX];
 	char sym[256];
@@ -94,10 +95,32 @@ static void obj_free(struct uh_obj *o)
 
 /* ---- spawning ---------------------------------------------------------- */
 
-static int write_plan(struct ubpf_host *h, struct uh_obj *o)
+/* In the spawned processes the agent's descriptors sit at the top of the
+ * descriptor range, so the target's own open() get the numbers they get
+ * natively: BASE the plan, BASE+1 the object, +2 the lifeline, then the
+ * maps. */
+static int high_base(size_t nmaps)
+{
+	struct rlimit rl;
+	rlim_t top = 1024;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < top)
+		top = rl.rlim_cur;
+	return top > nmaps + 3 + 16 ? (int)(top - nmaps - 3) : -1;
+}
+
+static size_t map_count(struct uh_obj *o)
+{
+	size_t k = 0;
+
+	while (ubpf_object__map_at(o->o, k))
+		k++;
+	return k;
+}
+
+static int write_plan(struct uh_obj *o, int base)
 {
 	int fd = memfd_create("wasm-bpf-plan", MFD_CLOEXEC), i;
-	struct ubpf_map *m;
 	FILE *f;
 	size_t k;
 
@@ -107,40 +130,33 @@ static int write_plan(struct ubpf_host *h, struct uh_obj *o)
 			close(fd);
 		return -errno;
 	}
-	fprintf(f, "object %d %zu\nlifeline %d\n", o->elf_fd, o->len,
-		h->life[0]);
-	for (k = 0; (m = ubpf_object__map_at(o->o, k)); k++)
-		fprintf(f, "map %d\n", ubpf_map__fd(m));
+	fprintf(f, "object %d %zu\nlifeline %d\n", base + 1, o->len, base + 2);
+	for (k = 0; ubpf_object__map_at(o->o, k); k++)
+		fprintf(f, "map %zu\n", base + 3 + k);
 	for (i = 0; i < o->nprobes; i++)
-		fprintf(f, "probe %s %s %s %s\n",
-			o->probes[i].ret ? "return" : "entry",
+		fprintf(f, "probe %s %s %s %s\n", o->probes[i].kind,
 			o->probes[i].prog, o->probes[i].binary,
 			o->probes[i].sym);
 	fclose(f);
 	return fd;
 }
 
-static void keep_fd(int fd)
-{
-	if (fd >= 0)
-		fcntl(fd, F_SETFD, 0);
-}
-
-/* In the child: the descriptors the agent needs survive exec. */
-static void child(struct ubpf_host *h, struct uh_obj *o, int plan,
+/* In the child: the descriptors the agent needs, moved up (dup2 leaves
+ * them open across exec), and the environment that loads it. */
+static void child(struct ubpf_host *h, struct uh_obj *o, int plan, int base,
 		  const char *cmd)
 {
 	char num[16], *pre = getenv("LD_PRELOAD"), *both;
-	struct ubpf_map *m;
 	size_t k;
 
 	if (o && plan >= 0 && h->agent) {
-		keep_fd(plan);
-		keep_fd(o->elf_fd);
-		keep_fd(h->life[0]);
-		for (k = 0; (m = ubpf_object__map_at(o->o, k)); k++)
-			keep_fd(ubpf_map__fd(m));
-		snprintf(num, sizeof(num), "%d", plan);
+		dup2(plan, base);
+		dup2(o->elf_fd, base + 1);
+		dup2(h->life[0], base + 2);
+		for (k = 0; ubpf_object__map_at(o->o, k); k++)
+			dup2(ubpf_map__fd(ubpf_object__map_at(o->o, k)),
+			     base + 3 + k);
+		snprintf(num, sizeof(num), "%d", base);
 		setenv("WASM_BPF_AGENT", num, 1);
 		if (pre && *pre && asprintf(&both, "%s:%s", h->agent, pre) > 0)
 			setenv("LD_PRELOAD", both, 1);
@@ -156,7 +172,7 @@ static void child(struct ubpf_host *h, struct uh_obj *o, int plan,
 static void spawn_all(struct ubpf_host *h)
 {
 	struct uh_obj *o = NULL;
-	int plan = -1;
+	int plan = -1, base = -1;
 	size_t i;
 
 	if (h->spawned || !h->nspawn)
@@ -171,13 +187,15 @@ static void spawn_all(struct ubpf_host *h)
 		    "wasm_bpf: user backend: no agent library "
 		    "(libwasm-bpf-agent.so; WASM_BPF_AGENT_LIB): the spawned "
 		    "processes run unhooked\n");
-	if (o && pipe2(h->life, O_CLOEXEC) == 0)
-		plan = write_plan(h, o);
+	if (o)
+		base = high_base(map_count(o));
+	if (base >= 0 && pipe2(h->life, O_CLOEXEC) == 0)
+		plan = write_plan(o, base);
 	for (i = 0; i < h->nspawn; i++) {
 		pid_t pid = fork();
 
 		if (pid == 0)
-			child(h, o, plan, h->spawn[i]);
+			child(h, o, plan, base, h->spawn[i]);
 		h->pids[i] = pid;
 		if (pid < 0)
 			fprintf(
@@ -297,6 +315,27 @@ static bool prefix(const char *s, const char *p)
 	return !strncmp(s, p, strlen(p));
 }
 
+/* The system call a syscalls tracepoint section names, if the agent
+ * traces it (by interposing libc's wrappers), else NULL. */
+static const char *syscall_of(const char *sec)
+{
+	static const char *const names[] = {"open", "openat"};
+	const char *p = NULL;
+	size_t i;
+
+	if (prefix(sec, "tracepoint/syscalls/sys_"))
+		p = sec + strlen("tracepoint/syscalls/sys_");
+	else if (prefix(sec, "tp/syscalls/sys_"))
+		p = sec + strlen("tp/syscalls/sys_");
+	if (!p || (!prefix(p, "enter_") && !prefix(p, "exit_")))
+		return NULL;
+	p = strchr(p, '_') + 1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(p, names[i]))
+			return p;
+	return NULL;
+}
+
 /* "/ABSOLUTE/PATH:function" from the target, else from the section. */
 static int uprobe_target(const struct ubpf_prog *p, const char *target,
 			 struct probe *pr)
@@ -335,18 +374,19 @@ static int attach(struct ubpf_host *h, struct wasm_instance *in, uint64_t id,
 	p = ubpf_object__prog(o->o, n);
 	if (!p)
 		return -ENOENT;
-	if (!prefix(p->sec, "uprobe") && !prefix(p->sec, "uretprobe")) {
+	if (!prefix(p->sec, "uprobe") && !prefix(p->sec, "uretprobe") &&
+	    !syscall_of(p->sec)) {
 		fprintf(
 		    stderr,
-		    "wasm_bpf: prog '%s': user backend attaches uprobes only, "
-		    "not '%s'\n",
+		    "wasm_bpf: prog '%s': user backend attaches uprobes and "
+		    "syscall tracepoints only, not '%s'\n",
 		    n, p->sec);
 		return -EOPNOTSUPP;
 	}
 	if (!h->nspawn || h->spawned) {
 		fprintf(
 		    stderr,
-		    "wasm_bpf: prog '%s': user backend uprobes take effect in "
+		    "wasm_bpf: prog '%s': user backend probes take effect in "
 		    "processes --spawn starts, %s\n",
 		    n,
 		    h->nspawn ? "before they start (the first poll)"
@@ -359,9 +399,16 @@ static int attach(struct ubpf_host *h, struct wasm_instance *in, uint64_t id,
 	if (o->nprobes == MAX_PROBES)
 		return -E2BIG;
 	pr = &o->probes[o->nprobes];
-	if (uprobe_target(p, t, pr))
+	if (syscall_of(p->sec)) {
+		pr->kind =
+		    strstr(p->sec, "/sys_enter_") ? "sys_enter" : "sys_exit";
+		snprintf(pr->binary, sizeof(pr->binary), "-");
+		snprintf(pr->sym, sizeof(pr->sym), "%s", syscall_of(p->sec));
+	} else if (uprobe_target(p, t, pr)) {
 		return -EINVAL;
-	pr->ret = prefix(p->sec, "uretprobe");
+	} else {
+		pr->kind = prefix(p->sec, "uretprobe") ? "return" : "entry";
+	}
 	snprintf(pr->prog, sizeof(pr->prog), "%s", p->name);
 	o->nprobes++;
 	return 0;

@@ -472,7 +472,11 @@ struct ubpf_object *ubpf_object__open_shared(const void *buf, size_t len,
 {
 	struct ubpf_object *o = calloc(1, sizeof(*o));
 	libbpf_print_fn_t old = libbpf_set_print(quiet);
-	struct bpf_object *bo = bpf_object__open_mem(buf, len, NULL);
+	/* A fixed name: libbpf's default for memory is the buffer's address,
+	 * which would name the data sections' maps differently in each
+	 * process sharing them. */
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "ubpf");
+	struct bpf_object *bo = bpf_object__open_mem(buf, len, &oo);
 	int err;
 
 	libbpf_set_print(old);

@@ -188,7 +188,8 @@ struct ubpf_map *ubpf_map__open_fd(int fd)
 		errno = EINVAL;
 		return NULL;
 	}
-	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC,
+		       fd); /* as high: not a number the process expects */
 	if (dup_fd < 0)
 		return NULL;
 	m = map_at(dup_fd, hdr.size);
