@@ -142,41 +142,52 @@ fi
 . bpf/tests/user.sh
 
 # ---- fuzzing ----------------------------------------------------------------
-# A short libFuzzer run (FUZZ_SECONDS, default 10; 0 skips) of the minimal
-# BTF builder on .BTF.ext bytes, seeded with this suite's objects (input
-# byte 0 = 2: an ELF image) and the target's own template (byte 1).
-fuzz_btfmin() {
+# Short libFuzzer runs (FUZZ_SECONDS, default 10; 0 skips) under ASan and
+# UBSan: build-fuzz/TARGET on CORPUS, which PREPARE (a function) fills.
+fuzz_run() { # TARGET CORPUS PREPARE
 	secs=${FUZZ_SECONDS:-10}
-	name="fuzz/fuzz_btfmin"
+	name="fuzz/$1"
 	if [ "$secs" = 0 ]; then
 		echo "SKIP: $name: FUZZ_SECONDS=0"
 		return
 	fi
-	if ! make -s build-fuzz/fuzz_btfmin >"$OUT/fuzz-build.log" 2>&1; then
-		if grep -q "fsanitize=fuzzer" "$OUT/fuzz-build.log"; then
+	if ! make -s "build-fuzz/$1" >"$OUT/$1-build.log" 2>&1; then
+		if grep -q "fsanitize=fuzzer" "$OUT/$1-build.log"; then
 			echo "SKIP: $name: clang has no libFuzzer"
 		else
-			fail "$name" "build: see $OUT/fuzz-build.log"
+			fail "$name" "build: see $OUT/$1-build.log"
 		fi
 		return
 	fi
-	corpus=$OUT/fuzz-corpus
-	rm -rf "$corpus"
-	mkdir -p "$corpus" build-fuzz/artifacts
-	printf '\001' >"$corpus/template"
-	for o in "$OUT"/*.bpf.o; do
-		printf '\002' | cat - "$o" >"$corpus/$(basename "$o")"
-	done
-	build-fuzz/fuzz_btfmin -max_total_time="$secs" -timeout=10 \
+	rm -rf "$2"
+	mkdir -p "$2" build-fuzz/artifacts
+	$3 "$2"
+	"build-fuzz/$1" -max_total_time="$secs" -timeout=10 \
 		-rss_limit_mb=2048 -artifact_prefix=build-fuzz/artifacts/ \
-		-print_final_stats=1 "$corpus" >"$OUT/fuzz.log" 2>&1
+		-print_final_stats=1 "$2" >"$OUT/$1.log" 2>&1
 	rc=$?
-	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$OUT/fuzz.log")
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$OUT/$1.log")
 	if [ $rc = 0 ]; then
 		echo "PASS: $name (${runs:-?} runs in ${secs}s)"
 	else
-		fail "$name" "exit $rc: $(grep -m1 'ERROR\|SUMMARY\|runtime error' "$OUT/fuzz.log"); input: $(sed -n 's/.*Test unit written to //p' "$OUT/fuzz.log")"
+		fail "$name" "exit $rc: $(grep -m1 'ERROR\|SUMMARY\|runtime error' "$OUT/$1.log"); input: $(sed -n 's/.*Test unit written to //p' "$OUT/$1.log")"
 	fi
 }
-fuzz_btfmin
+
+# The minimal BTF builder on .BTF.ext bytes, seeded with this suite's
+# objects (input byte 0 = 2: an ELF image) and the target's own template
+# (byte 1).
+btfmin_corpus() {
+	printf '\001' >"$1/template"
+	for o in "$OUT"/*.bpf.o; do
+		printf '\002' | cat - "$o" >"$1/$(basename "$o")"
+	done
+}
+fuzz_run fuzz_btfmin "$OUT/fuzz-corpus" btfmin_corpus
+# The userspace verifier and VM, seeded with the programs user.sh's driver
+# accepted.
+ubpf_corpus() {
+	cp "$OUT"/ubpf-seeds/* "$1"/ 2>/dev/null
+}
+fuzz_run fuzz_ubpf "$OUT/ubpf-corpus" ubpf_corpus
 exit 0

@@ -2,9 +2,11 @@
 # run.sh after its build: hand-assembled verifier/VM cases, maps, and the
 # test uprobe object built by clang (-mcpu=v3) and, when present, clang-19
 # (-mcpu=v4: sdiv, movsx, bswap, gotol), all run under nobpf, a seccomp
-# filter that makes bpf(2) fail, so nothing here uses kernel BPF. Then a
-# short libFuzzer run of the verifier and VM (FUZZ_SECONDS, 0 skips). The
-# examples' uprobe and opensnoop objects must pass the verifier.
+# filter that makes bpf(2) fail, so nothing here uses kernel BPF. The
+# examples' uprobe and opensnoop objects must pass the verifier; the
+# programs the driver accepts seed run.sh's fuzz_ubpf run. Then the
+# uprobe and opensnoop examples under the runtime with --backend user
+# (under nobpf too) against the kernel backend's output.
 
 user_objs=
 build clang -target bpf -g -O2 -mcpu=v3 -D__TARGET_ARCH_x86 -I"$OUT" \
@@ -44,34 +46,6 @@ UBPF_SEED_DIR="$OUT/ubpf-seeds" timeout 60 "$OUT/nobpf" "$OUT/ubpf" $user_objs \
 rc=$?
 [ $rc = 0 ] || [ $rc = 1 ] || fail "user backend driver" "exited $rc (see $OUT/ubpf.err)"
 
-fuzz_ubpf() {
-	secs=${FUZZ_SECONDS:-10}
-	name="fuzz/fuzz_ubpf"
-	if [ "$secs" = 0 ]; then
-		echo "SKIP: $name: FUZZ_SECONDS=0"
-		return
-	fi
-	if ! make -s build-fuzz/fuzz_ubpf >"$OUT/fuzz-ubpf-build.log" 2>&1; then
-		if grep -q "fsanitize=fuzzer" "$OUT/fuzz-ubpf-build.log"; then
-			echo "SKIP: $name: clang has no libFuzzer"
-		else
-			fail "$name" "build: see $OUT/fuzz-ubpf-build.log"
-		fi
-		return
-	fi
-	mkdir -p build-fuzz/artifacts
-	build-fuzz/fuzz_ubpf -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix=build-fuzz/artifacts/ -print_final_stats=1 \
-		"$OUT/ubpf-seeds" >"$OUT/fuzz-ubpf.log" 2>&1
-	rc=$?
-	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$OUT/fuzz-ubpf.log")
-	if [ $rc = 0 ]; then
-		echo "PASS: $name (${runs:-?} runs in ${secs}s)"
-	else
-		fail "$name" "exit $rc: $(grep -m1 'ERROR\|SUMMARY\|runtime error' "$OUT/fuzz-ubpf.log"); input: $(sed -n 's/.*Test unit written to //p' "$OUT/fuzz-ubpf.log")"
-	fi
-}
-fuzz_ubpf
 
 # ---- the examples under --backend user ----------------------------------------
 # The same guest (examples/uprobe) with the kernel's uprobes and with the

@@ -131,16 +131,7 @@ API int open(const char *path, int flags, ...)
 	return do_open(path, flags, m);
 }
 
-API int open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t m;
-
-	va_start(ap, flags);
-	m = mode_arg(flags, ap);
-	va_end(ap);
-	return do_open(path, flags, m);
-}
+API int open64(const char *path, int flags, ...) __attribute__((alias("open")));
 
 API int openat(int dfd, const char *path, int flags, ...)
 {
@@ -154,15 +145,7 @@ API int openat(int dfd, const char *path, int flags, ...)
 }
 
 API int openat64(int dfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t m;
-
-	va_start(ap, flags);
-	m = mode_arg(flags, ap);
-	va_end(ap);
-	return do_openat(dfd, path, flags, m);
-}
+    __attribute__((alias("openat")));
 
 API int __open_2(const char *path, int flags)
 {
