@@ -21,6 +21,7 @@ else
 fi
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/nobpf.c -o "$OUT/nobpf"
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/opener.c -o "$OUT/opener"
+build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/hooktarget.c -o "$OUT/hooktarget"
 build $CC -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -D_GNU_SOURCE \
 	bpf/tests/ubpf.c $(ls bpf/user/ubpf_*.c | grep -v 'agent\|host') -o "$OUT/ubpf" \
 	-lbpf -lelf -lz -lcapstone
@@ -86,23 +87,30 @@ user_example() {
 		echo "PASS: $name: the kernel backend's events, without bpf(2)"
 	fi
 
+	# hooktarget: hooked when main starts, unhooked after the runtime
+	# exits (1 s) while it runs on (2.5 s), its calls' results right.
 	name="user backend: runtime ends before its target"
 	d=$OUT/user-target.done
 	rm -f "$d"
 	timeout 20 "$OUT/nobpf" $bin --timeout 1 --backend user \
-		--spawn "$tgt 25 >/dev/null; echo \$? >$d" $ex/uprobe.wasm "$tgt" \
-		>"$u" 2>&1
+		--spawn "$OUT/hooktarget 25 >$d.out; echo \$? >$d" \
+		$ex/uprobe.wasm "$OUT/hooktarget" probe_me >"$u" 2>&1
 	rc=$?
 	i=0
 	while [ ! -s "$d" ] && [ $i -lt 100 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
+	got=$(tr '\n' ' ' <"$d.out" 2>/dev/null)
+	case "$got" in
+	"first e9 last e9 "*) got="$got (still hooked)" ;;
+	"first e9 last "*" sum 325 ") got=ok ;;
+	esac
 	if [ $rc != 124 ] || [ "$(cat "$d" 2>/dev/null)" != 0 ] ||
-		! grep -q '^pid [0-9]*: uprobe_add(0, 1)' "$u"; then
-		fail "$name" "runtime exit $rc, target exit $(cat "$d" 2>/dev/null) (see $u)"
+		! grep -q '^pid [0-9]*: probe_me(0, 1)' "$u" || [ "$got" != ok ]; then
+		fail "$name" "runtime exit $rc, target exit $(cat "$d" 2>/dev/null): $got (see $u)"
 	else
-		echo "PASS: $name: it runs on to its normal end"
+		echo "PASS: $name: unhooked, it runs on to its normal end"
 	fi
 
 	name="user backend: --spawn without --backend user"

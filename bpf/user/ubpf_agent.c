@@ -10,11 +10,11 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "bpf/user/ubpf_agent.h"
 
@@ -30,10 +30,14 @@ static struct ubpf_hook *hooks[MAX_HOOKS];
 static int nhooks, nsys;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void say(const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "wasm-bpf agent (pid %d): ", getpid());
-	fprintf(stderr, fmt, a, b);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
 }
 
@@ -61,9 +65,9 @@ static struct ubpf_prog *prog_of(const char *name)
 	char log[UBPF_LOG_SIZE];
 
 	if (!p)
-		say("no program '%s'%s", name, "");
+		say("no program '%s'", name);
 	else if (!p->xinsns && ubpf_prog__verify(p, log, sizeof(log)))
-		say("program refused: %s%s", log, ""), p = NULL;
+		say("program refused: %s", log), p = NULL;
 	return p;
 }
 
@@ -120,7 +124,7 @@ static void trace_syscalls(struct probe *pr, int n)
 			continue;
 		if (ubpf_agent_sys__set(pr[i].sym,
 					!strcmp(pr[i].kind, "sys_exit"), p))
-			say("system call %s is not traced%s", pr[i].sym, "");
+			say("system call %s is not traced", pr[i].sym);
 		else
 			nsys++;
 	}
@@ -166,7 +170,7 @@ __attribute__((constructor)) static void agent_start(void)
 	f = pfd >= 0 ? fdopen(pfd, "r") : NULL;
 	if (!f || fseek(f, 0, SEEK_SET) ||
 	    read_plan(f, pr, &npr, maps, &nmaps, &objfd, &objlen, &life)) {
-		say("unreadable plan in descriptor %s%s", plan, "");
+		say("unreadable plan in descriptor %s", plan);
 		if (f)
 			fclose(f);
 		return;
@@ -180,7 +184,7 @@ __attribute__((constructor)) static void agent_start(void)
 	if (elf != MAP_FAILED)
 		munmap(elf, objlen);
 	if (!obj) {
-		say("cannot open the BPF object: %s%s", log, "");
+		say("cannot open the BPF object: %s", log);
 		return;
 	}
 	hook_all(pr, npr);

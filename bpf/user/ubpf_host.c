@@ -7,7 +7,9 @@
  * only the host holds tells the agents when it is gone.
  *
  * Plan (a memfd of lines): "object FD LEN", "map FD" per map in the
- * object's order, "lifeline FD", "probe entry|return PROG BINARY SYMBOL".
+ * object's order, "lifeline FD", "probe KIND PROG BINARY SYMBOL" with KIND
+ * entry or return (a uprobe), or sys_enter or sys_exit (BINARY "-",
+ * SYMBOL the system call).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,7 +69,7 @@ static struct uh_obj *find_obj(struct ubpf_host *h, uint64_t id)
 	return NULL;
 }
 
-/* The map with descriptor FD, of object O if given; *OWNER its object. */
+/* The map with descriptor FD, of object O if given. */
 static struct ubpf_map *find_map(struct ubpf_host *h, struct uh_obj *o, int fd)
 {
 	size_t i, k;
@@ -141,29 +143,64 @@ static int write_plan(struct uh_obj *o, int base)
 	return fd;
 }
 
+/* The environment of the spawned processes: ours with the agent
+ * preloaded (before any LD_PRELOAD of ours) and WASM_BPF_AGENT naming
+ * the plan's descriptor. Made before fork: the child only execs. */
+static char **agent_env(const char *agent, int base)
+{
+	extern char **environ;
+	const char *pre = getenv("LD_PRELOAD");
+	size_t n = 0, i, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 3, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], "LD_PRELOAD=", 11) &&
+		    strncmp(environ[i], "WASM_BPF_AGENT=", 15))
+			env[k++] = environ[i];
+	if (asprintf(&env[k], "LD_PRELOAD=%s%s%s", agent,
+		     pre && *pre ? ":" : "", pre ? pre : "") < 0 ||
+	    asprintf(&env[k + 1], "WASM_BPF_AGENT=%d", base) < 0) {
+		free(env);
+		return NULL;
+	}
+	return env;
+}
+
+static void env_free(char **env)
+{
+	size_t k = 0;
+
+	if (!env)
+		return;
+	while (env[k] && strncmp(env[k], "LD_PRELOAD=", 11))
+		k++;
+	if (env[k])
+		free(env[k]), free(env[k + 1]);
+	free(env);
+}
+
 /* In the child: the descriptors the agent needs, moved up (dup2 leaves
- * them open across exec), and the environment that loads it. */
-static void child(struct ubpf_host *h, struct uh_obj *o, int plan, int base,
+ * them open across exec). */
+static void child(struct uh_obj *o, int plan, int life, int base, char **env,
 		  const char *cmd)
 {
-	char num[16], *pre = getenv("LD_PRELOAD"), *both;
+	extern char **environ;
+	struct ubpf_map *m;
 	size_t k;
 
-	if (o && plan >= 0 && h->agent) {
+	if (env) {
 		dup2(plan, base);
 		dup2(o->elf_fd, base + 1);
-		dup2(h->life[0], base + 2);
-		for (k = 0; ubpf_object__map_at(o->o, k); k++)
-			dup2(ubpf_map__fd(ubpf_object__map_at(o->o, k)),
-			     base + 3 + k);
-		snprintf(num, sizeof(num), "%d", base);
-		setenv("WASM_BPF_AGENT", num, 1);
-		if (pre && *pre && asprintf(&both, "%s:%s", h->agent, pre) > 0)
-			setenv("LD_PRELOAD", both, 1);
-		else
-			setenv("LD_PRELOAD", h->agent, 1);
+		dup2(life, base + 2);
+		for (k = 0; (m = ubpf_object__map_at(o->o, k)); k++)
+			dup2(ubpf_map__fd(m), base + 3 + k);
 	}
-	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, env ? env : environ);
 	_exit(127);
 }
 
@@ -173,6 +210,7 @@ static void spawn_all(struct ubpf_host *h)
 {
 	struct uh_obj *o = NULL;
 	int plan = -1, base = -1;
+	char **env = NULL;
 	size_t i;
 
 	if (h->spawned || !h->nspawn)
@@ -189,13 +227,15 @@ static void spawn_all(struct ubpf_host *h)
 		    "processes run unhooked\n");
 	if (o)
 		base = high_base(map_count(o));
-	if (base >= 0 && pipe2(h->life, O_CLOEXEC) == 0)
+	if (base >= 0 && h->agent && pipe2(h->life, O_CLOEXEC) == 0)
 		plan = write_plan(o, base);
+	if (plan >= 0)
+		env = agent_env(h->agent, base);
 	for (i = 0; i < h->nspawn; i++) {
 		pid_t pid = fork();
 
 		if (pid == 0)
-			child(h, o, plan, base, h->spawn[i]);
+			child(o, plan, h->life[0], base, env, h->spawn[i]);
 		h->pids[i] = pid;
 		if (pid < 0)
 			fprintf(
@@ -208,6 +248,7 @@ static void spawn_all(struct ubpf_host *h)
 			    "wasm_bpf: user backend: started '%s' (pid %d)\n",
 			    h->spawn[i], pid);
 	}
+	env_free(env);
 	if (plan >= 0)
 		close(plan);
 	if (h->life[0] >= 0) {
