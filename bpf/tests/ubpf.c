@@ -5,8 +5,9 @@
  * bpf builds of ubpf.bpf.c), a real uprobe program loaded, verified and
  * run on a fake pt_regs, its ring, perf and map output checked. Prints the
  * suite's PASS/FAIL lines. Usage: ubpf [OBJECT.bpf.o...] [--accept
- * EXAMPLE.bpf.o...] (every uprobe/tracepoint program of those must pass
- * the verifier); with
+ * EXAMPLE.bpf.o...] [--external OBJECT.bpf.o...] (every uprobe/tracepoint
+ * program of the examples must pass the verifier; the last objects refer
+ * to kernel symbols and must be refused); with
  * UBPF_SEED_DIR=DIR it writes the programs it accepts there (fuzz seeds).
  */
 #include <errno.h>
@@ -649,6 +650,25 @@ static void hook_run(struct ubpf_object *o, struct ubpf_prog *p,
 	munmap(fn, 4096);
 }
 
+/* An object referring to a kernel symbol (ksym, kfunc, kconfig) is
+ * refused when opened, naming it: nothing in user space stands for it. */
+static void object_external(const char *path)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t len = slurp(path);
+	char log[UBPF_LOG_SIZE] = "", name[256];
+	struct ubpf_object *o =
+	    len ? ubpf_object__open_mem(buf, len, log, sizeof(log)) : NULL;
+
+	snprintf(name, sizeof(name), "object %s: external symbol refused",
+		 base);
+	if (o || !strstr(log, "is external"))
+		fail(name, "%s", o ? "opened" : log);
+	else
+		pass(name);
+	ubpf_object__close(o);
+}
+
 static void object_run(const char *path)
 {
 	char log[UBPF_LOG_SIZE] = "", name[256];
@@ -739,8 +759,10 @@ int main(int argc, char **argv)
 	maps_shared();
 	for (i = 1; i < argc && strcmp(argv[i], "--accept"); i++)
 		object_run(argv[i]);
-	for (i++; i < argc; i++)
+	for (i++; i < argc && strcmp(argv[i], "--external"); i++)
 		object_accept(argv[i]);
+	for (i++; i < argc; i++)
+		object_external(argv[i]);
 	for (i = 0; i < (int)N(maps); i++)
 		ubpf_map__free(maps[i]);
 	return failures ? 1 : 0;

@@ -42,8 +42,10 @@ for e in uprobe opensnoop; do
 		echo "SKIP: user backend: example $e: not built (make)"
 	fi
 done
+external=
+[ -f "$OUT/core-ksym.bpf.o" ] && external="$OUT/core-ksym.bpf.o"
 UBPF_SEED_DIR="$OUT/ubpf-seeds" timeout 60 "$OUT/nobpf" "$OUT/ubpf" $user_objs \
-	--accept $examples 2>"$OUT/ubpf.err"
+	--accept $examples --external $external 2>"$OUT/ubpf.err"
 rc=$?
 [ $rc = 0 ] || [ $rc = 1 ] || fail "user backend driver" "exited $rc (see $OUT/ubpf.err)"
 

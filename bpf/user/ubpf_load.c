@@ -245,6 +245,11 @@ static int reloc_one(struct linker *l, struct block *b, GElf_Rel *rel,
 	if (!gelf_getsym(l->syms, GELF_R_SYM(rel->r_info), &sym))
 		return say(l->log, l->log_size, -EINVAL,
 			   "bad relocation symbol");
+	if (sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE)
+		return say(l->log, l->log_size, -EOPNOTSUPP,
+			   "instruction %u: '%s' is external (a kfunc, ksym or "
+			   "kconfig), not supported",
+			   i, elf_strptr(l->elf, l->strndx, sym.st_name));
 	sn = sec_name(l, sym.st_shndx);
 	if (!sn)
 		return say(l->log, l->log_size, -EINVAL,
