@@ -2,8 +2,9 @@
  * (memfd + mmap, so another process can map the same data), BPF programs
  * taken from a clang -target bpf ELF object without the kernel, a verifier
  * that proves a program stays inside its context, stack and map values,
- * and an interpreter that runs verified programs. Errors are negative errno
- * values (or NULL with errno set), as in libbpf.
+ * an interpreter that runs verified programs, and uprobes that run them in
+ * the calling process. Errors are negative errno values (or NULL with
+ * errno set), as in libbpf.
  */
 #ifndef WASM_BPF_UBPF_H
 #define WASM_BPF_UBPF_H
@@ -54,7 +55,8 @@ int ubpf_map__elem_update(struct ubpf_map *map, const void *key,
 /* Ring buffers (RINGBUF, and PERF_EVENT_ARRAY over the same transport). */
 typedef int (*ubpf_sample_fn)(void *ctx, void *data, size_t size);
 void *ubpf_ring__reserve(struct ubpf_map *map, uint64_t size);
-void ubpf_ring__commit(struct ubpf_map *map, void *sample, bool discard);
+/* Makes a reserved record visible (or drops it): the record knows its ring. */
+void ubpf_ring__commit(void *sample, bool discard);
 int ubpf_ring__output(struct ubpf_map *map, const void *data, uint64_t size);
 /* Calls FN for each committed record; returns how many, or FN's negative
  * return (records before it stay consumed). */

@@ -199,7 +199,7 @@ static uint64_t h_ring_submit(const struct ubpf_prog *p, uint64_t rec,
 			      uint64_t flags, uint64_t a3, uint64_t a4,
 			      uint64_t a5)
 {
-	ubpf_ring__commit(NULL, PTR(rec), false);
+	ubpf_ring__commit(PTR(rec), false);
 	return 0;
 }
 
@@ -207,7 +207,7 @@ static uint64_t h_ring_discard(const struct ubpf_prog *p, uint64_t rec,
 			       uint64_t flags, uint64_t a3, uint64_t a4,
 			       uint64_t a5)
 {
-	ubpf_ring__commit(NULL, PTR(rec), true);
+	ubpf_ring__commit(PTR(rec), true);
 	return 0;
 }
 

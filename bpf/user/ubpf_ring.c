@@ -95,7 +95,7 @@ void *ubpf_ring__reserve(struct ubpf_map *m, uint64_t size)
 	return r + 1;
 }
 
-void ubpf_ring__commit(struct ubpf_map *m, void *sample, bool discard)
+void ubpf_ring__commit(void *sample, bool discard)
 {
 	struct rec *r = (struct rec *)sample - 1;
 	uint32_t len = r->len & ~BUSY;
@@ -111,7 +111,7 @@ int ubpf_ring__output(struct ubpf_map *m, const void *data, uint64_t size)
 	if (!p)
 		return -EAGAIN;
 	memcpy(p, data, size);
-	ubpf_ring__commit(m, p, false);
+	ubpf_ring__commit(p, false);
 	return 0;
 }
 
