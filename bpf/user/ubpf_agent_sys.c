@@ -24,8 +24,8 @@ static struct {
 	long nr;
 	struct ubpf_prog *enter, *exit;
 } calls[SC_COUNT] = {
-    [SC_OPEN] = {"open", SYS_open},
-    [SC_OPENAT] = {"openat", SYS_openat},
+    [SC_OPEN] = {.name = "open", .nr = SYS_open},
+    [SC_OPENAT] = {.name = "openat", .nr = SYS_openat},
 };
 
 static __thread bool busy; /* a program's helper making a traced call */
