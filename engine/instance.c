@@ -693,6 +693,17 @@ bool wasm_instance__interrupt_requested(const struct wasm_instance *inst)
 	return inst->interrupt || ctx->interrupt;
 }
 
+void wasm_instance__cancel(struct wasm_instance *inst)
+{
+	inst->cancel = 1;
+}
+
+bool wasm_instance__cancel_requested(const struct wasm_instance *inst)
+{
+	const struct wasm_instance *ctx = running_ctx ? running_ctx : inst;
+	return inst->cancel || ctx->cancel;
+}
+
 void wasm_instance__set_fuel(struct wasm_instance *inst, uint64_t fuel)
 {
 	inst->fuel_enabled = fuel != 0;

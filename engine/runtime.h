@@ -116,6 +116,7 @@ struct wasm_instance {
 	uint32_t host_depth; /* nested host->guest re-entries */
 
 	volatile sig_atomic_t interrupt;
+	volatile sig_atomic_t cancel; /* host waits return EINTR; see wasm.h */
 	bool fuel_enabled;
 	int64_t fuel;
 

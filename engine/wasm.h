@@ -210,6 +210,12 @@ void wasm_instance__clear_interrupt(struct wasm_instance *inst);
 /* For host functions that block (poll, sleep): true once an interrupt was
  * asked for; such a function returns WASM_INTERRUPTED. */
 bool wasm_instance__interrupt_requested(const struct wasm_instance *inst);
+/* Async-signal-safe and thread-safe, for a graceful stop: host functions
+ * that wait (sleep, poll, read, accept) return EINTR at once and from then
+ * on, while the guest runs on so it can wind down (flush its output,
+ * print a summary, return from main). The engine itself ignores it. */
+void wasm_instance__cancel(struct wasm_instance *inst);
+bool wasm_instance__cancel_requested(const struct wasm_instance *inst);
 void wasm_instance__set_fuel(struct wasm_instance *inst, uint64_t fuel);
 uint64_t wasm_instance__fuel(const struct wasm_instance *inst);
 
