@@ -382,6 +382,12 @@ static int poll_loop(struct bh_poller *p, int32_t timeout, int32_t *result)
 	for (bool first = true;; first = false) {
 		if (wasm_instance__interrupt_requested(st->inst))
 			return WASM_INTERRUPTED;
+		/* A graceful stop: -EINTR, as libbpf returns on a signal, so
+		 * the guest's loop ends and it returns from main. */
+		if (wasm_instance__cancel_requested(st->inst)) {
+			*result = -EINTR;
+			return WASM_OK;
+		}
 		slice = one_slice ? timeout : BH_POLL_SLICE_MS;
 		if (!one_slice && timeout >= 0 && !first) {
 			int64_t left = end - now_ms();

@@ -482,7 +482,12 @@ static int random_get(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 
 	if (!p)
 		return WE_FAULT;
+	/* Up to 4 GiB takes seconds: the kernel cuts a large request short
+	 * when a signal (a stop's wake-up) comes, and only a hard stop ends
+	 * the call: a guest cannot go on without its random bytes. */
 	while (done < len) {
+		if (wasm_instance__interrupt_requested(i))
+			return WASI_STOP(WASM_INTERRUPTED);
 		n = getrandom(p + done, len - done, 0);
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -13,13 +13,21 @@
 
 #define SLICE_MS 50 /* how often a blocked read looks for an interrupt */
 
+int wasi_stop_check(struct wasm_instance *inst)
+{
+	if (wasm_instance__interrupt_requested(inst))
+		return WASI_STOP(WASM_INTERRUPTED);
+	return wasm_instance__cancel_requested(inst) ? WE_INTR : 0;
+}
+
 /* Before a read that could block for ever (a terminal, a pipe), wait in
- * short slices so a stop asked from another thread is seen too; a signal
- * would also cut the wait short with EINTR. */
+ * short slices so a stop asked from another thread is seen even if its
+ * wake-up signal came just before the wait. Data already there is read
+ * during a graceful stop: only waiting is cut short. */
 int wasi_wait_readable(struct wasm_instance *inst, const struct wasi_fd *f)
 {
 	struct pollfd p = {.fd = f->host, .events = POLLIN};
-	int fl, r;
+	int fl, r, stop;
 
 	if (f->filetype == WF_REGULAR_FILE || f->filetype == WF_DIRECTORY)
 		return 0;
@@ -27,11 +35,14 @@ int wasi_wait_readable(struct wasm_instance *inst, const struct wasi_fd *f)
 	if (fl < 0 || (fl & O_NONBLOCK))
 		return 0;
 	for (;;) {
-		if (wasm_instance__interrupt_requested(inst))
-			return WASI_STOP(WASM_INTERRUPTED);
-		r = poll(&p, 1, SLICE_MS);
+		stop = wasi_stop_check(inst);
+		if (stop < 0)
+			return stop;
+		r = poll(&p, 1, stop ? 0 : SLICE_MS);
 		if (r > 0 || (r < 0 && errno != EINTR))
 			return 0; /* ready, or an error read() will report */
+		if (stop)
+			return stop;
 	}
 }
 
@@ -81,10 +92,9 @@ static int fd_read(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 	}
 	do {
 		n = readv(io.f->host, io.iov, io.niov);
-		if (n < 0 && errno == EINTR &&
-		    wasm_instance__interrupt_requested(i)) {
+		if (n < 0 && errno == EINTR && (r = wasi_stop_check(i))) {
 			free(io.iov);
-			return WASI_STOP(WASM_INTERRUPTED);
+			return r;
 		}
 	} while (n < 0 && errno == EINTR);
 	return io_finish(&io, n);
@@ -98,6 +108,8 @@ static int fd_write(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 
 	if (r)
 		return r;
+	/* A graceful stop lets writes go on: they flush the guest's output.
+	 * Only a hard stop cuts one short. */
 	do {
 		n = writev(io.f->host, io.iov, io.niov);
 		if (n < 0 && errno == EINTR &&

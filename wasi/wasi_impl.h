@@ -191,8 +191,13 @@ int wasi_times(uint64_t atim, uint64_t mtim, uint32_t fst,
 	       struct timespec ts[2]);
 void wasi_put_filestat(uint8_t *p, const struct stat *st, uint8_t type);
 
+/* What a stop asks of a host call that would block, or whose syscall was
+ * interrupted (EINTR): WASI_STOP(WASM_INTERRUPTED) after a hard stop,
+ * WE_INTR during a graceful one (wasm_instance__cancel), 0 to go on. */
+int wasi_stop_check(struct wasm_instance *inst);
+
 /* Before a read that may block: waits in short slices for readiness so a
- * stop request is seen; WASI_STOP(WASM_INTERRUPTED) if one came. */
+ * stop request is seen; what wasi_stop_check() said if one came. */
 int wasi_wait_readable(struct wasm_instance *inst, const struct wasi_fd *f);
 
 /* Copies guest iovecs into host ones; NULL on a bad pointer. */

@@ -30,7 +30,9 @@ struct wpath {
 };
 
 /* openat2 beneath `base`: a WASI errno on failure. Leaving the tree is a
- * missing capability, whatever way it was tried. */
+ * missing capability, whatever way it was tried. Only an O_PATH open is
+ * retried on EINTR here: others can block (a FIFO without a peer) and
+ * their caller asks whether a stop interrupted them. */
 static int open_beneath(int base, const char *path, int flags, mode_t mode,
 			int *out)
 {
@@ -43,7 +45,7 @@ static int open_beneath(int base, const char *path, int flags, mode_t mode,
 
 	do
 		fd = syscall(SYS_openat2, base, path, &how, sizeof(how));
-	while (fd < 0 && errno == EINTR);
+	while (fd < 0 && errno == EINTR && (flags & O_PATH));
 	if (fd < 0)
 		return errno == EXDEV ? WE_NOTCAPABLE : wasi_errno(errno);
 	*out = fd;
@@ -396,7 +398,11 @@ static int path_open(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 	rb = a[5] & dir->rights_inheriting;
 	ri = a[6] & dir->rights_inheriting;
 	fl = open_flags(a[1], oflags, fdflags, rb);
-	err = open_beneath(dir->host, path, fl, 0666, &h);
+	while ((err = open_beneath(dir->host, path, fl, 0666, &h)) == WE_INTR) {
+		err = wasi_stop_check(i);
+		if (err)
+			return err;
+	}
 	/* The same for a directory reached without O_DIRECTORY, such as a
 	 * preopen reopened with the rights it has. */
 	if (err == WE_ISDIR && !(rb & WR_FD_WRITE))

@@ -151,17 +151,20 @@ static uint64_t next_deadline(const struct poll_state *ps)
 	return d;
 }
 
+/* During a graceful stop, what is ready now is still reported; a wait
+ * that would block returns EINTR. */
 static int poll_wait(struct wasm_instance *inst, struct poll_state *ps)
 {
 	uint64_t dl = next_deadline(ps), now, wait;
 	struct timespec ts;
-	int n;
+	int n, stop;
 
 	for (;;) {
-		if (wasm_instance__interrupt_requested(inst))
-			return WASI_STOP(WASM_INTERRUPTED);
+		stop = wasi_stop_check(inst);
+		if (stop < 0)
+			return stop;
 		now = now_ns(CLOCK_MONOTONIC);
-		wait = dl > now ? dl - now : 0;
+		wait = dl > now && !stop ? dl - now : 0;
 		wait = wait > SLICE_NS ? SLICE_NS : wait;
 		ts.tv_sec = wait / 1000000000ull;
 		ts.tv_nsec = wait % 1000000000ull;
@@ -173,6 +176,8 @@ static int poll_wait(struct wasm_instance *inst, struct poll_state *ps)
 			if (ps->nevents)
 				return 0;
 		}
+		if (stop)
+			return stop;
 	}
 }
 
@@ -241,10 +246,9 @@ static int sock_accept(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 		h = accept4(f->host, NULL, NULL,
 			    SOCK_CLOEXEC |
 				(a[1] & WFD_NONBLOCK ? SOCK_NONBLOCK : 0));
-	while (h < 0 && errno == EINTR &&
-	       !wasm_instance__interrupt_requested(i));
+	while (h < 0 && errno == EINTR && !(err = wasi_stop_check(i)));
 	if (h < 0 && errno == EINTR)
-		return WASI_STOP(WASM_INTERRUPTED);
+		return err;
 	if (h < 0)
 		return wasi_errno(errno);
 	err = wasi_fd_alloc(c, h, WF_SOCKET_STREAM,
@@ -284,11 +288,10 @@ static int sock_recv(struct wasi_ctx *c, struct wasm_instance *i, uint64_t *a)
 		n = recvmsg(f->host, &msg,
 			    (fl & 1 ? MSG_PEEK : 0) |
 				(fl & 2 ? MSG_WAITALL : 0));
-	while (n < 0 && errno == EINTR &&
-	       !wasm_instance__interrupt_requested(i));
+	while (n < 0 && errno == EINTR && !(err = wasi_stop_check(i)));
 	free(msg.msg_iov);
 	if (n < 0 && errno == EINTR)
-		return WASI_STOP(WASM_INTERRUPTED);
+		return err;
 	if (n < 0)
 		return wasi_errno(errno);
 	put_u32(nout, n);
