@@ -5,7 +5,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +17,12 @@
 
 #include "bpf/bpf_host.h"
 #include "policy/policy.h"
+#include "runtime/procfs.h"
 #include "runtime/wasm_bpf.h"
 #include "wasi/wasi.h"
 
 #define PAGE_SIZE_WASM 65536ull
+#define MAX_PAGES_WASM 65536ull
 
 struct strv {
 	char **v;
@@ -39,11 +43,13 @@ struct wasm_bpf_app {
 	struct wasm_trap trap;
 	char trap_func[128]; /* trap.func_name points here: outlives the run */
 	char errmsg[512];
-	/* Shared with wasm_bpf_app__stop(), which may run in a signal
-	 * handler or another thread. */
+	/* Shared with the stop calls, which may run in a signal handler or
+	 * another thread. `thread` runs the guest while `inst` is set. */
 	_Atomic(struct wasm_instance *) inst;
-	atomic_int stop_requested;
-	atomic_int stoppers; /* stop() calls in flight, to free safely */
+	pthread_t thread;
+	atomic_int stop_requested; /* hard */
+	atomic_int cancel_requested; /* graceful */
+	atomic_int stoppers; /* stop calls in flight, to free safely */
 	uint64_t lost_events; /* the bpf host counts here, atomically */
 };
 
@@ -385,13 +391,33 @@ static struct wasi_ctx *make_wasi(struct wasm_bpf_app *app,
 	return ctx;
 }
 
+/* /proc/self/mem in the guest's hands is the runtime's memory. */
+static int refuse_procfs(struct wasm_bpf_app *app, const char *dir)
+{
+	char mnt[256], why[sizeof(app->errmsg)];
+
+	if (!procfs_reachable(dir, mnt, sizeof(mnt)))
+		return 0;
+	snprintf(why, sizeof(why),
+		 "directory %.200s refused: it reaches the procfs mount %.200s, "
+		 "where a guest could open /proc/self/mem",
+		 dir, mnt);
+	return fail(app, why, "");
+}
+
 static int run_setup(struct wasm_bpf_app *app, struct run *r)
 {
 	struct bpf_host_opts bo = {.sz = sizeof(bo)};
 	struct wasm_instance_opts io = {.sz = sizeof(io)};
 	struct wasm_error err = {{0}};
-	uint64_t pages = app->opts.max_memory / PAGE_SIZE_WASM;
+	uint64_t pages = (app->opts.max_memory ? app->opts.max_memory
+					       : WASM_BPF_DEFAULT_MAX_MEMORY) /
+			 PAGE_SIZE_WASM;
+	int i;
 
+	for (i = 0; i < app->pre_host.n; i++)
+		if (refuse_procfs(app, app->pre_host.v[i]))
+			return WASM_BPF_EXIT_ERROR;
 	r->wasi = make_wasi(app, &err);
 	if (!r->wasi)
 		return fail(app, "", err.msg);
@@ -418,9 +444,8 @@ static int run_setup(struct wasm_bpf_app *app, struct run *r)
 		return fail(
 		    app, "cannot set up the wasm_bpf host: ", strerror(errno));
 	io.fuel = app->opts.fuel;
-	if (app->opts.max_memory)
-		io.max_memory_pages =
-		    pages ? (pages > 65536 ? 65536 : pages) : 1;
+	io.max_memory_pages =
+	    pages ? (pages > MAX_PAGES_WASM ? MAX_PAGES_WASM : pages) : 1;
 	io.userdata = app;
 	r->inst = wasm_instance__new(app->module, r->linker, &io, &err);
 	if (!r->inst)
@@ -487,9 +512,11 @@ static int run_entry(struct wasm_bpf_app *app, struct run *r)
 {
 	struct wasm_func *f;
 
+	app->thread = pthread_self();
 	atomic_store(&app->inst, r->inst);
 	/* A stop that came before the instance was visible. */
-	if (atomic_load(&app->stop_requested)) {
+	if (atomic_load(&app->stop_requested) ||
+	    atomic_load(&app->cancel_requested)) {
 		app->end = WASM_BPF_END_STOPPED;
 		return 0;
 	}
@@ -503,9 +530,30 @@ static int run_entry(struct wasm_bpf_app *app, struct run *r)
 			  wasm_func__call(r->inst, f, NULL, 0, NULL, 0));
 }
 
+static void wake_noop(int sig)
+{
+	(void)sig;
+}
+
+/* Leaves a handler the embedder installed alone: it interrupts syscalls
+ * as well, unless it has SA_RESTART. */
+static void wake_install(void)
+{
+	struct sigaction old, sa = {.sa_handler = wake_noop};
+
+	if (sigaction(WASM_BPF_WAKE_SIGNAL, NULL, &old) ||
+	    (old.sa_flags & SA_SIGINFO) ||
+	    (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN))
+		return;
+	sigemptyset(&sa.sa_mask);
+	sigaction(WASM_BPF_WAKE_SIGNAL, &sa, NULL);
+}
+
 int wasm_bpf_app__run(struct wasm_bpf_app *app)
 {
+	static pthread_once_t wake_once = PTHREAD_ONCE_INIT;
 	struct run r = {0};
+	sigset_t wake, mask;
 	int status;
 
 	if (!app)
@@ -513,25 +561,47 @@ int wasm_bpf_app__run(struct wasm_bpf_app *app)
 	if (app->ran)
 		return -EALREADY;
 	app->ran = true;
+	pthread_once(&wake_once, wake_install);
+	sigemptyset(&wake);
+	sigaddset(&wake, WASM_BPF_WAKE_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &wake, &mask);
 	status = run_setup(app, &r);
 	if (!status)
 		status = run_entry(app, &r);
 	run_teardown(app, &r);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	return status;
 }
 
-void wasm_bpf_app__stop(struct wasm_bpf_app *app)
+/* Both stops: the flag, the instance's own request, and the wake-up of a
+ * syscall the guest's thread may be blocked in. */
+static void request_stop(struct wasm_bpf_app *app, bool hard)
 {
 	struct wasm_instance *inst;
 
 	if (!app)
 		return;
 	atomic_fetch_add(&app->stoppers, 1);
-	atomic_store(&app->stop_requested, 1);
+	atomic_store(hard ? &app->stop_requested : &app->cancel_requested, 1);
 	inst = atomic_load(&app->inst);
-	if (inst)
-		wasm_instance__interrupt(inst);
+	if (inst) {
+		if (hard)
+			wasm_instance__interrupt(inst);
+		else
+			wasm_instance__cancel(inst);
+		pthread_kill(app->thread, WASM_BPF_WAKE_SIGNAL);
+	}
 	atomic_fetch_sub(&app->stoppers, 1);
+}
+
+void wasm_bpf_app__stop_graceful(struct wasm_bpf_app *app)
+{
+	request_stop(app, false);
+}
+
+void wasm_bpf_app__stop(struct wasm_bpf_app *app)
+{
+	request_stop(app, true);
 }
 
 uint64_t wasm_bpf_app__lost_events(const struct wasm_bpf_app *app)

@@ -13,6 +13,7 @@
 #ifndef WASM_BPF_APP_H
 #define WASM_BPF_APP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,18 +35,34 @@ extern "C" {
 /* A run ended by wasm_bpf_app__stop() returns 0, as tracing tools exit 0
  * on Ctrl-C. (The command's --timeout exits 124, like timeout(1).) */
 
+/* Without opts.max_memory a guest's linear memory is capped at this: a
+ * hundred times what the examples use (under 2 MiB), room for a tool that
+ * keeps large tables, and far from the 4 GiB a wasm32 guest could take. */
+#define WASM_BPF_DEFAULT_MAX_MEMORY (256ull << 20)
+
+/* The signal a stop sends to the thread running the guest, to cut short a
+ * syscall it is blocked in (opening a FIFO, writing to a full pipe).
+ * wasm_bpf_app__run() installs a handler that does nothing, without
+ * SA_RESTART, if the signal has none, and unblocks it in its thread for the
+ * run. SIGURG because it is ignored by default: a stray one is harmless. */
+#define WASM_BPF_WAKE_SIGNAL SIGURG
+
 enum wasm_bpf_end {
 	WASM_BPF_END_NONE = 0, /* not run yet */
-	WASM_BPF_END_EXIT,     /* _start returned or proc_exit */
+	WASM_BPF_END_EXIT,     /* _start returned or proc_exit (also during a
+				* graceful stop) */
 	WASM_BPF_END_TRAP,     /* trap; see wasm_bpf_app__errmsg() */
-	WASM_BPF_END_STOPPED,  /* wasm_bpf_app__stop() */
+	WASM_BPF_END_STOPPED,  /* wasm_bpf_app__stop(), or any stop before
+				* the guest started */
 	WASM_BPF_END_ERROR,    /* could not start; see __errmsg() */
 };
 
 struct wasm_bpf_app_opts {
 	size_t sz;	      /* sizeof(struct wasm_bpf_app_opts) */
 	uint64_t fuel;	      /* instructions budget; 0: unlimited */
-	uint64_t max_memory;  /* linear memory cap in bytes; 0: module's */
+	uint64_t max_memory;  /* linear memory cap in bytes, at most 4 GiB;
+			       * 0: WASM_BPF_DEFAULT_MAX_MEMORY (the module's
+			       * own maximum applies if lower) */
 	bool verbose;	      /* libbpf and verifier logs to stderr */
 	bool force_perfbuf;   /* ring buffers become perf buffers */
 	const char *btf_path; /* vmlinux BTF when the kernel has none */
@@ -107,14 +124,33 @@ int wasm_bpf_app__add_preopen(struct wasm_bpf_app *app, const char *host_path,
 int wasm_bpf_app__add_fd(struct wasm_bpf_app *app, int host_fd);
 
 /* Runs the entry point to completion. Returns the exit status: the guest's
- * code, 0 after a stop, WASM_BPF_EXIT_TRAP or WASM_BPF_EXIT_ERROR; or a
- * negative errno if called twice. The details are below. */
+ * code, 0 after wasm_bpf_app__stop(), WASM_BPF_EXIT_TRAP or
+ * WASM_BPF_EXIT_ERROR; or a negative errno if called twice. The details
+ * are below. */
 int wasm_bpf_app__run(struct wasm_bpf_app *app);
 
-/* Stops a run: the guest is interrupted at its next loop back-edge, call
- * or blocking host call. Async-signal-safe and thread-safe; a stop asked
- * before the run starts makes it end at once. May be called until
- * wasm_bpf_app__free(). */
+/* Stopping, as container runtimes do: first ask the guest to wind down
+ * with wasm_bpf_app__stop_graceful(), then, if the run has not returned
+ * after a grace period (the command's --stop-timeout, 5 s by default),
+ * interrupt it with wasm_bpf_app__stop().
+ *
+ * A graceful stop makes every host call that waits (the ring/perf buffer
+ * poll returns -EINTR, as libbpf does on a signal; sleep, poll_oneoff,
+ * fd_read, sock_accept and sock_recv, and opening a FIFO, return EINTR)
+ * return at once, and so every later one too, while writes go on: the
+ * guest leaves its poll loop, returns from main, its libc flushes stdout
+ * and the run returns the guest's own exit status (WASM_BPF_END_EXIT).
+ *
+ * wasm_bpf_app__stop() interrupts the guest at its next loop back-edge,
+ * call or host call; the run returns 0 (WASM_BPF_END_STOPPED).
+ *
+ * Both are async-signal-safe and thread-safe, may be called until
+ * wasm_bpf_app__free(), and end a run at once if asked before it starts.
+ * Each call also sends WASM_BPF_WAKE_SIGNAL to the thread in
+ * wasm_bpf_app__run(). A signal that lands just before that thread enters
+ * a blocking syscall is missed, and the syscall then blocks: call again
+ * (the command repeats the request every 100 ms until the run returns). */
+void wasm_bpf_app__stop_graceful(struct wasm_bpf_app *app);
 void wasm_bpf_app__stop(struct wasm_bpf_app *app);
 
 enum wasm_bpf_end wasm_bpf_app__end(const struct wasm_bpf_app *app);
