@@ -2,19 +2,27 @@
  * handling, and the exit status; running a module is wasm_bpf.c's job,
  * `wasm-bpf gen` is tools/gen's.
  *
- * Exit status: the guest's own exit code; 0 after SIGINT/SIGTERM;
- * 124 after --timeout; 125 if the module cannot be loaded or linked;
- * 134 if the guest trapped or ran out of fuel; 2 for a usage error.
+ * Stopping: the first SIGINT/SIGTERM, or --timeout, asks the guest to wind
+ * down (wasm_bpf_app__stop_graceful); a second signal, or --stop-timeout
+ * seconds later, interrupts it (wasm_bpf_app__stop). Until the run
+ * returns, a timer repeats the request every STOP_TICK_NS, so a wake-up
+ * that missed a syscall does not leave the guest blocked in it.
+ *
+ * Exit status: the guest's own exit code (also when it returns after a
+ * stop); 0 when a stop had to interrupt it; 124 after --timeout; 125 if
+ * the module cannot be loaded or linked; 134 if the guest trapped or ran
+ * out of fuel; 2 for a usage error.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "policy/policy.h"
@@ -23,16 +31,25 @@
 #include "runtime/wasm_bpf.h"
 #include "tools/gen/gen.h"
 
-#define EXIT_USAGE   2
-#define EXIT_TIMEOUT 124
+#define EXIT_USAGE	     2
+#define EXIT_TIMEOUT	     124
+#define STOP_TIMEOUT_DEFAULT 5.0
+#define MAX_SECONDS	     2147483647.0 /* 68 years */
+#define STOP_TICK_NS	     100000000L	  /* a stop is asked again */
 
-static struct wasm_bpf_app *g_app;
+/* Shared with the signal handler. g_app is set while the app may hold BPF
+ * objects; before that a stop simply exits. */
+static struct wasm_bpf_app *volatile g_app;
+static volatile sig_atomic_t g_phase; /* 0 running, 1 graceful, 2 hard */
 static volatile sig_atomic_t g_timed_out;
+static timer_t g_timer;
+static double g_stop_timeout;
+static struct timespec g_deadline; /* of the graceful phase */
 
 struct cli {
 	struct wasm_bpf_app_opts opts;
 	struct wbpf_image_run img; /* --pull, --verify-key */
-	double timeout;
+	double timeout, stop_timeout;
 	const char **dirs, **envs, **fds, **spawns;
 	int ndirs, nenvs, nfds, nspawns;
 	const char *module;
@@ -74,10 +91,22 @@ static void usage(FILE *f)
 	    "                       file) to the guest; it gets the next number "
 	    "after\n"
 	    "                       the --dir preopens; repeatable\n"
-	    "  --timeout SECONDS    stop the guest after SECONDS, exit 124\n"
+	    "  --timeout SECONDS    stop the guest (as SIGTERM would) after "
+	    "SECONDS,\n"
+	    "                       load included; exit 124 (0: none, the "
+	    "default)\n"
+	    "  --stop-timeout SECONDS\n"
+	    "                       grace period of a stop: the guest's waits "
+	    "return\n"
+	    "                       EINTR so it can flush its output and "
+	    "return; after\n"
+	    "                       SECONDS (default 5; 0: at once) or a second "
+	    "signal it\n"
+	    "                       is interrupted\n"
 	    "  --fuel N             trap after about N executed instructions\n"
 	    "  --max-memory SIZE    cap linear memory (bytes; K, M, G "
-	    "suffixes)\n"
+	    "suffixes; 64K to\n"
+	    "                       4G; default 256M)\n"
 	    "  --btf FILE           kernel BTF for CO-RE if "
 	    "/sys/kernel/btf/vmlinux\n"
 	    "                       is missing (no BTF cache then)\n"
@@ -124,42 +153,60 @@ static void usage(FILE *f)
 	    "  -V, --version        print the version\n"
 	    "  -h, --help           print this help\n"
 	    "\n"
-	    "Exit status: the guest's exit code; 0 after SIGINT or SIGTERM; "
-	    "124 after\n"
-	    "--timeout; 125 if the module cannot be loaded or linked; 134 if "
-	    "it\n"
-	    "trapped or ran out of fuel; 2 for bad options.\n");
+	    "Exit status: the guest's exit code, also when it returns after "
+	    "SIGINT or\n"
+	    "SIGTERM; 0 when a stop had to interrupt it; 124 after --timeout; "
+	    "125 if\n"
+	    "the module cannot be loaded or linked; 134 if it trapped or ran "
+	    "out of\n"
+	    "fuel; 2 for bad options.\n");
 }
 
+/* A count with an optional K, M or G suffix; strtoull alone would take
+ * "-1" as 2^64-1 and a shift would wrap, both meaning "unlimited". */
 static int parse_size(const char *s, uint64_t *out)
 {
-	char *end;
 	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
 
+	if (*s < '0' || *s > '9')
+		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s)
+	if (errno)
 		return -1;
 	switch (*end) {
 	case 'k':
 	case 'K':
-		v <<= 10;
-		end++;
+		shift = 10;
 		break;
 	case 'm':
 	case 'M':
-		v <<= 20;
-		end++;
+		shift = 20;
 		break;
 	case 'g':
 	case 'G':
-		v <<= 30;
-		end++;
+		shift = 30;
 		break;
 	}
+	end += shift != 0;
 	if (*end == 'B' || *end == 'b')
 		end++;
-	if (*end)
+	if (*end || v > UINT64_MAX >> shift)
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+/* Seconds: finite, from 0 to MAX_SECONDS ("inf" and "1e30" included in
+ * what strtod takes, and they would overflow a time_t). */
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !isfinite(v) || v < 0 || v > MAX_SECONDS)
 		return -1;
 	*out = v;
 	return 0;
@@ -181,6 +228,7 @@ enum {
 	OPT_ENV,
 	OPT_FD,
 	OPT_TIMEOUT,
+	OPT_STOP_TIMEOUT,
 	OPT_FUEL,
 	OPT_MAXMEM,
 	OPT_BTF,
@@ -200,6 +248,7 @@ static const struct option long_opts[] = {
     {"env", required_argument, NULL, OPT_ENV},
     {"fd", required_argument, NULL, OPT_FD},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
     {"fuel", required_argument, NULL, OPT_FUEL},
     {"max-memory", required_argument, NULL, OPT_MAXMEM},
     {"btf", required_argument, NULL, OPT_BTF},
@@ -244,15 +293,23 @@ static int parse_opt(struct cli *c, int o, const char *arg)
 		return push(&c->fds, &c->nfds, arg) ? EXIT_FAILURE : -1;
 	}
 	case OPT_TIMEOUT:
-		c->timeout = strtod(arg, &end);
-		return *end || end == arg || c->timeout < 0
-			   ? bad("--timeout", arg)
+		return parse_seconds(arg, &c->timeout)
+			   ? bad("--timeout (seconds, 0 to 2147483647)", arg)
+			   : -1;
+	case OPT_STOP_TIMEOUT:
+		return parse_seconds(arg, &c->stop_timeout)
+			   ? bad("--stop-timeout (seconds, 0 to 2147483647)",
+				 arg)
 			   : -1;
 	case OPT_FUEL:
-		return parse_size(arg, &c->opts.fuel) ? bad("--fuel", arg) : -1;
+		return parse_size(arg, &c->opts.fuel) || !c->opts.fuel
+			   ? bad("--fuel (1 to 2^64-1 instructions)", arg)
+			   : -1;
 	case OPT_MAXMEM:
-		return parse_size(arg, &c->opts.max_memory)
-			   ? bad("--max-memory", arg)
+		return parse_size(arg, &c->opts.max_memory) ||
+			       c->opts.max_memory < (64u << 10) ||
+			       c->opts.max_memory > (4ull << 30)
+			   ? bad("--max-memory (64K to 4G)", arg)
 			   : -1;
 	case OPT_BTF:
 		c->opts.btf_path = arg;
@@ -378,6 +435,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	int mod, r;
 
 	c->opts.sz = sizeof(c->opts);
+	c->stop_timeout = STOP_TIMEOUT_DEFAULT;
 	/* Upstream's sockops names its cgroup by path; until a capability
 	 * policy decides which cgroups a guest may name, root may. */
 	c->opts.allow_cgroup_paths = geteuid() == 0;
@@ -431,34 +489,97 @@ static int configure(struct wasm_bpf_app *app, const struct cli *c)
 	return r;
 }
 
-static void on_stop_signal(int sig)
+static void arm(double first, long interval_ns)
 {
-	if (sig == SIGALRM)
-		g_timed_out = 1;
-	wasm_bpf_app__stop(g_app);
+	struct itimerspec it = {
+	    .it_value = {(time_t)first,
+			 (long)((first - (time_t)first) * 1e9)},
+	    .it_interval = {0, interval_ns},
+	};
+
+	if (!it.it_value.tv_sec && !it.it_value.tv_nsec)
+		it.it_value.tv_nsec = 1;
+	timer_settime(g_timer, 0, &it, NULL);
 }
 
-/* No SA_RESTART: a guest blocked in a host call (poll, read) must see
- * EINTR and give up at once. */
-static void install_signals(double timeout)
+static bool past(const struct timespec *a, const struct timespec *b)
 {
-	struct sigaction sa = {.sa_handler = on_stop_signal};
-	struct itimerval it = {{0, 0}, {0, 0}};
+	return a->tv_sec > b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
+}
 
+/* The stop's next phase: a request (a signal, or --timeout) moves it on;
+ * a tick only once the grace period is over. */
+static void advance(int sig)
+{
+	struct timespec now;
+	double t = g_stop_timeout;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (sig == SIGALRM && g_phase) {
+		if (g_phase == 1 && past(&now, &g_deadline))
+			g_phase = 2;
+		return;
+	}
+	if (sig == SIGALRM)
+		g_timed_out = 1;
+	if (g_phase++ || !t) {
+		g_phase = 2;
+	} else {
+		g_deadline.tv_sec = now.tv_sec + (time_t)t;
+		g_deadline.tv_nsec =
+		    now.tv_nsec + (long)((t - (time_t)t) * 1e9);
+		if (g_deadline.tv_nsec >= 1000000000L) {
+			g_deadline.tv_sec++;
+			g_deadline.tv_nsec -= 1000000000L;
+		}
+	}
+	arm(t && t < STOP_TICK_NS / 1e9 ? t : STOP_TICK_NS / 1e9,
+	    STOP_TICK_NS);
+}
+
+static void on_signal(int sig)
+{
+	struct wasm_bpf_app *app = g_app;
+
+	advance(sig);
+	/* Nothing to wind down before the app exists: no BPF object yet. */
+	if (!app)
+		_exit(g_timed_out ? EXIT_TIMEOUT : 0);
+	if (g_phase == 1)
+		wasm_bpf_app__stop_graceful(app);
+	else
+		wasm_bpf_app__stop(app);
+}
+
+/* First thing, before the module is read: a stop during a slow load
+ * exits 0 instead of the default 143. No SA_RESTART: a syscall the guest
+ * is blocked in (poll, read) fails with EINTR and sees the stop. */
+static int install_signals(double timeout, double stop_timeout)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL,
+			       .sigev_signo = SIGALRM};
+
+	g_stop_timeout = stop_timeout;
+	if (timer_create(CLOCK_MONOTONIC, &sev, &g_timer)) {
+		fprintf(stderr, "wasm-bpf: cannot create a timer: %s\n",
+			strerror(errno));
+		return -1;
+	}
 	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaddset(&sa.sa_mask, SIGALRM);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
 	/* A closed pipe is an error for the guest to handle, not a reason to
 	 * die with BPF objects still attached. */
 	signal(SIGPIPE, SIG_IGN);
-	if (timeout > 0) {
-		sigaction(SIGALRM, &sa, NULL);
-		it.it_value.tv_sec = (time_t)timeout;
-		it.it_value.tv_usec = (timeout - (time_t)timeout) * 1e6;
-		if (!it.it_value.tv_sec && !it.it_value.tv_usec)
-			it.it_value.tv_usec = 1;
-		setitimer(ITIMER_REAL, &it, NULL);
-	}
+	if (timeout > 0)
+		arm(timeout, 0);
+	return 0;
 }
 
 static int report(struct wasm_bpf_app *app, int status)
@@ -473,8 +594,8 @@ static int report(struct wasm_bpf_app *app, int status)
 		return WASM_BPF_EXIT_ERROR;
 	case WASM_BPF_END_STOPPED:
 		return g_timed_out ? EXIT_TIMEOUT : 0;
-	default:
-		return status;
+	default: /* returned, maybe after a stop */
+		return g_timed_out ? EXIT_TIMEOUT : status;
 	}
 }
 
@@ -501,13 +622,15 @@ static int run_app(struct cli *c)
 		wasm_bpf_app__free(app);
 		return WASM_BPF_EXIT_ERROR;
 	}
+	/* From here a stop goes through the app (one before its run makes
+	 * the run end at once). */
 	g_app = app;
-	install_signals(c->timeout);
 	status = report(app, wasm_bpf_app__run(app));
 	/* Ignore late signals: the app is about to go away. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGALRM, SIG_IGN);
+	timer_delete(g_timer);
 	g_app = NULL;
 	wasm_bpf_app__free(app);
 	return status;
@@ -545,6 +668,8 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	r = parse_args(&c, argc, argv);
+	if (r < 0 && install_signals(c.timeout, c.stop_timeout))
+		r = EXIT_FAILURE;
 	if (r < 0)
 		r = run(&c);
 	free(c.dirs);
