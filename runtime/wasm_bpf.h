@@ -35,9 +35,10 @@ extern "C" {
 /* A run ended by wasm_bpf_app__stop() returns 0, as tracing tools exit 0
  * on Ctrl-C. (The command's --timeout exits 124, like timeout(1).) */
 
-/* Without opts.max_memory a guest's linear memory is capped at this: a
- * hundred times what the examples use (under 2 MiB), room for a tool that
- * keeps large tables, and far from the 4 GiB a wasm32 guest could take. */
+/* Without opts.max_memory a guest's linear memory is capped at this: the
+ * examples run in 192 KiB, so a thousand times that leaves room for a tool
+ * that keeps large tables or symbol maps, and it is far from the 4 GiB a
+ * wasm32 guest could take. */
 #define WASM_BPF_DEFAULT_MAX_MEMORY (256ull << 20)
 
 /* The signal a stop sends to the thread running the guest, to cut short a
