@@ -111,6 +111,11 @@ bool wasm_instance__interrupt_requested(const struct wasm_instance *inst)
 	return inst->interrupt != 0;
 }
 
+bool wasm_instance__cancel_requested(const struct wasm_instance *inst)
+{
+	return inst->cancel != 0;
+}
+
 int wasm_linker__define_func(struct wasm_linker *l, const char *module,
 			     const char *name, const char *sig,
 			     wasm_host_func_t fn, void *user)

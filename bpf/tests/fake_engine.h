@@ -28,6 +28,7 @@ struct wasm_instance {
 	const char *export_name;
 	struct wasm_func *export_fn;
 	volatile int interrupt;
+	volatile int cancel; /* a graceful stop */
 	int exit_code;
 };
 

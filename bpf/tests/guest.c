@@ -4,6 +4,7 @@
  * print "attached" and wait for the suite to trigger it. Exit 0 means the
  * scenario's checks held.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,17 +229,25 @@ static int scenario_cgroup(int fd)
 	return wait_counter(C_CGROUP);
 }
 
-static int scenario_end(int (*cb)(void *, void *, unsigned), int timeout)
+/* Polls until the run ends it; with `until_eintr`, as libbpf tools do,
+ * until the poll returns -EINTR (a graceful stop; the raw import gives
+ * Linux's -4, not wasi-libc's EINTR), then returns 0. */
+static int scenario_end(int (*cb)(void *, void *, unsigned), int timeout,
+			bool until_eintr)
 {
 	static char buf[64];
+	int r;
 
 	load();
 	wasm_attach_bpf_program(obj, "wbt_getpgid", NULL);
 	attached();
-	for (;;)
-		wasm_bpf_buffer_poll(obj, wasm_bpf_map_fd_by_name(obj, "rb"),
-				     (int32_t)(intptr_t)cb, NULL, buf,
-				     sizeof(buf), timeout);
+	for (;;) {
+		r = wasm_bpf_buffer_poll(obj, wasm_bpf_map_fd_by_name(obj, "rb"),
+					 (int32_t)(intptr_t)cb, NULL, buf,
+					 sizeof(buf), timeout);
+		if (r == -4 && until_eintr)
+			return 0;
+	}
 }
 
 static int64_t elapsed_ms(const struct timespec *t0)
@@ -370,11 +379,13 @@ int main(int argc, char **argv)
 	if (!strcmp(s, "cgroup"))
 		return scenario_cgroup(3); /* the first preopen */
 	if (!strcmp(s, "trap"))
-		return scenario_end(trap_cb, 1000);
+		return scenario_end(trap_cb, 1000, false);
 	if (!strcmp(s, "exit"))
-		return scenario_end(exit_cb, 1000);
+		return scenario_end(exit_cb, 1000, false);
 	if (!strcmp(s, "forever"))
-		return scenario_end(record, -1);
+		return scenario_end(record, -1, false);
+	if (!strcmp(s, "until-eintr"))
+		return scenario_end(record, -1, true);
 	if (!strcmp(s, "timeouts"))
 		return scenario_timeouts();
 	if (!strcmp(s, "leave-open")) {

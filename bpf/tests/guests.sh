@@ -182,8 +182,10 @@ else
 	else
 		guests_skip "cgroup: no cgroup v2 hierarchy"
 	fi
-	guest_case "Ctrl-C during a poll" 0 'kill -INT $pid' "$GUEST" forever
-	guest_case "SIGTERM during a poll" 0 'kill -TERM $pid' "$GUEST" forever
+	guest_case "Ctrl-C during a poll: -EINTR, the guest returns" 0 \
+		'kill -INT $pid' "$GUEST" until-eintr
+	guest_case "SIGTERM during a poll, EINTR ignored: interrupted after --stop-timeout" \
+		0 'kill -TERM $pid' --stop-timeout 0.3 "$GUEST" forever
 	guest_case "trap inside a callback" 134 "$TRIG getpgid 1" "$GUEST" trap
 	guest_case "proc_exit inside a callback" 7 "$TRIG getpgid 1" \
 		"$GUEST" exit

@@ -603,6 +603,33 @@ static void test_interrupt(uint64_t obj)
 		     "status %d after %.2fs", last_status, dt);
 }
 
+static void on_alarm_cancel(int sig)
+{
+	I->cancel = 1;
+}
+
+/* A graceful stop: a long poll returns -EINTR (libbpf's answer to a
+ * signal) and the guest runs on; so does every later poll, at once. */
+static void test_cancel(uint64_t obj)
+{
+	const char *name = "poll: a graceful stop makes this and later polls -EINTR";
+	struct itimerval it = {.it_value = {0, 200000}};
+	double t0 = now_s(), dt;
+	int r1, r2;
+
+	signal(SIGALRM, on_alarm_cancel);
+	setitimer(ITIMER_REAL, &it, NULL);
+	r1 = poll_map(obj, map_fd(obj, "rb"), 256, 2000);
+	r2 = poll_map(obj, map_fd(obj, "rb"), 256, 2000);
+	dt = now_s() - t0;
+	I->cancel = 0;
+	if (r1 == -EINTR && r2 == -EINTR && last_status == WASM_OK && dt < 1.0)
+		pass(name);
+	else
+		fail(name, "%d %d, status %d after %.2fs", r1, r2, last_status,
+		     dt);
+}
+
 /* ---- tests: maps ------------------------------------------------------- */
 
 /* Runs update, lookup, next-key from NULL and delete on map `name` with a
@@ -1830,6 +1857,7 @@ int main(int argc, char **argv)
 	test_poll_endings(obj);
 	test_reentry(obj);
 	test_interrupt(obj);
+	test_cancel(obj);
 	test_go_poll(obj);
 	test_maps(obj);
 	test_uprobe(obj);

@@ -1,13 +1,16 @@
 /* guest.c — one wasm32-wasi guest for the runtime suite; argv[1] picks
  * what it does (print its argv, env or a directory, trap in a named
  * function, spin, sleep, block on stdin, write then trap, grow memory,
- * make stdin non-blocking). */
+ * make stdin non-blocking, print events until a stop, ignore stops, open
+ * a FIFO, write without end, fill a large buffer with random bytes). */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <wasi/api.h>
 
 extern char **environ;
 
@@ -85,10 +88,50 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "grow")) {
 		/* volatile: clang may drop a malloc only tested for NULL */
-		char *volatile p = malloc(100 << 20);
+		char *volatile p = malloc((argc > 2 ? atoi(argv[2]) : 100) << 20);
 
 		printf("%s\n", p ? "ok" : "null");
 		return 0;
+	}
+	if (!strcmp(mode, "events")) {
+		/* A tracing tool's shape: events printed without fflush, a
+		 * wait until stopped, a summary. Stdout is a file: all of it
+		 * sits in the stdio buffer until main returns. */
+		for (i = 0; i < 3; i++)
+			printf("event %d\n", i);
+		write(2, "ready\n", 6);
+		while (usleep(100000) == 0)
+			;
+		printf("summary: %d events\n", i);
+		return 0;
+	}
+	if (!strcmp(mode, "stubborn")) {
+		write(2, "ready\n", 6);
+		for (;;)
+			usleep(100000); /* EINTR ignored */
+	}
+	if (!strcmp(mode, "fifo")) {
+		int fd;
+
+		write(2, "ready\n", 6);
+		fd = open(argv[2], O_RDONLY); /* no writer: blocks */
+		if (fd < 0 && errno == EINTR)
+			return 3;
+		return fd < 0 ? 1 : 0;
+	}
+	if (!strcmp(mode, "write")) {
+		static char block[4096];
+
+		for (;;)
+			if (write(1, block, sizeof(block)) < 0)
+				return 1;
+	}
+	if (!strcmp(mode, "random")) {
+		size_t n = (size_t)atoi(argv[2]) << 20;
+		uint8_t *p = malloc(n);
+
+		write(2, "ready\n", 6);
+		return p && !__wasi_random_get(p, n) ? 0 : 1;
 	}
 	if (!strcmp(mode, "spin")) {
 		while (spin)
