@@ -40,7 +40,9 @@ int main(int argc, char **argv)
 	printf("Denying rmdir of directories named '%s'\n", argv[1]);
 	fflush(stdout);
 	while (seconds < 0 || seconds-- > 0) {
-		sleep(1);
+		/* Cut short (non-zero) by Ctrl-C: end. */
+		if (sleep(1))
+			break;
 		err = bpf_map__pull_data(skel->maps.bss);
 		if (err)
 			break;

@@ -186,7 +186,9 @@ int main(int argc, char **argv)
 	printf("Tracing run queue latency... Hit Ctrl-C to end.\n");
 	fflush(stdout);
 	while (env.count-- > 0) {
-		sleep(env.interval);
+		/* Cut short (non-zero) by Ctrl-C: print once more and end. */
+		unsigned int cut = sleep(env.interval);
+
 		printf("\n");
 		if (env.timestamp) {
 			time_t t = time(NULL) % 86400;
@@ -196,7 +198,7 @@ int main(int argc, char **argv)
 		}
 		err = print_hists(obj->maps.hists);
 		fflush(stdout);
-		if (err)
+		if (err || cut)
 			break;
 	}
 cleanup:

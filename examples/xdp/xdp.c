@@ -78,9 +78,11 @@ int main(int argc, char **argv)
 	printf("Counting packets on %s\n", argv[1]);
 	fflush(stdout);
 	while (count < 0 || count-- > 0) {
-		sleep(interval);
+		/* Cut short (non-zero) by Ctrl-C: print once more and end. */
+		unsigned int cut = sleep(interval);
+
 		err = print_counters(skel);
-		if (err)
+		if (err || cut)
 			break;
 	}
 cleanup:
