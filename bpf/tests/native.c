@@ -573,9 +573,21 @@ static void test_cgroup_path(void)
 		pass(name);
 }
 
+static volatile int *alarm_flag; /* what the alarm raises */
+
 static void on_alarm(int sig)
 {
-	I->interrupt = 1;
+	*alarm_flag = 1;
+}
+
+/* Raises *flag (the instance's interrupt or cancel request) 0.2 s on. */
+static void raise_soon(volatile int *flag)
+{
+	struct itimerval it = {.it_value = {0, 200000}};
+
+	alarm_flag = flag;
+	signal(SIGALRM, on_alarm);
+	setitimer(ITIMER_REAL, &it, NULL);
 }
 
 static double now_s(void)
@@ -588,11 +600,9 @@ static double now_s(void)
 
 static void test_interrupt(uint64_t obj)
 {
-	struct itimerval it = {.it_value = {0, 200000}};
 	double t0 = now_s(), dt;
 
-	signal(SIGALRM, on_alarm);
-	setitimer(ITIMER_REAL, &it, NULL);
+	raise_soon(&I->interrupt);
 	poll_map(obj, map_fd(obj, "rb"), 256, -1);
 	dt = now_s() - t0;
 	I->interrupt = 0;
@@ -603,22 +613,15 @@ static void test_interrupt(uint64_t obj)
 		     "status %d after %.2fs", last_status, dt);
 }
 
-static void on_alarm_cancel(int sig)
-{
-	I->cancel = 1;
-}
-
 /* A graceful stop: a long poll returns -EINTR (libbpf's answer to a
  * signal) and the guest runs on; so does every later poll, at once. */
 static void test_cancel(uint64_t obj)
 {
 	const char *name = "poll: a graceful stop makes this and later polls -EINTR";
-	struct itimerval it = {.it_value = {0, 200000}};
 	double t0 = now_s(), dt;
 	int r1, r2;
 
-	signal(SIGALRM, on_alarm_cancel);
-	setitimer(ITIMER_REAL, &it, NULL);
+	raise_soon(&I->cancel);
 	r1 = poll_map(obj, map_fd(obj, "rb"), 256, 2000);
 	r2 = poll_map(obj, map_fd(obj, "rb"), 256, 2000);
 	dt = now_s() - t0;

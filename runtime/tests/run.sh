@@ -222,6 +222,15 @@ bg() {
 	done
 }
 
+# stop_bg SIGNAL: sends it to the bg run and waits; sets rc and t (ms).
+stop_bg() {
+	t0=$(ms)
+	kill -"$1" $pid
+	wait $tpid
+	rc=$?
+	t=$(($(ms) - t0))
+}
+
 # --timeout goes through the grace period, as a SIGTERM does.
 expect "--timeout" 124 "$W" --timeout 0.3 --stop-timeout 0.2 "$G" spin &&
 	pass "--timeout stops a spinning guest: 124"
@@ -240,11 +249,7 @@ stop_test() {
 	holder=$!
 	bg "$W" "$@" "$G" "$mode" <fifo >out 2>err
 	sleep 0.4
-	t0=$(ms)
-	kill -"$sig" $pid
-	wait $tpid
-	rc=$?
-	t=$(($(ms) - t0))
+	stop_bg "$sig"
 	kill $holder 2>/dev/null
 	wait $holder 2>/dev/null
 	if [ $rc = "$want" ] && [ $t -lt 1000 ]; then
@@ -260,7 +265,6 @@ stop_test TERM 9 sleep "sleeping (poll_oneoff)"
 stop_test INT 9 sleep "sleeping (poll_oneoff)"
 stop_test TERM 9 read "stdin-reading"
 stop_test INT 9 read "stdin-reading"
-
 
 # wait_ready FILE: until the guest wrote "ready" to its stderr. Each run
 # has its own FILE, removed first: a stale "ready" would send the signal
@@ -290,15 +294,10 @@ verdict "SIGINT: the guest returns from main, buffered output and summary kept" 
 
 # A guest that ignores EINTR and keeps calling: interrupted after the grace
 # period, and a second signal does not wait for it.
-t0=$(ms)
 rm -f stubborn1.err
 bg "$W" --stop-timeout 0.5 "$G" stubborn >out 2>stubborn1.err
 wait_ready stubborn1.err
-t0=$(ms)
-kill -INT $pid
-wait $tpid
-rc=$?
-t=$(($(ms) - t0))
+stop_bg INT
 [ $rc = 0 ] && [ $t -ge 400 ] && [ $t -lt 1500 ]
 verdict "a guest ignoring EINTR is interrupted after --stop-timeout 0.5" "exit $rc after ${t}ms"
 
@@ -309,11 +308,7 @@ kill -INT $pid
 sleep 0.3
 alive=no
 kill -0 $pid 2>/dev/null && alive=yes
-t0=$(ms)
-kill -INT $pid
-wait $tpid
-rc=$?
-t=$(($(ms) - t0))
+stop_bg INT
 [ $alive = yes ] && [ $rc = 0 ] && [ $t -lt 500 ]
 verdict "a second SIGINT interrupts at once" "alive after the first: $alive; exit $rc ${t}ms after the second"
 
@@ -325,11 +320,7 @@ rm -f fifo.err
 bg "$W" --dir .::/d "$G" fifo /d/ff >out 2>fifo.err
 wait_ready fifo.err
 sleep 0.2
-t0=$(ms)
-kill -TERM $pid
-wait $tpid
-rc=$?
-t=$(($(ms) - t0))
+stop_bg TERM
 [ $rc = 3 ] && [ $t -lt 1000 ]
 verdict "SIGTERM ends an open of a FIFO: EINTR, the guest's exit 3" "exit $rc after ${t}ms"
 t0=$(ms)
@@ -341,11 +332,7 @@ sleep 30 <>full >/dev/null & # holds the pipe open and never reads
 holder=$!
 bg "$W" --stop-timeout 0.3 "$G" write >full 2>err
 sleep 0.4
-t0=$(ms)
-kill -TERM $pid
-wait $tpid
-rc=$?
-t=$(($(ms) - t0))
+stop_bg TERM
 kill $holder
 wait $holder 2>/dev/null
 [ $rc = 0 ] && [ $t -lt 1500 ]
@@ -360,11 +347,7 @@ expect "random_get" 124 "$W" --max-memory 2G --timeout 0.3 --stop-timeout 0 "$G"
 rm -f module-fifo && mkfifo module-fifo
 bg "$W" module-fifo >out 2>err
 sleep 0.3
-t0=$(ms)
-kill -TERM $pid
-wait $tpid
-rc=$?
-t=$(($(ms) - t0))
+stop_bg TERM
 [ $rc = 0 ] && [ $t -lt 1000 ]
 verdict "SIGTERM during the module's load: exit 0" "exit $rc after ${t}ms"
 
