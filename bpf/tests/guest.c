@@ -405,10 +405,10 @@ int main(int argc, char **argv)
 					  sizeof(pin_bpf_obj)))
 			return 3;
 		if (!strcmp(argv[2], "trap"))
-			return scenario_end(trap_cb, 1000);
+			return scenario_end(trap_cb, 1000, false);
 		if (!strcmp(argv[2], "exit"))
-			return scenario_end(exit_cb, 1000);
-		return scenario_end(record, -1);
+			return scenario_end(exit_cb, 1000, false);
+		return scenario_end(record, -1, true);
 	}
 	if (!strcmp(s, "hostile") && argc > 2)
 		return scenario_hostile(atoi(argv[2]));
