@@ -137,10 +137,11 @@ int wasm_bpf_app__run(struct wasm_bpf_app *app);
  *
  * A graceful stop makes every host call that waits (the ring/perf buffer
  * poll returns -EINTR, as libbpf does on a signal; sleep, poll_oneoff,
- * fd_read, sock_accept and sock_recv, and opening a FIFO, return EINTR)
- * return at once, and so every later one too, while writes go on: the
- * guest leaves its poll loop, returns from main, its libc flushes stdout
- * and the run returns the guest's own exit status (WASM_BPF_END_EXIT).
+ * fd_read, sock_accept and sock_recv return EINTR) return at once, and so
+ * every later one too, while writes go on: the guest leaves its poll
+ * loop, returns from main, its libc flushes stdout and the run returns the
+ * guest's own exit status (WASM_BPF_END_EXIT). An open of a FIFO without
+ * a peer returns EINTR when a request's wake-up signal reaches it.
  *
  * wasm_bpf_app__stop() interrupts the guest at its next loop back-edge,
  * call or host call; the run returns 0 (WASM_BPF_END_STOPPED).
