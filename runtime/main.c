@@ -492,8 +492,7 @@ static int configure(struct wasm_bpf_app *app, const struct cli *c)
 static void arm(double first, long interval_ns)
 {
 	struct itimerspec it = {
-	    .it_value = {(time_t)first,
-			 (long)((first - (time_t)first) * 1e9)},
+	    .it_value = {(time_t)first, (long)((first - (time_t)first) * 1e9)},
 	    .it_interval = {0, interval_ns},
 	};
 
@@ -534,8 +533,7 @@ static void advance(int sig)
 			g_deadline.tv_nsec -= 1000000000L;
 		}
 	}
-	arm(t && t < STOP_TICK_NS / 1e9 ? t : STOP_TICK_NS / 1e9,
-	    STOP_TICK_NS);
+	arm(t && t < STOP_TICK_NS / 1e9 ? t : STOP_TICK_NS / 1e9, STOP_TICK_NS);
 }
 
 static void on_signal(int sig)

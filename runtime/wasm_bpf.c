@@ -47,9 +47,9 @@ struct wasm_bpf_app {
 	 * another thread. `thread` runs the guest while `inst` is set. */
 	_Atomic(struct wasm_instance *) inst;
 	pthread_t thread;
-	atomic_int stop_requested; /* hard */
+	atomic_int stop_requested;   /* hard */
 	atomic_int cancel_requested; /* graceful */
-	atomic_int stoppers; /* stop calls in flight, to free safely */
+	atomic_int stoppers;	     /* stop calls in flight, to free safely */
 	uint64_t lost_events; /* the bpf host counts here, atomically */
 };
 
@@ -398,10 +398,11 @@ static int refuse_procfs(struct wasm_bpf_app *app, const char *dir)
 
 	if (!procfs_reachable(dir, mnt, sizeof(mnt)))
 		return 0;
-	snprintf(why, sizeof(why),
-		 "directory %.200s refused: it reaches the procfs mount %.200s, "
-		 "where a guest could open /proc/self/mem",
-		 dir, mnt);
+	snprintf(
+	    why, sizeof(why),
+	    "directory %.200s refused: it reaches the procfs mount %.200s, "
+	    "where a guest could open /proc/self/mem",
+	    dir, mnt);
 	return fail(app, why, "");
 }
 

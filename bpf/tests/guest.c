@@ -242,9 +242,9 @@ static int scenario_end(int (*cb)(void *, void *, unsigned), int timeout,
 	wasm_attach_bpf_program(obj, "wbt_getpgid", NULL);
 	attached();
 	for (;;) {
-		r = wasm_bpf_buffer_poll(obj, wasm_bpf_map_fd_by_name(obj, "rb"),
-					 (int32_t)(intptr_t)cb, NULL, buf,
-					 sizeof(buf), timeout);
+		r = wasm_bpf_buffer_poll(
+		    obj, wasm_bpf_map_fd_by_name(obj, "rb"),
+		    (int32_t)(intptr_t)cb, NULL, buf, sizeof(buf), timeout);
 		if (r == -4 && until_eintr)
 			return 0;
 	}

@@ -617,7 +617,8 @@ static void test_interrupt(uint64_t obj)
  * signal) and the guest runs on; so does every later poll, at once. */
 static void test_cancel(uint64_t obj)
 {
-	const char *name = "poll: a graceful stop makes this and later polls -EINTR";
+	const char *name =
+	    "poll: a graceful stop makes this and later polls -EINTR";
 	double t0 = now_s(), dt;
 	int r1, r2;
 

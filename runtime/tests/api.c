@@ -170,16 +170,16 @@ int main(int argc, char **argv)
 	ends("stop before run", argv[1], "spin", STOP_BEFORE, 0,
 	     WASM_BPF_END_STOPPED);
 	/* The guest's sleep() returns early and it returns 9 by itself. */
-	ends("graceful stop while sleeping: the guest's own status",
-	     argv[1], "sleep", GRACEFUL_THREAD, 9, WASM_BPF_END_EXIT);
+	ends("graceful stop while sleeping: the guest's own status", argv[1],
+	     "sleep", GRACEFUL_THREAD, 9, WASM_BPF_END_EXIT);
 	ends("graceful stop before run", argv[1], "spin", GRACEFUL_BEFORE, 0,
 	     WASM_BPF_END_STOPPED);
 	/* Blocked in openat2() in the run's thread: only the wake-up signal
 	 * to that thread gets it out. */
 	ends("stop from a thread while opening a FIFO", argv[1], "fifo",
 	     STOP_THREAD, 0, WASM_BPF_END_STOPPED);
-	ends("graceful stop from a thread while opening a FIFO: EINTR",
-	     argv[1], "fifo", GRACEFUL_THREAD, 3, WASM_BPF_END_EXIT);
+	ends("graceful stop from a thread while opening a FIFO: EINTR", argv[1],
+	     "fifo", GRACEFUL_THREAD, 3, WASM_BPF_END_EXIT);
 	ends("link error", argv[2], "x", NO_STOP, WASM_BPF_EXIT_ERROR,
 	     WASM_BPF_END_ERROR);
 	r = run(argv[2], "x", NO_STOP);

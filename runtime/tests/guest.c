@@ -88,7 +88,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "grow")) {
 		/* volatile: clang may drop a malloc only tested for NULL */
-		char *volatile p = malloc((argc > 2 ? atoi(argv[2]) : 100) << 20);
+		char *volatile p =
+		    malloc((argc > 2 ? atoi(argv[2]) : 100) << 20);
 
 		printf("%s\n", p ? "ok" : "null");
 		return 0;
