@@ -553,7 +553,7 @@ static void on_signal(int sig)
 /* First thing, before the module is read: a stop during a slow load
  * exits 0 instead of the default 143. No SA_RESTART: a syscall the guest
  * is blocked in (poll, read) fails with EINTR and sees the stop. */
-static int install_signals(double timeout, double stop_timeout)
+static int install_signals(double stop_timeout)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL,
@@ -575,8 +575,6 @@ static int install_signals(double timeout, double stop_timeout)
 	/* A closed pipe is an error for the guest to handle, not a reason to
 	 * die with BPF objects still attached. */
 	signal(SIGPIPE, SIG_IGN);
-	if (timeout > 0)
-		arm(timeout, 0);
 	return 0;
 }
 
@@ -644,6 +642,9 @@ static int run(struct cli *c)
 				       &c->timeout, c->dirs, c->ndirs, c->fds,
 				       c->nfds);
 	c->opts.policy = pol;
+	/* The policy may have set the timeout: armed once it is known. */
+	if (!r && c->timeout > 0)
+		arm(c->timeout, 0);
 	if (!r)
 		r = run_app(c);
 	policy__free(pol);
@@ -666,7 +667,7 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	r = parse_args(&c, argc, argv);
-	if (r < 0 && install_signals(c.timeout, c.stop_timeout))
+	if (r < 0 && install_signals(c.stop_timeout))
 		r = EXIT_FAILURE;
 	if (r < 0)
 		r = run(&c);
