@@ -45,6 +45,9 @@ guest_case() {
 	name=$1 want=$2 trig=$3
 	shift 3
 	out=$OUT/guest-$(echo "$name" | tr -c 'a-zA-Z0-9\n' '-').out
+	# a stale "attached" of an earlier run would send the signal before
+	# wasm-bpf handles it (a background job of sh ignores SIGINT)
+	rm -f "$out" "$out.err"
 	"$WASM_BPF" --timeout 30 "$@" >"$out" 2>"$out.err" &
 	pid=$!
 	note=
