@@ -567,6 +567,11 @@ static int poll_ring(struct ubpf_host *h, struct wasm_instance *in, uint64_t id,
 			d.status = WASM_INTERRUPTED;
 			break;
 		}
+		/* A graceful stop: -EINTR, as the kernel backend's poll. */
+		if (wasm_instance__cancel_requested(in)) {
+			d.ret = -EINTR;
+			break;
+		}
 		if (timeout >= 0 && waited >= timeout)
 			break;
 		nanosleep(&nap, NULL);

@@ -342,6 +342,21 @@ t0=$(ms)
 expect "random_get" 124 "$W" --max-memory 2G --timeout 0.3 --stop-timeout 0 "$G" random 1024 &&
 	{ t=$(($(ms) - t0)); [ $t -lt 1500 ]; verdict "a 1 GiB random_get ends at a stop" "${t}ms"; }
 
+# The userspace backend's poll returns -EINTR at a graceful stop, as the
+# kernel's does: the uprobe example then returns at once (with the grace
+# period, an interrupted guest would take 5 s more).
+UP=$ROOT/build/examples/uprobe
+if [ ! -f "$UP/uprobe.wasm" ] || [ ! -x "$UP/target" ] ||
+	[ ! -f "$ROOT/build/lib/libwasm-bpf-agent.so" ]; then
+	echo "SKIP: runtime user backend stop: uprobe example or agent not built"
+else
+	t0=$(ms)
+	expect "user backend --timeout" 124 "$W" --timeout 1 --backend user \
+		--spawn "$UP/target 3" "$UP/uprobe.wasm" "$UP/target" &&
+		{ t=$(($(ms) - t0)); [ $t -lt 3000 ]
+		  verdict "--timeout ends the user backend's poll gracefully" "${t}ms"; }
+fi
+
 # Signals come before the module is read: a SIGTERM while the load blocks
 # (the module path is a FIFO nobody writes) exits 0, not 143.
 rm -f module-fifo && mkfifo module-fifo
