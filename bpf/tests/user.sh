@@ -149,10 +149,18 @@ user_opensnoop() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	"$OUT/opener" >/dev/null
+	"$OUT/opener" >/dev/null &
+	opid=$!
+	wait $opid
 	wait $kpid
+	# The kernel backend sees the whole machine: only this opener's lines
+	# (another opener may run at the same time); the user backend sees
+	# only the process it spawned.
 	for f in "$u" "$k"; do
-		awk '$2 == "opener" && ($5 == "/etc/hostname" || $5 == "/nonexistent-wbt-opener") {
+		pid=any
+		[ "$f" = "$k" ] && pid=$opid
+		awk -v pid="$pid" '$2 == "opener" && (pid == "any" || $1 == pid) &&
+			($5 == "/etc/hostname" || $5 == "/nonexistent-wbt-opener") {
 			print $2, $3, $4, $5 }' "$f" >"$f.events"
 	done
 	if [ "$(wc -l <"$u.events")" != 4 ]; then
