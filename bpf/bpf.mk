@@ -35,6 +35,14 @@ $(BTFMIN_FUZZ): bpf/fuzz_btfmin.c bpf/bpf_btfmin.c
 	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -Iengine \
 	  -D_GNU_SOURCE $^ -o $@ $(LDLIBS_BPF)
 fuzz: $(BPF_FUZZ) $(BTFMIN_FUZZ)
+# Whole BPF objects through the load path, libbpf and the kernel included
+# (each load in a forked child): the BTF checks of bpf_btfcheck.c.
+BPFOBJ_FUZZ := build-fuzz/fuzz_bpfobj
+$(BPFOBJ_FUZZ): bpf/fuzz_bpfobj.c bpf/tests/fake_engine.c $(BPF_SRCS) $(UBPF_SRCS)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -Iengine \
+	  -D_GNU_SOURCE $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_UBPF)
+fuzz: $(BPFOBJ_FUZZ)
 
 UBPF_AGENT := $(LIBDIR)/libwasm-bpf-agent.so
 $(UBPF_AGENT): bpf/user/ubpf_agent.c bpf/user/ubpf_agent_sys.c $(UBPF_CORE) \

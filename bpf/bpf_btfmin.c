@@ -519,33 +519,6 @@ static int bm_parse_access(const char *s, uint32_t *acc)
 	}
 }
 
-/* libbpf 1.1 reads out of bounds (and can crash) on an access string
- * with a negative index: every record's string must be plain decimal
- * before libbpf loads the object. */
-int bh_btfmin_check(const struct btf *local, const void *ext, size_t len)
-{
-	long n = ext_relos(ext, len, NULL);
-	struct bm_relo *relos;
-	uint32_t acc[BM_SPEC_MAX];
-	int err = 0;
-
-	if (n <= 0)
-		return 0; /* none, or malformed: libbpf refuses those itself */
-	relos = calloc((size_t)n, sizeof(*relos));
-	if (!relos)
-		return -ENOMEM;
-	ext_relos(ext, len, relos);
-	for (long i = 0; i < n && !err; i++) {
-		const char *s =
-		    btf__name_by_offset(local, relos[i].access_str_off);
-
-		if (bm_parse_access(s, acc) < 0)
-			err = -EINVAL;
-	}
-	free(relos);
-	return err;
-}
-
 /* ---- candidates ---------------------------------------------------------- */
 
 static int bm_root_cmp(const void *a, const void *b)

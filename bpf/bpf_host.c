@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "bpf/bpf_btfcheck.h"
 #include "bpf/bpf_internal.h"
 #include "bpf/user/ubpf_host.h"
 
@@ -172,26 +173,6 @@ void bh_object_destroy(struct bh_object *o)
 
 /* ---- load and close ---------------------------------------------------- */
 
-/* Refuses what would crash libbpf 1.1's CO-RE relocation: a negative
- * index in an access string, possibly hidden in a second .BTF.ext (libbpf
- * reads the last one; no compiler emits two). */
-static int check_core_relos(struct bh_object *o, uint32_t len)
-{
-	const struct btf *local = bpf_object__btf(o->obj);
-	const void *ext;
-	size_t ext_len;
-	const char *why = NULL;
-
-	if (bh_btfmin_ext(o->elf, len, &ext, &ext_len))
-		why = "malformed or repeated .BTF.ext section";
-	else if (ext && local && bh_btfmin_check(local, ext, ext_len))
-		why = "malformed CO-RE access string in .BTF.ext";
-	if (!why)
-		return 0;
-	snprintf(load_error, sizeof(load_error), "%s", why);
-	return -EINVAL;
-}
-
 /* Opens and loads o->elf with `btf` as the kernel BTF for CO-RE (NULL:
  * the kernel's own). */
 static int load_with(struct bpf_host *h, struct bh_object *o, uint32_t len,
@@ -207,9 +188,7 @@ static int load_with(struct bpf_host *h, struct bh_object *o, uint32_t len,
 	o->obj = bpf_object__open_mem(o->elf, len, &opts);
 	if (!o->obj)
 		return -errno;
-	err = check_core_relos(o, len);
-	if (!err)
-		err = bh_pin_prepare(h, o->obj, load_error, sizeof(load_error));
+	err = bh_pin_prepare(h, o->obj, load_error, sizeof(load_error));
 	if (!err)
 		err = bh_buffer_prepare(h, o);
 	if (!err)
@@ -225,16 +204,19 @@ static int load_with(struct bpf_host *h, struct bh_object *o, uint32_t len,
 static int load_object(struct bpf_host *h, struct bh_object *o, uint32_t len)
 {
 	char *min;
-	int err = bh_object_check(o->elf, len), full_err;
+	int err, full_err;
 
-	if (err) { /* before anything opens it (the cache does) */
+	/* libbpf 1.1 trusts the names, symbols and BTF it parses: vet them
+	 * before anything opens the object (the cache does); BTF first, for
+	 * its message naming the fault */
+	err = btfcheck__elf(o->elf, len, load_error, sizeof(load_error));
+	if (!err && (err = bh_object_check(o->elf, len)))
 		snprintf(load_error, sizeof(load_error),
 			 "malformed object: a name, symbol or BTF type "
 			 "refers to nothing");
+	if (err)
 		return err;
-	}
 	min = bh_btfcache_lookup(h, o->elf, len);
-
 	if (!min)
 		return load_with(h, o, len, h->btf_path);
 	err = load_with(h, o, len, min);

@@ -176,8 +176,6 @@ struct btf;
 int bh_btfmin_ext(const void *elf, size_t len, const void **ext,
 		  size_t *ext_len);
 int bh_btfmin_count(const void *ext, size_t len);
-/* 0, or -EINVAL if a CO-RE access string is not "N:N:..." in decimal. */
-int bh_btfmin_check(const struct btf *local, const void *ext, size_t len);
 int bh_btfmin_build(const struct btf *local, const void *ext, size_t len,
 		    const struct btf *kern, struct btf **out);
 

@@ -177,7 +177,7 @@ bc_two_ext() {
 			"$OUT/two-ext.bpf.o" || { fail "btf cache: two .BTF.ext" "objcopy"; return; }
 	bc_load -v -d "$d" "$OUT/two-ext.bpf.o"
 	[ $rc = 1 ] && [ -z "$(entry "$d")" ] &&
-		echo "$err" | grep -q "repeated .BTF.ext section"
+		echo "$err" | grep -q "the object has two .BTF.ext sections"
 	bc_verdict "two .BTF.ext sections: refused, no entry" $? "rc $rc: $(echo "$err" | tail -n 2 | tr '\n' ' ')"
 }
 

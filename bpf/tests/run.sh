@@ -162,7 +162,7 @@ fuzz_run() { # TARGET CORPUS PREPARE
 	rm -rf "$2"
 	mkdir -p "$2" build-fuzz/artifacts
 	$3 "$2"
-	"build-fuzz/$1" -max_total_time="$secs" -timeout=10 \
+	"build-fuzz/$1" -max_total_time="$secs" -timeout=60 \
 		-rss_limit_mb=2048 -artifact_prefix=build-fuzz/artifacts/ \
 		-print_final_stats=1 "$2" >"$OUT/$1.log" 2>&1
 	rc=$?
@@ -173,6 +173,9 @@ fuzz_run() { # TARGET CORPUS PREPARE
 		fail "$name" "exit $rc: $(grep -m1 'ERROR\|SUMMARY\|runtime error' "$OUT/$1.log"); input: $(sed -n 's/.*Test unit written to //p' "$OUT/$1.log")"
 	fi
 }
+
+# ---- BTF checks (and their fuzz target) -----------------------------------
+. bpf/tests/btfcheck.sh
 
 # The minimal BTF builder on .BTF.ext bytes, seeded with this suite's
 # objects (input byte 0 = 2: an ELF image) and the target's own template

@@ -1,0 +1,131 @@
+/* fuzz_bpfobj.c — libFuzzer target: whole BPF objects (ELF images) through
+ * the host's real load path. Each input is first vetted by the BTF checks
+ * (bpf_btfcheck.c) in this process, so the fuzzer learns from their
+ * coverage; an input they accept is then loaded in a forked child exactly
+ * as a guest's object is: wasm_load_bpf_object on a fake instance
+ * (bpf/tests/fake_engine.c) — the checks again, libbpf's open, the CO-RE
+ * BTF cache if FUZZ_BPFOBJ_CACHE names a directory, the load into the
+ * kernel — then bpf_host__free. libbpf is not instrumented and crashes
+ * there would take the fuzzer down, hence the child: one killed by a
+ * signal, failing an ASan/UBSan check, or still running after
+ * FUZZ_BPFOBJ_TIMEOUT seconds (default 5) makes the parent abort, and
+ * libFuzzer keeps the input.
+ *
+ * Loading needs root. The target runs in a private mount namespace with
+ * its own bpffs on /sys/fs/bpf, so maps an input pins vanish with it;
+ * without one (not root) loads only get as far as the kernel's refusal.
+ * Seed it with compiled objects (bpf/tests/run.sh renames their "wbt_"
+ * programs so the suite's leak counts do not see them).
+ * Build: make fuzz; run: build-fuzz/fuzz_bpfobj [corpus].
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include "bpf/bpf_btfcheck.h"
+#include "bpf/bpf_host.h"
+#include "bpf/tests/fake_engine.h"
+
+static const char *cache_dir;
+static int timeout_ms = 5000;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *t = getenv("FUZZ_BPFOBJ_TIMEOUT");
+
+	cache_dir = getenv("FUZZ_BPFOBJ_CACHE");
+	if (t && atoi(t) > 0)
+		timeout_ms = atoi(t) * 1000;
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("wbpf-fuzz", "/sys/fs/bpf", "bpf", 0, NULL))
+		fprintf(stderr,
+			"fuzz_bpfobj: no private bpffs (%s): loads will "
+			"fail\n",
+			strerror(errno));
+	return 0;
+}
+
+/* What the child does: one guest load of the input, then the teardown. */
+static int child(const uint8_t *data, size_t size)
+{
+	struct bpf_host_opts o = {.sz = sizeof(o),
+				  .wasi = (void *)1,
+				  .btf_cache_dir = cache_dir,
+				  .no_btf_cache = !cache_dir};
+	struct wasm_linker l = {0};
+	struct wasm_instance *inst = fake_instance_new(size + 1);
+	struct bpf_host *h = bpf_host__new(&o);
+	const struct fake_def *load;
+	uint64_t s[8] = {0, size};
+
+	if (!inst || !h || bpf_host__define(h, &l))
+		return 2;
+	load = fake_lookup(&l, "wasm_bpf", "wasm_load_bpf_object");
+	memcpy(inst->mem, data, size);
+	load->fn(inst, h, s);
+	bpf_host__free(h);
+	fake_instance_free(inst);
+	return 0;
+}
+
+/* Waits for the child up to timeout_ms: its status, or -1 if it hung (then
+ * it is killed). */
+static int reap(pid_t pid)
+{
+	struct timespec tick = {0, 1000000};
+	int st;
+
+	for (int ms = 0; ms < timeout_ms; ms++) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			return st;
+		if (r < 0 && errno != EINTR)
+			return 0;
+		nanosleep(&tick, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char why[256];
+	pid_t pid;
+	int st;
+
+	if (!size || btfcheck__elf(data, size, why, sizeof(why)))
+		return 0;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return 0;
+	if (pid == 0)
+		_exit(child(data, size));
+	st = reap(pid);
+	if (st == -1) {
+		fprintf(stderr, "fuzz_bpfobj: the load hung (over %d ms)\n",
+			timeout_ms);
+		abort();
+	}
+	if (WIFSIGNALED(st)) {
+		fprintf(stderr,
+			"fuzz_bpfobj: the load died of signal %d (%s)\n",
+			WTERMSIG(st), strsignal(WTERMSIG(st)));
+		abort();
+	}
+	if (WEXITSTATUS(st)) {
+		fprintf(stderr, "fuzz_bpfobj: the load exited %d\n",
+			WEXITSTATUS(st));
+		abort();
+	}
+	return 0;
+}
