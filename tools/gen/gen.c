@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpf/bpf_btfcheck.h"
 #include "tools/gen/gen.h"
 #include "tools/gen/gen_internal.h"
 
@@ -48,6 +49,15 @@ static int read_file(const char *path, void **data, size_t *size)
 	return 0;
 }
 
+/* libbpf's codes (LIBBPF_ERRNO__*, 4000 and up) have no strerror text. */
+const char *gen_strerror(int err)
+{
+	static char buf[128];
+
+	libbpf_strerror(err, buf, sizeof(buf));
+	return buf;
+}
+
 /* "dir/foo.bpf.o" -> "foo_bpf", as bpftool names skeletons: the file name
  * without ".o", every character not valid in a C identifier made '_'. */
 static char *obj_name(const char *path)
@@ -71,22 +81,29 @@ static char *obj_name(const char *path)
 int gen_obj_open(struct gen_obj *g, const char *path)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "gen");
+	char why[256];
 	int err;
 
 	memset(g, 0, sizeof(*g));
 	err = read_file(path, &g->data, &g->size);
 	if (err) {
-		fprintf(stderr, "gen: %s: %s\n", path, strerror(-err));
+		fprintf(stderr, "gen: %s: %s\n", path, gen_strerror(err));
 		return err;
 	}
 	g->path = strdup(path);
 	g->name = obj_name(path);
+	/* libbpf 1.1 crashes on some malformed BTF: vet it first */
+	err = btfcheck__elf(g->data, g->size, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "gen: %s: %s\n", path, why);
+		return err;
+	}
 	g->obj = bpf_object__open_mem(g->data, g->size, &opts);
 	if (!g->obj) {
 		err = -errno;
 		fprintf(stderr,
 			"gen: %s: not a BPF object libbpf can open: %s\n", path,
-			strerror(-err));
+			gen_strerror(err));
 		return err;
 	}
 	g->btf = bpf_object__btf(g->obj);

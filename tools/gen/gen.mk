@@ -10,7 +10,8 @@ $(GEN_LIB): $(GEN_OBJS)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
-$(GEN_BIN): $(OBJ)/tools/gen/driver/main.o $(GEN_LIB)
+# The BTF checks come from the bpf host library (bpf/bpf_btfcheck.c).
+$(GEN_BIN): $(OBJ)/tools/gen/driver/main.o $(GEN_LIB) $(BPF_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_BPF)
 

@@ -21,6 +21,8 @@ struct gen_obj {
 };
 
 int gen_obj_open(struct gen_obj *g, const char *path);
+/* Text of a negative errno or libbpf error code (static buffer). */
+const char *gen_strerror(int err);
 void gen_obj_close(struct gen_obj *g);
 
 /* The wasm32 emitter: writes definitions whose layout matches the 64-bit

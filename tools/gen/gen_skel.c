@@ -383,7 +383,7 @@ int gen_skeleton(struct gen_obj *g, FILE *out)
 		fprintf(
 		    stderr,
 		    "gen: %s: cannot express a data section for wasm32: %s\n",
-		    g->path, strerror(-err));
+		    g->path, gen_strerror(err));
 	emitter_free(&e);
 	free(m);
 	return err;

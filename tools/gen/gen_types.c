@@ -596,7 +596,7 @@ int gen_types(struct gen_obj *g, int ntypes, char **types, FILE *out)
 	if (err && err != -ENOENT)
 		fprintf(stderr,
 			"gen: %s: cannot express a type for wasm32: %s\n",
-			g->path, strerror(-err));
+			g->path, gen_strerror(err));
 	emitter_free(&e);
 	return err;
 }

@@ -47,6 +47,46 @@ for o in layout many; do
 	fi
 done
 
+# ---- damaged BTF, libbpf's error codes ----------------------------------------
+# Objects with one field of .BTF/.BTF.ext damaged (bpf/tests/btfbad.c; some
+# crash or hang libbpf 1.1 unchecked): both generators refuse each with a
+# line naming what is wrong (bpf/bpf_btfcheck.c), without dying.
+if cc -std=gnu11 -O1 -I"$ROOT" -D_GNU_SOURCE "$ROOT/bpf/tests/btfbad.c" \
+	"$ROOT/bpf/bpf_btfcheck.c" -o "$T/btfbad" -lelf 2>"$T/bb.err" &&
+	mkdir -p "$T/bad" && "$T/btfbad" make "$T/many.bpf.o" "$T/bad" >"$T/bad/cases"; then
+	tab=$(printf '\t')
+	n=0
+	bad=0
+	while IFS="$tab" read -r name re; do
+		for cmd in skeleton types; do
+			timeout 20 "$GEN" $cmd "$T/bad/$name.bpf.o" >/dev/null 2>"$T/bad/err"
+			rc=$?
+			if [ $rc = 1 ] && [ "$(grep -c . "$T/bad/err")" = 1 ] &&
+				grep -Eq "^gen: .*$re" "$T/bad/err"; then
+				n=$((n + 1))
+			else
+				fail "gen $cmd on damaged BTF ($name)" "exit $rc (want 1 and /$re/): $(first "$T/bad/err")"
+				bad=1
+			fi
+		done
+	done <"$T/bad/cases"
+	[ $bad = 0 ] && [ $n -ge 60 ] &&
+		pass "gen skeleton and types refuse $n damaged objects with a line naming the fault"
+	[ $n -ge 60 ] || fail "gen on damaged BTF" "only $n refusals"
+else
+	fail "gen on damaged BTF" "cannot make the objects: $(first "$T/bb.err")"
+fi
+# libbpf's own codes (LIBBPF_ERRNO__*, 4000 and up) are not errno values:
+# an x86 object is "BPF object format invalid", not "Unknown error 4001".
+printf 'int x;\n' | cc -x c -c - -o "$T/native.o"
+"$GEN" skeleton "$T/native.o" >/dev/null 2>"$T/native.err"
+if [ $? = 1 ] && grep -q "BPF object format invalid" "$T/native.err" &&
+	! grep -q "Unknown error" "$T/native.err"; then
+	pass "gen names libbpf's error codes (an x86 object)"
+else
+	fail "gen libbpf error text" "$(first "$T/native.err")"
+fi
+
 # ---- gen types --------------------------------------------------------------
 types_case() {
 	name=$1
