@@ -16,7 +16,7 @@ OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Wno-unused-parameter
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -Iengine -D_GNU_SOURCE
-LDLIBS_BPF := -lbpf -lelf -lz
+LDLIBS_BPF := -lbpf -lelf -lz -lcrypto
 # GUARD_PAGES=1: linear-memory bounds by guard pages and a fault handler
 # instead of explicit checks (see engine/guard.h; README has the figures).
 ifeq ($(GUARD_PAGES),1)

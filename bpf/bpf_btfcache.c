@@ -1,11 +1,14 @@
 /* bpf_btfcache.c — the on-disk cache of minimal CO-RE BTFs (bpf_btfmin.c
- * makes them): which objects may use one, the key and place of an entry,
- * its file format (a raw BTF whose last string holds a CRC-32 of the
- * file), atomic writes, the checks before use, and removal after a load
- * with it failed. Parsing the whole vmlinux BTF costs ~40 ms and ~11 MB;
- * an entry is a few hundred bytes. Every problem here only means the
- * object is loaded with the full kernel BTF, as without a cache.
+ * makes them): which objects may use one, the key and place of an entry
+ * (SHA-256 of what the minimal BTF is made from), its file format (a raw
+ * BTF whose last string holds a CRC-32 of the file), atomic writes, the
+ * checks before use (ours, private), the cap on entries per kernel
+ * (least recently used go first), and removal after a load with it
+ * failed. Parsing the whole vmlinux BTF costs ~40 ms and ~11 MB; an entry
+ * is a few hundred bytes. Every problem here only means the object is
+ * loaded with the full kernel BTF, as without a cache.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,7 +18,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <time.h>
 #include <zlib.h>
+#include <openssl/evp.h>
 #include <bpf/btf.h>
 #include "bpf/bpf_internal.h"
 
@@ -23,12 +28,17 @@
 #define BC_NOTES   "/sys/kernel/notes"
 /* Part of every file name: a change of what entries hold, or of which
  * objects get one, takes a new number so old entries are never read. */
-#define BC_VERSION 1
+#define BC_VERSION 2
 /* The last string of an entry: this prefix and 8 hex digits. */
 #define BC_TAG		     "wasm-bpf-btfmin-crc32:"
 #define BC_TAG_LEN	     (sizeof(BC_TAG) - 1 + 8 + 1)
 #define BC_MAX_FILE	     (64u << 20)
 #define NT_GNU_BUILD_ID_TYPE 3
+/* Entries (and .none notes) kept per kernel unless
+ * WASM_BPF_CACHE_MAX_ENTRIES says otherwise; an abandoned temporary file
+ * goes after an hour. */
+#define BC_MAX_ENTRIES 128
+#define BC_TMP_AGE     3600
 
 /* One lookup. */
 struct bc {
@@ -38,7 +48,7 @@ struct bc {
 	size_t ext_len;
 	char top[PATH_MAX];  /* the cache directory */
 	char dir[PATH_MAX];  /* top/<kernel build id>-<BTF size> */
-	char path[PATH_MAX]; /* dir/<object key>-v<version>.btf */
+	char path[PATH_MAX]; /* dir/<SHA-256 key>-v<version>.btf */
 	char none[PATH_MAX]; /* dir/<object key>-v<version>.none: no entry */
 	char why[PATH_MAX + 256]; /* verbose: why no entry is used */
 };
@@ -177,13 +187,38 @@ static int bc_kernel_id(char *buf, size_t size)
 	return -ENOENT;
 }
 
-/* Names an entry by the object's bytes (CRC-32, Adler-32, length): the
- * same bytes on the same kernel always make the same entry. */
-static int bc_paths(struct bc *c, const void *elf, size_t len)
+/* SHA-256 of what bh_btfmin_build reads of the object: its BTF as libbpf
+ * holds it after open and its .BTF.ext, each preceded by its length. Bytes
+ * nothing reads (trailing garbage, code, other sections) do not change the
+ * key, and no one can make another object with the same key. */
+static int bc_key(struct bc *c, char *hex)
 {
-	char kid[160];
-	unsigned long crc = crc32_z(0, elf, len);
-	unsigned long adl = adler32_z(1, elf, len);
+	const struct btf *btf = bpf_object__btf(c->obj);
+	uint32_t btf_len = 0;
+	const void *raw = btf ? btf__raw_data(btf, &btf_len) : NULL;
+	uint64_t n1 = raw ? btf_len : 0, n2 = c->ext_len;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+		 EVP_DigestUpdate(ctx, &n1, sizeof(n1)) &&
+		 (!n1 || EVP_DigestUpdate(ctx, raw, n1)) &&
+		 EVP_DigestUpdate(ctx, &n2, sizeof(n2)) &&
+		 (!n2 || EVP_DigestUpdate(ctx, c->ext, n2)) &&
+		 EVP_DigestFinal_ex(ctx, md, &mdlen);
+
+	EVP_MD_CTX_free(ctx);
+	if (!ok || mdlen != 32)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < mdlen; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+	return 0;
+}
+
+/* Names an entry: the kernel's directory, the key, the format version. */
+static int bc_paths(struct bc *c)
+{
+	char kid[160], key[65];
 	int err = bc_kernel_id(kid, sizeof(kid)), n1, n2, n3;
 
 	if (err) {
@@ -191,9 +226,14 @@ static int bc_paths(struct bc *c, const void *elf, size_t len)
 			 "no kernel build id in " BC_NOTES);
 		return err;
 	}
+	err = bc_key(c, key);
+	if (err) {
+		snprintf(c->why, sizeof(c->why), "cannot hash the object");
+		return err;
+	}
 	n1 = snprintf(c->dir, sizeof(c->dir), "%s/%s", c->top, kid);
-	n2 = snprintf(c->path, sizeof(c->path), "%s/%08lx%08lx-%zu-v%d.btf",
-		      c->dir, crc, adl, len, BC_VERSION);
+	n2 = snprintf(c->path, sizeof(c->path), "%s/%s-v%d.btf", c->dir, key,
+		      BC_VERSION);
 	n3 = snprintf(c->none, sizeof(c->none), "%.*s.none",
 		      (int)strlen(c->path) - 4, c->path);
 	if (n1 < 0 || n2 < 0 || n3 < 0 || (size_t)n2 >= sizeof(c->path) ||
@@ -204,18 +244,26 @@ static int bc_paths(struct bc *c, const void *elf, size_t len)
 	return 0;
 }
 
-/* A directory nobody but us (or root) can write to, so nobody else can
- * swap the file libbpf will read. The top directory may also be a sticky
- * one like /tmp: others cannot rename what we create in it. */
+/* The kernel's directory: ours and private (0700), so nobody else can
+ * swap the file libbpf will read or see which tools run. The top
+ * directory: ours and writable only by us, or a sticky one like /tmp
+ * (others cannot rename what we create in it). */
 static bool bc_dir_safe(const char *path, bool top)
 {
 	struct stat st;
 
 	if ((top ? stat(path, &st) : lstat(path, &st)) || !S_ISDIR(st.st_mode))
 		return false;
-	if (st.st_uid != geteuid() && st.st_uid != 0)
-		return false;
-	return !(st.st_mode & 022) || (top && (st.st_mode & S_ISVTX));
+	if (top && (st.st_mode & S_ISVTX))
+		return true;
+	return st.st_uid == geteuid() && !(st.st_mode & (top ? 022 : 077));
+}
+
+/* A file we made: a regular file of ours that only we can read. */
+static bool bc_file_ours(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_uid == geteuid() &&
+	       !(st->st_mode & 077);
 }
 
 /* mkdir -p, new directories 0700. */
@@ -278,9 +326,10 @@ static int bc_verify(uint8_t *buf, size_t n)
 	return crc32_z(0, buf, n) == want ? 0 : -EBADMSG;
 }
 
-/* 0 if `path` holds an entry we wrote, intact; -ENOENT if there is none;
- * -EBADMSG if it is damaged; -EPERM if someone else could have written
- * it (another owner, writable by others, not a regular file). */
+/* 0 if `path` holds an entry we wrote, intact (its time is then set to
+ * now: the least recently used go first); -ENOENT if there is none;
+ * -EBADMSG if it is damaged; -EPERM if we did not make it (another owner,
+ * readable or writable by others, not a regular file). */
 static int bc_check(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), err;
@@ -289,8 +338,7 @@ static int bc_check(const char *path)
 
 	if (fd < 0)
 		return errno == ELOOP ? -EPERM : -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    st.st_mode & 022) {
+	if (fstat(fd, &st) || !bc_file_ours(&st)) {
 		close(fd);
 		return -EPERM;
 	}
@@ -301,6 +349,8 @@ static int bc_check(const char *path)
 	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
 	err = buf ? bc_read_all(fd, buf, (size_t)st.st_size) : -ENOMEM;
 	err = err ? err : bc_verify(buf, (size_t)st.st_size);
+	if (!err)
+		futimens(fd, NULL);
 	free(buf);
 	close(fd);
 	return err;
@@ -358,6 +408,93 @@ static int bc_tmp_open(struct bc *c, char *tmp, size_t size)
 	return fd < 0 ? -errno : fd;
 }
 
+/* ---- the cap ------------------------------------------------------------ */
+
+static long bc_max_entries(void)
+{
+	const char *s = secure_getenv("WASM_BPF_CACHE_MAX_ENTRIES");
+	char *end;
+	long n = s && *s ? strtol(s, &end, 10) : 0;
+
+	return n > 0 && !*end ? n : BC_MAX_ENTRIES;
+}
+
+struct bc_file {
+	struct timespec t;
+	char name[NAME_MAX + 1];
+};
+
+static int bc_older(const void *a, const void *b)
+{
+	const struct timespec *x = &((const struct bc_file *)a)->t,
+			      *y = &((const struct bc_file *)b)->t;
+
+	if (x->tv_sec != y->tv_sec)
+		return x->tv_sec < y->tv_sec ? -1 : 1;
+	return x->tv_nsec < y->tv_nsec ? -1 : x->tv_nsec > y->tv_nsec;
+}
+
+static bool bc_has_suffix(const char *name, const char *sfx)
+{
+	size_t n = strlen(name), k = strlen(sfx);
+
+	return n > k && !strcmp(name + n - k, sfx);
+}
+
+/* Keeps at most bc_max_entries() entries and .none notes (of any format
+ * version) in the kernel's directory: those used least recently (their
+ * time is set on every hit) go first. Temporary files a crashed writer
+ * left go after BC_TMP_AGE seconds. */
+static void bc_evict(struct bc *c)
+{
+	DIR *d = opendir(c->dir);
+	struct bc_file *v = NULL;
+	size_t n = 0, cap = 0, max = (size_t)bc_max_entries();
+	time_t now = time(NULL);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		struct stat st;
+		bool tmp = !strncmp(e->d_name, ".tmp-", 5);
+
+		if (!tmp && (e->d_name[0] == '.' ||
+			     (!bc_has_suffix(e->d_name, ".btf") &&
+			      !bc_has_suffix(e->d_name, ".none"))))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (tmp) {
+			if (st.st_mtime + BC_TMP_AGE < now)
+				unlinkat(dirfd(d), e->d_name, 0);
+			continue;
+		}
+		if (n == cap) {
+			void *p = realloc(v, (cap = cap ? cap * 2 : 64) *
+						 sizeof(*v));
+
+			if (!p)
+				break;
+			v = p;
+		}
+		v[n].t = st.st_mtim;
+		snprintf(v[n].name, sizeof(v[n].name), "%s", e->d_name);
+		n++;
+	}
+	if (n > max) {
+		qsort(v, n, sizeof(*v), bc_older);
+		for (size_t i = 0; i < n - max; i++)
+			unlinkat(dirfd(d), v[i].name, 0);
+		bc_note(c->h, "evicted %zu least recently used entries of %s",
+			n - max, c->dir);
+	}
+	free(v);
+	if (d)
+		closedir(d);
+}
+
+/* ---- making an entry ----------------------------------------------------- */
+
 /* Builds the entry for the object from the vmlinux BTF and renames it into
  * place. When the object cannot have one (bh_btfmin_build says so, which
  * depends only on the object and the kernel), an empty .none file says so
@@ -385,6 +522,7 @@ static int bc_fill(struct bc *c)
 		close(fd);
 		if (rename(tmp, c->none))
 			unlink(tmp);
+		bc_evict(c);
 		return err;
 	}
 	err = err ? err : bc_write_btf(fd, min);
@@ -398,6 +536,7 @@ static int bc_fill(struct bc *c)
 	} else {
 		bc_note(c->h, "miss: wrote %s (%u types)", c->path,
 			btf__type_cnt(min) - 1);
+		bc_evict(c);
 	}
 	btf__free(min);
 	return err;
@@ -431,36 +570,64 @@ static int bc_plan(struct bc *c, const void *elf, size_t len)
 	if (snprintf(c->top, sizeof(c->top), "%s", c->h->btf_cache_dir) >=
 	    (int)sizeof(c->top))
 		return -ENAMETOOLONG;
-	return bc_paths(c, elf, len);
+	return bc_paths(c);
 }
 
-/* The entry if it is there and intact, else a new one. */
+/* 0 if the .none note is there and ours (its time is then set to now, as
+ * an entry's on a hit); a note someone else could have put there is
+ * removed and does not count. */
+static int bc_none(struct bc *c)
+{
+	int fd = open(c->none, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	bool ours;
+
+	if (fd < 0 && errno != ELOOP)
+		return -errno;
+	ours = fd >= 0 && !fstat(fd, &st) && bc_file_ours(&st);
+	if (ours)
+		futimens(fd, NULL);
+	if (fd >= 0)
+		close(fd);
+	if (ours)
+		return 0;
+	bc_note(c->h, "ignored %s: not ours or not private", c->none);
+	unlink(c->none);
+	return -EPERM;
+}
+
+/* The entry if it is there, intact and ours, else a new one. Nothing is
+ * read from or written to directories that are not safe (bc_dir_safe). */
 static int bc_use(struct bc *c)
 {
 	int err;
 
-	if (!access(c->none, F_OK)) {
+	if (!access(c->dir, F_OK) &&
+	    (!bc_dir_safe(c->top, true) || !bc_dir_safe(c->dir, false))) {
+		snprintf(c->why, sizeof(c->why),
+			 "%s is not ours and private (0700), or its parent "
+			 "is writable by others",
+			 c->dir);
+		return -EPERM;
+	}
+	if (!bc_none(c)) {
 		snprintf(c->why, sizeof(c->why), "%s: the full BTF is needed",
 			 c->none);
 		return -ENOTSUP;
 	}
 	err = bc_check(c->path);
-	if (!err && (!bc_dir_safe(c->top, true) || !bc_dir_safe(c->dir, false)))
-		err = -EPERM;
 	if (!err) {
 		bc_note(c->h, "hit: %s", c->path);
 		return 0;
-	}
-	if (err == -EPERM) {
-		snprintf(c->why, sizeof(c->why),
-			 "%s or its directories are writable by others",
-			 c->path);
-		return err;
 	}
 	if (err == -EBADMSG) {
 		fprintf(stderr,
 			"wasm_bpf: CO-RE BTF cache: %s is damaged, "
 			"replacing it\n",
+			c->path);
+		unlink(c->path);
+	} else if (err == -EPERM) {
+		bc_note(c->h, "ignored %s: not ours or not private, replacing it",
 			c->path);
 		unlink(c->path);
 	} else if (err != -ENOENT) {

@@ -20,7 +20,7 @@ bc_build() {
 	done
 	$CC -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -Iengine \
 		-D_GNU_SOURCE bpf/tests/btfcache.c bpf/tests/fake_engine.c $srcs \
-		-o "$BC" -lbpf -lelf -lz >>"$log" 2>&1
+		-o "$BC" -lbpf -lelf -lz -lcrypto >>"$log" 2>&1
 }
 
 # bc_load CASE ARGS...: `btfcache load ARGS` with the case's directory
@@ -203,6 +203,179 @@ PY
 		"rc $r1/$rc: $(echo "$e1 $err" | tr '\n' ' ')"
 }
 
+# bc_variant: a copy of an object whose .BTF differs in the text of a
+# source line (nothing libbpf or the minimal BTF looks at).
+bc_variant() { # SRC DST N: letter N of the alphabet in a source line
+	python3 - "$@" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+shoff, = struct.unpack_from('<Q', b, 0x28)
+esz, num, stri = struct.unpack_from('<HHH', b, 0x3a)
+sh = [struct.unpack_from('<IIQQQQIIQQ', b, shoff + i * esz) for i in range(num)]
+names = sh[stri][4]
+def name(h):
+    s = names + h[0]
+    return bytes(b[s:b.index(0, s)])
+btf = [h for h in sh if name(h) == b'.BTF'][0][4]
+hl, to, tl, so, sl = struct.unpack_from('<IIIII', b, btf + 4)
+at = btf + hl + so
+# the first source line (strings with a blank) with "xy" lower-case
+end = at + sl
+while at < end:
+    z = b.index(0, at)
+    s = bytes(b[at:z])
+    if b' ' in s and b'(' in s:
+        for i in range(len(s) - 5):
+            if all(97 < c < 122 for c in s[i:i + 5]):
+                p = at + i
+                n = int(sys.argv[3])
+                if n < 0:  # keep Adler-32: +1 -1 ... -1 +1
+                    b[p] += 1; b[p + 1] -= 1; b[p + 3] -= 1; b[p + 4] += 1
+                else:
+                    b[p] = 97 + n
+                open(sys.argv[2], 'wb').write(b)
+                sys.exit(0)
+    at = z + 1
+sys.exit(1)
+PY
+}
+
+# Two objects whose .BTF differs, and whose CRC-32, Adler-32 and length (the
+# old key) are the same: bc_variant -1 keeps Adler-32, and flipping 4-byte
+# groups [0 1 1 0] <-> [1 0 0 1] of a trailer keeps it too while changing
+# the CRC-32 linearly, so 64 groups can be solved for any CRC-32.
+bc_forge() { # SRC A B
+	bc_variant "$1" "$3.body" -1 || return 1
+	python3 - "$1" "$2" "$3" <<'PY'
+import sys, zlib
+a = open(sys.argv[1], 'rb').read()
+b = open(sys.argv[3] + '.body', 'rb').read()
+tr = bytes([0, 1, 1, 0] * 64)
+A, B0 = a + tr, b + tr
+n = len(A)
+zero = zlib.crc32(bytes(n))
+cols = []
+for k in range(64):
+    d = bytearray(n)
+    d[len(a) + 4 * k:len(a) + 4 * k + 4] = b'\1\1\1\1'
+    cols.append(zlib.crc32(bytes(d)) ^ zero)
+want = zlib.crc32(A) ^ zlib.crc32(B0)
+# Gaussian elimination over GF(2): rows are (vector, set of groups)
+basis = []
+for k, v in enumerate(cols):
+    m = 1 << k
+    for bv, bm in basis:
+        if v ^ bv < v:
+            v, m = v ^ bv, m ^ bm
+    if v:
+        basis.append((v, m))
+        basis.sort(reverse=True)
+v, m = want, 0
+for bv, bm in basis:
+    if v ^ bv < v:
+        v, m = v ^ bv, m ^ bm
+assert v == 0, "no solution"
+B = bytearray(B0)
+for k in range(64):
+    if m >> k & 1:
+        for i in range(4):
+            B[len(a) + 4 * k + i] ^= 1
+B = bytes(B)
+assert A != B and len(A) == len(B)
+assert zlib.crc32(A) == zlib.crc32(B) and zlib.adler32(A) == zlib.adler32(B)
+open(sys.argv[2], 'wb').write(A)
+open(sys.argv[3], 'wb').write(B)
+PY
+}
+
+# "miss: wrote PATH" of the last bc_load, or nothing.
+wrote() { echo "$err" | sed -n 's/.*miss: wrote \(.*\) (.*/\1/p'; }
+
+bc_key() {
+	bc_fresh forged
+	if ! bc_forge "$TOBJ" "$OUT/forge-a.bpf.o" "$OUT/forge-b.bpf.o"; then
+		fail "btf cache: forged key" "cannot make the objects"
+		return
+	fi
+	bc_load -v -d "$d" "$OUT/forge-a.bpf.o"
+	fa=$(wrote)
+	bc_load -v -d "$d" "$OUT/forge-b.bpf.o"
+	fb=$(wrote)
+	[ $rc = 0 ] && [ -n "$fa" ] && [ -n "$fb" ] && [ "$fa" != "$fb" ]
+	bc_verdict "two objects of equal CRC-32, Adler-32 and length but other BTF get their own entries" $? \
+		"rc $rc, entries '$fa' '$fb': $(echo "$err" | grep cache | tr '\n' ' ')"
+	bc_fresh trailing
+	bc_load -v -d "$d" "$TOBJ"
+	f=$(wrote)
+	{ cat "$TOBJ"; head -c 1000 /dev/urandom; } >"$OUT/trailing.bpf.o"
+	bc_load -v -d "$d" "$OUT/trailing.bpf.o"
+	[ $rc = 0 ] && [ -n "$f" ] && echo "$err" | grep -q "hit: $f"
+	bc_verdict "trailing bytes after the ELF: the same entry" $? \
+		"rc $rc, entry '$f': $(echo "$err" | grep cache | tr '\n' ' ')"
+}
+
+# WASM_BPF_CACHE_MAX_ENTRIES=3 and six objects: never more than 3 entries,
+# the least recently used (a hit counts as a use) go first.
+bc_cap() {
+	bc_fresh cap
+	ok=0
+	for i in 1 2 3 4 5 6; do
+		bc_variant "$TOBJ" "$OUT/cap-$i.bpf.o" $i || ok=1
+	done
+	[ $ok = 0 ] || { fail "btf cache: cap" "cannot make the objects"; return; }
+	export WASM_BPF_CACHE_MAX_ENTRIES=3
+	for i in 1 2 3; do
+		bc_load -v -d "$d" "$OUT/cap-$i.bpf.o"
+		eval "e$i=\$(wrote)"
+	done
+	bc_load -v -d "$d" "$OUT/cap-1.bpf.o" # a hit: now the newest
+	sleep 0.01
+	bc_load -v -d "$d" "$OUT/cap-4.bpf.o"
+	e4=$(wrote)
+	kept="$([ -e "$e1" ] && echo 1)$([ -e "$e2" ] && echo 2)$([ -e "$e3" ] && echo 3)$([ -e "$e4" ] && echo 4)"
+	bc_load -v -d "$d" "$OUT/cap-5.bpf.o"
+	bc_load -v -d "$d" "$OUT/cap-6.bpf.o"
+	unset WASM_BPF_CACHE_MAX_ENTRIES
+	n=$(find "$d" -type f | grep -c .)
+	[ "$kept" = 134 ] && [ "$n" = 3 ] && [ $rc = 0 ]
+	bc_verdict "the cap (3 entries here): least recently used evicted, never more" $? \
+		"after 5 loads kept entries of objects '$kept' (want 134); after 7: $n files"
+}
+
+# Entries and notes we did not make (not ours, readable or writable by
+# others) are never used: replaced; a kernel directory not ours and 0700
+# is not used at all.
+bc_private() {
+	bc_fresh private
+	bc_load -v -d "$d" "$TOBJ"
+	f=$(wrote)
+	for how in "chmod 0640" "chmod 0660" "chown 65534"; do
+		$how "$f"
+		bc_load -v -d "$d" "$TOBJ"
+		[ $rc = 0 ] && echo "$err" | grep -q "ignored $f: not ours or not private" &&
+			[ "$(wrote)" = "$f" ] && [ "$(stat -c '%a %u' "$f")" = "600 0" ]
+		bc_verdict "an entry after $how: ignored and made again" $? \
+			"rc $rc, now $(stat -c '%a %u' "$f"): $(echo "$err" | grep cache | tr '\n' ' ')"
+	done
+	rm -f "$f"
+	none=${f%.btf}.none
+	: >"$none"
+	chown 65534 "$none"
+	bc_load -v -d "$d" "$TOBJ"
+	[ $rc = 0 ] && [ "$(wrote)" = "$f" ] && [ ! -e "$none" ]
+	bc_verdict "a .none note of another owner: ignored" $? \
+		"rc $rc: $(echo "$err" | grep cache | tr '\n' ' ')"
+	for how in "chmod 0750" "chown 65534"; do
+		$how "$(dirname "$f")"
+		bc_load -v -d "$d" "$TOBJ"
+		[ $rc = 0 ] && echo "$err" | grep -q "not used: .* is not ours and private"
+		bc_verdict "a kernel directory after $how: not used" $? \
+			"rc $rc: $(echo "$err" | grep cache | tr '\n' ' ')"
+		chmod 0700 "$(dirname "$f")"
+		chown 0 "$(dirname "$f")"
+	done
+}
+
 if ! bc_build; then
 	fail "btf cache: build" "see $log"
 else
@@ -213,6 +386,9 @@ else
 	bc_switches
 	bc_full_btf
 	bc_two_ext
+	bc_key
+	bc_cap
+	bc_private
 	bc_fresh malformed
 	"$BC" malformed "$OUT/core.bpf.o" "$d" 2>/dev/null
 	rc=$?

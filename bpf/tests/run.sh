@@ -87,7 +87,7 @@ build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/bpf_count.c \
 srcs="$(ls bpf/*.c | grep -v '/fuzz_') $(ls bpf/user/ubpf_*.c | grep -v 'agent\|hook')"
 build $CC -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -Iengine \
 	-D_GNU_SOURCE bpf/tests/native.c bpf/tests/fake_engine.c $srcs \
-	-o "$OUT/native" -lbpf -lelf -lz
+	-o "$OUT/native" -lbpf -lelf -lz -lcrypto
 
 # ---- fixtures -----------------------------------------------------------
 if ip netns add "$NS" 2>/dev/null &&

@@ -451,7 +451,7 @@ if gcc -std=gnu11 -O2 -g -I. -Iengine -D_GNU_SOURCE "$SRC/api.c" \
 	build/lib/libwasm-bpf.a build/lib/libwasm-bpf-policy.a build/lib/libwasm-bpf-host.a \
 	build/lib/libwasm-wasi.a build/lib/libwasm-engine.a \
 	-Wl,--wrap=bpf_host__free,--wrap=wasi_ctx__free -lyaml \
-	-lbpf -lelf -lz -lm -lpthread -o "$B/api" 2>"$B/api.log"; then
+	-lbpf -lelf -lz -lcrypto -lm -lpthread -o "$B/api" 2>"$B/api.log"; then
 	rm -rf "$B/api-dir" && mkdir "$B/api-dir" && mkfifo "$B/api-dir/ff"
 	timeout 60 "$B/api" "$G" "$B/imports.wasm" "$B/api-dir" >"$B/api.out" 2>/dev/null
 	rc=$?
