@@ -14,6 +14,7 @@
  * Loading needs root. The target runs in a private mount namespace with
  * its own bpffs on /sys/fs/bpf, so maps an input pins vanish with it;
  * without one (not root) loads only get as far as the kernel's refusal.
+ * Mutations aim at .BTF and .BTF.ext (LLVMFuzzerCustomMutator below).
  * Seed it with compiled objects (bpf/tests/run.sh renames their "wbt_"
  * programs so the suite's leak counts do not see them).
  * Build: make fuzz; run: build-fuzz/fuzz_bpfobj [corpus].
@@ -94,6 +95,109 @@ static int reap(pid_t pid)
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
 	return -1;
+}
+
+/* ---- mutations --------------------------------------------------------- */
+
+/* Most random changes to a whole ELF image break the ELF, and libbpf
+ * stops there. A third of the mutations therefore go into .BTF/.BTF.ext
+ * (found by the section headers), and a third write a value near a bound
+ * (a type count, a string section's length, -1) into one of their words. */
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+
+static uint64_t rnd(unsigned int *seed)
+{
+	return (uint64_t)rand_r(seed) << 31 | (uint64_t)rand_r(seed);
+}
+
+static uint64_t get(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, n);
+	return v;
+}
+
+/* Offset and size of a section named .BTF or .BTF.ext (a random one of
+ * the two if both), or 0. */
+static size_t btf_section(const uint8_t *d, size_t size, size_t *len,
+			  unsigned int *seed)
+{
+	size_t found[2], lens[2], n = 0, shoff, esz, num, stroff;
+
+	if (size < 64 || memcmp(d, "\177ELF", 4))
+		return 0;
+	shoff = get(d + 0x28, 8);
+	esz = get(d + 0x3a, 2);
+	num = get(d + 0x3c, 2);
+	if (esz < 64 || shoff > size || num > (size - shoff) / esz ||
+	    get(d + 0x3e, 2) >= num)
+		return 0;
+	stroff = get(d + shoff + get(d + 0x3e, 2) * esz + 24, 8);
+	for (size_t i = 0; i < num && n < 2; i++) {
+		const uint8_t *sh = d + shoff + i * esz;
+		size_t name = stroff + get(sh, 4), off = get(sh + 24, 8),
+		       sz = get(sh + 32, 8);
+
+		if (name > size - 9 || off > size || sz > size - off || !sz ||
+		    (memcmp(d + name, ".BTF", 5) &&
+		     memcmp(d + name, ".BTF.ext", 9)))
+			continue;
+		found[n] = off;
+		lens[n++] = sz;
+	}
+	if (!n)
+		return 0;
+	n = rnd(seed) % n;
+	*len = lens[n];
+	return found[n];
+}
+
+static uint32_t near_bound(const uint8_t *btf, size_t len, unsigned int *seed)
+{
+	uint32_t hdr[6] = {0}, base;
+
+	memcpy(hdr, btf, len < sizeof(hdr) ? len : sizeof(hdr));
+	switch (rnd(seed) % 6) {
+	case 0: /* about the number of types: type_len / 12 overestimates */
+		base = hdr[3] / 12;
+		break;
+	case 1: /* string section length */
+		base = hdr[5];
+		break;
+	case 2:
+		return UINT32_MAX - (uint32_t)(rnd(seed) % 4);
+	case 3:
+		return (uint32_t)(rnd(seed) % 32);
+	case 4:
+		return (uint32_t)rnd(seed);
+	default: /* a kind, vlen and kind_flag in a type's info word */
+		return (uint32_t)(rnd(seed) % 32) << 24 |
+		       (uint32_t)(rnd(seed) % 4) |
+		       (uint32_t)(rnd(seed) % 2) << 31;
+	}
+	return base + (uint32_t)(rnd(seed) % 9) - 4;
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed)
+{
+	size_t len = 0, off = btf_section(data, size, &len, &seed);
+	uint64_t how = rnd(&seed) % 3;
+
+	if (!off || how == 0)
+		return LLVMFuzzerMutate(data, size, max_size);
+	if (how == 1) {
+		LLVMFuzzerMutate(data + off, len, len);
+		return size;
+	}
+	if (len >= 8) {
+		size_t at = off + (rnd(&seed) % (len / 4)) * 4;
+		uint32_t v = near_bound(data + off, len, &seed);
+
+		memcpy(data + at, &v, sizeof(v));
+	}
+	return size;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
