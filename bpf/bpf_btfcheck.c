@@ -657,15 +657,6 @@ static int ck_btf(struct ck *c, const void *btf, size_t len)
 	return err ? err : ck_sizes(c);
 }
 
-int btfcheck__btf(const void *btf, size_t len, char *why, size_t why_len)
-{
-	struct ck c = {.why = why, .why_len = why_len};
-	int err = ck_btf(&c, btf, len);
-
-	ck_free(&c);
-	return err;
-}
-
 /* ---- .BTF.ext ---------------------------------------------------------- */
 
 /* One part of .BTF.ext (func_info, line_info, core_relo). */
@@ -856,18 +847,6 @@ static int ck_ext(struct ck *c, const uint8_t *ext, size_t len)
 				  (uint32_t)(len - hdr_len), h[2 + 2 * i],
 				  h[3 + 2 * i]);
 	}
-	return err;
-}
-
-int btfcheck__ext(const void *btf, size_t btf_len, const void *ext,
-		  size_t ext_len, char *why, size_t why_len)
-{
-	struct ck c = {.why = why, .why_len = why_len};
-	int err = ck_header(&c, btf, btf_len);
-
-	err = err ? err : ck_index(&c);
-	err = err ? err : ck_ext(&c, ext, ext_len);
-	ck_free(&c);
 	return err;
 }
 

@@ -9,7 +9,7 @@
  * member layout, and every .BTF.ext record (section names, func and line
  * info, CO-RE relocations and their access strings).
  *
- * Each function returns 0 or -EINVAL with one line in `why` naming what is
+ * btfcheck__elf returns 0 or -EINVAL with one line in `why` naming what is
  * wrong, e.g. "BTF type 12 (STRUCT 'foo') member 3 refers to type 9999,
  * past the last type 57". No files, no kernel, no libbpf state.
  */
@@ -22,10 +22,5 @@
  * them. An image that is not a native-endian ELF is left to libbpf (it
  * refuses those itself); two sections of one name are refused. */
 int btfcheck__elf(const void *elf, size_t len, char *why, size_t why_len);
-/* One raw .BTF section. */
-int btfcheck__btf(const void *btf, size_t len, char *why, size_t why_len);
-/* A .BTF.ext section against its (already checked) .BTF. */
-int btfcheck__ext(const void *btf, size_t btf_len, const void *ext,
-		  size_t ext_len, char *why, size_t why_len);
 
 #endif
