@@ -8,8 +8,10 @@
  * kernel — then bpf_host__free. libbpf is not instrumented and crashes
  * there would take the fuzzer down, hence the child: one killed by a
  * signal, failing an ASan/UBSan check, or still running after
- * FUZZ_BPFOBJ_TIMEOUT seconds (default 5) makes the parent abort, and
- * libFuzzer keeps the input.
+ * FUZZ_BPFOBJ_TIMEOUT seconds (default 30) makes the parent abort, and
+ * libFuzzer keeps the input. The timeout is long because some loads are
+ * slow in the kernel, not hung: an array map of a billion entries takes
+ * the kernel ~16 s to allocate; the line says how the time was spent.
  *
  * Loading needs root. The target runs in a private mount namespace with
  * its own bpffs on /sys/fs/bpf, so maps an input pins vanish with it;
@@ -34,7 +36,7 @@
 #include "bpf/tests/fake_engine.h"
 
 static const char *cache_dir;
-static int timeout_ms = 5000;
+static int timeout_ms = 30000;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -76,11 +78,32 @@ static int child(const uint8_t *data, size_t size)
 	return 0;
 }
 
+/* The child's user and system CPU seconds so far (from /proc). */
+static void cpu_times(pid_t pid, double *user, double *sys)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	p = f && fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	if (p)
+		sscanf(p,
+		       ") %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		       &ut, &st);
+	if (f)
+		fclose(f);
+	*user = (double)ut / sysconf(_SC_CLK_TCK);
+	*sys = (double)st / sysconf(_SC_CLK_TCK);
+}
+
 /* Waits for the child up to timeout_ms: its status, or -1 if it hung (then
- * it is killed). */
+ * it is killed, after saying where its time went). */
 static int reap(pid_t pid)
 {
 	struct timespec tick = {0, 1000000};
+	double user, sys;
 	int st;
 
 	for (int ms = 0; ms < timeout_ms; ms++) {
@@ -92,6 +115,11 @@ static int reap(pid_t pid)
 			return 0;
 		nanosleep(&tick, NULL);
 	}
+	cpu_times(pid, &user, &sys);
+	fprintf(stderr,
+		"fuzz_bpfobj: the load hung (over %d ms; CPU %.1f s user, "
+		"%.1f s system)\n",
+		timeout_ms, user, sys);
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
 	return -1;
@@ -215,11 +243,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pid == 0)
 		_exit(child(data, size));
 	st = reap(pid);
-	if (st == -1) {
-		fprintf(stderr, "fuzz_bpfobj: the load hung (over %d ms)\n",
-			timeout_ms);
+	if (st == -1)
 		abort();
-	}
 	if (WIFSIGNALED(st)) {
 		fprintf(stderr,
 			"fuzz_bpfobj: the load died of signal %d (%s)\n",
