@@ -225,9 +225,10 @@ static int ck_name(struct ck *c, uint32_t id, const char *what, uint32_t off)
 	if (ck_str_ok(c, off))
 		return 0;
 	return ck_fail(c,
-		       "BTF type %u (%s) %s name at %u is past the string "
-		       "section (%u bytes)",
-		       id, ck_kinds[ck_kind(c, id)], what, off, c->str_len);
+		       "BTF type %u (%s)%s%s has its name at %u, past the "
+		       "string section (%u bytes)",
+		       id, ck_kinds[ck_kind(c, id)], *what ? " " : "", what,
+		       off, c->str_len);
 }
 
 static int ck_int(struct ck *c, uint32_t id)
@@ -332,7 +333,7 @@ static int ck_type(struct ck *c, uint32_t id)
 {
 	uint32_t kind = ck_kind(c, id), vlen = ck_vlen(c, id);
 	uint32_t sz = ck_word(c, id, 2);
-	int err = ck_name(c, id, "its", ck_word(c, id, 0));
+	int err = ck_name(c, id, "", ck_word(c, id, 0));
 
 	if (err)
 		return err;

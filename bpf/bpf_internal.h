@@ -181,7 +181,7 @@ int bh_btfmin_build(const struct btf *local, const void *ext, size_t len,
 
 /* bpf_objcheck.c: 0, or -EINVAL if the ELF image is malformed in a way
  * libbpf 1.1 would crash on (names outside string tables, symbols in no
- * section, .BTF types referring to missing types). */
+ * section, and all bpf_btfcheck.c refuses in .BTF and .BTF.ext). */
 int bh_object_check(const void *elf, size_t len);
 
 /* bpf_btfcache.c: the cache of those on disk. The default directory

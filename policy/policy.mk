@@ -18,11 +18,11 @@ all: $(POLICY_LIB)
 # scanner plus the Wasm embedded-object finder (on the engine) on arbitrary
 # bytes.
 POLICY_FUZZ := build-fuzz/fuzz_policy build-fuzz/fuzz_bpf_facts
-build-fuzz/fuzz_policy: policy/fuzz_policy.c $(filter-out policy/wasm_embed.c,$(POLICY_SRCS)) bpf/bpf_btfmin.c bpf/bpf_objcheck.c
+build-fuzz/fuzz_policy: policy/fuzz_policy.c $(filter-out policy/wasm_embed.c,$(POLICY_SRCS)) bpf/bpf_btfmin.c bpf/bpf_objcheck.c bpf/bpf_btfcheck.c
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -Iengine \
 	  -D_GNU_SOURCE $^ -o $@ $(LDLIBS_POLICY) $(LDLIBS_BPF)
-build-fuzz/fuzz_bpf_facts: policy/fuzz_bpf_facts.c $(POLICY_SRCS) bpf/bpf_btfmin.c bpf/bpf_objcheck.c $(ENGINE_SRCS)
+build-fuzz/fuzz_bpf_facts: policy/fuzz_bpf_facts.c $(POLICY_SRCS) bpf/bpf_btfmin.c bpf/bpf_objcheck.c bpf/bpf_btfcheck.c $(ENGINE_SRCS)
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -Iengine \
 	  -D_GNU_SOURCE $^ -o $@ $(LDLIBS_POLICY) $(LDLIBS_BPF) -lm -lpthread

@@ -181,10 +181,11 @@ static void names(void)
 		uint32_t kind, word;
 		const char *what;
 	} c[] = {
-	    {"name_type", BTF_KIND_STRUCT, 0, "its name at"},
-	    {"name_member", BTF_KIND_STRUCT, 3, "member 0 name at"},
-	    {"name_param", BTF_KIND_FUNC_PROTO, 3, "parameter 0 name at"},
-	    {"name_enum", BTF_KIND_ENUM, 3, "value 0 name at"},
+	    {"name_type", BTF_KIND_STRUCT, 0, "\\) has its name at"},
+	    {"name_member", BTF_KIND_STRUCT, 3, "member 0 has its name at"},
+	    {"name_param", BTF_KIND_FUNC_PROTO, 3,
+	     "parameter 0 has its name at"},
+	    {"name_enum", BTF_KIND_ENUM, 3, "value 0 has its name at"},
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
@@ -195,8 +196,8 @@ static void names(void)
 			continue;
 		b = copy();
 		put(word(b, id, c[i].word), past);
-		emit(b, c[i].name, "%s %u is past the string section",
-		     c[i].what, past);
+		emit(b, c[i].name, "%s %u, past the string section", c[i].what,
+		     past);
 	}
 }
 
