@@ -37,6 +37,7 @@ $(OBJ)/%.o: %.c
 -include policy/policy.mk
 -include oci/oci.mk
 -include runtime/runtime.mk
+-include ocirt/ocirt.mk
 -include tools/tools.mk
 -include sdk/sdk.mk
 -include examples/examples.mk

@@ -1,0 +1,14 @@
+# ocirt/ — wasm-bpf-oci, the runc-compatible OCI runtime, built on
+# runtime/'s library like the daemon.
+OCIRT_SRCS := $(wildcard ocirt/*.c)
+OCIRT_OBJS := $(OCIRT_SRCS:%.c=$(OBJ)/%.o)
+OCIRT_BIN  := $(BINDIR)/wasm-bpf-oci
+
+$(OCIRT_BIN): $(OCIRT_OBJS) $(RUNTIME_LIB) $(GEN_LIB) $(POLICY_LIB) \
+		$(BPF_HOST_LIB) $(WASI_LIB) $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(OCIRT_OBJS) $(RUNTIME_LIB) $(GEN_LIB) \
+		$(POLICY_LIB) $(BPF_HOST_LIB) $(WASI_LIB) $(ENGINE_LIB) \
+		$(LDLIBS_POLICY) $(LDLIBS_BPF) $(LDLIBS_JSON) -lm -lpthread
+
+all: $(OCIRT_BIN)
