@@ -139,12 +139,21 @@ static int spawn(struct ocirt_spec *s, struct ocirt_state *st,
  * runc/crun. */
 static int take_or_hand_on(const struct ocirt_spec *s, char **argv)
 {
+	int fd;
+
 	if (ocirt_spec_is_wasm(s))
 		return 0;
-	if (s->wasm_annotated)
-		return ocirt_err("%s is not a Wasm module, yet the annotations "
-				 "ask for the Wasm handler", s->args[0]);
-	return ocirt_delegate(argv, "the entry point is not a Wasm module");
+	/* Unannotated, a name that is not in the root may be runc's to
+	 * look up on PATH. */
+	if (!s->wasm_annotated)
+		return ocirt_delegate(argv, "the entry point is not a Wasm "
+					    "module");
+	if ((fd = ocirt_spec_open_module(s)) < 0)
+		return ocirt_err("%s in %s: %s", s->args[0], s->root,
+				 strerror(errno));
+	close(fd);
+	return ocirt_err("%s is not a Wasm module, yet the annotations ask "
+			 "for the Wasm handler", s->args[0]);
 }
 
 int ocirt_create(int argc, char **argv)

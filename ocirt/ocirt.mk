@@ -12,3 +12,10 @@ $(OCIRT_BIN): $(OCIRT_OBJS) $(RUNTIME_LIB) $(GEN_LIB) $(POLICY_LIB) \
 		$(LDLIBS_POLICY) $(LDLIBS_BPF) $(LDLIBS_JSON) -lm -lpthread
 
 all: $(OCIRT_BIN)
+
+# An image of the bootstrap example for podman/containerd (README:
+# Container runtime); IMAGE names it.
+IMAGE ?= localhost/wasm-bpf/bootstrap:latest
+.PHONY: image-example
+image-example: $(BUILD)/examples/bootstrap/bootstrap.wasm
+	sh ocirt/build-image.sh $< $(IMAGE)
