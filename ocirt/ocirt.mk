@@ -19,3 +19,9 @@ IMAGE ?= localhost/wasm-bpf/bootstrap:latest
 .PHONY: image-example
 image-example: $(BUILD)/examples/bootstrap/bootstrap.wasm
 	sh ocirt/build-image.sh $< $(IMAGE)
+
+.PHONY: install-ocirt
+install: install-ocirt
+install-ocirt: $(OCIRT_BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(OCIRT_BIN) $(DESTDIR)$(PREFIX)/bin/wasm-bpf-oci

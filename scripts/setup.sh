@@ -14,7 +14,7 @@ libcjson-dev libyaml-dev libcurl4-openssl-dev libssl-dev
 docker-registry skopeo apache2-utils curl openssl
 wabt binaryen
 rustc libstd-rust-dev-wasm32
-podman buildah
+podman buildah containerd
 iproute2 linux-perf hyperfine valgrind python3
 clang-format
 "

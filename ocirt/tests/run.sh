@@ -5,7 +5,8 @@
 # config.json hands the guest (args, env, bind mounts, cgroup, the pty of
 # --console-socket), refusals (capabilities, annotations) and the
 # hand-over of other images to runc/crun; (b) with podman, if it runs
-# here: the bootstrap example and the test guest as images.
+# here: the bootstrap example and the test guest as images; (c) the same
+# images under a private containerd with `ctr run --runc-binary`.
 # Builds into build/tests/ocirt/; everything it makes is removed on exit.
 set -u
 cd "$(dirname "$0")/../.."
@@ -41,6 +42,7 @@ R="$T/root"
 CG=wbpf-ocirt-$$
 PODMAN_CTRS="" PODMAN_IMGS=""
 cleanup() {
+	command -v ctrd_stop >/dev/null && ctrd_stop
 	for d in "$R"/*/; do
 		[ -f "$d/state.json" ] && "$O" --root "$R" delete --force "$(basename "$d")" 2>/dev/null
 	done
@@ -195,6 +197,7 @@ python3 - "$T/console.sock" >"$T/console.out" 2>&1 <<'PY' &
 import os, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(sys.argv[1]); s.listen(1); s.settimeout(10)
+open(sys.argv[1] + ".ready", "w").close()
 c, _ = s.accept()
 msg, fds, _, _ = socket.recv_fds(c, 1, 1)
 data = b""
@@ -206,7 +209,7 @@ except OSError:
 print(data.decode().strip())
 PY
 py=$!
-for _ in $(seq 50); do [ -S "$T/console.sock" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -e "$T/console.sock.ready" ] && break; sleep 0.1; done
 create c7 --console-socket "$T/console.sock" && oci start c7 && wait "$py" &&
 	grep -q "/guest.wasm args on a tty" "$T/console.out"
 check "--console-socket gets the pty the guest writes to" "$(cat "$T/console.out" "$T/c7.err")"
@@ -266,3 +269,4 @@ check "features is JSON" ""
 check "--version and -v" ""
 
 . "$SRC/podman.sh"
+. "$SRC/containerd.sh"
