@@ -48,19 +48,6 @@ static int systemd_path(const char *spec, char *out, size_t n)
 	return 0;
 }
 
-static int mkdir_p(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(path, 0755) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(path, 0755) && errno != EEXIST ? -1 : 0;
-}
-
 /* Copies a cpuset file from the parent when the child's is empty: v1
  * refuses tasks in a cpuset without cpus and mems. */
 static void inherit(const char *dir, const char *file)
@@ -115,7 +102,7 @@ static int join_one(const char *hier, const char *rel, pid_t pid)
 	int fd, ok;
 
 	snprintf(dir, sizeof(dir), "%s/%s", hier, rel);
-	if (mkdir_p(dir))
+	if (ocirt_mkdir_p(dir, 0755))
 		return ocirt_err("cgroup %s: %s", dir, strerror(errno));
 	if (!access(strcat(strcpy(procs, dir), "/cpuset.cpus"), F_OK))
 		cpuset_fill(hier, rel);

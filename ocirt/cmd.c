@@ -20,20 +20,6 @@ struct create_opts {
 	int preserve_fds;
 };
 
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	const char *a = argv[*i] + (argv[*i][1] == '-' ? 2 : 1);
-	size_t n = strlen(name);
-
-	if (strncmp(a, name, n))
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n] || *i + 1 >= argc)
-		return NULL;
-	return argv[++*i];
-}
-
 /* create's options; the index of ID, or -1 after an error. */
 static int create_args(int argc, char **argv, struct create_opts *o)
 {
@@ -41,14 +27,14 @@ static int create_args(int argc, char **argv, struct create_opts *o)
 	int i;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if ((v = opt_value(argc, argv, &i, "bundle")) ||
-		    (v = opt_value(argc, argv, &i, "b")))
+		if ((v = ocirt_opt_value(argc, argv, &i, "bundle")) ||
+		    (v = ocirt_opt_value(argc, argv, &i, "b")))
 			o->bundle = v;
-		else if ((v = opt_value(argc, argv, &i, "pid-file")))
+		else if ((v = ocirt_opt_value(argc, argv, &i, "pid-file")))
 			o->pid_file = v;
-		else if ((v = opt_value(argc, argv, &i, "console-socket")))
+		else if ((v = ocirt_opt_value(argc, argv, &i, "console-socket")))
 			o->console = v;
-		else if ((v = opt_value(argc, argv, &i, "preserve-fds")))
+		else if ((v = ocirt_opt_value(argc, argv, &i, "preserve-fds")))
 			o->preserve_fds = atoi(v);
 		else if (!strcmp(argv[i], "--no-pivot") ||
 			 !strcmp(argv[i], "--no-new-keyring"))
@@ -59,21 +45,6 @@ static int create_args(int argc, char **argv, struct create_opts *o)
 	if (i != argc - 1)
 		return ocirt_err("create: exactly one container id expected"), -1;
 	return i;
-}
-
-static int mkdir_p(const char *path)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		mkdir(buf, 0711);
-		*p = '/';
-	}
-	return mkdir(buf, 0711) && errno != EEXIST ? -1 : 0;
 }
 
 /* Waits for the container process to say it is set up; 0 if it did. */
@@ -182,7 +153,7 @@ int ocirt_create(int argc, char **argv)
 	}
 	ocirt_state_dir(&st, argv[id]);
 	snprintf(st.bundle, sizeof(st.bundle), "%s", bundle);
-	if (mkdir_p(ocirt_g.root) || mkdir(st.dir, 0700)) {
+	if (ocirt_mkdir_p(ocirt_g.root, 0711) || mkdir(st.dir, 0700)) {
 		r = errno == EEXIST ? ocirt_err("container %s already exists",
 						argv[id])
 				    : ocirt_err("%s: %s", st.dir, strerror(errno));
@@ -395,7 +366,8 @@ int ocirt_features(void)
 	cg = cJSON_AddObjectToObject(l, "cgroup");
 	cJSON_AddBoolToObject(cg, "v1", 1);
 	cJSON_AddBoolToObject(cg, "v2", 1);
-	cJSON_AddBoolToObject(cg, "systemd", 1);
+	/* slice:prefix:name paths, but no scope registered with systemd. */
+	cJSON_AddBoolToObject(cg, "systemd", 0);
 	ann = cJSON_AddObjectToObject(o, "annotations");
 	cJSON_AddStringToObject(ann, "run.oci.handler", "wasm");
 	cJSON_AddStringToObject(ann, "module.wasm.image/variant", "compat");

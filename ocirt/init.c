@@ -34,6 +34,20 @@ static void __attribute__((noreturn)) fail(int ready)
 	_exit(WASM_BPF_EXIT_ERROR);
 }
 
+/* Only stdio, the preserved descriptors and the two this process still
+ * needs stay open: nothing of the caller's (conmon's pipes) may be held
+ * for the guest's lifetime. */
+static void close_others(int keep_from, int a, int b)
+{
+	unsigned lo = keep_from, x = a < b ? a : b, y = a < b ? b : a;
+
+	if (lo < x)
+		close_range(lo, x - 1, 0);
+	if (x + 1 < y && lo < y)
+		close_range(x + 1 > lo ? x + 1 : lo, y - 1, 0);
+	close_range(y + 1 > lo ? y + 1 : lo, ~0U, 0);
+}
+
 static int namespaces(const struct ocirt_spec *s)
 {
 	if (s->unshare_flags && unshare(s->unshare_flags))
@@ -173,6 +187,7 @@ void ocirt_init(struct ocirt_spec *s, const struct ocirt_state *st,
 	int status;
 
 	setsid();
+	close_others(3 + preserve_fds, ready, dir_fd);
 	if (ocirt_cgroup_join(st->cgroup, getpid()) ||
 	    namespaces(s) || (s->terminal && terminal(console)))
 		fail(ready);

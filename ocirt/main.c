@@ -93,9 +93,7 @@ static void usage(FILE *f)
 		OCIRT_DEFAULT_ROOT);
 }
 
-/* "--name=value" or "--name value" (also with one dash, as Go's flag
- * package reads them); the value, or NULL if argv[*i] is not --name. */
-static const char *flag_value(int argc, char **argv, int *i, const char *name)
+const char *ocirt_opt_value(int argc, char **argv, int *i, const char *name)
 {
 	const char *a = argv[*i];
 	size_t n = strlen(name);
@@ -122,11 +120,11 @@ static int parse_globals(int argc, char **argv)
 	int i;
 
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-		if ((v = flag_value(argc, argv, &i, "root")))
+		if ((v = ocirt_opt_value(argc, argv, &i, "root")))
 			ocirt_g.root = v;
-		else if ((v = flag_value(argc, argv, &i, "log")))
+		else if ((v = ocirt_opt_value(argc, argv, &i, "log")))
 			ocirt_g.log = v;
-		else if ((v = flag_value(argc, argv, &i, "log-format"))) {
+		else if ((v = ocirt_opt_value(argc, argv, &i, "log-format"))) {
 			if (strcmp(v, "json") && strcmp(v, "text"))
 				return -ocirt_err("bad --log-format %s (json "
 						  "or text)", v) * OCIRT_EXIT_USAGE;

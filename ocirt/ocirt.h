@@ -24,6 +24,10 @@ struct ocirt_globals {
 
 extern struct ocirt_globals ocirt_g;
 
+/* "--name=value" or "--name value" (also with one dash, as Go's flag
+ * package reads runc's); the value, or NULL if argv[*i] is not --name. */
+const char *ocirt_opt_value(int argc, char **argv, int *i, const char *name);
+
 /* One line "wasm-bpf-oci: ..." on stderr and in --log. Returns 1, the
  * status of a failed command. */
 int ocirt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -94,6 +98,11 @@ const char *ocirt_status_name(enum ocirt_status s);
 unsigned long long ocirt_proc_start_time(pid_t pid);
 /* Removes ROOT/ID and the cgroup directories made for it. */
 void ocirt_state_remove(const struct ocirt_state *st);
+/* mkdir -p; 0 or -1 with errno. */
+int ocirt_mkdir_p(const char *path, mode_t mode);
+/* A JSON file as a cJSON document, or NULL with errno (EINVAL: not
+ * JSON). */
+void *ocirt_read_json(const char *path);
 /* Writes text to path by a rename, so readers see old or new. */
 int ocirt_write_atomic(const char *path, const char *text);
 

@@ -189,23 +189,14 @@ static int read_doc(struct ocirt_spec *s, const cJSON *d, const char *bundle)
 
 int ocirt_spec_load(struct ocirt_spec *s, const char *bundle)
 {
-	char path[4200], *text = NULL;
-	size_t len = 0;
-	FILE *f;
+	char path[4200];
 
 	memset(s, 0, sizeof(*s));
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	if (!(f = fopen(path, "r")))
-		return ocirt_err("%s: %s", path, strerror(errno));
-	if (getdelim(&text, &len, 0, f) < 0) {
-		free(text);
-		text = NULL;
-	}
-	fclose(f);
-	s->json = text ? cJSON_Parse(text) : NULL;
-	free(text);
-	if (!s->json)
-		return ocirt_err("%s: not valid JSON", path);
+	if (!(s->json = ocirt_read_json(path)))
+		return ocirt_err("%s: %s", path, errno == EINVAL
+						     ? "not valid JSON"
+						     : strerror(errno));
 	return read_doc(s, s->json, bundle);
 }
 

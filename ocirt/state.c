@@ -32,6 +32,39 @@ void ocirt_state_dir(struct ocirt_state *st, const char *id)
 	snprintf(st->dir, sizeof(st->dir), "%s/%s", ocirt_g.root, id);
 }
 
+int ocirt_mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		mkdir(buf, mode);
+		*p = '/';
+	}
+	return mkdir(buf, mode) && errno != EEXIST ? -1 : 0;
+}
+
+void *ocirt_read_json(const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	void *doc = NULL;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return NULL;
+	if (getdelim(&text, &len, 0, f) >= 0)
+		doc = cJSON_Parse(text);
+	free(text);
+	fclose(f);
+	if (!doc)
+		errno = EINVAL;
+	return doc;
+}
+
 int ocirt_write_atomic(const char *path, const char *text)
 {
 	char tmp[4200];
@@ -109,29 +142,19 @@ static const char *str_of(const cJSON *o, const char *k)
 
 int ocirt_state_load(struct ocirt_state *st, const char *id)
 {
-	char path[4200], *text = NULL;
+	char path[4200];
 	cJSON *o, *a;
-	size_t len = 0;
-	FILE *f;
 
 	if (ocirt_check_id(id))
 		return 1;
 	ocirt_state_dir(st, id);
 	snprintf(path, sizeof(path), "%s/state.json", st->dir);
-	f = fopen(path, "r");
-	if (!f)
+	if (!(o = ocirt_read_json(path)))
 		return errno == ENOENT
 			   ? ocirt_err("container %s does not exist", id)
-			   : ocirt_err("%s: %s", path, strerror(errno));
-	if (getdelim(&text, &len, 0, f) < 0) {
-		free(text);
-		text = NULL;
-	}
-	fclose(f);
-	o = text ? cJSON_Parse(text) : NULL;
-	free(text);
-	if (!o)
-		return ocirt_err("%s: not valid JSON", path);
+			   : ocirt_err("%s: %s", path, errno == EINVAL
+							 ? "not valid JSON"
+							 : strerror(errno));
 	st->pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "pid"));
 	st->start_time = (unsigned long long)cJSON_GetNumberValue(
 	    cJSON_GetObjectItem(o, "start_time"));

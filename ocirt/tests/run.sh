@@ -56,7 +56,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# bundle DIR ARGS-JSON [EXTRA-JSON]: a bundle running the guest.
+# bundle DIR ARGS-JSON: a bundle running the guest.
 bundle() {
 	mkdir -p "$1/rootfs" "$1/data"
 	cp "$B/guest.wasm" "$1/rootfs/guest.wasm"
@@ -73,7 +73,7 @@ bundle() {
  "annotations": {"org.example": "yes"},
  "linux": {"namespaces": [{"type": "mount"}, {"type": "uts"}, {"type": "pid"}],
            "cgroupsPath": "/$CG"}
- ${3:-}}
+}
 JSON
 }
 
@@ -95,6 +95,12 @@ create() {
 	id=$1
 	shift
 	oci create --bundle "$T/$id" "$@" "$id" >"$T/$id.out" 2>"$T/$id.err" </dev/null
+}
+
+# refused ID PATTERN: create fails saying PATTERN, leaving no state.
+refused() {
+	create "$1"
+	[ $? != 0 ] && grep -q "$2" "$T/$1.err" && [ ! -e "$R/$1" ]
 }
 
 # ---- (a) lifecycle on a handmade bundle --------------------------------------
@@ -172,7 +178,10 @@ for sig in INT SIGINT 2; do
 done
 [ -z "$bad" ]
 check "kill --all with INT, SIGINT, 2" "failed:$bad $(cat "$T/c2.err")"
-create c2 && oci delete c2 && [ ! -e "$R/c2" ]
+create c2 --preserve-fds 1 3>"$T/fd3" 7>"$T/fd7" && pid=$(field c2 pid) &&
+	[ -e /proc/$pid/fd/3 ] && [ ! -e /proc/$pid/fd/7 ]
+check "--preserve-fds 1 keeps fd 3, other inherited descriptors are closed" "$(ls /proc/$pid/fd 2>&1 | tr '\n' ' ')"
+oci delete c2 && [ ! -e "$R/c2" ] && gone "$pid"
 check "delete of a created container" "$(cat "$T/c2.err")"
 
 # What config.json hands the guest.
@@ -217,29 +226,25 @@ kill "$py" 2>/dev/null
 oci delete --force c7
 bundle "$T/c8" '["/guest.wasm"]'
 sed -i 's/"terminal": false/"terminal": true/' "$T/c8/config.json"
-create c8
-[ $? != 0 ] && grep -q "needs --console-socket" "$T/c8.err" && [ ! -e "$R/c8" ]
+refused c8 "needs --console-socket"
 check "terminal without --console-socket refused" "$(cat "$T/c8.err")"
 
 # Refusals leave no state behind.
 bundle "$T/c9" '["/guest.wasm"]'
 sed -i 's/"CAP_BPF", "CAP_PERFMON"/"CAP_CHOWN"/g' "$T/c9/config.json"
-create c9
-[ $? != 0 ] && grep -q "lack CAP_BPF CAP_PERFMON" "$T/c9.err" && [ ! -e "$R/c9" ]
+refused c9 "lack CAP_BPF CAP_PERFMON"
 check "capabilities without CAP_BPF/CAP_PERFMON refused" "$(cat "$T/c9.err")"
 sed -i 's/"CAP_CHOWN"/"CAP_SYS_ADMIN"/g' "$T/c9/config.json"
 create c9 && oci delete c9
 check "CAP_SYS_ADMIN suffices" "$(cat "$T/c9.err")"
 bundle "$T/c10" '["/missing.wasm"]'
 sed -i 's/"org.example": "yes"/"module.wasm.image\/variant": "compat-smart"/' "$T/c10/config.json"
-create c10
-[ $? != 0 ] && grep -q "missing.wasm in .*: No such file" "$T/c10.err" && [ ! -e "$R/c10" ]
+refused c10 "missing.wasm in .*: No such file"
 check "annotated compat-smart, a missing module named" "$(cat "$T/c10.err")"
-bundle "$T/c11" '["/guest.wasm"]' ', "x": 1'
+bundle "$T/c11" '["/guest.wasm"]'
 printf 'not wasm' >"$T/c11/rootfs/guest.wasm"
 sed -i 's/"org.example": "yes"/"run.oci.handler": "wasm"/' "$T/c11/config.json"
-create c11
-[ $? != 0 ] && grep -q "not a Wasm module, yet the annotations" "$T/c11.err"
+refused c11 "not a Wasm module, yet the annotations"
 check "not Wasm, yet annotated run.oci.handler=wasm: refused" "$(cat "$T/c11.err")"
 oci --log "$T/log" --log-format json state nosuch 2>/dev/null
 python3 -c 'import json,sys; m=json.loads(open(sys.argv[1]).readline()); assert m["level"]=="error" and "nosuch does not exist" in m["msg"], m' "$T/log"
