@@ -7,6 +7,7 @@
  * by the library), 125 if it could not start, 134 on a trap. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -59,6 +61,27 @@ static int namespaces(const struct ocirt_spec *s)
 	if (s->unshare_flags & CLONE_NEWUTS && s->hostname &&
 	    sethostname(s->hostname, strlen(s->hostname)))
 		return ocirt_err("sethostname: %s", strerror(errno));
+	return 0;
+}
+
+/* The process keeps only the spec's capabilities: the bounding set, and
+ * effective = permitted = effective within it. Last, as making the
+ * namespaces and joining the cgroup need more. */
+static int drop_caps(const struct ocirt_spec *s)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2] = {{0}};
+	unsigned long long eff = s->caps_eff & s->caps_bnd;
+
+	for (int c = 0; c < 64; c++)
+		if (!(s->caps_bnd >> c & 1) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) &&
+		    errno != EINVAL)
+			return ocirt_err("dropping capability %d: %s", c,
+					 strerror(errno));
+	d[0].effective = d[0].permitted = (uint32_t)eff;
+	d[1].effective = d[1].permitted = (uint32_t)(eff >> 32);
+	if (syscall(SYS_capset, &h, d))
+		return ocirt_err("capset: %s", strerror(errno));
 	return 0;
 }
 
@@ -189,7 +212,8 @@ void ocirt_init(struct ocirt_spec *s, const struct ocirt_state *st,
 	setsid();
 	close_others(3 + preserve_fds, ready, dir_fd);
 	if (ocirt_cgroup_join(st->cgroup, getpid()) ||
-	    namespaces(s) || (s->terminal && terminal(console)))
+	    namespaces(s) || (s->terminal && terminal(console)) ||
+	    drop_caps(s))
 		fail(ready);
 	if (s->no_new_privs)
 		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);

@@ -71,14 +71,14 @@ podman_tests() {
 
 	prun args --cap-add bpf,perfmon --rm "$IMG_GUEST" args "x y" z >"$T/out" 2>"$T/err" &&
 		[ "$(cat "$T/out")" = "/guest.wasm args x y z" ]
-	check "podman run ARGS reach the guest" "$(cat "$T/out")"
+	check "podman run ARGS reach the guest" "$(cat "$T/out" "$T/err")"
 	prun env --cap-add bpf,perfmon --rm -e WBPF_T=from-podman "$IMG_GUEST" env WBPF_T >"$T/out" 2>"$T/err" &&
 		[ "$(cat "$T/out")" = "WBPF_T=from-podman" ]
-	check "podman run -e reaches the guest" "$(cat "$T/out")"
+	check "podman run -e reaches the guest" "$(cat "$T/out" "$T/err")"
 	mkdir -p "$T/vol" && echo "bound" >"$T/vol/f"
 	prun vol --cap-add bpf,perfmon --rm -v "$T/vol:/data" "$IMG_GUEST" cat /data/f >"$T/out" 2>"$T/err" &&
 		[ "$(cat "$T/out")" = "bound" ]
-	check "podman run -v: a bind mount reaches the guest" "$(cat "$T/out")"
+	check "podman run -v: a bind mount reaches the guest" "$(cat "$T/out" "$T/err")"
 	prun exit --cap-add bpf,perfmon --rm "$IMG_GUEST" exit 7 >"$T/out" 2>&1
 	[ $? = 7 ]
 	check "podman run exits with the guest's status" "$(cat "$T/out")"

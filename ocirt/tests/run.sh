@@ -128,6 +128,10 @@ check "the container process joined linux.cgroupsPath" "pid $pid not in $CG"
 	[ "$(readlink /proc/$pid/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] &&
 	[ "$(readlink /proc/$pid/ns/pid)" = "$(readlink /proc/self/ns/pid)" ]
 check "uts and mount namespaces are new, the pid namespace the host's" "$(ls -l /proc/$pid/ns 2>&1 | head -3)"
+# CAP_PERFMON (38) and CAP_BPF (39) only.
+grep -q "^CapEff:[[:space:]]*000000c000000000$" /proc/$pid/status &&
+	grep -q "^CapBnd:[[:space:]]*000000c000000000$" /proc/$pid/status
+check "the process keeps only the spec's capabilities" "$(grep Cap /proc/$pid/status | tr '\n' ' ')"
 
 create c1
 [ $? != 0 ] && grep -q "container c1 already exists" "$T/c1.err" && [ "$(field c1 status)" = created ]
