@@ -3,8 +3,9 @@
  * loads the module (so a bad one fails `create`), then blocks opening
  * exec.fifo until `start` opens its other end, and runs the guest with
  * the container's stdio. Its exit status is the container's, as for
- * `wasm-bpf`: the guest's code, 0 after SIGTERM/SIGINT (a graceful stop
- * by the library), 125 if it could not start, 134 on a trap. */
+ * `wasm-bpf`: the guest's code (also when it returns during a graceful
+ * stop), 0 when a stop had to interrupt it, 125 if it could not start,
+ * 134 on a trap. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -18,16 +19,40 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ocirt/ocirt.h"
 #include "runtime/wasm_bpf.h"
 
+/* Stopping, as `wasm-bpf` does: the first SIGTERM/SIGINT asks the guest
+ * to wind down (graceful), a second one, or STOP_GRACE_S later, interrupts
+ * it. The request is repeated every tick until the run returns, so a
+ * wake-up that missed a syscall does not leave the guest blocked. The
+ * container manager's own stop timeout (SIGKILL) comes after. */
+#define STOP_GRACE_S 5
+#define STOP_TICK_NS 100000000L
+
 static struct wasm_bpf_app *g_app;
+static volatile sig_atomic_t g_phase; /* 0 running, 1 graceful, 2 hard */
+static volatile sig_atomic_t g_ticks;
+static timer_t g_timer;
 
 static void on_stop(int sig)
 {
-	wasm_bpf_app__stop(g_app);
+	if (sig == SIGALRM) {
+		if (++g_ticks >= STOP_GRACE_S * (1000000000L / STOP_TICK_NS))
+			g_phase = 2;
+	} else if (g_phase++ == 0) {
+		struct itimerspec it = {{0, STOP_TICK_NS}, {0, STOP_TICK_NS}};
+		timer_settime(g_timer, 0, &it, NULL);
+	} else {
+		g_phase = 2;
+	}
+	if (g_phase == 1)
+		wasm_bpf_app__stop_graceful(g_app);
+	else
+		wasm_bpf_app__stop(g_app);
 }
 
 static void __attribute__((noreturn)) fail(int ready)
@@ -181,12 +206,24 @@ static int wait_start(int dir_fd)
 static int run(struct wasm_bpf_app *app)
 {
 	struct sigaction sa = {.sa_handler = on_stop};
+	struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL,
+			       .sigev_signo = SIGALRM};
 	int status;
 
 	g_app = app;
+	if (timer_create(CLOCK_MONOTONIC, &sev, &g_timer)) {
+		ocirt_err("cannot create a timer: %s", strerror(errno));
+		return WASM_BPF_EXIT_ERROR;
+	}
+	/* No SA_RESTART: a syscall the guest is blocked in sees EINTR. */
 	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaddset(&sa.sa_mask, SIGALRM);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	/* A closed pipe is the guest's error to handle. */
 	signal(SIGPIPE, SIG_IGN);
 	status = wasm_bpf_app__run(app);
 	switch (wasm_bpf_app__end(app)) {
@@ -198,7 +235,7 @@ static int run(struct wasm_bpf_app *app)
 		return WASM_BPF_EXIT_ERROR;
 	case WASM_BPF_END_STOPPED:
 		return 0;
-	default:
+	default: /* returned, maybe wound down by a graceful stop */
 		return status;
 	}
 }

@@ -63,10 +63,10 @@ TOML
 	runpid=$!
 	for _ in $(seq 50); do
 		/bin/true
-		grep -q "EXEC .*true" "$T/boot.out" && break
+		grep -qs "EXEC .*true" "$T/boot.out" && break
 		sleep 0.2
 	done
-	grep -q "EXEC .*true" "$T/boot.out"
+	grep -qs "EXEC .*true" "$T/boot.out"
 	check "ctr run of the bootstrap image shows exec events" "$(head -c 200 "$T/boot.out" "$T/err")"
 	c task kill -s SIGTERM t3 >/dev/null 2>&1
 	wait "$runpid"

@@ -1,6 +1,6 @@
 /* guest.c — the OCI runtime suite's guest: shows what reached it from
  * config.json (args, env, files under preopened directories), sleeps
- * until stopped, or exits with a given status. */
+ * until stopped (gracefully or not), or exits with a given status. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,12 +36,22 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "exit") && argc > 2)
 		return atoi(argv[2]);
+	/* A graceful stop makes sleep return early: wind down, exit 3. */
 	if (!strcmp(mode, "sleep")) {
+		printf("sleeping\n");
+		fflush(stdout);
+		while (!sleep(1))
+			;
+		printf("stopping\n");
+		return 3;
+	}
+	/* Deaf to a graceful stop: only an interruption ends it. */
+	if (!strcmp(mode, "deaf")) {
 		printf("sleeping\n");
 		fflush(stdout);
 		for (;;)
 			sleep(1);
 	}
-	fprintf(stderr, "usage: guest args|env NAME|cat FILE|exit N|sleep\n");
+	fprintf(stderr, "usage: guest args|env NAME|cat FILE|exit N|sleep|deaf\n");
 	return 2;
 }

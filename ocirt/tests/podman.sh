@@ -86,9 +86,16 @@ podman_tests() {
 	prun int -d --cap-add bpf,perfmon "$IMG_GUEST" sleep >/dev/null 2>"$T/err"
 	for _ in $(seq 50); do podman logs "$P-int" 2>/dev/null | grep -q sleeping && break; sleep 0.1; done
 	podman kill -s INT "$P-int" >/dev/null 2>&1 &&
-		[ "$(timeout 20 podman wait "$P-int")" = 0 ]
-	check "podman kill -s INT: a graceful stop, status 0" "$(cat "$T/err"; podman ps -a --format '{{.Names}} {{.Status}}')"
+		[ "$(timeout 20 podman wait "$P-int")" = 3 ] &&
+		podman logs "$P-int" 2>/dev/null | grep -q stopping
+	check "podman kill -s INT: the guest winds down, its own status 3" "$(cat "$T/err"; podman ps -a --format '{{.Names}} {{.Status}}')"
 	podman rm -f "$P-int" >/dev/null 2>&1
+	prun deaf -d --cap-add bpf,perfmon "$IMG_GUEST" deaf >/dev/null 2>"$T/err"
+	for _ in $(seq 50); do podman logs "$P-deaf" 2>/dev/null | grep -q sleeping && break; sleep 0.1; done
+	podman stop -t 15 "$P-deaf" >/dev/null 2>&1 &&
+		[ "$(podman inspect --format '{{.State.ExitCode}}' "$P-deaf")" = 0 ]
+	check "podman stop of a guest deaf to it: interrupted after the grace period, status 0" "$(cat "$T/err"; podman ps -a --format '{{.Names}} {{.Status}}')"
+	podman rm -f "$P-deaf" >/dev/null 2>&1
 
 	prun nocap --rm "$IMG_GUEST" args >"$T/out" 2>&1
 	[ $? != 0 ] && grep -q "lack CAP_BPF CAP_PERFMON" "$T/out"

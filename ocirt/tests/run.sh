@@ -154,6 +154,8 @@ check "delete of a running container refused without --force" "$(cat "$T/err")"
 gone() { ! [ -e /proc/$1 ] || grep -q '^[0-9]* (.*) Z' /proc/$1/stat; }
 oci kill c1 TERM && wait_status c1 stopped && gone "$pid"
 check "kill TERM stops the guest: status stopped" "$(field c1 status)"
+grep -qx stopping "$T/c1.out"
+check "kill TERM is a graceful stop: the guest winds down" "$(cat "$T/c1.out")"
 oci kill c1 KILL 2>"$T/err"
 [ $? != 0 ] && grep -q "not running" "$T/err"
 check "kill of a stopped container refused" "$(cat "$T/err")"
@@ -182,6 +184,19 @@ for sig in INT SIGINT 2; do
 done
 [ -z "$bad" ]
 check "kill --all with INT, SIGINT, 2" "failed:$bad $(cat "$T/c2.err")"
+# A guest deaf to a graceful stop: a second signal, or the grace period
+# (5 s), interrupts it.
+bundle "$T/c12" '["/guest.wasm", "deaf"]'
+create c12 && oci start c12 && wait_status c12 running && oci kill c12 TERM &&
+	sleep 1 && [ "$(field c12 status)" = running ] &&
+	oci kill c12 INT && wait_status c12 stopped
+check "a second signal interrupts a guest deaf to the first" "$(field c12 status) $(cat "$T/c12.err")"
+oci delete --force c12
+create c12 && oci start c12 && wait_status c12 running && oci kill c12 TERM &&
+	sleep 4 && [ "$(field c12 status)" = running ] &&
+	wait_status c12 stopped
+check "the grace period (5 s) ends a guest deaf to a stop" "$(field c12 status) $(cat "$T/c12.err")"
+oci delete --force c12
 create c2 --preserve-fds 1 3>"$T/fd3" 7>"$T/fd7" && pid=$(field c2 pid) &&
 	[ -e /proc/$pid/fd/3 ] && [ ! -e /proc/$pid/fd/7 ]
 check "--preserve-fds 1 keeps fd 3, other inherited descriptors are closed" "$(ls /proc/$pid/fd 2>&1 | tr '\n' ' ')"
