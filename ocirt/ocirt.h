@@ -69,8 +69,8 @@ bool ocirt_spec_is_wasm(const struct ocirt_spec *s);
 int ocirt_spec_check_caps(const struct ocirt_spec *s);
 
 /* ---- a container's directory under --root (state.c) ---- */
+/* "creating" is never seen: state.json is written once set up. */
 enum ocirt_status {
-	OCIRT_CREATING,
 	OCIRT_CREATED,
 	OCIRT_RUNNING,
 	OCIRT_STOPPED,

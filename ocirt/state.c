@@ -179,8 +179,7 @@ enum ocirt_status ocirt_state_status(const struct ocirt_state *st)
 
 const char *ocirt_status_name(enum ocirt_status s)
 {
-	static const char *const names[] = {"creating", "created", "running",
-					    "stopped"};
+	static const char *const names[] = {"created", "running", "stopped"};
 	return names[s];
 }
 
