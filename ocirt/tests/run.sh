@@ -40,6 +40,7 @@ fi
 T=$(mktemp -d /tmp/wbpf-ocirt.XXXXXX)
 R="$T/root"
 CG=wbpf-ocirt-$$
+SL=wbpfocirt$$
 PODMAN_CTRS="" PODMAN_IMGS=""
 cleanup() {
 	command -v ctrd_stop >/dev/null && ctrd_stop
@@ -49,6 +50,10 @@ cleanup() {
 	for c in $PODMAN_CTRS; do podman rm -f -t 0 "$c" >/dev/null 2>&1; done
 	for i in $PODMAN_IMGS; do podman rmi -f "$i" >/dev/null 2>&1; done
 	rmdir /sys/fs/cgroup/$CG /sys/fs/cgroup/*/$CG 2>/dev/null
+	for h in /sys/fs/cgroup /sys/fs/cgroup/*; do
+		rmdir "$h/$SL.slice/$SL-x.slice/wbpf-c13.scope" "$h/$SL.slice/$SL-x.slice" \
+			"$h/$SL.slice" 2>/dev/null
+	done
 	# What a hand-over to crun left in the default root, if empty.
 	rmdir /run/wasm-bpf/oci/delegated 2>/dev/null
 	rm -rf "$T"
@@ -202,6 +207,16 @@ create c2 --preserve-fds 1 3>"$T/fd3" 7>"$T/fd7" && pid=$(field c2 pid) &&
 check "--preserve-fds 1 keeps fd 3, other inherited descriptors are closed" "$(ls /proc/$pid/fd 2>&1 | tr '\n' ' ')"
 oci delete c2 && [ ! -e "$R/c2" ] && gone "$pid"
 check "delete of a created container" "$(cat "$T/c2.err")"
+
+# --systemd-cgroup: slice:prefix:name, nested as systemd names slices.
+bundle "$T/c13" '["/guest.wasm", "sleep"]'
+sed -i "s|\"cgroupsPath\": \"/$CG\"|\"cgroupsPath\": \"$SL-x.slice:wbpf:c13\"|" "$T/c13/config.json"
+"$O" --root "$R" --systemd-cgroup create --bundle "$T/c13" c13 >"$T/c13.out" 2>"$T/c13.err" </dev/null &&
+	pid=$(field c13 pid) && scope=$SL.slice/$SL-x.slice/wbpf-c13.scope &&
+	{ grep -qx "$pid" /sys/fs/cgroup/$scope/cgroup.procs 2>/dev/null ||
+		grep -qx "$pid" /sys/fs/cgroup/memory/$scope/cgroup.procs 2>/dev/null; } &&
+	oci delete c13 && [ ! -d /sys/fs/cgroup/memory/$scope ] && [ ! -d /sys/fs/cgroup/$scope ]
+check "--systemd-cgroup: slice:prefix:name joined as systemd lays it out, removed by delete" "$(cat "$T/c13.err")"
 
 # What config.json hands the guest.
 run_guest() {
