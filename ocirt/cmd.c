@@ -34,8 +34,13 @@ static int create_args(int argc, char **argv, struct create_opts *o)
 			o->pid_file = v;
 		else if ((v = ocirt_opt_value(argc, argv, &i, "console-socket")))
 			o->console = v;
-		else if ((v = ocirt_opt_value(argc, argv, &i, "preserve-fds")))
-			o->preserve_fds = atoi(v);
+		else if ((v = ocirt_opt_value(argc, argv, &i, "preserve-fds"))) {
+			char *end;
+			long n = strtol(v, &end, 10);
+			if (*end || end == v || n < 0 || n > 65536)
+				return ocirt_err("create: bad --preserve-fds %s", v), -1;
+			o->preserve_fds = (int)n;
+		}
 		else if (!strcmp(argv[i], "--no-pivot") ||
 			 !strcmp(argv[i], "--no-new-keyring"))
 			continue; /* nothing is pivoted or keyed for a guest */

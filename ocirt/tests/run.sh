@@ -205,6 +205,9 @@ oci delete --force c12
 create c2 --preserve-fds 1 3>"$T/fd3" 7>"$T/fd7" && pid=$(field c2 pid) &&
 	[ -e /proc/$pid/fd/3 ] && [ ! -e /proc/$pid/fd/7 ]
 check "--preserve-fds 1 keeps fd 3, other inherited descriptors are closed" "$(ls /proc/$pid/fd 2>&1 | tr '\n' ' ')"
+oci create --bundle "$T/c2" --preserve-fds -1 c2x 2>"$T/err" </dev/null >/dev/null
+[ $? = 2 ] && grep -q "bad --preserve-fds -1" "$T/err" && [ ! -e "$R/c2x" ]
+check "a bad --preserve-fds is a usage error" "$(cat "$T/err")"
 oci delete c2 && [ ! -e "$R/c2" ] && gone "$pid"
 check "delete of a created container" "$(cat "$T/c2.err")"
 
