@@ -400,7 +400,7 @@ guest_run "malformed .BTF without a policy: refused, the host survives" 3 refuse
 	"wasm_bpf: loading BPF object failed: BTF type 13 (STRUCT) member 0 refers to type 2147483649, past the last type 32 (-22)" \
 	"$OUT/bad/guest.wasm" load </dev/null
 guest_run "a BTF name outside the strings, without a policy: refused, the host survives" 3 refused \
-	"wasm_bpf: loading BPF object failed: BTF type 14 (VAR) has its name at 2147483744, past the string section (10388 bytes) (-22)" \
+	"wasm_bpf: loading BPF object failed: BTF type 14 (VAR) has its name at 2147483744, past the string section (" \
 	"$OUT/badname/guest.wasm" load </dev/null
 guest_run "allowed object runs under a policy" 0 event "" \
 	"$OUT/guest.wasm" load <<'EOF'
