@@ -12,6 +12,7 @@
 
 #include "guard.h"
 #include "ir.h"
+#include "jit.h"
 #include "runtime.h"
 
 #define likely(x) __builtin_expect(!!(x), 1)
@@ -397,6 +398,14 @@ call_wasm:
 	if (unlikely(ctx->nframes >= ctx->max_frames ||
 		     nfp + callee->code->frame_slots > ctx->stack_end))
 		TRAP(WASM_TRAP_STACK_EXHAUSTED);
+	if (callee->code->jit) {
+		status = wm_jit_enter(ctx, callee, nfp);
+		if (unlikely(status != WASM_OK))
+			goto unwind;
+		RELOAD_MEMORY();
+		ip += call_words;
+		DISPATCH();
+	}
 	ctx->frames[ctx->nframes++] =
 		(struct wm_frame){.ret_ip = ip + call_words, .fp = fp, .func = cur};
 	fp = nfp;
@@ -887,6 +896,8 @@ int wm_interp_call(struct wasm_instance *ctx, struct wasm_func *f,
 		ctx->stack_top = saved_top;
 		return st;
 	}
+	if (f->code->jit)
+		return wm_jit_enter(ctx, f, fp);
 	return run_guarded(ctx, f, fp);
 }
 

@@ -5,14 +5,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jit.h"
 #include "runtime.h"
+
+/* The tier asked for by opts, else by the environment. */
+static int load_tier(const struct wasm_load_opts *opts)
+{
+	if (opts && opts->sz >= offsetof(struct wasm_load_opts, tier) +
+				       sizeof(opts->tier) &&
+	    opts->tier != WASM_TIER_DEFAULT)
+		return opts->tier;
+	const char *env = getenv("WASM_BPF_JIT");
+	return env && strcmp(env, "1") == 0 ? WASM_TIER_JIT : WASM_TIER_INTERP;
+}
 
 struct wasm_module *wasm_module__load(const void *bytes, size_t len,
 				      const struct wasm_load_opts *opts,
 				      struct wasm_error *err)
 {
 	struct wasm_error dummy;
-	(void)opts;
 	if (!err)
 		err = &dummy;
 	err->msg[0] = 0;
@@ -38,6 +49,8 @@ struct wasm_module *wasm_module__load(const void *bytes, size_t len,
 		errno = rc < 0 ? -rc : EINVAL;
 		return NULL;
 	}
+	/* Functions left uncompiled (or all, short of memory) interpret. */
+	wm_jit_compile(&m->wm, load_tier(opts), &m->jit_mem, &m->jit_len);
 	return m;
 }
 
@@ -53,6 +66,7 @@ void wm_module_unref(const struct wasm_module *cm)
 		return;
 	/* wm_module_free also frees each function's translated code */
 	wm_module_free(&m->wm);
+	wm_jit_free(m->jit_mem, m->jit_len);
 	free(m);
 }
 

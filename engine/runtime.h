@@ -17,6 +17,8 @@
 struct wasm_module {
 	struct wm_module wm;
 	int refs;
+	void *jit_mem; /* the compiled code of every compiled function */
+	size_t jit_len;
 };
 void wm_module_ref(const struct wasm_module *m);
 void wm_module_unref(const struct wasm_module *m);
@@ -31,6 +33,7 @@ struct wm_code {
 	/* For trap messages: code word index -> module byte offset, sorted. */
 	uint32_t ntrap_sites;
 	uint32_t (*trap_sites)[2];
+	void *jit; /* compiled entry (jit.h wm_jit_fn) or NULL */
 };
 
 union wm_slot {
@@ -114,6 +117,8 @@ struct wasm_instance {
 	uint32_t nframes;
 	uint32_t max_frames;
 	uint32_t host_depth; /* nested host->guest re-entries */
+
+	uintptr_t jit_stack_limit; /* compiled code traps below this */
 
 	volatile sig_atomic_t interrupt;
 	volatile sig_atomic_t cancel; /* host waits return EINTR; see wasm.h */

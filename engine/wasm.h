@@ -92,8 +92,19 @@ struct wasm_trap {
 
 struct wasm_module;
 
+/* Which tier runs a module's code. DEFAULT: the environment variable
+ * WASM_BPF_JIT (1: the compiling tier, 0 or unset: the interpreter). The
+ * compiling tier exists on x86-64 only; elsewhere, and for functions it
+ * cannot compile yet, the interpreter runs. */
+enum wasm_tier {
+	WASM_TIER_DEFAULT = 0,
+	WASM_TIER_INTERP = 1,
+	WASM_TIER_JIT = 2,
+};
+
 struct wasm_load_opts {
 	size_t sz; /* sizeof(struct wasm_load_opts), for extensibility */
+	int tier;  /* enum wasm_tier */
 };
 
 /* Decode, validate and translate. The bytes are copied; the module is

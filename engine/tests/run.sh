@@ -1,8 +1,9 @@
 #!/bin/sh
 # engine/tests/run.sh — the engine's suite (tests/run.sh runs it): every
-# engine/tests/wast/*.wast through wast2json and wasm-spectest, a check
-# that the runner itself reports failures, the same .wast files again with
-# the sanitizer build (make asan), the official testsuite when
+# engine/tests/wast/*.wast through wast2json and wasm-spectest under both
+# tiers (wast/: the interpreter, jit/: the compiling tier, which must also
+# have compiled them), a check that the runner itself reports failures, the
+# same .wast files again with the sanitizer build (make asan), the official testsuite when
 # $WASM_TESTSUITE points at a checkout of it (plain and sanitized), and
 # short libFuzzer runs of the engine's fuzz targets. One line per test:
 #   PASS: name   FAIL: name: why   SKIP: name: reason
@@ -21,9 +22,10 @@ fail() {
 	: >"$tmp/failed"
 }
 
-# run_wast PREFIX WAST RUNNER: one PASS/FAIL line for one .wast file.
+# run_wast PREFIX WAST RUNNER [TIER]: one PASS/FAIL line for one .wast
+# file; TIER is the runner's -i (interpreter, the default) or -j (JIT).
 run_wast() {
-	prefix=$1 wast=$2 runner=$3
+	prefix=$1 wast=$2 runner=$3 tier=${4:--i}
 	name=$(basename "$wast" .wast)
 	dir=$tmp/$prefix$name
 	mkdir -p "$dir"
@@ -31,7 +33,7 @@ run_wast() {
 		fail "$prefix$name: wast2json: $(head -1 "$dir/err")"
 		return
 	fi
-	"$runner" "$dir/$name.json" >"$dir/out" 2>"$dir/err"
+	"$runner" "$tier" "$dir/$name.json" >"$dir/out" 2>"$dir/err"
 	rc=$?
 	counts=$(tail -1 "$dir/out")
 	if grep -q 'Sanitizer\|runtime error' "$dir/err"; then
@@ -71,7 +73,28 @@ run_official() {
 	for wast in "$WASM_TESTSUITE"/*.wast; do
 		case $(basename "$wast") in simd_*) continue ;; esac
 		run_wast "$prefix" "$wast" "$runner"
+		run_wast "${prefix}jit/" "$wast" "$runner" -j
 	done
+}
+
+# The compiling tier must really compile: every function of these files.
+jit_coverage() {
+	runner=$1
+	if ! WASM_BPF_JIT_LOG=1 "$runner" -j "$tmp"/wast/i32/i32.json \
+		"$tmp"/wast/fused/fused.json >/dev/null 2>"$tmp/jitlog"; then
+		fail "jit/coverage: runner failed"
+		return
+	fi
+	if ! grep -q '^jit: ' "$tmp/jitlog"; then
+		echo "SKIP: jit/coverage: no compiling tier on $(uname -m)"
+		return
+	fi
+	partial=$(grep '^jit: ' "$tmp/jitlog" | awk '$2 != $4' | head -1)
+	if [ -z "$partial" ]; then
+		echo "PASS: jit/coverage ($(grep -c compiled "$tmp/jitlog") modules)"
+	else
+		fail "jit/coverage: $partial"
+	fi
 }
 
 asan_suite() {
@@ -96,6 +119,7 @@ asan_suite() {
 	fi
 	for wast in $WASTS; do
 		run_wast asan/ "$wast" "$bin"
+		run_wast asan/jit/ "$wast" "$bin" -j
 	done
 	[ -n "${WASM_TESTSUITE:-}" ] && [ -d "$WASM_TESTSUITE" ] &&
 		run_official asan/official/ "$bin"
@@ -125,7 +149,7 @@ fuzz_one() {
 
 # The engine's libFuzzer targets (the rules are in engine/engine.mk; `make
 # fuzz` builds these and the other layers' targets).
-ENGINE_FUZZ="build-fuzz/fuzz_decode build-fuzz/fuzz_run"
+ENGINE_FUZZ="build-fuzz/fuzz_decode build-fuzz/fuzz_run build-fuzz/fuzz_diff"
 
 fuzz_suite() {
 	FUZZ_SECONDS=${FUZZ_SECONDS:-10}
@@ -159,7 +183,9 @@ fi
 self_check "$runner"
 for wast in $WASTS; do
 	run_wast wast/ "$wast" "$runner"
+	run_wast jit/ "$wast" "$runner" -j
 done
+jit_coverage "$runner"
 if [ -n "${WASM_TESTSUITE:-}" ]; then
 	if [ -d "$WASM_TESTSUITE" ]; then
 		run_official official/ "$runner"

@@ -23,10 +23,12 @@ struct run_opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: wasm-spectest [-v] [-n] [-t SECONDS] FILE.json...\n"
+		"usage: wasm-spectest [-v] [-n] [-i|-j] [-t SECONDS] FILE.json...\n"
 		"Runs scripts made by wast2json against the wasm-bpf engine.\n"
 		"  -v          print each command as it runs\n"
 		"  -n          no child process per script (for debuggers)\n"
+		"  -i, -j      run in the interpreter / the compiling tier\n"
+		"              (default: as WASM_BPF_JIT says)\n"
 		"  -t SECONDS  time limit per script (default 300, 0: none)\n");
 }
 
@@ -75,13 +77,19 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "vnt:h")) != -1) {
+	while ((opt = getopt(argc, argv, "vnijt:h")) != -1) {
 		switch (opt) {
 		case 'v':
 			o->st.verbose = true;
 			break;
 		case 'n':
 			o->fork = false;
+			break;
+		case 'i':
+			o->st.tier = WASM_TIER_INTERP;
+			break;
+		case 'j':
+			o->st.tier = WASM_TIER_JIT;
 			break;
 		case 't':
 			o->timeout = strtoul(optarg, NULL, 10);

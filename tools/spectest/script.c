@@ -150,7 +150,7 @@ static struct wasm_module *load_module(struct script *s, const cJSON *cmd,
 				       struct wasm_error *err)
 {
 	const char *file = json_str(cmd, "filename");
-	struct wasm_load_opts lo = {.sz = sizeof(lo)};
+	struct wasm_load_opts lo = {.sz = sizeof(lo), .tier = s->opts->tier};
 	struct wasm_module *m;
 	char path[4096];
 	size_t len = 0;

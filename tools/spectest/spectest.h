@@ -26,6 +26,7 @@ struct st_counts {
 
 struct st_opts {
 	bool verbose;
+	int tier; /* enum wasm_tier */
 };
 
 /* script.c: runs every command of one wast2json file; returns 0, or -1 if

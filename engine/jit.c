@@ -1,0 +1,292 @@
+/* jit.c — the arch-neutral half of the compiling tier (see jit.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "guard.h"
+#include "jit.h"
+
+/* Room left below the stack limit for host functions, the interpreter and
+ * signal handlers that run on top of compiled frames. */
+#define STACK_RESERVE (256u << 10)
+
+void wm_jit_buf_put(struct wm_jit_buf *b, const void *bytes, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		while (cap < b->len + n)
+			cap *= 2;
+		uint8_t *p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, bytes, n);
+	b->len += n;
+}
+
+/* ---- decoding: handler address back to op -------------------------------- */
+
+struct handler_op {
+	const void *h;
+	int op;
+};
+static struct handler_op by_handler[IR_COUNT];
+
+static int cmp_handler(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)((const struct handler_op *)a)->h;
+	uintptr_t y = (uintptr_t)((const struct handler_op *)b)->h;
+	return x < y ? -1 : x > y;
+}
+
+/* Two ops sharing a handler (the compiler merged identical code) cannot be
+ * told apart: both are marked unknown and their functions interpret. */
+static void init_handlers(void)
+{
+	const void *const *h = wm_interp_handlers();
+	for (int i = 0; i < IR_COUNT; i++)
+		by_handler[i] = (struct handler_op){h[i], i};
+	qsort(by_handler, IR_COUNT, sizeof(by_handler[0]), cmp_handler);
+	for (int i = 1; i < IR_COUNT; i++)
+		if (by_handler[i].h == by_handler[i - 1].h)
+			by_handler[i].op = by_handler[i - 1].op = -1;
+}
+
+static int op_at(const uint32_t *ip)
+{
+	struct handler_op key;
+	memcpy(&key.h, ip, sizeof(key.h));
+	const struct handler_op *hit = bsearch(&key, by_handler, IR_COUNT,
+					       sizeof(key), cmp_handler);
+	return hit ? hit->op : -1;
+}
+
+/* Splits f's code into instructions; false when an op is unknown or not
+ * compiled by the backend. */
+static bool decode_func(struct wm_jit_func *f, bool log)
+{
+	const struct wm_code *c = f->code;
+	f->insns = malloc(sizeof(*f->insns) * (c->nwords / 2 + 1));
+	if (!f->insns)
+		return false;
+	for (uint32_t pos = 0; pos < c->nwords;) {
+		int op = op_at(&c->words[pos]);
+		if (op < 0 || !wm_jit_arch_supports(op)) {
+			if (log)
+				fprintf(stderr, "jit: func %u interpreted: %s\n",
+					f->index, op < 0 ? "?" : ir_op_name(op));
+			return false;
+		}
+		f->insns[f->ninsns++] = (struct wm_jit_insn){pos, (uint16_t)op};
+		pos += ir_op_words(op);
+		if (op == IR_BR_TABLE)
+			pos += c->words[pos - 1] + 1;
+	}
+	return true;
+}
+
+/* ---- executable memory ---------------------------------------------------- */
+
+/* Written while writable, then flipped to read+execute: never both. */
+static void *map_code(const struct wm_jit_buf *b, size_t *len)
+{
+	size_t page = 4096;
+	size_t n = (b->len + page - 1) / page * page;
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	memcpy(p, b->p, b->len);
+	if (mprotect(p, n, PROT_READ | PROT_EXEC)) {
+		munmap(p, n);
+		return NULL;
+	}
+	*len = n;
+	return p;
+}
+
+void wm_jit_free(void *mem, size_t len)
+{
+	if (mem)
+		munmap(mem, len);
+}
+
+/* WASM_BPF_JIT_LOG=1: what was compiled, for debugging and tests. */
+static void log_unit(const struct wm_jit_unit *u)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < u->nfuncs; i++)
+		n += u->funcs[i].compile && u->funcs[i].code->jit;
+	fprintf(stderr, "jit: %u of %u functions compiled, %zu bytes\n", n,
+		u->nfuncs, u->buf.len);
+}
+
+static void unit_free(struct wm_jit_unit *u)
+{
+	for (uint32_t i = 0; i < u->nfuncs; i++)
+		free(u->funcs[i].insns);
+	free(u->funcs);
+	free(u->buf.p);
+}
+
+void wm_jit_compile(struct wm_module *m, int tier, void **mem, size_t *len)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	*mem = NULL;
+	*len = 0;
+	if (tier != WASM_TIER_JIT || !wm_jit_arch_supports(IR_ENTRY))
+		return;
+	pthread_once(&once, init_handlers);
+	const char *env = getenv("WASM_BPF_JIT_LOG");
+	bool log = env && strcmp(env, "1") == 0;
+	struct wm_jit_unit u = {.m = m};
+	u.nfuncs = m->nfuncs - m->nimported_funcs;
+	u.funcs = calloc(u.nfuncs + 1, sizeof(*u.funcs));
+	if (!u.funcs)
+		return;
+	bool any = false;
+	for (uint32_t i = 0; i < u.nfuncs; i++) {
+		struct wm_jit_func *f = &u.funcs[i];
+		f->code = m->funcs[i].code;
+		f->index = m->nimported_funcs + i;
+		f->compile = decode_func(f, log);
+		any |= f->compile;
+	}
+	if (any && wm_jit_arch_emit(&u) == 0 && !u.buf.oom) {
+		uint8_t *code = map_code(&u.buf, len);
+		for (uint32_t i = 0; code && i < u.nfuncs; i++)
+			if (u.funcs[i].compile)
+				u.funcs[i].code->jit = code + u.funcs[i].start;
+		*mem = code;
+	}
+	if (log)
+		log_unit(&u);
+	unit_free(&u);
+}
+
+/* ---- entry and helpers ----------------------------------------------------- */
+
+/* The lowest address compiled code may push to on this thread. */
+static uintptr_t stack_limit(void)
+{
+	static __thread uintptr_t limit;
+	if (!limit) {
+		pthread_attr_t a;
+		void *lo;
+		size_t size;
+		if (pthread_getattr_np(pthread_self(), &a) == 0) {
+			if (pthread_attr_getstack(&a, &lo, &size) == 0)
+				limit = (uintptr_t)lo + STACK_RESERVE;
+			pthread_attr_destroy(&a);
+		}
+		/* Unknown bounds: allow 1 MiB below here. */
+		if (!limit)
+			limit = (uintptr_t)__builtin_frame_address(0) - (1u << 20);
+	}
+	return limit;
+}
+
+static bool stack_ok(void)
+{
+	return (uintptr_t)__builtin_frame_address(0) > stack_limit();
+}
+
+int wm_jit_enter(struct wasm_instance *ctx, struct wasm_func *f,
+		 union wm_slot *fp)
+{
+	if (ctx->nframes >= ctx->max_frames || !stack_ok() ||
+	    fp + f->code->frame_slots > ctx->stack_end)
+		return wm_trap(ctx, WASM_TRAP_STACK_EXHAUSTED, f, NULL);
+	uint32_t base = ctx->nframes++;
+	ctx->jit_stack_limit = stack_limit();
+	int st = ((wm_jit_fn)f->code->jit)(ctx, fp, f->inst);
+	ctx->nframes = base;
+	return st;
+}
+
+int wm_jit_trap(struct wasm_instance *ctx, struct wasm_instance *inst,
+		uint32_t funcidx, uint32_t pos, int kind)
+{
+	struct wasm_func *f = inst->funcs[funcidx];
+	const uint32_t *ip = f->code->words + pos;
+	if (kind >= 0)
+		return wm_trap(ctx, kind, f, ip);
+	if (ctx->interrupt)
+		return wm_trap(ctx, WASM_TRAP_INTERRUPTED, f, ip);
+	ctx->fuel = 0;
+	return wm_trap(ctx, WASM_TRAP_OUT_OF_FUEL, f, ip);
+}
+
+#ifdef WASM_GUARD_PAGES
+#define GUARD_HOST(on) (wm_guard.in_wasm = !(on))
+#else
+#define GUARD_HOST(on) ((void)0)
+#endif
+
+/* The interpreter's host-call sequence: the callee may re-enter the guest
+ * above this frame's slots. */
+static int call_host(struct wasm_instance *ctx, struct wasm_func *cur,
+		     struct wasm_func *callee, union wm_slot *fp,
+		     union wm_slot *nfp, const uint32_t *ip)
+{
+	union wm_slot *saved_top = ctx->stack_top;
+	ctx->stack_top = fp + cur->code->frame_slots;
+	ctx->trap.func_name = NULL;
+	GUARD_HOST(true);
+	int st = callee->host(cur->inst, callee->user, (uint64_t *)nfp);
+	GUARD_HOST(false);
+	ctx->stack_top = saved_top;
+	if (st == WASM_TRAPPED && !ctx->trap.func_name)
+		wm_trap(ctx, WASM_TRAP_HOST, cur, ip);
+	return st;
+}
+
+int wm_jit_call(struct wasm_instance *ctx, struct wasm_instance *inst,
+		union wm_slot *fp, uint32_t funcidx, uint32_t pos)
+{
+	struct wasm_func *cur = inst->funcs[funcidx];
+	const uint32_t *ip = cur->code->words + pos;
+	const uint32_t *w = ip + 2;
+	struct wasm_func *callee;
+	union wm_slot *nfp;
+	if (op_at(ip) == IR_CALL_INDIRECT) {
+		struct wasm_table *tb = inst->tables[w[0]];
+		uint32_t i = fp[w[3]].u32;
+		if (i >= tb->size)
+			return wm_trap(ctx, WASM_TRAP_UNDEFINED_ELEMENT, cur, ip);
+		callee = tb->elems[i];
+		if (!callee)
+			return wm_trap(ctx, WASM_TRAP_UNINITIALIZED_ELEMENT,
+				       cur, ip);
+		if (callee->sig_id != w[1])
+			return wm_trap(ctx, WASM_TRAP_INDIRECT_TYPE_MISMATCH,
+				       cur, ip);
+		nfp = fp + w[2];
+	} else {
+		callee = inst->funcs[w[0]];
+		nfp = fp + w[1];
+	}
+	if (callee->host)
+		return call_host(ctx, cur, callee, fp, nfp, ip);
+	if (ctx->nframes >= ctx->max_frames || !stack_ok() ||
+	    nfp + callee->code->frame_slots > ctx->stack_end)
+		return wm_trap(ctx, WASM_TRAP_STACK_EXHAUSTED, cur, ip);
+	if (!callee->code->jit)
+		return wm_interp_call(ctx, callee, nfp);
+	ctx->nframes++;
+	int st = ((wm_jit_fn)callee->code->jit)(ctx, nfp, callee->inst);
+	ctx->nframes--;
+	return st;
+}
+
+int32_t wm_jit_memory_grow(struct wasm_instance *inst, uint32_t delta)
+{
+	return (int32_t)wm_memory_grow(inst->mem, delta);
+}

@@ -1,0 +1,87 @@
+/* jit.h — the compiling tier: translated code (ir.h) to machine code.
+ *
+ * jit.c owns the arch-neutral part: which tier a module gets, decoding the
+ * IR into instructions, executable memory (written, then made read+exec,
+ * never both writable and executable), entry from C, and the helpers the
+ * generated code calls for rare or host-facing work (traps, calls leaving
+ * compiled code, memory.grow). A backend (jit_x64.c) turns one module's
+ * functions into code against that interface. Functions the backend
+ * cannot compile keep running in the interpreter, so a module mixes tiers.
+ */
+#ifndef WASM_JIT_H
+#define WASM_JIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ir.h"
+#include "runtime.h"
+
+/* Compiled code: fp holds the arguments on entry and the results on
+ * return; the result is an enum wasm_status. */
+typedef int (*wm_jit_fn)(struct wasm_instance *ctx, union wm_slot *fp,
+			 struct wasm_instance *inst);
+
+/* One decoded IR instruction: its word index and op. */
+struct wm_jit_insn {
+	uint32_t pos;
+	uint16_t op;
+};
+
+/* One function of the unit being compiled. */
+struct wm_jit_func {
+	struct wm_code *code;
+	uint32_t index; /* in the module's function index space */
+	struct wm_jit_insn *insns;
+	uint32_t ninsns;
+	bool compile; /* every op supported: the backend emits it */
+	size_t start; /* offset of its code in the unit's buffer */
+};
+
+/* A growable byte buffer the backend emits into. */
+struct wm_jit_buf {
+	uint8_t *p;
+	size_t len, cap;
+	bool oom;
+};
+
+struct wm_jit_unit {
+	const struct wm_module *m;
+	struct wm_jit_func *funcs; /* defined functions, in order */
+	uint32_t nfuncs;
+	struct wm_jit_buf buf;
+};
+
+/* ---- backend interface (jit_x64.c; an arm64 file would provide the same) */
+
+/* Whether the backend exists for this machine and compiles `op`. */
+bool wm_jit_arch_supports(enum ir_op op);
+/* Emits every function with .compile set into u->buf, position
+ * independent within the buffer; sets each .start. 0 or -ENOMEM. */
+int wm_jit_arch_emit(struct wm_jit_unit *u);
+
+void wm_jit_buf_put(struct wm_jit_buf *b, const void *bytes, size_t n);
+
+/* ---- helpers the generated code calls --------------------------------- */
+
+/* Records a trap (kind < 0: a failed fuel/interrupt check) at word `pos`
+ * of function `funcidx` of inst; returns the status to return. */
+int wm_jit_trap(struct wasm_instance *ctx, struct wasm_instance *inst,
+		uint32_t funcidx, uint32_t pos, int kind);
+/* Runs the CALL, CALL_IMPORT or CALL_INDIRECT at word `pos`. */
+int wm_jit_call(struct wasm_instance *ctx, struct wasm_instance *inst,
+		union wm_slot *fp, uint32_t funcidx, uint32_t pos);
+int32_t wm_jit_memory_grow(struct wasm_instance *inst, uint32_t delta);
+
+/* ---- used by the rest of the engine ------------------------------------ */
+
+/* Compiles what it can of a translated module when the JIT tier is chosen
+ * (tier: enum wasm_tier); keeps the code mapping in *mem / *len. */
+void wm_jit_compile(struct wm_module *m, int tier, void **mem, size_t *len);
+void wm_jit_free(void *mem, size_t len);
+/* Calls compiled f from C (the interpreter or the API). */
+int wm_jit_enter(struct wasm_instance *ctx, struct wasm_func *f,
+		 union wm_slot *fp);
+
+#endif

@@ -1,0 +1,1413 @@
+/* jit_x64.c — the x86-64 backend of the compiling tier (jit.h).
+ *
+ * Each IR instruction becomes inline machine code on the frame slots the
+ * translator assigned (memory operands off rbx), compares fused into
+ * branches become cmp + jcc, and constants stay immediates. Fixed
+ * registers: rbx frame, r12 linear-memory base, rbp the memory object
+ * (its size for bounds checks), r14 the execution context, r15 the
+ * function's instance. Rare paths (traps, calls leaving compiled code,
+ * memory.grow) call the C helpers in jit.c.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jit.h"
+
+#if defined(__x86_64__) && defined(__linux__)
+
+enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13,
+       R14, R15 };
+#define FP RBX
+#define MEMBASE R12
+#define MEMOBJ RBP
+#define CTX R14
+#define INST R15
+
+/* Condition codes (jcc = 0f 80+cc, setcc = 0f 90+cc, cmovcc = 0f 40+cc). */
+enum { CC_B = 2, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_L = 12, CC_GE,
+       CC_LE, CC_G };
+
+#define EPILOGUE UINT32_MAX /* fixup target: the function's epilogue */
+#define MAX_SLOT (1u << 27) /* slot * 8 fits a disp32 */
+
+/* A 32-bit value at `at` that becomes label(target) - base. */
+struct fixup {
+	size_t at, base;
+	uint32_t target;
+};
+/* A jcc at `at` to a trap (kind < 0: failed fuel/interrupt check). */
+struct stub {
+	size_t at;
+	uint32_t pos;
+	int kind;
+};
+
+struct em {
+	struct wm_jit_buf *b;
+	struct wm_jit_unit *u;
+	struct wm_jit_func *f;
+	const uint32_t *w; /* operands of the current instruction */
+	uint32_t pos;      /* its word index */
+	int64_t *label;    /* word index -> code offset, -1 if none */
+	struct fixup *fix;
+	uint32_t nfix, fixcap;
+	struct stub *stubs;
+	uint32_t nstubs, stubcap;
+	struct fixup *calls; /* direct calls: target = defined function */
+	uint32_t ncalls, callcap;
+	bool fail;
+};
+
+static bool grow(void **p, uint32_t n, uint32_t *cap, size_t size)
+{
+	if (n < *cap)
+		return true;
+	uint32_t c = *cap ? *cap * 2 : 64;
+	void *q = realloc(*p, c * size);
+	if (!q)
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+/* ---- encoding -------------------------------------------------------------- */
+
+static void b1(struct em *e, uint8_t x)
+{
+	wm_jit_buf_put(e->b, &x, 1);
+}
+static void b4(struct em *e, uint32_t x)
+{
+	wm_jit_buf_put(e->b, &x, 4);
+}
+static size_t here(struct em *e)
+{
+	return e->b->len;
+}
+static void patch32(struct em *e, size_t at, int64_t v)
+{
+	int32_t x = (int32_t)v;
+	if (!e->b->oom)
+		memcpy(e->b->p + at, &x, 4);
+}
+
+static void rex(struct em *e, int w, int r, int x, int base)
+{
+	uint8_t v = 0x40 | w << 3 | (r >> 3) << 2 | (x >> 3) << 1 | base >> 3;
+	if (v != 0x40)
+		b1(e, v);
+}
+
+static void disp(struct em *e, int mod, int32_t d)
+{
+	if (mod == 1)
+		b1(e, (uint8_t)d);
+	else if (mod == 2)
+		b4(e, (uint32_t)d);
+}
+static int mod_for(int base, int32_t d)
+{
+	if (d == 0 && (base & 7) != RBP)
+		return 0;
+	return d >= -128 && d <= 127 ? 1 : 2;
+}
+
+/* opcode reg, [base + d] */
+static void op_m(struct em *e, int w, unsigned opc, int reg, int base,
+		 int32_t d)
+{
+	rex(e, w, reg, 0, base);
+	if (opc > 0xffff)
+		b1(e, opc >> 16);
+	if (opc > 0xff)
+		b1(e, (opc >> 8) & 0xff);
+	b1(e, opc & 0xff);
+	int mod = mod_for(base, d);
+	b1(e, mod << 6 | (reg & 7) << 3 | (base & 7));
+	if ((base & 7) == RSP)
+		b1(e, 0x24);
+	disp(e, mod, d);
+}
+/* opcode reg, [base + index + d] */
+static void op_mx(struct em *e, int w, unsigned opc, int reg, int base,
+		  int index, int32_t d)
+{
+	rex(e, w, reg, index, base);
+	if (opc > 0xffff)
+		b1(e, opc >> 16);
+	if (opc > 0xff)
+		b1(e, (opc >> 8) & 0xff);
+	b1(e, opc & 0xff);
+	int mod = mod_for(base, d);
+	b1(e, mod << 6 | (reg & 7) << 3 | 4);
+	b1(e, (index & 7) << 3 | (base & 7));
+	disp(e, mod, d);
+}
+/* opcode reg, rm (register direct) */
+static void op_r(struct em *e, int w, unsigned opc, int reg, int rm)
+{
+	rex(e, w, reg, 0, rm);
+	if (opc > 0xffff)
+		b1(e, opc >> 16);
+	if (opc > 0xff)
+		b1(e, (opc >> 8) & 0xff);
+	b1(e, opc & 0xff);
+	b1(e, 0xc0 | (reg & 7) << 3 | (rm & 7));
+}
+
+static int32_t slot(struct em *e, uint32_t s)
+{
+	if (s >= MAX_SLOT)
+		e->fail = true;
+	return (int32_t)(s * 8);
+}
+static void ld(struct em *e, int w, int reg, uint32_t s)
+{
+	op_m(e, w, 0x8b, reg, FP, slot(e, s));
+}
+static void st(struct em *e, int w, uint32_t s, int reg)
+{
+	op_m(e, w, 0x89, reg, FP, slot(e, s));
+}
+static void mov_rr(struct em *e, int dst, int src)
+{
+	op_r(e, 1, 0x89, src, dst);
+}
+static void mov_ri(struct em *e, int reg, uint64_t k)
+{
+	rex(e, k > UINT32_MAX, 0, 0, reg);
+	b1(e, 0xb8 + (reg & 7));
+	if (k > UINT32_MAX)
+		wm_jit_buf_put(e->b, &k, 8);
+	else
+		b4(e, (uint32_t)k);
+}
+static void call_abs(struct em *e, const void *fn)
+{
+	mov_ri(e, RAX, (uint64_t)(uintptr_t)fn);
+	op_r(e, 0, 0xff, 2, RAX);
+}
+
+/* ---- jumps, labels, traps ---------------------------------------------------- */
+
+static void add_fix(struct em *e, size_t at, size_t base, uint32_t target)
+{
+	if (!grow((void **)&e->fix, e->nfix, &e->fixcap, sizeof(*e->fix))) {
+		e->b->oom = true;
+		return;
+	}
+	e->fix[e->nfix++] = (struct fixup){at, base, target};
+}
+static void jmp_to(struct em *e, uint32_t target)
+{
+	b1(e, 0xe9);
+	add_fix(e, here(e), here(e) + 4, target);
+	b4(e, 0);
+}
+static void jcc_to(struct em *e, int cc, uint32_t target)
+{
+	b1(e, 0x0f);
+	b1(e, 0x80 + cc);
+	add_fix(e, here(e), here(e) + 4, target);
+	b4(e, 0);
+}
+/* jcc forward to be patched; returns the rel32's position. */
+static size_t jcc_fwd(struct em *e, int cc)
+{
+	b1(e, 0x0f);
+	b1(e, 0x80 + cc);
+	b4(e, 0);
+	return here(e) - 4;
+}
+static void land(struct em *e, size_t at)
+{
+	patch32(e, at, (int64_t)here(e) - (int64_t)(at + 4));
+}
+static void trap_if(struct em *e, int cc, int kind, uint32_t pos)
+{
+	if (!grow((void **)&e->stubs, e->nstubs, &e->stubcap,
+		  sizeof(*e->stubs))) {
+		e->b->oom = true;
+		return;
+	}
+	e->stubs[e->nstubs++] = (struct stub){jcc_fwd(e, cc), pos, kind};
+}
+
+/* The interpreter's check at function entry and loop back edges; `pos` is
+ * where it reports (for a branch: the target). */
+static void fuel_check(struct em *e, uint32_t pos)
+{
+	op_m(e, 1, 0xff, 1, CTX, offsetof(struct wasm_instance, fuel));
+	trap_if(e, CC_S, -1, pos);
+	op_m(e, 0, 0x83, 7, CTX, offsetof(struct wasm_instance, interrupt));
+	b1(e, 0);
+	trap_if(e, CC_NE, -1, pos);
+}
+
+static uint32_t target_of(struct em *e, unsigned k)
+{
+	return e->pos + 2 + k + e->w[k];
+}
+static bool backward(struct em *e, unsigned k)
+{
+	return (int32_t)e->w[k] < 0;
+}
+
+static void branch(struct em *e, unsigned k)
+{
+	if (backward(e, k))
+		fuel_check(e, target_of(e, k));
+	jmp_to(e, target_of(e, k));
+}
+/* Branch to operand k's target when cc holds (flags already set). */
+static void branch_if(struct em *e, int cc, unsigned k)
+{
+	if (!backward(e, k)) {
+		jcc_to(e, cc, target_of(e, k));
+		return;
+	}
+	size_t skip = jcc_fwd(e, cc ^ 1);
+	branch(e, k);
+	land(e, skip);
+}
+
+/* ---- ops ------------------------------------------------------------------- */
+
+static void ret_ok(struct em *e)
+{
+	op_r(e, 0, 0x31, RAX, RAX);
+	jmp_to(e, EPILOGUE);
+}
+static void check_status(struct em *e)
+{
+	op_r(e, 0, 0x85, RAX, RAX);
+	jcc_to(e, CC_NE, EPILOGUE);
+}
+
+static void emit_entry(struct em *e)
+{
+	uint32_t first = e->w[0], n = e->w[1];
+	if (n) {
+		op_r(e, 0, 0x31, RAX, RAX);
+		if (n <= 16) {
+			for (uint32_t i = 0; i < n; i++)
+				st(e, 1, first + i, RAX);
+		} else {
+			op_m(e, 1, 0x8d, RDI, FP, slot(e, first));
+			mov_ri(e, RCX, n);
+			b1(e, 0xf3);
+			b1(e, 0x48);
+			b1(e, 0xab); /* rep stosq */
+		}
+	}
+	fuel_check(e, e->pos);
+}
+
+static void emit_br_table(struct em *e)
+{
+	uint32_t n = e->w[1];
+	ld(e, 0, RAX, e->w[0]);
+	mov_ri(e, RCX, n);
+	op_r(e, 0, 0x3b, RAX, RCX);
+	op_r(e, 0, 0x0f47, RAX, RCX); /* cmova eax, ecx */
+	b1(e, 0x48);
+	b1(e, 0x8d);
+	b1(e, 0x0d); /* lea rcx, [rip + table] */
+	size_t lea = here(e);
+	b4(e, 0);
+	b1(e, 0x48);
+	b1(e, 0x63);
+	b1(e, 0x04);
+	b1(e, 0x81); /* movsxd rax, [rcx + rax*4] */
+	op_r(e, 1, 0x01, RCX, RAX);
+	b1(e, 0xff);
+	b1(e, 0xe0); /* jmp rax */
+	size_t table = here(e);
+	patch32(e, lea, (int64_t)table - (int64_t)(lea + 4));
+	for (uint32_t i = 0; i <= n; i++)
+		b4(e, 0);
+	for (uint32_t i = 0; i <= n; i++) {
+		size_t at = table + 4 * i;
+		if (!backward(e, 2 + i)) {
+			add_fix(e, at, table, target_of(e, 2 + i));
+			continue;
+		}
+		patch32(e, at, (int64_t)here(e) - (int64_t)table);
+		branch(e, 2 + i);
+	}
+}
+
+
+/* Calls leaving compiled code (imports, indirect, interpreted callees). */
+static void call_helper(struct em *e)
+{
+	mov_rr(e, RDI, CTX);
+	mov_rr(e, RSI, INST);
+	mov_rr(e, RDX, FP);
+	mov_ri(e, RCX, e->f->index);
+	mov_ri(e, R8, e->pos);
+	call_abs(e, (const void *)wm_jit_call);
+	check_status(e);
+}
+
+/* A direct call to a compiled function of the unit: the interpreter's
+ * frame and value-stack checks, then a native call. */
+static void emit_call(struct em *e)
+{
+	const struct wm_module *m = e->u->m;
+	uint32_t callee = e->w[0] - m->nimported_funcs;
+	struct wm_jit_func *cf = &e->u->funcs[callee];
+	if (!cf->compile) {
+		call_helper(e);
+		return;
+	}
+	op_m(e, 0, 0x8b, RAX, CTX, offsetof(struct wasm_instance, nframes));
+	op_m(e, 0, 0x3b, RAX, CTX, offsetof(struct wasm_instance, max_frames));
+	trap_if(e, CC_AE, WASM_TRAP_STACK_EXHAUSTED, e->pos);
+	op_m(e, 1, 0x8d, RSI, FP, slot(e, e->w[1]));
+	op_m(e, 1, 0x8d, RAX, RSI, slot(e, cf->code->frame_slots));
+	op_m(e, 1, 0x3b, RAX, CTX, offsetof(struct wasm_instance, stack_end));
+	trap_if(e, CC_A, WASM_TRAP_STACK_EXHAUSTED, e->pos);
+	op_m(e, 0, 0xff, 0, CTX, offsetof(struct wasm_instance, nframes));
+	mov_rr(e, RDI, CTX);
+	mov_rr(e, RDX, INST);
+	b1(e, 0xe8);
+	if (!grow((void **)&e->calls, e->ncalls, &e->callcap,
+		  sizeof(*e->calls)))
+		e->b->oom = true;
+	else
+		e->calls[e->ncalls++] =
+			(struct fixup){here(e), here(e) + 4, callee};
+	b4(e, 0);
+	op_m(e, 0, 0xff, 1, CTX, offsetof(struct wasm_instance, nframes));
+	check_status(e);
+}
+
+/* rax = effective address of a `size`-byte access at (u32)rax + off,
+ * trapping when it ends past the memory's size; returns the displacement
+ * left for the access itself. */
+static int32_t bounds(struct em *e, uint32_t off, unsigned size)
+{
+	int32_t d = 0;
+	if ((uint64_t)off + size <= INT32_MAX) {
+		op_m(e, 1, 0x8d, RCX, RAX, (int32_t)(off + size));
+		d = (int32_t)off;
+	} else {
+		mov_ri(e, RCX, off);
+		op_r(e, 1, 0x01, RCX, RAX); /* add rax, rcx */
+		op_m(e, 1, 0x8d, RCX, RAX, (int32_t)size);
+	}
+	op_m(e, 1, 0x3b, RCX, MEMOBJ, offsetof(struct wasm_memory, size));
+	trap_if(e, CC_A, WASM_TRAP_MEMORY_OOB, e->pos);
+	return d;
+}
+
+struct access {
+	unsigned opc; /* load: into eax/rax; store: from ecx/rcx */
+	int w;        /* REX.W on the access */
+	unsigned size;
+	int wide;     /* destination slot written as 64 bits (loads) */
+	bool store;
+	bool word16;  /* 0x66 prefix (16-bit store) */
+};
+
+static bool access_of(enum ir_op op, struct access *a)
+{
+	static const struct {
+		uint16_t op;
+		struct access a;
+	} t[] = {
+		{IR_I32_LOAD, {0x8b, 0, 4, 0, false, false}},
+		{IR_I64_LOAD, {0x8b, 1, 8, 1, false, false}},
+		{IR_I32_LOAD8_S, {0x0fbe, 0, 1, 0, false, false}},
+		{IR_I32_LOAD8_U, {0x0fb6, 0, 1, 0, false, false}},
+		{IR_I32_LOAD16_S, {0x0fbf, 0, 2, 0, false, false}},
+		{IR_I32_LOAD16_U, {0x0fb7, 0, 2, 0, false, false}},
+		{IR_I64_LOAD8_S, {0x0fbe, 1, 1, 1, false, false}},
+		{IR_I64_LOAD8_U, {0x0fb6, 0, 1, 1, false, false}},
+		{IR_I64_LOAD16_S, {0x0fbf, 1, 2, 1, false, false}},
+		{IR_I64_LOAD16_U, {0x0fb7, 0, 2, 1, false, false}},
+		{IR_I64_LOAD32_S, {0x63, 1, 4, 1, false, false}},
+		{IR_I64_LOAD32_U, {0x8b, 0, 4, 1, false, false}},
+		{IR_I32_STORE, {0x89, 0, 4, 0, true, false}},
+		{IR_I64_STORE, {0x89, 1, 8, 1, true, false}},
+		{IR_I32_STORE8, {0x88, 0, 1, 0, true, false}},
+		{IR_I32_STORE16, {0x89, 0, 2, 0, true, true}},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].op == op) {
+			*a = t[i].a;
+			return true;
+		}
+	return false;
+}
+
+/* The plain op a fused one adds to: I32_LOAD_ADD(K) -> I32_LOAD. */
+static enum ir_op unfused(enum ir_op op, bool *imm)
+{
+	static const uint16_t t[][3] = {
+		{IR_I32_LOAD_ADD, IR_I32_LOAD_ADDK, IR_I32_LOAD},
+		{IR_I64_LOAD_ADD, IR_I64_LOAD_ADDK, IR_I64_LOAD},
+		{IR_I32_LOAD8_U_ADD, IR_I32_LOAD8_U_ADDK, IR_I32_LOAD8_U},
+		{IR_I32_LOAD8_S_ADD, IR_I32_LOAD8_S_ADDK, IR_I32_LOAD8_S},
+		{IR_I32_LOAD16_U_ADD, IR_I32_LOAD16_U_ADDK, IR_I32_LOAD16_U},
+		{IR_I32_STORE_ADD, IR_I32_STORE_ADDK, IR_I32_STORE},
+		{IR_I64_STORE_ADD, IR_I64_STORE_ADDK, IR_I64_STORE},
+		{IR_I32_STORE8_ADD, IR_I32_STORE8_ADDK, IR_I32_STORE8},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i][0] == op || t[i][1] == op) {
+			*imm = t[i][1] == op;
+			return t[i][2];
+		}
+	return IR_COUNT;
+}
+
+/* Plain: load d, a, k; store a, b, k. Fused: load d, a, b|c, k; store
+ * a, b|c, v, k. */
+static void emit_access(struct em *e, enum ir_op op)
+{
+	bool fused = false, imm = false;
+	struct access a = {0};
+	if (!access_of(op, &a)) {
+		fused = true;
+		access_of(unfused(op, &imm), &a);
+	}
+	const uint32_t *w = e->w;
+	uint32_t addr = a.store ? w[0] : w[1];
+	uint32_t val = a.store ? w[fused ? 2 : 1] : w[0];
+	uint32_t off = w[fused ? 3 : 2];
+	ld(e, 0, RAX, addr);
+	if (fused) {
+		uint32_t other = a.store ? w[1] : w[2];
+		if (imm) {
+			op_r(e, 0, 0x81, 0, RAX);
+			b4(e, other);
+		} else {
+			op_m(e, 0, 0x03, RAX, FP, slot(e, other));
+		}
+	}
+	int32_t d = bounds(e, off, a.size);
+	if (a.store) {
+		ld(e, a.w, RCX, val);
+		if (a.word16)
+			b1(e, 0x66);
+		op_mx(e, a.w, a.opc, RCX, MEMBASE, RAX, d);
+	} else {
+		op_mx(e, a.w, a.opc, RAX, MEMBASE, RAX, d);
+		st(e, a.wide, val, RAX);
+	}
+}
+
+/* ---- numeric ops ----------------------------------------------------------- */
+
+enum alu_kind { K_ALU, K_CMP, K_SHIFT, K_DIV, K_REM };
+
+struct alu {
+	enum alu_kind kind;
+	int w;        /* 64-bit operands */
+	unsigned opc; /* K_ALU: op reg, r/m; K_SHIFT: /digit; K_DIV/REM: signed */
+	int cc;       /* K_CMP */
+};
+
+#define CMP_OPS(X, P, S)                                                       \
+	X(P##_EQ##S, CC_E) X(P##_NE##S, CC_NE) X(P##_LT_S##S, CC_L)             \
+	X(P##_LT_U##S, CC_B) X(P##_GT_S##S, CC_G) X(P##_GT_U##S, CC_A)          \
+	X(P##_LE_S##S, CC_LE) X(P##_LE_U##S, CC_BE) X(P##_GE_S##S, CC_GE)       \
+	X(P##_GE_U##S, CC_AE)
+
+static int cmp_cc(enum ir_op op)
+{
+	switch (op) {
+#define CASE(name, cc)                                                         \
+	case IR_##name:                                                        \
+		return cc;
+		CMP_OPS(CASE, I32, )
+		CMP_OPS(CASE, I64, )
+		CMP_OPS(CASE, I32, _IMM)
+		CMP_OPS(CASE, BR_I32, )
+		CMP_OPS(CASE, BR_I64, )
+		CMP_OPS(CASE, BR_I32, _IMM)
+#undef CASE
+	default:
+		return -1;
+	}
+}
+
+static bool alu_of(enum ir_op op, struct alu *a)
+{
+	static const struct {
+		uint16_t op32, op64;
+		enum alu_kind kind;
+		unsigned opc;
+	} t[] = {
+		{IR_I32_ADD, IR_I64_ADD, K_ALU, 0x03},
+		{IR_I32_SUB, IR_I64_SUB, K_ALU, 0x2b},
+		{IR_I32_AND, IR_I64_AND, K_ALU, 0x23},
+		{IR_I32_OR, IR_I64_OR, K_ALU, 0x0b},
+		{IR_I32_XOR, IR_I64_XOR, K_ALU, 0x33},
+		{IR_I32_MUL, IR_I64_MUL, K_ALU, 0x0faf},
+		{IR_I32_SHL, IR_I64_SHL, K_SHIFT, 4},
+		{IR_I32_SHR_S, IR_I64_SHR_S, K_SHIFT, 7},
+		{IR_I32_SHR_U, IR_I64_SHR_U, K_SHIFT, 5},
+		{IR_I32_ROTL, IR_I64_ROTL, K_SHIFT, 0},
+		{IR_I32_ROTR, IR_I64_ROTR, K_SHIFT, 1},
+		{IR_I32_DIV_S, IR_I64_DIV_S, K_DIV, 1},
+		{IR_I32_DIV_U, IR_I64_DIV_U, K_DIV, 0},
+		{IR_I32_REM_S, IR_I64_REM_S, K_REM, 1},
+		{IR_I32_REM_U, IR_I64_REM_U, K_REM, 0},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].op32 == op || t[i].op64 == op) {
+			*a = (struct alu){t[i].kind, t[i].op64 == op, t[i].opc, 0};
+			return true;
+		}
+	if (op >= IR_I32_EQ && op <= IR_I64_GE_U) {
+		*a = (struct alu){K_CMP, op >= IR_I64_EQ, 0x3b, cmp_cc(op)};
+		return true;
+	}
+	return false;
+}
+
+static void setcc_store(struct em *e, int cc, uint32_t d)
+{
+	b1(e, 0x0f);
+	b1(e, 0x90 + cc);
+	b1(e, 0xc0);             /* setcc al */
+	op_r(e, 0, 0x0fb6, RAX, RAX); /* movzx eax, al */
+	st(e, 0, d, RAX);
+}
+
+/* Division: traps first, as the interpreter checks them. */
+static void emit_div(struct em *e, const struct alu *a, bool rem)
+{
+	const uint32_t *w = e->w;
+	ld(e, a->w, RCX, w[2]);
+	op_r(e, a->w, 0x85, RCX, RCX);
+	trap_if(e, CC_E, WASM_TRAP_DIV_ZERO, e->pos);
+	ld(e, a->w, RAX, w[1]);
+	size_t skip = 0, done = 0;
+	if (a->opc) { /* signed: b == -1 overflows (div) or gives 0 (rem) */
+		op_r(e, a->w, 0x83, 7, RCX);
+		b1(e, 0xff);
+		skip = jcc_fwd(e, CC_NE);
+		if (rem) {
+			op_r(e, 0, 0x31, RDX, RDX);
+			b1(e, 0xe9);
+			b4(e, 0);
+			done = here(e) - 4;
+		} else {
+			mov_ri(e, RDX, a->w ? (uint64_t)INT64_MIN
+					    : (uint64_t)(uint32_t)INT32_MIN);
+			op_r(e, a->w, 0x3b, RAX, RDX);
+			trap_if(e, CC_E, WASM_TRAP_INT_OVERFLOW, e->pos);
+		}
+		land(e, skip);
+		if (a->w)
+			b1(e, 0x48);
+		b1(e, 0x99); /* cdq / cqo */
+		op_r(e, a->w, 0xf7, 7, RCX);
+	} else {
+		op_r(e, 0, 0x31, RDX, RDX);
+		op_r(e, a->w, 0xf7, 6, RCX);
+	}
+	if (done)
+		land(e, done);
+	st(e, a->w, w[0], rem ? RDX : RAX);
+}
+
+/* d, a, b */
+static void emit_binary(struct em *e, const struct alu *a)
+{
+	const uint32_t *w = e->w;
+	switch (a->kind) {
+	case K_ALU:
+		ld(e, a->w, RAX, w[1]);
+		op_m(e, a->w, a->opc, RAX, FP, slot(e, w[2]));
+		st(e, a->w, w[0], RAX);
+		break;
+	case K_CMP:
+		ld(e, a->w, RAX, w[1]);
+		op_m(e, a->w, 0x3b, RAX, FP, slot(e, w[2]));
+		setcc_store(e, a->cc, w[0]);
+		break;
+	case K_SHIFT:
+		ld(e, a->w, RAX, w[1]);
+		ld(e, 0, RCX, w[2]);
+		op_r(e, a->w, 0xd3, a->opc, RAX);
+		st(e, a->w, w[0], RAX);
+		break;
+	case K_DIV:
+	case K_REM:
+		emit_div(e, a, a->kind == K_REM);
+		break;
+	}
+}
+
+/* d, a, k: the immediate forms (i64: k sign-extended). */
+static bool emit_binary_imm(struct em *e, enum ir_op op)
+{
+	static const struct {
+		uint16_t op;
+		int w;
+		unsigned digit; /* 81 /digit, or C1 /digit for shifts */
+		bool shift;
+	} t[] = {
+		{IR_I32_ADD_IMM, 0, 0, false}, {IR_I32_SUB_IMM, 0, 5, false},
+		{IR_I32_AND_IMM, 0, 4, false}, {IR_I32_OR_IMM, 0, 1, false},
+		{IR_I32_XOR_IMM, 0, 6, false}, {IR_I32_SHL_IMM, 0, 4, true},
+		{IR_I32_SHR_S_IMM, 0, 7, true}, {IR_I32_SHR_U_IMM, 0, 5, true},
+		{IR_I64_ADD_IMM, 1, 0, false}, {IR_I64_SUB_IMM, 1, 5, false},
+		{IR_I64_AND_IMM, 1, 4, false}, {IR_I64_OR_IMM, 1, 1, false},
+		{IR_I64_XOR_IMM, 1, 6, false}, {IR_I64_SHL_IMM, 1, 4, true},
+		{IR_I64_SHR_S_IMM, 1, 7, true}, {IR_I64_SHR_U_IMM, 1, 5, true},
+	};
+	const uint32_t *w = e->w;
+	if (op == IR_I32_MUL_IMM || op == IR_I64_MUL_IMM) {
+		int wide = op == IR_I64_MUL_IMM;
+		op_m(e, wide, 0x69, RAX, FP, slot(e, w[1]));
+		b4(e, w[2]);
+		st(e, wide, w[0], RAX);
+		return true;
+	}
+	int cc = cmp_cc(op);
+	if (cc >= 0) {
+		ld(e, 0, RAX, w[1]);
+		op_r(e, 0, 0x81, 7, RAX);
+		b4(e, w[2]);
+		setcc_store(e, cc, w[0]);
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i].op != op)
+			continue;
+		ld(e, t[i].w, RAX, w[1]);
+		if (t[i].shift) {
+			op_r(e, t[i].w, 0xc1, t[i].digit, RAX);
+			b1(e, (uint8_t)(w[2] & (t[i].w ? 63 : 31)));
+		} else {
+			op_r(e, t[i].w, 0x81, t[i].digit, RAX);
+			b4(e, w[2]);
+		}
+		st(e, t[i].w, w[0], RAX);
+		return true;
+	}
+	return false;
+}
+
+/* d, a, k_lo, k_hi */
+static bool emit_binary_k64(struct em *e, enum ir_op op)
+{
+	static const uint16_t t[][2] = {
+		{IR_I64_ADD_K64, 0x03}, {IR_I64_MUL_K64, 0x0faf},
+		{IR_I64_AND_K64, 0x23}, {IR_I64_OR_K64, 0x0b},
+		{IR_I64_XOR_K64, 0x33},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i][0] != op)
+			continue;
+		mov_ri(e, RCX, (uint64_t)e->w[2] | (uint64_t)e->w[3] << 32);
+		ld(e, 1, RAX, e->w[1]);
+		op_r(e, 1, t[i][1], RAX, RCX);
+		st(e, 1, e->w[0], RAX);
+		return true;
+	}
+	return false;
+}
+
+/* d, a */
+static bool emit_unary(struct em *e, enum ir_op op)
+{
+	const uint32_t *w = e->w;
+	int wide = 0;
+	switch (op) {
+	case IR_I32_EQZ:
+	case IR_I64_EQZ:
+		op_m(e, op == IR_I64_EQZ, 0x83, 7, FP, slot(e, w[1]));
+		b1(e, 0);
+		setcc_store(e, CC_E, w[0]);
+		return true;
+	case IR_I64_CLZ:
+		wide = 1;
+		/* fall through */
+	case IR_I32_CLZ: /* (width-1) - bsr, with bsr(0) taken as -1 */
+		op_m(e, wide, 0x0fbd, RAX, FP, slot(e, w[1]));
+		mov_ri(e, RCX, wide ? UINT64_MAX : UINT32_MAX);
+		op_r(e, wide, 0x0f44, RAX, RCX); /* cmovz */
+		op_r(e, wide, 0xf7, 3, RAX);     /* neg */
+		op_r(e, wide, 0x83, 0, RAX);
+		b1(e, wide ? 63 : 31);
+		st(e, wide, w[0], RAX);
+		return true;
+	case IR_I64_CTZ:
+		wide = 1;
+		/* fall through */
+	case IR_I32_CTZ:
+		op_m(e, wide, 0x0fbc, RAX, FP, slot(e, w[1]));
+		mov_ri(e, RCX, wide ? 64 : 32);
+		op_r(e, wide, 0x0f44, RAX, RCX);
+		st(e, wide, w[0], RAX);
+		return true;
+	case IR_I64_POPCNT:
+		wide = 1;
+		/* fall through */
+	case IR_I32_POPCNT:
+		b1(e, 0xf3);
+		op_m(e, wide, 0x0fb8, RAX, FP, slot(e, w[1]));
+		st(e, wide, w[0], RAX);
+		return true;
+	case IR_I32_EXTEND8_S:
+	case IR_I32_EXTEND16_S:
+	case IR_I64_EXTEND8_S:
+	case IR_I64_EXTEND16_S:
+		wide = op == IR_I64_EXTEND8_S || op == IR_I64_EXTEND16_S;
+		ld(e, 0, RAX, w[1]);
+		op_r(e, wide, op == IR_I32_EXTEND8_S || op == IR_I64_EXTEND8_S
+				     ? 0x0fbe : 0x0fbf, RAX, RAX);
+		st(e, wide, w[0], RAX);
+		return true;
+	case IR_I64_EXTEND32_S:
+	case IR_I64_EXTEND_I32_S:
+		op_m(e, 1, 0x63, RAX, FP, slot(e, w[1]));
+		st(e, 1, w[0], RAX);
+		return true;
+	case IR_I64_EXTEND_I32_U:
+		ld(e, 0, RAX, w[1]);
+		st(e, 1, w[0], RAX);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---- floats (SSE2; rounding needs SSE4.1) ---------------------------------- */
+
+/* prefix f3 (f32) or f2 (f64), then op xmm, [fp + slot] */
+static void sse_m(struct em *e, int f64, int w, unsigned opc, int xmm,
+		  uint32_t s)
+{
+	b1(e, f64 ? 0xf2 : 0xf3);
+	op_m(e, w, opc, xmm, FP, slot(e, s));
+}
+static void fload(struct em *e, int f64, int xmm, uint32_t s)
+{
+	sse_m(e, f64, 0, 0x0f10, xmm, s);
+}
+static void fstore(struct em *e, int f64, uint32_t s, int xmm)
+{
+	sse_m(e, f64, 0, 0x0f11, xmm, s);
+}
+/* movq xmm, rax / movd xmm, eax */
+static void movq_xr(struct em *e, int w, int xmm, int reg)
+{
+	b1(e, 0x66);
+	op_r(e, w, 0x0f6e, xmm, reg);
+}
+/* (u)comis xmm, xmm2: f2/f3 does not apply, 66 marks f64 */
+static void ucomi_r(struct em *e, int f64, int x, int y)
+{
+	if (f64)
+		b1(e, 0x66);
+	op_r(e, 0, 0x0f2e, x, y);
+}
+static void ucomi_m(struct em *e, int f64, int x, uint32_t s)
+{
+	if (f64)
+		b1(e, 0x66);
+	op_m(e, 0, 0x0f2e, x, FP, slot(e, s));
+}
+
+/* d, a, b */
+static bool emit_float_binary(struct em *e, enum ir_op op)
+{
+	static const uint16_t arith[][3] = {
+		{IR_F32_ADD, IR_F64_ADD, 0x0f58}, {IR_F32_SUB, IR_F64_SUB, 0x0f5c},
+		{IR_F32_MUL, IR_F64_MUL, 0x0f59}, {IR_F32_DIV, IR_F64_DIV, 0x0f5e},
+	};
+	const uint32_t *w = e->w;
+	for (size_t i = 0; i < sizeof(arith) / sizeof(arith[0]); i++) {
+		if (arith[i][0] != op && arith[i][1] != op)
+			continue;
+		int f64 = arith[i][1] == op;
+		fload(e, f64, 0, w[1]);
+		sse_m(e, f64, 0, arith[i][2], 0, w[2]);
+		fstore(e, f64, w[0], 0);
+		return true;
+	}
+	if (op >= IR_F32_EQ && op <= IR_F64_GE) {
+		int f64 = op >= IR_F64_EQ;
+		int k = (op - IR_F32_EQ) % 6; /* eq ne lt gt le ge */
+		bool swap = k == 2 || k == 4;
+		fload(e, f64, 0, swap ? w[2] : w[1]);
+		ucomi_m(e, f64, 0, swap ? w[1] : w[2]);
+		if (k >= 2) {
+			setcc_store(e, k == 2 || k == 3 ? CC_A : CC_AE, w[0]);
+			return true;
+		}
+		/* unordered sets PF: eq needs ZF && !PF, ne ZF == 0 || PF */
+		b1(e, 0x0f), b1(e, k ? 0x95 : 0x94), b1(e, 0xc0);
+		b1(e, 0x0f), b1(e, k ? 0x9a : 0x9b), b1(e, 0xc1);
+		op_r(e, 0, k ? 0x08 : 0x20, RCX, RAX); /* or/and al, cl */
+		op_r(e, 0, 0x0fb6, RAX, RAX);
+		st(e, 0, w[0], RAX);
+		return true;
+	}
+	if (op == IR_F32_COPYSIGN) {
+		ld(e, 0, RAX, w[1]);
+		op_r(e, 0, 0x81, 4, RAX), b4(e, 0x7fffffff);
+		ld(e, 0, RCX, w[2]);
+		op_r(e, 0, 0x81, 4, RCX), b4(e, 0x80000000);
+		op_r(e, 0, 0x09, RCX, RAX);
+		st(e, 0, w[0], RAX);
+		return true;
+	}
+	if (op == IR_F64_COPYSIGN) {
+		ld(e, 1, RAX, w[1]);
+		op_r(e, 1, 0x0fba, 6, RAX), b1(e, 63); /* btr rax, 63 */
+		ld(e, 1, RCX, w[2]);
+		op_r(e, 1, 0xc1, 5, RCX), b1(e, 63);
+		op_r(e, 1, 0xc1, 4, RCX), b1(e, 63);
+		op_r(e, 1, 0x09, RCX, RAX);
+		st(e, 1, w[0], RAX);
+		return true;
+	}
+	return false;
+}
+
+static uint64_t f32_bits(float x)
+{
+	uint32_t u;
+	memcpy(&u, &x, 4);
+	return u;
+}
+static uint64_t f64_bits(double x)
+{
+	uint64_t u;
+	memcpy(&u, &x, 8);
+	return u;
+}
+
+/* Trapping float-to-int: NaN, then lo < a < hi, as the interpreter. */
+static void emit_trunc(struct em *e, int f64, int w64, uint64_t lo,
+		       uint64_t hi)
+{
+	bool u32 = w64 && hi == (f64 ? f64_bits(4294967296.0)
+				     : f32_bits(4294967296.0f));
+	bool u64 = hi == (f64 ? f64_bits(18446744073709551616.0)
+			      : f32_bits(18446744073709551616.0f));
+	fload(e, f64, 0, e->w[1]);
+	ucomi_r(e, f64, 0, 0);
+	trap_if(e, 0x0a, WASM_TRAP_INVALID_CONVERSION, e->pos); /* jp */
+	mov_ri(e, RAX, lo);
+	movq_xr(e, f64, 1, RAX);
+	ucomi_r(e, f64, 0, 1);
+	trap_if(e, CC_BE, WASM_TRAP_INT_OVERFLOW, e->pos);
+	mov_ri(e, RAX, hi);
+	movq_xr(e, f64, 1, RAX);
+	ucomi_r(e, f64, 0, 1);
+	trap_if(e, CC_AE, WASM_TRAP_INT_OVERFLOW, e->pos);
+	size_t big = 0, done = 0;
+	if (u64) { /* from 2^63 up: subtract it, convert, put the bit back */
+		mov_ri(e, RAX, f64 ? f64_bits(9223372036854775808.0)
+				   : f32_bits(9223372036854775808.0f));
+		movq_xr(e, f64, 1, RAX);
+		ucomi_r(e, f64, 0, 1);
+		big = jcc_fwd(e, CC_AE);
+	}
+	b1(e, f64 ? 0xf2 : 0xf3);
+	op_r(e, w64, 0x0f2c, RAX, 0); /* cvtts?2si */
+	if (u64) {
+		b1(e, 0xe9);
+		b4(e, 0);
+		done = here(e) - 4;
+		land(e, big);
+		b1(e, f64 ? 0xf2 : 0xf3);
+		op_r(e, 0, 0x0f5c, 0, 1); /* subs? xmm0, xmm1 */
+		b1(e, f64 ? 0xf2 : 0xf3);
+		op_r(e, 1, 0x0f2c, RAX, 0);
+		op_r(e, 1, 0x0fba, 7, RAX); /* btc rax, 63 */
+		b1(e, 63);
+		land(e, done);
+	}
+	st(e, w64 && !u32, e->w[0], RAX);
+}
+
+/* Negative as i64: halve keeping the low bit sticky, convert, double. */
+static void emit_convert_u64(struct em *e, int f64)
+{
+	ld(e, 1, RAX, e->w[1]);
+	op_r(e, 0, 0x0f57, 0, 0);
+	op_r(e, 1, 0x85, RAX, RAX);
+	size_t neg = jcc_fwd(e, CC_S);
+	b1(e, f64 ? 0xf2 : 0xf3);
+	op_r(e, 1, 0x0f2a, 0, RAX);
+	b1(e, 0xe9);
+	b4(e, 0);
+	size_t done = here(e) - 4;
+	land(e, neg);
+	mov_rr(e, RCX, RAX);
+	op_r(e, 1, 0xd1, 5, RCX);      /* shr rcx, 1 */
+	op_r(e, 0, 0x83, 4, RAX), b1(e, 1); /* and eax, 1 */
+	op_r(e, 1, 0x09, RAX, RCX);    /* or rcx, rax */
+	b1(e, f64 ? 0xf2 : 0xf3);
+	op_r(e, 1, 0x0f2a, 0, RCX);
+	b1(e, f64 ? 0xf2 : 0xf3);
+	op_r(e, 0, 0x0f58, 0, 0);      /* adds? xmm0, xmm0 */
+	land(e, done);
+	fstore(e, f64, e->w[0], 0);
+}
+
+static bool emit_float_convert(struct em *e, enum ir_op op)
+{
+	const uint32_t *w = e->w;
+	switch (op) {
+	case IR_F32_CONVERT_I32_S:
+	case IR_F64_CONVERT_I32_S:
+	case IR_F32_CONVERT_I64_S:
+	case IR_F64_CONVERT_I64_S: {
+		int f64 = op == IR_F64_CONVERT_I32_S || op == IR_F64_CONVERT_I64_S;
+		int w64 = op == IR_F32_CONVERT_I64_S || op == IR_F64_CONVERT_I64_S;
+		op_r(e, 0, 0x0f57, 0, 0); /* xorps: no false dependency */
+		sse_m(e, f64, w64, 0x0f2a, 0, w[1]);
+		fstore(e, f64, w[0], 0);
+		return true;
+	}
+	case IR_F32_CONVERT_I32_U:
+	case IR_F64_CONVERT_I32_U: /* zero-extended, then the i64 form */
+		ld(e, 0, RAX, w[1]);
+		op_r(e, 0, 0x0f57, 0, 0);
+		b1(e, op == IR_F64_CONVERT_I32_U ? 0xf2 : 0xf3);
+		op_r(e, 1, 0x0f2a, 0, RAX);
+		fstore(e, op == IR_F64_CONVERT_I32_U, w[0], 0);
+		return true;
+	case IR_F64_PROMOTE_F32:
+	case IR_F32_DEMOTE_F64:
+		sse_m(e, op == IR_F32_DEMOTE_F64, 0, 0x0f5a, 0, w[1]);
+		fstore(e, op == IR_F64_PROMOTE_F32, w[0], 0);
+		return true;
+	case IR_I32_TRUNC_F32_S:
+		emit_trunc(e, 0, 0, f32_bits(-2147483904.0f),
+			   f32_bits(2147483648.0f));
+		return true;
+	case IR_I32_TRUNC_F32_U:
+		emit_trunc(e, 0, 1, f32_bits(-1.0f), f32_bits(4294967296.0f));
+		return true;
+	case IR_I32_TRUNC_F64_S:
+		emit_trunc(e, 1, 0, f64_bits(-2147483649.0),
+			   f64_bits(2147483648.0));
+		return true;
+	case IR_I32_TRUNC_F64_U:
+		emit_trunc(e, 1, 1, f64_bits(-1.0), f64_bits(4294967296.0));
+		return true;
+	case IR_I64_TRUNC_F32_S:
+		emit_trunc(e, 0, 1, f32_bits(-9223373136366403584.0f),
+			   f32_bits(9223372036854775808.0f));
+		return true;
+	case IR_I64_TRUNC_F32_U:
+		emit_trunc(e, 0, 1, f32_bits(-1.0f),
+			   f32_bits(18446744073709551616.0f));
+		return true;
+	case IR_I64_TRUNC_F64_U:
+		emit_trunc(e, 1, 1, f64_bits(-1.0),
+			   f64_bits(18446744073709551616.0));
+		return true;
+	case IR_F32_CONVERT_I64_U:
+	case IR_F64_CONVERT_I64_U:
+		emit_convert_u64(e, op == IR_F64_CONVERT_I64_U);
+		return true;
+	case IR_I64_TRUNC_F64_S:
+		emit_trunc(e, 1, 1, f64_bits(-9223372036854777856.0),
+			   f64_bits(9223372036854775808.0));
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* d, a */
+static bool emit_float_unary(struct em *e, enum ir_op op)
+{
+	const uint32_t *w = e->w;
+	static const uint16_t rnd[][3] = { /* op, roundss/sd immediate */
+		{IR_F32_CEIL, 0, 0x0a}, {IR_F32_FLOOR, 0, 0x09},
+		{IR_F32_TRUNC, 0, 0x0b}, {IR_F32_NEAREST, 0, 0x08},
+		{IR_F64_CEIL, 1, 0x0a}, {IR_F64_FLOOR, 1, 0x09},
+		{IR_F64_TRUNC, 1, 0x0b}, {IR_F64_NEAREST, 1, 0x08},
+	};
+	for (size_t i = 0; i < sizeof(rnd) / sizeof(rnd[0]); i++) {
+		if (rnd[i][0] != op)
+			continue;
+		b1(e, 0x66); /* roundss/roundsd xmm0, [a], mode */
+		op_m(e, 0, rnd[i][1] ? 0x0f3a0b : 0x0f3a0a, 0, FP,
+		     slot(e, w[1]));
+		b1(e, (uint8_t)rnd[i][2]);
+		fstore(e, rnd[i][1], w[0], 0);
+		return true;
+	}
+	switch (op) {
+	case IR_F32_SQRT:
+	case IR_F64_SQRT:
+		sse_m(e, op == IR_F64_SQRT, 0, 0x0f51, 0, w[1]);
+		fstore(e, op == IR_F64_SQRT, w[0], 0);
+		return true;
+	case IR_F32_NEG:
+	case IR_F32_ABS:
+		ld(e, 0, RAX, w[1]);
+		op_r(e, 0, 0x81, op == IR_F32_NEG ? 6 : 4, RAX);
+		b4(e, op == IR_F32_NEG ? 0x80000000 : 0x7fffffff);
+		st(e, 0, w[0], RAX);
+		return true;
+	case IR_F64_NEG:
+	case IR_F64_ABS: /* btc / btr rax, 63 */
+		ld(e, 1, RAX, w[1]);
+		op_r(e, 1, 0x0fba, op == IR_F64_NEG ? 7 : 6, RAX);
+		b1(e, 63);
+		st(e, 1, w[0], RAX);
+		return true;
+	default:
+		return emit_float_convert(e, op);
+	}
+}
+
+/* Compare-and-branch: a, b, rel / a, k, rel / a, rel (I64 NEZ, EQZ). */
+static void emit_br_cmp(struct em *e, enum ir_op op)
+{
+	const uint32_t *w = e->w;
+	if (op == IR_BR_I64_NEZ || op == IR_BR_I64_EQZ) {
+		op_m(e, 1, 0x83, 7, FP, slot(e, w[0]));
+		b1(e, 0);
+		branch_if(e, op == IR_BR_I64_NEZ ? CC_NE : CC_E, 1);
+		return;
+	}
+	int wide = op >= IR_BR_I64_EQ;
+	if (op >= IR_BR_I32_EQ_IMM && op <= IR_BR_I32_GE_U_IMM) {
+		op_m(e, 0, 0x81, 7, FP, slot(e, w[0]));
+		b4(e, w[1]);
+	} else {
+		ld(e, wide, RAX, w[0]);
+		op_m(e, wide, 0x3b, RAX, FP, slot(e, w[1]));
+	}
+	branch_if(e, cmp_cc(op), 2);
+}
+
+static void emit_global(struct em *e, bool set)
+{
+	uint32_t idx = set ? e->w[0] : e->w[1];
+	op_m(e, 1, 0x8b, RAX, INST, offsetof(struct wasm_instance, globals));
+	op_m(e, 1, 0x8b, RAX, RAX, slot(e, idx));
+	if (set) {
+		ld(e, 1, RCX, e->w[1]);
+		op_m(e, 1, 0x89, RCX, RAX, offsetof(struct wasm_global, val));
+	} else {
+		op_m(e, 1, 0x8b, RAX, RAX, offsetof(struct wasm_global, val));
+		st(e, 1, e->w[0], RAX);
+	}
+}
+
+static void emit_return(struct em *e, enum ir_op op)
+{
+	if (op == IR_RET1) {
+		ld(e, 1, RAX, e->w[0]);
+		st(e, 1, 0, RAX);
+	} else if (op == IR_RETN) { /* ascending copy: the source is above */
+		for (uint32_t i = 0; i < e->w[1]; i++) {
+			ld(e, 1, RAX, e->w[0] + i);
+			st(e, 1, i, RAX);
+		}
+	}
+	ret_ok(e);
+}
+
+static bool emit_control(struct em *e, enum ir_op op)
+{
+	const uint32_t *w = e->w;
+	switch (op) {
+	case IR_ENTRY:
+		emit_entry(e);
+		break;
+	case IR_UNREACHABLE:
+		op_r(e, 0, 0x31, RAX, RAX);
+		trap_if(e, CC_E, WASM_TRAP_UNREACHABLE, e->pos);
+		break;
+	case IR_BR:
+		branch(e, 0);
+		break;
+	case IR_BR_IF:
+	case IR_BR_UNLESS:
+		op_m(e, 0, 0x83, 7, FP, slot(e, w[0]));
+		b1(e, 0);
+		branch_if(e, op == IR_BR_IF ? CC_NE : CC_E, 1);
+		break;
+	case IR_BR_TABLE:
+		emit_br_table(e);
+		break;
+	case IR_RET0:
+	case IR_RET1:
+	case IR_RETN:
+		emit_return(e, op);
+		break;
+	case IR_CALL:
+		emit_call(e);
+		break;
+	case IR_CALL_IMPORT:
+	case IR_CALL_INDIRECT:
+		call_helper(e);
+		break;
+	case IR_COPY:
+		ld(e, 1, RAX, w[1]);
+		st(e, 1, w[0], RAX);
+		break;
+	case IR_CONST32:
+	case IR_CONST64:
+		mov_ri(e, RAX, op == IR_CONST32
+				       ? w[1]
+				       : (uint64_t)w[1] | (uint64_t)w[2] << 32);
+		st(e, 1, w[0], RAX);
+		break;
+	case IR_SELECT:
+		ld(e, 1, RAX, w[1]);
+		op_m(e, 0, 0x83, 7, FP, slot(e, w[3]));
+		b1(e, 0);
+		op_m(e, 1, 0x0f44, RAX, FP, slot(e, w[2])); /* cmovz */
+		st(e, 1, w[0], RAX);
+		break;
+	case IR_GLOBAL_GET:
+	case IR_GLOBAL_SET:
+		emit_global(e, op == IR_GLOBAL_SET);
+		break;
+	case IR_MEMORY_SIZE:
+		op_m(e, 0, 0x8b, RAX, MEMOBJ, offsetof(struct wasm_memory, pages));
+		st(e, 0, w[0], RAX);
+		break;
+	case IR_MEMORY_GROW:
+		mov_rr(e, RDI, INST);
+		ld(e, 0, RSI, w[1]);
+		call_abs(e, (const void *)wm_jit_memory_grow);
+		st(e, 0, w[0], RAX);
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+static void emit_op(struct em *e, enum ir_op op)
+{
+	struct alu a;
+	if (emit_control(e, op))
+		return;
+	if (cmp_cc(op) >= 0 && op >= IR_BR_I32_EQ && op <= IR_BR_I64_GE_U) {
+		emit_br_cmp(e, op);
+	} else if (op == IR_BR_I64_NEZ || op == IR_BR_I64_EQZ) {
+		emit_br_cmp(e, op);
+	} else if (alu_of(op, &a)) {
+		emit_binary(e, &a);
+	} else if (op >= IR_I32_LOAD && op <= IR_I32_STORE8_ADDK) {
+		emit_access(e, op);
+	} else if (!emit_binary_imm(e, op) && !emit_binary_k64(e, op) &&
+		   !emit_unary(e, op) && !emit_float_binary(e, op) &&
+		   !emit_float_unary(e, op)) {
+		e->fail = true;
+	}
+}
+
+/* ---- functions -------------------------------------------------------------- */
+
+static const uint8_t pushes[] = {RBP, RBX, R12, R13, R14, R15};
+
+static bool uses_memory(const struct wm_jit_func *f)
+{
+	for (uint32_t i = 0; i < f->ninsns; i++) {
+		enum ir_op op = f->insns[i].op;
+		if ((op >= IR_I32_LOAD && op <= IR_I32_STORE8_ADDK) ||
+		    op == IR_MEMORY_SIZE || op == IR_MEMORY_GROW)
+			return true;
+	}
+	return false;
+}
+
+static void prologue(struct em *e)
+{
+	for (size_t i = 0; i < sizeof(pushes); i++) {
+		rex(e, 0, 0, 0, pushes[i]);
+		b1(e, 0x50 + (pushes[i] & 7));
+	}
+	op_r(e, 1, 0x83, 5, RSP);
+	b1(e, 8); /* sub rsp, 8: calls see a 16-byte aligned stack */
+	mov_rr(e, CTX, RDI);
+	mov_rr(e, FP, RSI);
+	mov_rr(e, INST, RDX);
+	/* Native recursion is bounded by the thread's stack, not only by
+	 * max_frames: deep guest recursion traps before it overflows. */
+	op_m(e, 1, 0x3b, RSP, CTX,
+	     offsetof(struct wasm_instance, jit_stack_limit));
+	trap_if(e, CC_B, WASM_TRAP_STACK_EXHAUSTED, 0);
+	if (uses_memory(e->f)) {
+		op_m(e, 1, 0x8b, MEMOBJ, INST, offsetof(struct wasm_instance, mem));
+		op_m(e, 1, 0x8b, MEMBASE, MEMOBJ, offsetof(struct wasm_memory, base));
+	}
+}
+
+static void epilogue(struct em *e)
+{
+	op_r(e, 1, 0x83, 0, RSP);
+	b1(e, 8);
+	for (size_t i = sizeof(pushes); i-- > 0;) {
+		rex(e, 0, 0, 0, pushes[i]);
+		b1(e, 0x58 + (pushes[i] & 7));
+	}
+	b1(e, 0xc3);
+}
+
+/* Out-of-line trap paths: pos in ecx, kind in r8d, then one shared call. */
+static void emit_stubs(struct em *e)
+{
+	size_t common = 0;
+	for (uint32_t i = 0; i < e->nstubs; i++) {
+		land(e, e->stubs[i].at);
+		mov_ri(e, RCX, e->stubs[i].pos);
+		mov_ri(e, R8, (uint32_t)e->stubs[i].kind);
+		if (i) {
+			b1(e, 0xe9);
+			b4(e, (uint32_t)(common - (here(e) + 4)));
+			continue;
+		}
+		common = here(e);
+		mov_rr(e, RDI, CTX);
+		mov_rr(e, RSI, INST);
+		mov_ri(e, RDX, e->f->index);
+		call_abs(e, (const void *)wm_jit_trap);
+		jmp_to(e, EPILOGUE);
+	}
+}
+
+static int emit_func(struct em *e, struct wm_jit_func *f)
+{
+	const uint32_t *words = f->code->words;
+	e->f = f;
+	e->nfix = e->nstubs = 0;
+	e->fail = false;
+	e->label = malloc(sizeof(*e->label) * (f->code->nwords + 1));
+	if (!e->label)
+		return -1;
+	for (uint32_t i = 0; i <= f->code->nwords; i++)
+		e->label[i] = -1;
+	f->start = here(e);
+	prologue(e);
+	for (uint32_t i = 0; i < f->ninsns && !e->fail; i++) {
+		e->pos = f->insns[i].pos;
+		e->w = words + e->pos + 2;
+		e->label[e->pos] = (int64_t)here(e);
+		emit_op(e, f->insns[i].op);
+	}
+	size_t epi = here(e);
+	epilogue(e);
+	emit_stubs(e);
+	for (uint32_t i = 0; i < e->nfix; i++) {
+		struct fixup *x = &e->fix[i];
+		int64_t to = x->target == EPILOGUE ? (int64_t)epi
+						   : e->label[x->target];
+		if (to < 0)
+			e->fail = true;
+		else
+			patch32(e, x->at, to - (int64_t)x->base);
+	}
+	free(e->label);
+	return e->fail ? -1 : 0;
+}
+
+int wm_jit_arch_emit(struct wm_jit_unit *u)
+{
+	struct em e = {.b = &u->buf, .u = u};
+	int rc = 0;
+	/* A function that fails to emit is dropped; its callers were emitted
+	 * as direct calls, so start over without it. */
+	for (bool again = true; again && !u->buf.oom;) {
+		again = false;
+		u->buf.len = 0;
+		e.ncalls = 0;
+		for (uint32_t i = 0; i < u->nfuncs && !again; i++) {
+			if (!u->funcs[i].compile)
+				continue;
+			if (emit_func(&e, &u->funcs[i])) {
+				u->funcs[i].compile = false;
+				again = true;
+			}
+		}
+	}
+	for (uint32_t i = 0; i < e.ncalls; i++) {
+		struct fixup *x = &e.calls[i];
+		patch32(&e, x->at,
+			(int64_t)u->funcs[x->target].start - (int64_t)x->base);
+	}
+	if (u->buf.oom)
+		rc = -1;
+	free(e.fix);
+	free(e.stubs);
+	free(e.calls);
+	return rc;
+}
+
+bool wm_jit_arch_supports(enum ir_op op)
+{
+	struct alu a;
+	if (op == IR_I32_POPCNT || op == IR_I64_POPCNT)
+		return __builtin_cpu_supports("popcnt");
+	switch (op) {
+	case IR_ENTRY: case IR_UNREACHABLE: case IR_BR: case IR_BR_IF:
+	case IR_BR_UNLESS: case IR_BR_TABLE: case IR_RET0: case IR_RET1:
+	case IR_RETN: case IR_CALL: case IR_CALL_IMPORT: case IR_CALL_INDIRECT:
+	case IR_COPY: case IR_CONST32: case IR_CONST64: case IR_SELECT:
+	case IR_GLOBAL_GET: case IR_GLOBAL_SET: case IR_MEMORY_SIZE:
+	case IR_MEMORY_GROW: case IR_BR_I64_NEZ: case IR_BR_I64_EQZ:
+	case IR_I32_EQZ: case IR_I64_EQZ: case IR_I32_CLZ: case IR_I32_CTZ:
+	case IR_I64_CLZ: case IR_I64_CTZ: case IR_I32_EXTEND8_S:
+	case IR_I32_EXTEND16_S: case IR_I64_EXTEND8_S: case IR_I64_EXTEND16_S:
+	case IR_I64_EXTEND32_S: case IR_I64_EXTEND_I32_S:
+	case IR_I64_EXTEND_I32_U: case IR_F32_ADD: case IR_F32_SUB:
+	case IR_F32_MUL: case IR_F32_DIV: case IR_F64_ADD: case IR_F64_SUB:
+	case IR_F64_MUL: case IR_F64_DIV: case IR_F32_COPYSIGN:
+	case IR_F64_COPYSIGN: case IR_F32_SQRT: case IR_F64_SQRT:
+	case IR_F32_NEG: case IR_F32_ABS: case IR_F64_NEG: case IR_F64_ABS:
+	case IR_F32_CONVERT_I32_S: case IR_F64_CONVERT_I32_S:
+	case IR_F32_CONVERT_I64_S: case IR_F64_CONVERT_I64_S:
+	case IR_F32_CONVERT_I32_U: case IR_F64_CONVERT_I32_U:
+	case IR_F64_PROMOTE_F32: case IR_F32_DEMOTE_F64:
+	case IR_I32_TRUNC_F32_S: case IR_I32_TRUNC_F32_U:
+	case IR_I32_TRUNC_F64_S: case IR_I32_TRUNC_F64_U:
+	case IR_I64_TRUNC_F32_S: case IR_I64_TRUNC_F64_S:
+	case IR_I64_TRUNC_F32_U: case IR_I64_TRUNC_F64_U:
+	case IR_F32_CONVERT_I64_U: case IR_F64_CONVERT_I64_U:
+		return true;
+	case IR_F32_CEIL: case IR_F32_FLOOR: case IR_F32_TRUNC:
+	case IR_F32_NEAREST: case IR_F64_CEIL: case IR_F64_FLOOR:
+	case IR_F64_TRUNC: case IR_F64_NEAREST:
+		return __builtin_cpu_supports("sse4.1");
+	default:
+		break;
+	}
+	if (op >= IR_F32_EQ && op <= IR_F64_GE)
+		return true;
+	if (op >= IR_I32_LOAD && op <= IR_I32_STORE8_ADDK)
+		return true;
+	return cmp_cc(op) >= 0 || alu_of(op, &a) ||
+	       (op >= IR_I32_ADD_IMM && op <= IR_I64_XOR_K64);
+}
+
+#else /* no backend for this machine: everything interprets */
+
+bool wm_jit_arch_supports(enum ir_op op)
+{
+	(void)op;
+	return false;
+}
+
+int wm_jit_arch_emit(struct wm_jit_unit *u)
+{
+	(void)u;
+	return -1;
+}
+
+#endif
