@@ -53,10 +53,14 @@ static void call_export(struct wasm_instance *inst, const char *name,
 	wasm_instance__set_fuel(inst, FUEL);
 	int st = wasm_func__call_raw(inst, f, slots);
 	note(a, "%.*s: %d", (int)name_len, name, st);
-	if (st == WASM_OK)
-		for (uint32_t i = 0; i < nr; i++)
-			note(a, " %llx", (unsigned long long)slots[i]);
-	else
+	/* The upper half of a 32-bit result's slot is unspecified. */
+	for (uint32_t i = 0; st == WASM_OK && i < nr; i++) {
+		enum wasm_valtype t = wasm_func__result_type(f, i);
+		uint64_t v = t == WASM_I32 || t == WASM_F32 ? (uint32_t)slots[i]
+							    : slots[i];
+		note(a, " %llx", (unsigned long long)v);
+	}
+	if (st != WASM_OK)
 		note(a, " %s", wasm_instance__trap(inst)->message);
 	note(a, "\n");
 	free(slots);

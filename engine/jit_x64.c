@@ -28,6 +28,10 @@ enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13,
 enum { CC_B = 2, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_L = 12, CC_GE,
        CC_LE, CC_G };
 
+/* Registers for locals: free in compiled code between calls. */
+static const uint8_t alloc_regs[] = {R13, R8, R9, R10, R11, RSI, RDI};
+#define NREGS (sizeof(alloc_regs) / sizeof(alloc_regs[0]))
+
 #define EPILOGUE UINT32_MAX /* fixup target: the function's epilogue */
 #define MAX_SLOT (1u << 27) /* slot * 8 fits a disp32 */
 
@@ -57,6 +61,16 @@ struct em {
 	struct fixup *calls; /* direct calls: target = defined function */
 	uint32_t ncalls, callcap;
 	bool fail;
+
+	/* Locals living in registers (their frame slots are stale except
+	 * across calls, where `spilled` sends every access to the frame). */
+	uint32_t nlocals;
+	uint32_t home[NREGS]; /* slot held by alloc_regs[i] */
+	unsigned nhome;
+	bool spilled;
+	/* Counting pass: weighted uses of each local. */
+	uint64_t *uses; /* NULL outside the counting pass */
+	uint32_t depth;  /* loops around the current instruction */
 };
 
 static bool grow(void **p, uint32_t n, uint32_t *cap, size_t size)
@@ -163,13 +177,40 @@ static int32_t slot(struct em *e, uint32_t s)
 		e->fail = true;
 	return (int32_t)(s * 8);
 }
+/* The register holding slot s, or -1 (counting its use on that pass). */
+static int slot_reg(struct em *e, uint32_t s)
+{
+	if (e->uses) {
+		if (s < e->nlocals)
+			e->uses[s] += (uint64_t)1 << (e->depth < 6 ? 3 * e->depth : 18);
+		return -1;
+	}
+	for (unsigned i = 0; i < e->nhome && !e->spilled; i++)
+		if (e->home[i] == s)
+			return alloc_regs[i];
+	return -1;
+}
+/* opcode reg, slot s (an r/m operand: register or frame) */
+static void op_s(struct em *e, int w, unsigned opc, int reg, uint32_t s)
+{
+	int r = slot_reg(e, s);
+	if (r >= 0)
+		op_r(e, w, opc, reg, r);
+	else
+		op_m(e, w, opc, reg, FP, slot(e, s));
+}
 static void ld(struct em *e, int w, int reg, uint32_t s)
 {
-	op_m(e, w, 0x8b, reg, FP, slot(e, s));
+	op_s(e, w, 0x8b, reg, s);
 }
 static void st(struct em *e, int w, uint32_t s, int reg)
 {
-	op_m(e, w, 0x89, reg, FP, slot(e, s));
+	op_s(e, w, 0x89, reg, s);
+}
+/* The frame itself, whatever lives in registers. */
+static void st_frame(struct em *e, uint32_t s, int reg)
+{
+	op_m(e, 1, 0x89, reg, FP, slot(e, s));
 }
 static void mov_rr(struct em *e, int dst, int src)
 {
@@ -302,7 +343,29 @@ static void emit_entry(struct em *e)
 			b1(e, 0xab); /* rep stosq */
 		}
 	}
+	/* Parameters arrive in the frame; other locals start at zero. */
+	for (unsigned i = 0; i < e->nhome; i++) {
+		if (e->home[i] < first)
+			op_m(e, 1, 0x8b, alloc_regs[i], FP, slot(e, e->home[i]));
+		else
+			op_r(e, 0, 0x31, alloc_regs[i], alloc_regs[i]);
+	}
 	fuel_check(e, e->pos);
+}
+
+/* Around calls the frame holds every local: callees and helpers clobber
+ * the registers, and helpers read operands from the frame. */
+static void spill(struct em *e)
+{
+	for (unsigned i = 0; i < e->nhome; i++)
+		st_frame(e, e->home[i], alloc_regs[i]);
+	e->spilled = true;
+}
+static void reload(struct em *e)
+{
+	for (unsigned i = 0; i < e->nhome; i++)
+		op_m(e, 1, 0x8b, alloc_regs[i], FP, slot(e, e->home[i]));
+	e->spilled = false;
 }
 
 static void emit_br_table(struct em *e)
@@ -343,12 +406,14 @@ static void emit_br_table(struct em *e)
 /* Calls leaving compiled code (imports, indirect, interpreted callees). */
 static void call_helper(struct em *e)
 {
+	spill(e);
 	mov_rr(e, RDI, CTX);
 	mov_rr(e, RSI, INST);
 	mov_rr(e, RDX, FP);
 	mov_ri(e, RCX, e->f->index);
 	mov_ri(e, R8, e->pos);
 	call_abs(e, (const void *)wm_jit_call);
+	reload(e);
 	check_status(e);
 }
 
@@ -363,6 +428,7 @@ static void emit_call(struct em *e)
 		call_helper(e);
 		return;
 	}
+	spill(e);
 	op_m(e, 0, 0x8b, RAX, CTX, offsetof(struct wasm_instance, nframes));
 	op_m(e, 0, 0x3b, RAX, CTX, offsetof(struct wasm_instance, max_frames));
 	trap_if(e, CC_AE, WASM_TRAP_STACK_EXHAUSTED, e->pos);
@@ -382,6 +448,7 @@ static void emit_call(struct em *e)
 			(struct fixup){here(e), here(e) + 4, callee};
 	b4(e, 0);
 	op_m(e, 0, 0xff, 1, CTX, offsetof(struct wasm_instance, nframes));
+	reload(e);
 	check_status(e);
 }
 
@@ -486,7 +553,7 @@ static void emit_access(struct em *e, enum ir_op op)
 			op_r(e, 0, 0x81, 0, RAX);
 			b4(e, other);
 		} else {
-			op_m(e, 0, 0x03, RAX, FP, slot(e, other));
+			op_s(e, 0, 0x03, RAX, other);
 		}
 	}
 	int32_t d = bounds(e, off, a.size);
@@ -625,12 +692,12 @@ static void emit_binary(struct em *e, const struct alu *a)
 	switch (a->kind) {
 	case K_ALU:
 		ld(e, a->w, RAX, w[1]);
-		op_m(e, a->w, a->opc, RAX, FP, slot(e, w[2]));
+		op_s(e, a->w, a->opc, RAX, w[2]);
 		st(e, a->w, w[0], RAX);
 		break;
 	case K_CMP:
 		ld(e, a->w, RAX, w[1]);
-		op_m(e, a->w, 0x3b, RAX, FP, slot(e, w[2]));
+		op_s(e, a->w, 0x3b, RAX, w[2]);
 		setcc_store(e, a->cc, w[0]);
 		break;
 	case K_SHIFT:
@@ -667,7 +734,7 @@ static bool emit_binary_imm(struct em *e, enum ir_op op)
 	const uint32_t *w = e->w;
 	if (op == IR_I32_MUL_IMM || op == IR_I64_MUL_IMM) {
 		int wide = op == IR_I64_MUL_IMM;
-		op_m(e, wide, 0x69, RAX, FP, slot(e, w[1]));
+		op_s(e, wide, 0x69, RAX, w[1]);
 		b4(e, w[2]);
 		st(e, wide, w[0], RAX);
 		return true;
@@ -725,7 +792,7 @@ static bool emit_unary(struct em *e, enum ir_op op)
 	switch (op) {
 	case IR_I32_EQZ:
 	case IR_I64_EQZ:
-		op_m(e, op == IR_I64_EQZ, 0x83, 7, FP, slot(e, w[1]));
+		op_s(e, op == IR_I64_EQZ, 0x83, 7, w[1]);
 		b1(e, 0);
 		setcc_store(e, CC_E, w[0]);
 		return true;
@@ -733,7 +800,7 @@ static bool emit_unary(struct em *e, enum ir_op op)
 		wide = 1;
 		/* fall through */
 	case IR_I32_CLZ: /* (width-1) - bsr, with bsr(0) taken as -1 */
-		op_m(e, wide, 0x0fbd, RAX, FP, slot(e, w[1]));
+		op_s(e, wide, 0x0fbd, RAX, w[1]);
 		mov_ri(e, RCX, wide ? UINT64_MAX : UINT32_MAX);
 		op_r(e, wide, 0x0f44, RAX, RCX); /* cmovz */
 		op_r(e, wide, 0xf7, 3, RAX);     /* neg */
@@ -745,7 +812,7 @@ static bool emit_unary(struct em *e, enum ir_op op)
 		wide = 1;
 		/* fall through */
 	case IR_I32_CTZ:
-		op_m(e, wide, 0x0fbc, RAX, FP, slot(e, w[1]));
+		op_s(e, wide, 0x0fbc, RAX, w[1]);
 		mov_ri(e, RCX, wide ? 64 : 32);
 		op_r(e, wide, 0x0f44, RAX, RCX);
 		st(e, wide, w[0], RAX);
@@ -755,7 +822,7 @@ static bool emit_unary(struct em *e, enum ir_op op)
 		/* fall through */
 	case IR_I32_POPCNT:
 		b1(e, 0xf3);
-		op_m(e, wide, 0x0fb8, RAX, FP, slot(e, w[1]));
+		op_s(e, wide, 0x0fb8, RAX, w[1]);
 		st(e, wide, w[0], RAX);
 		return true;
 	case IR_I32_EXTEND8_S:
@@ -770,7 +837,7 @@ static bool emit_unary(struct em *e, enum ir_op op)
 		return true;
 	case IR_I64_EXTEND32_S:
 	case IR_I64_EXTEND_I32_S:
-		op_m(e, 1, 0x63, RAX, FP, slot(e, w[1]));
+		op_s(e, 1, 0x63, RAX, w[1]);
 		st(e, 1, w[0], RAX);
 		return true;
 	case IR_I64_EXTEND_I32_U:
@@ -784,28 +851,60 @@ static bool emit_unary(struct em *e, enum ir_op op)
 
 /* ---- floats (SSE2; rounding needs SSE4.1) ---------------------------------- */
 
-/* prefix f3 (f32) or f2 (f64), then op xmm, [fp + slot] */
-static void sse_m(struct em *e, int f64, int w, unsigned opc, int xmm,
-		  uint32_t s)
-{
-	b1(e, f64 ? 0xf2 : 0xf3);
-	op_m(e, w, opc, xmm, FP, slot(e, s));
-}
-static void fload(struct em *e, int f64, int xmm, uint32_t s)
-{
-	sse_m(e, f64, 0, 0x0f10, xmm, s);
-}
-static void fstore(struct em *e, int f64, uint32_t s, int xmm)
-{
-	sse_m(e, f64, 0, 0x0f11, xmm, s);
-}
-/* movq xmm, rax / movd xmm, eax */
+/* movq xmm, reg / movd xmm, reg */
 static void movq_xr(struct em *e, int w, int xmm, int reg)
 {
 	b1(e, 0x66);
 	op_r(e, w, 0x0f6e, xmm, reg);
 }
-/* (u)comis xmm, xmm2: f2/f3 does not apply, 66 marks f64 */
+/* A slot held in a register reaches SSE through xmm7. */
+#define XTMP 7
+
+/* prefix (f3: f32, f2: f64, 66, or 0: none), then opc xmm, slot s as a
+ * float operand */
+static void sse_s(struct em *e, uint8_t prefix, unsigned opc, int xmm,
+		  uint32_t s)
+{
+	int r = slot_reg(e, s);
+	if (r >= 0)
+		movq_xr(e, 1, XTMP, r);
+	if (prefix)
+		b1(e, prefix);
+	if (r >= 0)
+		op_r(e, 0, opc, xmm, XTMP);
+	else
+		op_m(e, 0, opc, xmm, FP, slot(e, s));
+}
+static uint8_t fpfx(int f64)
+{
+	return f64 ? 0xf2 : 0xf3;
+}
+/* cvtsi2ss/sd xmm, slot s as an integer operand */
+static void cvt_si(struct em *e, int f64, int w, uint32_t s)
+{
+	int r = slot_reg(e, s);
+	b1(e, fpfx(f64));
+	if (r >= 0)
+		op_r(e, w, 0x0f2a, 0, r);
+	else
+		op_m(e, w, 0x0f2a, 0, FP, slot(e, s));
+}
+static void fload(struct em *e, int f64, int xmm, uint32_t s)
+{
+	sse_s(e, fpfx(f64), 0x0f10, xmm, s);
+}
+static void fstore(struct em *e, int f64, uint32_t s, int xmm)
+{
+	int r = slot_reg(e, s);
+	if (r >= 0) { /* movd/movq reg, xmm */
+		b1(e, 0x66);
+		op_r(e, f64, 0x0f7e, xmm, r);
+		return;
+	}
+	b1(e, fpfx(f64));
+	op_m(e, 0, 0x0f11, xmm, FP, slot(e, s));
+}
+/* (u)comis xmm, xmm2: 66 marks f64 */
 static void ucomi_r(struct em *e, int f64, int x, int y)
 {
 	if (f64)
@@ -814,9 +913,7 @@ static void ucomi_r(struct em *e, int f64, int x, int y)
 }
 static void ucomi_m(struct em *e, int f64, int x, uint32_t s)
 {
-	if (f64)
-		b1(e, 0x66);
-	op_m(e, 0, 0x0f2e, x, FP, slot(e, s));
+	sse_s(e, f64 ? 0x66 : 0, 0x0f2e, x, s);
 }
 
 /* d, a, b */
@@ -832,7 +929,7 @@ static bool emit_float_binary(struct em *e, enum ir_op op)
 			continue;
 		int f64 = arith[i][1] == op;
 		fload(e, f64, 0, w[1]);
-		sse_m(e, f64, 0, arith[i][2], 0, w[2]);
+		sse_s(e, fpfx(f64), arith[i][2], 0, w[2]);
 		fstore(e, f64, w[0], 0);
 		return true;
 	}
@@ -916,16 +1013,16 @@ static void emit_trunc(struct em *e, int f64, int w64, uint64_t lo,
 		ucomi_r(e, f64, 0, 1);
 		big = jcc_fwd(e, CC_AE);
 	}
-	b1(e, f64 ? 0xf2 : 0xf3);
+	b1(e, fpfx(f64));
 	op_r(e, w64, 0x0f2c, RAX, 0); /* cvtts?2si */
 	if (u64) {
 		b1(e, 0xe9);
 		b4(e, 0);
 		done = here(e) - 4;
 		land(e, big);
-		b1(e, f64 ? 0xf2 : 0xf3);
+		b1(e, fpfx(f64));
 		op_r(e, 0, 0x0f5c, 0, 1); /* subs? xmm0, xmm1 */
-		b1(e, f64 ? 0xf2 : 0xf3);
+		b1(e, fpfx(f64));
 		op_r(e, 1, 0x0f2c, RAX, 0);
 		op_r(e, 1, 0x0fba, 7, RAX); /* btc rax, 63 */
 		b1(e, 63);
@@ -941,7 +1038,7 @@ static void emit_convert_u64(struct em *e, int f64)
 	op_r(e, 0, 0x0f57, 0, 0);
 	op_r(e, 1, 0x85, RAX, RAX);
 	size_t neg = jcc_fwd(e, CC_S);
-	b1(e, f64 ? 0xf2 : 0xf3);
+	b1(e, fpfx(f64));
 	op_r(e, 1, 0x0f2a, 0, RAX);
 	b1(e, 0xe9);
 	b4(e, 0);
@@ -951,9 +1048,9 @@ static void emit_convert_u64(struct em *e, int f64)
 	op_r(e, 1, 0xd1, 5, RCX);      /* shr rcx, 1 */
 	op_r(e, 0, 0x83, 4, RAX), b1(e, 1); /* and eax, 1 */
 	op_r(e, 1, 0x09, RAX, RCX);    /* or rcx, rax */
-	b1(e, f64 ? 0xf2 : 0xf3);
+	b1(e, fpfx(f64));
 	op_r(e, 1, 0x0f2a, 0, RCX);
-	b1(e, f64 ? 0xf2 : 0xf3);
+	b1(e, fpfx(f64));
 	op_r(e, 0, 0x0f58, 0, 0);      /* adds? xmm0, xmm0 */
 	land(e, done);
 	fstore(e, f64, e->w[0], 0);
@@ -970,7 +1067,7 @@ static bool emit_float_convert(struct em *e, enum ir_op op)
 		int f64 = op == IR_F64_CONVERT_I32_S || op == IR_F64_CONVERT_I64_S;
 		int w64 = op == IR_F32_CONVERT_I64_S || op == IR_F64_CONVERT_I64_S;
 		op_r(e, 0, 0x0f57, 0, 0); /* xorps: no false dependency */
-		sse_m(e, f64, w64, 0x0f2a, 0, w[1]);
+		cvt_si(e, f64, w64, w[1]);
 		fstore(e, f64, w[0], 0);
 		return true;
 	}
@@ -978,13 +1075,13 @@ static bool emit_float_convert(struct em *e, enum ir_op op)
 	case IR_F64_CONVERT_I32_U: /* zero-extended, then the i64 form */
 		ld(e, 0, RAX, w[1]);
 		op_r(e, 0, 0x0f57, 0, 0);
-		b1(e, op == IR_F64_CONVERT_I32_U ? 0xf2 : 0xf3);
+		b1(e, fpfx(op == IR_F64_CONVERT_I32_U));
 		op_r(e, 1, 0x0f2a, 0, RAX);
 		fstore(e, op == IR_F64_CONVERT_I32_U, w[0], 0);
 		return true;
 	case IR_F64_PROMOTE_F32:
 	case IR_F32_DEMOTE_F64:
-		sse_m(e, op == IR_F32_DEMOTE_F64, 0, 0x0f5a, 0, w[1]);
+		sse_s(e, fpfx(op == IR_F32_DEMOTE_F64), 0x0f5a, 0, w[1]);
 		fstore(e, op == IR_F64_PROMOTE_F32, w[0], 0);
 		return true;
 	case IR_I32_TRUNC_F32_S:
@@ -1039,9 +1136,8 @@ static bool emit_float_unary(struct em *e, enum ir_op op)
 	for (size_t i = 0; i < sizeof(rnd) / sizeof(rnd[0]); i++) {
 		if (rnd[i][0] != op)
 			continue;
-		b1(e, 0x66); /* roundss/roundsd xmm0, [a], mode */
-		op_m(e, 0, rnd[i][1] ? 0x0f3a0b : 0x0f3a0a, 0, FP,
-		     slot(e, w[1]));
+		/* roundss/roundsd xmm0, a, mode */
+		sse_s(e, 0x66, rnd[i][1] ? 0x0f3a0b : 0x0f3a0a, 0, w[1]);
 		b1(e, (uint8_t)rnd[i][2]);
 		fstore(e, rnd[i][1], w[0], 0);
 		return true;
@@ -1049,7 +1145,7 @@ static bool emit_float_unary(struct em *e, enum ir_op op)
 	switch (op) {
 	case IR_F32_SQRT:
 	case IR_F64_SQRT:
-		sse_m(e, op == IR_F64_SQRT, 0, 0x0f51, 0, w[1]);
+		sse_s(e, fpfx(op == IR_F64_SQRT), 0x0f51, 0, w[1]);
 		fstore(e, op == IR_F64_SQRT, w[0], 0);
 		return true;
 	case IR_F32_NEG:
@@ -1076,18 +1172,18 @@ static void emit_br_cmp(struct em *e, enum ir_op op)
 {
 	const uint32_t *w = e->w;
 	if (op == IR_BR_I64_NEZ || op == IR_BR_I64_EQZ) {
-		op_m(e, 1, 0x83, 7, FP, slot(e, w[0]));
+		op_s(e, 1, 0x83, 7, w[0]);
 		b1(e, 0);
 		branch_if(e, op == IR_BR_I64_NEZ ? CC_NE : CC_E, 1);
 		return;
 	}
 	int wide = op >= IR_BR_I64_EQ;
 	if (op >= IR_BR_I32_EQ_IMM && op <= IR_BR_I32_GE_U_IMM) {
-		op_m(e, 0, 0x81, 7, FP, slot(e, w[0]));
+		op_s(e, 0, 0x81, 7, w[0]);
 		b4(e, w[1]);
 	} else {
 		ld(e, wide, RAX, w[0]);
-		op_m(e, wide, 0x3b, RAX, FP, slot(e, w[1]));
+		op_s(e, wide, 0x3b, RAX, w[1]);
 	}
 	branch_if(e, cmp_cc(op), 2);
 }
@@ -1108,13 +1204,14 @@ static void emit_global(struct em *e, bool set)
 
 static void emit_return(struct em *e, enum ir_op op)
 {
+	/* Results go to the frame, where the caller reads them. */
 	if (op == IR_RET1) {
 		ld(e, 1, RAX, e->w[0]);
-		st(e, 1, 0, RAX);
+		st_frame(e, 0, RAX);
 	} else if (op == IR_RETN) { /* ascending copy: the source is above */
 		for (uint32_t i = 0; i < e->w[1]; i++) {
 			ld(e, 1, RAX, e->w[0] + i);
-			st(e, 1, i, RAX);
+			st_frame(e, i, RAX);
 		}
 	}
 	ret_ok(e);
@@ -1136,7 +1233,7 @@ static bool emit_control(struct em *e, enum ir_op op)
 		break;
 	case IR_BR_IF:
 	case IR_BR_UNLESS:
-		op_m(e, 0, 0x83, 7, FP, slot(e, w[0]));
+		op_s(e, 0, 0x83, 7, w[0]);
 		b1(e, 0);
 		branch_if(e, op == IR_BR_IF ? CC_NE : CC_E, 1);
 		break;
@@ -1168,9 +1265,9 @@ static bool emit_control(struct em *e, enum ir_op op)
 		break;
 	case IR_SELECT:
 		ld(e, 1, RAX, w[1]);
-		op_m(e, 0, 0x83, 7, FP, slot(e, w[3]));
+		op_s(e, 0, 0x83, 7, w[3]);
 		b1(e, 0);
-		op_m(e, 1, 0x0f44, RAX, FP, slot(e, w[2])); /* cmovz */
+		op_s(e, 1, 0x0f44, RAX, w[2]); /* cmovz */
 		st(e, 1, w[0], RAX);
 		break;
 	case IR_GLOBAL_GET:
@@ -1182,9 +1279,11 @@ static bool emit_control(struct em *e, enum ir_op op)
 		st(e, 0, w[0], RAX);
 		break;
 	case IR_MEMORY_GROW:
+		spill(e);
 		mov_rr(e, RDI, INST);
 		ld(e, 0, RSI, w[1]);
 		call_abs(e, (const void *)wm_jit_memory_grow);
+		reload(e);
 		st(e, 0, w[0], RAX);
 		break;
 	default:
@@ -1283,15 +1382,12 @@ static void emit_stubs(struct em *e)
 	}
 }
 
-static int emit_func(struct em *e, struct wm_jit_func *f)
+static int emit_body(struct em *e, struct wm_jit_func *f,
+		     const uint32_t *depth)
 {
 	const uint32_t *words = f->code->words;
-	e->f = f;
 	e->nfix = e->nstubs = 0;
 	e->fail = false;
-	e->label = malloc(sizeof(*e->label) * (f->code->nwords + 1));
-	if (!e->label)
-		return -1;
 	for (uint32_t i = 0; i <= f->code->nwords; i++)
 		e->label[i] = -1;
 	f->start = here(e);
@@ -1300,6 +1396,7 @@ static int emit_func(struct em *e, struct wm_jit_func *f)
 		e->pos = f->insns[i].pos;
 		e->w = words + e->pos + 2;
 		e->label[e->pos] = (int64_t)here(e);
+		e->depth = depth ? depth[i] : 0;
 		emit_op(e, f->insns[i].op);
 	}
 	size_t epi = here(e);
@@ -1314,8 +1411,105 @@ static int emit_func(struct em *e, struct wm_jit_func *f)
 		else
 			patch32(e, x->at, to - (int64_t)x->base);
 	}
-	free(e->label);
 	return e->fail ? -1 : 0;
+}
+
+/* Which operand words of op are branch offsets. */
+static unsigned rel_operands(const uint32_t *w, enum ir_op op, unsigned *first)
+{
+	*first = 1;
+	switch (op) {
+	case IR_BR:
+		*first = 0;
+		return 1;
+	case IR_BR_IF:
+	case IR_BR_UNLESS:
+	case IR_BR_I64_NEZ:
+	case IR_BR_I64_EQZ:
+		return 1;
+	case IR_BR_TABLE:
+		*first = 2;
+		return w[1] + 1;
+	default:
+		*first = 2;
+		return op >= IR_BR_I32_EQ && op <= IR_BR_I64_GE_U;
+	}
+}
+
+/* Loops around each instruction: how many backward branches span it. */
+static uint32_t *loop_depths(struct wm_jit_func *f, int64_t *index)
+{
+	const uint32_t *words = f->code->words;
+	int32_t *diff = calloc(f->ninsns + 1, sizeof(*diff));
+	uint32_t *depth = malloc(sizeof(*depth) * (f->ninsns + 1));
+	if (!diff || !depth) {
+		free(diff);
+		free(depth);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < f->ninsns; i++)
+		index[f->insns[i].pos] = i;
+	for (uint32_t i = 0; i < f->ninsns; i++) {
+		const uint32_t *w = words + f->insns[i].pos + 2;
+		unsigned k0, n = rel_operands(w, f->insns[i].op, &k0);
+		for (unsigned k = k0; k < k0 + n; k++) {
+			if ((int32_t)w[k] >= 0)
+				continue;
+			uint32_t t = f->insns[i].pos + 2 + k + w[k];
+			diff[index[t]]++;
+			diff[i + 1]--;
+		}
+	}
+	int32_t d = 0;
+	for (uint32_t i = 0; i < f->ninsns; i++)
+		depth[i] = (uint32_t)(d += diff[i]);
+	free(diff);
+	return depth;
+}
+
+/* The most used locals (loop uses weigh more) get the registers. */
+static void allocate(struct em *e, uint64_t *uses)
+{
+	e->nhome = 0;
+	for (unsigned n = 0; n < NREGS; n++) {
+		uint32_t best = 0;
+		for (uint32_t s = 1; s < e->nlocals; s++)
+			if (uses[s] > uses[best])
+				best = s;
+		if (!e->nlocals || !uses[best])
+			break;
+		e->home[e->nhome++] = best;
+		uses[best] = 0;
+	}
+}
+
+/* Twice: a counting pass to pick the register locals, then for real. */
+static int emit_func(struct em *e, struct wm_jit_func *f)
+{
+	const uint32_t *entry = f->code->words + 2;
+	e->f = f;
+	e->nhome = 0;
+	e->spilled = false;
+	e->nlocals = entry[0] + entry[1];
+	e->label = malloc(sizeof(*e->label) * (f->code->nwords + 1));
+	uint64_t *uses = calloc(e->nlocals + 1, sizeof(*uses));
+	uint32_t *depth = e->label ? loop_depths(f, e->label) : NULL;
+	int rc = -1;
+	if (e->label && uses && depth) {
+		uint32_t ncalls = e->ncalls;
+		e->uses = uses;
+		rc = emit_body(e, f, depth);
+		e->uses = NULL;
+		e->b->len = f->start;
+		e->ncalls = ncalls;
+		allocate(e, uses);
+		if (rc == 0)
+			rc = emit_body(e, f, NULL);
+	}
+	free(depth);
+	free(uses);
+	free(e->label);
+	return rc;
 }
 
 int wm_jit_arch_emit(struct wm_jit_unit *u)
