@@ -16,6 +16,7 @@ a_runner_ok() { # RUNNER — can it run here?
 	case $1 in
 	native) return 0 ;;
 	wasm-bpf) [ -x "$WASM_BPF" ] ;;
+	wasm-bpf-jit) [ -x "$WASM_BPF" ] && [ "$(uname -m)" = x86_64 ] ;;
 	node) command -v node >/dev/null ;;
 	wasm2c) [ -x "$E/sieve.w2c" ] ;;
 	esac
@@ -24,7 +25,8 @@ a_runner_ok() { # RUNNER — can it run here?
 a_run() { # RUNNER KERNEL
 	case $1 in
 	native) timeout 300 "$E/$2.native" $A_SCALE ;;
-	wasm-bpf) timeout 300 "$WASM_BPF" "$E/$2.wasm" $A_SCALE ;;
+	wasm-bpf) WASM_BPF_JIT=0 timeout 300 "$WASM_BPF" "$E/$2.wasm" $A_SCALE ;;
+	wasm-bpf-jit) WASM_BPF_JIT=1 timeout 300 "$WASM_BPF" "$E/$2.wasm" $A_SCALE ;;
 	node) timeout 300 node --no-warnings "$ROOT/bench/engine/node-wasi.mjs" \
 		"$E/$2.wasm" $A_SCALE ;;
 	wasm2c) timeout 300 "$E/$2.w2c" $A_SCALE ;;
@@ -32,12 +34,13 @@ a_run() { # RUNNER KERNEL
 }
 
 A_RUNNERS=
-for r in native wasm-bpf node wasm2c; do
+for r in native wasm-bpf wasm-bpf-jit node wasm2c; do
 	if a_runner_ok $r; then
 		A_RUNNERS="$A_RUNNERS $r"
 	else
 		case $r in
 		wasm2c) why="wabt's wasm-rt runtime sources not found" ;;
+		wasm-bpf-jit) why="the compiling tier is x86-64 only" ;;
 		*) why="not installed or not built" ;;
 		esac
 		skip "kernels: $r" "$why"
@@ -131,17 +134,24 @@ a_load() {
 	echo "Part A — load + validate + translate (wasm_module__load), ${ms} ms of repeats per module, median (min-max)"
 	echo "  CPU = the thread's CPU time (what the engine costs); wall also counts preemption on a busy machine"
 	printf '%-15s %8s %8s %-24s %-24s %s\n' module bytes "code B" "CPU ms" "wall ms" "MB/s code: CPU | wall"
-	if ! "$E/loadtime" -t $ms $mods >"$RAW/A.load" 2>"$RAW/A.load.err"; then
-		bad "load throughput" "$(tail -n 2 "$RAW/A.load.err" | tr '\n' ' ')"
-		return
-	fi
+	# Twice: the interpreter's load, then with compilation to machine code.
+	: >"$RAW/A.load"
+	for jit in 0 1; do
+		if ! WASM_BPF_JIT=$jit "$E/loadtime" -t $ms $mods \
+			>"$RAW/A.load.$jit" 2>"$RAW/A.load.err"; then
+			bad "load throughput" "$(tail -n 2 "$RAW/A.load.err" | tr '\n' ' ')"
+			return
+		fi
+		sed "s/^\([^ ]* [^ ]*\)/\1:jit=$jit/" "$RAW/A.load.$jit" >>"$RAW/A.load"
+	done
 	while read -r _ f rest; do
 		b=$(kv bytes "$rest") c=$(kv code "$rest") n=$(kv runs "$rest")
 		w="$(kv median_ns "$rest") $(kv min_ns "$rest") $(kv max_ns "$rest") $n"
 		u="$(kv cpu_median_ns "$rest") $(kv cpu_min_ns "$rest") $(kv cpu_max_ns "$rest") $n"
 		mbs=$(num "$c / ${u%% *} * 1000")
 		mbw=$(num "$c / ${w%% *} * 1000")
-		name=$(basename "$f")
+		name=$(basename "${f%:jit=*}")
+		[ "${f##*:jit=}" = 1 ] && name="$name+jit"
 		printf '%-15s %8s %8s %-24s %-24s %s\n' "$name" "$b" "$c" \
 			"$(rng "$u" 1e-6 3)" "$(rng "$w" 1e-6 3)" "$mbs | $mbw"
 		json load "{\"module\":\"$name\",\"bytes\":$b,\"code_bytes\":$c,$(jstat cpu_ms "$u" 1e-6),$(jstat wall_ms "$w" 1e-6),\"code_mb_per_s_cpu\":$mbs,\"code_mb_per_s_wall\":$mbw}"

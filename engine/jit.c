@@ -13,22 +13,21 @@
  * signal handlers that run on top of compiled frames. */
 #define STACK_RESERVE (256u << 10)
 
-void wm_jit_buf_put(struct wm_jit_buf *b, const void *bytes, size_t n)
+bool wm_jit_buf_reserve(struct wm_jit_buf *b, size_t n)
 {
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		while (cap < b->len + n)
-			cap *= 2;
-		uint8_t *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
+	if (b->oom)
+		return false;
+	size_t cap = b->cap ? b->cap * 2 : 4096;
+	while (cap < b->len + n)
+		cap *= 2;
+	uint8_t *p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = true;
+		return false;
 	}
-	memcpy(b->p + b->len, bytes, n);
-	b->len += n;
+	b->p = p;
+	b->cap = cap;
+	return true;
 }
 
 /* ---- decoding: handler address back to op -------------------------------- */

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ir.h"
 #include "runtime.h"
@@ -61,7 +62,17 @@ bool wm_jit_arch_supports(enum ir_op op);
  * independent within the buffer; sets each .start. 0 or -ENOMEM. */
 int wm_jit_arch_emit(struct wm_jit_unit *u);
 
-void wm_jit_buf_put(struct wm_jit_buf *b, const void *bytes, size_t n);
+/* Room for n more bytes; false (and b->oom) when memory ran out. */
+bool wm_jit_buf_reserve(struct wm_jit_buf *b, size_t n);
+
+static inline void wm_jit_buf_put(struct wm_jit_buf *b, const void *bytes,
+				  size_t n)
+{
+	if (b->len + n > b->cap && !wm_jit_buf_reserve(b, n))
+		return;
+	memcpy(b->p + b->len, bytes, n);
+	b->len += n;
+}
 
 /* ---- helpers the generated code calls --------------------------------- */
 

@@ -8,7 +8,7 @@
 #include "jit.h"
 #include "runtime.h"
 
-/* The tier asked for by opts, else by the environment. */
+/* The tier asked for by opts, else by the environment, else compiled. */
 static int load_tier(const struct wasm_load_opts *opts)
 {
 	if (opts && opts->sz >= offsetof(struct wasm_load_opts, tier) +
@@ -16,7 +16,7 @@ static int load_tier(const struct wasm_load_opts *opts)
 	    opts->tier != WASM_TIER_DEFAULT)
 		return opts->tier;
 	const char *env = getenv("WASM_BPF_JIT");
-	return env && strcmp(env, "1") == 0 ? WASM_TIER_JIT : WASM_TIER_INTERP;
+	return env && strcmp(env, "0") == 0 ? WASM_TIER_INTERP : WASM_TIER_JIT;
 }
 
 struct wasm_module *wasm_module__load(const void *bytes, size_t len,

@@ -92,10 +92,10 @@ struct wasm_trap {
 
 struct wasm_module;
 
-/* Which tier runs a module's code. DEFAULT: the environment variable
- * WASM_BPF_JIT (1: the compiling tier, 0 or unset: the interpreter). The
- * compiling tier exists on x86-64 only; elsewhere, and for functions it
- * cannot compile yet, the interpreter runs. */
+/* Which tier runs a module's code. DEFAULT: the compiling tier unless the
+ * environment variable WASM_BPF_JIT is 0. The compiling tier exists on
+ * x86-64 Linux only; elsewhere, and for functions it cannot compile yet,
+ * the interpreter runs. */
 enum wasm_tier {
 	WASM_TIER_DEFAULT = 0,
 	WASM_TIER_INTERP = 1,

@@ -194,14 +194,19 @@ if [ -n "${WASM_TESTSUITE:-}" ]; then
 	fi
 fi
 # The embedding-API tests (engine/tests/api_test.c: interrupts, fuel,
-# re-entry, limits, messages), plain and sanitized; they print their own
-# PASS/FAIL lines.
+# re-entry, limits, messages), plain, in the compiling tier and sanitized;
+# they print their own PASS/FAIL lines.
 api_suite() {
 	if ! make -j2 build/bin/wasm-api-test >"$tmp/api-build.log" 2>&1; then
 		fail "api/build: $(grep -m1 -i 'error' "$tmp/api-build.log")"
 		return
 	fi
-	build/bin/wasm-api-test || [ -e "$tmp/failed" ] || : >"$tmp/failed"
+	WASM_BPF_JIT=0 build/bin/wasm-api-test || [ -e "$tmp/failed" ] ||
+		: >"$tmp/failed"
+	# Again in the compiling tier (interrupts, fuel and re-entry there).
+	WASM_BPF_JIT=1 build/bin/wasm-api-test >"$tmp/api-jit.out" 2>&1 ||
+		: >"$tmp/failed"
+	sed -n 's/^\(PASS\|FAIL\): /&jit\//p' "$tmp/api-jit.out"
 	[ "${ENGINE_ASAN:-1}" = 0 ] && return
 	if ! make asan >"$tmp/api-asan.log" 2>&1; then
 		fail "asan/api/build: $(grep -m1 -i 'error' "$tmp/api-asan.log")"
@@ -222,8 +227,10 @@ guard_suite() {
 		fail "guard/build: $(grep -m1 -i 'error' "$tmp/guard-build.log")"
 		return
 	fi
-	for name in memory bulk traps linking; do
+	for name in memory bulk traps linking jit; do
 		run_wast guard/ "engine/tests/wast/$name.wast" build-guard/bin/wasm-spectest
+		run_wast guard/jit/ "engine/tests/wast/$name.wast" \
+			build-guard/bin/wasm-spectest -j
 	done
 }
 

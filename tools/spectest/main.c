@@ -28,7 +28,7 @@ static void usage(FILE *f)
 		"  -v          print each command as it runs\n"
 		"  -n          no child process per script (for debuggers)\n"
 		"  -i, -j      run in the interpreter / the compiling tier\n"
-		"              (default: as WASM_BPF_JIT says)\n"
+		"              (default: compiled unless WASM_BPF_JIT=0)\n"
 		"  -t SECONDS  time limit per script (default 300, 0: none)\n");
 }
 
