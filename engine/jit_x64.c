@@ -68,8 +68,22 @@ struct em {
 	uint32_t home[NREGS]; /* slot held by alloc_regs[i] */
 	unsigned nhome;
 	bool spilled;
-	/* Counting pass: weighted uses of each local. */
+	bool dirty[NREGS]; /* its local is written somewhere: spills store it */
+
+	/* An instruction that ends by storing rax (or xmm0) to a frame slot
+	 * leaves that value in the register for the next one, unless control
+	 * can reach it from elsewhere: its first load of the slot reuses it. */
+	struct {
+		uint32_t slot;
+		int w; /* 64-bit (f64) store */
+		bool xmm;
+		size_t end; /* where the store ended */
+	} last_store;
+	size_t insn_start;
+	bool reuse; /* last_store still holds at insn_start */
+	/* Counting pass: weighted uses of each local, and which are written. */
 	uint64_t *uses; /* NULL outside the counting pass */
+	bool *written;
 	uint32_t depth;  /* loops around the current instruction */
 };
 
@@ -199,13 +213,43 @@ static void op_s(struct em *e, int w, unsigned opc, int reg, uint32_t s)
 	else
 		op_m(e, w, opc, reg, FP, slot(e, s));
 }
+/* Whether the value of slot s (width w, in xmm0 or rax) is still in its
+ * register at this point: only as the instruction's first emission. */
+static bool reusable(struct em *e, uint32_t s, int w, bool xmm)
+{
+	bool hit = e->reuse && here(e) == e->insn_start &&
+		   e->last_store.slot == s && e->last_store.xmm == xmm &&
+		   (xmm ? e->last_store.w == w : e->last_store.w >= w);
+	e->reuse = false;
+	return hit;
+}
 static void ld(struct em *e, int w, int reg, uint32_t s)
 {
+	if (reusable(e, s, w, false)) {
+		if (reg != RAX)
+			op_r(e, w, 0x89, RAX, reg);
+		return;
+	}
 	op_s(e, w, 0x8b, reg, s);
+}
+static void remember_store(struct em *e, uint32_t s, int w, bool xmm)
+{
+	e->last_store.slot = s;
+	e->last_store.w = w;
+	e->last_store.xmm = xmm;
+	e->last_store.end = here(e);
+}
+static void note_write(struct em *e, uint32_t s)
+{
+	if (e->uses && s < e->nlocals)
+		e->written[s] = true;
 }
 static void st(struct em *e, int w, uint32_t s, int reg)
 {
+	note_write(e, s);
 	op_s(e, w, 0x89, reg, s);
+	if (reg == RAX)
+		remember_store(e, s, w, false);
 }
 /* The frame itself, whatever lives in registers. */
 static void st_frame(struct em *e, uint32_t s, int reg)
@@ -358,7 +402,8 @@ static void emit_entry(struct em *e)
 static void spill(struct em *e)
 {
 	for (unsigned i = 0; i < e->nhome; i++)
-		st_frame(e, e->home[i], alloc_regs[i]);
+		if (e->dirty[i]) /* else the frame still holds its value */
+			st_frame(e, e->home[i], alloc_regs[i]);
 	e->spilled = true;
 }
 static void reload(struct em *e)
@@ -891,10 +936,16 @@ static void cvt_si(struct em *e, int f64, int w, uint32_t s)
 }
 static void fload(struct em *e, int f64, int xmm, uint32_t s)
 {
+	if (reusable(e, s, f64, true)) {
+		if (xmm != 0)
+			op_r(e, 0, 0x0f28, xmm, 0); /* movaps */
+		return;
+	}
 	sse_s(e, fpfx(f64), 0x0f10, xmm, s);
 }
 static void fstore(struct em *e, int f64, uint32_t s, int xmm)
 {
+	note_write(e, s);
 	int r = slot_reg(e, s);
 	if (r >= 0) { /* movd/movq reg, xmm */
 		b1(e, 0x66);
@@ -903,6 +954,8 @@ static void fstore(struct em *e, int f64, uint32_t s, int xmm)
 	}
 	b1(e, fpfx(f64));
 	op_m(e, 0, 0x0f11, xmm, FP, slot(e, s));
+	if (xmm == 0)
+		remember_store(e, s, f64, true);
 }
 /* (u)comis xmm, xmm2: 66 marks f64 */
 static void ucomi_r(struct em *e, int f64, int x, int y)
@@ -1382,12 +1435,19 @@ static void emit_stubs(struct em *e)
 	}
 }
 
+/* Per instruction: loops around it, and whether a branch targets it. */
+struct insn_info {
+	uint32_t depth;
+	bool target;
+};
+
 static int emit_body(struct em *e, struct wm_jit_func *f,
-		     const uint32_t *depth)
+		     const struct insn_info *info)
 {
 	const uint32_t *words = f->code->words;
 	e->nfix = e->nstubs = 0;
 	e->fail = false;
+	e->last_store.end = SIZE_MAX;
 	for (uint32_t i = 0; i <= f->code->nwords; i++)
 		e->label[i] = -1;
 	f->start = here(e);
@@ -1396,7 +1456,9 @@ static int emit_body(struct em *e, struct wm_jit_func *f,
 		e->pos = f->insns[i].pos;
 		e->w = words + e->pos + 2;
 		e->label[e->pos] = (int64_t)here(e);
-		e->depth = depth ? depth[i] : 0;
+		e->depth = info[i].depth;
+		e->insn_start = here(e);
+		e->reuse = !info[i].target && e->last_store.end == here(e);
 		emit_op(e, f->insns[i].op);
 	}
 	size_t epi = here(e);
@@ -1436,15 +1498,16 @@ static unsigned rel_operands(const uint32_t *w, enum ir_op op, unsigned *first)
 	}
 }
 
-/* Loops around each instruction: how many backward branches span it. */
-static uint32_t *loop_depths(struct wm_jit_func *f, int64_t *index)
+/* Loops around each instruction (how many backward branches span it)
+ * and the instructions branches go to. */
+static struct insn_info *insn_infos(struct wm_jit_func *f, int64_t *index)
 {
 	const uint32_t *words = f->code->words;
 	int32_t *diff = calloc(f->ninsns + 1, sizeof(*diff));
-	uint32_t *depth = malloc(sizeof(*depth) * (f->ninsns + 1));
-	if (!diff || !depth) {
+	struct insn_info *info = calloc(f->ninsns + 1, sizeof(*info));
+	if (!diff || !info) {
 		free(diff);
-		free(depth);
+		free(info);
 		return NULL;
 	}
 	for (uint32_t i = 0; i < f->ninsns; i++)
@@ -1453,18 +1516,19 @@ static uint32_t *loop_depths(struct wm_jit_func *f, int64_t *index)
 		const uint32_t *w = words + f->insns[i].pos + 2;
 		unsigned k0, n = rel_operands(w, f->insns[i].op, &k0);
 		for (unsigned k = k0; k < k0 + n; k++) {
+			uint32_t t = index[f->insns[i].pos + 2 + k + w[k]];
+			info[t].target = true;
 			if ((int32_t)w[k] >= 0)
 				continue;
-			uint32_t t = f->insns[i].pos + 2 + k + w[k];
-			diff[index[t]]++;
+			diff[t]++;
 			diff[i + 1]--;
 		}
 	}
 	int32_t d = 0;
 	for (uint32_t i = 0; i < f->ninsns; i++)
-		depth[i] = (uint32_t)(d += diff[i]);
+		info[i].depth = (uint32_t)(d += diff[i]);
 	free(diff);
-	return depth;
+	return info;
 }
 
 /* The most used locals (loop uses weigh more) get the registers. */
@@ -1478,6 +1542,7 @@ static void allocate(struct em *e, uint64_t *uses)
 				best = s;
 		if (!e->nlocals || !uses[best])
 			break;
+		e->dirty[e->nhome] = e->written[best];
 		e->home[e->nhome++] = best;
 		uses[best] = 0;
 	}
@@ -1493,21 +1558,24 @@ static int emit_func(struct em *e, struct wm_jit_func *f)
 	e->nlocals = entry[0] + entry[1];
 	e->label = malloc(sizeof(*e->label) * (f->code->nwords + 1));
 	uint64_t *uses = calloc(e->nlocals + 1, sizeof(*uses));
-	uint32_t *depth = e->label ? loop_depths(f, e->label) : NULL;
+	bool *written = calloc(e->nlocals + 1, sizeof(*written));
+	struct insn_info *info = e->label ? insn_infos(f, e->label) : NULL;
 	int rc = -1;
-	if (e->label && uses && depth) {
+	if (e->label && uses && written && info) {
 		uint32_t ncalls = e->ncalls;
 		e->uses = uses;
-		rc = emit_body(e, f, depth);
+		e->written = written;
+		rc = emit_body(e, f, info);
 		e->uses = NULL;
 		e->b->len = f->start;
 		e->ncalls = ncalls;
 		allocate(e, uses);
 		if (rc == 0)
-			rc = emit_body(e, f, NULL);
+			rc = emit_body(e, f, info);
 	}
-	free(depth);
+	free(info);
 	free(uses);
+	free(written);
 	free(e->label);
 	return rc;
 }
