@@ -281,6 +281,22 @@ static inline uint64_t sat_u64(double x)
 
 static const void *const *handler_table;
 
+int wm_call_host(struct wasm_instance *ctx, struct wasm_func *cur,
+		 struct wasm_func *callee, union wm_slot *fp,
+		 union wm_slot *nfp, const uint32_t *ip)
+{
+	union wm_slot *saved_top = ctx->stack_top;
+	ctx->stack_top = fp + cur->code->frame_slots;
+	ctx->trap.func_name = NULL;
+	GUARD_HOST(true);
+	int st = callee->host(cur->inst, callee->user, (uint64_t *)nfp);
+	GUARD_HOST(false);
+	ctx->stack_top = saved_top;
+	if (unlikely(st == WASM_TRAPPED) && !ctx->trap.func_name)
+		wm_trap(ctx, WASM_TRAP_HOST, cur, ip);
+	return st;
+}
+
 static int run(struct wasm_instance *ctx, struct wasm_func *entry,
 	       union wm_slot *fp)
 {
@@ -417,24 +433,13 @@ call_wasm:
 	}
 	ip = callee->code->words;
 	DISPATCH();
-call_host: {
-	union wm_slot *saved_top = ctx->stack_top;
-	ctx->stack_top = fp + cur->code->frame_slots;
-	ctx->trap.func_name = NULL;
-	GUARD_HOST(true);
-	int st = callee->host(inst, callee->user, (uint64_t *)nfp);
-	GUARD_HOST(false);
-	ctx->stack_top = saved_top;
-	if (unlikely(st != WASM_OK)) {
-		status = st;
-		if (st == WASM_TRAPPED && !ctx->trap.func_name)
-			wm_trap(ctx, WASM_TRAP_HOST, cur, ip);
+call_host:
+	status = wm_call_host(ctx, cur, callee, fp, nfp, ip);
+	if (unlikely(status != WASM_OK))
 		goto unwind;
-	}
 	RELOAD_MEMORY();
 	ip += call_words;
 	DISPATCH();
-}
 L_COPY:
 	S(0) = S(1);
 	NEXT(2);

@@ -1,12 +1,10 @@
 /* jit.c — the arch-neutral half of the compiling tier (see jit.h). */
-#include <errno.h>
-#include <stdio.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "guard.h"
 #include "jit.h"
 
 /* Room left below the stack limit for host functions, the interpreter and
@@ -223,30 +221,6 @@ int wm_jit_trap(struct wasm_instance *ctx, struct wasm_instance *inst,
 	return wm_trap(ctx, WASM_TRAP_OUT_OF_FUEL, f, ip);
 }
 
-#ifdef WASM_GUARD_PAGES
-#define GUARD_HOST(on) (wm_guard.in_wasm = !(on))
-#else
-#define GUARD_HOST(on) ((void)0)
-#endif
-
-/* The interpreter's host-call sequence: the callee may re-enter the guest
- * above this frame's slots. */
-static int call_host(struct wasm_instance *ctx, struct wasm_func *cur,
-		     struct wasm_func *callee, union wm_slot *fp,
-		     union wm_slot *nfp, const uint32_t *ip)
-{
-	union wm_slot *saved_top = ctx->stack_top;
-	ctx->stack_top = fp + cur->code->frame_slots;
-	ctx->trap.func_name = NULL;
-	GUARD_HOST(true);
-	int st = callee->host(cur->inst, callee->user, (uint64_t *)nfp);
-	GUARD_HOST(false);
-	ctx->stack_top = saved_top;
-	if (st == WASM_TRAPPED && !ctx->trap.func_name)
-		wm_trap(ctx, WASM_TRAP_HOST, cur, ip);
-	return st;
-}
-
 int wm_jit_call(struct wasm_instance *ctx, struct wasm_instance *inst,
 		union wm_slot *fp, uint32_t funcidx, uint32_t pos)
 {
@@ -273,7 +247,7 @@ int wm_jit_call(struct wasm_instance *ctx, struct wasm_instance *inst,
 		nfp = fp + w[1];
 	}
 	if (callee->host)
-		return call_host(ctx, cur, callee, fp, nfp, ip);
+		return wm_call_host(ctx, cur, callee, fp, nfp, ip);
 	if (ctx->nframes >= ctx->max_frames || !stack_ok() ||
 	    nfp + callee->code->frame_slots > ctx->stack_end)
 		return wm_trap(ctx, WASM_TRAP_STACK_EXHAUSTED, cur, ip);

@@ -62,8 +62,10 @@ struct em {
 	uint32_t ncalls, callcap;
 	bool fail;
 
-	/* Locals living in registers (their frame slots are stale except
-	 * across calls, where `spilled` sends every access to the frame). */
+	/* Slots (locals and operand-stack temporaries) living in registers:
+	 * their frame copies are stale except across calls, where `spilled`
+	 * sends every access to the frame. */
+	uint32_t nslots;
 	uint32_t nlocals;
 	uint32_t home[NREGS]; /* slot held by alloc_regs[i] */
 	unsigned nhome;
@@ -195,7 +197,7 @@ static int32_t slot(struct em *e, uint32_t s)
 static int slot_reg(struct em *e, uint32_t s)
 {
 	if (e->uses) {
-		if (s < e->nlocals)
+		if (s < e->nslots)
 			e->uses[s] += (uint64_t)1 << (e->depth < 6 ? 3 * e->depth : 18);
 		return -1;
 	}
@@ -241,7 +243,7 @@ static void remember_store(struct em *e, uint32_t s, int w, bool xmm)
 }
 static void note_write(struct em *e, uint32_t s)
 {
-	if (e->uses && s < e->nlocals)
+	if (e->uses && s < e->nslots)
 		e->written[s] = true;
 }
 static void st(struct em *e, int w, uint32_t s, int reg)
@@ -1531,16 +1533,16 @@ static struct insn_info *insn_infos(struct wm_jit_func *f, int64_t *index)
 	return info;
 }
 
-/* The most used locals (loop uses weigh more) get the registers. */
+/* The most used slots (loop uses weigh more) get the registers. */
 static void allocate(struct em *e, uint64_t *uses)
 {
 	e->nhome = 0;
 	for (unsigned n = 0; n < NREGS; n++) {
 		uint32_t best = 0;
-		for (uint32_t s = 1; s < e->nlocals; s++)
+		for (uint32_t s = 1; s < e->nslots; s++)
 			if (uses[s] > uses[best])
 				best = s;
-		if (!e->nlocals || !uses[best])
+		if (!e->nslots || !uses[best])
 			break;
 		e->dirty[e->nhome] = e->written[best];
 		e->home[e->nhome++] = best;
@@ -1556,9 +1558,10 @@ static int emit_func(struct em *e, struct wm_jit_func *f)
 	e->nhome = 0;
 	e->spilled = false;
 	e->nlocals = entry[0] + entry[1];
+	e->nslots = f->code->frame_slots;
 	e->label = malloc(sizeof(*e->label) * (f->code->nwords + 1));
-	uint64_t *uses = calloc(e->nlocals + 1, sizeof(*uses));
-	bool *written = calloc(e->nlocals + 1, sizeof(*written));
+	uint64_t *uses = calloc(e->nslots + 1, sizeof(*uses));
+	bool *written = calloc(e->nslots + 1, sizeof(*written));
 	struct insn_info *info = e->label ? insn_infos(f, e->label) : NULL;
 	int rc = -1;
 	if (e->label && uses && written && info) {

@@ -137,6 +137,13 @@ struct wasm_instance {
 int wm_interp_call(struct wasm_instance *inst, struct wasm_func *f,
 		   union wm_slot *fp);
 
+/* interp.c: call host function `callee` from guest function `cur` (at
+ * `ip`, frame fp, arguments at nfp): the callee may re-enter the guest
+ * above cur's frame. Returns enum wasm_status, a trap recorded. */
+int wm_call_host(struct wasm_instance *ctx, struct wasm_func *cur,
+		 struct wasm_func *callee, union wm_slot *fp,
+		 union wm_slot *nfp, const uint32_t *ip);
+
 /* instance.c: record a trap in inst->trap with function and offset. */
 int wm_trap(struct wasm_instance *inst, enum wasm_trap_kind kind,
 	    const struct wasm_func *f, const uint32_t *ip);
