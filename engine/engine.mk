@@ -34,22 +34,16 @@ fuzz: build-fuzz/fuzz_decode
 # libFuzzer target over the whole engine: load, instantiate, run exports
 # under fuel and a memory cap.
 ENGINE_ALL_SRCS := $(filter-out engine/fuzz_%.c,$(wildcard engine/*.c))
-build-fuzz/fuzz_run: engine/fuzz_run.c engine/fuzz_stubs.c $(ENGINE_ALL_SRCS) $(wildcard engine/*.h)
+# fuzz_run: run every export; fuzz_diff: the same in both tiers, which must
+# agree (the interpreter against the compiling tier).
+ENGINE_RUN_FUZZ := build-fuzz/fuzz_run build-fuzz/fuzz_diff
+$(ENGINE_RUN_FUZZ): build-fuzz/%: engine/%.c engine/fuzz_stubs.c $(ENGINE_ALL_SRCS) $(wildcard engine/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=gnu11 $(WARN) -g -O1 -I. -Iengine -D_GNU_SOURCE \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	  engine/fuzz_run.c engine/fuzz_stubs.c $(ENGINE_ALL_SRCS) -o $@ -lpthread -lm
+	  engine/$*.c engine/fuzz_stubs.c $(ENGINE_ALL_SRCS) -o $@ -lpthread -lm
 
-fuzz: build-fuzz/fuzz_run
-
-# Differential libFuzzer target: the interpreter against the compiling tier.
-build-fuzz/fuzz_diff: engine/fuzz_diff.c engine/fuzz_stubs.c $(ENGINE_ALL_SRCS) $(wildcard engine/*.h)
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=gnu11 $(WARN) -g -O1 -I. -Iengine -D_GNU_SOURCE \
-	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	  engine/fuzz_diff.c engine/fuzz_stubs.c $(ENGINE_ALL_SRCS) -o $@ -lpthread -lm
-
-fuzz: build-fuzz/fuzz_diff
+fuzz: $(ENGINE_RUN_FUZZ)
 
 # Embedding-API tests (interrupts, fuel, re-entry, limits, messages).
 $(BINDIR)/wasm-api-test: $(OBJ)/engine/tests/api_test.o $(ENGINE_LIB)

@@ -15,8 +15,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUEL 20000
-#define MAX_PAGES 64
 #define LOG_MAX 8192
 
 /* What a run did, as text: compared between tiers, printed on mismatch. */
@@ -50,7 +48,7 @@ static void call_export(struct wasm_instance *inst, const char *name,
 	uint64_t *slots = calloc((np > nr ? np : nr) + 1, sizeof(uint64_t));
 	if (!slots)
 		abort();
-	wasm_instance__set_fuel(inst, FUEL);
+	wasm_instance__set_fuel(inst, FUZZ_FUEL);
 	int st = wasm_func__call_raw(inst, f, slots);
 	note(a, "%.*s: %d", (int)name_len, name, st);
 	/* The upper half of a 32-bit result's slot is unspecified. */
@@ -88,15 +86,7 @@ static void run(const uint8_t *data, size_t size, int tier,
 		return;
 	}
 	struct wasm_linker *l = fuzz_stub_linker(m);
-	struct wasm_instance_opts opts = {
-		.sz = sizeof(opts),
-		.max_memory_pages = MAX_PAGES,
-		.max_table_elems = 10000,
-		.stack_slots = 1 << 16,
-		.max_call_depth = 2000,
-		.fuel = FUEL,
-	};
-	struct wasm_instance *inst = wasm_instance__new(m, l, &opts, &err);
+	struct wasm_instance *inst = fuzz_instance(m, l, &err);
 	if (!inst) {
 		note(a, "instantiate: %s\n", err.msg);
 	} else {

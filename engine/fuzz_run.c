@@ -12,8 +12,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUEL 20000
-#define MAX_PAGES 64
 
 static void call_exports(struct wasm_instance *inst,
 			 const struct wasm_module *m)
@@ -33,7 +31,7 @@ static void call_exports(struct wasm_instance *inst,
 		uint64_t *slots = calloc(n + 1, sizeof(uint64_t));
 		if (!slots)
 			return;
-		wasm_instance__set_fuel(inst, FUEL);
+		wasm_instance__set_fuel(inst, FUZZ_FUEL);
 		wasm_func__call_raw(inst, f, slots);
 		free(slots);
 	}
@@ -46,15 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!m)
 		return 0;
 	struct wasm_linker *l = fuzz_stub_linker(m);
-	struct wasm_instance_opts opts = {
-		.sz = sizeof(opts),
-		.max_memory_pages = MAX_PAGES,
-		.max_table_elems = 10000,
-		.stack_slots = 1 << 16,
-		.max_call_depth = 2000,
-		.fuel = FUEL,
-	};
-	struct wasm_instance *inst = wasm_instance__new(m, l, &opts, &err);
+	struct wasm_instance *inst = fuzz_instance(m, l, &err);
 	if (inst) {
 		call_exports(inst, m);
 		wasm_instance__free(inst);

@@ -1,4 +1,5 @@
-/* fuzz_stubs.c — stand-in imports for fuzzed modules (fuzz_stubs.h). */
+/* fuzz_stubs.c — stand-in imports and capped instances for fuzzed
+ * modules (fuzz_stubs.h). */
 #include <stdint.h>
 #include <string.h>
 
@@ -45,4 +46,19 @@ struct wasm_linker *fuzz_stub_linker(const struct wasm_module *m)
 	for (size_t i = 0; l && i < wasm_module__import_count(m); i++)
 		define_stub(l, m, i);
 	return l;
+}
+
+struct wasm_instance *fuzz_instance(const struct wasm_module *m,
+				    struct wasm_linker *l,
+				    struct wasm_error *err)
+{
+	struct wasm_instance_opts opts = {
+		.sz = sizeof(opts),
+		.max_memory_pages = 64,
+		.max_table_elems = 10000,
+		.stack_slots = 1 << 16,
+		.max_call_depth = 2000,
+		.fuel = FUZZ_FUEL,
+	};
+	return wasm_instance__new(m, l, &opts, err);
 }

@@ -1111,6 +1111,39 @@ static void emit_convert_u64(struct em *e, int f64)
 	fstore(e, f64, e->w[0], 0);
 }
 
+/* Trapping truncations: in range when lo < x < hi (the interpreter's). */
+static bool emit_trunc_op(struct em *e, enum ir_op op)
+{
+	static const struct {
+		uint16_t op;
+		uint8_t f64, w64;
+		double lo, hi;
+	} t[] = {
+		{IR_I32_TRUNC_F32_S, 0, 0, -2147483904.0, 2147483648.0},
+		{IR_I32_TRUNC_F32_U, 0, 1, -1.0, 4294967296.0},
+		{IR_I32_TRUNC_F64_S, 1, 0, -2147483649.0, 2147483648.0},
+		{IR_I32_TRUNC_F64_U, 1, 1, -1.0, 4294967296.0},
+		{IR_I64_TRUNC_F32_S, 0, 1, -9223373136366403584.0,
+		 9223372036854775808.0},
+		{IR_I64_TRUNC_F32_U, 0, 1, -1.0, 18446744073709551616.0},
+		{IR_I64_TRUNC_F64_S, 1, 1, -9223372036854777856.0,
+		 9223372036854775808.0},
+		{IR_I64_TRUNC_F64_U, 1, 1, -1.0, 18446744073709551616.0},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i].op != op)
+			continue;
+		if (t[i].f64)
+			emit_trunc(e, 1, t[i].w64, f64_bits(t[i].lo),
+				   f64_bits(t[i].hi));
+		else
+			emit_trunc(e, 0, t[i].w64, f32_bits((float)t[i].lo),
+				   f32_bits((float)t[i].hi));
+		return true;
+	}
+	return false;
+}
+
 static bool emit_float_convert(struct em *e, enum ir_op op)
 {
 	const uint32_t *w = e->w;
@@ -1139,42 +1172,12 @@ static bool emit_float_convert(struct em *e, enum ir_op op)
 		sse_s(e, fpfx(op == IR_F32_DEMOTE_F64), 0x0f5a, 0, w[1]);
 		fstore(e, op == IR_F64_PROMOTE_F32, w[0], 0);
 		return true;
-	case IR_I32_TRUNC_F32_S:
-		emit_trunc(e, 0, 0, f32_bits(-2147483904.0f),
-			   f32_bits(2147483648.0f));
-		return true;
-	case IR_I32_TRUNC_F32_U:
-		emit_trunc(e, 0, 1, f32_bits(-1.0f), f32_bits(4294967296.0f));
-		return true;
-	case IR_I32_TRUNC_F64_S:
-		emit_trunc(e, 1, 0, f64_bits(-2147483649.0),
-			   f64_bits(2147483648.0));
-		return true;
-	case IR_I32_TRUNC_F64_U:
-		emit_trunc(e, 1, 1, f64_bits(-1.0), f64_bits(4294967296.0));
-		return true;
-	case IR_I64_TRUNC_F32_S:
-		emit_trunc(e, 0, 1, f32_bits(-9223373136366403584.0f),
-			   f32_bits(9223372036854775808.0f));
-		return true;
-	case IR_I64_TRUNC_F32_U:
-		emit_trunc(e, 0, 1, f32_bits(-1.0f),
-			   f32_bits(18446744073709551616.0f));
-		return true;
-	case IR_I64_TRUNC_F64_U:
-		emit_trunc(e, 1, 1, f64_bits(-1.0),
-			   f64_bits(18446744073709551616.0));
-		return true;
 	case IR_F32_CONVERT_I64_U:
 	case IR_F64_CONVERT_I64_U:
 		emit_convert_u64(e, op == IR_F64_CONVERT_I64_U);
 		return true;
-	case IR_I64_TRUNC_F64_S:
-		emit_trunc(e, 1, 1, f64_bits(-9223372036854777856.0),
-			   f64_bits(9223372036854775808.0));
-		return true;
 	default:
-		return false;
+		return emit_trunc_op(e, op);
 	}
 }
 
