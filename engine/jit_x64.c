@@ -144,16 +144,22 @@ static int mod_for(int base, int32_t d)
 	return d >= -128 && d <= 127 ? 1 : 2;
 }
 
-/* opcode reg, [base + d] */
-static void op_m(struct em *e, int w, unsigned opc, int reg, int base,
-		 int32_t d)
+/* One to three opcode bytes, most significant first. */
+static void opcode(struct em *e, unsigned opc)
 {
-	rex(e, w, reg, 0, base);
 	if (opc > 0xffff)
 		b1(e, opc >> 16);
 	if (opc > 0xff)
 		b1(e, (opc >> 8) & 0xff);
 	b1(e, opc & 0xff);
+}
+
+/* opcode reg, [base + d] */
+static void op_m(struct em *e, int w, unsigned opc, int reg, int base,
+		 int32_t d)
+{
+	rex(e, w, reg, 0, base);
+	opcode(e, opc);
 	int mod = mod_for(base, d);
 	b1(e, mod << 6 | (reg & 7) << 3 | (base & 7));
 	if ((base & 7) == RSP)
@@ -165,11 +171,7 @@ static void op_mx(struct em *e, int w, unsigned opc, int reg, int base,
 		  int index, int32_t d)
 {
 	rex(e, w, reg, index, base);
-	if (opc > 0xffff)
-		b1(e, opc >> 16);
-	if (opc > 0xff)
-		b1(e, (opc >> 8) & 0xff);
-	b1(e, opc & 0xff);
+	opcode(e, opc);
 	int mod = mod_for(base, d);
 	b1(e, mod << 6 | (reg & 7) << 3 | 4);
 	b1(e, (index & 7) << 3 | (base & 7));
@@ -179,11 +181,7 @@ static void op_mx(struct em *e, int w, unsigned opc, int reg, int base,
 static void op_r(struct em *e, int w, unsigned opc, int reg, int rm)
 {
 	rex(e, w, reg, 0, rm);
-	if (opc > 0xffff)
-		b1(e, opc >> 16);
-	if (opc > 0xff)
-		b1(e, (opc >> 8) & 0xff);
-	b1(e, opc & 0xff);
+	opcode(e, opc);
 	b1(e, 0xc0 | (reg & 7) << 3 | (rm & 7));
 }
 
@@ -1167,11 +1165,6 @@ static bool emit_float_convert(struct em *e, enum ir_op op)
 		op_r(e, 1, 0x0f2a, 0, RAX);
 		fstore(e, op == IR_F64_CONVERT_I32_U, w[0], 0);
 		return true;
-	case IR_F64_PROMOTE_F32:
-	case IR_F32_DEMOTE_F64:
-		sse_s(e, fpfx(op == IR_F32_DEMOTE_F64), 0x0f5a, 0, w[1]);
-		fstore(e, op == IR_F64_PROMOTE_F32, w[0], 0);
-		return true;
 	case IR_F32_CONVERT_I64_U:
 	case IR_F64_CONVERT_I64_U:
 		emit_convert_u64(e, op == IR_F64_CONVERT_I64_U);
@@ -1200,12 +1193,19 @@ static bool emit_float_unary(struct em *e, enum ir_op op)
 		fstore(e, rnd[i][1], w[0], 0);
 		return true;
 	}
-	switch (op) {
-	case IR_F32_SQRT:
-	case IR_F64_SQRT:
-		sse_s(e, fpfx(op == IR_F64_SQRT), 0x0f51, 0, w[1]);
-		fstore(e, op == IR_F64_SQRT, w[0], 0);
+	static const uint16_t sse[][4] = { /* op, source f64, result f64 */
+		{IR_F32_SQRT, 0, 0, 0x0f51}, {IR_F64_SQRT, 1, 1, 0x0f51},
+		{IR_F64_PROMOTE_F32, 0, 1, 0x0f5a},
+		{IR_F32_DEMOTE_F64, 1, 0, 0x0f5a},
+	};
+	for (size_t i = 0; i < sizeof(sse) / sizeof(sse[0]); i++) {
+		if (sse[i][0] != op)
+			continue;
+		sse_s(e, fpfx(sse[i][1]), sse[i][3], 0, w[1]);
+		fstore(e, sse[i][2], w[0], 0);
 		return true;
+	}
+	switch (op) {
 	case IR_F32_NEG:
 	case IR_F32_ABS:
 		ld(e, 0, RAX, w[1]);
