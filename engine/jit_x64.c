@@ -449,15 +449,70 @@ static void emit_br_table(struct em *e)
 
 
 /* Calls leaving compiled code (imports, indirect, interpreted callees). */
-static void call_helper(struct em *e)
+static void helper_call(struct em *e)
 {
-	spill(e);
 	mov_rr(e, RDI, CTX);
 	mov_rr(e, RSI, INST);
 	mov_rr(e, RDX, FP);
 	mov_ri(e, RCX, e->f->index);
 	mov_ri(e, R8, e->pos);
 	call_abs(e, (const void *)wm_jit_call);
+}
+static void call_helper(struct em *e)
+{
+	spill(e);
+	helper_call(e);
+	reload(e);
+	check_status(e);
+}
+
+/* call_indirect: the interpreter's checks inline, then a native call when
+ * the callee is compiled; host and interpreted callees take the helper. */
+static void emit_call_indirect(struct em *e)
+{
+	const uint32_t *w = e->w; /* table, sig_id, argbase, a */
+	spill(e);
+	ld(e, 0, RAX, w[3]);
+	op_m(e, 1, 0x8b, RCX, INST, offsetof(struct wasm_instance, tables));
+	op_m(e, 1, 0x8b, RCX, RCX, slot(e, w[0]));
+	op_m(e, 0, 0x3b, RAX, RCX, offsetof(struct wasm_table, size));
+	trap_if(e, CC_AE, WASM_TRAP_UNDEFINED_ELEMENT, e->pos);
+	op_m(e, 1, 0x8b, RCX, RCX, offsetof(struct wasm_table, elems));
+	op_r(e, 1, 0xc1, 4, RAX), b1(e, 3);
+	op_mx(e, 1, 0x8b, RAX, RCX, RAX, 0); /* rax = the wasm_func */
+	op_r(e, 1, 0x85, RAX, RAX);
+	trap_if(e, CC_E, WASM_TRAP_UNINITIALIZED_ELEMENT, e->pos);
+	op_m(e, 0, 0x81, 7, RAX, offsetof(struct wasm_func, sig_id));
+	b4(e, w[1]);
+	trap_if(e, CC_NE, WASM_TRAP_INDIRECT_TYPE_MISMATCH, e->pos);
+	op_m(e, 1, 0x83, 7, RAX, offsetof(struct wasm_func, host));
+	b1(e, 0);
+	size_t host = jcc_fwd(e, CC_NE);
+	op_m(e, 1, 0x8b, RCX, RAX, offsetof(struct wasm_func, code));
+	op_m(e, 1, 0x8b, R8, RCX, offsetof(struct wm_code, jit));
+	op_r(e, 1, 0x85, R8, R8);
+	size_t interp = jcc_fwd(e, CC_E);
+	op_m(e, 0, 0x8b, RDX, CTX, offsetof(struct wasm_instance, nframes));
+	op_m(e, 0, 0x3b, RDX, CTX, offsetof(struct wasm_instance, max_frames));
+	trap_if(e, CC_AE, WASM_TRAP_STACK_EXHAUSTED, e->pos);
+	op_m(e, 1, 0x8d, RSI, FP, slot(e, w[2]));
+	op_m(e, 0, 0x8b, RDX, RCX, offsetof(struct wm_code, frame_slots));
+	op_r(e, 1, 0xc1, 4, RDX), b1(e, 3);
+	op_r(e, 1, 0x01, RSI, RDX); /* rdx = nfp + frame_slots */
+	op_m(e, 1, 0x3b, RDX, CTX, offsetof(struct wasm_instance, stack_end));
+	trap_if(e, CC_A, WASM_TRAP_STACK_EXHAUSTED, e->pos);
+	op_m(e, 0, 0xff, 0, CTX, offsetof(struct wasm_instance, nframes));
+	mov_rr(e, RDI, CTX);
+	op_m(e, 1, 0x8b, RDX, RAX, offsetof(struct wasm_func, inst));
+	op_r(e, 0, 0xff, 2, R8); /* call r8 */
+	op_m(e, 0, 0xff, 1, CTX, offsetof(struct wasm_instance, nframes));
+	b1(e, 0xe9);
+	b4(e, 0);
+	size_t done = here(e) - 4;
+	land(e, host);
+	land(e, interp);
+	helper_call(e);
+	land(e, done);
 	reload(e);
 	check_status(e);
 }
@@ -1307,8 +1362,10 @@ static bool emit_control(struct em *e, enum ir_op op)
 		emit_call(e);
 		break;
 	case IR_CALL_IMPORT:
-	case IR_CALL_INDIRECT:
 		call_helper(e);
+		break;
+	case IR_CALL_INDIRECT:
+		emit_call_indirect(e);
 		break;
 	case IR_COPY:
 		ld(e, 1, RAX, w[1]);
