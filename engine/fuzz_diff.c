@@ -51,11 +51,15 @@ static void call_export(struct wasm_instance *inst, const char *name,
 	wasm_instance__set_fuel(inst, FUZZ_FUEL);
 	int st = wasm_func__call_raw(inst, f, slots);
 	note(a, "%.*s: %d", (int)name_len, name, st);
-	/* The upper half of a 32-bit result's slot is unspecified. */
+	/* The upper half of a 32-bit result's slot is unspecified, and a
+	 * reference is an address of this run: only null or not compares. */
 	for (uint32_t i = 0; st == WASM_OK && i < nr; i++) {
 		enum wasm_valtype t = wasm_func__result_type(f, i);
-		uint64_t v = t == WASM_I32 || t == WASM_F32 ? (uint32_t)slots[i]
-							    : slots[i];
+		uint64_t v = slots[i];
+		if (t == WASM_I32 || t == WASM_F32)
+			v = (uint32_t)v;
+		else if (t == WASM_FUNCREF || t == WASM_EXTERNREF)
+			v = v != 0;
 		note(a, " %llx", (unsigned long long)v);
 	}
 	if (st != WASM_OK)
