@@ -1,12 +1,14 @@
 /* jit_x64.c — the x86-64 backend of the compiling tier (jit.h).
  *
  * Each IR instruction becomes inline machine code on the frame slots the
- * translator assigned (memory operands off rbx), compares fused into
- * branches become cmp + jcc, and constants stay immediates. Fixed
- * registers: rbx frame, r12 linear-memory base, rbp the memory object
- * (its size for bounds checks), r14 the execution context, r15 the
- * function's instance. Rare paths (traps, calls leaving compiled code,
- * memory.grow) call the C helpers in jit.c.
+ * translator assigned: the most used slots of a function live in seven
+ * registers (chosen by a counting pass over the function), the others are
+ * memory operands off rbx. Compares fused into branches become cmp + jcc
+ * and constants stay immediates. Fixed registers: rbx frame, r12
+ * linear-memory base, rbp the memory object (its size for bounds checks),
+ * r14 the execution context, r15 the function's instance; rax, rcx, rdx,
+ * xmm0, xmm1 and xmm7 are scratch. Rare paths (traps, calls leaving
+ * compiled code, memory.grow) call the C helpers in jit.c.
  */
 #include <stddef.h>
 #include <stdlib.h>
