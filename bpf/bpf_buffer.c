@@ -24,14 +24,16 @@
 
 static bool kernel_has_ringbuf(void)
 {
-	static int probed; /* 0 unknown, 1 yes, -1 no */
+	static int probed; /* 0 unknown, 1 yes, -1 no; hosts run on threads */
+	int p = __atomic_load_n(&probed, __ATOMIC_RELAXED);
 
-	if (!probed)
-		probed =
-		    libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) > 0
+	if (!p) {
+		p = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) > 0
 			? 1
 			: -1;
-	return probed > 0;
+		__atomic_store_n(&probed, p, __ATOMIC_RELAXED);
+	}
+	return p > 0;
 }
 
 static bool has_suffix(const char *s, const char *suffix)
@@ -165,6 +167,14 @@ int bh_buffer_prepare(struct bpf_host *h, struct bh_object *o)
 	return set_perf_flag(o->obj);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
 /* ---- delivering records ------------------------------------------------ */
 
 /* One record: copy (truncated to buf_len), call the guest, note how it
@@ -183,7 +193,9 @@ static int deliver(struct bh_poll_state *st, const void *data, size_t size)
 		return -ECANCELED;
 	memcpy(st->dst, data, n);
 	st->count++;
+	st->cb_ns -= now_ns();
 	s = wasm_func__call_raw(st->inst, st->fn, slots);
+	st->cb_ns += now_ns();
 	r = (int32_t)(uint32_t)slots[0];
 	if (s == WASM_OK && r == 0)
 		return 0;
@@ -454,5 +466,8 @@ int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	h->polling = o->busy = true;
 	status = poll_loop(p, timeout_ms, result);
 	h->polling = o->busy = false;
+	__atomic_add_fetch(&h->stats->events, p->st.count, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&h->stats->callback_ns, p->st.cb_ns,
+			   __ATOMIC_RELAXED);
 	return status;
 }

@@ -377,21 +377,42 @@ static inline void set_i32(uint64_t *slots, int32_t v)
 	slots[0] = (uint32_t)bh_errno(v);
 }
 
+/* Counts what the host holds after anything that changes it: walked here,
+ * on the guest's thread, so readers never touch the object table. */
+static void held_refresh(struct bpf_host *h)
+{
+	uint64_t progs = 0, maps = 0, links = 0;
+	struct bpf_program *p;
+	struct bpf_map *m;
+
+	for (size_t i = 0; i < h->nobjs; i++) {
+		bpf_object__for_each_program(p, h->objs[i]->obj) progs++;
+		bpf_object__for_each_map(m, h->objs[i]->obj) maps++;
+		links += h->objs[i]->natt;
+	}
+	__atomic_store_n(&h->stats->progs, progs, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->stats->maps, maps, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->stats->links, links, __ATOMIC_RELAXED);
+}
+
 static int hf_load(struct wasm_instance *in, void *user, uint64_t *s)
 {
 	s[0] = (uint64_t)bh_load(user, in, u32_arg(s[0]), u32_arg(s[1]));
+	held_refresh(user);
 	return WASM_OK;
 }
 
 static int hf_attach(struct wasm_instance *in, void *user, uint64_t *s)
 {
 	set_i32(s, bh_attach(user, in, s[0], u32_arg(s[1]), u32_arg(s[2])));
+	held_refresh(user);
 	return WASM_OK;
 }
 
 static int hf_attach_fd(struct wasm_instance *in, void *user, uint64_t *s)
 {
 	set_i32(s, bh_attach_fd(user, in, s[0], u32_arg(s[1]), i32_arg(s[2])));
+	held_refresh(user);
 	return WASM_OK;
 }
 
@@ -422,6 +443,7 @@ static int hf_buffer_lost(struct wasm_instance *in, void *user, uint64_t *s)
 static int hf_close(struct wasm_instance *in, void *user, uint64_t *s)
 {
 	set_i32(s, bh_close(user, s[0]));
+	held_refresh(user);
 	return WASM_OK;
 }
 
@@ -509,6 +531,7 @@ struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 	h->force_perfbuf = o.force_perfbuf;
 	h->cgroup_paths = o.allow_cgroup_paths;
 	h->lost = o.lost_events ? o.lost_events : &h->lost_own;
+	h->stats = o.stats ? o.stats : &h->stats_own;
 	h->wasi = o.wasi;
 	h->guard.guard_load = o.guard_load;
 	h->guard.guard_attach = o.guard_attach;
@@ -563,6 +586,7 @@ void bpf_host__free(struct bpf_host *h)
 	ubpf_host__free(h->user);
 	while (h->nobjs)
 		bh_object_destroy(h->objs[--h->nobjs]);
+	held_refresh(h);
 	bh_pin_remove(h);
 	free(h->pin_root);
 	free(h->map_by_fd);

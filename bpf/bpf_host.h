@@ -13,6 +13,14 @@
 struct wasi_ctx;
 struct bpf_program;
 
+/* What a host holds and has delivered, for an embedder's metrics: updated
+ * atomically on the guest's thread, read from any thread (relaxed). */
+struct bpf_host_stats {
+	uint64_t events;      /* records handed to guest callbacks */
+	uint64_t callback_ns; /* time spent in those callbacks */
+	uint64_t progs, maps, links; /* held now */
+};
+
 struct bpf_host_opts {
 	size_t sz;
 	bool verbose;        /* libbpf's log (and the verifier log) to stderr */
@@ -33,6 +41,9 @@ struct bpf_host_opts {
 	 * host's own counter); updated atomically, so another thread may
 	 * read it while the guest runs and after the host is freed. */
 	uint64_t *lost_events;
+	/* Where to keep the counters above (NULL: nowhere); it must outlive
+	 * the host. */
+	struct bpf_host_stats *stats;
 	/* Asked before an object reaches the kernel and before each attach
 	 * (target: the guest's string, "" for the section's own; host_fd: a
 	 * descriptor target, else -1). Non-zero refuses, with `why` saying

@@ -42,6 +42,7 @@ struct bh_poll_state {
 	void *dst; /* host address of buf: guest memory never moves */
 	int status; /* enum wasm_status of the last guest call */
 	int count;  /* records delivered */
+	uint64_t cb_ns; /* time in the callback */
 	int ret;    /* negative: error to return instead of count */
 	bool stopped;
 };
@@ -102,6 +103,7 @@ struct bpf_host {
 	 * (bpf_host_opts.lost_events) or lost_own; read from any thread. */
 	uint64_t *lost, lost_own;
 	struct ubpf_host *user; /* --backend user: it defines the imports */
+	struct bpf_host_stats *stats, stats_own; /* opts.stats or stats_own */
 };
 
 /* Linux's kernel-internal errnos (512..531: ERESTARTSYS, ENOTSUPP...) are

@@ -43,10 +43,13 @@ size_t bh_map_value_size(const struct bpf_map *m)
 
 	if (!is_percpu(bpf_map__type(m)))
 		return vs < 4 && vs ? 4 : vs; /* fd maps copy a u32 */
-	static int possible_cpus; /* fixed for the life of the system */
-	if (!possible_cpus)
-		possible_cpus = libbpf_num_possible_cpus();
-	ncpus = possible_cpus;
+	/* Fixed for the life of the system; atomic: hosts run on threads. */
+	static int possible_cpus;
+	ncpus = __atomic_load_n(&possible_cpus, __ATOMIC_RELAXED);
+	if (!ncpus) {
+		ncpus = libbpf_num_possible_cpus();
+		__atomic_store_n(&possible_cpus, ncpus, __ATOMIC_RELAXED);
+	}
 	if (ncpus <= 0)
 		return 0;
 	return ((vs + 7) & ~(size_t)7) * (size_t)ncpus;

@@ -583,6 +583,7 @@ struct wasm_instance *wasm_instance__new(const struct wasm_module *mod,
 	inst->module = mod;
 	wm_module_ref(mod);
 	inst->fuel = INT64_MAX;
+	inst->fuel_seen = UINT64_MAX;
 	inst->max_frames = DEFAULT_MAX_FRAMES;
 	uint32_t stack_slots = DEFAULT_STACK_SLOTS;
 	if (opts) {
@@ -687,9 +688,34 @@ void wasm_instance__clear_interrupt(struct wasm_instance *inst)
 	inst->interrupt = 0;
 }
 
+void wasm_instance__set_interrupt_handler(struct wasm_instance *inst,
+					  wasm_interrupt_handler_t fn,
+					  void *user)
+{
+	inst->on_interrupt = fn;
+	inst->on_interrupt_user = user;
+}
+
+bool wm_interrupt_handled(struct wasm_instance *ctx)
+{
+	if (!ctx->on_interrupt)
+		return false;
+	ctx->interrupt = 0;
+	if (ctx->on_interrupt(ctx, ctx->on_interrupt_user))
+		return true;
+	ctx->interrupt = 1;
+	return false;
+}
+
+/* A blocking host call's check is a safe point too: a pause waits here,
+ * so nothing is read while paused. */
 bool wasm_instance__interrupt_requested(const struct wasm_instance *inst)
 {
-	const struct wasm_instance *ctx = running_ctx ? running_ctx : inst;
+	struct wasm_instance *ctx =
+	    running_ctx ? running_ctx : (struct wasm_instance *)inst;
+
+	if (ctx->interrupt)
+		wm_interrupt_handled(ctx);
 	return inst->interrupt || ctx->interrupt;
 }
 
@@ -704,10 +730,21 @@ bool wasm_instance__cancel_requested(const struct wasm_instance *inst)
 	return inst->cancel || ctx->cancel;
 }
 
+void wasm_instance__usage(const struct wasm_instance *inst, uint64_t *fuel,
+			  uint32_t *pages)
+{
+	if (fuel)
+		*fuel = __atomic_load_n(&inst->fuel_seen, __ATOMIC_RELAXED);
+	if (pages)
+		*pages = __atomic_load_n(&inst->pages_seen, __ATOMIC_RELAXED);
+}
+
 void wasm_instance__set_fuel(struct wasm_instance *inst, uint64_t fuel)
 {
 	inst->fuel_enabled = fuel != 0;
 	inst->fuel = fuel && fuel < INT64_MAX ? (int64_t)fuel : INT64_MAX;
+	__atomic_store_n(&inst->fuel_seen, fuel ? fuel : UINT64_MAX,
+			 __ATOMIC_RELAXED);
 }
 
 uint64_t wasm_instance__fuel(const struct wasm_instance *inst)

@@ -279,7 +279,7 @@ static inline uint64_t sat_u64(double x)
 #define GUARD_HOST(on) ((void)0)
 #endif
 
-static const void *const *handler_table;
+static const void *const *handler_table; /* set once, atomically */
 
 int wm_call_host(struct wasm_instance *ctx, struct wasm_func *cur,
 		 struct wasm_func *callee, union wm_slot *fp,
@@ -288,6 +288,7 @@ int wm_call_host(struct wasm_instance *ctx, struct wasm_func *cur,
 	union wm_slot *saved_top = ctx->stack_top;
 	ctx->stack_top = fp + cur->code->frame_slots;
 	ctx->trap.func_name = NULL;
+	wm_publish_usage(ctx, cur->inst);
 	GUARD_HOST(true);
 	int st = callee->host(cur->inst, callee->user, (uint64_t *)nfp);
 	GUARD_HOST(false);
@@ -306,7 +307,7 @@ static int run(struct wasm_instance *ctx, struct wasm_func *entry,
 #undef IR_LABEL
 	};
 	if (!ctx) {
-		handler_table = labels;
+		__atomic_store_n(&handler_table, labels, __ATOMIC_RELEASE);
 		return 0;
 	}
 
@@ -845,6 +846,10 @@ L_I64_REM_U: {
 	BINOP_K64(I64_XOR_K64, a ^ b)
 
 check_failed:
+	/* A pause: ip is where the guest goes on (a branch's target, a
+	 * function's entry, whose check then runs again). */
+	if (ctx->interrupt && ctx->fuel >= 0 && wm_interrupt_handled(ctx))
+		DISPATCH();
 	if (ctx->interrupt) {
 		status = wm_trap(ctx, WASM_TRAP_INTERRUPTED, cur, ip);
 	} else {
@@ -884,9 +889,9 @@ static int run_guarded(struct wasm_instance *ctx, struct wasm_func *f,
 
 const void *const *wm_interp_handlers(void)
 {
-	if (!handler_table)
+	if (!__atomic_load_n(&handler_table, __ATOMIC_ACQUIRE))
 		run(NULL, NULL, NULL);
-	return handler_table;
+	return __atomic_load_n(&handler_table, __ATOMIC_ACQUIRE);
 }
 
 int wm_interp_call(struct wasm_instance *ctx, struct wasm_func *f,

@@ -120,8 +120,15 @@ struct wasm_instance {
 
 	uintptr_t jit_stack_limit; /* compiled code traps below this */
 
-	volatile sig_atomic_t interrupt;
-	volatile sig_atomic_t cancel; /* host waits return EINTR; see wasm.h */
+	/* Set from other threads and signal handlers: an atomic, so
+	 * instances on many threads stay race-free (and ThreadSanitizer
+	 * agrees); a plain load on the hot path. */
+	_Atomic int interrupt;
+	_Atomic int cancel; /* host waits return EINTR; see wasm.h */
+	wasm_interrupt_handler_t on_interrupt;
+	uint64_t fuel_seen;  /* published at host calls, atomically */
+	uint32_t pages_seen; /* (wasm_instance__usage) */
+	void *on_interrupt_user;
 	bool fuel_enabled;
 	int64_t fuel;
 
@@ -143,6 +150,20 @@ int wm_interp_call(struct wasm_instance *inst, struct wasm_func *f,
 int wm_call_host(struct wasm_instance *ctx, struct wasm_func *cur,
 		 struct wasm_func *callee, union wm_slot *fp,
 		 union wm_slot *nfp, const uint32_t *ip);
+
+/* instance.c: run the interrupt handler; true when the guest goes on. */
+bool wm_interrupt_handled(struct wasm_instance *ctx);
+static inline void wm_publish_usage(struct wasm_instance *ctx,
+				    const struct wasm_instance *inst)
+{
+	__atomic_store_n(&ctx->fuel_seen,
+			 ctx->fuel_enabled && ctx->fuel > 0 ? (uint64_t)ctx->fuel
+			 : ctx->fuel_enabled		    ? 0
+							    : UINT64_MAX,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&ctx->pages_seen, inst->mem ? inst->mem->pages : 0,
+			 __ATOMIC_RELAXED);
+}
 
 /* instance.c: record a trap in inst->trap with function and offset. */
 int wm_trap(struct wasm_instance *inst, enum wasm_trap_kind kind,

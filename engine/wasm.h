@@ -227,8 +227,23 @@ bool wasm_instance__interrupt_requested(const struct wasm_instance *inst);
  * print a summary, return from main). The engine itself ignores it. */
 void wasm_instance__cancel(struct wasm_instance *inst);
 bool wasm_instance__cancel_requested(const struct wasm_instance *inst);
+/* Pausing: called on the guest's thread at the safe point where an
+ * interrupt is noticed (a loop back-edge, a call, the check of a blocking
+ * host call). It may block. It returns true to go on (the interrupt is
+ * cleared first, so one asked meanwhile is seen at the next safe point) or
+ * false to end the call WASM_INTERRUPTED. NULL: every interrupt ends it. */
+typedef bool (*wasm_interrupt_handler_t)(struct wasm_instance *inst,
+					 void *user);
+void wasm_instance__set_interrupt_handler(struct wasm_instance *inst,
+					  wasm_interrupt_handler_t fn,
+					  void *user);
 void wasm_instance__set_fuel(struct wasm_instance *inst, uint64_t fuel);
 uint64_t wasm_instance__fuel(const struct wasm_instance *inst);
+/* Fuel left (UINT64_MAX: unlimited) and pages of memory 0 as of the
+ * guest's latest host call: another thread may read these while the
+ * guest runs (the live values are the guest thread's alone). */
+void wasm_instance__usage(const struct wasm_instance *inst, uint64_t *fuel,
+			  uint32_t *pages);
 
 /* Details of the trap or exit that ended the last call. */
 const struct wasm_trap *wasm_instance__trap(const struct wasm_instance *inst);

@@ -51,6 +51,22 @@ struct wasm_bpf_app {
 	atomic_int cancel_requested; /* graceful */
 	atomic_int stoppers;	     /* stop calls in flight, to free safely */
 	uint64_t lost_events; /* the bpf host counts here, atomically */
+	struct bpf_host_stats bpf_stats; /* likewise */
+	struct host_func *hfuncs; /* the embedder's own imports */
+	int nhfuncs;
+	int stdio[3];
+	/* Pause: the guest's thread waits on `cond` while `paused`;
+	 * `waiting` says it is there. stop() only sets flags (it may run in a
+	 * signal handler), so the wait is sliced. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	atomic_int paused, waiting;
+};
+
+struct host_func {
+	char *module, *name, *sig;
+	wasm_host_func_t fn;
+	void *user;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -114,6 +130,10 @@ wasm_bpf_app__open_mem(const void *bytes, size_t len,
 		return NULL;
 	}
 	app->opts.sz = sizeof(app->opts);
+	app->stdio[1] = 1;
+	app->stdio[2] = 2;
+	pthread_mutex_init(&app->lock, NULL);
+	pthread_cond_init(&app->cond, NULL);
 	app->opts.fuel = OPT(opts, fuel, 0);
 	app->opts.max_memory = OPT(opts, max_memory, 0);
 	app->opts.verbose = OPT(opts, verbose, false);
@@ -367,9 +387,9 @@ static struct wasi_ctx *make_wasi(struct wasm_bpf_app *app,
 	    .envc = app->env.n,
 	    .envp = (const char *const *)app->env.v,
 	    .preopens = pre,
-	    .stdin_fd = 0,
-	    .stdout_fd = 1,
-	    .stderr_fd = 2,
+	    .stdin_fd = app->stdio[0],
+	    .stdout_fd = app->stdio[1],
+	    .stderr_fd = app->stdio[2],
 	    .nextra_fds = app->nfds,
 	    .extra_fds = app->fds,
 	};
@@ -406,6 +426,33 @@ static int refuse_procfs(struct wasm_bpf_app *app, const char *dir)
 	return fail(app, why, "");
 }
 
+/* The guest's safe point while an interrupt is pending: a pause waits
+ * here; true goes on. A graceful stop ends the pause (the guest winds
+ * down), a hard one the run. Slices of 50 ms, for stops set flags only. */
+static bool pause_point(struct wasm_instance *inst, void *user)
+{
+	struct wasm_bpf_app *app = user;
+	struct timespec ts;
+
+	(void)inst;
+	pthread_mutex_lock(&app->lock);
+	atomic_store(&app->waiting, 1);
+	while (atomic_load(&app->paused) &&
+	       !atomic_load(&app->stop_requested) &&
+	       !atomic_load(&app->cancel_requested)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&app->cond, &app->lock, &ts);
+	}
+	atomic_store(&app->waiting, 0);
+	pthread_mutex_unlock(&app->lock);
+	return !atomic_load(&app->stop_requested);
+}
+
 static int run_setup(struct wasm_bpf_app *app, struct run *r)
 {
 	struct bpf_host_opts bo = {.sz = sizeof(bo)};
@@ -435,6 +482,7 @@ static int run_setup(struct wasm_bpf_app *app, struct run *r)
 	bo.go_callback_export = app->go_export;
 	bo.wasi = r->wasi;
 	bo.lost_events = &app->lost_events;
+	bo.stats = &app->bpf_stats;
 	if (app->opts.policy)
 		policy__guard_bpf_host(app->opts.policy, &bo);
 	bo.backend = app->opts.backend;
@@ -444,6 +492,14 @@ static int run_setup(struct wasm_bpf_app *app, struct run *r)
 	if (!r->bpf || bpf_host__define(r->bpf, r->linker))
 		return fail(
 		    app, "cannot set up the wasm_bpf host: ", strerror(errno));
+	for (int i = 0; i < app->nhfuncs; i++) {
+		struct host_func *h = &app->hfuncs[i];
+
+		if (wasm_linker__define_func(r->linker, h->module, h->name,
+					     h->sig, h->fn, h->user))
+			return fail(app, "cannot define host function ",
+				    h->name);
+	}
 	io.fuel = app->opts.fuel;
 	io.max_memory_pages =
 	    pages ? (pages > MAX_PAGES_WASM ? MAX_PAGES_WASM : pages) : 1;
@@ -451,6 +507,7 @@ static int run_setup(struct wasm_bpf_app *app, struct run *r)
 	r->inst = wasm_instance__new(app->module, r->linker, &io, &err);
 	if (!r->inst)
 		return fail(app, "", err.msg);
+	wasm_instance__set_interrupt_handler(r->inst, pause_point, app);
 	return 0;
 }
 
@@ -515,6 +572,8 @@ static int run_entry(struct wasm_bpf_app *app, struct run *r)
 
 	app->thread = pthread_self();
 	atomic_store(&app->inst, r->inst);
+	if (atomic_load(&app->paused))
+		wasm_instance__interrupt(r->inst);
 	/* A stop that came before the instance was visible. */
 	if (atomic_load(&app->stop_requested) ||
 	    atomic_load(&app->cancel_requested)) {
@@ -642,5 +701,116 @@ void wasm_bpf_app__free(struct wasm_bpf_app *app)
 	free(app->go_module);
 	free(app->go_export);
 	free(app->entry);
+	for (int i = 0; i < app->nhfuncs; i++) {
+		free(app->hfuncs[i].module);
+		free(app->hfuncs[i].name);
+		free(app->hfuncs[i].sig);
+	}
+	free(app->hfuncs);
+	pthread_mutex_destroy(&app->lock);
+	pthread_cond_destroy(&app->cond);
 	free(app);
+}
+
+/* ---- embedding ---------------------------------------------------------- */
+
+static bool reserved_module(const struct wasm_bpf_app *app, const char *m)
+{
+	return !strcmp(m, "wasi_snapshot_preview1") || !strcmp(m, "wasm_bpf") ||
+	       !strcmp(m, app->go_module ? app->go_module : "callback-wrapper");
+}
+
+int wasm_bpf_app__add_host_func(struct wasm_bpf_app *app, const char *module,
+				const char *name, const char *sig,
+				wasm_host_func_t fn, void *user)
+{
+	struct host_func *h;
+
+	if (!app || !module || !name || !sig || !fn || !strstr(sig, "->"))
+		return -EINVAL;
+	if (reserved_module(app, module))
+		return -EEXIST;
+	for (int i = 0; i < app->nhfuncs; i++)
+		if (!strcmp(app->hfuncs[i].module, module) &&
+		    !strcmp(app->hfuncs[i].name, name))
+			return -EEXIST;
+	h = realloc(app->hfuncs, (app->nhfuncs + 1) * sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	app->hfuncs = h;
+	h = &h[app->nhfuncs];
+	*h = (struct host_func){strdup(module), strdup(name), strdup(sig), fn,
+				user};
+	if (!h->module || !h->name || !h->sig) {
+		free(h->module);
+		free(h->name);
+		free(h->sig);
+		return -ENOMEM;
+	}
+	app->nhfuncs++;
+	return 0;
+}
+
+struct wasm_bpf_app *wasm_bpf_app__of(struct wasm_instance *inst)
+{
+	return inst ? wasm_instance__userdata(inst) : NULL;
+}
+
+int wasm_bpf_app__set_stdio(struct wasm_bpf_app *app, int in_fd, int out_fd,
+			    int err_fd)
+{
+	if (!app || in_fd < -1 || out_fd < -1 || err_fd < -1)
+		return -EINVAL;
+	app->stdio[0] = in_fd;
+	app->stdio[1] = out_fd;
+	app->stdio[2] = err_fd;
+	return 0;
+}
+
+void wasm_bpf_app__pause(struct wasm_bpf_app *app)
+{
+	struct wasm_instance *inst;
+
+	atomic_fetch_add(&app->stoppers, 1);
+	atomic_store(&app->paused, 1);
+	inst = atomic_load(&app->inst);
+	if (inst)
+		wasm_instance__interrupt(inst);
+	atomic_fetch_sub(&app->stoppers, 1);
+}
+
+void wasm_bpf_app__resume(struct wasm_bpf_app *app)
+{
+	pthread_mutex_lock(&app->lock);
+	atomic_store(&app->paused, 0);
+	pthread_cond_broadcast(&app->cond);
+	pthread_mutex_unlock(&app->lock);
+}
+
+int wasm_bpf_app__stats(const struct wasm_bpf_app *app,
+			struct wasm_bpf_app_stats *out)
+{
+	struct wasm_bpf_app *a = (struct wasm_bpf_app *)app;
+	const struct bpf_host_stats *b = &app->bpf_stats;
+	struct wasm_bpf_app_stats s = {.sz = sizeof(s)};
+	struct wasm_instance *inst;
+
+	if (!app || !out || out->sz < sizeof(s))
+		return -EINVAL;
+	s.paused = atomic_load(&a->waiting);
+	s.events = __atomic_load_n(&b->events, __ATOMIC_RELAXED);
+	s.callback_ns = __atomic_load_n(&b->callback_ns, __ATOMIC_RELAXED);
+	s.lost_events = wasm_bpf_app__lost_events(app);
+	s.progs = __atomic_load_n(&b->progs, __ATOMIC_RELAXED);
+	s.maps = __atomic_load_n(&b->maps, __ATOMIC_RELAXED);
+	s.links = __atomic_load_n(&b->links, __ATOMIC_RELAXED);
+	s.fuel_left = app->opts.fuel ? app->opts.fuel : UINT64_MAX;
+	/* Held like stop() holds it, so the run cannot free it meanwhile. */
+	atomic_fetch_add(&a->stoppers, 1);
+	inst = atomic_load(&a->inst);
+	if (inst)
+		wasm_instance__usage(inst, &s.fuel_left, &s.memory_pages);
+	atomic_fetch_sub(&a->stoppers, 1);
+	*out = s;
+	return 0;
 }

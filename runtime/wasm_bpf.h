@@ -124,6 +124,50 @@ int wasm_bpf_app__add_preopen(struct wasm_bpf_app *app, const char *host_path,
  * descriptor number after the preopens. The app uses a duplicate. */
 int wasm_bpf_app__add_fd(struct wasm_bpf_app *app, int host_fd);
 
+/* ---- embedding: own imports, stdio, pause, counters -------------------- */
+
+/* Defines an import the guest may use, beside WASI and wasm_bpf, before
+ * the run: `sig` in the engine's form ("ii->I", wasm.h). The function runs
+ * on the guest's thread with `user`; wasm_bpf_app__of(caller) is the app.
+ * To end the run from inside it, return wasm_instance__exit(caller, code)
+ * or wasm_instance__host_trap(caller, ...), or call wasm_bpf_app__stop()
+ * and return WASM_INTERRUPTED. Strings are copied. 0 or a negative errno
+ * (-EEXIST: that name is WASI's, wasm_bpf's or defined already). */
+int wasm_bpf_app__add_host_func(struct wasm_bpf_app *app, const char *module,
+				const char *name, const char *sig,
+				wasm_host_func_t fn, void *user);
+/* The app an instance runs for (in a host function), or NULL. */
+struct wasm_bpf_app *wasm_bpf_app__of(struct wasm_instance *inst);
+
+/* The guest's descriptors 0, 1 and 2 (duplicated at the run; the caller
+ * keeps its own); -1 leaves it closed. Default: the process's 0, 1, 2. */
+int wasm_bpf_app__set_stdio(struct wasm_bpf_app *app, int in_fd, int out_fd,
+			    int err_fd);
+
+/* Pause: the guest stops at its next safe point (loop back-edge, call, or
+ * the check of a blocking host call such as a poll) and waits there until
+ * resumed or stopped. Nothing is read from its buffers meanwhile: the
+ * kernel keeps filling them and the records come after the resume (or
+ * are counted lost where the buffer overflowed). Thread-safe; not from a
+ * signal handler. A pause asked before the run applies at its start. */
+void wasm_bpf_app__pause(struct wasm_bpf_app *app);
+void wasm_bpf_app__resume(struct wasm_bpf_app *app);
+
+struct wasm_bpf_app_stats {
+	size_t sz;		/* sizeof(struct wasm_bpf_app_stats) */
+	bool paused;		/* the guest is waiting in a pause now */
+	uint64_t events;	/* records delivered to guest callbacks */
+	uint64_t callback_ns;	/* time spent in those callbacks */
+	uint64_t lost_events;	/* as wasm_bpf_app__lost_events() */
+	uint64_t fuel_left;	/* UINT64_MAX: unlimited */
+	uint32_t memory_pages;	/* 64 KiB pages of linear memory */
+	uint64_t progs, maps, links; /* BPF objects held now */
+};
+/* Any thread, during and after the run (what is held drops to 0 at its
+ * end). Fuel and memory are as of the guest's latest host call. */
+int wasm_bpf_app__stats(const struct wasm_bpf_app *app,
+			struct wasm_bpf_app_stats *out);
+
 /* Runs the entry point to completion. Returns the exit status: the guest's
  * code, 0 after wasm_bpf_app__stop(), WASM_BPF_EXIT_TRAP or
  * WASM_BPF_EXIT_ERROR; or a negative errno if called twice. The details
@@ -144,7 +188,7 @@ int wasm_bpf_app__run(struct wasm_bpf_app *app);
  * a peer returns EINTR when a request's wake-up signal reaches it.
  *
  * wasm_bpf_app__stop() interrupts the guest at its next loop back-edge,
- * call or host call; the run returns 0 (WASM_BPF_END_STOPPED).
+ * call or host call (also when paused); the run returns 0 (WASM_BPF_END_STOPPED).
  *
  * Both are async-signal-safe and thread-safe, may be called until
  * wasm_bpf_app__free(), and end a run at once if asked before it starts.

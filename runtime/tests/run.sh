@@ -3,7 +3,8 @@
 # behaviour (exit statuses, the trap line, link and load errors, option
 # values, --timeout, graceful and hard stops by SIGINT/SIGTERM of guests
 # that spin, sleep, read, open a FIFO, write or fill random bytes, argv,
-# --env, --dir, --fuel, --max-memory) and the embedding API (api.c).
+# --env, --dir, --fuel, --max-memory) and the embedding API (api.c, and
+# embed.c: own imports, stdio, pause, many instances, also under TSan).
 # Builds into build/tests/runtime/.
 set -u
 cd "$(dirname "$0")/../.."
@@ -459,5 +460,37 @@ if gcc -std=gnu11 -O2 -g -I. -Iengine -D_GNU_SOURCE "$SRC/api.c" \
 	[ $rc = 124 ] && fail "api" "hung (killed after 60 s)"
 else
 	fail "api build" "$(head -3 "$B/api.log" | tr '\n' ' ')"
+fi
+
+# ---- embedding: own imports, stdio, pause, many instances (embed.c) ----------
+
+LIBS="lib/libwasm-bpf.a lib/libwasm-bpf-policy.a lib/libwasm-bpf-host.a lib/libwasm-wasi.a lib/libwasm-engine.a"
+wat2wasm --debug-names "$SRC/embed.wat" -o "$B/embed.wasm" || fail build embed.wat
+if gcc -std=gnu11 -O2 -g -I. -Iengine -D_GNU_SOURCE "$SRC/embed.c" \
+	$(for l in $LIBS; do echo build/$l; done) -lyaml -lbpf -lelf -lz -lm \
+	-lpthread -o "$B/embed" 2>"$B/embed.log"; then
+	timeout 60 "$B/embed" "$B/embed.wasm" 2>/dev/null | grep -E '^(PASS|FAIL|SKIP): '
+else
+	fail "embed build" "$(head -3 "$B/embed.log" | tr '\n' ' ')"
+fi
+# The same instances under ThreadSanitizer: every layer rebuilt with it
+# (build-tsan/), so a data race between instances anywhere fails here.
+TSAN="-fsanitize=thread -fno-omit-frame-pointer"
+if ! command -v clang >/dev/null; then
+	echo "SKIP: runtime embed threads under ThreadSanitizer: no clang"
+elif make -s -j2 BUILD=build-tsan CC=clang OPT=-O1 EXTRA_CFLAGS="$TSAN" \
+	LDFLAGS=-fsanitize=thread $(for l in $LIBS; do echo build-tsan/$l; done) \
+	>"$B/tsan.log" 2>&1 &&
+	clang $TSAN -std=gnu11 -O1 -g -I. -Iengine -D_GNU_SOURCE "$SRC/embed.c" \
+	$(for l in $LIBS; do echo build-tsan/$l; done) -lyaml -lbpf -lelf -lz -lm \
+	-lpthread -o "$B/embed-tsan" 2>>"$B/tsan.log"; then
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" timeout 120 \
+		"$B/embed-tsan" "$B/embed.wasm" 16 >"$B/tsan.out" 2>&1
+	rc=$?
+	[ $rc = 0 ] && grep -q '^PASS' "$B/tsan.out"
+	verdict "16 instances on threads under ThreadSanitizer" \
+		"exit $rc: $(grep -m1 -A3 WARNING "$B/tsan.out" | tr '\n' '|')"
+else
+	fail "embed tsan build" "$(tail -3 "$B/tsan.log" | tr '\n' ' ')"
 fi
 exit 0
