@@ -38,6 +38,7 @@ $(OBJ)/%.o: %.c
 -include oci/oci.mk
 -include runtime/runtime.mk
 -include ocirt/ocirt.mk
+-include daemon/daemon.mk
 -include tools/tools.mk
 -include sdk/sdk.mk
 -include examples/examples.mk

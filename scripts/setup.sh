@@ -12,6 +12,7 @@ wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-19-dev-wasm32
 libbpf-dev libelf-dev zlib1g-dev bpftool libcapstone-dev
 libcjson-dev libyaml-dev libcurl4-openssl-dev libssl-dev
 docker-registry skopeo apache2-utils curl openssl
+libmicrohttpd-dev libsystemd-dev prometheus
 wabt binaryen
 rustc libstd-rust-dev-wasm32
 podman buildah containerd

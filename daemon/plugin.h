@@ -1,0 +1,63 @@
+/* plugin.h — the daemon's plugins: one wasm-bpf app each, run on its own
+ * thread through the embedding API (runtime/wasm_bpf.h), with its output
+ * kept in a bounded log ring. The table of plugins is process-wide and
+ * locked; every call here is thread-safe.
+ */
+#ifndef WASM_BPFD_PLUGIN_H
+#define WASM_BPFD_PLUGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#define PLUGIN_ID_LEN 12 /* hex digits */
+
+/* What a plugin is started from: the POST body, also what the state
+ * directory records. */
+struct plugin_spec {
+	char id[PLUGIN_ID_LEN + 1]; /* "" on start: a new one is made */
+	char *name;		     /* default: the module's base name */
+	char *module;		     /* absolute path of a .wasm file */
+	char **args;		     /* guest arguments after argv[0] */
+	int nargs;
+	char **env;
+	int nenv;
+	uint64_t fuel, max_memory; /* 0: none */
+	double timeout;		   /* seconds; 0: none */
+};
+
+/* Fills `spec` from JSON; on error returns -EINVAL with `why` set. */
+int plugin_spec_parse(const cJSON *j, struct plugin_spec *spec, char *why,
+		      size_t why_len);
+cJSON *plugin_spec_json(const struct plugin_spec *spec);
+void plugin_spec_free(struct plugin_spec *spec);
+
+/* Where plugins write their records (state.c); NULL: nowhere. */
+void plugins_init(const char *state_dir, size_t log_bytes);
+
+/* Starts a plugin (takes `spec` over, even on failure). 0 with its id in
+ * `id`, or a negative errno with `why` (-EINVAL: the module is not
+ * usable; -EEXIST: the id is taken). */
+int plugins_start(struct plugin_spec *spec, char *id, char *why,
+		  size_t why_len);
+/* The plugin as JSON (NULL: no such id) and all of them. */
+cJSON *plugins_get(const char *id);
+cJSON *plugins_list(void);
+/* -ENOENT, -EALREADY (not running or already so), or 0. */
+int plugins_pause(const char *id);
+int plugins_resume(const char *id);
+/* Stops (graceful first) and forgets it, also in the state directory;
+ * its final record in `out` if non-NULL. -ENOENT or 0. */
+int plugins_remove(const char *id, cJSON **out);
+/* Bytes of its log from offset `since` (as counted from its start) into a
+ * malloc'd buffer; *next is where the next read begins, *first the oldest
+ * offset still kept. -ENOENT or 0. */
+int plugins_logs(const char *id, uint64_t since, char **buf, size_t *len,
+		 uint64_t *next);
+/* Stops every plugin, leaving the state directory as it is (so a restart
+ * brings them back). */
+void plugins_shutdown(void);
+
+#endif
