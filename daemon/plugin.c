@@ -26,7 +26,7 @@ struct plugin {
 	pthread_mutex_t log_lock;
 	struct logring log;
 	time_t started;
-	double started_mono;
+	double started_mono, ended_mono;
 	/* Under table_lock: */
 	bool paused, ended, timed_out;
 	bool stopping; /* by the daemon: its record stays as it is */
@@ -141,6 +141,7 @@ static void *run_main(void *arg)
 	pthread_join(p->log_thread, NULL);
 	pthread_mutex_lock(&table_lock);
 	p->ended = true;
+	p->ended_mono = mono_now();
 	p->status = status;
 	p->end = wasm_bpf_app__end(p->app);
 	snprintf(p->errmsg, sizeof(p->errmsg), "%s",
@@ -319,7 +320,7 @@ static cJSON *describe(const struct plugin *p)
 {
 	struct wasm_bpf_app_stats st = {.sz = sizeof(st)};
 	cJSON *j = plugin_spec_json(&p->spec), *bpf = cJSON_CreateObject();
-	double up = mono_now() - p->started_mono;
+	double up = (p->ended ? p->ended_mono : mono_now()) - p->started_mono;
 
 	wasm_bpf_app__stats(p->app, &st);
 	cJSON_AddStringToObject(j, "state", state_of(p, &st));

@@ -1,9 +1,10 @@
 /* cmd.h — the parts of the `wasm-bpf` command that live outside main.c:
- * choosing the policy of a run, and `wasm-bpf check`.
+ * choosing the policy of a run, `wasm-bpf check`, the daemon's commands.
  */
 #ifndef WASM_BPF_CMD_H
 #define WASM_BPF_CMD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct policy;
@@ -21,5 +22,10 @@ int wbpf_cli_check_run(const struct policy *p, uint64_t *max_memory,
 
 /* `wasm-bpf check [OPTIONS] MODULE|OBJECT`: argv[0] is "check". */
 int wbpf_check_main(int argc, char **argv);
+
+/* Whether argv is one of the daemon's commands (cmd_daemon.c): `run -d`,
+ * ps, logs, stop, pause, resume, stats; then wbpf_daemon_main runs it. */
+bool wbpf_daemon_cmd(int argc, char **argv);
+int wbpf_daemon_main(int argc, char **argv);
 
 #endif

@@ -662,6 +662,8 @@ int main(int argc, char **argv)
 		return wbpf_check_main(argc - 1, argv + 1);
 	if (argc > 1 && wbpf_image_is_cmd(argv[1]))
 		return wbpf_image_main(argc - 1, argv + 1);
+	if (wbpf_daemon_cmd(argc, argv))
+		return wbpf_daemon_main(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "run")) {
 		argc--;
 		argv++;

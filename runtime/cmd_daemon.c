@@ -1,0 +1,473 @@
+/* cmd_daemon.c — the `wasm-bpf` commands that talk to wasm-bpfd over its
+ * Unix socket (libcurl, cJSON): run -d, ps, logs, stop, pause, resume,
+ * stats. Each is a thin client of the daemon's REST API (daemon/README.md).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "runtime/cmd.h"
+
+#define DEFAULT_SOCKET "/run/wasm-bpf/wasm-bpfd.sock"
+#define EXIT_USAGE 2
+#define EXIT_RUNTIME 125
+
+struct reply {
+	long status;
+	char *body;
+	size_t len;
+	unsigned long long log_next; /* X-Log-Next */
+};
+
+static const char *sock_path(const char *opt)
+{
+	const char *env = getenv("WASM_BPFD_SOCKET");
+
+	return opt ? opt : env && *env ? env : DEFAULT_SOCKET;
+}
+
+static size_t on_body(char *data, size_t sz, size_t n, void *user)
+{
+	struct reply *r = user;
+	char *b = realloc(r->body, r->len + sz * n + 1);
+
+	if (!b)
+		return 0;
+	memcpy(b + r->len, data, sz * n);
+	r->body = b;
+	r->len += sz * n;
+	b[r->len] = 0;
+	return sz * n;
+}
+
+static size_t on_header(char *data, size_t sz, size_t n, void *user)
+{
+	static const char key[] = "X-Log-Next:";
+
+	if (sz * n > sizeof(key) && !strncasecmp(data, key, sizeof(key) - 1))
+		((struct reply *)user)->log_next =
+		    strtoull(data + sizeof(key) - 1, NULL, 10);
+	return sz * n;
+}
+
+/* One API call; 0 (any HTTP status, in r->status) or EXIT_RUNTIME after
+ * saying why the daemon could not be reached. */
+static int call(const char *sock, const char *method, const char *path,
+		const char *body, struct reply *r)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char url[512];
+	CURLcode e;
+
+	memset(r, 0, sizeof(*r));
+	if (!c)
+		return EXIT_RUNTIME;
+	snprintf(url, sizeof(url), "http://wasm-bpfd%s", path);
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	if (body) {
+		h = curl_slist_append(h, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	}
+	e = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	if (e != CURLE_OK) {
+		fprintf(stderr, "wasm-bpf: cannot reach wasm-bpfd at %s: %s\n",
+			sock, curl_easy_strerror(e));
+		free(r->body);
+		r->body = NULL;
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+/* The reply as JSON when it is a success; otherwise prints the daemon's
+ * error line and returns NULL. */
+static cJSON *json_ok(const struct reply *r)
+{
+	cJSON *j = r->body ? cJSON_Parse(r->body) : NULL;
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(j, "error");
+
+	if (r->status >= 200 && r->status < 300 && j)
+		return j;
+	fprintf(stderr, "wasm-bpf: %s\n",
+		cJSON_IsString(err) ? err->valuestring : "bad answer from wasm-bpfd");
+	cJSON_Delete(j);
+	return NULL;
+}
+
+static const char *str(const cJSON *j, const char *k)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, k));
+
+	return s ? s : "";
+}
+
+static double num(const cJSON *j, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* ---- run -d ------------------------------------------------------------- */
+
+static int parse_bytes(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	const char *units = "KMG", *u = *end ? strchr(units, *end & ~0x20) : NULL;
+
+	if (end == s || v < 0 || (*end && (!u || end[1])))
+		return -1;
+	*out = u ? v * (double)(1ull << (10 * (u - units + 1))) : v;
+	return 0;
+}
+
+static int usage_run(void)
+{
+	fprintf(stderr,
+		"usage: wasm-bpf run -d [--socket PATH] [--name NAME] "
+		"[--fuel N] [--max-memory SIZE] [--timeout S] [--env K=V]... "
+		"MODULE [--] [ARGS]\n");
+	return EXIT_USAGE;
+}
+
+/* argv[0] is "-d". */
+static int run_detached(int argc, char **argv)
+{
+	static const struct option lo[] = {
+	    {"socket", required_argument, NULL, 's'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"fuel", required_argument, NULL, 'f'},
+	    {"max-memory", required_argument, NULL, 'm'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"env", required_argument, NULL, 'e'},
+	    {NULL, 0, NULL, 0}};
+	cJSON *req = cJSON_CreateObject(), *lim = cJSON_CreateObject(),
+	      *env = cJSON_CreateArray(), *args = cJSON_CreateArray(), *j;
+	const char *sock = NULL;
+	char path[PATH_MAX], *body, *end;
+	struct reply r;
+	double v;
+	int c, rc = EXIT_USAGE;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+		switch (c) {
+		case 's': sock = optarg; continue;
+		case 'n': cJSON_AddStringToObject(req, "name", optarg); continue;
+		case 'e': cJSON_AddItemToArray(env, cJSON_CreateString(optarg)); continue;
+		case 'f':
+			v = strtod(optarg, &end);
+			if (*end || end == optarg || v < 0)
+				goto bad;
+			cJSON_AddNumberToObject(lim, "fuel", v);
+			continue;
+		case 'm':
+			if (parse_bytes(optarg, &v))
+				goto bad;
+			cJSON_AddNumberToObject(lim, "max_memory", v);
+			continue;
+		case 't':
+			v = strtod(optarg, &end);
+			if (*end || end == optarg || v < 0)
+				goto bad;
+			cJSON_AddNumberToObject(lim, "timeout", v);
+			continue;
+		default: goto out;
+		}
+	bad:
+		fprintf(stderr, "wasm-bpf: bad value for --%s: '%s'\n",
+			lo[c == 'f' ? 2 : c == 'm' ? 3 : 4].name, optarg);
+		goto out;
+	}
+	if (optind >= argc) {
+		rc = usage_run();
+		goto out;
+	}
+	if (!realpath(argv[optind], path)) {
+		fprintf(stderr, "wasm-bpf: %s: %s\n", argv[optind],
+			strerror(errno));
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	cJSON_AddStringToObject(req, "module", path);
+	optind++;
+	if (optind < argc && !strcmp(argv[optind], "--"))
+		optind++;
+	for (; optind < argc; optind++)
+		cJSON_AddItemToArray(args, cJSON_CreateString(argv[optind]));
+	cJSON_AddItemToObject(req, "args", args);
+	cJSON_AddItemToObject(req, "env", env);
+	cJSON_AddItemToObject(req, "limits", lim);
+	args = env = lim = NULL;
+	body = cJSON_PrintUnformatted(req);
+	rc = call(sock_path(sock), "POST", "/v1/plugins", body, &r);
+	free(body);
+	if (!rc) {
+		j = json_ok(&r);
+		rc = j ? 0 : EXIT_RUNTIME;
+		if (j)
+			printf("%s\n", str(j, "id"));
+		cJSON_Delete(j);
+		free(r.body);
+	}
+out:
+	cJSON_Delete(args);
+	cJSON_Delete(env);
+	cJSON_Delete(lim);
+	cJSON_Delete(req);
+	return rc;
+}
+
+/* ---- ps, stats ------------------------------------------------------------ */
+
+static void human_bytes(double b, char *out, size_t len)
+{
+	const char *u = "BKMG";
+
+	while (b >= 1024 && u[1]) {
+		b /= 1024;
+		u++;
+	}
+	snprintf(out, len, u[0] == 'B' ? "%.0f%c" : "%.1f%c", b, u[0]);
+}
+
+static void ps_line(const cJSON *p)
+{
+	char mem[16];
+
+	human_bytes(num(p, "memory"), mem, sizeof(mem));
+	printf("%-12s  %-14.14s  %-8s  %8.0fs  %9.1f  %7s  %s\n", str(p, "id"),
+	       str(p, "name"), str(p, "state"), num(p, "uptime"),
+	       num(p, "events_per_s"), mem, str(p, "module"));
+}
+
+/* GET path; prints it as JSON (json) or through `show`. */
+static int show(const char *sock, const char *path, bool json,
+		void (*show)(const cJSON *))
+{
+	struct reply r;
+	cJSON *j;
+	int rc = call(sock, "GET", path, NULL, &r);
+
+	if (rc)
+		return rc;
+	j = json_ok(&r);
+	free(r.body);
+	if (!j)
+		return 1;
+	if (json) {
+		char *s = cJSON_Print(j);
+
+		printf("%s\n", s);
+		free(s);
+	} else
+		show(j);
+	cJSON_Delete(j);
+	return 0;
+}
+
+static void ps_table(const cJSON *list)
+{
+	const cJSON *p;
+
+	printf("%-12s  %-14s  %-8s  %9s  %9s  %7s  %s\n", "ID", "NAME", "STATE",
+	       "UPTIME", "EVENTS/S", "MEMORY", "MODULE");
+	cJSON_ArrayForEach(p, list) ps_line(p);
+}
+
+static void stats_lines(const cJSON *p)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(p, "bpf");
+
+	printf("id:           %s\nname:         %s\nstate:        %s\n"
+	       "module:       %s\nuptime:       %.1f s\nevents:       %.0f "
+	       "(%.1f/s)\nlost events:  %.0f\ncallback:     %.3f ms in all\n"
+	       "memory:       %.0f bytes\nbpf:          %.0f programs, %.0f "
+	       "maps, %.0f links\n",
+	       str(p, "id"), str(p, "name"), str(p, "state"), str(p, "module"),
+	       num(p, "uptime"), num(p, "events"), num(p, "events_per_s"),
+	       num(p, "lost_events"), num(p, "callback_ns") / 1e6,
+	       num(p, "memory"), num(b, "programs"), num(b, "maps"),
+	       num(b, "links"));
+	if (cJSON_GetObjectItemCaseSensitive(p, "fuel_left"))
+		printf("fuel left:    %.0f\n", num(p, "fuel_left"));
+	if (cJSON_GetObjectItemCaseSensitive(p, "status"))
+		printf("status:       %.0f %s\n", num(p, "status"),
+		       str(p, "error"));
+}
+
+/* ---- logs ------------------------------------------------------------------- */
+
+static bool ended(const char *sock, const char *id)
+{
+	char path[128];
+	struct reply r;
+	cJSON *j;
+	bool gone = true;
+
+	snprintf(path, sizeof(path), "/v1/plugins/%s", id);
+	if (call(sock, "GET", path, NULL, &r))
+		return true;
+	j = r.status == 200 ? cJSON_Parse(r.body) : NULL;
+	if (j)
+		gone = strcmp(str(j, "state"), "running") &&
+		       strcmp(str(j, "state"), "paused") &&
+		       strcmp(str(j, "state"), "pausing");
+	cJSON_Delete(j);
+	free(r.body);
+	return gone;
+}
+
+static int logs(const char *sock, const char *id, bool follow)
+{
+	struct timespec ts = {0, 300000000};
+	unsigned long long since = 0;
+	char path[160];
+	struct reply r;
+	int rc;
+
+	for (;;) {
+		snprintf(path, sizeof(path), "/v1/plugins/%s/logs?since=%llu",
+			 id, since);
+		rc = call(sock, "GET", path, NULL, &r);
+		if (rc)
+			return rc;
+		if (r.status != 200) {
+			cJSON_Delete(json_ok(&r));
+			free(r.body);
+			return 1;
+		}
+		fwrite(r.body ? r.body : "", 1, r.len, stdout);
+		fflush(stdout);
+		free(r.body);
+		/* Asked before the next read, so the last words are kept. */
+		if (!follow || (r.log_next == since && ended(sock, id)))
+			return 0;
+		since = r.log_next;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* ---- stop, pause, resume ---------------------------------------------------- */
+
+static int act(const char *sock, const char *method, const char *id,
+	       const char *verb)
+{
+	char path[160];
+	struct reply r;
+	cJSON *j;
+	int rc;
+
+	snprintf(path, sizeof(path), "/v1/plugins/%s%s%s", id, verb ? "/" : "",
+		 verb ? verb : "");
+	rc = call(sock, method, path, NULL, &r);
+	if (rc)
+		return rc;
+	j = json_ok(&r);
+	free(r.body);
+	if (!j)
+		return 1;
+	printf("%s %s\n", str(j, "id"), str(j, "state"));
+	cJSON_Delete(j);
+	return 0;
+}
+
+/* ---- dispatch ------------------------------------------------------------------ */
+
+static const char *const verbs[] = {"ps",	"logs",	  "stop", "pause",
+				    "resume", "stats", NULL};
+
+bool wbpf_daemon_cmd(int argc, char **argv)
+{
+	if (argc > 2 && !strcmp(argv[1], "run") && !strcmp(argv[2], "-d"))
+		return true;
+	for (int i = 0; argc > 1 && verbs[i]; i++)
+		if (!strcmp(argv[1], verbs[i]))
+			return true;
+	return false;
+}
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: wasm-bpf run -d [OPTIONS] MODULE [ARGS]\n"
+		"       wasm-bpf ps [-o json]\n"
+		"       wasm-bpf logs [-f] ID\n"
+		"       wasm-bpf stop|pause|resume ID\n"
+		"       wasm-bpf stats [-o json] ID\n"
+		"  --socket PATH (or $WASM_BPFD_SOCKET): the daemon's socket, "
+		"default " DEFAULT_SOCKET "\n");
+	return EXIT_USAGE;
+}
+
+int wbpf_daemon_main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+	    {"socket", required_argument, NULL, 's'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"follow", no_argument, NULL, 'f'},
+	    {NULL, 0, NULL, 0}};
+	const char *verb = argv[1], *sock = NULL, *id;
+	bool json = false, follow = false;
+	int c, rc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (!strcmp(verb, "run")) {
+		rc = run_detached(argc - 2, argv + 2);
+		curl_global_cleanup();
+		return rc;
+	}
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "o:f", lo, NULL)) != -1) {
+		if (c == 's')
+			sock = optarg;
+		else if (c == 'o' && !strcmp(optarg, "json"))
+			json = true;
+		else if (c == 'f' && !strcmp(verb, "logs"))
+			follow = true;
+		else {
+			curl_global_cleanup();
+			return usage();
+		}
+	}
+	sock = sock_path(sock);
+	id = optind < argc ? argv[optind] : NULL;
+	if (!strcmp(verb, "ps"))
+		rc = id ? usage() : show(sock, "/v1/plugins", json, ps_table);
+	else if (!id || optind + 1 != argc)
+		rc = usage();
+	else if (!strcmp(verb, "logs"))
+		rc = logs(sock, id, follow);
+	else if (!strcmp(verb, "stats")) {
+		char path[160];
+
+		snprintf(path, sizeof(path), "/v1/plugins/%s", id);
+		rc = show(sock, path, json, stats_lines);
+	} else if (!strcmp(verb, "stop"))
+		rc = act(sock, "DELETE", id, NULL);
+	else
+		rc = act(sock, "POST", id, verb);
+	curl_global_cleanup();
+	return rc;
+}
