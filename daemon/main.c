@@ -121,11 +121,12 @@ static int make_socket(const char *path, gid_t group)
 static void restore_one(const char *id, cJSON *rec)
 {
 	struct plugin_spec spec;
-	char why[600], got[PLUGIN_ID_LEN + 1];
+	char why[600] = "not its own record", got[PLUGIN_ID_LEN + 1];
 	const cJSON *ended = cJSON_GetObjectItemCaseSensitive(rec, "ended");
 
 	if (cJSON_IsTrue(ended))
 		return;
+	cJSON_DeleteItemFromObjectCaseSensitive(rec, "ended");
 	if (plugin_spec_parse(rec, &spec, why, sizeof(why)) ||
 	    strcmp(spec.id, id)) {
 		fprintf(stderr, "wasm-bpfd: record %s: %s\n", id, why);

@@ -1,0 +1,269 @@
+#!/bin/sh
+# daemon/tests/run.sh — wasm-bpfd for real: a daemon on a temporary socket
+# and state directory, real eBPF plugins in the kernel (the examples'
+# bootstrap, execve, runqlat), the wasm-bpf client commands, faults beside
+# healthy plugins, a kill -9 and restore, concurrent clients, HTTP errors.
+# Needs root (BPF); prints PASS/FAIL/SKIP lines (see tests/run.sh).
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+D=$ROOT/build/bin/wasm-bpfd
+W=$ROOT/build/bin/wasm-bpf
+EX=$ROOT/build/examples
+T=$(mktemp -d /tmp/wbpf-daemon.XXXXXX)
+S=$T/api.sock
+ST=$T/state
+DPID=""
+export WASM_BPFD_SOCKET=$S
+
+pass() { echo "PASS: daemon $1"; }
+fail() { echo "FAIL: daemon $1: $2"; }
+skip() { echo "SKIP: daemon $1: $2"; }
+# verdict NAME WHY: PASS or FAIL by the status of the command before.
+verdict() {
+	if [ $? = 0 ]; then pass "$1"; else fail "$1" "$2"; fi
+}
+
+stop_daemon() {
+	[ -n "$DPID" ] || return 0
+	kill -TERM "$DPID" 2>/dev/null
+	for _ in $(seq 100); do
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null
+	DRC=$?
+	DPID=""
+}
+cleanup() {
+	stop_daemon
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+if [ "$(id -u)" != 0 ]; then
+	skip all "needs root (BPF programs in the kernel)"
+	exit 0
+fi
+if ! make -s build/bin/wasm-bpfd build/bin/wasm-bpf >"$T/make.log" 2>&1; then
+	fail build "$(tail -3 "$T/make.log" | tr '\n' ' ')"
+	exit 1
+fi
+for e in bootstrap execve runqlat; do
+	if [ ! -f "$EX/$e/$e.wasm" ]; then
+		skip all "build/examples/$e/$e.wasm missing (make examples)"
+		exit 0
+	fi
+done
+for g in trap loop hog; do
+	wat2wasm "$ROOT/daemon/tests/$g.wat" -o "$T/$g.wasm" || { fail build "$g.wat"; exit 1; }
+done
+
+start_daemon() {
+	"$D" --socket "$S" --state-dir "$ST" >>"$T/daemon.log" 2>&1 &
+	DPID=$!
+	for _ in $(seq 100); do
+		[ -S "$S" ] && curl -s --unix-socket "$S" http://d/v1/plugins >/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# api METHOD PATH [BODY]: prints the HTTP status, the body into $T/body.
+api() {
+	curl -s --unix-socket "$S" -o "$T/body" -w '%{http_code}' -X "$1" \
+		${3:+-H 'Content-Type: application/json' --data-binary "$3"} "http://d$2"
+}
+# field ID KEY: one field of a plugin's JSON.
+field() {
+	curl -s --unix-socket "$S" "http://d/v1/plugins/$1" |
+		python3 -c "import json,sys; print(json.load(sys.stdin).get('$2',''))"
+}
+# The BPF program ids a process holds (from its descriptors).
+prog_ids() {
+	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u
+}
+count_state() {
+	"$W" ps -o json | python3 -c "import json,sys; print(sum(1 for p in json.load(sys.stdin) if p['state']=='$1'))"
+}
+
+start_daemon
+verdict "starts and answers on its socket" "$(tail -3 "$T/daemon.log" | tr '\n' ' ')" || exit 1
+[ "$(stat -c %a "$S")" = 660 ]
+verdict "socket is 0660" "mode $(stat -c %a "$S")"
+
+# ---- several plugins at once ---------------------------------------------------
+
+IDS=""
+for i in 1 2 3 4; do
+	for e in bootstrap execve runqlat; do
+		id=$("$W" run -d "$EX/$e/$e.wasm" 2>>"$T/cli.err") && IDS="$IDS $id"
+	done
+done
+n=$(echo $IDS | wc -w)
+[ "$n" = 12 ]
+verdict "run -d: 12 plugins started, each an id" "$n ids; $(head -c 200 "$T/cli.err")"
+sleep 2
+for _ in $(seq 30); do /bin/true; done
+sleep 0.5
+[ "$(count_state running)" = 12 ]
+verdict "ps: all 12 running" "$("$W" ps | tr '\n' '|' | head -c 300)"
+"$W" ps | grep -c '^[0-9a-f]\{12\} ' | grep -qx 12
+verdict "ps: the table lists them" "$("$W" ps | head -3 | tr '\n' '|')"
+ex=$(for id in $IDS; do [ "$(field "$id" name)" = execve ] && echo "$id"; done | head -1)
+[ "$(field "$ex" events)" -gt 0 ] 2>/dev/null
+verdict "events are delivered and counted" "events $(field "$ex" events)"
+"$W" stats "$ex" | grep -q '^bpf: .*[1-9][0-9]* programs'
+verdict "stats: BPF programs held" "$("$W" stats "$ex" | tr '\n' '|')"
+"$W" logs "$ex" | grep -q true
+verdict "logs: the plugin's output is kept" "$("$W" logs "$ex" | head -3 | tr '\n' '|')"
+if command -v promtool >/dev/null; then
+	curl -s --unix-socket "$S" http://d/metrics >"$T/metrics"
+	promtool check metrics <"$T/metrics" >"$T/promtool.out" 2>&1 &&
+		[ "$(grep -c '^wasm_bpf_plugin_events_total{' "$T/metrics")" = 12 ]
+	verdict "/metrics passes promtool check metrics" "$(head -3 "$T/promtool.out" | tr '\n' ' ')"
+else
+	skip "/metrics passes promtool check metrics" "no promtool (Debian package prometheus)"
+fi
+
+# ---- pause, resume --------------------------------------------------------------
+
+"$W" pause "$ex" >/dev/null && sleep 0.3 && [ "$(field "$ex" state)" = paused ]
+verdict "pause: the plugin waits" "state $(field "$ex" state)"
+before=$(field "$ex" events)
+for _ in $(seq 20); do /bin/true; done
+sleep 0.3
+[ "$(field "$ex" events)" = "$before" ]
+verdict "paused: no event delivered" "events $before then $(field "$ex" events)"
+"$W" resume "$ex" >/dev/null && sleep 0.5
+[ "$(field "$ex" events)" -ge $((before + 20)) ]
+verdict "resume: the events of the pause come after it" "events $before then $(field "$ex" events)"
+
+# ---- stop half ------------------------------------------------------------------
+
+half=$(echo $IDS | cut -d' ' -f1-6)
+keep=$(echo $IDS | cut -d' ' -f7-12)
+ok=0
+for id in $half; do "$W" stop "$id" | grep -q "^$id stopped" && ok=$((ok + 1)); done
+[ "$ok" = 6 ] && [ "$("$W" ps -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 6 ]
+verdict "stop: half of them gone, the rest listed" "$ok stopped; $("$W" ps | wc -l) lines"
+[ "$(ls "$ST" | wc -l)" = 6 ]
+verdict "state directory: one record per plugin" "$(ls "$ST" | tr '\n' ' ')"
+
+# ---- kill -9 and restore --------------------------------------------------------
+
+old=$(prog_ids "$DPID")
+kill -KILL "$DPID"
+wait "$DPID" 2>/dev/null
+DPID=""
+gone=1
+for _ in $(seq 40); do
+	live=$(bpftool prog show -j 2>/dev/null | python3 -c 'import json,sys; print("\n".join(str(p["id"]) for p in json.load(sys.stdin)))')
+	left=$(for i in $old; do echo "$live" | grep -qx "$i" && echo "$i"; done)
+	[ -z "$left" ] && { gone=0; break; }
+	sleep 0.1
+done
+[ -n "$old" ] && [ $gone = 0 ]
+verdict "kill -9: no BPF program of the old daemon remains" "held $(echo $old | wc -w), left: $left"
+start_daemon
+verdict "restarts on the same state" "$(tail -3 "$T/daemon.log" | tr '\n' ' ')"
+sleep 1
+got=$("$W" ps -o json | python3 -c 'import json,sys; print(" ".join(sorted(p["id"] for p in json.load(sys.stdin) if p["state"]=="running")))')
+want=$(echo $keep | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')
+[ "$got" = "$want" ]
+verdict "restore: the same plugins run again" "got '$got' want '$want'"
+
+# ---- faults beside healthy plugins ---------------------------------------------
+
+tr_id=$("$W" run -d "$T/trap.wasm")
+lp_id=$("$W" run -d --timeout 1 "$T/loop.wasm")
+fu_id=$("$W" run -d --fuel 1000000 "$T/loop.wasm")
+hg_id=$("$W" run -d --max-memory 4M "$T/hog.wasm")
+sleep 2
+[ "$(field "$tr_id" state)" = trapped ]
+verdict "a trapping plugin is reported trapped" "$(field "$tr_id" state) $(field "$tr_id" error)"
+[ "$(field "$lp_id" state)" = stopped ] && [ "$(field "$lp_id" error)" = timeout ]
+verdict "an endless loop is stopped at its timeout" "$(field "$lp_id" state) $(field "$lp_id" error)"
+[ "$(field "$fu_id" state)" = trapped ] && field "$fu_id" error | grep -q fuel
+verdict "an endless loop ends when its fuel runs out" "$(field "$fu_id" state) $(field "$fu_id" error)"
+[ "$(field "$hg_id" state)" = trapped ] && [ "$(field "$hg_id" memory)" = 0 ]
+verdict "a memory hog is held to its limit and ends" "$(field "$hg_id" state) $(field "$hg_id" error)"
+"$W" logs "$tr_id" | grep -q 'trapped, status 134'
+verdict "the end is in the plugin's log" "$("$W" logs "$tr_id" | tr '\n' '|')"
+[ "$(count_state running)" = 6 ] && kill -0 "$DPID"
+verdict "the healthy plugins and the daemon run on" "$(count_state running) running"
+for id in $tr_id $lp_id $fu_id $hg_id; do "$W" stop "$id" >/dev/null; done
+
+# ---- concurrent clients -------------------------------------------------------------
+
+k1=$(echo $keep | cut -d' ' -f1)
+urls=""
+for i in $(seq 125); do
+	case $((i % 3)) in
+	0) urls="$urls -o /dev/null http://d/v1/plugins" ;;
+	1) urls="$urls -o /dev/null http://d/v1/plugins/$k1" ;;
+	2) urls="$urls -o /dev/null http://d/metrics" ;;
+	esac
+done
+for c in 1 2 3 4 5 6 7 8; do
+	# shellcheck disable=SC2086
+	timeout 60 curl -s --unix-socket "$S" -w '%{http_code}\n' $urls >"$T/c$c" &
+done
+wait_start=$(date +%s)
+for c in 1 2 3 4 5 6 7 8; do
+	while [ "$(wc -l <"$T/c$c")" -lt 125 ] && [ $(($(date +%s) - wait_start)) -lt 60 ]; do sleep 0.1; done
+done
+sleep 0.2
+n=$(cat "$T"/c[1-8] | grep -cx 200)
+[ "$n" = 1000 ]
+verdict "1000 requests from 8 clients at once, all answered 200" "$n of 1000: $(cat "$T"/c[1-8] | sort | uniq -c | tr '\n' ' ')"
+
+# ---- clear errors --------------------------------------------------------------------
+
+# expect_http NAME STATUS METHOD PATH [BODY]
+expect_http() {
+	name=$1 want=$2
+	shift 2
+	got=$(api "$@")
+	[ "$got" = "$want" ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["error"] else 1)' "$T/body"
+	verdict "$name: $want with a JSON error" "got $got: $(head -c 200 "$T/body")"
+}
+expect_http "malformed JSON" 400 POST /v1/plugins '{"module": '
+expect_http "unknown field" 400 POST /v1/plugins '{"module": "/x.wasm", "bogus": 1}'
+expect_http "module that is no module" 400 POST /v1/plugins "{\"module\": \"$T/daemon.log\"}"
+expect_http "unknown id" 404 GET /v1/plugins/000000000000
+expect_http "unknown resource" 404 GET /v2/nothing
+expect_http "method not allowed" 405 PUT /v1/plugins
+expect_http "resume of a running plugin" 409 POST "/v1/plugins/$k1/resume"
+head -c 100000 /dev/zero | tr '\0' 'x' >"$T/big"
+got=$(curl -s --unix-socket "$S" -o "$T/body" -w '%{http_code}' -X POST --data-binary @"$T/big" http://d/v1/plugins)
+[ "$got" = 413 ] && grep -q error "$T/body"
+verdict "oversized body: 413 with a JSON error" "got $got"
+if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+	chmod 0711 "$T" # past the file modes, to the credential check
+	chmod 0666 "$S"
+	got=$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		curl -s --unix-socket "$S" -w '%{http_code}' -o - http://d/v1/plugins)
+	chmod 0660 "$S"
+	chmod 0700 "$T"
+	echo "$got" | tr -d '\n' | grep -q '"error".*403$'
+	verdict "a non-root peer: 403 with a JSON error" "got $got"
+else
+	skip "a non-root peer: 403" "no user nobody or no setpriv"
+fi
+kill -0 "$DPID"
+verdict "the daemon survives every bad request" "it died"
+
+# ---- the end ---------------------------------------------------------------------------
+
+held=$(prog_ids "$DPID" | wc -l)
+stop_daemon
+[ "$DRC" = 0 ] && [ ! -e "$S" ] && [ "$held" -gt 0 ]
+verdict "SIGTERM: the daemon stops its plugins, removes its socket, exits 0" "exit $DRC, socket $(ls "$S" 2>&1)"
+start_daemon && sleep 0.5 && [ "$(count_state running)" = 6 ]
+verdict "stopped plugins are restored on the next start" "$(count_state running) running"
+for id in $keep; do "$W" stop "$id" >/dev/null; done
+[ "$(ls "$ST" | wc -l)" = 0 ] && [ "$(prog_ids "$DPID" | wc -l)" = 0 ]
+verdict "stop of all: no record, no BPF program left" "$(ls "$ST") $(prog_ids "$DPID" | wc -l) programs"
+exit 0

@@ -1,0 +1,2 @@
+;; A plugin that traps at once.
+(module (func (export "_start") unreachable))
