@@ -66,6 +66,7 @@ asan:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/wasm-bpf
 	install -m 755 $(BINDIR)/wasm-bpf $(DESTDIR)$(PREFIX)/bin/wasm-bpf
+	install -m 755 $(BINDIR)/wasm-bpfd $(DESTDIR)$(PREFIX)/bin/wasm-bpfd
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -178,6 +178,8 @@ verdict "restore: the same plugins run again" "got '$got' want '$want'"
 
 tr_id=$("$W" run -d "$T/trap.wasm")
 lp_id=$("$W" run -d --timeout 1 "$T/loop.wasm")
+timeout 10 "$W" logs -f "$lp_id" >"$T/follow" 2>&1 &
+FOLLOW=$!
 fu_id=$("$W" run -d --fuel 1000000 "$T/loop.wasm")
 hg_id=$("$W" run -d --max-memory 4M "$T/hog.wasm")
 sleep 2
@@ -193,6 +195,10 @@ verdict "a memory hog is held to its limit and ends" "$(field "$hg_id" state) $(
 verdict "the end is in the plugin's log" "$("$W" logs "$tr_id" | tr '\n' '|')"
 [ "$(count_state running)" = 6 ] && kill -0 "$DPID"
 verdict "the healthy plugins and the daemon run on" "$(count_state running) running"
+wait $FOLLOW
+rc=$?
+[ $rc = 0 ] && grep -q 'stopped, status 0: timeout' "$T/follow"
+verdict "logs -f: follows until the plugin ends" "exit $rc: $(tr '\n' '|' <"$T/follow")"
 for id in $tr_id $lp_id $fu_id $hg_id; do "$W" stop "$id" >/dev/null; done
 
 # ---- concurrent clients -------------------------------------------------------------
@@ -254,6 +260,36 @@ else
 fi
 kill -0 "$DPID"
 verdict "the daemon survives every bad request" "it died"
+
+# ---- systemd ----------------------------------------------------------------------------
+
+# Readiness: the daemon says READY=1 on $NOTIFY_SOCKET once it serves.
+python3 - "$D" "$T" >"$T/notify" 2>&1 <<'PY'
+import os, socket, subprocess, sys
+d, t = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(t + "/notify.sock")
+s.settimeout(10)
+p = subprocess.Popen([d, "--socket", t + "/n.sock", "--state-dir", t + "/n.state"],
+                     env=dict(os.environ, NOTIFY_SOCKET=t + "/notify.sock"),
+                     stderr=subprocess.DEVNULL)
+try:
+    msg = s.recv(256).decode()
+    ready = os.path.exists(t + "/n.sock")
+    print(msg, "socket" if ready else "no socket")
+finally:
+    p.terminate()
+    p.wait(10)
+PY
+grep -q 'READY=1 socket' "$T/notify"
+verdict "sd_notify: READY=1 once the socket serves" "$(tr '\n' ' ' <"$T/notify")"
+if command -v systemd-analyze >/dev/null; then
+	sed "s|/usr/local/bin/wasm-bpfd|$D|" "$ROOT/deploy/systemd/wasm-bpfd.service" >"$T/wasm-bpfd.service"
+	systemd-analyze verify "$T/wasm-bpfd.service" >"$T/verify" 2>&1 && [ ! -s "$T/verify" ]
+	verdict "the systemd unit verifies" "$(head -3 "$T/verify" | tr '\n' ' ')"
+else
+	skip "the systemd unit verifies" "no systemd-analyze"
+fi
 
 # ---- the end ---------------------------------------------------------------------------
 
