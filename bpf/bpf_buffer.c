@@ -193,9 +193,9 @@ static int deliver(struct bh_poll_state *st, const void *data, size_t size)
 		return -ECANCELED;
 	memcpy(st->dst, data, n);
 	st->count++;
-	st->cb_ns -= now_ns();
+	st->cb_ns -= now_ns() - *st->paused_ns;
 	s = wasm_func__call_raw(st->inst, st->fn, slots);
-	st->cb_ns += now_ns();
+	st->cb_ns += now_ns() - *st->paused_ns;
 	r = (int32_t)(uint32_t)slots[0];
 	if (s == WASM_OK && r == 0)
 		return 0;
@@ -462,7 +462,8 @@ int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	    .ctx = ctx,
 	    .buf = buf,
 	    .buf_len = buf_len,
-	    .dst = dst};
+	    .dst = dst,
+	    .paused_ns = &h->stats->paused_ns};
 	h->polling = o->busy = true;
 	status = poll_loop(p, timeout_ms, result);
 	h->polling = o->busy = false;

@@ -19,6 +19,9 @@ struct bpf_host_stats {
 	uint64_t events;      /* records handed to guest callbacks */
 	uint64_t callback_ns; /* time spent in those callbacks */
 	uint64_t progs, maps, links; /* held now */
+	/* The embedder adds the time its guest waited in a pause (on the
+	 * guest's thread): a pause inside a callback is not callback time. */
+	uint64_t paused_ns;
 };
 
 struct bpf_host_opts {

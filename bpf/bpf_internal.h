@@ -42,7 +42,8 @@ struct bh_poll_state {
 	void *dst; /* host address of buf: guest memory never moves */
 	int status; /* enum wasm_status of the last guest call */
 	int count;  /* records delivered */
-	uint64_t cb_ns; /* time in the callback */
+	uint64_t cb_ns; /* time in the callback, pauses not counted */
+	const uint64_t *paused_ns; /* bpf_host_stats.paused_ns */
 	int ret;    /* negative: error to return instead of count */
 	bool stopped;
 };

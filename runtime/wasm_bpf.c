@@ -432,9 +432,10 @@ static int refuse_procfs(struct wasm_bpf_app *app, const char *dir)
 static bool pause_point(struct wasm_instance *inst, void *user)
 {
 	struct wasm_bpf_app *app = user;
-	struct timespec ts;
+	struct timespec ts, t0, t1;
 
 	(void)inst;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&app->lock);
 	atomic_store(&app->waiting, 1);
 	while (atomic_load(&app->paused) &&
@@ -450,6 +451,11 @@ static bool pause_point(struct wasm_instance *inst, void *user)
 	}
 	atomic_store(&app->waiting, 0);
 	pthread_mutex_unlock(&app->lock);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	__atomic_add_fetch(&app->bpf_stats.paused_ns,
+			   (t1.tv_sec - t0.tv_sec) * 1000000000ull + t1.tv_nsec -
+			       t0.tv_nsec,
+			   __ATOMIC_RELAXED);
 	return !atomic_load(&app->stop_requested);
 }
 
