@@ -29,13 +29,14 @@ struct body {
 	bool too_big, denied;
 };
 
-/* ---- answers -------------------------------------------------------------- */
+/* ---- answers --------------------------------------------------------------
+ */
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status,
 				 const char *type, char *text, size_t len)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-	    len, text, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	enum MHD_Result ok;
 
 	if (!r) {
@@ -83,7 +84,8 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status,
 	return send_json(c, status, j);
 }
 
-/* ---- who may ask ------------------------------------------------------------ */
+/* ---- who may ask ------------------------------------------------------------
+ */
 
 static bool in_group(uid_t uid, gid_t gid, gid_t group)
 {
@@ -119,7 +121,8 @@ static bool peer_allowed(struct api *a, struct MHD_Connection *c)
 	return a->group != (gid_t)-1 && in_group(cr.uid, cr.gid, a->group);
 }
 
-/* ---- routes -------------------------------------------------------------------- */
+/* ---- routes
+ * -------------------------------------------------------------------- */
 
 static enum MHD_Result start(struct MHD_Connection *c, struct body *b)
 {
@@ -152,16 +155,15 @@ static enum MHD_Result start(struct MHD_Connection *c, struct body *b)
 
 static enum MHD_Result logs(struct MHD_Connection *c, const char *id)
 {
-	const char *s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-						    "since");
+	const char *s =
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
 	uint64_t next;
 	size_t len;
 	char *text, hdr[32];
 	struct MHD_Response *r;
 	enum MHD_Result ok;
 
-	if (plugins_logs(id, s ? strtoull(s, NULL, 10) : 0, &text, &len,
-			 &next))
+	if (plugins_logs(id, s ? strtoull(s, NULL, 10) : 0, &text, &len, &next))
 		return send_error(c, 404, "no plugin %s", id);
 	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
@@ -226,12 +228,14 @@ static enum MHD_Result plugin_route(struct MHD_Connection *c,
 		return one(c, method, id);
 	if (!strcmp(verb, "logs")) {
 		if (strcmp(method, "GET"))
-			return send_error(c, 405, "%s not allowed here", method);
+			return send_error(c, 405, "%s not allowed here",
+					  method);
 		return logs(c, id);
 	}
 	if (!strcmp(verb, "pause") || !strcmp(verb, "resume")) {
 		if (strcmp(method, "POST"))
-			return send_error(c, 405, "%s not allowed here", method);
+			return send_error(c, 405, "%s not allowed here",
+					  method);
 		return control(c, id, verb);
 	}
 	return send_error(c, 404, "no such resource %s", verb);
@@ -241,8 +245,9 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url,
 			     const char *method, struct body *b)
 {
 	if (b->denied)
-		return send_error(c, 403, "%s",
-				  "not allowed: root or the daemon's group only");
+		return send_error(
+		    c, 403, "%s",
+		    "not allowed: root or the daemon's group only");
 	if (b->too_big)
 		return send_error(c, 413, "request body over %s bytes",
 				  "65536");
@@ -260,7 +265,8 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url,
 		char *text;
 
 		if (strcmp(method, "GET"))
-			return send_error(c, 405, "%s not allowed here", method);
+			return send_error(c, 405, "%s not allowed here",
+					  method);
 		list = plugins_list();
 		text = metrics_text(list);
 		cJSON_Delete(list);

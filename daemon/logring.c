@@ -43,7 +43,9 @@ int logring_read(const struct logring *r, uint64_t since, char **out,
 		 size_t *len, uint64_t *next)
 {
 	uint64_t first = r->total > r->cap ? r->total - r->cap : 0;
-	uint64_t from = since < first ? first : since > r->total ? r->total : since;
+	uint64_t from = since < first	   ? first
+			: since > r->total ? r->total
+					   : since;
 	size_t n = r->total - from;
 	char *b = malloc(n + 1);
 

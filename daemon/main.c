@@ -22,7 +22,7 @@
 #include "daemon/state.h"
 
 #define DEFAULT_SOCKET "/run/wasm-bpf/wasm-bpfd.sock"
-#define DEFAULT_STATE "/var/lib/wasm-bpf/daemon"
+#define DEFAULT_STATE  "/var/lib/wasm-bpf/daemon"
 
 struct opts {
 	const char *socket, *state_dir, *group;
@@ -35,7 +35,8 @@ static void usage(FILE *f)
 		"usage: wasm-bpfd [--socket PATH] [--state-dir DIR] "
 		"[--group NAME] [--log-size BYTES]\n"
 		"  --socket PATH   API socket (default " DEFAULT_SOCKET ")\n"
-		"  --state-dir DIR what runs, restored on start (default " DEFAULT_STATE ")\n"
+		"  --state-dir DIR what runs, restored on start "
+		"(default " DEFAULT_STATE ")\n"
 		"  --group NAME    members may use the API besides root\n"
 		"  --log-size N    output kept per plugin (default 65536)\n");
 }
@@ -54,9 +55,15 @@ static int parse(struct opts *o, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
-		case 's': o->socket = optarg; break;
-		case 'd': o->state_dir = optarg; break;
-		case 'g': o->group = optarg; break;
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'd':
+			o->state_dir = optarg;
+			break;
+		case 'g':
+			o->group = optarg;
+			break;
 		case 'l':
 			o->log_bytes = strtoull(optarg, &end, 10);
 			if (*end || o->log_bytes < 1024) {
@@ -65,8 +72,12 @@ static int parse(struct opts *o, int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return 2;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind < argc) {
@@ -107,8 +118,7 @@ static int make_socket(const char *path, gid_t group)
 		return -1;
 	}
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    chmod(path, 0660) ||
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0660) ||
 	    (group != (gid_t)-1 && chown(path, (uid_t)-1, group)) ||
 	    listen(fd, 64)) {
 		fprintf(stderr, "wasm-bpfd: %s: %s\n", path, strerror(errno));

@@ -19,14 +19,14 @@ static const struct family {
      "lost_events", 1},
     {"wasm_bpf_plugin_callback_seconds_total", "counter",
      "Time spent in the plugin's event callbacks.", "callback_ns", 1e-9},
-    {"wasm_bpf_plugin_memory_bytes", "gauge",
-     "Linear memory of the plugin.", "memory", 1},
+    {"wasm_bpf_plugin_memory_bytes", "gauge", "Linear memory of the plugin.",
+     "memory", 1},
     {"wasm_bpf_plugin_fuel_left", "gauge",
      "Instructions left of the plugin's fuel limit.", "fuel_left", 1},
     {"wasm_bpf_plugin_uptime_seconds", "gauge",
      "Time since the plugin started.", "uptime", 1},
-    {"wasm_bpf_plugin_bpf_programs", "gauge",
-     "BPF programs the plugin holds.", "bpf.programs", 1},
+    {"wasm_bpf_plugin_bpf_programs", "gauge", "BPF programs the plugin holds.",
+     "bpf.programs", 1},
     {"wasm_bpf_plugin_bpf_maps", "gauge", "BPF maps the plugin holds.",
      "bpf.maps", 1},
     {"wasm_bpf_plugin_bpf_links", "gauge",
@@ -40,7 +40,7 @@ struct buf {
 };
 
 static void put(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void put(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
@@ -110,9 +110,10 @@ char *metrics_text(const cJSON *plugins)
 
 	if (!b.s)
 		return NULL;
-	put(&b, "# HELP wasm_bpf_plugins Plugins the daemon holds.\n"
-		"# TYPE wasm_bpf_plugins gauge\n"
-		"wasm_bpf_plugins %d\n",
+	put(&b,
+	    "# HELP wasm_bpf_plugins Plugins the daemon holds.\n"
+	    "# TYPE wasm_bpf_plugins gauge\n"
+	    "wasm_bpf_plugins %d\n",
 	    cJSON_GetArraySize(plugins));
 	put(&b, "# HELP wasm_bpf_plugin_info The plugin's state (1 for the "
 		"current one).\n# TYPE wasm_bpf_plugin_info gauge\n");

@@ -122,11 +122,16 @@ static void *log_main(void *arg)
 static const char *end_str(enum wasm_bpf_end e)
 {
 	switch (e) {
-	case WASM_BPF_END_EXIT: return "exited";
-	case WASM_BPF_END_TRAP: return "trapped";
-	case WASM_BPF_END_STOPPED: return "stopped";
-	case WASM_BPF_END_ERROR: return "failed";
-	default: return "running";
+	case WASM_BPF_END_EXIT:
+		return "exited";
+	case WASM_BPF_END_TRAP:
+		return "trapped";
+	case WASM_BPF_END_STOPPED:
+		return "stopped";
+	case WASM_BPF_END_ERROR:
+		return "failed";
+	default:
+		return "running";
 	}
 }
 
@@ -187,7 +192,8 @@ void plugins_init(const char *dir, size_t log_cap)
 	pthread_create(&watcher, NULL, watch_main, NULL);
 }
 
-/* ---- start ---------------------------------------------------------------- */
+/* ---- start ----------------------------------------------------------------
+ */
 
 static void plugin_free(struct plugin *p)
 {
@@ -201,9 +207,8 @@ static void plugin_free(struct plugin *p)
 static struct wasm_bpf_app *open_app(const struct plugin_spec *s, char *why,
 				     size_t why_len)
 {
-	struct wasm_bpf_app_opts o = {.sz = sizeof(o),
-				      .fuel = s->fuel,
-				      .max_memory = s->max_memory};
+	struct wasm_bpf_app_opts o = {
+	    .sz = sizeof(o), .fuel = s->fuel, .max_memory = s->max_memory};
 	struct wasm_error err = {{0}};
 	struct wasm_bpf_app *app = wasm_bpf_app__open_file(s->module, &o, &err);
 	const char **argv;
@@ -258,8 +263,7 @@ static int launch(struct plugin *p)
 	return 0;
 }
 
-int plugins_start(struct plugin_spec *spec, char *id, char *why,
-		  size_t why_len)
+int plugins_start(struct plugin_spec *spec, char *id, char *why, size_t why_len)
 {
 	struct plugin *p = calloc(1, sizeof(*p));
 	int r = -ENOMEM;
@@ -303,7 +307,8 @@ int plugins_start(struct plugin_spec *spec, char *id, char *why,
 	return 0;
 }
 
-/* ---- look -------------------------------------------------------------------- */
+/* ---- look
+ * -------------------------------------------------------------------- */
 
 static const char *state_of(const struct plugin *p,
 			    const struct wasm_bpf_app_stats *st)
@@ -331,8 +336,7 @@ static cJSON *describe(const struct plugin *p)
 	cJSON_AddNumberToObject(j, "started", (double)p->started);
 	cJSON_AddNumberToObject(j, "uptime", up);
 	cJSON_AddNumberToObject(j, "events", (double)st.events);
-	cJSON_AddNumberToObject(j, "events_per_s",
-				up > 0 ? st.events / up : 0);
+	cJSON_AddNumberToObject(j, "events_per_s", up > 0 ? st.events / up : 0);
 	cJSON_AddNumberToObject(j, "lost_events", (double)st.lost_events);
 	cJSON_AddNumberToObject(j, "callback_ns", (double)st.callback_ns);
 	cJSON_AddNumberToObject(j, "memory", st.memory_pages * 65536.0);

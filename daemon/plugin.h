@@ -18,9 +18,9 @@
  * directory records. */
 struct plugin_spec {
 	char id[PLUGIN_ID_LEN + 1]; /* "" on start: a new one is made */
-	char *name;		     /* default: the module's base name */
-	char *module;		     /* absolute path of a .wasm file */
-	char **args;		     /* guest arguments after argv[0] */
+	char *name;		    /* default: the module's base name */
+	char *module;		    /* absolute path of a .wasm file */
+	char **args;		    /* guest arguments after argv[0] */
 	int nargs;
 	char **env;
 	int nenv;

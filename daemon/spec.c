@@ -41,23 +41,22 @@ static int strings(const cJSON *j, const char *key, char ***out, int *n,
 }
 
 /* A non-negative number, or absent. */
-static int number(const cJSON *limits, const char *key, double *out,
-		  char *why, size_t why_len)
+static int number(const cJSON *limits, const char *key, double *out, char *why,
+		  size_t why_len)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(limits, key);
 
 	if (!v)
 		return 0;
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
-	    v->valuedouble > 1.8e19)
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1.8e19)
 		return bad(why, why_len,
 			   "limit \"%s\" must be a non-negative number", key);
 	*out = v->valuedouble;
 	return 0;
 }
 
-static const char *known[] = {"id", "name", "module", "args", "env",
-			      "limits", NULL};
+static const char *known[] = {"id",  "name",   "module", "args",
+			      "env", "limits", NULL};
 
 int plugin_spec_parse(const cJSON *j, struct plugin_spec *s, char *why,
 		      size_t why_len)
@@ -68,7 +67,8 @@ int plugin_spec_parse(const cJSON *j, struct plugin_spec *s, char *why,
 
 	memset(s, 0, sizeof(*s));
 	if (!cJSON_IsObject(j))
-		return bad(why, why_len, "%s", "the body must be a JSON object");
+		return bad(why, why_len, "%s",
+			   "the body must be a JSON object");
 	cJSON_ArrayForEach(e, j)
 	{
 		int k = 0;
@@ -81,8 +81,9 @@ int plugin_spec_parse(const cJSON *j, struct plugin_spec *s, char *why,
 	}
 	m = cJSON_GetObjectItemCaseSensitive(j, "module");
 	if (!cJSON_IsString(m) || m->valuestring[0] != '/')
-		return bad(why, why_len, "%s",
-			   "\"module\" must be an absolute path of a .wasm file");
+		return bad(
+		    why, why_len, "%s",
+		    "\"module\" must be an absolute path of a .wasm file");
 	s->module = strdup(m->valuestring);
 	name = cJSON_GetObjectItemCaseSensitive(j, "name");
 	if (name && !cJSON_IsString(name))
@@ -95,9 +96,9 @@ int plugin_spec_parse(const cJSON *j, struct plugin_spec *s, char *why,
 		s->name = strndup(b, strcspn(b, "."));
 	}
 	id = cJSON_GetObjectItemCaseSensitive(j, "id");
-	if (id && (!cJSON_IsString(id) ||
-		   strlen(id->valuestring) != PLUGIN_ID_LEN ||
-		   strspn(id->valuestring, "0123456789abcdef") != PLUGIN_ID_LEN))
+	if (id &&
+	    (!cJSON_IsString(id) || strlen(id->valuestring) != PLUGIN_ID_LEN ||
+	     strspn(id->valuestring, "0123456789abcdef") != PLUGIN_ID_LEN))
 		return bad(why, why_len, "%s",
 			   "\"id\" must be 12 lowercase hex digits");
 	if (id)

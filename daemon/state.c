@@ -122,8 +122,10 @@ int state_each(const char *dir, void (*fn)(const char *id, cJSON *record))
 		id[len - 5] = 0;
 		rec = read_record(dir, e->d_name);
 		if (!rec) {
-			fprintf(stderr, "wasm-bpfd: %s/%s: not a record, "
-					"ignored\n", dir, e->d_name);
+			fprintf(stderr,
+				"wasm-bpfd: %s/%s: not a record, "
+				"ignored\n",
+				dir, e->d_name);
 			continue;
 		}
 		fn(id, rec);

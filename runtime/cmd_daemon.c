@@ -17,8 +17,8 @@
 #include "runtime/cmd.h"
 
 #define DEFAULT_SOCKET "/run/wasm-bpf/wasm-bpfd.sock"
-#define EXIT_USAGE 2
-#define EXIT_RUNTIME 125
+#define EXIT_USAGE     2
+#define EXIT_RUNTIME   125
 
 struct reply {
 	long status;
@@ -109,14 +109,16 @@ static cJSON *json_ok(const struct reply *r)
 	if (r->status >= 200 && r->status < 300 && j)
 		return j;
 	fprintf(stderr, "wasm-bpf: %s\n",
-		cJSON_IsString(err) ? err->valuestring : "bad answer from wasm-bpfd");
+		cJSON_IsString(err) ? err->valuestring
+				    : "bad answer from wasm-bpfd");
 	cJSON_Delete(j);
 	return NULL;
 }
 
 static const char *str(const cJSON *j, const char *k)
 {
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, k));
+	const char *s =
+	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, k));
 
 	return s ? s : "";
 }
@@ -134,11 +136,28 @@ static int parse_bytes(const char *s, double *out)
 {
 	char *end;
 	double v = strtod(s, &end);
-	const char *units = "KMG", *u = *end ? strchr(units, *end & ~0x20) : NULL;
+	const char *units = "KMG",
+		   *u = *end ? strchr(units, *end & ~0x20) : NULL;
 
 	if (end == s || v < 0 || (*end && (!u || end[1])))
 		return -1;
 	*out = u ? v * (double)(1ull << (10 * (u - units + 1))) : v;
+	return 0;
+}
+
+/* A limit of `run -d`: a non-negative number (with K, M or G for bytes). */
+static int add_limit(cJSON *lim, const char *key, const char *arg, bool bytes)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if ((bytes && parse_bytes(arg, &v)) ||
+	    (!bytes && (*end || end == arg || v < 0))) {
+		fprintf(stderr, "wasm-bpf: bad value for the %s limit: '%s'\n",
+			key, arg);
+		return -1;
+	}
+	cJSON_AddNumberToObject(lim, key, v);
 	return 0;
 }
 
@@ -165,40 +184,37 @@ static int run_detached(int argc, char **argv)
 	cJSON *req = cJSON_CreateObject(), *lim = cJSON_CreateObject(),
 	      *env = cJSON_CreateArray(), *args = cJSON_CreateArray(), *j;
 	const char *sock = NULL;
-	char path[PATH_MAX], *body, *end;
+	char path[PATH_MAX], *body;
 	struct reply r;
-	double v;
 	int c, rc = EXIT_USAGE;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
 		switch (c) {
-		case 's': sock = optarg; continue;
-		case 'n': cJSON_AddStringToObject(req, "name", optarg); continue;
-		case 'e': cJSON_AddItemToArray(env, cJSON_CreateString(optarg)); continue;
+		case 's':
+			sock = optarg;
+			continue;
+		case 'n':
+			cJSON_AddStringToObject(req, "name", optarg);
+			continue;
+		case 'e':
+			cJSON_AddItemToArray(env, cJSON_CreateString(optarg));
+			continue;
 		case 'f':
-			v = strtod(optarg, &end);
-			if (*end || end == optarg || v < 0)
-				goto bad;
-			cJSON_AddNumberToObject(lim, "fuel", v);
+			if (add_limit(lim, "fuel", optarg, false))
+				goto out;
 			continue;
 		case 'm':
-			if (parse_bytes(optarg, &v))
-				goto bad;
-			cJSON_AddNumberToObject(lim, "max_memory", v);
+			if (add_limit(lim, "max_memory", optarg, true))
+				goto out;
 			continue;
 		case 't':
-			v = strtod(optarg, &end);
-			if (*end || end == optarg || v < 0)
-				goto bad;
-			cJSON_AddNumberToObject(lim, "timeout", v);
+			if (add_limit(lim, "timeout", optarg, false))
+				goto out;
 			continue;
-		default: goto out;
+		default:
+			goto out;
 		}
-	bad:
-		fprintf(stderr, "wasm-bpf: bad value for --%s: '%s'\n",
-			lo[c == 'f' ? 2 : c == 'm' ? 3 : 4].name, optarg);
-		goto out;
 	}
 	if (optind >= argc) {
 		rc = usage_run();
@@ -239,7 +255,8 @@ out:
 	return rc;
 }
 
-/* ---- ps, stats ------------------------------------------------------------ */
+/* ---- ps, stats ------------------------------------------------------------
+ */
 
 static void human_bytes(double b, char *out, size_t len)
 {
@@ -317,7 +334,8 @@ static void stats_lines(const cJSON *p)
 		       str(p, "error"));
 }
 
-/* ---- logs ------------------------------------------------------------------- */
+/* ---- logs -------------------------------------------------------------------
+ */
 
 static bool ended(const char *sock, const char *id)
 {
@@ -369,7 +387,8 @@ static int logs(const char *sock, const char *id, bool follow)
 	}
 }
 
-/* ---- stop, pause, resume ---------------------------------------------------- */
+/* ---- stop, pause, resume ----------------------------------------------------
+ */
 
 static int act(const char *sock, const char *method, const char *id,
 	       const char *verb)
@@ -393,9 +412,10 @@ static int act(const char *sock, const char *method, const char *id,
 	return 0;
 }
 
-/* ---- dispatch ------------------------------------------------------------------ */
+/* ---- dispatch
+ * ------------------------------------------------------------------ */
 
-static const char *const verbs[] = {"ps",	"logs",	  "stop", "pause",
+static const char *const verbs[] = {"ps",     "logs",  "stop", "pause",
 				    "resume", "stats", NULL};
 
 bool wbpf_daemon_cmd(int argc, char **argv)

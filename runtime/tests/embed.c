@@ -39,7 +39,7 @@ static void sleep_ms(long ms)
 /* What one instance's host functions share with the test. */
 struct host {
 	atomic_llong tick; /* last value the guest ticked */
-	int halt_how;      /* 0 exit, 1 stop, 2 trap */
+	int halt_how;	   /* 0 exit, 1 stop, 2 trap */
 };
 
 static int h_add(struct wasm_instance *in, void *user, uint64_t *s)
@@ -72,8 +72,10 @@ static int h_halt(struct wasm_instance *in, void *user, uint64_t *s)
 static struct wasm_bpf_app *open_app(const char *entry, struct host *h,
 				     uint64_t fuel)
 {
-	struct wasm_bpf_app_opts o = {.sz = sizeof(o), .entry = entry,
-				      .fuel = fuel, .no_host_view = true};
+	struct wasm_bpf_app_opts o = {.sz = sizeof(o),
+				      .entry = entry,
+				      .fuel = fuel,
+				      .no_host_view = true};
 	struct wasm_error err;
 	struct wasm_bpf_app *app = wasm_bpf_app__open_file(guest, &o, &err);
 
@@ -230,8 +232,8 @@ static void test_pause(void)
 	sleep_ms(100);
 	t2 = atomic_load(&s.h.tick);
 	wasm_bpf_app__stats(s.app, &st);
-	snprintf(why, sizeof(why), "paused %d ticks %lld then %lld", paused,
-		 t1, t2);
+	snprintf(why, sizeof(why), "paused %d ticks %lld then %lld", paused, t1,
+		 t2);
 	check("pause: the guest waits, counting nothing", paused && t1 == t2,
 	      why);
 	snprintf(why, sizeof(why), "fuel left %llu pages %u",
@@ -287,8 +289,9 @@ static void test_many(int n)
 
 		if ((i % 2 == 0) != (now == before[i])) {
 			bad++;
-			snprintf(why, sizeof(why), "instance %d: %lld then %lld",
-				 i, before[i], now);
+			snprintf(why, sizeof(why),
+				 "instance %d: %lld then %lld", i, before[i],
+				 now);
 		}
 	}
 	for (int i = 0; i < n; i++) {
