@@ -379,6 +379,31 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* One slice of polling, unless the embedder holds events back: then the
+ * slice passes (10 ms at most) with nothing delivered. `delivering` is set
+ * before `hold` is read, so an embedder that sets `hold` and then sees
+ * `delivering` clear knows no record is handed over any more. */
+static int poll_once(struct bh_poller *p, int slice)
+{
+	struct bpf_host_hold *hd = p->host->hold;
+	struct timespec ts = {0, (slice < 10 ? slice : 10) * 1000000L};
+	int err;
+
+	if (hd) {
+		__atomic_store_n(&hd->delivering, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&hd->hold, __ATOMIC_SEQ_CST)) {
+			__atomic_store_n(&hd->delivering, 0, __ATOMIC_SEQ_CST);
+			nanosleep(&ts, NULL);
+			return 0;
+		}
+	}
+	err = p->rb ? ring_buffer__poll(p->rb, slice)
+		    : perf_buffer__poll(p->pb, slice);
+	if (hd)
+		__atomic_store_n(&hd->delivering, 0, __ATOMIC_SEQ_CST);
+	return err;
+}
+
 /* Polls in slices until a record arrived, an error, the timeout or an
  * interrupt. Returns an enum wasm_status. A guest polls once per wake-up,
  * so the clock is read only when the wait outlasts one slice. */
@@ -406,8 +431,7 @@ static int poll_loop(struct bh_poller *p, int32_t timeout, int32_t *result)
 
 			slice = left <= 0 ? 0 : left < slice ? (int)left : slice;
 		}
-		err = p->rb ? ring_buffer__poll(p->rb, slice)
-			    : perf_buffer__poll(p->pb, slice);
+		err = poll_once(p, slice);
 		if (st->status != WASM_OK)
 			return st->status;
 		if (st->stopped || st->count)

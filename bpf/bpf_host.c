@@ -192,7 +192,11 @@ static int load_with(struct bpf_host *h, struct bh_object *o, uint32_t len,
 	if (!err)
 		err = bh_buffer_prepare(h, o);
 	if (!err)
+		err = bh_share_reuse(h->reuse_maps, o->obj);
+	if (!err)
 		err = bpf_object__load(o->obj);
+	if (!err)
+		err = bh_share_export(h->export_maps, o->obj);
 	if (!err)
 		err = bh_buffer_start(o);
 	return err;
@@ -532,6 +536,9 @@ struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 	h->cgroup_paths = o.allow_cgroup_paths;
 	h->lost = o.lost_events ? o.lost_events : &h->lost_own;
 	h->stats = o.stats ? o.stats : &h->stats_own;
+	h->hold = o.hold;
+	h->export_maps = bpf_map_share__get(o.export_maps);
+	h->reuse_maps = bpf_map_share__get(o.reuse_maps);
 	h->wasi = o.wasi;
 	h->guard.guard_load = o.guard_load;
 	h->guard.guard_attach = o.guard_attach;
@@ -588,6 +595,8 @@ void bpf_host__free(struct bpf_host *h)
 		bh_object_destroy(h->objs[--h->nobjs]);
 	held_refresh(h);
 	bh_pin_remove(h);
+	bpf_map_share__put(h->export_maps);
+	bpf_map_share__put(h->reuse_maps);
 	free(h->pin_root);
 	free(h->map_by_fd);
 	if (h->verbose)

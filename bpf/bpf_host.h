@@ -24,6 +24,30 @@ struct bpf_host_stats {
 	uint64_t paused_ns;
 };
 
+/* Map hand-over between two hosts, for a live upgrade: the old host
+ * records (exports) a duplicate descriptor of each map it loads, by name;
+ * the new host, before loading an object, reuses each exported map whose
+ * name, type, key and value sizes, entry count and flags are the same as
+ * its own, so the state in it (counters, histograms, a ring buffer's
+ * unread records) carries over. Internal maps (.data, .bss, .rodata) are
+ * never handed over. Thread-safe; reference-counted (each host using a
+ * share holds a reference). */
+struct bpf_map_share;
+struct bpf_map_share *bpf_map_share__new(void);
+struct bpf_map_share *bpf_map_share__get(struct bpf_map_share *s);
+void bpf_map_share__put(struct bpf_map_share *s);
+/* Maps reused from it so far (by every host reusing it). */
+uint64_t bpf_map_share__reused(const struct bpf_map_share *s);
+
+/* Holding events back, for a live upgrade's switch-over: while `hold` is
+ * non-zero the host's polls deliver nothing (they wait as if no record
+ * came; records stay in the kernel's buffers); `delivering` is non-zero
+ * while a poll may be handing records to the guest. Both accessed
+ * atomically; the embedder owns them. */
+struct bpf_host_hold {
+	int hold, delivering;
+};
+
 struct bpf_host_opts {
 	size_t sz;
 	bool verbose;        /* libbpf's log (and the verifier log) to stderr */
@@ -47,6 +71,10 @@ struct bpf_host_opts {
 	/* Where to keep the counters above (NULL: nowhere); it must outlive
 	 * the host. */
 	struct bpf_host_stats *stats;
+	/* Map hand-over (above): where to record this host's maps, and where
+	 * to take maps from before load. NULL: neither. */
+	struct bpf_map_share *export_maps, *reuse_maps;
+	struct bpf_host_hold *hold; /* NULL: never held */
 	/* Asked before an object reaches the kernel and before each attach
 	 * (target: the guest's string, "" for the section's own; host_fd: a
 	 * descriptor target, else -1). Non-zero refuses, with `why` saying

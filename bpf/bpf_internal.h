@@ -105,7 +105,13 @@ struct bpf_host {
 	uint64_t *lost, lost_own;
 	struct ubpf_host *user; /* --backend user: it defines the imports */
 	struct bpf_host_stats *stats, stats_own; /* opts.stats or stats_own */
+	struct bpf_map_share *export_maps, *reuse_maps; /* referenced */
+	struct bpf_host_hold *hold;			 /* opts.hold */
 };
+
+/* bpf_share.c: map hand-over before and after an object's load. */
+int bh_share_reuse(struct bpf_map_share *s, struct bpf_object *obj);
+int bh_share_export(struct bpf_map_share *s, struct bpf_object *obj);
 
 /* Linux's kernel-internal errnos (512..531: ERESTARTSYS, ENOTSUPP...) are
  * not part of the ABI and mean nothing to a guest's libc: the host maps

@@ -193,6 +193,36 @@ static enum MHD_Result control(struct MHD_Connection *c, const char *id,
 	return send_json(c, 200, plugins_get(id));
 }
 
+/* upgrade: body {"module": "/abs/new.wasm"}; rollback: no body. */
+static enum MHD_Result upgrade(struct MHD_Connection *c, const char *id,
+			       const char *verb, struct body *b)
+{
+	const cJSON *m = NULL;
+	cJSON *j = NULL;
+	char why[600];
+	int r;
+
+	if (!strcmp(verb, "upgrade")) {
+		j = b->data ? cJSON_ParseWithLength(b->data, b->len) : NULL;
+		m = cJSON_GetObjectItemCaseSensitive(j, "module");
+		if (!cJSON_IsString(m) || m->valuestring[0] != '/') {
+			cJSON_Delete(j);
+			return send_error(c, 400, "%s",
+					  "the body must be {\"module\": "
+					  "\"/absolute/path.wasm\"}");
+		}
+	}
+	r = plugins_upgrade(id, m ? m->valuestring : NULL, why, sizeof(why));
+	cJSON_Delete(j);
+	if (r == -ENOENT)
+		return send_error(c, 404, "%s", why);
+	if (r == -EALREADY)
+		return send_error(c, 409, "%s", why);
+	if (r)
+		return send_error(c, r == -EINVAL ? 400 : 500, "%s", why);
+	return send_json(c, 200, plugins_get(id));
+}
+
 static enum MHD_Result one(struct MHD_Connection *c, const char *method,
 			   const char *id)
 {
@@ -204,7 +234,12 @@ static enum MHD_Result one(struct MHD_Connection *c, const char *method,
 			 : send_error(c, 404, "no plugin %s", id);
 	}
 	if (!strcmp(method, "DELETE")) {
-		if (plugins_remove(id, &j))
+		int r = plugins_remove(id, &j);
+
+		if (r == -EBUSY)
+			return send_error(c, 409, "plugin %s is being upgraded",
+					  id);
+		if (r)
 			return send_error(c, 404, "no plugin %s", id);
 		return send_json(c, 200, j);
 	}
@@ -213,7 +248,8 @@ static enum MHD_Result one(struct MHD_Connection *c, const char *method,
 
 /* /v1/plugins/ID[/VERB] */
 static enum MHD_Result plugin_route(struct MHD_Connection *c,
-				    const char *method, const char *rest)
+				    const char *method, const char *rest,
+				    struct body *b)
 {
 	char id[64];
 	const char *slash = strchr(rest, '/');
@@ -238,6 +274,12 @@ static enum MHD_Result plugin_route(struct MHD_Connection *c,
 					  method);
 		return control(c, id, verb);
 	}
+	if (!strcmp(verb, "upgrade") || !strcmp(verb, "rollback")) {
+		if (strcmp(method, "POST"))
+			return send_error(c, 405, "%s not allowed here",
+					  method);
+		return upgrade(c, id, verb, b);
+	}
 	return send_error(c, 404, "no such resource %s", verb);
 }
 
@@ -259,7 +301,7 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url,
 		return send_error(c, 405, "%s not allowed here", method);
 	}
 	if (!strncmp(url, "/v1/plugins/", 12))
-		return plugin_route(c, method, url + 12);
+		return plugin_route(c, method, url + 12, b);
 	if (!strcmp(url, "/metrics")) {
 		cJSON *list;
 		char *text;

@@ -1,4 +1,6 @@
-/* plugin.c — the plugin table (plugin.h): start, watch, pause, stop. */
+/* plugin.c — the plugin table (plugin.h): start, watch, pause, upgrade,
+ * stop. A plugin is one version running at a time (struct run); during an
+ * upgrade two overlap, the new one taking the old one's maps. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -15,24 +17,37 @@
 #include "daemon/state.h"
 #include "runtime/wasm_bpf.h"
 
-#define WATCH_MS 100 /* how often limits are checked */
+#define WATCH_MS       100   /* how often limits are checked */
+#define ATTACH_WAIT_MS 10000 /* an upgrade's new version must attach by then   \
+			      */
 
-struct plugin {
-	struct plugin_spec spec;
+struct plugin;
+
+/* One version of a plugin, running on its own thread. */
+struct run {
+	struct plugin *p;
 	struct wasm_bpf_app *app;
 	pthread_t run_thread, log_thread;
 	int out_fd; /* the write end the guest's 1 and 2 are copies of */
 	int log_rd;
-	pthread_mutex_t log_lock;
-	struct logring log;
 	time_t started;
 	double started_mono, ended_mono;
 	/* Under table_lock: */
-	bool paused, ended, timed_out;
-	bool stopping; /* by the daemon: its record stays as it is */
+	bool ended, timed_out;
 	int status;
 	enum wasm_bpf_end end;
 	char errmsg[512];
+};
+
+struct plugin {
+	struct plugin_spec spec;
+	struct run *cur;
+	pthread_mutex_t log_lock;
+	struct logring log; /* every version's output */
+	/* Under table_lock: */
+	bool paused;
+	bool stopping; /* by the daemon: its record stays as it is */
+	bool busy;     /* an upgrade is under way */
 	struct plugin *next;
 };
 
@@ -99,22 +114,22 @@ static void record(struct plugin *p, bool ended)
 	cJSON_Delete(j);
 }
 
-/* ---- threads ------------------------------------------------------------- */
+/* ---- threads ------------------------------------------------------------ */
 
 static void *log_main(void *arg)
 {
-	struct plugin *p = arg;
+	struct run *r = arg;
 	char buf[4096];
 	ssize_t n;
 
-	while ((n = read(p->log_rd, buf, sizeof(buf))) != 0) {
+	while ((n = read(r->log_rd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			break;
-		pthread_mutex_lock(&p->log_lock);
-		logring_write(&p->log, buf, n);
-		pthread_mutex_unlock(&p->log_lock);
+		pthread_mutex_lock(&r->p->log_lock);
+		logring_write(&r->p->log, buf, n);
+		pthread_mutex_unlock(&r->p->log_lock);
 	}
 	return NULL;
 }
@@ -137,24 +152,25 @@ static const char *end_str(enum wasm_bpf_end e)
 
 static void *run_main(void *arg)
 {
-	struct plugin *p = arg;
-	int status = wasm_bpf_app__run(p->app);
+	struct run *r = arg;
+	struct plugin *p = r->p;
+	int status = wasm_bpf_app__run(r->app);
 	char said[600];
 
 	/* The app closed its copies: the log thread now sees the end. */
-	close(p->out_fd);
-	pthread_join(p->log_thread, NULL);
+	close(r->out_fd);
+	pthread_join(r->log_thread, NULL);
 	pthread_mutex_lock(&table_lock);
-	p->ended = true;
-	p->ended_mono = mono_now();
-	p->status = status;
-	p->end = wasm_bpf_app__end(p->app);
-	snprintf(p->errmsg, sizeof(p->errmsg), "%s",
-		 p->timed_out ? "timeout" : wasm_bpf_app__errmsg(p->app));
-	snprintf(said, sizeof(said), "%s, status %d%s%s", end_str(p->end),
-		 status, p->errmsg[0] ? ": " : "", p->errmsg);
+	r->ended = true;
+	r->ended_mono = mono_now();
+	r->status = status;
+	r->end = wasm_bpf_app__end(r->app);
+	snprintf(r->errmsg, sizeof(r->errmsg), "%s",
+		 r->timed_out ? "timeout" : wasm_bpf_app__errmsg(r->app));
+	snprintf(said, sizeof(said), "%s, status %d%s%s", end_str(r->end),
+		 status, r->errmsg[0] ? ": " : "", r->errmsg);
 	/* Ended by itself (or its limits): not to be restored. */
-	if (!p->stopping)
+	if (r == p->cur && !p->stopping)
 		record(p, true);
 	pthread_mutex_unlock(&table_lock);
 	log_line(p, "wasm-bpfd: plugin %s\n", said);
@@ -171,12 +187,15 @@ static void *watch_main(void *arg)
 		double now = mono_now();
 
 		pthread_mutex_lock(&table_lock);
-		for (struct plugin *p = table; p; p = p->next)
-			if (!p->ended && !p->timed_out && p->spec.timeout > 0 &&
-			    now - p->started_mono >= p->spec.timeout) {
-				p->timed_out = true;
-				wasm_bpf_app__stop(p->app);
+		for (struct plugin *p = table; p; p = p->next) {
+			struct run *r = p->cur;
+
+			if (!r->ended && !r->timed_out && p->spec.timeout > 0 &&
+			    now - r->started_mono >= p->spec.timeout) {
+				r->timed_out = true;
+				wasm_bpf_app__stop(r->app);
 			}
+		}
 		pthread_mutex_unlock(&table_lock);
 		nanosleep(&ts, NULL);
 	}
@@ -192,19 +211,12 @@ void plugins_init(const char *dir, size_t log_cap)
 	pthread_create(&watcher, NULL, watch_main, NULL);
 }
 
-/* ---- start ----------------------------------------------------------------
- */
+/* ---- one version ------------------------------------------------------ */
 
-static void plugin_free(struct plugin *p)
-{
-	wasm_bpf_app__free(p->app);
-	logring_free(&p->log);
-	pthread_mutex_destroy(&p->log_lock);
-	plugin_spec_free(&p->spec);
-	free(p);
-}
-
-static struct wasm_bpf_app *open_app(const struct plugin_spec *s, char *why,
+/* An app for `s` that shares its maps with a successor and, given `from`,
+ * takes over that one's. */
+static struct wasm_bpf_app *open_app(const struct plugin_spec *s,
+				     const struct wasm_bpf_app *from, char *why,
 				     size_t why_len)
 {
 	struct wasm_bpf_app_opts o = {
@@ -229,6 +241,10 @@ static struct wasm_bpf_app *open_app(const struct plugin_spec *s, char *why,
 	r = wasm_bpf_app__set_args(app, s->nargs + 1, argv);
 	for (int i = 0; !r && i < s->nenv; i++)
 		r = wasm_bpf_app__add_env(app, s->env[i]);
+	if (!r)
+		r = wasm_bpf_app__share_maps(app);
+	if (!r && from)
+		r = wasm_bpf_app__reuse_maps(app, from);
 	free(argv);
 	if (r) {
 		snprintf(why, why_len, "%s", strerror(-r));
@@ -238,35 +254,69 @@ static struct wasm_bpf_app *open_app(const struct plugin_spec *s, char *why,
 	return app;
 }
 
-static int launch(struct plugin *p)
+/* Starts `app` (taken over) as a version of `p`. */
+static struct run *run_start(struct plugin *p, struct wasm_bpf_app *app,
+			     char *why, size_t why_len)
 {
+	struct run *r = calloc(1, sizeof(*r));
 	int fds[2];
 
-	if (pipe2(fds, O_CLOEXEC))
-		return -errno;
-	p->log_rd = fds[0];
-	p->out_fd = fds[1];
-	wasm_bpf_app__set_stdio(p->app, -1, p->out_fd, p->out_fd);
-	p->started = time(NULL);
-	p->started_mono = mono_now();
-	if (pthread_create(&p->log_thread, NULL, log_main, p)) {
-		close(fds[0]);
-		close(fds[1]);
-		return -EAGAIN;
+	if (!r || pipe2(fds, O_CLOEXEC)) {
+		snprintf(why, why_len, "cannot start: %s", strerror(errno));
+		free(r);
+		wasm_bpf_app__free(app);
+		return NULL;
 	}
-	if (pthread_create(&p->run_thread, NULL, run_main, p)) {
-		close(fds[1]);
-		pthread_join(p->log_thread, NULL);
-		close(fds[0]);
-		return -EAGAIN;
+	r->p = p;
+	r->app = app;
+	r->log_rd = fds[0];
+	r->out_fd = fds[1];
+	wasm_bpf_app__set_stdio(app, -1, r->out_fd, r->out_fd);
+	r->started = time(NULL);
+	r->started_mono = mono_now();
+	if (pthread_create(&r->log_thread, NULL, log_main, r))
+		goto fail;
+	if (pthread_create(&r->run_thread, NULL, run_main, r)) {
+		close(r->out_fd);
+		pthread_join(r->log_thread, NULL);
+		r->out_fd = -1;
+		goto fail;
 	}
-	return 0;
+	return r;
+fail:
+	if (r->out_fd >= 0)
+		close(r->out_fd);
+	close(r->log_rd);
+	wasm_bpf_app__free(app);
+	free(r);
+	snprintf(why, why_len, "cannot start a thread");
+	return NULL;
+}
+
+/* Ends a version and waits for its thread. */
+static void run_finish(struct run *r)
+{
+	wasm_bpf_app__stop(r->app);
+	pthread_join(r->run_thread, NULL);
+	close(r->log_rd);
+	wasm_bpf_app__free(r->app);
+	free(r);
+}
+
+/* ---- start -------------------------------------------------------------- */
+
+static void plugin_free(struct plugin *p)
+{
+	logring_free(&p->log);
+	pthread_mutex_destroy(&p->log_lock);
+	plugin_spec_free(&p->spec);
+	free(p);
 }
 
 int plugins_start(struct plugin_spec *spec, char *id, char *why, size_t why_len)
 {
 	struct plugin *p = calloc(1, sizeof(*p));
-	int r = -ENOMEM;
+	struct wasm_bpf_app *app;
 
 	if (!p || logring_init(&p->log, log_bytes)) {
 		free(p);
@@ -277,9 +327,8 @@ int plugins_start(struct plugin_spec *spec, char *id, char *why, size_t why_len)
 	p->spec = *spec;
 	memset(spec, 0, sizeof(*spec));
 	pthread_mutex_init(&p->log_lock, NULL);
-	p->log_rd = p->out_fd = -1;
-	p->app = open_app(&p->spec, why, why_len);
-	if (!p->app) {
+	app = open_app(&p->spec, NULL, why, why_len);
+	if (!app) {
 		plugin_free(p);
 		return -EINVAL;
 	}
@@ -287,17 +336,17 @@ int plugins_start(struct plugin_spec *spec, char *id, char *why, size_t why_len)
 	if (p->spec.id[0] && find(p->spec.id)) {
 		pthread_mutex_unlock(&table_lock);
 		snprintf(why, why_len, "plugin %s exists", p->spec.id);
+		wasm_bpf_app__free(app);
 		plugin_free(p);
 		return -EEXIST;
 	}
 	if (!p->spec.id[0])
 		new_id(p->spec.id);
-	r = launch(p);
-	if (r) {
+	p->cur = run_start(p, app, why, why_len);
+	if (!p->cur) {
 		pthread_mutex_unlock(&table_lock);
-		snprintf(why, why_len, "cannot start: %s", strerror(-r));
 		plugin_free(p);
-		return r;
+		return -EAGAIN;
 	}
 	p->next = table;
 	table = p;
@@ -307,14 +356,13 @@ int plugins_start(struct plugin_spec *spec, char *id, char *why, size_t why_len)
 	return 0;
 }
 
-/* ---- look
- * -------------------------------------------------------------------- */
+/* ---- look --------------------------------------------------------------- */
 
 static const char *state_of(const struct plugin *p,
 			    const struct wasm_bpf_app_stats *st)
 {
-	if (p->ended)
-		return end_str(p->end);
+	if (p->cur->ended)
+		return end_str(p->cur->end);
 	if (p->paused)
 		return st->paused ? "paused" : "pausing";
 	return "running";
@@ -323,17 +371,18 @@ static const char *state_of(const struct plugin *p,
 /* Under table_lock. */
 static cJSON *describe(const struct plugin *p)
 {
+	const struct run *r = p->cur;
 	struct wasm_bpf_app_stats st = {.sz = sizeof(st)};
 	cJSON *j = plugin_spec_json(&p->spec), *bpf = cJSON_CreateObject();
-	double up = (p->ended ? p->ended_mono : mono_now()) - p->started_mono;
+	double up = (r->ended ? r->ended_mono : mono_now()) - r->started_mono;
 
-	wasm_bpf_app__stats(p->app, &st);
+	wasm_bpf_app__stats(r->app, &st);
 	cJSON_AddStringToObject(j, "state", state_of(p, &st));
-	if (p->ended) {
-		cJSON_AddNumberToObject(j, "status", p->status);
-		cJSON_AddStringToObject(j, "error", p->errmsg);
+	if (r->ended) {
+		cJSON_AddNumberToObject(j, "status", r->status);
+		cJSON_AddStringToObject(j, "error", r->errmsg);
 	}
-	cJSON_AddNumberToObject(j, "started", (double)p->started);
+	cJSON_AddNumberToObject(j, "started", (double)r->started);
 	cJSON_AddNumberToObject(j, "uptime", up);
 	cJSON_AddNumberToObject(j, "events", (double)st.events);
 	cJSON_AddNumberToObject(j, "events_per_s", up > 0 ? st.events / up : 0);
@@ -345,6 +394,7 @@ static cJSON *describe(const struct plugin *p)
 	cJSON_AddNumberToObject(bpf, "programs", (double)st.progs);
 	cJSON_AddNumberToObject(bpf, "maps", (double)st.maps);
 	cJSON_AddNumberToObject(bpf, "links", (double)st.links);
+	cJSON_AddNumberToObject(bpf, "maps_reused", (double)st.maps_reused);
 	cJSON_AddItemToObject(j, "bpf", bpf);
 	return j;
 }
@@ -390,7 +440,7 @@ int plugins_logs(const char *id, uint64_t since, char **buf, size_t *len,
 	return r;
 }
 
-/* ---- control ------------------------------------------------------------- */
+/* ---- control ------------------------------------------------------------ */
 
 static int set_paused(const char *id, bool pause)
 {
@@ -399,14 +449,14 @@ static int set_paused(const char *id, bool pause)
 
 	pthread_mutex_lock(&table_lock);
 	p = find(id);
-	if (p && (p->ended || p->paused == pause))
+	if (p && (p->busy || p->cur->ended || p->paused == pause))
 		r = -EALREADY;
 	else if (p) {
 		p->paused = pause;
 		if (pause)
-			wasm_bpf_app__pause(p->app);
+			wasm_bpf_app__pause(p->cur->app);
 		else
-			wasm_bpf_app__resume(p->app);
+			wasm_bpf_app__resume(p->cur->app);
 		r = 0;
 	}
 	pthread_mutex_unlock(&table_lock);
@@ -423,17 +473,137 @@ int plugins_resume(const char *id)
 	return set_paused(id, false);
 }
 
-/* Ends the run and waits for its thread; the plugin is no longer in the
- * table, so nothing else touches it. */
-static void finish(struct plugin *p)
+/* ---- upgrade ------------------------------------------------------------ */
+
+/* Waits until `r` holds as many links as the old version (at least one)
+ * or ends. 0 once attached, else -EINVAL with `why`. */
+static int wait_attached(struct run *r, uint64_t want, char *why,
+			 size_t why_len)
 {
-	pthread_mutex_lock(&table_lock);
-	p->stopping = true;
-	pthread_mutex_unlock(&table_lock);
-	wasm_bpf_app__stop(p->app);
-	pthread_join(p->run_thread, NULL);
-	close(p->log_rd);
+	struct wasm_bpf_app_stats st = {.sz = sizeof(st)};
+	struct timespec ts = {0, 20000000};
+
+	want = want ? want : 1;
+	for (int waited = 0; waited < ATTACH_WAIT_MS; waited += 20) {
+		bool ended;
+
+		wasm_bpf_app__stats(r->app, &st);
+		pthread_mutex_lock(&table_lock);
+		ended = r->ended;
+		pthread_mutex_unlock(&table_lock);
+		if (ended) {
+			snprintf(why, why_len, "the new version ended: %s",
+				 r->errmsg[0] ? r->errmsg : "exited");
+			return -EINVAL;
+		}
+		if (st.links >= want)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	snprintf(why, why_len, "the new version did not attach within %d s",
+		 ATTACH_WAIT_MS / 1000);
+	return -EINVAL;
 }
+
+/* Takes the plugin for an upgrade (or a rollback: to spec.previous).
+ * -ENOENT, or -EALREADY when busy, ended or with nothing to roll back to. */
+static int take(const char *id, struct plugin **out, bool rollback, char *why,
+		size_t why_len)
+{
+	const char *no = NULL;
+	struct plugin *p;
+
+	pthread_mutex_lock(&table_lock);
+	p = find(id);
+	if (!p)
+		no = "";
+	else if (p->busy)
+		no = "is being upgraded";
+	else if (p->cur->ended)
+		no = "is not running";
+	else if (p->paused)
+		no = "is paused: resume it first";
+	else if (rollback && !p->spec.previous)
+		no = "has no previous version";
+	else
+		p->busy = true;
+	pthread_mutex_unlock(&table_lock);
+	*out = p;
+	if (!no)
+		return 0;
+	if (!p) {
+		snprintf(why, why_len, "no plugin %s", id);
+		return -ENOENT;
+	}
+	snprintf(why, why_len, "plugin %s %s", id, no);
+	return -EALREADY;
+}
+
+int plugins_upgrade(const char *id, const char *module, char *why,
+		    size_t why_len)
+{
+	struct wasm_bpf_app_stats old_st = {.sz = sizeof(old_st)};
+	struct plugin_spec next = {0};
+	struct wasm_bpf_app *app;
+	struct plugin *p;
+	struct run *r, *old;
+	char *prev;
+	int err = take(id, &p, !module, why, why_len);
+
+	if (err)
+		return err;
+	module = module ? module : p->spec.previous;
+	/* Only this thread changes p->spec while busy. */
+	next = p->spec;
+	next.module = (char *)module;
+	app = open_app(&next, p->cur->app, why, why_len);
+	err = -EINVAL;
+	if (!app)
+		goto out;
+	/* Both versions read a shared ring buffer: the new one takes no
+	 * record until the old one takes none any more. */
+	wasm_bpf_app__hold_events(app, true);
+	wasm_bpf_app__stats(p->cur->app, &old_st);
+	r = run_start(p, app, why, why_len);
+	if (!r)
+		goto out;
+	err = wait_attached(r, old_st.links, why, why_len);
+	if (err) { /* the old version runs on */
+		run_finish(r);
+		goto out;
+	}
+	prev = strdup(p->spec.module);
+	next.module = strdup(module);
+	if (!prev || !next.module) {
+		free(prev);
+		free(next.module);
+		run_finish(r);
+		err = -ENOMEM;
+		goto out;
+	}
+	wasm_bpf_app__hold_events(p->cur->app, true);
+	pthread_mutex_lock(&table_lock);
+	old = p->cur;
+	p->cur = r;
+	free(p->spec.module);
+	free(p->spec.previous);
+	p->spec.module = next.module;
+	p->spec.previous = prev;
+	p->paused = false;
+	record(p, false);
+	pthread_mutex_unlock(&table_lock);
+	wasm_bpf_app__hold_events(r->app, false);
+	/* Only now: the new version is attached and reading. */
+	run_finish(old);
+	log_line(p, "wasm-bpfd: upgraded to %s\n", p->spec.module);
+out:
+	pthread_mutex_lock(&table_lock);
+	p->busy = false;
+	pthread_mutex_unlock(&table_lock);
+	return err;
+}
+
+/* ---- stop --------------------------------------------------------------- */
 
 int plugins_remove(const char *id, cJSON **out)
 {
@@ -443,13 +613,20 @@ int plugins_remove(const char *id, cJSON **out)
 	for (pp = &table; *pp; pp = &(*pp)->next)
 		if (!strcmp((*pp)->spec.id, id)) {
 			p = *pp;
+			if (p->busy)
+				break;
 			*pp = p->next;
+			p->stopping = true;
 			break;
 		}
 	pthread_mutex_unlock(&table_lock);
 	if (!p)
 		return -ENOENT;
-	finish(p);
+	if (p->busy) /* read unlocked: only a yes matters, and it was */
+		return -EBUSY;
+	/* Stopped but not yet freed, to describe its end. */
+	wasm_bpf_app__stop(p->cur->app);
+	pthread_join(p->cur->run_thread, NULL);
 	if (state_dir)
 		state_remove(state_dir, p->spec.id);
 	if (out) {
@@ -457,6 +634,9 @@ int plugins_remove(const char *id, cJSON **out)
 		*out = describe(p);
 		pthread_mutex_unlock(&table_lock);
 	}
+	close(p->cur->log_rd);
+	wasm_bpf_app__free(p->cur->app);
+	free(p->cur);
 	plugin_free(p);
 	return 0;
 }
@@ -470,13 +650,13 @@ void plugins_shutdown(void)
 	table = NULL;
 	for (struct plugin *p = list; p; p = p->next) {
 		p->stopping = true;
-		wasm_bpf_app__stop(p->app); /* all at once, then wait */
+		wasm_bpf_app__stop(p->cur->app); /* all at once, then wait */
 	}
 	pthread_mutex_unlock(&table_lock);
 	while (list) {
 		struct plugin *next = list->next;
 
-		finish(list);
+		run_finish(list->cur);
 		plugin_free(list);
 		list = next;
 	}

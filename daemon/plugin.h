@@ -20,6 +20,7 @@ struct plugin_spec {
 	char id[PLUGIN_ID_LEN + 1]; /* "" on start: a new one is made */
 	char *name;		    /* default: the module's base name */
 	char *module;		    /* absolute path of a .wasm file */
+	char *previous;		    /* the one before an upgrade, or NULL */
 	char **args;		    /* guest arguments after argv[0] */
 	int nargs;
 	char **env;
@@ -48,8 +49,16 @@ cJSON *plugins_list(void);
 /* -ENOENT, -EALREADY (not running or already so), or 0. */
 int plugins_pause(const char *id);
 int plugins_resume(const char *id);
+/* Replaces the running version by `module` (NULL: spec.previous, a
+ * rollback): the new one starts taking over the old one's maps of the same
+ * name and layout; the old one stops once the new one holds as many links.
+ * Should the new one fail, the old one runs on. 0, -ENOENT, -EALREADY (not
+ * running, being upgraded, no previous version) or -EINVAL, with `why`. */
+int plugins_upgrade(const char *id, const char *module, char *why,
+		    size_t why_len);
 /* Stops (graceful first) and forgets it, also in the state directory;
- * its final record in `out` if non-NULL. -ENOENT or 0. */
+ * its final record in `out` if non-NULL. -ENOENT, -EBUSY (being
+ * upgraded) or 0. */
 int plugins_remove(const char *id, cJSON **out);
 /* Bytes of its log from offset `since` (as counted from its start) into a
  * malloc'd buffer; *next is where the next read begins, *first the oldest

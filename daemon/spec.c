@@ -55,8 +55,8 @@ static int number(const cJSON *limits, const char *key, double *out, char *why,
 	return 0;
 }
 
-static const char *known[] = {"id",  "name",   "module", "args",
-			      "env", "limits", NULL};
+static const char *known[] = {"id",  "name",   "module",   "args",
+			      "env", "limits", "previous", NULL};
 
 int plugin_spec_parse(const cJSON *j, struct plugin_spec *s, char *why,
 		      size_t why_len)
@@ -85,6 +85,12 @@ int plugin_spec_parse(const cJSON *j, struct plugin_spec *s, char *why,
 		    why, why_len, "%s",
 		    "\"module\" must be an absolute path of a .wasm file");
 	s->module = strdup(m->valuestring);
+	m = cJSON_GetObjectItemCaseSensitive(j, "previous");
+	if (m && (!cJSON_IsString(m) || m->valuestring[0] != '/'))
+		return bad(why, why_len, "%s",
+			   "\"previous\" must be an absolute path");
+	if (m && !(s->previous = strdup(m->valuestring)))
+		return -ENOMEM;
 	name = cJSON_GetObjectItemCaseSensitive(j, "name");
 	if (name && !cJSON_IsString(name))
 		return bad(why, why_len, "%s", "\"name\" must be a string");
@@ -133,6 +139,8 @@ cJSON *plugin_spec_json(const struct plugin_spec *s)
 	cJSON_AddStringToObject(j, "id", s->id);
 	cJSON_AddStringToObject(j, "name", s->name);
 	cJSON_AddStringToObject(j, "module", s->module);
+	if (s->previous)
+		cJSON_AddStringToObject(j, "previous", s->previous);
 	cJSON_AddItemToObject(
 	    j, "args",
 	    cJSON_CreateStringArray((const char *const *)s->args, s->nargs));
@@ -156,5 +164,6 @@ void plugin_spec_free(struct plugin_spec *s)
 	free(s->env);
 	free(s->name);
 	free(s->module);
+	free(s->previous);
 	memset(s, 0, sizeof(*s));
 }

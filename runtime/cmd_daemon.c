@@ -415,8 +415,38 @@ static int act(const char *sock, const char *method, const char *id,
 /* ---- dispatch
  * ------------------------------------------------------------------ */
 
-static const char *const verbs[] = {"ps",     "logs",  "stop", "pause",
-				    "resume", "stats", NULL};
+static int upgrade(const char *sock, const char *id, const char *file)
+{
+	char path[160], abs[PATH_MAX], *body;
+	struct reply r;
+	cJSON *j;
+	int rc;
+
+	if (!realpath(file, abs)) {
+		fprintf(stderr, "wasm-bpf: %s: %s\n", file, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "module", abs);
+	body = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	snprintf(path, sizeof(path), "/v1/plugins/%s/upgrade", id);
+	rc = call(sock, "POST", path, body, &r);
+	free(body);
+	if (rc)
+		return rc;
+	j = json_ok(&r);
+	free(r.body);
+	if (!j)
+		return 1;
+	printf("%s %s %s\n", str(j, "id"), str(j, "state"), str(j, "module"));
+	cJSON_Delete(j);
+	return 0;
+}
+
+static const char *const verbs[] = {"ps",      "logs",	   "stop",
+				    "pause",   "resume",   "stats",
+				    "upgrade", "rollback", NULL};
 
 bool wbpf_daemon_cmd(int argc, char **argv)
 {
@@ -434,7 +464,8 @@ static int usage(void)
 		"usage: wasm-bpf run -d [OPTIONS] MODULE [ARGS]\n"
 		"       wasm-bpf ps [-o json]\n"
 		"       wasm-bpf logs [-f] ID\n"
-		"       wasm-bpf stop|pause|resume ID\n"
+		"       wasm-bpf stop|pause|resume|rollback ID\n"
+		"       wasm-bpf upgrade ID MODULE\n"
 		"       wasm-bpf stats [-o json] ID\n"
 		"  --socket PATH (or $WASM_BPFD_SOCKET): the daemon's socket, "
 		"default " DEFAULT_SOCKET "\n");
@@ -475,6 +506,10 @@ int wbpf_daemon_main(int argc, char **argv)
 	id = optind < argc ? argv[optind] : NULL;
 	if (!strcmp(verb, "ps"))
 		rc = id ? usage() : show(sock, "/v1/plugins", json, ps_table);
+	else if (!strcmp(verb, "upgrade"))
+		rc = id && optind + 2 == argc
+			 ? upgrade(sock, id, argv[optind + 1])
+			 : usage();
 	else if (!id || optind + 1 != argc)
 		rc = usage();
 	else if (!strcmp(verb, "logs"))

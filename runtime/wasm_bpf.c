@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bpf/bpf_host.h"
@@ -52,6 +53,8 @@ struct wasm_bpf_app {
 	atomic_int stoppers;	     /* stop calls in flight, to free safely */
 	uint64_t lost_events; /* the bpf host counts here, atomically */
 	struct bpf_host_stats bpf_stats; /* likewise */
+	struct bpf_map_share *share, *reuse; /* map hand-over */
+	struct bpf_host_hold hold;	     /* wasm_bpf_app__hold_events */
 	struct host_func *hfuncs; /* the embedder's own imports */
 	int nhfuncs;
 	int stdio[3];
@@ -489,6 +492,9 @@ static int run_setup(struct wasm_bpf_app *app, struct run *r)
 	bo.wasi = r->wasi;
 	bo.lost_events = &app->lost_events;
 	bo.stats = &app->bpf_stats;
+	bo.export_maps = app->share;
+	bo.reuse_maps = app->reuse;
+	bo.hold = &app->hold;
 	if (app->opts.policy)
 		policy__guard_bpf_host(app->opts.policy, &bo);
 	bo.backend = app->opts.backend;
@@ -713,6 +719,8 @@ void wasm_bpf_app__free(struct wasm_bpf_app *app)
 		free(app->hfuncs[i].sig);
 	}
 	free(app->hfuncs);
+	bpf_map_share__put(app->share);
+	bpf_map_share__put(app->reuse);
 	pthread_mutex_destroy(&app->lock);
 	pthread_cond_destroy(&app->cond);
 	free(app);
@@ -773,6 +781,34 @@ int wasm_bpf_app__set_stdio(struct wasm_bpf_app *app, int in_fd, int out_fd,
 	return 0;
 }
 
+int wasm_bpf_app__share_maps(struct wasm_bpf_app *app)
+{
+	if (!app || app->ran)
+		return -EINVAL;
+	if (!app->share)
+		app->share = bpf_map_share__new();
+	return app->share ? 0 : -ENOMEM;
+}
+
+int wasm_bpf_app__reuse_maps(struct wasm_bpf_app *app,
+			     const struct wasm_bpf_app *from)
+{
+	if (!app || app->ran || !from || !from->share)
+		return -EINVAL;
+	bpf_map_share__put(app->reuse);
+	app->reuse = bpf_map_share__get(from->share);
+	return 0;
+}
+
+void wasm_bpf_app__hold_events(struct wasm_bpf_app *app, bool hold)
+{
+	struct timespec ts = {0, 1000000};
+
+	__atomic_store_n(&app->hold.hold, hold, __ATOMIC_SEQ_CST);
+	while (hold && __atomic_load_n(&app->hold.delivering, __ATOMIC_SEQ_CST))
+		nanosleep(&ts, NULL);
+}
+
 void wasm_bpf_app__pause(struct wasm_bpf_app *app)
 {
 	struct wasm_instance *inst;
@@ -810,6 +846,7 @@ int wasm_bpf_app__stats(const struct wasm_bpf_app *app,
 	s.progs = __atomic_load_n(&b->progs, __ATOMIC_RELAXED);
 	s.maps = __atomic_load_n(&b->maps, __ATOMIC_RELAXED);
 	s.links = __atomic_load_n(&b->links, __ATOMIC_RELAXED);
+	s.maps_reused = bpf_map_share__reused(app->reuse);
 	s.fuel_left = app->opts.fuel ? app->opts.fuel : UINT64_MAX;
 	/* Held like stop() holds it, so the run cannot free it meanwhile. */
 	atomic_fetch_add(&a->stoppers, 1);

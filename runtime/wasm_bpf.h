@@ -153,6 +153,25 @@ int wasm_bpf_app__set_stdio(struct wasm_bpf_app *app, int in_fd, int out_fd,
 void wasm_bpf_app__pause(struct wasm_bpf_app *app);
 void wasm_bpf_app__resume(struct wasm_bpf_app *app);
 
+/* Live upgrade with map hand-over (bpf/bpf_host.h): an app that shares
+ * keeps a duplicate of each map it loads (so they outlive its objects
+ * until the app is freed); an app that reuses from it takes, before each
+ * load, every map of the same name and layout instead of a new one, so
+ * counters, histograms and a ring buffer's unread records carry over. Both
+ * before the run. 0 or a negative errno (-EINVAL: `from` does not share). */
+int wasm_bpf_app__share_maps(struct wasm_bpf_app *app);
+int wasm_bpf_app__reuse_maps(struct wasm_bpf_app *app,
+			     const struct wasm_bpf_app *from);
+
+/* Holds the guest's events back (its polls deliver nothing; records wait
+ * in the kernel) or lets them go. Holding returns once no poll is handing
+ * records over any more: after it, the guest consumes nothing until let
+ * go. A live upgrade holds the new version until the old one is stopped
+ * and holds the old one before stopping it, so each record of a shared
+ * ring buffer is delivered exactly once. Thread-safe; a guest paused
+ * inside a callback is delivering until resumed. */
+void wasm_bpf_app__hold_events(struct wasm_bpf_app *app, bool hold);
+
 struct wasm_bpf_app_stats {
 	size_t sz;		/* sizeof(struct wasm_bpf_app_stats) */
 	bool paused;		/* the guest is waiting in a pause now */
@@ -162,6 +181,7 @@ struct wasm_bpf_app_stats {
 	uint64_t fuel_left;	/* UINT64_MAX: unlimited */
 	uint32_t memory_pages;	/* 64 KiB pages of linear memory */
 	uint64_t progs, maps, links; /* BPF objects held now */
+	uint64_t maps_reused; /* taken over (wasm_bpf_app__reuse_maps) */
 };
 /* Any thread, during and after the run (what is held drops to 0 at its
  * end). Fuel and memory are as of the guest's latest host call. */

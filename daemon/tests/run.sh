@@ -62,7 +62,7 @@ for g in trap loop hog; do
 done
 
 start_daemon() {
-	"$D" --socket "$S" --state-dir "$ST" >>"$T/daemon.log" 2>&1 &
+	"$D" --socket "$S" --state-dir "$ST" --log-size 1048576 >>"$T/daemon.log" 2>&1 &
 	DPID=$!
 	for _ in $(seq 100); do
 		[ -S "$S" ] && curl -s --unix-socket "$S" http://d/v1/plugins >/dev/null && return 0
@@ -139,6 +139,40 @@ verdict "paused: no event delivered" "events $before then $(field "$ex" events)"
 "$W" resume "$ex" >/dev/null && sleep 0.5
 [ "$(field "$ex" events)" -ge $((before + 20)) ]
 verdict "resume: the events of the pause come after it" "events $before then $(field "$ex" events)"
+
+# ---- upgrade, rollback -----------------------------------------------------------
+
+# A steady stream of execs of our own binary while bootstrap is upgraded:
+# every one of them must be in its log (the new version takes the old
+# one's ring buffer and exec_start map; the old stops only after the new
+# is attached). Both versions fire during the overlap, so some come twice.
+cp "$EX/bootstrap/bootstrap.wasm" "$T/bootstrap2.wasm"
+cp /bin/true "$T/wbpfdupg"
+U=$("$W" run -d "$EX/bootstrap/bootstrap.wasm")
+sleep 1
+off=$(curl -s -D - -o /dev/null --unix-socket "$S" "http://d/v1/plugins/$U/logs" | tr -d '\r' | awk '/^X-Log-Next:/ {print $2}')
+(for _ in $(seq 300); do "$T/wbpfdupg"; done) &
+burst=$!
+"$W" upgrade "$U" "$T/bootstrap2.wasm" >"$T/upgrade.out" 2>&1
+up_rc=$?
+wait $burst
+sleep 0.5
+curl -s --unix-socket "$S" "http://d/v1/plugins/$U/logs?since=$off" >"$T/upgrade.log"
+seen=$(grep 'EXEC  wbpfdupg' "$T/upgrade.log" | awk '{print $4}' | sort -u | wc -l)
+[ $up_rc = 0 ] && [ "$seen" = 300 ] && [ "$(field "$U" module)" = "$T/bootstrap2.wasm" ]
+verdict "upgrade under 300 execs: none lost" "exit $up_rc, $seen of 300 seen: $(head -c 200 "$T/upgrade.out")"
+reused=$(curl -s --unix-socket "$S" "http://d/v1/plugins/$U" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bpf"]["maps_reused"])')
+[ "$reused" -ge 2 ] && [ "$(field "$U" previous)" = "$EX/bootstrap/bootstrap.wasm" ]
+verdict "upgrade: the maps of the same name and layout handed over" "maps_reused $reused"
+"$W" rollback "$U" >/dev/null && [ "$(field "$U" module)" = "$EX/bootstrap/bootstrap.wasm" ] &&
+	[ "$(field "$U" state)" = running ]
+verdict "rollback: back to the previous version" "$(field "$U" module) $(field "$U" state)"
+"$W" upgrade "$U" "$T/trap.wasm" >"$T/upgrade.out" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q 'new version ended' "$T/upgrade.out" &&
+	[ "$(field "$U" state)" = running ] && [ "$(field "$U" module)" = "$EX/bootstrap/bootstrap.wasm" ]
+verdict "a new version that fails leaves the old one running" "exit $rc: $(cat "$T/upgrade.out") $(field "$U" state)"
+"$W" stop "$U" >/dev/null
 
 # ---- stop half ------------------------------------------------------------------
 
@@ -242,6 +276,8 @@ expect_http "unknown id" 404 GET /v1/plugins/000000000000
 expect_http "unknown resource" 404 GET /v2/nothing
 expect_http "method not allowed" 405 PUT /v1/plugins
 expect_http "resume of a running plugin" 409 POST "/v1/plugins/$k1/resume"
+expect_http "upgrade without a module" 400 POST "/v1/plugins/$k1/upgrade" '{}'
+expect_http "rollback with nothing to go back to" 409 POST "/v1/plugins/$k1/rollback"
 head -c 100000 /dev/zero | tr '\0' 'x' >"$T/big"
 got=$(curl -s --unix-socket "$S" -o "$T/body" -w '%{http_code}' -X POST --data-binary @"$T/big" http://d/v1/plugins)
 [ "$got" = 413 ] && grep -q error "$T/body"
