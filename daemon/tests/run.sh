@@ -93,23 +93,24 @@ verdict "starts and answers on its socket" "$(tail -3 "$T/daemon.log" | tr '\n' 
 [ "$(stat -c %a "$S")" = 660 ]
 verdict "socket is 0660" "mode $(stat -c %a "$S")"
 
-# ---- several plugins at once ---------------------------------------------------
+# ---- 20 plugins at once -------------------------------------------------------
 
+N=20 # bootstrap, execve, runqlat in turn; half are stopped later
+H=$((N / 2))
 IDS=""
-for i in 1 2 3 4; do
-	for e in bootstrap execve runqlat; do
-		id=$("$W" run -d "$EX/$e/$e.wasm" 2>>"$T/cli.err") && IDS="$IDS $id"
-	done
+for i in $(seq $N); do
+	e=$(echo bootstrap execve runqlat | cut -d' ' -f$((i % 3 + 1)))
+	id=$("$W" run -d "$EX/$e/$e.wasm" 2>>"$T/cli.err") && IDS="$IDS $id"
 done
 n=$(echo $IDS | wc -w)
-[ "$n" = 12 ]
-verdict "run -d: 12 plugins started, each an id" "$n ids; $(head -c 200 "$T/cli.err")"
+[ "$n" = $N ]
+verdict "run -d: $N plugins started, each an id" "$n ids; $(head -c 200 "$T/cli.err")"
 sleep 2
 for _ in $(seq 30); do /bin/true; done
 sleep 0.5
-[ "$(count_state running)" = 12 ]
-verdict "ps: all 12 running" "$("$W" ps | tr '\n' '|' | head -c 300)"
-"$W" ps | grep -c '^[0-9a-f]\{12\} ' | grep -qx 12
+[ "$(count_state running)" = $N ]
+verdict "ps: all $N running" "$("$W" ps | tr '\n' '|' | head -c 300)"
+"$W" ps | grep -c '^[0-9a-f]\{12\} ' | grep -qx $N
 verdict "ps: the table lists them" "$("$W" ps | head -3 | tr '\n' '|')"
 ex=$(for id in $IDS; do [ "$(field "$id" name)" = execve ] && echo "$id"; done | head -1)
 [ "$(field "$ex" events)" -gt 0 ] 2>/dev/null
@@ -121,7 +122,7 @@ verdict "logs: the plugin's output is kept" "$("$W" logs "$ex" | head -3 | tr '\
 if command -v promtool >/dev/null; then
 	curl -s --unix-socket "$S" http://d/metrics >"$T/metrics"
 	promtool check metrics <"$T/metrics" >"$T/promtool.out" 2>&1 &&
-		[ "$(grep -c '^wasm_bpf_plugin_events_total{' "$T/metrics")" = 12 ]
+		[ "$(grep -c '^wasm_bpf_plugin_events_total{' "$T/metrics")" = $N ]
 	verdict "/metrics passes promtool check metrics" "$(head -3 "$T/promtool.out" | tr '\n' ' ')"
 else
 	skip "/metrics passes promtool check metrics" "no promtool (Debian package prometheus)"
@@ -176,13 +177,13 @@ verdict "a new version that fails leaves the old one running" "exit $rc: $(cat "
 
 # ---- stop half ------------------------------------------------------------------
 
-half=$(echo $IDS | cut -d' ' -f1-6)
-keep=$(echo $IDS | cut -d' ' -f7-12)
+half=$(echo $IDS | cut -d' ' -f1-$H)
+keep=$(echo $IDS | cut -d' ' -f$((H + 1))-$N)
 ok=0
 for id in $half; do "$W" stop "$id" | grep -q "^$id stopped" && ok=$((ok + 1)); done
-[ "$ok" = 6 ] && [ "$("$W" ps -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 6 ]
+[ "$ok" = $H ] && [ "$("$W" ps -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = $H ]
 verdict "stop: half of them gone, the rest listed" "$ok stopped; $("$W" ps | wc -l) lines"
-[ "$(ls "$ST" | wc -l)" = 6 ]
+[ "$(ls "$ST" | wc -l)" = $H ]
 verdict "state directory: one record per plugin" "$(ls "$ST" | tr '\n' ' ')"
 
 # ---- kill -9 and restore --------------------------------------------------------
@@ -227,7 +228,7 @@ verdict "an endless loop ends when its fuel runs out" "$(field "$fu_id" state) $
 verdict "a memory hog is held to its limit and ends" "$(field "$hg_id" state) $(field "$hg_id" error)"
 "$W" logs "$tr_id" | grep -q 'trapped, status 134'
 verdict "the end is in the plugin's log" "$("$W" logs "$tr_id" | tr '\n' '|')"
-[ "$(count_state running)" = 6 ] && kill -0 "$DPID"
+[ "$(count_state running)" = $H ] && kill -0 "$DPID"
 verdict "the healthy plugins and the daemon run on" "$(count_state running) running"
 wait $FOLLOW
 rc=$?
@@ -333,7 +334,7 @@ held=$(prog_ids "$DPID" | wc -l)
 stop_daemon
 [ "$DRC" = 0 ] && [ ! -e "$S" ] && [ "$held" -gt 0 ]
 verdict "SIGTERM: the daemon stops its plugins, removes its socket, exits 0" "exit $DRC, socket $(ls "$S" 2>&1)"
-start_daemon && sleep 0.5 && [ "$(count_state running)" = 6 ]
+start_daemon && sleep 0.5 && [ "$(count_state running)" = $H ]
 verdict "stopped plugins are restored on the next start" "$(count_state running) running"
 for id in $keep; do "$W" stop "$id" >/dev/null; done
 [ "$(ls "$ST" | wc -l)" = 0 ] && [ "$(prog_ids "$DPID" | wc -l)" = 0 ]
