@@ -608,22 +608,24 @@ out:
 int plugins_remove(const char *id, cJSON **out)
 {
 	struct plugin **pp, *p = NULL;
+	bool busy = false;
 
 	pthread_mutex_lock(&table_lock);
 	for (pp = &table; *pp; pp = &(*pp)->next)
 		if (!strcmp((*pp)->spec.id, id)) {
-			p = *pp;
-			if (p->busy)
+			busy = (*pp)->busy;
+			if (busy)
 				break;
+			p = *pp;
 			*pp = p->next;
 			p->stopping = true;
 			break;
 		}
 	pthread_mutex_unlock(&table_lock);
+	if (busy)
+		return -EBUSY;
 	if (!p)
 		return -ENOENT;
-	if (p->busy) /* read unlocked: only a yes matters, and it was */
-		return -EBUSY;
 	/* Stopped but not yet freed, to describe its end. */
 	wasm_bpf_app__stop(p->cur->app);
 	pthread_join(p->cur->run_thread, NULL);
