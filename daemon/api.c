@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 
 #include "daemon/api.h"
+#include "daemon/image.h"
 #include "daemon/metrics.h"
 #include "daemon/plugin.h"
 
@@ -205,11 +206,12 @@ static enum MHD_Result upgrade(struct MHD_Connection *c, const char *id,
 	if (!strcmp(verb, "upgrade")) {
 		j = b->data ? cJSON_ParseWithLength(b->data, b->len) : NULL;
 		m = cJSON_GetObjectItemCaseSensitive(j, "module");
-		if (!cJSON_IsString(m) || m->valuestring[0] != '/') {
+		if (!cJSON_IsString(m) || (m->valuestring[0] != '/' &&
+					   !image_is_ref(m->valuestring))) {
 			cJSON_Delete(j);
 			return send_error(c, 400, "%s",
 					  "the body must be {\"module\": "
-					  "\"/absolute/path.wasm\"}");
+					  "\"/absolute/path.wasm or REF\"}");
 		}
 	}
 	r = plugins_upgrade(id, m ? m->valuestring : NULL, why, sizeof(why));

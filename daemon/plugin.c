@@ -12,14 +12,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/image.h"
 #include "daemon/logring.h"
 #include "daemon/plugin.h"
 #include "daemon/state.h"
 #include "runtime/wasm_bpf.h"
 
-#define WATCH_MS       100   /* how often limits are checked */
-#define ATTACH_WAIT_MS 10000 /* an upgrade's new version must attach by then   \
-			      */
+#define WATCH_MS 100 /* how often limits are checked */
+#define ATTACH_WAIT_MS                                                         \
+	10000 /* an upgrade's new version must attach by then                  \
+	       */
 
 struct plugin;
 
@@ -222,7 +224,9 @@ static struct wasm_bpf_app *open_app(const struct plugin_spec *s,
 	struct wasm_bpf_app_opts o = {
 	    .sz = sizeof(o), .fuel = s->fuel, .max_memory = s->max_memory};
 	struct wasm_error err = {{0}};
-	struct wasm_bpf_app *app = wasm_bpf_app__open_file(s->module, &o, &err);
+	struct wasm_bpf_app *app =
+	    s->module[0] == '/' ? wasm_bpf_app__open_file(s->module, &o, &err)
+				: image_open(s->module, &o, &err);
 	const char **argv;
 	int r = 0;
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/image.h"
 #include "daemon/plugin.h"
 
 static int bad(char *why, size_t len, const char *fmt, const char *what)
@@ -80,15 +81,18 @@ int plugin_spec_parse(const cJSON *j, struct plugin_spec *s, char *why,
 				   e->string);
 	}
 	m = cJSON_GetObjectItemCaseSensitive(j, "module");
-	if (!cJSON_IsString(m) || m->valuestring[0] != '/')
-		return bad(
-		    why, why_len, "%s",
-		    "\"module\" must be an absolute path of a .wasm file");
+	if (!cJSON_IsString(m) ||
+	    (m->valuestring[0] != '/' && !image_is_ref(m->valuestring)))
+		return bad(why, why_len, "%s",
+			   "\"module\" must be an absolute path of a .wasm "
+			   "file or an image reference");
 	s->module = strdup(m->valuestring);
 	m = cJSON_GetObjectItemCaseSensitive(j, "previous");
-	if (m && (!cJSON_IsString(m) || m->valuestring[0] != '/'))
+	if (m && (!cJSON_IsString(m) ||
+		  (m->valuestring[0] != '/' && !image_is_ref(m->valuestring))))
 		return bad(why, why_len, "%s",
-			   "\"previous\" must be an absolute path");
+			   "\"previous\" must be an absolute path or an image "
+			   "reference");
 	if (m && !(s->previous = strdup(m->valuestring)))
 		return -ENOMEM;
 	name = cJSON_GetObjectItemCaseSensitive(j, "name");
@@ -96,10 +100,11 @@ int plugin_spec_parse(const cJSON *j, struct plugin_spec *s, char *why,
 		return bad(why, why_len, "%s", "\"name\" must be a string");
 	if (name)
 		s->name = strdup(name->valuestring);
-	else {
-		const char *b = strrchr(s->module, '/') + 1;
+	else { /* the file's or the repository's last part */
+		const char *b = strrchr(s->module, '/');
 
-		s->name = strndup(b, strcspn(b, "."));
+		b = b ? b + 1 : s->module;
+		s->name = strndup(b, strcspn(b, ".:@"));
 	}
 	id = cJSON_GetObjectItemCaseSensitive(j, "id");
 	if (id &&

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -145,6 +146,22 @@ static int parse_bytes(const char *s, double *out)
 	return 0;
 }
 
+/* What the daemon is told to run: a file by its absolute path (it may
+ * run elsewhere), anything else as an image reference it resolves in its
+ * store. */
+static int module_arg(const char *arg, char *out)
+{
+	if (!access(arg, F_OK) || strchr(arg, '/') == arg ||
+	    (strlen(arg) > 5 && !strcmp(arg + strlen(arg) - 5, ".wasm"))) {
+		if (realpath(arg, out))
+			return 0;
+		fprintf(stderr, "wasm-bpf: %s: %s\n", arg, strerror(errno));
+		return -1;
+	}
+	snprintf(out, PATH_MAX, "%s", arg);
+	return 0;
+}
+
 /* A limit of `run -d`: a non-negative number (with K, M or G for bytes). */
 static int add_limit(cJSON *lim, const char *key, const char *arg, bool bytes)
 {
@@ -220,9 +237,7 @@ static int run_detached(int argc, char **argv)
 		rc = usage_run();
 		goto out;
 	}
-	if (!realpath(argv[optind], path)) {
-		fprintf(stderr, "wasm-bpf: %s: %s\n", argv[optind],
-			strerror(errno));
+	if (module_arg(argv[optind], path)) {
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
@@ -422,10 +437,8 @@ static int upgrade(const char *sock, const char *id, const char *file)
 	cJSON *j;
 	int rc;
 
-	if (!realpath(file, abs)) {
-		fprintf(stderr, "wasm-bpf: %s: %s\n", file, strerror(errno));
+	if (module_arg(file, abs))
 		return EXIT_RUNTIME;
-	}
 	j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "module", abs);
 	body = cJSON_PrintUnformatted(j);

@@ -14,7 +14,10 @@ T=$(mktemp -d /tmp/wbpf-daemon.XXXXXX)
 S=$T/api.sock
 ST=$T/state
 DPID=""
+PIDS="" # a registry's (oci/tests/lib.sh)
 export WASM_BPFD_SOCKET=$S
+# The image store of `run -d REF`: the test's own, for client and daemon.
+export WASM_BPF_STORE=$T/store
 
 pass() { echo "PASS: daemon $1"; }
 fail() { echo "FAIL: daemon $1: $2"; }
@@ -38,6 +41,7 @@ stop_daemon() {
 }
 cleanup() {
 	stop_daemon
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -235,6 +239,33 @@ rc=$?
 [ $rc = 0 ] && grep -q 'stopped, status 0: timeout' "$T/follow"
 verdict "logs -f: follows until the plugin ends" "exit $rc: $(tr '\n' '|' <"$T/follow")"
 for id in $tr_id $lp_id $fu_id $hg_id; do "$W" stop "$id" >/dev/null; done
+
+# ---- an OCI reference ---------------------------------------------------------------
+
+if command -v docker-registry >/dev/null; then
+	. "$ROOT/oci/tests/lib.sh"
+	if start_registry reg >"$T/reg.out"; then
+		ref=$REG/wbpfd/bootstrap:v1
+		"$W" push "$EX/bootstrap/bootstrap.wasm" "$ref" >"$T/push.out" 2>&1 &&
+			"$W" pull "$ref" >>"$T/push.out" 2>&1
+		o_id=$("$W" run -d "$ref" 2>>"$T/push.out")
+		sleep 1
+		[ -n "$o_id" ] && [ "$(field "$o_id" state)" = running ] &&
+			[ "$(field "$o_id" name)" = bootstrap ] && [ "$(field "$o_id" module)" = "$ref" ]
+		verdict "run -d REF: the module from the image store" "$(tr '\n' '|' <"$T/push.out" | head -c 300)"
+		[ -n "$o_id" ] && "$W" stop "$o_id" >/dev/null
+	else
+		fail "run -d REF" "$(cat "$T/reg.out")"
+	fi
+else
+	skip "run -d REF: the module from the image store" "no docker-registry"
+fi
+expect_ref() {
+	got=$(api POST /v1/plugins '{"module": "127.0.0.1:1/wbpfd/none:v1"}')
+	[ "$got" = 400 ] && grep -q 'error' "$T/body"
+}
+expect_ref
+verdict "run -d REF not in the store: 400" "got $got: $(head -c 200 "$T/body")"
 
 # ---- concurrent clients -------------------------------------------------------------
 
