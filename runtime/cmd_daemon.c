@@ -116,6 +116,21 @@ static cJSON *json_ok(const struct reply *r)
 	return NULL;
 }
 
+/* One call whose answer is JSON: 0 with it in *out, 1 after printing the
+ * daemon's error, or EXIT_RUNTIME when it could not be reached. */
+static int call_json(const char *sock, const char *method, const char *path,
+		     const char *body, cJSON **out)
+{
+	struct reply r;
+	int rc = call(sock, method, path, body, &r);
+
+	if (rc)
+		return rc;
+	*out = json_ok(&r);
+	free(r.body);
+	return *out ? 0 : 1;
+}
+
 static const char *str(const cJSON *j, const char *k)
 {
 	const char *s =
@@ -202,7 +217,6 @@ static int run_detached(int argc, char **argv)
 	      *env = cJSON_CreateArray(), *args = cJSON_CreateArray(), *j;
 	const char *sock = NULL;
 	char path[PATH_MAX], *body;
-	struct reply r;
 	int c, rc = EXIT_USAGE;
 
 	optind = 1;
@@ -252,16 +266,13 @@ static int run_detached(int argc, char **argv)
 	cJSON_AddItemToObject(req, "limits", lim);
 	args = env = lim = NULL;
 	body = cJSON_PrintUnformatted(req);
-	rc = call(sock_path(sock), "POST", "/v1/plugins", body, &r);
+	rc = call_json(sock_path(sock), "POST", "/v1/plugins", body, &j);
 	free(body);
 	if (!rc) {
-		j = json_ok(&r);
-		rc = j ? 0 : EXIT_RUNTIME;
-		if (j)
-			printf("%s\n", str(j, "id"));
+		printf("%s\n", str(j, "id"));
 		cJSON_Delete(j);
-		free(r.body);
-	}
+	} else if (rc == 1)
+		rc = EXIT_RUNTIME; /* not started */
 out:
 	cJSON_Delete(args);
 	cJSON_Delete(env);
@@ -298,16 +309,11 @@ static void ps_line(const cJSON *p)
 static int show(const char *sock, const char *path, bool json,
 		void (*show)(const cJSON *))
 {
-	struct reply r;
 	cJSON *j;
-	int rc = call(sock, "GET", path, NULL, &r);
+	int rc = call_json(sock, "GET", path, NULL, &j);
 
 	if (rc)
 		return rc;
-	j = json_ok(&r);
-	free(r.body);
-	if (!j)
-		return 1;
 	if (json) {
 		char *s = cJSON_Print(j);
 
@@ -409,19 +415,14 @@ static int act(const char *sock, const char *method, const char *id,
 	       const char *verb)
 {
 	char path[160];
-	struct reply r;
 	cJSON *j;
 	int rc;
 
 	snprintf(path, sizeof(path), "/v1/plugins/%s%s%s", id, verb ? "/" : "",
 		 verb ? verb : "");
-	rc = call(sock, method, path, NULL, &r);
+	rc = call_json(sock, method, path, NULL, &j);
 	if (rc)
 		return rc;
-	j = json_ok(&r);
-	free(r.body);
-	if (!j)
-		return 1;
 	printf("%s %s\n", str(j, "id"), str(j, "state"));
 	cJSON_Delete(j);
 	return 0;
@@ -433,7 +434,6 @@ static int act(const char *sock, const char *method, const char *id,
 static int upgrade(const char *sock, const char *id, const char *file)
 {
 	char path[160], abs[PATH_MAX], *body;
-	struct reply r;
 	cJSON *j;
 	int rc;
 
@@ -444,14 +444,10 @@ static int upgrade(const char *sock, const char *id, const char *file)
 	body = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	snprintf(path, sizeof(path), "/v1/plugins/%s/upgrade", id);
-	rc = call(sock, "POST", path, body, &r);
+	rc = call_json(sock, "POST", path, body, &j);
 	free(body);
 	if (rc)
 		return rc;
-	j = json_ok(&r);
-	free(r.body);
-	if (!j)
-		return 1;
 	printf("%s %s %s\n", str(j, "id"), str(j, "state"), str(j, "module"));
 	cJSON_Delete(j);
 	return 0;
