@@ -18,10 +18,11 @@
 #include "daemon/state.h"
 #include "runtime/wasm_bpf.h"
 
-#define WATCH_MS 100 /* how often limits are checked */
-#define ATTACH_WAIT_MS                                                         \
-	10000 /* an upgrade's new version must attach by then                  \
-	       */
+/* How often limits are checked; how long an upgrade's new version may
+ * take to attach; how long a graceful stop may take. */
+#define WATCH_MS 100
+#define ATTACH_WAIT_MS 10000
+#define STOP_GRACE_MS 5000
 
 struct plugin;
 
@@ -297,14 +298,39 @@ fail:
 	return NULL;
 }
 
-/* Ends a version and waits for its thread. */
-static void run_finish(struct run *r)
+/* Ends a version and waits for its thread: a graceful stop first (the
+ * guest winds down, its last words land in the log), asked again every
+ * 100 ms as the runtime wants, a hard one after STOP_GRACE_MS. */
+static void run_stop(struct run *r)
 {
+	struct timespec ts;
+
+	for (int waited = 0; waited < STOP_GRACE_MS; waited += 100) {
+		wasm_bpf_app__stop_graceful(r->app);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		if (!pthread_timedjoin_np(r->run_thread, NULL, &ts))
+			return;
+	}
 	wasm_bpf_app__stop(r->app);
 	pthread_join(r->run_thread, NULL);
+}
+
+static void run_free(struct run *r)
+{
 	close(r->log_rd);
 	wasm_bpf_app__free(r->app);
 	free(r);
+}
+
+static void run_finish(struct run *r)
+{
+	run_stop(r);
+	run_free(r);
 }
 
 /* ---- start -------------------------------------------------------------- */
@@ -631,8 +657,7 @@ int plugins_remove(const char *id, cJSON **out)
 	if (!p)
 		return -ENOENT;
 	/* Stopped but not yet freed, to describe its end. */
-	wasm_bpf_app__stop(p->cur->app);
-	pthread_join(p->cur->run_thread, NULL);
+	run_stop(p->cur);
 	if (state_dir)
 		state_remove(state_dir, p->spec.id);
 	if (out) {
@@ -640,9 +665,7 @@ int plugins_remove(const char *id, cJSON **out)
 		*out = describe(p);
 		pthread_mutex_unlock(&table_lock);
 	}
-	close(p->cur->log_rd);
-	wasm_bpf_app__free(p->cur->app);
-	free(p->cur);
+	run_free(p->cur);
 	plugin_free(p);
 	return 0;
 }
@@ -656,7 +679,8 @@ void plugins_shutdown(void)
 	table = NULL;
 	for (struct plugin *p = list; p; p = p->next) {
 		p->stopping = true;
-		wasm_bpf_app__stop(p->cur->app); /* all at once, then wait */
+		/* all at once, then wait */
+		wasm_bpf_app__stop_graceful(p->cur->app);
 	}
 	pthread_mutex_unlock(&table_lock);
 	while (list) {
