@@ -20,9 +20,9 @@
 
 /* How often limits are checked; how long an upgrade's new version may
  * take to attach; how long a graceful stop may take. */
-#define WATCH_MS 100
+#define WATCH_MS       100
 #define ATTACH_WAIT_MS 10000
-#define STOP_GRACE_MS 5000
+#define STOP_GRACE_MS  5000
 
 struct plugin;
 
@@ -170,13 +170,17 @@ static void *run_main(void *arg)
 	r->end = wasm_bpf_app__end(r->app);
 	snprintf(r->errmsg, sizeof(r->errmsg), "%s",
 		 r->timed_out ? "timeout" : wasm_bpf_app__errmsg(r->app));
-	snprintf(said, sizeof(said), "%s, status %d%s%s", end_str(r->end),
-		 status, r->errmsg[0] ? ": " : "", r->errmsg);
+	snprintf(said, sizeof(said), "%s %s, status %d%s%s",
+		 r == p->cur ? "plugin"
+		 : r->started_mono < p->cur->started_mono
+		     ? "previous version"
+		     : "new version (refused)",
+		 end_str(r->end), status, r->errmsg[0] ? ": " : "", r->errmsg);
 	/* Ended by itself (or its limits): not to be restored. */
 	if (r == p->cur && !p->stopping)
 		record(p, true);
 	pthread_mutex_unlock(&table_lock);
-	log_line(p, "wasm-bpfd: plugin %s\n", said);
+	log_line(p, "wasm-bpfd: %s\n", said);
 	return NULL;
 }
 
