@@ -467,7 +467,7 @@ fi
 LIBS="lib/libwasm-bpf.a lib/libwasm-bpf-policy.a lib/libwasm-bpf-host.a lib/libwasm-wasi.a lib/libwasm-engine.a"
 wat2wasm --debug-names "$SRC/embed.wat" -o "$B/embed.wasm" || fail build embed.wat
 if gcc -std=gnu11 -O2 -g -I. -Iengine -D_GNU_SOURCE "$SRC/embed.c" \
-	$(for l in $LIBS; do echo build/$l; done) -lyaml -lbpf -lelf -lz -lm \
+	$(for l in $LIBS; do echo build/$l; done) -lyaml -lbpf -lelf -lz -lcrypto -lm \
 	-lpthread -o "$B/embed" 2>"$B/embed.log"; then
 	timeout 60 "$B/embed" "$B/embed.wasm" 2>/dev/null | grep -E '^(PASS|FAIL|SKIP): '
 else
@@ -482,7 +482,7 @@ elif make -s -j2 BUILD=build-tsan CC=clang OPT=-O1 EXTRA_CFLAGS="$TSAN" \
 	LDFLAGS=-fsanitize=thread $(for l in $LIBS; do echo build-tsan/$l; done) \
 	>"$B/tsan.log" 2>&1 &&
 	clang $TSAN -std=gnu11 -O1 -g -I. -Iengine -D_GNU_SOURCE "$SRC/embed.c" \
-	$(for l in $LIBS; do echo build-tsan/$l; done) -lyaml -lbpf -lelf -lz -lm \
+	$(for l in $LIBS; do echo build-tsan/$l; done) -lyaml -lbpf -lelf -lz -lcrypto -lm \
 	-lpthread -o "$B/embed-tsan" 2>>"$B/tsan.log"; then
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" timeout 120 \
 		"$B/embed-tsan" "$B/embed.wasm" 16 >"$B/tsan.out" 2>&1
