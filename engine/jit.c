@@ -221,6 +221,11 @@ int wm_jit_trap(struct wasm_instance *ctx, struct wasm_instance *inst,
 	return wm_trap(ctx, WASM_TRAP_OUT_OF_FUEL, f, ip);
 }
 
+int wm_jit_safepoint(struct wasm_instance *ctx)
+{
+	return ctx->interrupt && ctx->fuel >= 0 && wm_interrupt_handled(ctx);
+}
+
 int wm_jit_call(struct wasm_instance *ctx, struct wasm_instance *inst,
 		union wm_slot *fp, uint32_t funcidx, uint32_t pos)
 {

@@ -80,6 +80,10 @@ static inline void wm_jit_buf_put(struct wm_jit_buf *b, const void *bytes,
  * of function `funcidx` of inst; returns the status to return. */
 int wm_jit_trap(struct wasm_instance *ctx, struct wasm_instance *inst,
 		uint32_t funcidx, uint32_t pos, int kind);
+/* An interrupt seen at a fuel/interrupt check: nonzero when the
+ * embedder's interrupt handler absorbed it (a pause that ended) and the
+ * code goes on. */
+int wm_jit_safepoint(struct wasm_instance *ctx);
 /* Runs the CALL, CALL_IMPORT or CALL_INDIRECT at word `pos`. */
 int wm_jit_call(struct wasm_instance *ctx, struct wasm_instance *inst,
 		union wm_slot *fp, uint32_t funcidx, uint32_t pos);

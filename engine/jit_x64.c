@@ -42,7 +42,10 @@ struct fixup {
 	size_t at, base;
 	uint32_t target;
 };
-/* A jcc at `at` to a trap (kind < 0: failed fuel/interrupt check). */
+/* A jcc at `at` to a trap (kind < 0: failed fuel/interrupt check;
+ * STUB_SAFEPOINT: an interrupt that an embedder's handler may absorb, a
+ * pause, after which the code goes on right after the jcc). */
+#define STUB_SAFEPOINT (-2)
 struct stub {
 	size_t at;
 	uint32_t pos;
@@ -330,7 +333,7 @@ static void fuel_check(struct em *e, uint32_t pos)
 	trap_if(e, CC_S, -1, pos);
 	op_m(e, 0, 0x83, 7, CTX, offsetof(struct wasm_instance, interrupt));
 	b1(e, 0);
-	trap_if(e, CC_NE, -1, pos);
+	trap_if(e, CC_NE, STUB_SAFEPOINT, pos);
 }
 
 static uint32_t target_of(struct em *e, unsigned k)
@@ -1477,15 +1480,54 @@ static void epilogue(struct em *e)
 	b1(e, 0xc3);
 }
 
+/* The registers a C call may clobber that compiled code keeps values in
+ * (allocated slots and scratch); saved around a safepoint's call. */
+static const uint8_t volatile_regs[] = {RAX, RCX, RDX, RSI, RDI,
+					R8,  R9,  R10, R11};
+
+static void push_pop(struct em *e, bool push)
+{
+	for (size_t k = 0; k < sizeof(volatile_regs); k++) {
+		uint8_t r = volatile_regs[push ? k : sizeof(volatile_regs) - 1 - k];
+		rex(e, 0, 0, 0, r);
+		b1(e, (push ? 0x50 : 0x58) + (r & 7));
+	}
+}
+
+/* An interrupt at a safepoint: wm_jit_safepoint runs the embedder's
+ * handler (a pause waits there); when it says go on, back to the code
+ * after the check with every register as it was, else the trap path.
+ * Nine pushes and 8 bytes keep the stack 16-byte aligned for the call. */
+static void emit_safepoint(struct em *e, size_t at)
+{
+	push_pop(e, true);
+	op_r(e, 1, 0x83, 5, RSP);
+	b1(e, 8);
+	mov_rr(e, RDI, CTX);
+	call_abs(e, (const void *)wm_jit_safepoint);
+	op_r(e, 1, 0x83, 0, RSP);
+	b1(e, 8);
+	op_r(e, 0, 0x85, RAX, RAX);
+	push_pop(e, false); /* pops leave the flags alone */
+	b1(e, 0x0f);
+	b1(e, 0x80 + CC_NE);
+	b4(e, (uint32_t)((int64_t)(at + 4) - (int64_t)(here(e) + 4)));
+}
+
 /* Out-of-line trap paths: pos in ecx, kind in r8d, then one shared call. */
 static void emit_stubs(struct em *e)
 {
-	size_t common = 0;
+	size_t common = SIZE_MAX;
 	for (uint32_t i = 0; i < e->nstubs; i++) {
+		int kind = e->stubs[i].kind;
 		land(e, e->stubs[i].at);
+		if (kind == STUB_SAFEPOINT) {
+			emit_safepoint(e, e->stubs[i].at);
+			kind = -1;
+		}
 		mov_ri(e, RCX, e->stubs[i].pos);
-		mov_ri(e, R8, (uint32_t)e->stubs[i].kind);
-		if (i) {
+		mov_ri(e, R8, (uint32_t)kind);
+		if (common != SIZE_MAX) {
 			b1(e, 0xe9);
 			b4(e, (uint32_t)(common - (here(e) + 4)));
 			continue;
