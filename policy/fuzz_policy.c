@@ -47,7 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	policy__check_attach(p, BPF_FACTS_TRACEPOINT, "p", "a/b", why,
 			     sizeof(why));
 	policy__check_run(p, &run, why, sizeof(why));
-	policy__check_image(p, "example.org/a:b", why, sizeof(why));
+	policy__check_image(p, "example.org/a:b", "sha256:00", false, why,
+			    sizeof(why));
 	policy__free(p);
 	return 0;
 }

@@ -356,13 +356,41 @@ int policy__check_run(const struct policy *p, struct policy_run *r, char *why,
 	return err;
 }
 
-int policy__check_image(const struct policy *p, const char *ref, char *why,
+/* The first rule of `r` matching the name or the pinned form, or -1. */
+static int find_image_rule(const struct policy_rules *r, const char *ref,
+			   const char *pinned)
+{
+	int i = find_rule(r, ref);
+
+	return i >= 0 || !pinned ? i : find_rule(r, pinned);
+}
+
+int policy__check_image(const struct policy *p, const char *ref,
+			const char *digest, bool verified, char *why,
 			size_t why_len)
 {
-	char subj[1024];
+	const struct policy_list *l = &p->images;
+	char pinned[1024], subj[1100];
+	int i;
 
-	snprintf(subj, sizeof(subj), "image %s", ref);
-	return check_list(p, &p->images, ref, subj, why, why_len);
+	snprintf(pinned, sizeof(pinned), "%s@%s", ref, digest ? digest : "");
+	snprintf(subj, sizeof(subj), "image %s", digest ? pinned : ref);
+	if (p->require_signature && !verified)
+		return refuse(why, why_len,
+			      "%s has no verified signature, which "
+			      "images.require_signature asks for (%s:%d); "
+			      "give its key with --verify-key",
+			      subj, p->source, p->require_signature_line);
+	i = find_image_rule(&l->deny, ref, digest ? pinned : NULL);
+	if (i >= 0)
+		return refuse(why, why_len,
+			      "%s is denied by %s.deny[%d] (%s:%d)", subj,
+			      l->name, i, p->source, l->deny.v[i].line);
+	if (l->allow.set &&
+	    find_image_rule(&l->allow, ref, digest ? pinned : NULL) < 0)
+		return refuse(why, why_len, "%s is not in %s.allow (%s:%d)",
+			      subj, l->name, p->source, l->allow.line);
+	return 0;
 }
 
 /* ---- the bpf_host guard -------------------------------------------------- */

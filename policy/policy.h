@@ -79,9 +79,13 @@ struct policy_run {
 };
 int policy__check_run(const struct policy *p, struct policy_run *r, char *why,
 		      size_t why_len);
-/* An image reference ("registry/repo:tag" or "...@sha256:..."); not yet
- * called by anything: the distribution layer has not landed. */
-int policy__check_image(const struct policy *p, const char *ref, char *why,
+/* An image about to run: `ref` the name it was asked by
+ * ("registry/repo:tag"), `digest` its manifest's ("sha256:HEX", or NULL).
+ * A rule matches either the name or "NAME@DIGEST", so one pattern list
+ * covers prefixes, tags and digests. `verified`: its signature was
+ * checked against a key the user gave (images.require_signature). */
+int policy__check_image(const struct policy *p, const char *ref,
+			const char *digest, bool verified, char *why,
 			size_t why_len);
 
 /* Hooks a bpf_host up to `p` (which must outlive it): every object is

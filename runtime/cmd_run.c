@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "policy/policy.h"
 #include "runtime/cmd_common.h"
 #include "runtime/cmd_image.h"
 
@@ -90,6 +91,13 @@ struct wasm_bpf_app *wbpf_image_open(const char *module,
 	if (oci_store_open(NULL, &s, &e) || resolve(s, &ref, o, &e) ||
 	    oci_store_load_image(s, name, &img, &e)) {
 		snprintf(err->msg, sizeof(err->msg), "%.255s", e.msg);
+		oci_store_close(s);
+		return NULL;
+	}
+	if (opts->policy &&
+	    policy__check_image(opts->policy, name, img.desc.digest,
+				o->nkeys > 0, err->msg, sizeof(err->msg))) {
+		oci_image_free(&img);
 		oci_store_close(s);
 		return NULL;
 	}

@@ -204,6 +204,15 @@ expect save 0 "$W" save local.test/hello:copy -o saved.tar &&
 	expect load 0 "$W" load -i saved.tar &&
 	expect "run loaded" 7 "$W" run --pull never local.test/hello:copy
 verdict $? "save/load: an image-layout tar round trip, runnable offline"
+printf 'images: {deny: ["local.test/*"]}\n' >deny.yaml
+printf 'images: {allow: ["local.test/hello:*"]}\n' >allow.yaml
+printf 'images: {require_signature: true}\n' >sig.yaml
+expect "policy denies" 125 "$W" run --pull never --policy deny.yaml local.test/hello:copy &&
+	grep -q 'policy: image local.test/hello:copy@sha256:[0-9a-f]* is denied by images.deny\[0\] (deny.yaml:1)' err &&
+	expect "policy allows" 7 "$W" run --pull never --policy allow.yaml local.test/hello:copy &&
+	expect "policy wants a signature" 125 "$W" run --pull never --policy sig.yaml local.test/hello:copy &&
+	grep -q 'has no verified signature, which images.require_signature asks for (sig.yaml:1)' err
+verdict $? "run REF under a policy: images.deny refuses (by the name and digest), images.allow runs, require_signature refuses an unverified image"
 rm -rf sv && mkdir sv && tar -C sv -xf saved.tar
 if skopeo inspect --raw oci:sv 2>skopeo.err | grep -q application/wasm; then
 	pass "skopeo reads the saved archive as an OCI layout"

@@ -137,9 +137,13 @@ int main(int argc, char **argv)
 		policy__free(p);
 		return r != 0;
 	}
-	if (argc == 4 && !strcmp(argv[1], "image")) {
+	/* image POLICY REF [DIGEST|-] [signed] */
+	if (argc >= 4 && argc <= 6 && !strcmp(argv[1], "image")) {
 		p = load(argv[2]);
-		int r = policy__check_image(p, argv[3], why, sizeof(why));
+		const char *dg = argc > 4 && strcmp(argv[4], "-") ? argv[4] : NULL;
+		bool sig = argc > 5 && !strcmp(argv[5], "signed");
+		int r = policy__check_image(p, argv[3], dg, sig, why,
+					    sizeof(why));
 		printf("%s\n", r ? why : "allowed");
 		policy__free(p);
 		return r != 0;

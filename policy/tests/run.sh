@@ -208,17 +208,24 @@ programs: {uprobes: {allow: ["/usr/lib/*"]}}
 EOF
 cat >"$P" <<'EOF'
 images:
-  allow: ["registry.example.org/tools/*", "*@sha256:*"]
+  allow: ["registry.example.org/tools/*", "*@sha256:0123*"]
   deny: ["*:latest"]
   require_signature: true
 EOF
-got=$("$PT" image "$P" registry.example.org/tools/opensnoop:latest)
-exp="policy: image registry.example.org/tools/opensnoop:latest is denied by images.deny[0] (${P}:3)"
-got2=$("$PT" image "$P" registry.example.org/tools/opensnoop:v1)
-if [ "$got" = "$exp" ] && [ "$got2" = allowed ]; then
-	pass "image rule (read and checkable; the distribution layer does not call it yet)"
+T=registry.example.org/tools/opensnoop
+got=$("$PT" image "$P" $T:latest sha256:ffff signed)
+exp="policy: image $T:latest@sha256:ffff is denied by images.deny[0] (${P}:3)"
+got2=$("$PT" image "$P" $T:v1 sha256:ffff signed)
+got3=$("$PT" image "$P" other.example/x:1 sha256:0123ab signed)
+got4=$("$PT" image "$P" other.example/x:1 sha256:ffff signed)
+exp4="policy: image other.example/x:1@sha256:ffff is not in images.allow (${P}:2)"
+got5=$("$PT" image "$P" $T:v1 sha256:ffff)
+exp5="policy: image $T:v1@sha256:ffff has no verified signature, which images.require_signature asks for (${P}:4); give its key with --verify-key"
+if [ "$got" = "$exp" ] && [ "$got2" = allowed ] && [ "$got3" = allowed ] &&
+	[ "$got4" = "$exp4" ] && [ "$got5" = "$exp5" ]; then
+	pass "image rules: by tag, prefix and digest; a signature required"
 else
-	fail "image rule" "got '$got' / '$got2'"
+	fail "image rules" "got '$got' / '$got2' / '$got3' / '$got4' / '$got5'"
 fi
 mkdir -p "$OUT/allowed"
 attach "a path is judged by what it resolves to" uprobe "$OUT/allowed/../ptool:main" \
