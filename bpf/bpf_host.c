@@ -10,6 +10,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "bpf/bpf_btfcheck.h"
+#include "bpf/bpf_imports.h"
 #include "bpf/bpf_internal.h"
 #include "bpf/user/ubpf_host.h"
 
@@ -482,35 +483,15 @@ static int hf_go_poll(struct wasm_instance *in, void *user, uint64_t *s)
 	return st;
 }
 
-static const struct {
-	const char *name, *sig;
-	wasm_host_func_t fn;
-} bh_funcs[] = {
-    {"wasm_load_bpf_object", "ii->I", hf_load},
-    {"wasm_attach_bpf_program", "Iii->i", hf_attach},
-    {"wasm_attach_bpf_program_fd", "Iii->i", hf_attach_fd},
-    {"wasm_bpf_buffer_poll", "Iiiiiii->i", hf_poll},
-    {"wasm_bpf_map_fd_by_name", "Ii->i", hf_map_fd_by_name},
-    {"wasm_bpf_map_operate", "iiiiiI->i", hf_map_operate},
-    {"wasm_close_bpf_object", "I->i", hf_close},
-    {"wasm_bpf_buffer_lost", "Ii->I", hf_buffer_lost},
-};
+static const struct bpf_import bh_funcs[] = {BPF_IMPORTS(BPF_IMPORT_ENTRY)};
 
 int bpf_host__define(struct bpf_host *h, struct wasm_linker *l)
 {
-	int err;
-
 	if (h->user)
 		return ubpf_host__define(h->user, l);
-	for (size_t i = 0; i < sizeof(bh_funcs) / sizeof(bh_funcs[0]); i++) {
-		err = wasm_linker__define_func(l, "wasm_bpf", bh_funcs[i].name,
-					       bh_funcs[i].sig, bh_funcs[i].fn,
-					       h);
-		if (err)
-			return err;
-	}
-	return wasm_linker__define_func(l, h->go_module, "wasm_bpf_buffer_poll",
-					"Iiiiii->i", hf_go_poll, h);
+	return bpf_imports__define(l, bh_funcs,
+				   sizeof(bh_funcs) / sizeof(bh_funcs[0]),
+				   h->go_module, hf_go_poll, h);
 }
 
 /* ---- lifetime ---------------------------------------------------------- */
