@@ -505,7 +505,8 @@ L_TABLE_COPY: {
 	uint64_t d = S(2).u32, s = S(3).u32, n = S(4).u32;
 	if (unlikely(d + n > td->size || s + n > ts->size))
 		TRAP(WASM_TRAP_TABLE_OOB);
-	memmove(&td->elems[d], &ts->elems[s], n * sizeof(void *));
+	if (n) /* a table of size 0 may have no elems at all */
+		memmove(&td->elems[d], &ts->elems[s], n * sizeof(void *));
 	NEXT(5);
 }
 L_TABLE_INIT: {
@@ -533,14 +534,16 @@ L_MEMORY_COPY: {
 	uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
 	if (unlikely(d + n > memsize || s + n > memsize))
 		TRAP(WASM_TRAP_MEMORY_OOB);
-	memmove(mem + d, mem + s, n);
+	if (n)
+		memmove(mem + d, mem + s, n);
 	NEXT(3);
 }
 L_MEMORY_FILL: {
 	uint64_t d = S(0).u32, n = S(2).u32;
 	if (unlikely(d + n > memsize))
 		TRAP(WASM_TRAP_MEMORY_OOB);
-	memset(mem + d, (int)(uint8_t)S(1).u32, n);
+	if (n)
+		memset(mem + d, (int)(uint8_t)S(1).u32, n);
 	NEXT(3);
 }
 L_MEMORY_INIT: {
