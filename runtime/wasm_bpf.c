@@ -58,6 +58,9 @@ struct wasm_bpf_app {
 	struct host_func *hfuncs; /* the embedder's own imports */
 	int nhfuncs;
 	int stdio[3];
+	wasm_bpf_stdin_fn stdin_fn; /* wasm_bpf_app__set_stdio_callbacks */
+	wasm_bpf_stdout_fn stdout_fn;
+	void *stdio_user;
 	/* Pause: the guest's thread waits on `cond` while `paused`;
 	 * `waiting` says it is there. stop() only sets flags (it may run in a
 	 * signal handler), so the wait is sliced. */
@@ -378,9 +381,29 @@ static void add_host_view(const struct wasm_bpf_app *app,
 			len ? said : " none");
 }
 
+/* The WASI layer's stream callbacks, handing the embedder its app. */
+static ssize_t stdio_write(void *user, int stream, const void *buf, size_t len)
+{
+	struct wasm_bpf_app *app = user;
+
+	return app->stdout_fn(app, stream, buf, len, app->stdio_user);
+}
+
+static ssize_t stdio_read(void *user, void *buf, size_t len)
+{
+	struct wasm_bpf_app *app = user;
+
+	return app->stdin_fn(app, buf, len, app->stdio_user);
+}
+
 static struct wasi_ctx *make_wasi(struct wasm_bpf_app *app,
 				  struct wasm_error *err)
 {
+	struct wasi_stdio_cb cb = {
+	    .write = app->stdout_fn ? stdio_write : NULL,
+	    .read = app->stdin_fn ? stdio_read : NULL,
+	    .user = app,
+	};
 	struct wasi_preopen *pre =
 	    calloc(app->pre_host.n + HOST_VIEW_N + 1, sizeof(*pre));
 	struct wasi_opts o = {
@@ -395,6 +418,7 @@ static struct wasi_ctx *make_wasi(struct wasm_bpf_app *app,
 	    .stderr_fd = app->stdio[2],
 	    .nextra_fds = app->nfds,
 	    .extra_fds = app->fds,
+	    .stdio_cb = &cb,
 	};
 	struct wasi_ctx *ctx;
 	int i;
@@ -778,6 +802,18 @@ int wasm_bpf_app__set_stdio(struct wasm_bpf_app *app, int in_fd, int out_fd,
 	app->stdio[0] = in_fd;
 	app->stdio[1] = out_fd;
 	app->stdio[2] = err_fd;
+	return 0;
+}
+
+int wasm_bpf_app__set_stdio_callbacks(struct wasm_bpf_app *app,
+				      wasm_bpf_stdin_fn in,
+				      wasm_bpf_stdout_fn out, void *user)
+{
+	if (!app || app->ran)
+		return -EINVAL;
+	app->stdin_fn = in;
+	app->stdout_fn = out;
+	app->stdio_user = user;
 	return 0;
 }
 

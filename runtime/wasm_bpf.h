@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "engine/wasm.h"
 
@@ -143,6 +144,27 @@ struct wasm_bpf_app *wasm_bpf_app__of(struct wasm_instance *inst);
  * keeps its own); -1 leaves it closed. Default: the process's 0, 1, 2. */
 int wasm_bpf_app__set_stdio(struct wasm_bpf_app *app, int in_fd, int out_fd,
 			    int err_fd);
+
+/* The guest's standard streams as the embedder's functions instead of
+ * descriptors, e.g. to keep each instance's output apart in one process.
+ * `out` gets what the guest writes to 1 and 2 (`stream` says which):
+ * return how many bytes were taken (fewer: the guest writes the rest
+ * again) or a negative errno. `in` fills `buf` for reads of 0: the number
+ * of bytes (0: end of input), -EAGAIN when there is nothing yet (a
+ * blocking read asks again every 10 ms and meanwhile sees stops; a guest
+ * that made 0 non-blocking gets EAGAIN), or a negative errno. Both run on
+ * the guest's thread inside its host call: a stop cannot cut a call short,
+ * so they should not block for long. NULL keeps that side on descriptors
+ * (wasm_bpf_app__set_stdio's or the process's). To the guest the streams
+ * are pipes (not terminals: its libc buffers stdout fully), always ready
+ * to poll_oneoff. Before the run; 0 or -EINVAL. */
+typedef ssize_t (*wasm_bpf_stdout_fn)(struct wasm_bpf_app *app, int stream,
+				      const void *buf, size_t len, void *user);
+typedef ssize_t (*wasm_bpf_stdin_fn)(struct wasm_bpf_app *app, void *buf,
+				     size_t len, void *user);
+int wasm_bpf_app__set_stdio_callbacks(struct wasm_bpf_app *app,
+				      wasm_bpf_stdin_fn in,
+				      wasm_bpf_stdout_fn out, void *user);
 
 /* Pause: the guest stops at its next safe point (loop back-edge, call, or
  * the check of a blocking host call such as a poll) and waits there until

@@ -221,6 +221,12 @@ static char **copy_strv(int n, const char *const *v)
 	return out;
 }
 
+/* Whether standard stream i is served by the embedder's callbacks. */
+static bool cb_stream(const struct wasi_ctx *ctx, int i)
+{
+	return i == 0 ? ctx->cb.read != NULL : ctx->cb.write != NULL;
+}
+
 static int setup_fds(struct wasi_ctx *ctx, const struct wasi_opts *o,
 		     struct wasm_error *err)
 {
@@ -229,9 +235,17 @@ static int setup_fds(struct wasi_ctx *ctx, const struct wasi_opts *o,
 	int np = OPT(o, npreopens, 0), nx = OPT(o, nextra_fds, 0);
 	const struct wasi_preopen *pre = OPT(o, preopens, NULL);
 	const int *extra = OPT(o, extra_fds, NULL);
+	uint32_t fd = 0;
 	int i, r;
 
 	for (i = 0; i < 3; i++) {
+		if (cb_stream(ctx, i)) {
+			if (wasi_fd_alloc(ctx, -1, WF_UNKNOWN, WR_STREAM, 0,
+					  &fd))
+				return -ENOMEM;
+			ctx->fds[fd].cb = i + 1;
+			continue;
+		}
 		r = adopt_fd(ctx, std[i], true);
 		if (r) {
 			snprintf(err->msg, sizeof(err->msg),
@@ -255,7 +269,7 @@ static int setup_fds(struct wasi_ctx *ctx, const struct wasi_opts *o,
 		}
 	}
 	for (i = 0; i < 3; i++)
-		if (ctx->fds[i].host < 0)
+		if (ctx->fds[i].host < 0 && !ctx->fds[i].cb)
 			ctx->fds[i].used = false;
 	return 0;
 }
@@ -274,6 +288,8 @@ struct wasi_ctx *wasi_ctx__new(const struct wasi_opts *opts,
 		errno = ENOMEM;
 		return NULL;
 	}
+	if (OPT(opts, stdio_cb, NULL))
+		ctx->cb = *opts->stdio_cb;
 	ctx->argc = OPT(opts, argc, 0);
 	ctx->envc = OPT(opts, envc, 0);
 	ctx->argv = copy_strv(ctx->argc, OPT(opts, argv, NULL));

@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
+
 #include "engine/wasm.h"
 
 struct wasi_preopen {
@@ -16,6 +18,20 @@ struct wasi_preopen {
 	 * it lack every right that writes or changes the file system, and
 	 * the host opens files beneath it read-only. */
 	bool read_only;
+};
+
+/* Standard streams served by the embedder's functions instead of host
+ * descriptors, called on the guest's thread from fd_read/fd_write. */
+struct wasi_stdio_cb {
+	/* Guest bytes for stream 1 or 2: how many were taken (fewer is a
+	 * short write) or a negative errno. NULL: 1 and 2 stay descriptors. */
+	ssize_t (*write)(void *user, int stream, const void *buf, size_t len);
+	/* Up to len bytes for stream 0: how many (0: end of input), -EAGAIN
+	 * when none are there yet (a blocking read asks again every 10 ms,
+	 * seeing stops meanwhile), or a negative errno. NULL: 0 stays a
+	 * descriptor. */
+	ssize_t (*read)(void *user, void *buf, size_t len);
+	void *user;
 };
 
 struct wasi_opts {
@@ -34,6 +50,8 @@ struct wasi_opts {
 	 */
 	int nextra_fds;
 	const int *extra_fds;
+	/* Replaces stdin_fd (read) and stdout_fd/stderr_fd (write); copied. */
+	const struct wasi_stdio_cb *stdio_cb;
 };
 
 struct wasi_ctx;

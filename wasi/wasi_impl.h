@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "wasi/wasi.h"
@@ -145,6 +146,10 @@ struct wasi_fd {
 	DIR *dir;	  /* readdir stream, opened on first use */
 	int restore_fl;	  /* stdio: status flags to put back on release */
 	uint64_t dir_pos; /* entries already read from `dir` */
+	/* A standard stream served by ctx->cb (host is -1): 1 + its number;
+	 * its fdflags are kept here since there is no descriptor for them. */
+	uint8_t cb;
+	uint16_t cb_flags;
 };
 
 struct wasi_ctx {
@@ -155,6 +160,7 @@ struct wasi_ctx {
 	struct wasi_fd *fds;
 	uint32_t nfds;
 	void *bindings; /* per-function user pointers given to the linker */
+	struct wasi_stdio_cb cb; /* opts.stdio_cb, or all NULL */
 };
 
 /* Status-or-errno: the handlers return a WASI errno (>= 0), or minus a
@@ -199,6 +205,13 @@ int wasi_stop_check(struct wasm_instance *inst);
 /* Before a read that may block: waits in short slices for readiness so a
  * stop request is seen; what wasi_stop_check() said if one came. */
 int wasi_wait_readable(struct wasm_instance *inst, const struct wasi_fd *f);
+
+/* fd_read/fd_write on a stream served by ctx->cb (wasi_cb.c). */
+int wasi_cb_read(struct wasi_ctx *ctx, struct wasm_instance *inst,
+		 struct wasi_fd *f, const struct iovec *iov, uint32_t n,
+		 uint32_t *done);
+int wasi_cb_write(struct wasi_ctx *ctx, struct wasi_fd *f,
+		  const struct iovec *iov, uint32_t n, uint32_t *done);
 
 /* Copies guest iovecs into host ones; NULL on a bad pointer. */
 struct iovec *wasi_iovecs(struct wasm_instance *inst, uint32_t iovs,

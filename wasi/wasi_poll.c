@@ -96,6 +96,12 @@ static int poll_setup(struct wasi_ctx *ctx, struct poll_state *ps)
 					WR_POLL_FD_READWRITE, &err);
 			if (!f)
 				break;
+			/* The embedder's streams: ready, as a regular file is;
+			 * a read that finds nothing waits in fd_read. */
+			if (f->cb) {
+				put_event(ps, s, 0, 0, 0);
+				break;
+			}
 			ps->pfd[s].fd = f->host;
 			ps->pfd[s].events =
 			    sub[8] == EV_FD_READ ? POLLIN : POLLOUT;

@@ -1,6 +1,7 @@
 /* embed.c — the embedding additions of runtime/wasm_bpf.h driven by a
  * small host: the embedder's own imports (including ones that end the run
- * from inside), stdio on the embedder's descriptors, pause and resume,
+ * from inside), stdio on the embedder's descriptors and through its
+ * callbacks, pause and resume,
  * counters, and many instances on threads at once (also built with
  * -fsanitize=thread by the suite, which then fails on any data race).
  *   embed EMBED.wasm [INSTANCES]
@@ -178,6 +179,194 @@ static void test_stdio(void)
 	wasm_bpf_app__free(app);
 }
 
+/* ---- stdio through callbacks ----------------------------------------- */
+
+/* What one instance's stream callbacks share with the test. */
+struct streams {
+	struct wasm_bpf_app *app;
+	const char *input;
+	size_t in_len, in_pos;
+	int again, again_left; /* -EAGAIN answers before each chunk */
+	int read_err;	       /* answer every read with it */
+	char out[512], err[64];
+	size_t out_len, err_len;
+	bool wrong; /* called with another app or stream */
+};
+
+static ssize_t cb_out(struct wasm_bpf_app *app, int stream, const void *buf,
+		      size_t len, void *user)
+{
+	struct streams *s = user;
+	char *dst = stream == 1 ? s->out : s->err;
+	size_t *n = stream == 1 ? &s->out_len : &s->err_len;
+	size_t cap = (stream == 1 ? sizeof(s->out) : sizeof(s->err)) - 1;
+
+	if (app != s->app || (stream != 1 && stream != 2)) {
+		s->wrong = true;
+		return -EINVAL;
+	}
+	len = len > cap - *n ? cap - *n : len;
+	memcpy(dst + *n, buf, len);
+	*n += len;
+	dst[*n] = 0;
+	return (ssize_t)len;
+}
+
+/* Hands the input out in chunks of at most 7 bytes. */
+static ssize_t cb_in(struct wasm_bpf_app *app, void *buf, size_t len,
+		     void *user)
+{
+	struct streams *s = user;
+	size_t n = s->in_len - s->in_pos;
+
+	if (app != s->app) {
+		s->wrong = true;
+		return -EINVAL;
+	}
+	if (s->read_err)
+		return s->read_err;
+	if (s->again_left > 0) {
+		s->again_left--;
+		return -EAGAIN;
+	}
+	s->again_left = s->again;
+	n = n > len ? len : n;
+	n = n > 7 ? 7 : n;
+	memcpy(buf, s->input + s->in_pos, n);
+	s->in_pos += n;
+	return (ssize_t)n;
+}
+
+static struct wasm_bpf_app *open_streams(const char *entry, struct host *h,
+					 struct streams *s, const char *input,
+					 bool in_too)
+{
+	struct wasm_bpf_app *app = open_app(entry, h, 0);
+
+	memset(s, 0, sizeof(*s));
+	s->app = app;
+	s->input = input;
+	s->in_len = strlen(input);
+	if (app && wasm_bpf_app__set_stdio_callbacks(app, in_too ? cb_in : NULL,
+						     cb_out, s)) {
+		wasm_bpf_app__free(app);
+		return NULL;
+	}
+	return app;
+}
+
+static void test_stdio_callbacks(void)
+{
+	static const char text[] = "a line that is longer than one chunk\n"
+				   "and a second one\n";
+	struct host h = {0};
+	struct streams s;
+	struct wasm_bpf_app *app = open_streams("write", &h, &s, "", true);
+	char why[700];
+	int st = app ? wasm_bpf_app__run(app) : -1;
+
+	snprintf(why, sizeof(why), "status %d out '%s' err '%s' wrong %d", st,
+		 s.out, s.err, s.wrong);
+	check("stdout and stderr through the write callback, by stream",
+	      st == 0 && !strcmp(s.out, "out\n") && !strcmp(s.err, "err\n") &&
+		  !s.wrong,
+	      why);
+	wasm_bpf_app__free(app);
+
+	app = open_streams("echo", &h, &s, text, true);
+	s.again = s.again_left = 2;
+	st = app ? wasm_bpf_app__run(app) : -1;
+	snprintf(why, sizeof(why), "status %d out '%s' wrong %d", st, s.out,
+		 s.wrong);
+	check("stdin through the read callback, waiting out -EAGAIN, "
+	      "until its end",
+	      st == 0 && !strcmp(s.out, text) && !s.wrong, why);
+	wasm_bpf_app__free(app);
+
+	app = open_streams("echo", &h, &s, "", true);
+	s.read_err = -EIO;
+	st = app ? wasm_bpf_app__run(app) : -1;
+	snprintf(why, sizeof(why), "status %d", st);
+	check("a read callback's error reaches the guest", st == WASM_BPF_EXIT_TRAP,
+	      why);
+	wasm_bpf_app__free(app);
+}
+
+/* stdin on a descriptor and stdout on the callback, mixed. */
+static void test_stdio_mixed(void)
+{
+	struct host h = {0};
+	struct streams s;
+	struct wasm_bpf_app *app = open_streams("echo", &h, &s, "", false);
+	int in[2], st = -1;
+	char why[700];
+
+	if (app && !pipe(in)) {
+		if (write(in[1], "from a pipe\n", 12) != 12)
+			st = -2;
+		close(in[1]);
+		wasm_bpf_app__set_stdio(app, in[0], -1, -1);
+		st = st == -2 ? st : wasm_bpf_app__run(app);
+		close(in[0]);
+	}
+	snprintf(why, sizeof(why), "status %d out '%s'", st, s.out);
+	check("stdin on a descriptor, stdout on the callback",
+	      st == 0 && !strcmp(s.out, "from a pipe\n"), why);
+	wasm_bpf_app__free(app);
+}
+
+static void *run_thread(void *arg)
+{
+	wasm_bpf_app__run(arg);
+	return NULL;
+}
+
+/* A read that finds nothing, for ever: a stop still ends the run. */
+static void test_stdio_stop(void)
+{
+	struct host h = {0};
+	struct streams s;
+	struct wasm_bpf_app *app = open_streams("echo", &h, &s, "", true);
+	pthread_t t;
+	char why[100];
+	int reads;
+
+	s.again = s.again_left = 1 << 30;
+	if (!app || pthread_create(&t, NULL, run_thread, app)) {
+		check("a stop ends a read waiting on the callback", 0, "setup");
+		wasm_bpf_app__free(app);
+		return;
+	}
+	sleep_ms(100);
+	wasm_bpf_app__stop(app);
+	pthread_join(t, NULL);
+	reads = s.again - s.again_left;
+	snprintf(why, sizeof(why), "end %d after %d reads",
+		 wasm_bpf_app__end(app), reads);
+	check("a stop ends a read waiting on the callback",
+	      wasm_bpf_app__end(app) == WASM_BPF_END_STOPPED && reads > 1,
+	      why);
+	wasm_bpf_app__free(app);
+}
+
+/* One echoing instance on its own thread, with its own streams. */
+struct echoer {
+	struct host h;
+	struct streams s;
+	char input[300];
+	struct wasm_bpf_app *app;
+	pthread_t t;
+	int status;
+};
+
+static void *echo_main(void *arg)
+{
+	struct echoer *e = arg;
+
+	e->status = wasm_bpf_app__run(e->app);
+	return NULL;
+}
+
 /* One spinning instance on its own thread. */
 struct spinner {
 	struct host h;
@@ -263,6 +452,7 @@ static void test_pause(void)
  * the paused ones not at all, and each stops alone. */
 static void test_many(int n)
 {
+	static struct echoer e[64];
 	struct spinner s[64];
 	long long before[64];
 	int bad = 0, started = 0;
@@ -271,7 +461,17 @@ static void test_many(int n)
 	n = n > 64 ? 64 : n;
 	for (int i = 0; i < n; i++)
 		started += !spin_start(&s[i], 0);
-	if (started < n) {
+	/* Beside them as many echoing through their own stream callbacks. */
+	for (int i = 0; i < n; i++) {
+		snprintf(e[i].input, sizeof(e[i].input),
+			 "instance %d: %0*d\n", i, 100 + i, i);
+		e[i].app = open_streams("echo", &e[i].h, &e[i].s, e[i].input,
+					true);
+		e[i].s.again = 1;
+		started += e[i].app &&
+			   !pthread_create(&e[i].t, NULL, echo_main, &e[i]);
+	}
+	if (started < 2 * n) {
 		check("many instances on threads", 0, "cannot start");
 		return;
 	}
@@ -295,12 +495,23 @@ static void test_many(int n)
 		}
 	}
 	for (int i = 0; i < n; i++) {
+		pthread_join(e[i].t, NULL);
+		if (e[i].status || e[i].s.wrong || strcmp(e[i].s.out, e[i].input)) {
+			bad++;
+			snprintf(why, sizeof(why),
+				 "echo %d: status %d, out '%.60s'", i,
+				 e[i].status, e[i].s.out);
+		}
+		wasm_bpf_app__free(e[i].app);
+	}
+	for (int i = 0; i < n; i++) {
 		wasm_bpf_app__stop(s[i].app);
 		pthread_join(s[i].t, NULL);
 		bad += wasm_bpf_app__end(s[i].app) != WASM_BPF_END_STOPPED;
 		wasm_bpf_app__free(s[i].app);
 	}
-	check("many instances on threads, paused and stopped one by one",
+	check("many instances on threads, paused and stopped one by one, "
+	      "others echoing through their own stream callbacks",
 	      bad == 0, why);
 }
 
@@ -319,6 +530,9 @@ int main(int argc, char **argv)
 	test_halt(2, "host function traps", WASM_BPF_EXIT_TRAP,
 		  WASM_BPF_END_TRAP);
 	test_stdio();
+	test_stdio_callbacks();
+	test_stdio_mixed();
+	test_stdio_stop();
 	test_pause();
 	test_many(8);
 	return failures ? 1 : 0;

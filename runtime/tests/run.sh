@@ -4,7 +4,8 @@
 # values, --timeout, graceful and hard stops by SIGINT/SIGTERM of guests
 # that spin, sleep, read, open a FIFO, write or fill random bytes, argv,
 # --env, --dir, --fuel, --max-memory) and the embedding API (api.c, and
-# embed.c: own imports, stdio, pause, many instances, also under TSan).
+# embed.c: own imports, stdio on descriptors and callbacks, pause, many
+# instances; also under ASan+UBSan and, the threads, under TSan).
 # Builds into build/tests/runtime/.
 set -u
 cd "$(dirname "$0")/../.."
@@ -463,6 +464,7 @@ else
 fi
 
 # ---- embedding: own imports, stdio, pause, many instances (embed.c) ----------
+# (LIBS is also what the sanitizer builds below rebuild.)
 
 LIBS="lib/libwasm-bpf.a lib/libwasm-bpf-policy.a lib/libwasm-bpf-host.a lib/libwasm-wasi.a lib/libwasm-engine.a"
 wat2wasm --debug-names "$SRC/embed.wat" -o "$B/embed.wasm" || fail build embed.wat
@@ -472,6 +474,27 @@ if gcc -std=gnu11 -O2 -g -I. -Iengine -D_GNU_SOURCE "$SRC/embed.c" \
 	timeout 60 "$B/embed" "$B/embed.wasm" 2>/dev/null | grep -E '^(PASS|FAIL|SKIP): '
 else
 	fail "embed build" "$(head -3 "$B/embed.log" | tr '\n' ' ')"
+fi
+# The whole embed test under AddressSanitizer and UBSan (build-asan/, as
+# `make asan`): the stream callbacks hand guest memory to the embedder.
+ASAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+if ! command -v clang >/dev/null; then
+	echo "SKIP: runtime embed under AddressSanitizer: no clang"
+elif make -s -j2 BUILD=build-asan CC=clang OPT=-O1 EXTRA_CFLAGS="$ASAN" \
+	LDFLAGS="-fsanitize=address,undefined" $(for l in $LIBS; do echo build-asan/$l; done) \
+	>"$B/asan.log" 2>&1 &&
+	clang $ASAN -std=gnu11 -O1 -g -I. -Iengine -D_GNU_SOURCE "$SRC/embed.c" \
+	$(for l in $LIBS; do echo build-asan/$l; done) -lyaml -lbpf -lelf -lz -lcrypto -lm \
+	-lpthread -o "$B/embed-asan" 2>>"$B/asan.log"; then
+	ASAN_OPTIONS=detect_leaks=1 timeout 120 "$B/embed-asan" "$B/embed.wasm" \
+		>"$B/asan.out" 2>&1
+	rc=$?
+	sed -n 's/^FAIL: runtime embed /FAIL: runtime embed asan: /p' "$B/asan.out"
+	[ $rc = 0 ] && ! grep -q '^FAIL' "$B/asan.out"
+	verdict "embed under AddressSanitizer and UBSan: no error, no leak" \
+		"exit $rc: $(grep -m1 -A3 'ERROR\|runtime error' "$B/asan.out" | tr '\n' '|')"
+else
+	fail "embed asan build" "$(tail -3 "$B/asan.log" | tr '\n' ' ')"
 fi
 # The same instances under ThreadSanitizer: every layer rebuilt with it
 # (build-tsan/), so a data race between instances anywhere fails here.
