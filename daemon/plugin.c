@@ -2,7 +2,6 @@
  * stop. A plugin is one version running at a time (struct run); during an
  * upgrade two overlap, the new one taking the old one's maps. */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -10,7 +9,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "daemon/image.h"
 #include "daemon/logring.h"
@@ -30,9 +28,7 @@ struct plugin;
 struct run {
 	struct plugin *p;
 	struct wasm_bpf_app *app;
-	pthread_t run_thread, log_thread;
-	int out_fd; /* the write end the guest's 1 and 2 are copies of */
-	int log_rd;
+	pthread_t run_thread;
 	time_t started;
 	double started_mono, ended_mono;
 	/* Under table_lock: */
@@ -119,22 +115,19 @@ static void record(struct plugin *p, bool ended)
 
 /* ---- threads ------------------------------------------------------------ */
 
-static void *log_main(void *arg)
+/* The guest's stdout and stderr, straight into its plugin's log on the
+ * guest's thread (no pipe, no reader thread): everything it wrote is there
+ * when its run returns. */
+static ssize_t log_write(struct wasm_bpf_app *app, int stream, const void *buf,
+			 size_t len, void *user)
 {
-	struct run *r = arg;
-	char buf[4096];
-	ssize_t n;
+	struct run *r = user;
 
-	while ((n = read(r->log_rd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		pthread_mutex_lock(&r->p->log_lock);
-		logring_write(&r->p->log, buf, n);
-		pthread_mutex_unlock(&r->p->log_lock);
-	}
-	return NULL;
+	(void)app, (void)stream;
+	pthread_mutex_lock(&r->p->log_lock);
+	logring_write(&r->p->log, buf, len);
+	pthread_mutex_unlock(&r->p->log_lock);
+	return (ssize_t)len;
 }
 
 static const char *end_str(enum wasm_bpf_end e)
@@ -160,9 +153,6 @@ static void *run_main(void *arg)
 	int status = wasm_bpf_app__run(r->app);
 	char said[600];
 
-	/* The app closed its copies: the log thread now sees the end. */
-	close(r->out_fd);
-	pthread_join(r->log_thread, NULL);
 	pthread_mutex_lock(&table_lock);
 	r->ended = true;
 	r->ended_mono = mono_now();
@@ -268,38 +258,25 @@ static struct run *run_start(struct plugin *p, struct wasm_bpf_app *app,
 			     char *why, size_t why_len)
 {
 	struct run *r = calloc(1, sizeof(*r));
-	int fds[2];
 
-	if (!r || pipe2(fds, O_CLOEXEC)) {
-		snprintf(why, why_len, "cannot start: %s", strerror(errno));
-		free(r);
+	if (!r) {
+		snprintf(why, why_len, "cannot start: out of memory");
 		wasm_bpf_app__free(app);
 		return NULL;
 	}
 	r->p = p;
 	r->app = app;
-	r->log_rd = fds[0];
-	r->out_fd = fds[1];
-	wasm_bpf_app__set_stdio(app, -1, r->out_fd, r->out_fd);
+	wasm_bpf_app__set_stdio(app, -1, -1, -1);
+	wasm_bpf_app__set_stdio_callbacks(app, NULL, log_write, r);
 	r->started = time(NULL);
 	r->started_mono = mono_now();
-	if (pthread_create(&r->log_thread, NULL, log_main, r))
-		goto fail;
 	if (pthread_create(&r->run_thread, NULL, run_main, r)) {
-		close(r->out_fd);
-		pthread_join(r->log_thread, NULL);
-		r->out_fd = -1;
-		goto fail;
+		wasm_bpf_app__free(app);
+		free(r);
+		snprintf(why, why_len, "cannot start a thread");
+		return NULL;
 	}
 	return r;
-fail:
-	if (r->out_fd >= 0)
-		close(r->out_fd);
-	close(r->log_rd);
-	wasm_bpf_app__free(app);
-	free(r);
-	snprintf(why, why_len, "cannot start a thread");
-	return NULL;
 }
 
 /* Ends a version and waits for its thread: a graceful stop first (the
@@ -326,7 +303,6 @@ static void run_stop(struct run *r)
 
 static void run_free(struct run *r)
 {
-	close(r->log_rd);
 	wasm_bpf_app__free(r->app);
 	free(r);
 }
