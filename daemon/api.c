@@ -147,10 +147,11 @@ static enum MHD_Result start(struct MHD_Connection *c, struct body *b)
 		return send_error(c, 409, "%s", why);
 	if (r == -EINVAL)
 		return send_error(c, 400, "%s", why);
-	if (r)
+	if (r < 0)
 		return send_error(c, 500, "%s", why);
+	/* 202: accepted, pulling on its own thread; GET tells the rest. */
 	j = plugins_get(id);
-	return j ? send_json(c, 201, j)
+	return j ? send_json(c, r == PLUGIN_PULLING ? 202 : 201, j)
 		 : send_error(c, 500, "plugin %s vanished", id);
 }
 
@@ -200,7 +201,7 @@ static enum MHD_Result upgrade(struct MHD_Connection *c, const char *id,
 {
 	const cJSON *m = NULL;
 	cJSON *j = NULL;
-	char why[600];
+	char why[600], *pull = NULL;
 	int r;
 
 	if (!strcmp(verb, "upgrade")) {
@@ -213,8 +214,14 @@ static enum MHD_Result upgrade(struct MHD_Connection *c, const char *id,
 					  "the body must be {\"module\": "
 					  "\"/absolute/path.wasm or REF\"}");
 		}
+		if (plugin_pull_parse(j, &pull, why, sizeof(why))) {
+			cJSON_Delete(j);
+			return send_error(c, 400, "%s", why);
+		}
 	}
-	r = plugins_upgrade(id, m ? m->valuestring : NULL, why, sizeof(why));
+	r = plugins_upgrade(id, m ? m->valuestring : NULL, pull, why,
+			    sizeof(why));
+	free(pull);
 	cJSON_Delete(j);
 	if (r == -ENOENT)
 		return send_error(c, 404, "%s", why);

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <systemd/sd-daemon.h>
 
 #include "daemon/api.h"
@@ -143,7 +144,7 @@ static void restore_one(const char *id, cJSON *rec)
 		plugin_spec_free(&spec);
 		return;
 	}
-	if (plugins_start(&spec, got, why, sizeof(why)))
+	if (plugins_start(&spec, got, why, sizeof(why)) < 0)
 		fprintf(stderr, "wasm-bpfd: cannot restore %s: %s\n", id, why);
 	else
 		fprintf(stderr, "wasm-bpfd: restored plugin %s\n", id);
@@ -185,6 +186,8 @@ int main(int argc, char **argv)
 	fd = make_socket(o.socket, group);
 	if (fd < 0)
 		return 1;
+	/* Before any thread: pulls run on plugins' threads (image.h). */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	plugins_init(o.state_dir, o.log_bytes);
 	state_each(o.state_dir, restore_one);
 	api = api_start(fd, group);
@@ -203,6 +206,7 @@ int main(int argc, char **argv)
 	api_stop(api);
 	plugins_shutdown();
 	unlink(o.socket);
+	curl_global_cleanup();
 	fprintf(stderr, "wasm-bpfd: stopped\n");
 	return 0;
 }

@@ -40,10 +40,18 @@ struct run {
 
 struct plugin {
 	struct plugin_spec spec;
-	struct run *cur;
+	struct run *cur; /* NULL while pulling or after a failed pull */
+	/* A start that pulls first (plugin.h): its thread, which only it
+	 * and the one that forgets the plugin touch. */
+	pthread_t pull_thread;
+	bool has_pull_thread;
+	volatile int pull_cancel;
+	int pull_pct; /* the last quarter logged of the current transfer */
 	pthread_mutex_t log_lock;
 	struct logring log; /* every version's output */
 	/* Under table_lock: */
+	bool pulling;
+	char pull_error[600]; /* a failed pull: the plugin's error */
 	bool paused;
 	bool stopping; /* by the daemon: its record stays as it is */
 	bool busy;     /* an upgrade is under way */
@@ -187,7 +195,7 @@ static void *watch_main(void *arg)
 		for (struct plugin *p = table; p; p = p->next) {
 			struct run *r = p->cur;
 
-			if (!r->ended && !r->timed_out && p->spec.timeout > 0 &&
+			if (r && !r->ended && !r->timed_out && p->spec.timeout > 0 &&
 			    now - r->started_mono >= p->spec.timeout) {
 				r->timed_out = true;
 				wasm_bpf_app__stop(r->app);
@@ -323,10 +331,71 @@ static void plugin_free(struct plugin *p)
 	free(p);
 }
 
+/* ---- pulls -------------------------------------------------------------- */
+
+/* A transfer's progress in the plugin's log, a line per quarter. */
+static void pull_progress(void *ctx, int64_t done, int64_t total)
+{
+	struct plugin *p = ctx;
+	int pct = total > 0 ? (int)(done * 4 / total) * 25 : 0;
+	char what[96];
+
+	if (total <= 0 || pct == p->pull_pct)
+		return;
+	p->pull_pct = pct;
+	snprintf(what, sizeof(what), "%d%% of %lld bytes", pct,
+		 (long long)total);
+	log_line(p, "wasm-bpfd: pulling: %s\n", what);
+}
+
+/* Pulls `module` for `p`, saying so in its log. 0 or a negative errno
+ * with `why`. */
+static int pull_for(struct plugin *p, const char *module, char *why,
+		    size_t why_len)
+{
+	int err;
+
+	log_line(p, "wasm-bpfd: pulling %s\n", module);
+	p->pull_pct = -1;
+	err = image_pull(module, pull_progress, p, &p->pull_cancel, why,
+			 why_len);
+	log_line(p, "wasm-bpfd: %s\n", err ? why : "pulled");
+	return err;
+}
+
+/* The thread of a start that pulls: pull, then run (unless the plugin
+ * was removed meanwhile), or end as failed. */
+static void *pull_main(void *arg)
+{
+	struct plugin *p = arg;
+	struct wasm_bpf_app *app = NULL;
+	char why[600] = "";
+	bool pulled = !pull_for(p, p->spec.module, why, sizeof(why)), failed;
+
+	if (pulled)
+		app = open_app(&p->spec, NULL, why, sizeof(why));
+	pthread_mutex_lock(&table_lock);
+	p->pulling = false;
+	if (app && !p->stopping)
+		p->cur = run_start(p, app, why, sizeof(why));
+	else if (app)
+		wasm_bpf_app__free(app);
+	failed = !p->cur && !p->stopping;
+	if (failed) { /* ended: not restored */
+		snprintf(p->pull_error, sizeof(p->pull_error), "%s", why);
+		record(p, true);
+	}
+	pthread_mutex_unlock(&table_lock);
+	if (failed && pulled) /* a pull's failure is in the log already */
+		log_line(p, "wasm-bpfd: %s\n", why);
+	return NULL;
+}
+
 int plugins_start(struct plugin_spec *spec, char *id, char *why, size_t why_len)
 {
 	struct plugin *p = calloc(1, sizeof(*p));
-	struct wasm_bpf_app *app;
+	struct wasm_bpf_app *app = NULL;
+	bool pull;
 
 	if (!p || logring_init(&p->log, log_bytes)) {
 		free(p);
@@ -337,8 +406,8 @@ int plugins_start(struct plugin_spec *spec, char *id, char *why, size_t why_len)
 	p->spec = *spec;
 	memset(spec, 0, sizeof(*spec));
 	pthread_mutex_init(&p->log_lock, NULL);
-	app = open_app(&p->spec, NULL, why, why_len);
-	if (!app) {
+	pull = image_needs_pull(p->spec.module, p->spec.pull);
+	if (!pull && !(app = open_app(&p->spec, NULL, why, why_len))) {
 		plugin_free(p);
 		return -EINVAL;
 	}
@@ -352,8 +421,19 @@ int plugins_start(struct plugin_spec *spec, char *id, char *why, size_t why_len)
 	}
 	if (!p->spec.id[0])
 		new_id(p->spec.id);
-	p->cur = run_start(p, app, why, why_len);
-	if (!p->cur) {
+	if (pull) {
+		p->pulling = true;
+		p->has_pull_thread =
+		    !pthread_create(&p->pull_thread, NULL, pull_main, p);
+	} else
+		p->cur = run_start(p, app, why, why_len);
+	if (pull && !p->has_pull_thread) {
+		snprintf(why, why_len, "cannot start a thread");
+		pthread_mutex_unlock(&table_lock);
+		plugin_free(p);
+		return -EAGAIN;
+	}
+	if (!pull && !p->cur) {
 		pthread_mutex_unlock(&table_lock);
 		plugin_free(p);
 		return -EAGAIN;
@@ -363,7 +443,7 @@ int plugins_start(struct plugin_spec *spec, char *id, char *why, size_t why_len)
 	memcpy(id, p->spec.id, PLUGIN_ID_LEN + 1);
 	record(p, false);
 	pthread_mutex_unlock(&table_lock);
-	return 0;
+	return pull ? PLUGIN_PULLING : 0;
 }
 
 /* ---- look --------------------------------------------------------------- */
@@ -371,6 +451,8 @@ int plugins_start(struct plugin_spec *spec, char *id, char *why, size_t why_len)
 static const char *state_of(const struct plugin *p,
 			    const struct wasm_bpf_app_stats *st)
 {
+	if (!p->cur)
+		return p->pulling ? "pulling" : "failed";
 	if (p->cur->ended)
 		return end_str(p->cur->end);
 	if (p->paused)
@@ -378,17 +460,23 @@ static const char *state_of(const struct plugin *p,
 	return "running";
 }
 
-/* Under table_lock. */
+/* Under table_lock. A plugin still pulling (or whose pull failed) has
+ * no run yet: its counters are zeros. */
 static cJSON *describe(const struct plugin *p)
 {
-	const struct run *r = p->cur;
+	static const struct run none = {.ended = true};
+	const struct run *r = p->cur ? p->cur : &none;
 	struct wasm_bpf_app_stats st = {.sz = sizeof(st)};
 	cJSON *j = plugin_spec_json(&p->spec), *bpf = cJSON_CreateObject();
 	double up = (r->ended ? r->ended_mono : mono_now()) - r->started_mono;
 
-	wasm_bpf_app__stats(r->app, &st);
+	if (p->cur)
+		wasm_bpf_app__stats(r->app, &st);
 	cJSON_AddStringToObject(j, "state", state_of(p, &st));
-	if (r->ended) {
+	if (!p->cur && !p->pulling) {
+		cJSON_AddNumberToObject(j, "status", WASM_BPF_EXIT_ERROR);
+		cJSON_AddStringToObject(j, "error", p->pull_error);
+	} else if (p->cur && r->ended) {
 		cJSON_AddNumberToObject(j, "status", r->status);
 		cJSON_AddStringToObject(j, "error", r->errmsg);
 	}
@@ -459,7 +547,7 @@ static int set_paused(const char *id, bool pause)
 
 	pthread_mutex_lock(&table_lock);
 	p = find(id);
-	if (p && (p->busy || p->cur->ended || p->paused == pause))
+	if (p && (p->busy || !p->cur || p->cur->ended || p->paused == pause))
 		r = -EALREADY;
 	else if (p) {
 		p->paused = pause;
@@ -529,6 +617,8 @@ static int take(const char *id, struct plugin **out, bool rollback, char *why,
 		no = "";
 	else if (p->busy)
 		no = "is being upgraded";
+	else if (!p->cur)
+		no = p->pulling ? "is being pulled" : "did not start";
 	else if (p->cur->ended)
 		no = "is not running";
 	else if (p->paused)
@@ -549,8 +639,8 @@ static int take(const char *id, struct plugin **out, bool rollback, char *why,
 	return -EALREADY;
 }
 
-int plugins_upgrade(const char *id, const char *module, char *why,
-		    size_t why_len)
+int plugins_upgrade(const char *id, const char *module, const char *pull,
+		    char *why, size_t why_len)
 {
 	struct wasm_bpf_app_stats old_st = {.sz = sizeof(old_st)};
 	struct plugin_spec next = {0};
@@ -566,8 +656,11 @@ int plugins_upgrade(const char *id, const char *module, char *why,
 	/* Only this thread changes p->spec while busy. */
 	next = p->spec;
 	next.module = (char *)module;
-	app = open_app(&next, p->cur->app, why, why_len);
 	err = -EINVAL;
+	if (image_needs_pull(module, pull ? pull : p->spec.pull) &&
+	    pull_for(p, module, why, why_len))
+		goto out;
+	app = open_app(&next, p->cur->app, why, why_len);
 	if (!app)
 		goto out;
 	/* Both versions read a shared ring buffer: the new one takes no
@@ -629,6 +722,7 @@ int plugins_remove(const char *id, cJSON **out)
 			p = *pp;
 			*pp = p->next;
 			p->stopping = true;
+			p->pull_cancel = 1;
 			break;
 		}
 	pthread_mutex_unlock(&table_lock);
@@ -636,8 +730,11 @@ int plugins_remove(const char *id, cJSON **out)
 		return -EBUSY;
 	if (!p)
 		return -ENOENT;
+	if (p->has_pull_thread) /* cancelled: it starts nothing now */
+		pthread_join(p->pull_thread, NULL);
 	/* Stopped but not yet freed, to describe its end. */
-	run_stop(p->cur);
+	if (p->cur)
+		run_stop(p->cur);
 	if (state_dir)
 		state_remove(state_dir, p->spec.id);
 	if (out) {
@@ -645,7 +742,8 @@ int plugins_remove(const char *id, cJSON **out)
 		*out = describe(p);
 		pthread_mutex_unlock(&table_lock);
 	}
-	run_free(p->cur);
+	if (p->cur)
+		run_free(p->cur);
 	plugin_free(p);
 	return 0;
 }
@@ -659,14 +757,19 @@ void plugins_shutdown(void)
 	table = NULL;
 	for (struct plugin *p = list; p; p = p->next) {
 		p->stopping = true;
+		p->pull_cancel = 1;
 		/* all at once, then wait */
-		wasm_bpf_app__stop_graceful(p->cur->app);
+		if (p->cur)
+			wasm_bpf_app__stop_graceful(p->cur->app);
 	}
 	pthread_mutex_unlock(&table_lock);
 	while (list) {
 		struct plugin *next = list->next;
 
-		run_finish(list->cur);
+		if (list->has_pull_thread)
+			pthread_join(list->pull_thread, NULL);
+		if (list->cur)
+			run_finish(list->cur);
 		plugin_free(list);
 		list = next;
 	}

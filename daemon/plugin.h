@@ -21,6 +21,7 @@ struct plugin_spec {
 	char *name;		    /* default: the module's base name */
 	char *module;		    /* absolute path of a .wasm file */
 	char *previous;		    /* the one before an upgrade, or NULL */
+	char *pull; /* a reference's pull policy (image.h); NULL: missing */
 	char **args;		    /* guest arguments after argv[0] */
 	int nargs;
 	char **env;
@@ -33,6 +34,8 @@ struct plugin_spec {
 int plugin_spec_parse(const cJSON *j, struct plugin_spec *spec, char *why,
 		      size_t why_len);
 cJSON *plugin_spec_json(const struct plugin_spec *spec);
+/* The "pull" field of a start or upgrade body into *out (NULL if absent). */
+int plugin_pull_parse(const cJSON *j, char **out, char *why, size_t why_len);
 void plugin_spec_free(struct plugin_spec *spec);
 
 /* Where plugins write their records (state.c); NULL: nowhere. */
@@ -40,7 +43,11 @@ void plugins_init(const char *state_dir, size_t log_bytes);
 
 /* Starts a plugin (takes `spec` over, even on failure). 0 with its id in
  * `id`, or a negative errno with `why` (-EINVAL: the module is not
- * usable; -EEXIST: the id is taken). */
+ * usable; -EEXIST: the id is taken). A reference that must be pulled
+ * first (image.h) returns PLUGIN_PULLING at once with the id: the plugin
+ * is listed as "pulling" while a thread of its own pulls, then runs, or
+ * ends as "failed" with the pull's error (also in its log). */
+#define PLUGIN_PULLING 1
 int plugins_start(struct plugin_spec *spec, char *id, char *why,
 		  size_t why_len);
 /* The plugin as JSON (NULL: no such id) and all of them. */
@@ -50,12 +57,13 @@ cJSON *plugins_list(void);
 int plugins_pause(const char *id);
 int plugins_resume(const char *id);
 /* Replaces the running version by `module` (NULL: spec.previous, a
- * rollback): the new one starts taking over the old one's maps of the same
+ * rollback), pulled first as `pull` says (NULL: missing; this request
+ * waits for it, the daemon's other requests do not): the new one starts taking over the old one's maps of the same
  * name and layout; the old one stops once the new one holds as many links.
  * Should the new one fail, the old one runs on. 0, -ENOENT, -EALREADY (not
  * running, being upgraded, no previous version) or -EINVAL, with `why`. */
-int plugins_upgrade(const char *id, const char *module, char *why,
-		    size_t why_len);
+int plugins_upgrade(const char *id, const char *module, const char *pull,
+		    char *why, size_t why_len);
 /* Stops (graceful first) and forgets it, also in the state directory;
  * its final record in `out` if non-NULL. -ENOENT, -EBUSY (being
  * upgraded) or 0. */

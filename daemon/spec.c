@@ -56,8 +56,23 @@ static int number(const cJSON *limits, const char *key, double *out, char *why,
 	return 0;
 }
 
-static const char *known[] = {"id",  "name",   "module",   "args",
-			      "env", "limits", "previous", NULL};
+static const char *known[] = {"id",     "name",	  "module", "args", "env",
+			      "limits", "previous", "pull",   NULL};
+
+int plugin_pull_parse(const cJSON *j, char **out, char *why, size_t why_len)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "pull");
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!cJSON_IsString(v) || !image_pull_policy_ok(v->valuestring))
+		return bad(why, why_len, "%s",
+			   "\"pull\" must be \"always\", \"missing\" or "
+			   "\"never\"");
+	*out = strdup(v->valuestring);
+	return *out ? 0 : -ENOMEM;
+}
 
 int plugin_spec_parse(const cJSON *j, struct plugin_spec *s, char *why,
 		      size_t why_len)
@@ -123,6 +138,8 @@ int plugin_spec_parse(const cJSON *j, struct plugin_spec *s, char *why,
 		if (!strchr(s->env[i], '='))
 			r = bad(why, why_len, "\"env\" entry \"%s\" is not K=V",
 				s->env[i]);
+	if (!r)
+		r = plugin_pull_parse(j, &s->pull, why, why_len);
 	if (r)
 		return r;
 	lim = cJSON_GetObjectItemCaseSensitive(j, "limits");
@@ -146,6 +163,8 @@ cJSON *plugin_spec_json(const struct plugin_spec *s)
 	cJSON_AddStringToObject(j, "module", s->module);
 	if (s->previous)
 		cJSON_AddStringToObject(j, "previous", s->previous);
+	if (s->pull)
+		cJSON_AddStringToObject(j, "pull", s->pull);
 	cJSON_AddItemToObject(
 	    j, "args",
 	    cJSON_CreateStringArray((const char *const *)s->args, s->nargs));
@@ -170,5 +189,6 @@ void plugin_spec_free(struct plugin_spec *s)
 	free(s->name);
 	free(s->module);
 	free(s->previous);
+	free(s->pull);
 	memset(s, 0, sizeof(*s));
 }

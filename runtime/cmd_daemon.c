@@ -198,8 +198,50 @@ static int usage_run(void)
 	fprintf(stderr,
 		"usage: wasm-bpf run -d [--socket PATH] [--name NAME] "
 		"[--fuel N] [--max-memory SIZE] [--timeout S] [--env K=V]... "
-		"MODULE [--] [ARGS]\n");
+		"[--pull always|missing|never] MODULE [--] [ARGS]\n");
 	return EXIT_USAGE;
+}
+
+/* --pull's value into the request body (the daemon pulls). */
+static int add_pull(cJSON *req, const char *arg)
+{
+	if (strcmp(arg, "always") && strcmp(arg, "missing") &&
+	    strcmp(arg, "never")) {
+		fprintf(stderr,
+			"wasm-bpf: invalid --pull: %s (always, missing or "
+			"never)\n",
+			arg);
+		return -1;
+	}
+	cJSON_AddStringToObject(req, "pull", arg);
+	return 0;
+}
+
+/* A start the daemon answered 202 (it pulls first): waits for the pull's
+ * end, so a failed one is this command's failure too. 0 or EXIT_RUNTIME. */
+static int wait_pulled(const char *sock, const char *id)
+{
+	struct timespec ts = {0, 100000000};
+	char path[160];
+	cJSON *j = NULL;
+	int rc;
+
+	snprintf(path, sizeof(path), "/v1/plugins/%s", id);
+	for (;;) {
+		rc = call_json(sock, "GET", path, NULL, &j);
+		if (rc)
+			return EXIT_RUNTIME;
+		if (strcmp(str(j, "state"), "pulling"))
+			break;
+		cJSON_Delete(j);
+		nanosleep(&ts, NULL);
+	}
+	rc = strcmp(str(j, "state"), "failed") ? 0 : EXIT_RUNTIME;
+	if (rc)
+		fprintf(stderr, "wasm-bpf: %s (plugin %s)\n", str(j, "error"),
+			id);
+	cJSON_Delete(j);
+	return rc;
 }
 
 /* argv[0] is "-d". */
@@ -212,9 +254,10 @@ static int run_detached(int argc, char **argv)
 	    {"max-memory", required_argument, NULL, 'm'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"env", required_argument, NULL, 'e'},
+	    {"pull", required_argument, NULL, 'p'},
 	    {NULL, 0, NULL, 0}};
 	cJSON *req = cJSON_CreateObject(), *lim = cJSON_CreateObject(),
-	      *env = cJSON_CreateArray(), *args = cJSON_CreateArray(), *j;
+	      *env = cJSON_CreateArray(), *args = cJSON_CreateArray(), *j = NULL;
 	const char *sock = NULL;
 	char path[PATH_MAX], *body;
 	int c, rc = EXIT_USAGE;
@@ -243,6 +286,10 @@ static int run_detached(int argc, char **argv)
 			if (add_limit(lim, "timeout", optarg, false))
 				goto out;
 			continue;
+		case 'p':
+			if (add_pull(req, optarg))
+				goto out;
+			continue;
 		default:
 			goto out;
 		}
@@ -266,12 +313,15 @@ static int run_detached(int argc, char **argv)
 	cJSON_AddItemToObject(req, "limits", lim);
 	args = env = lim = NULL;
 	body = cJSON_PrintUnformatted(req);
-	rc = call_json(sock_path(sock), "POST", "/v1/plugins", body, &j);
+	sock = sock_path(sock);
+	rc = call_json(sock, "POST", "/v1/plugins", body, &j);
 	free(body);
-	if (!rc) {
+	if (!rc && !strcmp(str(j, "state"), "pulling"))
+		rc = wait_pulled(sock, str(j, "id"));
+	if (!rc)
 		printf("%s\n", str(j, "id"));
-		cJSON_Delete(j);
-	} else if (rc == 1)
+	cJSON_Delete(j);
+	if (rc == 1)
 		rc = EXIT_RUNTIME; /* not started */
 out:
 	cJSON_Delete(args);
@@ -431,7 +481,8 @@ static int act(const char *sock, const char *method, const char *id,
 /* ---- dispatch
  * ------------------------------------------------------------------ */
 
-static int upgrade(const char *sock, const char *id, const char *file)
+static int upgrade(const char *sock, const char *id, const char *file,
+		   const char *pull)
 {
 	char path[160], abs[PATH_MAX], *body;
 	cJSON *j;
@@ -441,6 +492,10 @@ static int upgrade(const char *sock, const char *id, const char *file)
 		return EXIT_RUNTIME;
 	j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "module", abs);
+	if (pull && add_pull(j, pull)) {
+		cJSON_Delete(j);
+		return EXIT_USAGE;
+	}
 	body = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	snprintf(path, sizeof(path), "/v1/plugins/%s/upgrade", id);
@@ -474,7 +529,7 @@ static int usage(void)
 		"       wasm-bpf ps [-o json]\n"
 		"       wasm-bpf logs [-f] ID\n"
 		"       wasm-bpf stop|pause|resume|rollback ID\n"
-		"       wasm-bpf upgrade ID MODULE\n"
+		"       wasm-bpf upgrade [--pull always|missing|never] ID MODULE\n"
 		"       wasm-bpf stats [-o json] ID\n"
 		"  --socket PATH (or $WASM_BPFD_SOCKET): the daemon's socket, "
 		"default " DEFAULT_SOCKET "\n");
@@ -487,8 +542,9 @@ int wbpf_daemon_main(int argc, char **argv)
 	    {"socket", required_argument, NULL, 's'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"follow", no_argument, NULL, 'f'},
+	    {"pull", required_argument, NULL, 'p'},
 	    {NULL, 0, NULL, 0}};
-	const char *verb = argv[1], *sock = NULL, *id;
+	const char *verb = argv[1], *sock = NULL, *id, *pull = NULL;
 	bool json = false, follow = false;
 	int c, rc;
 
@@ -506,6 +562,8 @@ int wbpf_daemon_main(int argc, char **argv)
 			json = true;
 		else if (c == 'f' && !strcmp(verb, "logs"))
 			follow = true;
+		else if (c == 'p' && !strcmp(verb, "upgrade"))
+			pull = optarg;
 		else {
 			curl_global_cleanup();
 			return usage();
@@ -517,7 +575,7 @@ int wbpf_daemon_main(int argc, char **argv)
 		rc = id ? usage() : show(sock, "/v1/plugins", json, ps_table);
 	else if (!strcmp(verb, "upgrade"))
 		rc = id && optind + 2 == argc
-			 ? upgrade(sock, id, argv[optind + 1])
+			 ? upgrade(sock, id, argv[optind + 1], pull)
 			 : usage();
 	else if (!id || optind + 1 != argc)
 		rc = usage();

@@ -240,32 +240,97 @@ rc=$?
 verdict "logs -f: follows until the plugin ends" "exit $rc: $(tr '\n' '|' <"$T/follow")"
 for id in $tr_id $lp_id $fu_id $hg_id; do "$W" stop "$id" >/dev/null; done
 
-# ---- an OCI reference ---------------------------------------------------------------
+# ---- OCI references: the daemon pulls ------------------------------------------------
 
+# Images are pushed from a store of their own, so the daemon's store
+# ($WASM_BPF_STORE) lacks them until the daemon pulls.
 if command -v docker-registry >/dev/null; then
 	. "$ROOT/oci/tests/lib.sh"
 	if start_registry reg >"$T/reg.out"; then
 		ref=$REG/wbpfd/bootstrap:v1
-		"$W" push "$EX/bootstrap/bootstrap.wasm" "$ref" >"$T/push.out" 2>&1 &&
-			"$W" pull "$ref" >>"$T/push.out" 2>&1
-		o_id=$("$W" run -d "$ref" 2>>"$T/push.out")
-		sleep 1
-		[ -n "$o_id" ] && [ "$(field "$o_id" state)" = running ] &&
-			[ "$(field "$o_id" name)" = bootstrap ] && [ "$(field "$o_id" module)" = "$ref" ]
-		verdict "run -d REF: the module from the image store" "$(tr '\n' '|' <"$T/push.out" | head -c 300)"
-		[ -n "$o_id" ] && "$W" stop "$o_id" >/dev/null
+		WASM_BPF_STORE=$T/pushstore "$W" push "$EX/bootstrap/bootstrap.wasm" "$ref" >"$T/push.out" 2>&1 &&
+			WASM_BPF_STORE=$T/pushstore "$W" push "$T/bootstrap2.wasm" "$REG/wbpfd/bootstrap:v2" >>"$T/push.out" 2>&1
+		verdict "images pushed to a loopback registry" "$(tr '\n' '|' <"$T/push.out" | head -c 300)"
+		o_id=$("$W" run -d "$ref" 2>"$T/run.err")
+		rc=$?
+		sleep 0.5
+		[ $rc = 0 ] && [ -n "$o_id" ] && [ "$(field "$o_id" state)" = running ] &&
+			[ "$(field "$o_id" name)" = bootstrap ] && [ "$(field "$o_id" module)" = "$ref" ] &&
+			"$W" images | grep -q "wbpfd/bootstrap:v1"
+		verdict "run -d REF not in the store: the daemon pulls it (pull missing), then runs it" \
+			"exit $rc: $(head -c 200 "$T/run.err") state $(field "$o_id" state)"
+		"$W" logs "$o_id" | grep -q "^wasm-bpfd: pulling $ref" && "$W" logs "$o_id" | grep -q '^wasm-bpfd: pulled$'
+		verdict "the pull is in the plugin's log" "$("$W" logs "$o_id" | head -5 | tr '\n' '|')"
+		"$W" upgrade --pull always "$o_id" "$REG/wbpfd/bootstrap:v2" >"$T/upgrade.out" 2>&1 &&
+			[ "$(field "$o_id" module)" = "$REG/wbpfd/bootstrap:v2" ] &&
+			[ "$(field "$o_id" state)" = running ] && "$W" images | grep -q "wbpfd/bootstrap:v2"
+		verdict "upgrade --pull always to a reference: pulled, then upgraded" "$(head -c 200 "$T/upgrade.out")"
+		"$W" stop "$o_id" >/dev/null
+		n_id=$("$W" run -d --pull always "$ref" 2>"$T/run.err")
+		[ -n "$n_id" ] && [ "$(field "$n_id" pull)" = always ] && "$W" logs "$n_id" | grep -q '^wasm-bpfd: pulled$'
+		verdict "run -d --pull always pulls a stored image again" "$(head -c 200 "$T/run.err")"
+		[ -n "$n_id" ] && "$W" stop "$n_id" >/dev/null
+		"$W" run -d --pull never "$REG/wbpfd/absent:v1" >/dev/null 2>"$T/run.err"
+		rc=$?
+		[ $rc = 125 ] && grep -q 'not in' "$T/run.err"
+		verdict "run -d --pull never REF not in the store: refused, nothing pulled" "exit $rc: $(cat "$T/run.err")"
+		"$W" run -d "$REG/wbpfd/absent:v1" >/dev/null 2>"$T/run.err"
+		rc=$?
+		f_id=$("$W" ps -o json | python3 -c 'import json,sys; print(" ".join(p["id"] for p in json.load(sys.stdin) if p["state"]=="failed"))')
+		[ $rc = 125 ] && grep -q 'pull of .*absent' "$T/run.err" && [ "$(echo $f_id | wc -w)" = 1 ] &&
+			field "$f_id" error | grep -q 'pull of' && "$W" logs "$f_id" | grep -q 'pull of'
+		verdict "a pull that fails: the plugin is failed with the pull's error, run -d exits 125" \
+			"exit $rc: $(cat "$T/run.err"); failed: $f_id"
+		for id in $f_id; do "$W" stop "$id" >/dev/null; done
 	else
 		fail "run -d REF" "$(cat "$T/reg.out")"
 	fi
 else
-	skip "run -d REF: the module from the image store" "no docker-registry"
+	skip "run -d REF: the daemon pulls" "no docker-registry"
 fi
-expect_ref() {
-	got=$(api POST /v1/plugins '{"module": "127.0.0.1:1/wbpfd/none:v1"}')
-	[ "$got" = 400 ] && grep -q 'error' "$T/body"
+# A registry that accepts connections and never answers: the start is
+# accepted at once (202, "pulling"), other requests are served meanwhile,
+# and a stop cancels the pull.
+python3 - "$T/hang.port" <<'PY' &
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+held = []
+s.settimeout(60)
+try:
+    while True:
+        held.append(s.accept()[0])
+except Exception:
+    pass
+PY
+HANG=$!
+PIDS="$PIDS $HANG"
+for _ in $(seq 50); do [ -s "$T/hang.port" ] && break; sleep 0.05; done
+got=$(api POST /v1/plugins "{\"module\": \"127.0.0.1:$(cat "$T/hang.port")/wbpfd/slow:v1\"}")
+h_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("id",""))' "$T/body" 2>/dev/null)
+[ "$got" = 202 ] && [ "$(field "$h_id" state)" = pulling ]
+verdict "a start that pulls answers 202 at once, state pulling" "got $got: $(head -c 200 "$T/body")"
+ok=0
+for _ in $(seq 10); do
+	[ "$(curl -s -m 2 --unix-socket "$S" -o /dev/null -w '%{http_code}' http://d/v1/plugins)" = 200 ] && ok=$((ok + 1))
+done
+[ "$ok" = 10 ] && [ "$(field "$h_id" state)" = pulling ]
+verdict "other requests are answered while a pull hangs" "$ok of 10, state $(field "$h_id" state)"
+got=$(curl -s -m 10 --unix-socket "$S" -o "$T/body" -w '%{http_code}' -X DELETE "http://d/v1/plugins/$h_id")
+[ "$got" = 200 ] && [ "$(api GET "/v1/plugins/$h_id")" = 404 ]
+verdict "stop of a pulling plugin cancels its pull" "got $got: $(head -c 200 "$T/body")"
+kill $HANG 2>/dev/null
+got=$(api POST /v1/plugins '{"module": "127.0.0.1:1/wbpfd/none:v1", "pull": "never"}')
+[ "$got" = 400 ] && grep -q 'error' "$T/body"
+verdict "a reference not in the store with pull never: 400" "got $got: $(head -c 200 "$T/body")"
+expect_http_pull() {
+	got=$(api POST /v1/plugins '{"module": "127.0.0.1:1/wbpfd/none:v1", "pull": "sometimes"}')
+	[ "$got" = 400 ] && grep -q '"pull\\" must be' "$T/body"
 }
-expect_ref
-verdict "run -d REF not in the store: 400" "got $got: $(head -c 200 "$T/body")"
+expect_http_pull
+verdict "a bad pull policy: 400 naming it" "got $got: $(head -c 200 "$T/body")"
 
 # ---- concurrent clients -------------------------------------------------------------
 
