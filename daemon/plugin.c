@@ -64,6 +64,10 @@ static char *state_dir;
 static size_t log_bytes = 64 * 1024;
 static pthread_t watcher;
 static atomic_int watching;
+/* For the suite only ($WASM_BPFD_TEST_WRITE_DELAY_US): every guest write
+ * takes this long, as a plugin with slow event callbacks would, so an
+ * upgrade's switch-over happens while the old version is delivering. */
+static long write_delay_us;
 
 static double mono_now(void)
 {
@@ -132,6 +136,12 @@ static ssize_t log_write(struct wasm_bpf_app *app, int stream, const void *buf,
 	struct run *r = user;
 
 	(void)app, (void)stream;
+	if (write_delay_us) {
+		struct timespec ts = {write_delay_us / 1000000,
+				      write_delay_us % 1000000 * 1000};
+
+		nanosleep(&ts, NULL);
+	}
 	pthread_mutex_lock(&r->p->log_lock);
 	logring_write(&r->p->log, buf, len);
 	pthread_mutex_unlock(&r->p->log_lock);
@@ -162,8 +172,6 @@ static void *run_main(void *arg)
 	char said[600];
 
 	pthread_mutex_lock(&table_lock);
-	r->ended = true;
-	r->ended_mono = mono_now();
 	r->status = status;
 	r->end = wasm_bpf_app__end(r->app);
 	snprintf(r->errmsg, sizeof(r->errmsg), "%s",
@@ -174,11 +182,15 @@ static void *run_main(void *arg)
 		     ? "previous version"
 		     : "new version (refused)",
 		 end_str(r->end), status, r->errmsg[0] ? ": " : "", r->errmsg);
+	/* Logged before it shows as ended (both under table_lock): a
+	 * follower that sees the end has the line. */
+	log_line(p, "wasm-bpfd: %s\n", said);
+	r->ended = true;
+	r->ended_mono = mono_now();
 	/* Ended by itself (or its limits): not to be restored. */
 	if (r == p->cur && !p->stopping)
 		record(p, true);
 	pthread_mutex_unlock(&table_lock);
-	log_line(p, "wasm-bpfd: %s\n", said);
 	return NULL;
 }
 
@@ -209,9 +221,13 @@ static void *watch_main(void *arg)
 
 void plugins_init(const char *dir, size_t log_cap)
 {
+	const char *delay = getenv("WASM_BPFD_TEST_WRITE_DELAY_US");
+
 	state_dir = dir ? strdup(dir) : NULL;
 	if (log_cap)
 		log_bytes = log_cap;
+	write_delay_us = delay ? strtol(delay, NULL, 10) : 0;
+	write_delay_us = write_delay_us > 0 ? write_delay_us : 0;
 	atomic_store(&watching, 1);
 	pthread_create(&watcher, NULL, watch_main, NULL);
 }

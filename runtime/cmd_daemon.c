@@ -422,7 +422,8 @@ static bool ended(const char *sock, const char *id)
 	if (j)
 		gone = strcmp(str(j, "state"), "running") &&
 		       strcmp(str(j, "state"), "paused") &&
-		       strcmp(str(j, "state"), "pausing");
+		       strcmp(str(j, "state"), "pausing") &&
+		       strcmp(str(j, "state"), "pulling");
 	cJSON_Delete(j);
 	free(r.body);
 	return gone;
@@ -437,6 +438,11 @@ static int logs(const char *sock, const char *id, bool follow)
 	int rc;
 
 	for (;;) {
+		/* Asked before the read: the daemon logs a plugin's end before
+		 * it shows it ended, so after an end seen here the read has the
+		 * last words. */
+		bool was_ended = follow && ended(sock, id);
+
 		snprintf(path, sizeof(path), "/v1/plugins/%s/logs?since=%llu",
 			 id, since);
 		rc = call(sock, "GET", path, NULL, &r);
@@ -450,8 +456,7 @@ static int logs(const char *sock, const char *id, bool follow)
 		fwrite(r.body ? r.body : "", 1, r.len, stdout);
 		fflush(stdout);
 		free(r.body);
-		/* Asked before the next read, so the last words are kept. */
-		if (!follow || (r.log_next == since && ended(sock, id)))
+		if (!follow || (r.log_next == since && was_ended))
 			return 0;
 		since = r.log_next;
 		nanosleep(&ts, NULL);
