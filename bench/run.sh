@@ -4,8 +4,10 @@
 # native, wasm-bpf, Node.js (V8) and wasm2c+gcc, and module load
 # throughput. Part B (root, kernel BTF): map operations, ring and perf
 # buffers, start-up, size and peak memory, wasm-bpf against native libbpf.
-# Part C: distribution (push/pull throughput, run REF start-up).
-#   sh bench/run.sh [--smoke] [--part A|B|C]
+# Part C: distribution (push/pull throughput, run REF start-up). Part D
+# (root): the plugin daemon against separate processes (memory, start-up,
+# events/s of 20 consumers).
+#   sh bench/run.sh [--smoke] [--part A|B|C|D]
 # --smoke runs every path with tiny inputs and prints PASS/FAIL/SKIP lines
 # (bench/tests/run.sh). Medians over repeated runs, with min-max.
 set -u
@@ -15,12 +17,12 @@ OUT=$ROOT/build/bench
 RAW=$OUT/raw
 WASM_BPF=${BENCH_WASM_BPF:-$ROOT/build/bin/wasm-bpf}
 SMOKE=0
-PART=ABC
+PART=ABCD
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) SMOKE=1 ;;
 	--part) PART=$2; shift ;;
-	*) echo "usage: bench/run.sh [--smoke] [--part A|B|C]" >&2; exit 2 ;;
+	*) echo "usage: bench/run.sh [--smoke] [--part A|B|C|D]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -42,6 +44,7 @@ machine
 case $PART in *A*) . "$ROOT/bench/part_a.sh" ;; esac
 case $PART in *B*) . "$ROOT/bench/part_b.sh" ;; esac
 case $PART in *C*) . "$ROOT/bench/part_c.sh" ;; esac
+case $PART in *D*) . "$ROOT/bench/part_d.sh" ;; esac
 write_json
 print_passes
 [ "$failures" = 0 ]

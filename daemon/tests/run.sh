@@ -279,6 +279,28 @@ rc=$?
 [ $rc = 0 ] && grep -q 'stopped, status 0: timeout' "$T/follow"
 verdict "logs -f: follows until the plugin ends" "exit $rc: $(tr '\n' '|' <"$T/follow")"
 for id in $tr_id $lp_id $fu_id $hg_id; do "$W" stop "$id" >/dev/null; done
+# A fault with BPF objects in the kernel: bootstrap attaches (~32k
+# instructions) and then runs out of fuel in its event callback under a
+# burst of execs. What it held must be gone from the kernel, while the
+# healthy plugins keep theirs.
+before=$(prog_ids "$DPID")
+bf_id=$("$W" run -d --fuel 100000 "$EX/bootstrap/bootstrap.wasm")
+for _ in $(seq 50); do [ "$(field "$bf_id" state)" = running ] && [ "$(prog_ids "$DPID" | wc -l)" -gt "$(echo "$before" | wc -l)" ] && break; sleep 0.1; done
+mine=$(prog_ids "$DPID" | grep -vxF "$before")
+for _ in $(seq 20); do
+	for _ in $(seq 50); do /bin/true; done
+	[ "$(field "$bf_id" state)" = running ] || break
+done
+for _ in $(seq 50); do [ "$(field "$bf_id" state)" = trapped ] && break; sleep 0.1; done
+live=$(bpftool prog show -j 2>/dev/null | python3 -c 'import json,sys; print("\n".join(str(p["id"]) for p in json.load(sys.stdin)))')
+left=$(for i in $mine; do echo "$live" | grep -qx "$i" && echo "$i"; done)
+[ -n "$mine" ] && [ -z "$left" ] && [ "$(field "$bf_id" state)" = trapped ] &&
+	field "$bf_id" error | grep -q fuel && [ "$(prog_ids "$DPID" | sort)" = "$(echo "$before" | sort)" ]
+verdict "a plugin trapping in its event callback releases its BPF programs; the others keep theirs" \
+	"$(field "$bf_id" state) $(field "$bf_id" error); held $(echo $mine | wc -w), left: $left"
+[ "$(count_state running)" = $H ] && kill -0 "$DPID"
+verdict "the healthy plugins and the daemon run on after it" "$(count_state running) running"
+"$W" stop "$bf_id" >/dev/null
 
 # ---- OCI references: the daemon pulls ------------------------------------------------
 
