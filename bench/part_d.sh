@@ -15,7 +15,7 @@
 #              API every 5 ms, which it pays for)
 # Daemon and processes alternate within each repetition.
 D_REPS=${BENCH_REPS:-5}
-D_N=20 D_K=100000 D_EV_REPS=3
+D_N=20 D_K=100000 D_EV_REPS=$D_REPS
 [ $SMOKE = 1 ] && D_REPS=1 D_N=2 D_K=200 D_EV_REPS=1
 DD=$RAW/daemon
 
