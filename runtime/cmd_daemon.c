@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 
 #include "runtime/cmd.h"
+#include "runtime/cmd_image.h"
 
 #define DEFAULT_SOCKET "/run/wasm-bpf/wasm-bpfd.sock"
 #define EXIT_USAGE     2
@@ -205,14 +206,10 @@ static int usage_run(void)
 /* --pull's value into the request body (the daemon pulls). */
 static int add_pull(cJSON *req, const char *arg)
 {
-	if (strcmp(arg, "always") && strcmp(arg, "missing") &&
-	    strcmp(arg, "never")) {
-		fprintf(stderr,
-			"wasm-bpf: invalid --pull: %s (always, missing or "
-			"never)\n",
-			arg);
+	struct wbpf_image_run check = {0};
+
+	if (wbpf_image_run_opt(&check, 1, arg) != -1) /* it says why */
 		return -1;
-	}
 	cJSON_AddStringToObject(req, "pull", arg);
 	return 0;
 }

@@ -349,27 +349,12 @@ static void test_stdio_stop(void)
 	wasm_bpf_app__free(app);
 }
 
-/* One echoing instance on its own thread, with its own streams. */
-struct echoer {
+/* One instance on its own thread: spinning, or echoing through its own
+ * streams (`s`, `input`). */
+struct spinner {
 	struct host h;
 	struct streams s;
 	char input[300];
-	struct wasm_bpf_app *app;
-	pthread_t t;
-	int status;
-};
-
-static void *echo_main(void *arg)
-{
-	struct echoer *e = arg;
-
-	e->status = wasm_bpf_app__run(e->app);
-	return NULL;
-}
-
-/* One spinning instance on its own thread. */
-struct spinner {
-	struct host h;
 	struct wasm_bpf_app *app;
 	pthread_t t;
 	int status;
@@ -452,7 +437,7 @@ static void test_pause(void)
  * the paused ones not at all, and each stops alone. */
 static void test_many(int n)
 {
-	static struct echoer e[64];
+	static struct spinner e[64];
 	struct spinner s[64];
 	long long before[64];
 	int bad = 0, started = 0;
@@ -469,7 +454,7 @@ static void test_many(int n)
 					true);
 		e[i].s.again = 1;
 		started += e[i].app &&
-			   !pthread_create(&e[i].t, NULL, echo_main, &e[i]);
+			   !pthread_create(&e[i].t, NULL, spin_main, &e[i]);
 	}
 	if (started < 2 * n) {
 		check("many instances on threads", 0, "cannot start");
