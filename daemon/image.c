@@ -38,8 +38,8 @@ bool image_needs_pull(const char *module, const char *policy)
 		return false;
 	oci_ref_name(&r, name, sizeof(name));
 	/* A store that cannot be opened: the pull says why. */
-	missing = oci_store_open(NULL, &s, &e) ||
-		  oci_store_resolve(s, name, &d, &e);
+	missing =
+	    oci_store_open(NULL, &s, &e) || oci_store_resolve(s, name, &d, &e);
 	oci_store_close(s);
 	return missing;
 }

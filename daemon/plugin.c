@@ -207,7 +207,8 @@ static void *watch_main(void *arg)
 		for (struct plugin *p = table; p; p = p->next) {
 			struct run *r = p->cur;
 
-			if (r && !r->ended && !r->timed_out && p->spec.timeout > 0 &&
+			if (r && !r->ended && !r->timed_out &&
+			    p->spec.timeout > 0 &&
 			    now - r->started_mono >= p->spec.timeout) {
 				r->timed_out = true;
 				wasm_bpf_app__stop(r->app);
@@ -373,8 +374,8 @@ static int pull_for(struct plugin *p, const char *module, char *why,
 
 	log_line(p, "wasm-bpfd: pulling %s\n", module);
 	p->pull_pct = -1;
-	err = image_pull(module, pull_progress, p, &p->pull_cancel, why,
-			 why_len);
+	err =
+	    image_pull(module, pull_progress, p, &p->pull_cancel, why, why_len);
 	log_line(p, "wasm-bpfd: %s\n", err ? why : "pulled");
 	return err;
 }

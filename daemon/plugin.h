@@ -58,10 +58,11 @@ int plugins_pause(const char *id);
 int plugins_resume(const char *id);
 /* Replaces the running version by `module` (NULL: spec.previous, a
  * rollback), pulled first as `pull` says (NULL: missing; this request
- * waits for it, the daemon's other requests do not): the new one starts taking over the old one's maps of the same
- * name and layout; the old one stops once the new one holds as many links.
- * Should the new one fail, the old one runs on. 0, -ENOENT, -EALREADY (not
- * running, being upgraded, no previous version) or -EINVAL, with `why`. */
+ * waits for it, the daemon's other requests do not): the new one starts taking
+ * over the old one's maps of the same name and layout; the old one stops once
+ * the new one holds as many links. Should the new one fail, the old one runs
+ * on. 0, -ENOENT, -EALREADY (not running, being upgraded, no previous version)
+ * or -EINVAL, with `why`. */
 int plugins_upgrade(const char *id, const char *module, const char *pull,
 		    char *why, size_t why_len);
 /* Stops (graceful first) and forgets it, also in the state directory;

@@ -56,7 +56,7 @@ static int number(const cJSON *limits, const char *key, double *out, char *why,
 	return 0;
 }
 
-static const char *known[] = {"id",     "name",	  "module", "args", "env",
+static const char *known[] = {"id",	"name",	    "module", "args", "env",
 			      "limits", "previous", "pull",   NULL};
 
 int plugin_pull_parse(const cJSON *j, char **out, char *why, size_t why_len)

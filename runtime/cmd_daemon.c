@@ -254,7 +254,8 @@ static int run_detached(int argc, char **argv)
 	    {"pull", required_argument, NULL, 'p'},
 	    {NULL, 0, NULL, 0}};
 	cJSON *req = cJSON_CreateObject(), *lim = cJSON_CreateObject(),
-	      *env = cJSON_CreateArray(), *args = cJSON_CreateArray(), *j = NULL;
+	      *env = cJSON_CreateArray(), *args = cJSON_CreateArray(),
+	      *j = NULL;
 	const char *sock = NULL;
 	char path[PATH_MAX], *body;
 	int c, rc = EXIT_USAGE;
@@ -526,15 +527,16 @@ bool wbpf_daemon_cmd(int argc, char **argv)
 
 static int usage(void)
 {
-	fprintf(stderr,
-		"usage: wasm-bpf run -d [OPTIONS] MODULE [ARGS]\n"
-		"       wasm-bpf ps [-o json]\n"
-		"       wasm-bpf logs [-f] ID\n"
-		"       wasm-bpf stop|pause|resume|rollback ID\n"
-		"       wasm-bpf upgrade [--pull always|missing|never] ID MODULE\n"
-		"       wasm-bpf stats [-o json] ID\n"
-		"  --socket PATH (or $WASM_BPFD_SOCKET): the daemon's socket, "
-		"default " DEFAULT_SOCKET "\n");
+	fprintf(
+	    stderr,
+	    "usage: wasm-bpf run -d [OPTIONS] MODULE [ARGS]\n"
+	    "       wasm-bpf ps [-o json]\n"
+	    "       wasm-bpf logs [-f] ID\n"
+	    "       wasm-bpf stop|pause|resume|rollback ID\n"
+	    "       wasm-bpf upgrade [--pull always|missing|never] ID MODULE\n"
+	    "       wasm-bpf stats [-o json] ID\n"
+	    "  --socket PATH (or $WASM_BPFD_SOCKET): the daemon's socket, "
+	    "default " DEFAULT_SOCKET "\n");
 	return EXIT_USAGE;
 }
 

@@ -16,7 +16,8 @@ int wasi_cb_write(struct wasi_ctx *ctx, struct wasi_fd *f,
 	ssize_t r = 0;
 
 	*done = 0;
-	/* One call per buffer: a short one ends the write, as writev's would. */
+	/* One call per buffer: a short one ends the write, as writev's would.
+	 */
 	for (uint32_t i = 0; i < n; i++) {
 		if (!iov[i].iov_len)
 			continue;
@@ -24,7 +25,8 @@ int wasi_cb_write(struct wasi_ctx *ctx, struct wasi_fd *f,
 				  iov[i].iov_len);
 		if (r < 0)
 			break;
-		*done += (size_t)r > iov[i].iov_len ? iov[i].iov_len : (size_t)r;
+		*done +=
+		    (size_t)r > iov[i].iov_len ? iov[i].iov_len : (size_t)r;
 		if ((size_t)r < iov[i].iov_len)
 			break;
 	}
@@ -52,8 +54,7 @@ int wasi_cb_read(struct wasi_ctx *ctx, struct wasm_instance *inst,
 		stop = wasi_stop_check(inst);
 		if (stop < 0)
 			return stop;
-		r = ctx->cb.read(ctx->cb.user, iov[i].iov_base,
-				 iov[i].iov_len);
+		r = ctx->cb.read(ctx->cb.user, iov[i].iov_base, iov[i].iov_len);
 		if (r >= 0) {
 			*done = (size_t)r > iov[i].iov_len ? iov[i].iov_len
 							   : (size_t)r;

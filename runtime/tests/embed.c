@@ -287,8 +287,8 @@ static void test_stdio_callbacks(void)
 	s.read_err = -EIO;
 	st = app ? wasm_bpf_app__run(app) : -1;
 	snprintf(why, sizeof(why), "status %d", st);
-	check("a read callback's error reaches the guest", st == WASM_BPF_EXIT_TRAP,
-	      why);
+	check("a read callback's error reaches the guest",
+	      st == WASM_BPF_EXIT_TRAP, why);
 	wasm_bpf_app__free(app);
 }
 
@@ -344,8 +344,7 @@ static void test_stdio_stop(void)
 	snprintf(why, sizeof(why), "end %d after %d reads",
 		 wasm_bpf_app__end(app), reads);
 	check("a stop ends a read waiting on the callback",
-	      wasm_bpf_app__end(app) == WASM_BPF_END_STOPPED && reads > 1,
-	      why);
+	      wasm_bpf_app__end(app) == WASM_BPF_END_STOPPED && reads > 1, why);
 	wasm_bpf_app__free(app);
 }
 
@@ -448,10 +447,10 @@ static void test_many(int n)
 		started += !spin_start(&s[i], 0);
 	/* Beside them as many echoing through their own stream callbacks. */
 	for (int i = 0; i < n; i++) {
-		snprintf(e[i].input, sizeof(e[i].input),
-			 "instance %d: %0*d\n", i, 100 + i, i);
-		e[i].app = open_streams("echo", &e[i].h, &e[i].s, e[i].input,
-					true);
+		snprintf(e[i].input, sizeof(e[i].input), "instance %d: %0*d\n",
+			 i, 100 + i, i);
+		e[i].app =
+		    open_streams("echo", &e[i].h, &e[i].s, e[i].input, true);
 		e[i].s.again = 1;
 		started += e[i].app &&
 			   !pthread_create(&e[i].t, NULL, spin_main, &e[i]);
@@ -481,7 +480,8 @@ static void test_many(int n)
 	}
 	for (int i = 0; i < n; i++) {
 		pthread_join(e[i].t, NULL);
-		if (e[i].status || e[i].s.wrong || strcmp(e[i].s.out, e[i].input)) {
+		if (e[i].status || e[i].s.wrong ||
+		    strcmp(e[i].s.out, e[i].input)) {
 			bad++;
 			snprintf(why, sizeof(why),
 				 "echo %d: status %d, out '%.60s'", i,
