@@ -1,6 +1,7 @@
 /* api.c — HTTP routes of wasm-bpfd (api.h). */
 #include <errno.h>
 #include <grp.h>
+#include <netdb.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -159,13 +160,19 @@ static enum MHD_Result logs(struct MHD_Connection *c, const char *id)
 {
 	const char *s =
 	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+	const char *fmt =
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
+	bool json = fmt && !strcmp(fmt, "json");
 	uint64_t next;
 	size_t len;
 	char *text, hdr[32];
 	struct MHD_Response *r;
 	enum MHD_Result ok;
 
-	if (plugins_logs(id, s ? strtoull(s, NULL, 10) : 0, &text, &len, &next))
+	if (fmt && !json && strcmp(fmt, "text"))
+		return send_error(c, 400, "format %s: text or json", fmt);
+	if (plugins_logs(id, json, s ? strtoull(s, NULL, 10) : 0, &text, &len,
+			 &next))
 		return send_error(c, 404, "no plugin %s", id);
 	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
@@ -174,7 +181,8 @@ static enum MHD_Result logs(struct MHD_Connection *c, const char *id)
 	}
 	snprintf(hdr, sizeof(hdr), "%llu", (unsigned long long)next);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				"text/plain; charset=utf-8");
+				json ? "application/x-ndjson"
+				     : "text/plain; charset=utf-8");
 	/* Where the next read starts: `logs -f` asks with ?since=it. */
 	MHD_add_response_header(r, "X-Log-Next", hdr);
 	ok = MHD_queue_response(c, 200, r);
@@ -292,6 +300,22 @@ static enum MHD_Result plugin_route(struct MHD_Connection *c,
 	return send_error(c, 404, "no such resource %s", verb);
 }
 
+static enum MHD_Result metrics(struct MHD_Connection *c, const char *method)
+{
+	cJSON *list;
+	char *text;
+
+	if (strcmp(method, "GET"))
+		return send_error(c, 405, "%s not allowed here", method);
+	list = plugins_list();
+	text = metrics_text(list);
+	cJSON_Delete(list);
+	if (!text)
+		return MHD_NO;
+	return send_text(c, 200, "text/plain; version=0.0.4", text,
+			 strlen(text));
+}
+
 static enum MHD_Result route(struct MHD_Connection *c, const char *url,
 			     const char *method, struct body *b)
 {
@@ -311,21 +335,8 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url,
 	}
 	if (!strncmp(url, "/v1/plugins/", 12))
 		return plugin_route(c, method, url + 12, b);
-	if (!strcmp(url, "/metrics")) {
-		cJSON *list;
-		char *text;
-
-		if (strcmp(method, "GET"))
-			return send_error(c, 405, "%s not allowed here",
-					  method);
-		list = plugins_list();
-		text = metrics_text(list);
-		cJSON_Delete(list);
-		if (!text)
-			return MHD_NO;
-		return send_text(c, 200, "text/plain; version=0.0.4", text,
-				 strlen(text));
-	}
+	if (!strcmp(url, "/metrics"))
+		return metrics(c, method);
 	return send_error(c, 404, "no such resource %s", url);
 }
 
@@ -384,6 +395,89 @@ static void done(void *cls, struct MHD_Connection *c, void **con_cls,
 		free(b);
 	}
 	*con_cls = NULL;
+}
+
+/* The TCP listener: /metrics alone, to anyone who can reach it (the
+ * numbers say what runs, nothing more); no body is read. */
+static enum MHD_Result handle_metrics(void *cls, struct MHD_Connection *c,
+				      const char *url, const char *method,
+				      const char *version, const char *upload,
+				      size_t *upload_len, void **con_cls)
+{
+	(void)cls, (void)version, (void)upload;
+	if (!*con_cls) { /* set up: nothing to keep */
+		*con_cls = c;
+		return MHD_YES;
+	}
+	if (*upload_len) {
+		*upload_len = 0;
+		return MHD_YES;
+	}
+	if (strcmp(url, "/metrics"))
+		return send_error(c, 404, "only /metrics is served here%s", "");
+	return metrics(c, method);
+}
+
+static int listen_tcp(const char *addr, char *why, size_t why_len)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+				 .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV},
+			*res = NULL;
+	char host[256];
+	const char *colon = strrchr(addr, ':');
+	size_t hl = colon ? (size_t)(colon - addr) : 0;
+	int fd = -1, one = 1, r;
+
+	if (!colon || !colon[1] || hl >= sizeof(host)) {
+		snprintf(why, why_len, "%s: want HOST:PORT", addr);
+		return -1;
+	}
+	/* [::1]:9090 for IPv6 */
+	if (hl >= 2 && addr[0] == '[' && addr[hl - 1] == ']')
+		snprintf(host, sizeof(host), "%.*s", (int)hl - 2, addr + 1);
+	else
+		snprintf(host, sizeof(host), "%.*s", (int)hl, addr);
+	r = getaddrinfo(*host ? host : NULL, colon + 1, &hints, &res);
+	if (r) {
+		snprintf(why, why_len, "%s: %s", addr, gai_strerror(r));
+		return -1;
+	}
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, 64)) {
+		snprintf(why, why_len, "%s: %s", addr, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+struct api *api_start_metrics(const char *addr, char *why, size_t why_len)
+{
+	struct api *a = calloc(1, sizeof(*a));
+	int fd = a ? listen_tcp(addr, why, why_len) : -1;
+
+	if (fd < 0) {
+		free(a);
+		return NULL;
+	}
+	a->group = (gid_t)-1;
+	a->mhd = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
+	    handle_metrics, a, MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
+	if (!a->mhd) {
+		snprintf(why, why_len, "%s: cannot serve", addr);
+		close(fd);
+		free(a);
+		return NULL;
+	}
+	return a;
 }
 
 struct api *api_start(int fd, gid_t group)

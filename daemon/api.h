@@ -15,6 +15,10 @@ struct api;
  * allowed: root, the daemon's own user, and members of `group` (-1:
  * none). NULL with errno on failure. */
 struct api *api_start(int fd, gid_t group);
+/* A second listener on TCP `addr` (HOST:PORT, [V6]:PORT, :PORT for every
+ * address) that serves GET /metrics only, without a peer check: for a
+ * Prometheus scraping the node. NULL with `why`. */
+struct api *api_start_metrics(const char *addr, char *why, size_t why_len);
 void api_stop(struct api *a);
 
 #endif

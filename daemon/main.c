@@ -19,8 +19,10 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon/api.h"
+#include "daemon/jsonlog.h"
 #include "daemon/plugin.h"
 #include "daemon/state.h"
+#include "daemon/watch.h"
 
 #define DEFAULT_SOCKET "/run/wasm-bpf/wasm-bpfd.sock"
 #define DEFAULT_STATE  "/var/lib/wasm-bpf/daemon"
@@ -28,6 +30,9 @@
 struct opts {
 	const char *socket, *state_dir, *group;
 	size_t log_bytes;
+	struct watch_opts watch; /* .dir NULL: no declared plugins */
+	const char *metrics_addr;
+	bool json, copy_output;
 };
 
 static void usage(FILE *f)
@@ -39,7 +44,20 @@ static void usage(FILE *f)
 		"  --state-dir DIR what runs, restored on start "
 		"(default " DEFAULT_STATE ")\n"
 		"  --group NAME    members may use the API besides root\n"
-		"  --log-size N    output kept per plugin (default 65536)\n");
+		"  --log-size N    output kept per plugin (default 65536)\n"
+		"  --plugins-dir DIR      declared plugins: converge on the spec "
+		"files in DIR\n"
+		"  --plugins-status FILE  their status, JSON (default: beside "
+		"the socket,\n"
+		"                         plugins-status.json)\n"
+		"  --node-labels FILE|K=V,...  the node's labels, for "
+		"nodeSelector\n"
+		"  --rescan SECONDS       read DIR again this often "
+		"(default 10)\n"
+		"  --metrics-addr HOST:PORT  serve /metrics (only) over TCP too\n"
+		"  --log-format text|json, -o json  the daemon's log lines\n"
+		"  --copy-output          copy every plugin's output to stdout, "
+		"a line each\n");
 }
 
 static int parse(struct opts *o, int argc, char **argv)
@@ -49,12 +67,19 @@ static int parse(struct opts *o, int argc, char **argv)
 	    {"state-dir", required_argument, NULL, 'd'},
 	    {"group", required_argument, NULL, 'g'},
 	    {"log-size", required_argument, NULL, 'l'},
+	    {"plugins-dir", required_argument, NULL, 'P'},
+	    {"plugins-status", required_argument, NULL, 'S'},
+	    {"node-labels", required_argument, NULL, 'L'},
+	    {"rescan", required_argument, NULL, 'R'},
+	    {"metrics-addr", required_argument, NULL, 'M'},
+	    {"log-format", required_argument, NULL, 'o'},
+	    {"copy-output", no_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	int c;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o->socket = optarg;
@@ -72,6 +97,38 @@ static int parse(struct opts *o, int argc, char **argv)
 						"bytes, at least 1024\n");
 				return 2;
 			}
+			break;
+		case 'P':
+			o->watch.dir = optarg;
+			break;
+		case 'S':
+			o->watch.status_file = optarg;
+			break;
+		case 'L':
+			o->watch.node_labels = optarg;
+			break;
+		case 'R':
+			o->watch.rescan = strtod(optarg, &end);
+			if (*end || end == optarg || !(o->watch.rescan >= 0.1) ||
+			    o->watch.rescan > 86400) {
+				fprintf(stderr, "wasm-bpfd: --rescan: want "
+						"seconds, 0.1 to 86400\n");
+				return 2;
+			}
+			break;
+		case 'M':
+			o->metrics_addr = optarg;
+			break;
+		case 'o':
+			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
+				fprintf(stderr, "wasm-bpfd: --log-format: "
+						"text or json\n");
+				return 2;
+			}
+			o->json = !strcmp(optarg, "json");
+			break;
+		case 'c':
+			o->copy_output = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -99,7 +156,7 @@ static int make_socket(const char *path, gid_t group)
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "wasm-bpfd: socket path too long: %s\n", path);
+		dlog("socket path too long: %s", path);
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
@@ -113,7 +170,7 @@ static int make_socket(const char *path, gid_t group)
 	if (fd < 0)
 		return -1;
 	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "wasm-bpfd: a daemon already listens on %s\n",
+		dlog("a daemon already listens on %s",
 			path);
 		close(fd);
 		return -1;
@@ -122,7 +179,7 @@ static int make_socket(const char *path, gid_t group)
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0660) ||
 	    (group != (gid_t)-1 && chown(path, (uid_t)-1, group)) ||
 	    listen(fd, 64)) {
-		fprintf(stderr, "wasm-bpfd: %s: %s\n", path, strerror(errno));
+		dlog("%s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -140,39 +197,42 @@ static void restore_one(const char *id, cJSON *rec)
 	cJSON_DeleteItemFromObjectCaseSensitive(rec, "ended");
 	if (plugin_spec_parse(rec, &spec, why, sizeof(why)) ||
 	    strcmp(spec.id, id)) {
-		fprintf(stderr, "wasm-bpfd: record %s: %s\n", id, why);
+		dlog("record %s: %s", id, why);
 		plugin_spec_free(&spec);
 		return;
 	}
 	if (plugins_start(&spec, got, why, sizeof(why)) < 0)
-		fprintf(stderr, "wasm-bpfd: cannot restore %s: %s\n", id, why);
+		dlog("cannot restore %s: %s", id, why);
 	else
-		fprintf(stderr, "wasm-bpfd: restored plugin %s\n", id);
+		dlog("restored plugin %s", id);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = {DEFAULT_SOCKET, DEFAULT_STATE, NULL, 0};
+	struct opts o = {.socket = DEFAULT_SOCKET, .state_dir = DEFAULT_STATE};
 	gid_t group = (gid_t)-1;
-	struct api *api;
+	struct api *api, *mapi = NULL;
+	struct watch *watch = NULL;
+	char status_path[4200], why[600];
 	sigset_t sigs;
 	int fd, r, sig;
 
 	r = parse(&o, argc, argv);
 	if (r)
 		return r;
+	jsonlog_init(o.json, o.copy_output);
 	if (o.group) {
 		struct group *g = getgrnam(o.group);
 
 		if (!g) {
-			fprintf(stderr, "wasm-bpfd: no group %s\n", o.group);
+			dlog("no group %s", o.group);
 			return 2;
 		}
 		group = g->gr_gid;
 	}
 	r = state_open(o.state_dir);
 	if (r) {
-		fprintf(stderr, "wasm-bpfd: state directory %s: %s\n",
+		dlog("state directory %s: %s",
 			o.state_dir, strerror(-r));
 		return 1;
 	}
@@ -192,21 +252,54 @@ int main(int argc, char **argv)
 	state_each(o.state_dir, restore_one);
 	api = api_start(fd, group);
 	if (!api) {
-		fprintf(stderr, "wasm-bpfd: cannot serve on %s\n", o.socket);
+		dlog("cannot serve on %s", o.socket);
 		plugins_shutdown();
 		unlink(o.socket);
 		return 1;
 	}
-	fprintf(stderr, "wasm-bpfd: serving on %s\n", o.socket);
+	dlog("serving on %s", o.socket);
+	if (o.metrics_addr) {
+		mapi = api_start_metrics(o.metrics_addr, why, sizeof(why));
+		if (!mapi) {
+			dlog("--metrics-addr %s", why);
+			r = 1;
+			goto out;
+		}
+		dlog("serving /metrics on %s", o.metrics_addr);
+	}
+	if (o.watch.dir) {
+		if (!o.watch.status_file) {
+			snprintf(status_path, sizeof(status_path), "%s",
+				 o.socket);
+			*(strrchr(status_path, '/') ? strrchr(status_path, '/') + 1
+						    : status_path) = 0;
+			strcat(status_path, "plugins-status.json");
+			o.watch.status_file = status_path;
+		}
+		if (!o.watch.rescan)
+			o.watch.rescan = 10;
+		watch = watch_start(&o.watch, why, sizeof(why));
+		if (!watch) {
+			dlog("%s", why);
+			r = 1;
+			goto out;
+		}
+		dlog("converging on %s, status in %s", o.watch.dir,
+		     o.watch.status_file);
+	}
 	sd_notify(0, "READY=1");
 	do
 		sigwait(&sigs, &sig);
 	while (sig == SIGHUP);
+	r = 0;
 	sd_notify(0, "STOPPING=1");
+out:
+	watch_stop(watch);
+	api_stop(mapi);
 	api_stop(api);
 	plugins_shutdown();
 	unlink(o.socket);
 	curl_global_cleanup();
-	fprintf(stderr, "wasm-bpfd: stopped\n");
-	return 0;
+	dlog("stopped");
+	return r ? 1 : 0;
 }

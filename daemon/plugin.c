@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "daemon/image.h"
-#include "daemon/logring.h"
+#include "daemon/output.h"
 #include "daemon/plugin.h"
 #include "daemon/state.h"
 #include "runtime/wasm_bpf.h"
@@ -29,6 +29,7 @@ struct run {
 	struct plugin *p;
 	struct wasm_bpf_app *app;
 	pthread_t run_thread;
+	struct linebuf lb[2]; /* stdout's and stderr's partial lines */
 	time_t started;
 	double started_mono, ended_mono;
 	/* Under table_lock: */
@@ -47,8 +48,7 @@ struct plugin {
 	bool has_pull_thread;
 	volatile int pull_cancel;
 	int pull_pct; /* the last quarter logged of the current transfer */
-	pthread_mutex_t log_lock;
-	struct logring log; /* every version's output */
+	struct output out; /* every version's output */
 	/* Under table_lock: */
 	bool pulling;
 	char pull_error[600]; /* a failed pull: the plugin's error */
@@ -101,12 +101,9 @@ static void new_id(char *id)
 static void log_line(struct plugin *p, const char *fmt, const char *a)
 {
 	char line[640];
-	int n = snprintf(line, sizeof(line), fmt, a);
 
-	pthread_mutex_lock(&p->log_lock);
-	logring_write(&p->log, line,
-		      n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
-	pthread_mutex_unlock(&p->log_lock);
+	snprintf(line, sizeof(line), fmt, a);
+	output_daemon_line(&p->out, line);
 }
 
 /* ---- state records ------------------------------------------------------ */
@@ -135,16 +132,15 @@ static ssize_t log_write(struct wasm_bpf_app *app, int stream, const void *buf,
 {
 	struct run *r = user;
 
-	(void)app, (void)stream;
+	(void)app;
 	if (write_delay_us) {
 		struct timespec ts = {write_delay_us / 1000000,
 				      write_delay_us % 1000000 * 1000};
 
 		nanosleep(&ts, NULL);
 	}
-	pthread_mutex_lock(&r->p->log_lock);
-	logring_write(&r->p->log, buf, len);
-	pthread_mutex_unlock(&r->p->log_lock);
+	output_write(&r->p->out, stream == 2 ? "stderr" : "stdout",
+		     &r->lb[stream == 2], buf, len);
 	return (ssize_t)len;
 }
 
@@ -171,6 +167,9 @@ static void *run_main(void *arg)
 	int status = wasm_bpf_app__run(r->app);
 	char said[600];
 
+	/* Its last lines, even without a newline. */
+	output_write(&p->out, "stdout", &r->lb[0], NULL, 0);
+	output_write(&p->out, "stderr", &r->lb[1], NULL, 0);
 	pthread_mutex_lock(&table_lock);
 	r->status = status;
 	r->end = wasm_bpf_app__end(r->app);
@@ -342,8 +341,7 @@ static void run_finish(struct run *r)
 
 static void plugin_free(struct plugin *p)
 {
-	logring_free(&p->log);
-	pthread_mutex_destroy(&p->log_lock);
+	output_free(&p->out);
 	plugin_spec_free(&p->spec);
 	free(p);
 }
@@ -414,7 +412,7 @@ int plugins_start(struct plugin_spec *spec, char *id, char *why, size_t why_len)
 	struct wasm_bpf_app *app = NULL;
 	bool pull;
 
-	if (!p || logring_init(&p->log, log_bytes)) {
+	if (!p || output_init(&p->out, log_bytes, p->spec.id, spec->name)) {
 		free(p);
 		plugin_spec_free(spec);
 		snprintf(why, why_len, "out of memory");
@@ -422,7 +420,6 @@ int plugins_start(struct plugin_spec *spec, char *id, char *why, size_t why_len)
 	}
 	p->spec = *spec;
 	memset(spec, 0, sizeof(*spec));
-	pthread_mutex_init(&p->log_lock, NULL);
 	pull = image_needs_pull(p->spec.module, p->spec.pull);
 	if (!pull && !(app = open_app(&p->spec, NULL, why, why_len))) {
 		plugin_free(p);
@@ -538,8 +535,8 @@ cJSON *plugins_list(void)
 	return a;
 }
 
-int plugins_logs(const char *id, uint64_t since, char **buf, size_t *len,
-		 uint64_t *next)
+int plugins_logs(const char *id, bool json, uint64_t since, char **buf,
+		 size_t *len, uint64_t *next)
 {
 	struct plugin *p;
 	int r = -ENOENT;
@@ -547,9 +544,7 @@ int plugins_logs(const char *id, uint64_t since, char **buf, size_t *len,
 	pthread_mutex_lock(&table_lock);
 	p = find(id);
 	if (p) {
-		pthread_mutex_lock(&p->log_lock);
-		r = logring_read(&p->log, since, buf, len, next);
-		pthread_mutex_unlock(&p->log_lock);
+		r = output_read(&p->out, json, since, buf, len, next);
 	}
 	pthread_mutex_unlock(&table_lock);
 	return r;
@@ -656,8 +651,31 @@ static int take(const char *id, struct plugin **out, bool rollback, char *why,
 	return -EALREADY;
 }
 
-int plugins_upgrade(const char *id, const char *module, const char *pull,
-		    char *why, size_t why_len)
+/* Swaps in `want`'s arguments, environment, limits and pull policy
+ * (taken over), the old ones freed. Under table_lock. */
+static void take_settings(struct plugin_spec *spec, struct plugin_spec *want)
+{
+	struct plugin_spec old = *spec;
+
+	spec->args = want->args;
+	spec->nargs = want->nargs;
+	spec->env = want->env;
+	spec->nenv = want->nenv;
+	spec->pull = want->pull;
+	spec->fuel = want->fuel;
+	spec->max_memory = want->max_memory;
+	spec->timeout = want->timeout;
+	want->args = want->env = NULL;
+	want->pull = NULL;
+	want->nargs = want->nenv = 0;
+	old.module = old.previous = old.name = NULL;
+	plugin_spec_free(&old);
+}
+
+/* The upgrade of `id` to `module` (NULL: its previous one); with `want`,
+ * also to its arguments, environment, limits and pull policy. */
+static int upgrade(const char *id, const char *module, const char *pull,
+		   struct plugin_spec *want, char *why, size_t why_len)
 {
 	struct wasm_bpf_app_stats old_st = {.sz = sizeof(old_st)};
 	struct plugin_spec next = {0};
@@ -671,7 +689,8 @@ int plugins_upgrade(const char *id, const char *module, const char *pull,
 		return err;
 	module = module ? module : p->spec.previous;
 	/* Only this thread changes p->spec while busy. */
-	next = p->spec;
+	next = want ? *want : p->spec;
+	next.name = p->spec.name;
 	next.module = (char *)module;
 	err = -EINVAL;
 	if (image_needs_pull(module, pull ? pull : p->spec.pull) &&
@@ -709,6 +728,8 @@ int plugins_upgrade(const char *id, const char *module, const char *pull,
 	free(p->spec.previous);
 	p->spec.module = next.module;
 	p->spec.previous = prev;
+	if (want)
+		take_settings(&p->spec, want);
 	p->paused = false;
 	record(p, false);
 	pthread_mutex_unlock(&table_lock);
@@ -721,6 +742,21 @@ out:
 	p->busy = false;
 	pthread_mutex_unlock(&table_lock);
 	return err;
+}
+
+int plugins_upgrade(const char *id, const char *module, const char *pull,
+		    char *why, size_t why_len)
+{
+	return upgrade(id, module, pull, NULL, why, why_len);
+}
+
+int plugins_replace(const char *id, struct plugin_spec *want, char *why,
+		    size_t why_len)
+{
+	int r = upgrade(id, want->module, want->pull, want, why, why_len);
+
+	plugin_spec_free(want);
+	return r;
 }
 
 /* ---- stop --------------------------------------------------------------- */

@@ -65,15 +65,20 @@ int plugins_resume(const char *id);
  * or -EINVAL, with `why`. */
 int plugins_upgrade(const char *id, const char *module, const char *pull,
 		    char *why, size_t why_len);
+/* The same upgrade to `want`'s module, arguments, environment, limits and
+ * pull policy (its id and name are not looked at; `want` is taken over): a
+ * declared plugin whose spec changed. */
+int plugins_replace(const char *id, struct plugin_spec *want, char *why,
+		    size_t why_len);
 /* Stops (graceful first) and forgets it, also in the state directory;
  * its final record in `out` if non-NULL. -ENOENT, -EBUSY (being
  * upgraded) or 0. */
 int plugins_remove(const char *id, cJSON **out);
-/* Bytes of its log from offset `since` (as counted from its start) into a
- * malloc'd buffer; *next is where the next read begins, *first the oldest
- * offset still kept. -ENOENT or 0. */
-int plugins_logs(const char *id, uint64_t since, char **buf, size_t *len,
-		 uint64_t *next);
+/* Bytes of its log (the text, or its JSON lines) from offset `since` (as
+ * counted from its start) into a malloc'd buffer; *next is where the next
+ * read begins. -ENOENT or 0. */
+int plugins_logs(const char *id, bool json, uint64_t since, char **buf,
+		 size_t *len, uint64_t *next);
 /* Stops every plugin, leaving the state directory as it is (so a restart
  * brings them back). */
 void plugins_shutdown(void);

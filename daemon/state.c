@@ -44,22 +44,30 @@ static int write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
-int state_write(const char *dir, const char *id, const cJSON *record)
+int state_write_file(const char *path, const cJSON *json)
 {
-	char tmp[4096], path[4096];
-	char *text = cJSON_Print(record);
+	char tmp[4200], dir[4096];
+	char *text = cJSON_Print(json), *slash;
 	int fd, err;
 
 	if (!text)
 		return -ENOMEM;
-	snprintf(tmp, sizeof(tmp), "%s/.%s.json.tmp", dir, id);
-	snprintf(path, sizeof(path), "%s/%s.json", dir, id);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	/* A hidden name beside the file: the same file system, and never
+	 * taken for a record by state_each. */
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", slash ? dir : ".",
+		 slash ? slash + 1 : path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		free(text);
 		return -errno;
 	}
 	err = write_all(fd, text, strlen(text));
+	if (!err)
+		err = write_all(fd, "\n", 1);
 	if (!err && fsync(fd))
 		err = -errno;
 	close(fd);
@@ -70,12 +78,20 @@ int state_write(const char *dir, const char *id, const cJSON *record)
 		unlink(tmp);
 		return err;
 	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) { /* the rename itself is durable only then */
 		fsync(fd);
 		close(fd);
 	}
 	return 0;
+}
+
+int state_write(const char *dir, const char *id, const cJSON *record)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s.json", dir, id);
+	return state_write_file(path, record);
 }
 
 void state_remove(const char *dir, const char *id)

@@ -12,6 +12,8 @@
 
 /* Creates the directory (0700) if needed. 0 or a negative errno. */
 int state_open(const char *dir);
+/* Replaces the file at `path` by `json` the same atomic way. */
+int state_write_file(const char *path, const cJSON *json);
 int state_write(const char *dir, const char *id, const cJSON *record);
 void state_remove(const char *dir, const char *id);
 /* Calls `fn` with each record (parsed JSON) found; returns how many. */

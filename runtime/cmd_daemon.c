@@ -427,7 +427,7 @@ static bool ended(const char *sock, const char *id)
 	return gone;
 }
 
-static int logs(const char *sock, const char *id, bool follow)
+static int logs(const char *sock, const char *id, bool follow, bool json)
 {
 	struct timespec ts = {0, 300000000};
 	unsigned long long since = 0;
@@ -441,8 +441,8 @@ static int logs(const char *sock, const char *id, bool follow)
 		 * last words. */
 		bool was_ended = follow && ended(sock, id);
 
-		snprintf(path, sizeof(path), "/v1/plugins/%s/logs?since=%llu",
-			 id, since);
+		snprintf(path, sizeof(path), "/v1/plugins/%s/logs?since=%llu%s",
+			 id, since, json ? "&format=json" : "");
 		rc = call(sock, "GET", path, NULL, &r);
 		if (rc)
 			return rc;
@@ -531,7 +531,7 @@ static int usage(void)
 	    stderr,
 	    "usage: wasm-bpf run -d [OPTIONS] MODULE [ARGS]\n"
 	    "       wasm-bpf ps [-o json]\n"
-	    "       wasm-bpf logs [-f] ID\n"
+	    "       wasm-bpf logs [-f] [-o json] ID   (-o json: JSON lines)\n"
 	    "       wasm-bpf stop|pause|resume|rollback ID\n"
 	    "       wasm-bpf upgrade [--pull always|missing|never] ID MODULE\n"
 	    "       wasm-bpf stats [-o json] ID\n"
@@ -584,7 +584,7 @@ int wbpf_daemon_main(int argc, char **argv)
 	else if (!id || optind + 1 != argc)
 		rc = usage();
 	else if (!strcmp(verb, "logs"))
-		rc = logs(sock, id, follow);
+		rc = logs(sock, id, follow, json);
 	else if (!strcmp(verb, "stats")) {
 		char path[160];
 

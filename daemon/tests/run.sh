@@ -497,4 +497,8 @@ verdict "stopped plugins are restored on the next start" "$(count_state running)
 for id in $keep; do "$W" stop "$id" >/dev/null; done
 [ "$(ls "$ST" | wc -l)" = 0 ] && [ "$(prog_ids "$DPID" | wc -l)" = 0 ]
 verdict "stop of all: no record, no BPF program left" "$(ls "$ST") $(prog_ids "$DPID" | wc -l) programs"
+stop_daemon
+
+# ---- declared plugins, JSON-lines logs, /metrics on TCP -----------------------------
+sh "$ROOT/daemon/tests/watch.sh"
 exit 0

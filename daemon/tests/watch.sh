@@ -1,0 +1,259 @@
+#!/bin/sh
+# daemon/tests/watch.sh — declared plugins (wasm-bpfd --plugins-dir) for
+# real: spec files added, changed (a live upgrade), broken, removed, a
+# Kubernetes ConfigMap's `..data` symlink swap, nodeSelector against the
+# node's labels, a restart adopting what runs; the JSON-lines logs
+# (-o json, --copy-output) and /metrics on TCP (--metrics-addr). Run by
+# daemon/tests/run.sh (root, real kernel); PASS/FAIL/SKIP lines.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+D=$ROOT/build/bin/wasm-bpfd
+W=$ROOT/build/bin/wasm-bpf
+BOOT=$ROOT/build/examples/bootstrap/bootstrap.wasm
+T=$(mktemp -d /tmp/wbpf-watch.XXXXXX)
+S=$T/api.sock
+P=$T/plugins # the watched directory, laid out as kubelet lays out a ConfigMap
+STATUS=$T/status.json
+DPID=""
+export WASM_BPFD_SOCKET=$S
+
+pass() { echo "PASS: daemon plugins-dir $1"; }
+fail() { echo "FAIL: daemon plugins-dir $1: $2"; }
+verdict() {
+	if [ $? = 0 ]; then pass "$1"; else fail "$1" "$2"; fi
+}
+stop_daemon() {
+	[ -n "$DPID" ] || return 0
+	kill -TERM "$DPID" 2>/dev/null
+	for _ in $(seq 100); do
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null
+	DRC=$?
+	DPID=""
+}
+cleanup() {
+	stop_daemon
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+[ -f "$BOOT" ] || { echo "SKIP: daemon plugins-dir: no $BOOT (make examples)"; exit 0; }
+# A free loopback port for --metrics-addr.
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+# ConfigMap layout: ..TIMESTAMP/ holds the files, ..data points at it,
+# and each key is a symlink through ..data.
+cm_version() { # NAME: a new timestamped directory with the specs in $T/next/
+	mkdir "$P/..$1"
+	cp "$T"/next/* "$P/..$1/" 2>/dev/null
+	ln -s "..$1" "$P/..data_tmp"
+	mv -T "$P/..data_tmp" "$P/..data" # the atomic swap kubelet does
+	for f in "$T"/next/*; do
+		[ -e "$f" ] || continue
+		k=$(basename "$f")
+		[ -L "$P/$k" ] || ln -s "..data/$k" "$P/$k"
+	done
+}
+mkdir -p "$P" "$T/next"
+cat >"$T/next/boot.yaml" <<EOF2
+# bootstrap on every node
+module: $BOOT
+env: {WBPF_FROM: configmap}
+limits: {max_memory: 32M}
+EOF2
+cm_version v1
+printf 'role="worker"\nkubernetes.io/os="linux"\n' >"$T/labels"
+
+# st FILE KEY: a field of FILE's entry in the status file.
+st() {
+	python3 - "$STATUS" "$1" "$2" <<'PY' 2>/dev/null
+import json, sys
+s = json.load(open(sys.argv[1]))
+for p in s.get("plugins", []):
+    if p["file"] == sys.argv[2]:
+        print(p.get(sys.argv[3], ""))
+PY
+}
+# wait_for SECONDS CMD...: until CMD succeeds.
+wait_for() {
+	n=$(($1 * 10))
+	shift
+	for _ in $(seq "$n"); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+state_is() { [ "$(st "$1" state)" = "$2" ]; }
+field() {
+	curl -s --unix-socket "$S" "http://d/v1/plugins/$1" |
+		python3 -c "import json,sys; d=json.load(sys.stdin); print(json.dumps(d.get('$2','')) if not isinstance(d.get('$2',''), str) else d['$2'])" 2>/dev/null
+}
+prog_ids() {
+	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u
+}
+start_daemon() {
+	"$D" --socket "$S" --state-dir "$T/state" --plugins-dir "$P" \
+		--plugins-status "$STATUS" --node-labels "$T/labels" --rescan 1 \
+		--metrics-addr "127.0.0.1:$PORT" -o json --copy-output \
+		>>"$T/stdout" 2>>"$T/stderr" &
+	DPID=$!
+	wait_for 10 test -S "$S" && wait_for 10 test -f "$STATUS"
+}
+
+start_daemon
+verdict "starts, converges, writes its status file" "$(tail -3 "$T/stderr")" || exit 1
+wait_for 5 state_is boot.yaml running
+verdict "a spec in a ConfigMap mount: its plugin runs" "$(cat "$STATUS")"
+ID=$(st boot.yaml id)
+[ "$(field "$ID" name)" = boot ] && [ "$(field "$ID" env)" = '["WBPF_FROM=configmap"]' ] &&
+	[ "$(field "$ID" limits | python3 -c 'import json,sys; print(json.load(sys.stdin)["max_memory"])')" = 33554432 ]
+verdict "the plugin has the spec's name, env and limits" "$(curl -s --unix-socket "$S" "http://d/v1/plugins/$ID")"
+
+# ---- events, as JSON lines ---------------------------------------------------
+
+cp /bin/true "$T/wbpfwatch$$"
+wait_for 5 sh -c "'$T/wbpfwatch$$'; '$W' logs '$ID' | grep -q 'EXEC  wbpfwatch'"
+verdict "its events are in its log" "$("$W" logs "$ID" | tail -3)"
+"$W" logs -o json "$ID" >"$T/logs.json"
+python3 - "$T/logs.json" "$ID" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+objs = [json.loads(l) for l in lines]
+assert objs, "no lines"
+for o in objs:
+    assert set(o) == {"time", "id", "name", "stream", "message"}, o
+    assert o["id"] == sys.argv[2] and o["name"] == "boot", o
+    assert o["stream"] in ("stdout", "stderr", "daemon"), o
+    assert o["time"].endswith("Z") and "T" in o["time"], o
+assert any("wbpfwatch" in o["message"] and o["stream"] == "stdout" for o in objs)
+PY
+verdict "logs -o json: one JSON object a line (time, id, name, stream, message)" "$(head -3 "$T/logs.json")"
+python3 - "$T/stdout" "$T/stderr" <<'PY'
+import json, sys
+out = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+err = [json.loads(l) for l in open(sys.argv[2]).read().splitlines()]
+assert any(o.get("name") == "boot" and "wbpfwatch" in o["message"] for o in out)
+assert all(o["stream"] == "daemon" and "time" in o for o in err)
+assert any("started boot" in o["message"] for o in err)
+PY
+verdict "--copy-output -o json: plugins' lines on stdout, the daemon's on stderr, all JSON" "$(tail -2 "$T/stdout"; tail -2 "$T/stderr")"
+
+# ---- /metrics on TCP -----------------------------------------------------------
+
+curl -s "http://127.0.0.1:$PORT/metrics" >"$T/metrics"
+grep -q "^wasm_bpf_plugin_info{id=\"$ID\",name=\"boot\",state=\"running\"} 1" "$T/metrics" &&
+	promtool check metrics <"$T/metrics" >"$T/promtool" 2>&1
+verdict "--metrics-addr: /metrics on 127.0.0.1 passes promtool check metrics" "$(head -3 "$T/promtool" "$T/metrics")"
+code=$(curl -s -o "$T/body" -w '%{http_code}' "http://127.0.0.1:$PORT/v1/plugins")
+[ "$code" = 404 ] && grep -q error "$T/body"
+verdict "--metrics-addr serves nothing but /metrics" "got $code"
+
+# ---- change: a live upgrade ------------------------------------------------------
+
+started=$(field "$ID" started)
+cat >"$T/next/boot.yaml" <<EOF2
+module: $BOOT
+args: ["-v"]
+env: {WBPF_FROM: configmap}
+limits: {max_memory: 32M}
+EOF2
+cm_version v2
+wait_for 8 sh -c "[ \"\$(curl -s --unix-socket '$S' http://d/v1/plugins/$ID | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"args\"])' 2>/dev/null)\" = \"['-v']\" ]"
+verdict "..data swapped: the changed spec is applied" "$(curl -s --unix-socket "$S" "http://d/v1/plugins/$ID")"
+reused=$(curl -s --unix-socket "$S" "http://d/v1/plugins/$ID" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bpf"]["maps_reused"])')
+wait_for 3 state_is boot.yaml running
+[ "$(st boot.yaml id)" = "$ID" ] && [ "$(st boot.yaml action)" = upgraded ] &&
+	[ "$reused" -ge 1 ] && [ "$(field "$ID" state)" = running ]
+verdict "a changed spec is a live upgrade: same id, maps handed over" "action $(st boot.yaml action), maps_reused $reused"
+
+# ---- add, malformed -----------------------------------------------------------------
+
+printf 'module: %s\nargs: ["-d", "3"]\n' "$BOOT" >"$P/second.yaml"
+wait_for 5 state_is second.yaml running
+verdict "a spec file added: started" "$(cat "$STATUS")"
+SID=$(st second.yaml id)
+s_started=$(field "$SID" started)
+b_started=$(field "$ID" started)
+printf 'module: %s\nargs: ["-d", "4"\nlimits: {}\n' "$BOOT" >"$P/second.yaml"
+printf 'module: %s\nlimits:\n  fuel: lots\n' "$BOOT" >"$P/third.yaml"
+printf '{"module": "%s", "args": 7}\n' "$BOOT" >"$P/fourth.json"
+wait_for 5 state_is fourth.json invalid
+st second.yaml error | grep -q '^second.yaml:[23]: ' &&
+	st third.yaml error | grep -q '^third.yaml:3: limit "fuel" must be a non-negative integer' &&
+	st fourth.json error | grep -q '^fourth.json:1: "args" must be a list of strings' &&
+	state_is second.yaml invalid
+verdict "malformed specs: each an error in the status naming the file, line and problem" \
+	"$(st second.yaml error) | $(st third.yaml error) | $(st fourth.json error)"
+sleep 1.5
+[ "$(field "$SID" state)" = running ] && [ "$(field "$SID" started)" = "$s_started" ] &&
+	[ "$(field "$SID" args)" = '["-d", "3"]' ] && [ "$(field "$ID" started)" = "$b_started" ] &&
+	[ "$("$W" ps -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ]
+verdict "a malformed spec changes nothing: its plugin and the others run on as they were" "$("$W" ps)"
+kill -0 "$DPID"
+verdict "the daemon survives malformed specs" "it died"
+rm "$P/third.yaml" "$P/fourth.json"
+printf 'module: %s\nargs: ["-d", "3"]\npolicy: /etc/wasm-bpf/none.yaml\n' "$BOOT" >"$P/second.yaml"
+wait_for 5 state_is second.yaml invalid && st second.yaml error | grep -q 'policy'
+verdict "policy: refused with a clear error (no per-plugin policies in the daemon yet)" "$(st second.yaml error)"
+
+# ---- nodeSelector ---------------------------------------------------------------------
+
+printf 'module: %s\nnodeSelector: {role: edge}\n' "$BOOT" >"$P/edge.yaml"
+wait_for 5 state_is edge.yaml not-selected && [ -z "$(st edge.yaml id)" ] &&
+	! "$W" ps | grep -q ' edge '
+verdict "nodeSelector not matching the node's labels: not started" "$(st edge.yaml state)"
+printf 'role="edge"\n' >"$T/labels"
+wait_for 5 state_is edge.yaml running
+verdict "the node relabelled (labels file rewritten): started" "$(st edge.yaml state)"
+EID=$(st edge.yaml id)
+eprogs=$(prog_ids "$DPID")
+printf 'role="worker"\n' >"$T/labels"
+wait_for 5 state_is edge.yaml not-selected && ! "$W" ps | grep -q "^$EID "
+verdict "no longer selected: stopped" "$(st edge.yaml state); $("$W" ps)"
+
+# ---- restart: adopted, not doubled ------------------------------------------------------
+
+stop_daemon
+start_daemon
+wait_for 5 state_is boot.yaml running
+[ "$(st boot.yaml id)" = "$ID" ] && [ "$("$W" ps -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] &&
+	[ "$(field "$ID" args)" = '["-v"]' ]
+verdict "a restarted daemon adopts the declared plugins it restores (same ids, no double)" "$("$W" ps)"
+
+# ---- removal through the ConfigMap ----------------------------------------------------
+
+rm "$T/next/boot.yaml"
+held=$(prog_ids "$DPID" | wc -l)
+cm_version v3
+rm "$P/boot.yaml" # kubelet drops the key's symlink
+wait_for 8 sh -c "! '$W' ps | grep -q '^$ID '"
+verdict "a key removed from the ConfigMap: its plugin stopped" "$("$W" ps)"
+[ -z "$(st boot.yaml state)" ] && [ "$(prog_ids "$DPID" | wc -l)" -lt "$held" ]
+verdict "its BPF programs are gone and so is its status entry" "$(cat "$STATUS")"
+rm "$P/second.yaml" "$P/edge.yaml"
+wait_for 8 sh -c "[ \"\$('$W' ps -o json)\" = '[]' ]"
+verdict "every spec removed: nothing runs" "$("$W" ps)"
+
+# ---- bad options ------------------------------------------------------------------------
+
+"$D" --socket "$T/x.sock" --state-dir "$T/x" --plugins-dir "$T/none" >"$T/bad" 2>&1
+[ $? = 1 ] && grep -q "plugins-dir $T/none: No such file" "$T/bad"
+verdict "a missing --plugins-dir: a clear error" "$(cat "$T/bad")"
+"$D" --socket "$T/x.sock" --state-dir "$T/x" --plugins-dir "$P" --node-labels "a=b,novalue" >"$T/bad" 2>&1
+[ $? = 1 ] && grep -q 'novalue.*not key=value' "$T/bad"
+verdict "bad --node-labels: a clear error" "$(cat "$T/bad")"
+"$D" --socket "$T/x.sock" --state-dir "$T/x" --metrics-addr "127.0.0.1:$PORT" >"$T/bad" 2>&1
+[ $? = 1 ] && grep -q "metrics-addr 127.0.0.1:$PORT: Address already in use" "$T/bad"
+verdict "--metrics-addr on a port taken: a clear error" "$(cat "$T/bad")"
+
+left=$(prog_ids "$DPID" | wc -l)
+stop_daemon
+[ "$DRC" = 0 ] && [ "$left" = 0 ]
+verdict "the daemon holds no BPF program at the end and stops cleanly" "exit $DRC, $left programs"
+exit 0
