@@ -43,6 +43,7 @@ $(OBJ)/%.o: %.c
 -include sdk/sdk.mk
 -include examples/examples.mk
 -include bench/bench.mk
+-include deploy/deploy.mk
 
 setup:
 	sh scripts/setup.sh

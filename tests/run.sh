@@ -18,7 +18,7 @@ if [ "$(id -u)" = 0 ]; then
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
 fi
 
-LAYERS="engine wasi bpf policy oci runtime daemon ocirt tools sdk examples compat bench"
+LAYERS="engine wasi bpf policy oci runtime daemon ocirt deploy tools sdk examples compat bench"
 [ -n "${SUITES:-}" ] && LAYERS="$SUITES"
 passed=0 failed=0 skipped=0
 log=$(mktemp)
