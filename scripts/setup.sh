@@ -16,6 +16,7 @@ libmicrohttpd-dev libsystemd-dev prometheus
 wabt binaryen
 rustc libstd-rust-dev-wasm32
 podman buildah containerd
+nodejs
 iproute2 linux-perf hyperfine valgrind python3
 clang-format
 "
@@ -40,6 +41,21 @@ if [ -n "$missing" ]; then
 	case " $missing " in *" docker-registry "*)
 		systemctl disable --now docker-registry >/dev/null 2>&1 || true ;;
 	esac
+fi
+
+# npm (Debian packages it apart from nodejs; other nodejs builds bundle it)
+# for the Kubernetes manifests' offline validation, deploy/kubernetes/validate.
+if ! command -v npm >/dev/null; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "setup: missing npm (run as root to install)" >&2
+		exit 1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+validate=$(dirname "$0")/../deploy/kubernetes/validate
+if [ ! -d "$validate/node_modules/kubernetes-models" ] || [ ! -d "$validate/node_modules/js-yaml" ]; then
+	echo "setup: npm ci in deploy/kubernetes/validate"
+	npm ci --prefix "$validate" --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
 # wasm-ld is only shipped versioned; clang --target=wasm32 looks it up unversioned.

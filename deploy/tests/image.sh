@@ -23,21 +23,29 @@ progs_of() {
 	done | sort -u
 }
 
-# run_case NAME PODMAN-OPTIONS...: the daemon in the image on a plugins
-# directory holding bootstrap; checks events, stop, cleanup.
+# run_case NAME PODMAN-OPTIONS... IMAGE [ARGS...]: the daemon in the image
+# on a plugins directory holding a bootstrap spec; checks events, stop,
+# cleanup.
 run_case() {
 	name=$1
 	shift
 	c="wbpf-deploy-$$-$name"
 	CTRS="$CTRS $c"
+	# Each argument rotated to the end, IMAGE replaced by the image.
+	cnt=$#
+	for _ in $(seq "$cnt"); do
+		a=$1
+		shift
+		[ "$a" = IMAGE ] && a=$IMG
+		set -- "$@" "$a"
+	done
 	# shellcheck disable=SC2086
-	podman $RT run -d --name "$c" $LIM $MOUNTS -v "$T/plugins:/etc/wasm-bpf/plugins.d:ro" \
-		"$@" "$IMG" >"$T/run.out" 2>&1
+	podman $RT run -d --name "$c" $LIM "$@" >"$T/run.out" 2>&1
 	check "$name: the container starts" "$(cat "$T/run.out")" || return
 	found=1
 	for _ in $(seq 50); do
 		"$T/wbpfimg$$"
-		podman logs "$c" 2>/dev/null | grep -q '"stream":"stdout","message":"[0-9:]* EXEC  wbpfimg' && { found=0; break; }
+			podman logs "$c" 2>/dev/null | grep -q '"stream":"stdout","message":"[0-9:]* EXEC  wbpfimg' && { found=0; break; }
 		sleep 0.2
 	done
 	[ $found = 0 ]
@@ -45,8 +53,13 @@ run_case() {
 	pid=$(podman inspect --format '{{.State.Pid}}' "$c")
 	[ "$pid" -gt 0 ] 2>/dev/null || pid=none
 	ids=$(progs_of "$pid")
-	[ -n "$ids" ] && podman exec "$c" /usr/bin/wasm-bpf ps | grep -q ' boot .* running '
+	[ -n "$ids" ] && podman exec "$c" /usr/bin/wasm-bpf ps | grep -q ' boot[a-z]* .* running '
 	check "$name: wasm-bpf ps in the container: running, BPF programs held" "$(podman exec "$c" /usr/bin/wasm-bpf ps 2>&1)"
+	if [ -n "${DS_METRICS:-}" ]; then
+		curl -s "http://127.0.0.1:$DS_METRICS/metrics" >"$T/ds.metrics"
+		grep -q 'wasm_bpf_plugin_info{id="[0-9a-f]*",name="bootstrap",state="running"} 1' "$T/ds.metrics"
+		check "$name: Prometheus scrapes /metrics on the pod's address" "$(head -5 "$T/ds.metrics")"
+	fi
 	if [ -n "${WANT_UID:-}" ]; then
 		[ "$(awk '/^Uid:/ {print $2}' /proc/"$pid"/status)" = "$WANT_UID" ]
 		check "$name: the daemon runs as uid $WANT_UID" "$(grep -E '^(Uid|CapEff)' /proc/"$pid"/status | tr '\n' ' ')"
@@ -61,6 +74,33 @@ run_case() {
 	[ -z "$left" ]
 	check "$name: no BPF program left in the kernel" "still loaded:$left"
 	podman rm "$c" >/dev/null 2>&1
+}
+
+# The DaemonSet's container as its manifest says (user, capabilities,
+# seccomp, read-only root, host PID and network, mounts, args), with the
+# example ConfigMap's specs as its plugins: what a kubelet would run.
+daemonset_case() {
+	V=$ROOT/deploy/kubernetes/validate
+	K=$ROOT/deploy/kubernetes/daemon
+	if [ ! -d "$V/node_modules/js-yaml" ] || ! command -v node >/dev/null; then
+		skip "daemonset: the manifest's container" "no node or $V/node_modules (scripts/setup.sh)"
+		return
+	fi
+	mkdir -p "$T/cm"
+	node "$V/validate.js" --configmap-data "$K/20-plugins.yaml" "$T/cm" &&
+		node "$V/podman-args.js" "$K/30-daemonset.yaml" "$T/cm" 127.0.0.1 >"$T/ds.args"
+	check "daemonset: podman options from the manifest" "$(cat "$T/ds.args")" || return
+	mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	sed -i "s/^--metrics-addr=127.0.0.1:9464$/--metrics-addr=127.0.0.1:$mport/" "$T/ds.args"
+	grep -q "^--metrics-addr=127.0.0.1:$mport$" "$T/ds.args"
+	check "daemonset: the manifest serves /metrics on the pod IP, port 9464" "$(grep metrics "$T/ds.args")" || return
+	old_ifs=$IFS
+	IFS='
+'
+	# shellcheck disable=SC2046
+	set -- $(cat "$T/ds.args")
+	IFS=$old_ifs
+	DS_METRICS=$mport WANT_UID=0 run_case daemonset "$@"
 }
 
 image_tests() {
@@ -90,15 +130,20 @@ image_tests() {
 	printf 'module: /usr/share/wasm-bpf/examples/bootstrap.wasm\n' >"$T/plugins/boot.yaml"
 	cp /bin/true "$T/wbpfimg$$"
 
-	run_case privileged --privileged --user 0
+	PL="-v $T/plugins:/etc/wasm-bpf/plugins.d:ro"
+	# shellcheck disable=SC2086
+	run_case privileged $MOUNTS $PL --privileged --user 0 IMAGE
 	# The image's own user, 65532. Besides CAP_BPF and CAP_PERFMON a
 	# non-root process needs CAP_DAC_READ_SEARCH to read tracepoint ids
 	# in tracefs (root-only files), and the runtime's default seccomp
 	# profile allows bpf(2) and perf_event_open(2) only with CAP_SYS_ADMIN.
-	WANT_UID=65532 run_case nonroot --cap-drop all --cap-add bpf,perfmon,dac_read_search \
-		--security-opt seccomp=unconfined
-	WANT_UID=0 run_case root-minimal --user 0 --cap-drop all --cap-add bpf,perfmon \
-		--security-opt seccomp=unconfined
+	# shellcheck disable=SC2086
+	WANT_UID=65532 run_case nonroot $MOUNTS $PL --cap-drop all \
+		--cap-add bpf,perfmon,dac_read_search --security-opt seccomp=unconfined IMAGE
+	# shellcheck disable=SC2086
+	WANT_UID=0 run_case root-minimal $MOUNTS $PL --user 0 --cap-drop all \
+		--cap-add bpf,perfmon --security-opt seccomp=unconfined IMAGE
+	daemonset_case
 
 	image_cleanup
 	! podman ps -a --format '{{.Names}}' | grep -q "wbpf-deploy-$$" &&

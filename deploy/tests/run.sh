@@ -31,4 +31,5 @@ elif [ ! -f "$ROOT/build/examples/bootstrap/bootstrap.wasm" ]; then
 else
 	. "$ROOT/deploy/tests/image.sh"
 fi
+. "$ROOT/deploy/tests/k8s.sh"
 exit 0
