@@ -30,13 +30,19 @@
 	 IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF |          \
 	 IN_ONLYDIR)
 
-/* What a spec file led to last time: the same spec is not tried again
- * after its start or upgrade failed, only once it changes. */
+/* After a start or upgrade failed, the same spec is tried again only
+ * after a while, doubling up to this, or at once when it changes (the
+ * module may come later: an image pulled into the store, a file copied). */
+#define RETRY_MAX_S 300
+
+/* What a spec file led to last time. */
 struct known {
 	char *file, *name;
 	char *fp; /* the spec as started: its JSON */
 	bool failed;
+	double retry_at, backoff; /* monotonic seconds, after a failure */
 	char error[600];
+	char *invalid; /* the error last logged for the file */
 	const char *action; /* started, upgraded, restarted, failed, ... */
 	time_t since;	    /* of the action */
 	struct known *next;
@@ -49,6 +55,14 @@ struct watch {
 	struct known *known;
 	char *last_status; /* written last, to write only changes */
 };
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /* ---- ids ------------------------------------------------------------------
  */
@@ -117,6 +131,8 @@ static void known_set(struct known *k, const char *name, const char *fp,
 		k->fp = strdup(fp);
 	}
 	k->failed = error != NULL;
+	if (!k->failed)
+		k->backoff = 0;
 	snprintf(k->error, sizeof(k->error), "%s", error ? error : "");
 	if (action) {
 		k->action = action;
@@ -138,6 +154,7 @@ static void known_prune(struct watch *w, struct pspec *specs, int n)
 			continue;
 		}
 		*kp = k->next;
+		free(k->invalid);
 		free(k->file);
 		free(k->name);
 		free(k->fp);
@@ -238,8 +255,9 @@ static void reconcile(struct watch *w, struct pspec *s, cJSON *st)
 		if (!k->fp || strcmp(k->fp, fp)) /* adopted, or rewritten */
 			known_set(k, s->name, fp, k->action ? NULL : "adopted",
 				  NULL);
-	} else if (k->fp && !strcmp(k->fp, fp) && k->failed) {
-		/* tried, failed: wait for a change */
+	} else if (k->fp && !strcmp(k->fp, fp) && k->failed &&
+		   mono_now() < k->retry_at) {
+		/* tried, failed: wait for a change or the next try */
 	} else if (cur && want && same(cur, want) && k->fp &&
 		   !strcmp(k->fp, fp)) {
 		/* it ended by itself: reported, not restarted */
@@ -248,8 +266,18 @@ static void reconcile(struct watch *w, struct pspec *s, cJSON *st)
 		if (r == -EAGAIN)
 			cJSON_AddStringToObject(st, "pending", why);
 		else if (r) {
-			dlog("plugins: %s: %s %s failed: %s", s->file, s->name,
-			     action[0] == 'u' ? "upgrade" : "start", why);
+			bool again = k->fp && !strcmp(k->fp, fp) && k->failed;
+
+			k->backoff = !again ? 2 * w->o.rescan
+				     : k->backoff * 2 > RETRY_MAX_S
+					 ? RETRY_MAX_S
+					 : k->backoff * 2;
+			k->retry_at = mono_now() + k->backoff;
+			dlog("plugins: %s: %s %s failed: %s; tried again in "
+			     "%.0f s or when it changes",
+			     s->file, s->name,
+			     action[0] == 'u' ? "upgrade" : "start", why,
+			     k->backoff);
 			known_set(k, s->name, fp, "failed", why);
 		} else {
 			dlog("plugins: %s %s (%s) from %s", action, s->name, id,
@@ -261,10 +289,12 @@ static void reconcile(struct watch *w, struct pspec *s, cJSON *st)
 	cJSON_Delete(want);
 	free(fp);
 	cur = plugins_get(id);
+	/* A failed upgrade leaves the old version running: its state, and
+	 * the failure as the error. */
 	cJSON_AddStringToObject(st, "state",
-				k->failed ? "failed"
-				: cur	  ? str_of(cur, "state")
-					  : "pending");
+				cur	     ? str_of(cur, "state")
+				: k->failed ? "failed"
+					     : "pending");
 	if (cur)
 		cJSON_AddStringToObject(st, "module", str_of(cur, "module"));
 	if (k->failed || (cur && *str_of(cur, "error")))
@@ -327,6 +357,14 @@ static cJSON *one(struct watch *w, struct pspec *s, int i,
 			 "%s: \"policy\": this daemon does not apply "
 			 "per-plugin policies yet; refused",
 			 s->file);
+	if (s->error[0] && k && (!k->invalid || strcmp(k->invalid, s->error))) {
+		dlog("plugins: %s (nothing changed for it)", s->error);
+		free(k->invalid);
+		k->invalid = strdup(s->error);
+	} else if (!s->error[0] && k && k->invalid) {
+		free(k->invalid);
+		k->invalid = NULL;
+	}
 	if (s->error[0]) {
 		/* A broken spec changes nothing: what it ran runs on. */
 		keep[i] = strdup(k && k->name ? k->name
@@ -545,6 +583,7 @@ void watch_stop(struct watch *w)
 		struct known *k = w->known;
 
 		w->known = k->next;
+		free(k->invalid);
 		free(k->file);
 		free(k->name);
 		free(k->fp);

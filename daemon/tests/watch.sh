@@ -174,22 +174,24 @@ verdict "a changed spec is a live upgrade: same id, maps handed over" "action $(
 
 # ---- add, malformed -----------------------------------------------------------------
 
-printf 'module: %s\nargs: ["-d", "3"]\n' "$BOOT" >"$P/second.yaml"
-wait_for 5 state_is second.yaml running
-verdict "a spec file added: started" "$(cat "$STATUS")"
-SID=$(st second.yaml id)
+printf '{"module": "%s",\n "args": ["-d", "3"]}\n' "$BOOT" >"$P/second.json"
+wait_for 5 state_is second.json running
+verdict "a JSON spec file added: started" "$(cat "$STATUS")"
+SID=$(st second.json id)
 s_started=$(field "$SID" started)
 b_started=$(field "$ID" started)
-printf 'module: %s\nargs: ["-d", "4"\nlimits: {}\n' "$BOOT" >"$P/second.yaml"
+printf '{"module": "%s",\n "args": ["-d", "4"\n "limits": {}}\n' "$BOOT" >"$P/second.json"
 printf 'module: %s\nlimits:\n  fuel: lots\n' "$BOOT" >"$P/third.yaml"
 printf '{"module": "%s", "args": 7}\n' "$BOOT" >"$P/fourth.json"
 wait_for 5 state_is fourth.json invalid
-st second.yaml error | grep -q '^second.yaml:[23]: ' &&
+st second.json error | grep -q '^second.json:3: ' &&
 	st third.yaml error | grep -q '^third.yaml:3: limit "fuel" must be a non-negative integer' &&
 	st fourth.json error | grep -q '^fourth.json:1: "args" must be a list of strings' &&
-	state_is second.yaml invalid
+	state_is second.json invalid
 verdict "malformed specs: each an error in the status naming the file, line and problem" \
-	"$(st second.yaml error) | $(st third.yaml error) | $(st fourth.json error)"
+	"$(st second.json error) | $(st third.yaml error) | $(st fourth.json error)"
+grep -q 'third.yaml:3: limit \\"fuel\\" must be a non-negative integer (nothing changed for it)' "$T/stderr"
+verdict "a malformed spec is logged once, as a JSON line" "$(grep -c third.yaml "$T/stderr") lines"
 sleep 1.5
 [ "$(field "$SID" state)" = running ] && [ "$(field "$SID" started)" = "$s_started" ] &&
 	[ "$(field "$SID" args)" = '["-d", "3"]' ] && [ "$(field "$ID" started)" = "$b_started" ] &&
@@ -198,9 +200,19 @@ verdict "a malformed spec changes nothing: its plugin and the others run on as t
 kill -0 "$DPID"
 verdict "the daemon survives malformed specs" "it died"
 rm "$P/third.yaml" "$P/fourth.json"
-printf 'module: %s\nargs: ["-d", "3"]\npolicy: /etc/wasm-bpf/none.yaml\n' "$BOOT" >"$P/second.yaml"
-wait_for 5 state_is second.yaml invalid && st second.yaml error | grep -q 'policy'
-verdict "policy: refused with a clear error (no per-plugin policies in the daemon yet)" "$(st second.yaml error)"
+printf '{"module": "%s", "args": ["-d", "3"], "policy": "/etc/wasm-bpf/none.yaml"}\n' "$BOOT" >"$P/second.json"
+wait_for 5 state_is second.json invalid && st second.json error | grep -q 'policy'
+verdict "policy: refused with a clear error (no per-plugin policies in the daemon yet)" "$(st second.json error)"
+
+# ---- a module that comes later ----------------------------------------------------------
+
+printf 'module: %s\n' "$T/later.wasm" >"$P/later.yaml"
+wait_for 5 state_is later.yaml failed && st later.yaml error | grep -q "later.wasm"
+verdict "a module that is not there: failed, the error names it" "$(st later.yaml state) $(st later.yaml error)"
+cp "$BOOT" "$T/later.wasm"
+wait_for 8 state_is later.yaml running
+verdict "the module put in place later: started at a retry" "$(st later.yaml state) $(st later.yaml error)"
+rm "$P/later.yaml"
 
 # ---- nodeSelector ---------------------------------------------------------------------
 
@@ -236,7 +248,7 @@ wait_for 8 sh -c "! '$W' ps | grep -q '^$ID '"
 verdict "a key removed from the ConfigMap: its plugin stopped" "$("$W" ps)"
 [ -z "$(st boot.yaml state)" ] && [ "$(prog_ids "$DPID" | wc -l)" -lt "$held" ]
 verdict "its BPF programs are gone and so is its status entry" "$(cat "$STATUS")"
-rm "$P/second.yaml" "$P/edge.yaml"
+rm "$P/second.json" "$P/edge.yaml"
 wait_for 8 sh -c "[ \"\$('$W' ps -o json)\" = '[]' ]"
 verdict "every spec removed: nothing runs" "$("$W" ps)"
 
