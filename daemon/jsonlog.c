@@ -33,6 +33,23 @@ static void now_rfc3339(char *out, size_t len)
 	snprintf(out, len, "%.20s.%03dZ", s, (int)(tv.tv_usec / 1000) % 1000);
 }
 
+/* A tool's line that is a JSON object (the `-o json` convention for
+ * tools) goes in as that object, "event", so collectors get its fields;
+ * any other line as the string "message". */
+static void add_message(cJSON *j, const char *m, const char *stream)
+{
+	cJSON *ev = NULL;
+
+	if (m[0] == '{' && strcmp(stream, "daemon"))
+		ev = cJSON_Parse(m);
+	if (cJSON_IsObject(ev)) {
+		cJSON_AddItemToObject(j, "event", ev);
+		return;
+	}
+	cJSON_Delete(ev);
+	cJSON_AddStringToObject(j, "message", m);
+}
+
 char *jsonlog_format(const char *id, const char *name, const char *stream,
 		     const char *msg, size_t len)
 {
@@ -47,7 +64,7 @@ char *jsonlog_format(const char *id, const char *name, const char *stream,
 		if (name)
 			cJSON_AddStringToObject(j, "name", name);
 		cJSON_AddStringToObject(j, "stream", stream);
-		cJSON_AddStringToObject(j, "message", m);
+		add_message(j, m, stream);
 		text = cJSON_PrintUnformatted(j);
 	}
 	if (text && asprintf(&line, "%s\n", text) < 0)

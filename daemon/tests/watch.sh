@@ -144,6 +144,25 @@ assert any("started boot" in o["message"] for o in err)
 PY
 verdict "--copy-output -o json: plugins' lines on stdout, the daemon's on stderr, all JSON" "$(tail -2 "$T/stdout"; tail -2 "$T/stderr")"
 
+# A tool's line that is a JSON object is an "event" object, not a string.
+wat2wasm "$ROOT/daemon/tests/jsonev.wat" -o "$T/jsonev.wasm"
+printf 'module: %s\n' "$T/jsonev.wasm" >"$P/jsonev.yaml"
+wait_for 5 state_is jsonev.yaml exited
+JID=$(st jsonev.yaml id)
+"$W" logs -o json "$JID" >"$T/ev.json"
+python3 - "$T/ev.json" <<'PY'
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+ev = [o for o in objs if "event" in o]
+assert len(ev) == 1 and ev[0]["event"] == {"type": "exec", "pid": 42, "comm": "true"}, objs
+assert "message" not in ev[0] and ev[0]["stream"] == "stdout"
+assert any(o.get("message") == "plain line" and o["stream"] == "stdout" for o in objs)
+assert any(o.get("message") == "to stderr" and o["stream"] == "stderr" for o in objs)
+assert any(o["stream"] == "daemon" and "exited, status 0" in o["message"] for o in objs)
+PY
+verdict "JSON lines: a tool's JSON object line is an \"event\", stdout and stderr told apart" "$(cat "$T/ev.json")"
+rm "$P/jsonev.yaml"
+
 # ---- /metrics on TCP -----------------------------------------------------------
 
 curl -s "http://127.0.0.1:$PORT/metrics" >"$T/metrics"
