@@ -19,26 +19,8 @@ export WASM_BPFD_SOCKET=$S
 # The image store of `run -d REF`: the test's own, for client and daemon.
 export WASM_BPF_STORE=$T/store
 
-pass() { echo "PASS: daemon $1"; }
-fail() { echo "FAIL: daemon $1: $2"; }
-skip() { echo "SKIP: daemon $1: $2"; }
-# verdict NAME WHY: PASS or FAIL by the status of the command before.
-verdict() {
-	if [ $? = 0 ]; then pass "$1"; else fail "$1" "$2"; fi
-}
-
-stop_daemon() {
-	[ -n "$DPID" ] || return 0
-	kill -TERM "$DPID" 2>/dev/null
-	for _ in $(seq 100); do
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null
-	DRC=$?
-	DPID=""
-}
+SUITE=daemon
+. "$ROOT/daemon/tests/lib.sh"
 cleanup() {
 	stop_daemon
 	[ -n "${UPID:-}" ] && kill -KILL "$UPID" 2>/dev/null
@@ -84,10 +66,6 @@ api() {
 field() {
 	curl -s --unix-socket "$S" "http://d/v1/plugins/$1" |
 		python3 -c "import json,sys; print(json.load(sys.stdin).get('$2',''))"
-}
-# The BPF program ids a process holds (from its descriptors).
-prog_ids() {
-	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u
 }
 count_state() {
 	"$W" ps -o json | python3 -c "import json,sys; print(sum(1 for p in json.load(sys.stdin) if p['state']=='$1'))"

@@ -18,23 +18,8 @@ STATUS=$T/status.json
 DPID=""
 export WASM_BPFD_SOCKET=$S
 
-pass() { echo "PASS: daemon plugins-dir $1"; }
-fail() { echo "FAIL: daemon plugins-dir $1: $2"; }
-verdict() {
-	if [ $? = 0 ]; then pass "$1"; else fail "$1" "$2"; fi
-}
-stop_daemon() {
-	[ -n "$DPID" ] || return 0
-	kill -TERM "$DPID" 2>/dev/null
-	for _ in $(seq 100); do
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null
-	DRC=$?
-	DPID=""
-}
+SUITE="daemon plugins-dir"
+. "$ROOT/daemon/tests/lib.sh"
 cleanup() {
 	stop_daemon
 	rm -rf "$T"
@@ -42,7 +27,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-[ -f "$BOOT" ] || { echo "SKIP: daemon plugins-dir: no $BOOT (make examples)"; exit 0; }
+[ "$(id -u)" = 0 ] || { skip all "needs root (BPF programs in the kernel)"; exit 0; }
+[ -f "$BOOT" ] || { skip all "no $BOOT (make examples)"; exit 0; }
 # A free loopback port for --metrics-addr.
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
@@ -93,9 +79,6 @@ state_is() { [ "$(st "$1" state)" = "$2" ]; }
 field() {
 	curl -s --unix-socket "$S" "http://d/v1/plugins/$1" |
 		python3 -c "import json,sys; d=json.load(sys.stdin); print(json.dumps(d.get('$2','')) if not isinstance(d.get('$2',''), str) else d['$2'])" 2>/dev/null
-}
-prog_ids() {
-	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u
 }
 start_daemon() {
 	"$D" --socket "$S" --state-dir "$T/state" --plugins-dir "$P" \

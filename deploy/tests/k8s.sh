@@ -33,14 +33,14 @@ k8s_tests() {
 	broken "a boolean that is a string" 's/allowPrivilegeEscalation: false/allowPrivilegeEscalation: "no"/' \
 		'allowPrivilegeEscalation must be boolean'
 	broken "a required field missing (selector)" '/^  selector:/,/^      app.kubernetes.io\/name: wasm-bpfd/d' \
-		"must have required property 'selector'"
+		"must have required property .\{0,1\}selector"
 	broken "a port that is no number" 's/containerPort: 9464/containerPort: "ninety"/' \
 		'containerPort must be integer'
 	broken "the selector not matching the pod's labels" \
 		'0,/app.kubernetes.io\/name: wasm-bpfd$/!{0,/      app.kubernetes.io\/name: wasm-bpfd$/s//      app.kubernetes.io\/name: other/}' \
 		'is not on the pod template'
-	broken "a mount of an undeclared volume" 's/- name: btf$/- name: btfs/' \
-		'mounts volume "btf"'
+	broken "a mount of an undeclared volume" 's/^            - name: btf$/            - name: btfs/' \
+		'mounts volume "btfs"'
 	broken "an unknown kind" 's/^kind: DaemonSet/kind: DaemonSett/' 'unknown kind DaemonSett'
 	broken "not YAML" 's/^spec:/spec: [/' 'not YAML'
 }
