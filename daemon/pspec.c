@@ -262,7 +262,7 @@ static const struct {
 
 static int read_root(struct rd *rd, yaml_node_t *root)
 {
-	bool module = false;
+	unsigned seen = 0; /* a bit per field */
 	int r = 0;
 
 	if (!root)
@@ -283,13 +283,12 @@ static int read_root(struct rd *rd, yaml_node_t *root)
 				   "unknown field \"%s\" (name, module, args, "
 				   "env, limits, policy, nodeSelector)",
 				   k ? k : "?");
-		if (cJSON_HasObjectItem(rd->s->body, k) ||
-		    (!strcmp(k, "policy") && rd->s->policy))
+		if (seen & 1u << f)
 			return bad(rd, kn, "field \"%s\" given twice", k);
-		module |= !strcmp(k, "module");
+		seen |= 1u << f;
 		r = fields[f].read(rd, node(rd, p->value));
 	}
-	if (!r && !module)
+	if (!r && !cJSON_HasObjectItem(rd->s->body, "module"))
 		return bad(rd, root, "\"module\" is missing");
 	return r;
 }
@@ -314,7 +313,7 @@ static char *slurp(const char *dir, const char *file, size_t *len, int *err)
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > PSPEC_MAX_SIZE) {
 		close(fd);
-		*err = S_ISREG(st.st_mode) ? EFBIG : EISDIR;
+		*err = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
 		return NULL;
 	}
 	buf = malloc(st.st_size + 1);
@@ -367,6 +366,15 @@ static int parse(struct pspec *s, const char *text, size_t len)
 	}
 	r = read_root(&rd, yaml_document_get_root_node(&doc));
 	yaml_document_delete(&doc);
+	/* One spec a file: a second document would be ignored silently. */
+	if (!r && yaml_parser_load(&p, &doc)) {
+		yaml_node_t *more = yaml_document_get_root_node(&doc);
+
+		if (more)
+			r = bad(&rd, more, "%s",
+				"a second YAML document: one spec a file");
+		yaml_document_delete(&doc);
+	}
 	yaml_parser_delete(&p);
 	return r;
 }
@@ -385,7 +393,9 @@ int pspec_load(const char *dir, const char *file, struct pspec *s)
 	text = slurp(dir, file, &len, &err);
 	if (!text) {
 		snprintf(s->error, sizeof(s->error), "%s: %s", file,
-			 err == EFBIG ? "larger than 64 KiB" : strerror(err));
+			 err == EFBIG	? "larger than 64 KiB"
+			 : err == EINVAL ? "not a regular file"
+					 : strerror(err));
 		return -EINVAL;
 	}
 	r = parse(s, text, len);

@@ -273,11 +273,10 @@ static void reconcile(struct watch *w, struct pspec *s, cJSON *st)
 					 ? RETRY_MAX_S
 					 : k->backoff * 2;
 			k->retry_at = mono_now() + k->backoff;
-			dlog("plugins: %s: %s %s failed: %s; tried again in "
-			     "%.0f s or when it changes",
-			     s->file, s->name,
-			     action[0] == 'u' ? "upgrade" : "start", why,
-			     k->backoff);
+			dlog("plugins: %s: %s of %s failed: %s; tried again "
+			     "in %.0f s or when it changes",
+			     s->file, action[0] == 'u' ? "upgrade" : "start",
+			     s->name, why, k->backoff);
 			known_set(k, s->name, fp, "failed", why);
 		} else {
 			dlog("plugins: %s %s (%s) from %s", action, s->name, id,

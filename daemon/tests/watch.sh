@@ -185,13 +185,15 @@ b_started=$(field "$ID" started)
 printf '{"module": "%s",\n "args": ["-d", "4"\n "limits": {}}\n' "$BOOT" >"$P/second.json"
 printf 'module: %s\nlimits:\n  fuel: lots\n' "$BOOT" >"$P/third.yaml"
 printf '{"module": "%s", "args": 7}\n' "$BOOT" >"$P/fourth.json"
+printf 'module: %s\n---\nmodule: %s\n' "$BOOT" "$BOOT" >"$P/fifth.yaml"
 wait_for 5 state_is fourth.json invalid
 st second.json error | grep -q '^second.json:3: ' &&
 	st third.yaml error | grep -q '^third.yaml:3: limit "fuel" must be a non-negative integer' &&
 	st fourth.json error | grep -q '^fourth.json:1: "args" must be a list of strings' &&
+	st fifth.yaml error | grep -q '^fifth.yaml:3: a second YAML document' &&
 	state_is second.json invalid
 verdict "malformed specs: each an error in the status naming the file, line and problem" \
-	"$(st second.json error) | $(st third.yaml error) | $(st fourth.json error)"
+	"$(st second.json error) | $(st third.yaml error) | $(st fourth.json error) | $(st fifth.yaml error)"
 grep -q 'third.yaml:3: limit \\"fuel\\" must be a non-negative integer (nothing changed for it)' "$T/stderr"
 verdict "a malformed spec is logged once, as a JSON line" "$(grep -c third.yaml "$T/stderr") lines"
 sleep 1.5
@@ -201,7 +203,7 @@ sleep 1.5
 verdict "a malformed spec changes nothing: its plugin and the others run on as they were" "$("$W" ps)"
 kill -0 "$DPID"
 verdict "the daemon survives malformed specs" "it died"
-rm "$P/third.yaml" "$P/fourth.json"
+rm "$P/third.yaml" "$P/fourth.json" "$P/fifth.yaml"
 printf '{"module": "%s", "args": ["-d", "3"], "policy": "/etc/wasm-bpf/none.yaml"}\n' "$BOOT" >"$P/second.json"
 wait_for 5 state_is second.json invalid && st second.json error | grep -q 'policy'
 verdict "policy: refused with a clear error (no per-plugin policies in the daemon yet)" "$(st second.json error)"
