@@ -4,10 +4,10 @@
  *   {"time": RFC 3339 UTC with ms, "id": plugin id, "name": plugin name,
  *    "stream": "stdout"|"stderr"|"daemon", "message": the line}
  * (no id and name in the daemon's own messages). A plugin's line that is
- * itself a JSON object comes as "event": that object, not "message". Plugins' output is cut
- * into such lines for `wasm-bpf logs -o json` and, with `--copy-output`,
- * copied to the daemon's stdout so `kubectl logs` carries every plugin's
- * events. Thread-safe.
+ * itself a JSON object comes as "event": that object, not "message". Plugins'
+ * output is cut into such lines for `wasm-bpf logs -o json` and, with
+ * `--copy-output`, copied to the daemon's stdout so `kubectl logs` carries
+ * every plugin's events. Thread-safe.
  */
 #ifndef WASM_BPFD_JSONLOG_H
 #define WASM_BPFD_JSONLOG_H

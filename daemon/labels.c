@@ -112,7 +112,8 @@ int labels_load(const char *arg, struct labels *l, char *why, size_t why_len)
 
 bool labels_valid(const char *key, const char *val)
 {
-	return *key && !key[strcspn(key, " \t\"=")] && !val[strcspn(val, "\\\"")];
+	return *key && !key[strcspn(key, " \t\"=")] &&
+	       !val[strcspn(val, "\\\"")];
 }
 
 int labels_add(struct labels *l, const char *key, const char *val)

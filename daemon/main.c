@@ -37,27 +37,28 @@ struct opts {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: wasm-bpfd [--socket PATH] [--state-dir DIR] "
-		"[--group NAME] [--log-size BYTES]\n"
-		"  --socket PATH   API socket (default " DEFAULT_SOCKET ")\n"
-		"  --state-dir DIR what runs, restored on start "
-		"(default " DEFAULT_STATE ")\n"
-		"  --group NAME    members may use the API besides root\n"
-		"  --log-size N    output kept per plugin (default 65536)\n"
-		"  --plugins-dir DIR      declared plugins: converge on the spec "
-		"files in DIR\n"
-		"  --plugins-status FILE  their status, JSON (default: beside "
-		"the socket,\n"
-		"                         plugins-status.json)\n"
-		"  --node-labels FILE|K=V,...  the node's labels, for "
-		"nodeSelector\n"
-		"  --rescan SECONDS       read DIR again this often "
-		"(default 10)\n"
-		"  --metrics-addr HOST:PORT  serve /metrics (only) over TCP too\n"
-		"  --log-format text|json, -o json  the daemon's log lines\n"
-		"  --copy-output          copy every plugin's output to stdout, "
-		"a line each\n");
+	fprintf(
+	    f,
+	    "usage: wasm-bpfd [--socket PATH] [--state-dir DIR] "
+	    "[--group NAME] [--log-size BYTES]\n"
+	    "  --socket PATH   API socket (default " DEFAULT_SOCKET ")\n"
+	    "  --state-dir DIR what runs, restored on start "
+	    "(default " DEFAULT_STATE ")\n"
+	    "  --group NAME    members may use the API besides root\n"
+	    "  --log-size N    output kept per plugin (default 65536)\n"
+	    "  --plugins-dir DIR      declared plugins: converge on the spec "
+	    "files in DIR\n"
+	    "  --plugins-status FILE  their status, JSON (default: beside "
+	    "the socket,\n"
+	    "                         plugins-status.json)\n"
+	    "  --node-labels FILE|K=V,...  the node's labels, for "
+	    "nodeSelector\n"
+	    "  --rescan SECONDS       read DIR again this often "
+	    "(default 10)\n"
+	    "  --metrics-addr HOST:PORT  serve /metrics (only) over TCP too\n"
+	    "  --log-format text|json, -o json  the daemon's log lines\n"
+	    "  --copy-output          copy every plugin's output to stdout, "
+	    "a line each\n");
 }
 
 static int parse(struct opts *o, int argc, char **argv)
@@ -109,7 +110,8 @@ static int parse(struct opts *o, int argc, char **argv)
 			break;
 		case 'R':
 			o->watch.rescan = strtod(optarg, &end);
-			if (*end || end == optarg || !(o->watch.rescan >= 0.1) ||
+			if (*end || end == optarg ||
+			    !(o->watch.rescan >= 0.1) ||
 			    o->watch.rescan > 86400) {
 				fprintf(stderr, "wasm-bpfd: --rescan: want "
 						"seconds, 0.1 to 86400\n");
@@ -170,8 +172,7 @@ static int make_socket(const char *path, gid_t group)
 	if (fd < 0)
 		return -1;
 	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		dlog("a daemon already listens on %s",
-			path);
+		dlog("a daemon already listens on %s", path);
 		close(fd);
 		return -1;
 	}
@@ -232,8 +233,7 @@ int main(int argc, char **argv)
 	}
 	r = state_open(o.state_dir);
 	if (r) {
-		dlog("state directory %s: %s",
-			o.state_dir, strerror(-r));
+		dlog("state directory %s: %s", o.state_dir, strerror(-r));
 		return 1;
 	}
 	/* Signals go to sigwait here, never to a plugin's thread. */
@@ -271,8 +271,9 @@ int main(int argc, char **argv)
 		if (!o.watch.status_file) {
 			snprintf(status_path, sizeof(status_path), "%s",
 				 o.socket);
-			*(strrchr(status_path, '/') ? strrchr(status_path, '/') + 1
-						    : status_path) = 0;
+			*(strrchr(status_path, '/')
+			      ? strrchr(status_path, '/') + 1
+			      : status_path) = 0;
 			strcat(status_path, "plugins-status.json");
 			o.watch.status_file = status_path;
 		}

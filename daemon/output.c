@@ -4,8 +4,7 @@
 
 #include "daemon/output.h"
 
-int output_init(struct output *o, size_t cap, const char *id,
-		const char *name)
+int output_init(struct output *o, size_t cap, const char *id, const char *name)
 {
 	memset(o, 0, sizeof(*o));
 	if (logring_init(&o->text, cap))
@@ -67,8 +66,7 @@ void output_daemon_line(struct output *o, const char *msg)
 
 	pthread_mutex_lock(&o->lock);
 	logring_write(&o->text, msg, n);
-	json_line(&c, msg + skip,
-		  n - skip - (n > skip && msg[n - 1] == '\n'));
+	json_line(&c, msg + skip, n - skip - (n > skip && msg[n - 1] == '\n'));
 	pthread_mutex_unlock(&o->lock);
 }
 

@@ -18,8 +18,7 @@ struct output {
 	const char *id, *name; /* the plugin's, outliving this */
 };
 
-int output_init(struct output *o, size_t cap, const char *id,
-		const char *name);
+int output_init(struct output *o, size_t cap, const char *id, const char *name);
 void output_free(struct output *o);
 /* Bytes from one stream ("stdout", "stderr"); `lb` holds its partial
  * line; data NULL: the stream ended. */

@@ -47,7 +47,7 @@ struct plugin {
 	pthread_t pull_thread;
 	bool has_pull_thread;
 	volatile int pull_cancel;
-	int pull_pct; /* the last quarter logged of the current transfer */
+	int pull_pct;	   /* the last quarter logged of the current transfer */
 	struct output out; /* every version's output */
 	/* Under table_lock: */
 	bool pulling;

@@ -206,10 +206,11 @@ static int f_limits(struct rd *rd, yaml_node_t *v)
 				d = strtod(s, &end);
 			if (!end || *end || d > 1.8e19 ||
 			    (!strcmp(k, "fuel") && strchr(s, '.')))
-				return bad(rd, vn,
-					   "limit \"%s\" must be a non-negative "
-					   "%s",
-					   k, k[0] == 'f' ? "integer" : "number");
+				return bad(
+				    rd, vn,
+				    "limit \"%s\" must be a non-negative "
+				    "%s",
+				    k, k[0] == 'f' ? "integer" : "number");
 		} else
 			return bad(rd, kn,
 				   "unknown limit \"%s\" (fuel, max_memory, "
@@ -255,10 +256,14 @@ static int f_selector(struct rd *rd, yaml_node_t *v)
 static const struct {
 	const char *key;
 	int (*read)(struct rd *, yaml_node_t *);
-} fields[] = {{"name", f_name},		{"module", f_module},
-	      {"args", f_args},		{"env", f_env},
-	      {"limits", f_limits},	{"policy", f_policy},
-	      {"nodeSelector", f_selector}, {NULL, NULL}};
+} fields[] = {{"name", f_name},
+	      {"module", f_module},
+	      {"args", f_args},
+	      {"env", f_env},
+	      {"limits", f_limits},
+	      {"policy", f_policy},
+	      {"nodeSelector", f_selector},
+	      {NULL, NULL}};
 
 static int read_root(struct rd *rd, yaml_node_t *root)
 {
@@ -266,8 +271,9 @@ static int read_root(struct rd *rd, yaml_node_t *root)
 	int r = 0;
 
 	if (!root)
-		return bad(rd, NULL, "empty file: a spec needs at least "
-				     "\"module\"");
+		return bad(rd, NULL,
+			   "empty file: a spec needs at least "
+			   "\"module\"");
 	if (root->type != YAML_MAPPING_NODE)
 		return bad(rd, root, "a spec must be a map of fields");
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
@@ -357,8 +363,8 @@ static int parse(struct pspec *s, const char *text, size_t len)
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&p, &doc)) {
-		snprintf(s->error, sizeof(s->error), "%s:%zu: %s%s%s",
-			 s->file, p.problem_mark.line + 1,
+		snprintf(s->error, sizeof(s->error), "%s:%zu: %s%s%s", s->file,
+			 p.problem_mark.line + 1,
 			 p.problem ? p.problem : "malformed",
 			 p.context ? " " : "", p.context ? p.context : "");
 		yaml_parser_delete(&p);
@@ -393,7 +399,7 @@ int pspec_load(const char *dir, const char *file, struct pspec *s)
 	text = slurp(dir, file, &len, &err);
 	if (!text) {
 		snprintf(s->error, sizeof(s->error), "%s: %s", file,
-			 err == EFBIG	? "larger than 64 KiB"
+			 err == EFBIG	 ? "larger than 64 KiB"
 			 : err == EINVAL ? "not a regular file"
 					 : strerror(err));
 		return -EINVAL;

@@ -24,10 +24,10 @@
 #define PSPEC_MAX_SIZE (64 * 1024)
 
 struct pspec {
-	char *file;	/* the base name in the directory */
-	char *name;	/* NULL when the file did not parse that far */
-	cJSON *body;	/* name, module, args, env, limits; NULL if invalid */
-	char *policy;	/* a policy file, or NULL */
+	char *file;   /* the base name in the directory */
+	char *name;   /* NULL when the file did not parse that far */
+	cJSON *body;  /* name, module, args, env, limits; NULL if invalid */
+	char *policy; /* a policy file, or NULL */
 	struct labels selector;
 	char error[600]; /* "" when valid, else "FILE:LINE: what" */
 };

@@ -42,7 +42,7 @@ struct known {
 	bool failed;
 	double retry_at, backoff; /* monotonic seconds, after a failure */
 	char error[600];
-	char *invalid; /* the error last logged for the file */
+	char *invalid;	    /* the error last logged for the file */
 	const char *action; /* started, upgraded, restarted, failed, ... */
 	time_t since;	    /* of the action */
 	struct known *next;
@@ -180,9 +180,9 @@ static bool same(const cJSON *cur, const cJSON *want)
 	static const char *keys[] = {"module", "args", "env", "limits", NULL};
 
 	for (int i = 0; keys[i]; i++)
-		if (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(cur, keys[i]),
-				   cJSON_GetObjectItemCaseSensitive(want, keys[i]),
-				   true))
+		if (!cJSON_Compare(
+			cJSON_GetObjectItemCaseSensitive(cur, keys[i]),
+			cJSON_GetObjectItemCaseSensitive(want, keys[i]), true))
 			return false;
 	return true;
 }
@@ -291,15 +291,14 @@ static void reconcile(struct watch *w, struct pspec *s, cJSON *st)
 	/* A failed upgrade leaves the old version running: its state, and
 	 * the failure as the error. */
 	cJSON_AddStringToObject(st, "state",
-				cur	     ? str_of(cur, "state")
+				cur	    ? str_of(cur, "state")
 				: k->failed ? "failed"
-					     : "pending");
+					    : "pending");
 	if (cur)
 		cJSON_AddStringToObject(st, "module", str_of(cur, "module"));
 	if (k->failed || (cur && *str_of(cur, "error")))
-		cJSON_AddStringToObject(st, "error", k->failed
-							 ? k->error
-							 : str_of(cur, "error"));
+		cJSON_AddStringToObject(
+		    st, "error", k->failed ? k->error : str_of(cur, "error"));
 	cJSON_Delete(cur);
 }
 
@@ -468,7 +467,8 @@ static void converge(struct watch *w)
 	cJSON_Delete(status);
 }
 
-/* ---- the thread ----------------------------------------------------------- */
+/* ---- the thread -----------------------------------------------------------
+ */
 
 /* Watches the directory (again, after it was replaced). */
 static void add_watch(struct watch *w)
@@ -524,8 +524,7 @@ static void *watch_main(void *arg)
 	return NULL;
 }
 
-struct watch *watch_start(const struct watch_opts *o, char *why,
-			  size_t why_len)
+struct watch *watch_start(const struct watch_opts *o, char *why, size_t why_len)
 {
 	struct watch *w = calloc(1, sizeof(*w));
 	struct labels node;
