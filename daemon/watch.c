@@ -365,9 +365,12 @@ static cJSON *one(struct watch *w, struct pspec *s, int i,
 	}
 	if (s->error[0]) {
 		/* A broken spec changes nothing: what it ran runs on. */
-		keep[i] = strdup(k && k->name ? k->name
-				 : s->name    ? s->name
-					      : "");
+		/* Known by the name it had, else the one it gives, else
+		 * its file's (after a restart it may never have parsed). */
+		keep[i] = k && k->name ? strdup(k->name)
+			  : s->name    ? strdup(s->name)
+				       : strndup(s->file,
+						 strrchr(s->file, '.') - s->file);
 		cJSON_AddStringToObject(st, "state", "invalid");
 		cJSON_AddStringToObject(st, "error", s->error);
 		return st;

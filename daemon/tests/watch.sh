@@ -235,12 +235,21 @@ verdict "no longer selected: stopped" "$(st edge.yaml state); $("$W" ps)"
 
 # ---- restart: adopted, not doubled ------------------------------------------------------
 
+printf 'module: %s\n' "$BOOT" >"$P/keepme.yaml"
+wait_for 5 state_is keepme.yaml running
+KID=$(st keepme.yaml id)
+printf 'bogus: 1\nmodule: %s\n' "$BOOT" >"$P/keepme.yaml"
+wait_for 5 state_is keepme.yaml invalid
 stop_daemon
 start_daemon
 wait_for 5 state_is boot.yaml running
-[ "$(st boot.yaml id)" = "$ID" ] && [ "$("$W" ps -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] &&
+[ "$(st boot.yaml id)" = "$ID" ] && [ "$("$W" ps -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 3 ] &&
 	[ "$(field "$ID" args)" = '["-v"]' ]
 verdict "a restarted daemon adopts the declared plugins it restores (same ids, no double)" "$("$W" ps)"
+sleep 1.5
+[ "$(field "$KID" state)" = running ] && state_is keepme.yaml invalid
+verdict "a spec broken while the daemon was down: its restored plugin runs on" "$(field "$KID" state); $("$W" ps)"
+rm "$P/keepme.yaml"
 
 # ---- removal through the ConfigMap ----------------------------------------------------
 
