@@ -97,6 +97,18 @@ static int f_module(struct rd *rd, yaml_node_t *v)
 	return 0;
 }
 
+static int f_pull(struct rd *rd, yaml_node_t *v)
+{
+	const char *s = scalar(v);
+
+	if (!s || !image_pull_policy_ok(s))
+		return bad(rd, v,
+			   "\"pull\" must be \"always\", \"missing\" or "
+			   "\"never\"");
+	cJSON_AddStringToObject(rd->s->body, "pull", s);
+	return 0;
+}
+
 static int f_args(struct rd *rd, yaml_node_t *v)
 {
 	cJSON *a = cJSON_AddArrayToObject(rd->s->body, "args");
@@ -263,6 +275,7 @@ static const struct {
 	      {"limits", f_limits},
 	      {"policy", f_policy},
 	      {"nodeSelector", f_selector},
+	      {"pull", f_pull},
 	      {NULL, NULL}};
 
 static int read_root(struct rd *rd, yaml_node_t *root)
@@ -286,8 +299,8 @@ static int read_root(struct rd *rd, yaml_node_t *root)
 			f++;
 		if (!k || !fields[f].key)
 			return bad(rd, kn,
-				   "unknown field \"%s\" (name, module, args, "
-				   "env, limits, policy, nodeSelector)",
+				   "unknown field \"%s\" (name, module, pull, "
+				   "args, env, limits, policy, nodeSelector)",
 				   k ? k : "?");
 		if (seen & 1u << f)
 			return bad(rd, kn, "field \"%s\" given twice", k);

@@ -5,7 +5,8 @@
  * of the daemon's start request (plugin.h's struct plugin_spec, as JSON).
  *
  *   name: bootstrap                  # default: the file name without .yaml
- *   module: /opt/tools/bootstrap.wasm  # or an image reference in the store
+ *   module: /opt/tools/bootstrap.wasm  # or an image reference
+ *   pull: missing                    # always, missing (default), never
  *   args: ["-d", "10"]
  *   env: {K: V}                      # or ["K=V"]
  *   limits: {fuel: N, max_memory: 64M, timeout: SECONDS}

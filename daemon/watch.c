@@ -131,8 +131,6 @@ static void known_set(struct known *k, const char *name, const char *fp,
 		k->fp = strdup(fp);
 	}
 	k->failed = error != NULL;
-	if (!k->failed)
-		k->backoff = 0;
 	snprintf(k->error, sizeof(k->error), "%s", error ? error : "");
 	if (action) {
 		k->action = action;
@@ -177,13 +175,17 @@ static const char *str_of(const cJSON *j, const char *k)
  * JSON) asks for. */
 static bool same(const cJSON *cur, const cJSON *want)
 {
-	static const char *keys[] = {"module", "args", "env", "limits", NULL};
+	static const char *keys[] = {"module", "args", "env",
+				     "limits", "pull", NULL};
 
-	for (int i = 0; keys[i]; i++)
-		if (!cJSON_Compare(
-			cJSON_GetObjectItemCaseSensitive(cur, keys[i]),
-			cJSON_GetObjectItemCaseSensitive(want, keys[i]), true))
+	for (int i = 0; keys[i]; i++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(cur, keys[i]);
+		const cJSON *b =
+		    cJSON_GetObjectItemCaseSensitive(want, keys[i]);
+
+		if ((a || b) && !cJSON_Compare(a, b, true))
 			return false;
+	}
 	return true;
 }
 
@@ -226,7 +228,25 @@ static int apply(const char *id, cJSON *body, const cJSON *cur,
 			return -EAGAIN;
 		}
 	}
-	return plugins_start(&spec, got, why, why_len);
+	/* A reference being pulled has started too (PLUGIN_PULLING). */
+	r = plugins_start(&spec, got, why, why_len);
+	return r > 0 ? 0 : r;
+}
+
+/* A start or upgrade of `s` failed (or its pull did, later): tried again
+ * after a backoff that doubles while it keeps failing, or at once when
+ * the spec changes. */
+static void failed(struct watch *w, struct known *k, const struct pspec *s,
+		   const char *what, const char *why, const char *fp)
+{
+	k->backoff = !k->backoff		    ? 2 * w->o.rescan
+		     : k->backoff * 2 > RETRY_MAX_S ? RETRY_MAX_S
+						    : k->backoff * 2;
+	k->retry_at = mono_now() + k->backoff;
+	dlog("plugins: %s: %s of %s failed: %s; tried again in %.0f s or when "
+	     "it changes",
+	     s->file, what, s->name, why, k->backoff);
+	known_set(k, s->name, fp, "failed", why);
 }
 
 /* Brings the plugin of a valid, selected spec to it. */
@@ -238,6 +258,7 @@ static void reconcile(struct watch *w, struct pspec *s, cJSON *st)
 	char *fp = cJSON_PrintUnformatted(s->body);
 	cJSON *cur, *want = NULL;
 	struct plugin_spec parsed;
+	bool same_spec, cur_failed;
 	int r = 0;
 
 	if (!k || !fp) {
@@ -251,34 +272,32 @@ static void reconcile(struct watch *w, struct pspec *s, cJSON *st)
 	if (!plugin_spec_parse(s->body, &parsed, why, sizeof(why)))
 		want = plugin_spec_json(&parsed);
 	plugin_spec_free(&parsed);
-	if (cur && want && same(cur, want) && running(cur)) {
+	same_spec = cur && want && same(cur, want);
+	cur_failed = cur && !strcmp(str_of(cur, "state"), "failed");
+	/* A pull that failed on its own thread: as a start that failed. */
+	if (cur_failed && same_spec && k->fp && !strcmp(k->fp, fp) &&
+	    !k->failed)
+		failed(w, k, s, "start", str_of(cur, "error"), fp);
+	if (same_spec && running(cur)) {
+		k->backoff = 0;
 		if (!k->fp || strcmp(k->fp, fp)) /* adopted, or rewritten */
 			known_set(k, s->name, fp, k->action ? NULL : "adopted",
 				  NULL);
+	} else if (same_spec && !strcmp(str_of(cur, "state"), "pulling")) {
+		/* its start is under way */
 	} else if (k->fp && !strcmp(k->fp, fp) && k->failed &&
 		   mono_now() < k->retry_at) {
 		/* tried, failed: wait for a change or the next try */
-	} else if (cur && want && same(cur, want) && k->fp &&
-		   !strcmp(k->fp, fp)) {
+	} else if (same_spec && !cur_failed && k->fp && !strcmp(k->fp, fp)) {
 		/* it ended by itself: reported, not restarted */
 	} else {
 		r = apply(id, s->body, cur, &action, why, sizeof(why));
 		if (r == -EAGAIN)
 			cJSON_AddStringToObject(st, "pending", why);
-		else if (r) {
-			bool again = k->fp && !strcmp(k->fp, fp) && k->failed;
-
-			k->backoff = !again ? 2 * w->o.rescan
-				     : k->backoff * 2 > RETRY_MAX_S
-					 ? RETRY_MAX_S
-					 : k->backoff * 2;
-			k->retry_at = mono_now() + k->backoff;
-			dlog("plugins: %s: %s of %s failed: %s; tried again "
-			     "in %.0f s or when it changes",
-			     s->file, action[0] == 'u' ? "upgrade" : "start",
-			     s->name, why, k->backoff);
-			known_set(k, s->name, fp, "failed", why);
-		} else {
+		else if (r)
+			failed(w, k, s, action[0] == 'u' ? "upgrade" : "start",
+			       why, fp);
+		else {
 			dlog("plugins: %s %s (%s) from %s", action, s->name, id,
 			     s->file);
 			known_set(k, s->name, fp, action, NULL);

@@ -16,13 +16,17 @@ S=$T/api.sock
 P=$T/plugins # the watched directory, laid out as kubelet lays out a ConfigMap
 STATUS=$T/status.json
 DPID=""
+PIDS="" # a registry's (oci/tests/lib.sh)
 export WASM_BPFD_SOCKET=$S
+# The daemon's image store: the test's own.
+export WASM_BPF_STORE=$T/store
 
 SUITE="daemon plugins-dir"
 . "$ROOT/daemon/tests/lib.sh"
 cleanup() {
 	stop_daemon
-	rm -rf "$T"
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -30,7 +34,7 @@ trap 'exit 1' INT TERM
 [ "$(id -u)" = 0 ] || { skip all "needs root (BPF programs in the kernel)"; exit 0; }
 [ -f "$BOOT" ] || { skip all "no $BOOT (make examples)"; exit 0; }
 # A free loopback port for --metrics-addr.
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+MPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 # ConfigMap layout: ..TIMESTAMP/ holds the files, ..data points at it,
 # and each key is a symlink through ..data.
@@ -83,7 +87,7 @@ field() {
 start_daemon() {
 	"$D" --socket "$S" --state-dir "$T/state" --plugins-dir "$P" \
 		--plugins-status "$STATUS" --node-labels "$T/labels" --rescan 1 \
-		--metrics-addr "127.0.0.1:$PORT" -o json --copy-output \
+		--metrics-addr "127.0.0.1:$MPORT" -o json --copy-output \
 		>>"$T/stdout" 2>>"$T/stderr" &
 	DPID=$!
 	wait_for 10 test -S "$S" && wait_for 10 test -f "$STATUS"
@@ -148,11 +152,11 @@ rm "$P/jsonev.yaml"
 
 # ---- /metrics on TCP -----------------------------------------------------------
 
-curl -s "http://127.0.0.1:$PORT/metrics" >"$T/metrics"
+curl -s "http://127.0.0.1:$MPORT/metrics" >"$T/metrics"
 grep -q "^wasm_bpf_plugin_info{id=\"$ID\",name=\"boot\",state=\"running\"} 1" "$T/metrics" &&
 	promtool check metrics <"$T/metrics" >"$T/promtool" 2>&1
 verdict "--metrics-addr: /metrics on 127.0.0.1 passes promtool check metrics" "$(head -3 "$T/promtool" "$T/metrics")"
-code=$(curl -s -o "$T/body" -w '%{http_code}' "http://127.0.0.1:$PORT/v1/plugins")
+code=$(curl -s -o "$T/body" -w '%{http_code}' "http://127.0.0.1:$MPORT/v1/plugins")
 [ "$code" = 404 ] && grep -q error "$T/body"
 verdict "--metrics-addr serves nothing but /metrics" "got $code"
 
@@ -218,6 +222,31 @@ wait_for 8 state_is later.yaml running
 verdict "the module put in place later: started at a retry" "$(st later.yaml state) $(st later.yaml error)"
 rm "$P/later.yaml"
 
+# ---- an image reference, pulled by the daemon --------------------------------------------
+
+if command -v docker-registry >/dev/null; then
+	. "$ROOT/oci/tests/lib.sh"
+	if start_registry reg >"$T/reg.out"; then
+		# Pushed from another store: the daemon's has not got it.
+		WASM_BPF_STORE=$T/pushstore "$W" push "$BOOT" "$REG/wbpfwatch/boot:v1" >"$T/push.out" 2>&1
+		printf 'module: %s\npull: missing\n' "$REG/wbpfwatch/boot:v1" >"$P/pulled.yaml"
+		wait_for 10 state_is pulled.yaml running && [ "$(st pulled.yaml module)" = "$REG/wbpfwatch/boot:v1" ] &&
+			"$W" logs "$(st pulled.yaml id)" | grep -q pulled
+		verdict "a spec naming an image reference: pulled by the daemon, then run" \
+			"$(st pulled.yaml state) $(st pulled.yaml error); $(cat "$T/push.out")"
+		rm "$P/pulled.yaml"
+	else
+		fail "a spec naming an image reference" "$(cat "$T/reg.out")"
+	fi
+else
+	skip "a spec naming an image reference: pulled by the daemon" "no docker-registry"
+fi
+printf 'module: 127.0.0.1:1/wbpfwatch/none:v1\n' >"$P/nopull.yaml"
+wait_for 8 state_is nopull.yaml failed && st nopull.yaml error | grep -q . &&
+	wait_for 5 grep -q 'nopull.yaml: start of nopull failed: .*tried again' "$T/stderr"
+verdict "a pull that fails: failed, with the error, tried again later" "$(st nopull.yaml state) $(st nopull.yaml error)"
+rm "$P/nopull.yaml"
+
 # ---- nodeSelector ---------------------------------------------------------------------
 
 printf 'module: %s\nnodeSelector: {role: edge}\n' "$BOOT" >"$P/edge.yaml"
@@ -273,8 +302,8 @@ verdict "a missing --plugins-dir: a clear error" "$(cat "$T/bad")"
 "$D" --socket "$T/x.sock" --state-dir "$T/x" --plugins-dir "$P" --node-labels "a=b,novalue" >"$T/bad" 2>&1
 [ $? = 1 ] && grep -q 'novalue.*not key=value' "$T/bad"
 verdict "bad --node-labels: a clear error" "$(cat "$T/bad")"
-"$D" --socket "$T/x.sock" --state-dir "$T/x" --metrics-addr "127.0.0.1:$PORT" >"$T/bad" 2>&1
-[ $? = 1 ] && grep -q "metrics-addr 127.0.0.1:$PORT: Address already in use" "$T/bad"
+"$D" --socket "$T/x.sock" --state-dir "$T/x" --metrics-addr "127.0.0.1:$MPORT" >"$T/bad" 2>&1
+[ $? = 1 ] && grep -q "metrics-addr 127.0.0.1:$MPORT: Address already in use" "$T/bad"
 verdict "--metrics-addr on a port taken: a clear error" "$(cat "$T/bad")"
 
 left=$(prog_ids "$DPID" | wc -l)
