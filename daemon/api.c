@@ -16,12 +16,14 @@
 #include "daemon/image.h"
 #include "daemon/metrics.h"
 #include "daemon/plugin.h"
+#include "daemon/watch.h"
 
 #define THREADS 4
 
 struct api {
 	struct MHD_Daemon *mhd;
 	gid_t group;
+	struct watch *watch; /* declared plugins, if any (atomic) */
 };
 
 /* One request's body as it arrives. */
@@ -316,8 +318,29 @@ static enum MHD_Result metrics(struct MHD_Connection *c, const char *method)
 			 strlen(text));
 }
 
-static enum MHD_Result route(struct MHD_Connection *c, const char *url,
-			     const char *method, struct body *b)
+/* The declared plugins' status (watch.h), as the status file has it. */
+static enum MHD_Result declared(struct api *a, struct MHD_Connection *c,
+				const char *method)
+{
+	struct watch *w = __atomic_load_n(&a->watch, __ATOMIC_ACQUIRE);
+	char *text;
+	cJSON *j;
+
+	if (strcmp(method, "GET"))
+		return send_error(c, 405, "%s not allowed here", method);
+	if (!w)
+		return send_error(c, 404, "%s",
+				  "no declared plugins: the daemon runs "
+				  "without --plugins-dir");
+	text = watch_status(w);
+	j = text ? cJSON_Parse(text) : NULL;
+	free(text);
+	return j ? send_json(c, 200, j) : MHD_NO;
+}
+
+static enum MHD_Result route(struct api *a, struct MHD_Connection *c,
+			     const char *url, const char *method,
+			     struct body *b)
 {
 	if (b->denied)
 		return send_error(
@@ -337,6 +360,8 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url,
 		return plugin_route(c, method, url + 12, b);
 	if (!strcmp(url, "/metrics"))
 		return metrics(c, method);
+	if (!strcmp(url, "/v1/declared"))
+		return declared(a, c, method);
 	return send_error(c, 404, "no such resource %s", url);
 }
 
@@ -381,7 +406,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		*upload_len = 0;
 		return MHD_YES;
 	}
-	return route(c, url, method, b);
+	return route(cls, c, url, method, b);
 }
 
 static void done(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -500,6 +525,11 @@ struct api *api_start(int fd, gid_t group)
 		return NULL;
 	}
 	return a;
+}
+
+void api_set_watch(struct api *a, struct watch *w)
+{
+	__atomic_store_n(&a->watch, w, __ATOMIC_RELEASE);
 }
 
 void api_stop(struct api *a)

@@ -19,6 +19,9 @@ struct api *api_start(int fd, gid_t group);
  * address) that serves GET /metrics only, without a peer check: for a
  * Prometheus scraping the node. NULL with `why`. */
 struct api *api_start_metrics(const char *addr, char *why, size_t why_len);
+/* Serves the declared plugins' status at GET /v1/declared from now on. */
+struct watch;
+void api_set_watch(struct api *a, struct watch *w);
 void api_stop(struct api *a);
 
 #endif

@@ -285,6 +285,7 @@ int main(int argc, char **argv)
 			r = 1;
 			goto out;
 		}
+		api_set_watch(api, watch);
 		dlog("converging on %s, status in %s", o.watch.dir,
 		     o.watch.status_file);
 	}
@@ -295,9 +296,10 @@ int main(int argc, char **argv)
 	r = 0;
 	sd_notify(0, "STOPPING=1");
 out:
-	watch_stop(watch);
+	/* The API first: it reads the watcher's status. */
 	api_stop(mapi);
 	api_stop(api);
+	watch_stop(watch);
 	plugins_shutdown();
 	unlink(o.socket);
 	curl_global_cleanup();

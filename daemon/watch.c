@@ -54,6 +54,8 @@ struct watch {
 	int ino, wd, stop[2];
 	struct known *known;
 	char *last_status; /* written last, to write only changes */
+	pthread_mutex_t shown_lock;
+	char *shown; /* the last pass's status, for the API */
 };
 
 static double mono_now(void)
@@ -431,6 +433,10 @@ static void write_status(struct watch *w, cJSON *status)
 	char *text = cJSON_PrintUnformatted(status);
 	int r;
 
+	pthread_mutex_lock(&w->shown_lock);
+	free(w->shown);
+	w->shown = text ? strdup(text) : NULL;
+	pthread_mutex_unlock(&w->shown_lock);
 	if (!text || (w->last_status && !strcmp(text, w->last_status))) {
 		free(text);
 		return;
@@ -557,6 +563,7 @@ struct watch *watch_start(const struct watch_opts *o, char *why, size_t why_len)
 	}
 	w->o = *o;
 	w->wd = -1;
+	pthread_mutex_init(&w->shown_lock, NULL);
 	w->stop[0] = w->stop[1] = -1;
 	if (labels_load(o->node_labels, &node, why, why_len))
 		goto fail;
@@ -610,5 +617,17 @@ void watch_stop(struct watch *w)
 		free(k);
 	}
 	free(w->last_status);
+	free(w->shown);
+	pthread_mutex_destroy(&w->shown_lock);
 	free(w);
+}
+
+char *watch_status(struct watch *w)
+{
+	char *s;
+
+	pthread_mutex_lock(&w->shown_lock);
+	s = w->shown ? strdup(w->shown) : NULL;
+	pthread_mutex_unlock(&w->shown_lock);
+	return s;
 }

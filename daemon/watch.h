@@ -29,5 +29,8 @@ struct watch *watch_start(const struct watch_opts *o, char *why,
 			  size_t why_len);
 /* Ends the thread; the plugins stay (plugins_shutdown stops them). */
 void watch_stop(struct watch *w);
+/* The last pass's status as JSON text (malloc'd; NULL when out of
+ * memory): what the status file holds, for GET /v1/declared. */
+char *watch_status(struct watch *w);
 
 #endif

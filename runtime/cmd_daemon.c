@@ -511,9 +511,30 @@ static int upgrade(const char *sock, const char *id, const char *file,
 	return 0;
 }
 
-static const char *const verbs[] = {"ps",      "logs",	   "stop",
-				    "pause",   "resume",   "stats",
-				    "upgrade", "rollback", NULL};
+/* ---- declared ------------------------------------------------------------
+ */
+
+/* The status of the declared plugins (wasm-bpfd --plugins-dir): a line
+ * per spec file. */
+static void declared_table(const cJSON *status)
+{
+	const cJSON *p,
+	    *err = cJSON_GetObjectItemCaseSensitive(status, "error");
+
+	printf("%-20s  %-14s  %-12s  %-12s  %s\n", "FILE", "NAME", "STATE",
+	       "ID", "ERROR");
+	cJSON_ArrayForEach(p,
+			   cJSON_GetObjectItemCaseSensitive(status, "plugins"))
+	    printf("%-20s  %-14.14s  %-12s  %-12s  %s\n", str(p, "file"),
+		   str(p, "name"), str(p, "state"), str(p, "id"),
+		   str(p, "error"));
+	if (cJSON_IsString(err))
+		printf("directory: %s\n", err->valuestring);
+}
+
+static const char *const verbs[] = {"ps",	"logs",	 "stop",    "pause",
+				    "resume",	"stats", "upgrade", "rollback",
+				    "declared", NULL};
 
 bool wbpf_daemon_cmd(int argc, char **argv)
 {
@@ -531,6 +552,7 @@ static int usage(void)
 	    stderr,
 	    "usage: wasm-bpf run -d [OPTIONS] MODULE [ARGS]\n"
 	    "       wasm-bpf ps [-o json]\n"
+	    "       wasm-bpf declared [-o json]   (wasm-bpfd --plugins-dir)\n"
 	    "       wasm-bpf logs [-f] [-o json] ID   (-o json: JSON lines)\n"
 	    "       wasm-bpf stop|pause|resume|rollback ID\n"
 	    "       wasm-bpf upgrade [--pull always|missing|never] ID MODULE\n"
@@ -577,6 +599,9 @@ int wbpf_daemon_main(int argc, char **argv)
 	id = optind < argc ? argv[optind] : NULL;
 	if (!strcmp(verb, "ps"))
 		rc = id ? usage() : show(sock, "/v1/plugins", json, ps_table);
+	else if (!strcmp(verb, "declared"))
+		rc = id ? usage()
+			: show(sock, "/v1/declared", json, declared_table);
 	else if (!strcmp(verb, "upgrade"))
 		rc = id && optind + 2 == argc
 			 ? upgrade(sock, id, argv[optind + 1], pull)

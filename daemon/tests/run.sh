@@ -411,6 +411,7 @@ expect_http "unknown field" 400 POST /v1/plugins '{"module": "/x.wasm", "bogus":
 expect_http "module that is no module" 400 POST /v1/plugins "{\"module\": \"$T/daemon.log\"}"
 expect_http "unknown id" 404 GET /v1/plugins/000000000000
 expect_http "unknown resource" 404 GET /v2/nothing
+expect_http "declared plugins without --plugins-dir" 404 GET /v1/declared
 expect_http "method not allowed" 405 PUT /v1/plugins
 expect_http "resume of a running plugin" 409 POST "/v1/plugins/$k1/resume"
 expect_http "upgrade without a module" 400 POST "/v1/plugins/$k1/upgrade" '{}'

@@ -200,6 +200,11 @@ verdict "malformed specs: each an error in the status naming the file, line and 
 	"$(st second.json error) | $(st third.yaml error) | $(st fourth.json error) | $(st fifth.yaml error)"
 grep -q 'third.yaml:3: limit \\"fuel\\" must be a non-negative integer (nothing changed for it)' "$T/stderr"
 verdict "a malformed spec is logged once, as a JSON line" "$(grep -c third.yaml "$T/stderr") lines"
+"$W" declared >"$T/declared.txt" && "$W" declared -o json >"$T/declared.json" &&
+	grep -q '^third.yaml  .* invalid .*third.yaml:3: limit "fuel"' "$T/declared.txt" &&
+	grep -q '^boot.yaml  .*boot .*running .*'"$ID" "$T/declared.txt" &&
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert any(p["file"] == "fourth.json" and p["state"] == "invalid" for p in d["plugins"])' "$T/declared.json"
+verdict "wasm-bpf declared: each spec's state and error, also as JSON" "$(cat "$T/declared.txt")"
 sleep 1.5
 [ "$(field "$SID" state)" = running ] && [ "$(field "$SID" started)" = "$s_started" ] &&
 	[ "$(field "$SID" args)" = '["-d", "3"]' ] && [ "$(field "$ID" started)" = "$b_started" ] &&
