@@ -53,8 +53,10 @@ run_case() {
 	pid=$(podman inspect --format '{{.State.Pid}}' "$c")
 	[ "$pid" -gt 0 ] 2>/dev/null || pid=none
 	ids=$(progs_of "$pid")
-	[ -n "$ids" ] && podman exec "$c" /usr/bin/wasm-bpf ps | grep -q ' boot[a-z]* .* running '
-	check "$name: wasm-bpf ps in the container: running, BPF programs held" "$(podman exec "$c" /usr/bin/wasm-bpf ps 2>&1)"
+	[ -n "$ids" ] && podman exec "$c" /usr/bin/wasm-bpf ps | grep -q ' boot[a-z]* .* running ' &&
+		podman exec "$c" /usr/bin/wasm-bpf declared | grep -q '^boot[a-z]*\.yaml .* running '
+	check "$name: wasm-bpf ps and declared in the container: running, BPF programs held" \
+		"$(podman exec "$c" /usr/bin/wasm-bpf ps 2>&1; podman exec "$c" /usr/bin/wasm-bpf declared 2>&1)"
 	if [ -n "${DS_METRICS:-}" ]; then
 		curl -s "http://127.0.0.1:$DS_METRICS/metrics" >"$T/ds.metrics"
 		grep -q 'wasm_bpf_plugin_info{id="[0-9a-f]*",name="bootstrap",state="running"} 1' "$T/ds.metrics"
