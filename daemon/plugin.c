@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "daemon/image.h"
+#include "daemon/jsonlog.h"
 #include "daemon/output.h"
 #include "daemon/plugin.h"
 #include "daemon/state.h"
@@ -117,8 +118,7 @@ static void record(struct plugin *p, bool ended)
 	j = plugin_spec_json(&p->spec);
 	cJSON_AddBoolToObject(j, "ended", ended);
 	if (state_write(state_dir, p->spec.id, j))
-		fprintf(stderr, "wasm-bpfd: cannot record plugin %s in %s\n",
-			p->spec.id, state_dir);
+		dlog("cannot record plugin %s in %s", p->spec.id, state_dir);
 	cJSON_Delete(j);
 }
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/jsonlog.h"
 #include "daemon/state.h"
 
 int state_open(const char *dir)
@@ -138,10 +139,7 @@ int state_each(const char *dir, void (*fn)(const char *id, cJSON *record))
 		id[len - 5] = 0;
 		rec = read_record(dir, e->d_name);
 		if (!rec) {
-			fprintf(stderr,
-				"wasm-bpfd: %s/%s: not a record, "
-				"ignored\n",
-				dir, e->d_name);
+			dlog("%s/%s: not a record, ignored", dir, e->d_name);
 			continue;
 		}
 		fn(id, rec);
