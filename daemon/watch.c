@@ -385,9 +385,9 @@ static cJSON *one(struct watch *w, struct pspec *s, int i,
 		k->invalid = NULL;
 	}
 	if (s->error[0]) {
-		/* A broken spec changes nothing: what it ran runs on. */
-		/* Known by the name it had, else the one it gives, else
-		 * its file's (after a restart it may never have parsed). */
+		/* A broken spec changes nothing: what it ran runs on, known
+		 * by the name it had, else the one it gives, else its file's
+		 * (after a restart it may never have parsed). */
 		keep[i] = k && k->name ? strdup(k->name)
 			  : s->name    ? strdup(s->name)
 				       : strndup(s->file,

@@ -236,9 +236,9 @@ if command -v docker-registry >/dev/null; then
 		WASM_BPF_STORE=$T/pushstore "$W" push "$BOOT" "$REG/wbpfwatch/boot:v1" >"$T/push.out" 2>&1
 		printf 'module: %s\npull: missing\n' "$REG/wbpfwatch/boot:v1" >"$P/pulled.yaml"
 		wait_for 10 state_is pulled.yaml running && [ "$(st pulled.yaml module)" = "$REG/wbpfwatch/boot:v1" ] &&
-			"$W" logs "$(st pulled.yaml id)" | grep -q pulled
+			grep -q '"name":"pulled","stream":"daemon","message":"pulled"' "$T/stdout"
 		verdict "a spec naming an image reference: pulled by the daemon, then run" \
-			"$(st pulled.yaml state) $(st pulled.yaml error); $(cat "$T/push.out")"
+			"$(st pulled.yaml state) $(st pulled.yaml module) $(st pulled.yaml error); $(grep '"name":"pulled","stream":"daemon"' "$T/stdout"); $(cat "$T/push.out")"
 		rm "$P/pulled.yaml"
 	else
 		fail "a spec naming an image reference" "$(cat "$T/reg.out")"
