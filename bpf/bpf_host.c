@@ -319,10 +319,15 @@ fail:
 int bh_guard_attach(struct bpf_host *h, const struct bpf_program *p,
 		    const char *target, int host_fd)
 {
+	struct bpf_guard_prog g = {
+	    .name = bpf_program__name(p),
+	    .section = bpf_program__section_name(p),
+	    .type = bpf_program__type(p),
+	    .expected_attach = bpf_program__expected_attach_type(p)};
 	char why[512];
 
 	if (!h->guard.guard_attach ||
-	    !h->guard.guard_attach(h->guard.guard_ctx, p, target, host_fd, why,
+	    !h->guard.guard_attach(h->guard.guard_ctx, &g, target, host_fd, why,
 				   sizeof(why)))
 		return 0;
 	fprintf(stderr, "wasm_bpf: %s\n", why);
@@ -485,8 +490,16 @@ static int hf_go_poll(struct wasm_instance *in, void *user, uint64_t *s)
 
 static const struct bpf_import bh_funcs[] = {BPF_IMPORTS(BPF_IMPORT_ENTRY)};
 
+const struct bpf_import *bh_imports(wasm_host_func_t *go_poll)
+{
+	*go_poll = hf_go_poll;
+	return bh_funcs;
+}
+
 int bpf_host__define(struct bpf_host *h, struct wasm_linker *l)
 {
+	if (h->autosel)
+		return bh_auto_define(h, l);
 	if (h->user)
 		return ubpf_host__define(h->user, l);
 	return bpf_imports__define(l, bh_funcs,
@@ -531,24 +544,19 @@ struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 	h->go_export = dup_or(o.go_callback_export, "go-callback");
 	h->go_module = dup_or(o.go_poll_module, "callback-wrapper");
 	h->pin_root = bh_pin_root_new();
-	if (o.backend && !strcmp(o.backend, "user")) {
+	h->autosel = o.backend && !strcmp(o.backend, "auto");
+	if (h->autosel || (o.backend && !strcmp(o.backend, "user"))) {
 		struct ubpf_host_opts uo = {.sz = sizeof(uo),
 					    .verbose = o.verbose,
 					    .spawn = o.spawn,
 					    .nspawn = o.nspawn,
 					    .go_poll_module = o.go_poll_module,
 					    .go_callback_export =
-						o.go_callback_export};
+						o.go_callback_export,
+					    .guard_load = o.guard_load,
+					    .guard_attach = o.guard_attach,
+					    .guard_ctx = o.guard_ctx};
 
-		/* Its programs never reach guard_attach's libbpf program:
-		 * no policy rather than a policy half applied. */
-		if (o.guard_load || o.guard_attach) {
-			fprintf(stderr, "wasm_bpf: the user backend cannot apply "
-					"a policy yet\n");
-			bpf_host__free(h);
-			errno = EOPNOTSUPP;
-			return NULL;
-		}
 		h->user = ubpf_host__new(&uo);
 		if (!h->user) {
 			bpf_host__free(h);

@@ -7,11 +7,25 @@
 #define WASM_BPF_BPF_HOST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <linux/bpf.h>
 #include "engine/wasm.h"
 
 struct wasi_ctx;
-struct bpf_program;
+
+/* A program as a guard sees it, whichever backend holds it. */
+struct bpf_guard_prog {
+	const char *name, *section;
+	enum bpf_prog_type type;
+	enum bpf_attach_type expected_attach;
+};
+typedef int (*bpf_guard_load_fn)(void *ctx, const void *elf, size_t len,
+				 char *why, size_t why_len);
+typedef int (*bpf_guard_attach_fn)(void *ctx,
+				   const struct bpf_guard_prog *prog,
+				   const char *target, int host_fd, char *why,
+				   size_t why_len);
 
 /* What a host holds and has delivered, for an embedder's metrics: updated
  * atomically on the guest's thread, read from any thread (relaxed). */
@@ -75,19 +89,21 @@ struct bpf_host_opts {
 	 * to take maps from before load. NULL: neither. */
 	struct bpf_map_share *export_maps, *reuse_maps;
 	struct bpf_host_hold *hold; /* NULL: never held */
-	/* Asked before an object reaches the kernel and before each attach
-	 * (target: the guest's string, "" for the section's own; host_fd: a
-	 * descriptor target, else -1). Non-zero refuses, with `why` saying
-	 * so in one line. NULL: everything allowed (runtime/ wires policy/
-	 * here: bpf/ sits below it). */
-	int (*guard_load)(void *ctx, const void *elf, size_t len, char *why,
-			  size_t why_len);
-	int (*guard_attach)(void *ctx, const struct bpf_program *prog,
-			    const char *target, int host_fd, char *why,
-			    size_t why_len);
+	/* Asked before an object reaches the kernel (or the user backend) and
+	 * before each attach (target: the guest's string, "" for the
+	 * section's own; host_fd: a descriptor target, else -1). Non-zero
+	 * refuses, with `why` saying so in one line. NULL: everything allowed
+	 * (runtime/ wires policy/ here: bpf/ sits below it). */
+	bpf_guard_load_fn guard_load;
+	bpf_guard_attach_fn guard_attach;
 	void *guard_ctx;
-	/* "user": the userspace backend (bpf/user/ubpf_host.h) instead of
-	 * the kernel's, uprobes running in the spawn commands' processes. */
+	/* "kernel" (NULL), "user": the userspace backend
+	 * (bpf/user/ubpf_host.h), uprobes and syscall tracepoints running in
+	 * the spawn commands' processes, or "auto": the kernel when bpf(2)
+	 * works and supports the object's program types, else the user
+	 * backend if it runs them all (bpf_backend.h), chosen at the first
+	 * load. The spawn commands start at the first poll or map operation
+	 * with either. */
 	const char *backend;
 	const char *const *spawn;
 	size_t nspawn;

@@ -23,6 +23,10 @@ struct bpf_import {
 	wasm_host_func_t fn;
 };
 #define BPF_IMPORT_ENTRY(name, sig, fn) {name, sig, fn},
+/* BPF_IMPORT_IDX_hf_load ...: a function's place in the list. */
+#define BPF_IMPORT_INDEX(name, sig, fn) BPF_IMPORT_IDX_##fn,
+/* and TinyGo's poll after them */
+enum { BPF_IMPORTS(BPF_IMPORT_INDEX) BPF_IMPORT_IDX_hf_go_poll };
 
 /* The table's functions under "wasm_bpf", then TinyGo's poll wrapper
  * (go_poll) under go_module; each gets `user`. */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <bpf/libbpf.h>
 #include "bpf/bpf_host.h"
+#include "bpf/bpf_imports.h"
 
 /* Longest program/map name and attach target a guest may pass. */
 #define BH_NAME_MAX   1024
@@ -104,10 +105,21 @@ struct bpf_host {
 	 * (bpf_host_opts.lost_events) or lost_own; read from any thread. */
 	uint64_t *lost, lost_own;
 	struct ubpf_host *user; /* --backend user: it defines the imports */
+	/* --backend auto (bpf_auto.c): the backend the first load chose
+	 * (BPF_BACKEND_*; 0 none yet), user set up beside the kernel's. */
+	bool autosel;
+	int chosen;
 	struct bpf_host_stats *stats, stats_own; /* opts.stats or stats_own */
 	struct bpf_map_share *export_maps, *reuse_maps; /* referenced */
 	struct bpf_host_hold *hold;			 /* opts.hold */
 };
+
+/* bpf_host.c's import functions, in BPF_IMPORTS order, and its TinyGo
+ * poll. */
+const struct bpf_import *bh_imports(wasm_host_func_t *go_poll);
+/* bpf_auto.c: the imports of a --backend auto host, which pass each call
+ * to the backend its first load chose. */
+int bh_auto_define(struct bpf_host *h, struct wasm_linker *l);
 
 /* bpf_share.c: map hand-over before and after an object's load. */
 int bh_share_reuse(struct bpf_map_share *s, struct bpf_object *obj);

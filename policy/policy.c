@@ -411,13 +411,12 @@ static int guard_load(void *ctx, const void *elf, size_t len, char *why,
 }
 
 /* A descriptor target is checked by what it names: a cgroup's path. */
-static int guard_attach(void *ctx, const struct bpf_program *prog,
+static int guard_attach(void *ctx, const struct bpf_guard_prog *prog,
 			const char *target, int host_fd, char *why,
 			size_t why_len)
 {
 	enum bpf_facts_kind k = bpf_facts__kind(
-	    bpf_program__type(prog), bpf_program__expected_attach_type(prog),
-	    bpf_program__section_name(prog));
+	    prog->type, prog->expected_attach, prog->section);
 	char link[64], path[PATH_MAX];
 	ssize_t n;
 
@@ -428,12 +427,11 @@ static int guard_attach(void *ctx, const struct bpf_program *prog,
 			return refuse(why, why_len,
 				      "cannot name the target of program "
 				      "'%s': %s",
-				      bpf_program__name(prog), strerror(errno));
+				      prog->name, strerror(errno));
 		path[n] = 0;
 		target = path;
 	}
-	return policy__check_attach(ctx, k, bpf_program__name(prog), target,
-				    why, why_len);
+	return policy__check_attach(ctx, k, prog->name, target, why, why_len);
 }
 
 void policy__guard_bpf_host(const struct policy *p, struct bpf_host_opts *o)

@@ -130,11 +130,16 @@ static void usage(FILE *f)
 	    "events,\n"
 	    "                       BTF and CPU directories (given unless "
 	    "--fd is)\n"
-	    "  --backend kernel|user  run BPF programs in the kernel "
-	    "(default) or in\n"
-	    "                       the userspace backend: uprobes only, in "
-	    "--spawn's\n"
-	    "                       processes, without bpf(2)\n"
+	    "  --backend kernel|user|auto\n"
+	    "                       run BPF programs in the kernel "
+	    "(default), in the\n"
+	    "                       userspace backend (uprobes and traced "
+	    "syscalls of\n"
+	    "                       --spawn's processes, without bpf(2)), or "
+	    "in the\n"
+	    "                       kernel when bpf(2) runs the object's "
+	    "programs, else\n"
+	    "                       in userspace when it can (auto)\n"
 	    "  --spawn \"CMD ARGS\"   start CMD (a shell command) at the "
 	    "guest's first\n"
 	    "                       poll, with the user backend's probes; "
@@ -329,8 +334,9 @@ static int parse_opt(struct cli *c, int o, const char *arg)
 		c->opts.no_host_view = true;
 		return -1;
 	case OPT_BACKEND:
-		if (strcmp(arg, "kernel") && strcmp(arg, "user"))
-			return bad("--backend (kernel or user)", arg);
+		if (strcmp(arg, "kernel") && strcmp(arg, "user") &&
+		    strcmp(arg, "auto"))
+			return bad("--backend (kernel, user or auto)", arg);
 		c->opts.backend = arg;
 		return -1;
 	case OPT_SPAWN:
@@ -602,8 +608,9 @@ static int run_app(struct cli *c)
 	int status;
 
 	if (c->nspawns &&
-	    (!c->opts.backend || strcmp(c->opts.backend, "user"))) {
-		fprintf(stderr, "wasm-bpf: --spawn needs --backend user\n");
+	    (!c->opts.backend || !strcmp(c->opts.backend, "kernel"))) {
+		fprintf(stderr,
+			"wasm-bpf: --spawn needs --backend user or auto\n");
 		return EXIT_USAGE;
 	}
 	c->opts.spawn = c->spawns;

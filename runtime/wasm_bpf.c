@@ -108,6 +108,16 @@ static void strv_free(struct strv *s)
 	     ? (o)->f                                                          \
 	     : (def))
 
+/* The literal for a backend name (the caller's string need not live on);
+ * NULL for the kernel's or an unknown one. */
+static const char *backend_name(const char *b)
+{
+	return !b			? NULL
+	       : !strcmp(b, "user") ? "user"
+	       : !strcmp(b, "auto") ? "auto"
+				    : NULL;
+}
+
 static void seterr(struct wasm_error *err, const char *fmt, const char *a,
 		   const char *b)
 {
@@ -149,9 +159,7 @@ wasm_bpf_app__open_mem(const void *bytes, size_t len,
 	app->opts.no_btf_cache = OPT(opts, no_btf_cache, false);
 	app->opts.allow_cgroup_paths = OPT(opts, allow_cgroup_paths, false);
 	app->opts.no_host_view = OPT(opts, no_host_view, false);
-	app->opts.backend =
-	    OPT(opts, backend, NULL) && !strcmp(opts->backend, "user") ? "user"
-								       : NULL;
+	app->opts.backend = backend_name(OPT(opts, backend, NULL));
 	for (size_t i = 0; i < OPT(opts, nspawn, 0); i++) {
 		if (strv_push(&app->spawn, opts->spawn[i])) {
 			wasm_bpf_app__free(app);

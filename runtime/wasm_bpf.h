@@ -92,9 +92,10 @@ struct wasm_bpf_app_opts {
 	 * app. NULL: no checks. Run limits are the caller's
 	 * (policy__check_run). */
 	const struct policy *policy;
-	/* BPF backend: NULL or "kernel", or "user" (the userspace backend,
+	/* BPF backend: NULL or "kernel", "user" (the userspace backend,
 	 * bpf/README.md): its uprobes run in the processes of the `spawn`
-	 * shell commands, started at the guest's first poll. */
+	 * shell commands, started at the guest's first poll; or "auto": the
+	 * kernel's when it runs the first object, else the user backend. */
 	const char *backend;
 	const char *const *spawn;
 	size_t nspawn;

@@ -22,7 +22,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bpf/bpf_btfcheck.h"
 #include "bpf/bpf_imports.h"
+#include "bpf/bpf_internal.h"
 #include "bpf/user/ubpf.h"
 #include "bpf/user/ubpf_host.h"
 
@@ -58,6 +60,9 @@ struct ubpf_host {
 	struct uh_obj **objs;
 	size_t nobjs;
 	uint64_t next_id;
+	bpf_guard_load_fn guard_load;
+	bpf_guard_attach_fn guard_attach;
+	void *guard_ctx;
 };
 
 static struct uh_obj *find_obj(struct ubpf_host *h, uint64_t id)
@@ -246,7 +251,7 @@ static void spawn_all(struct ubpf_host *h)
 		else if (h->verbose)
 			fprintf(
 			    stderr,
-			    "wasm_bpf: user backend: started '%s' (pid %d)\n",
+			    "wasm_bpf: started '%s' (pid %d)\n",
 			    h->spawn[i], pid);
 	}
 	env_free(env);
@@ -270,23 +275,56 @@ static void reap(struct ubpf_host *h)
 
 /* ---- loading ----------------------------------------------------------- */
 
-static int verify_all(struct uh_obj *o)
+/* libbpf 1.1 trusts the names, symbols and BTF it parses: vetted first,
+ * as the kernel host does. */
+static struct ubpf_object *open_checked(const void *elf, size_t len,
+					char *log, size_t log_size)
+{
+	if (btfcheck__elf(elf, len, log, log_size))
+		return NULL;
+	if (bh_object_check(elf, len)) {
+		snprintf(log, log_size,
+			 "malformed object: a name, symbol or BTF type refers "
+			 "to nothing");
+		return NULL;
+	}
+	return ubpf_object__open_mem(elf, len, log, log_size);
+}
+
+/* Every program this backend can run verified; WHY names a refusal. */
+static int verify_all(struct ubpf_object *o, char *why, size_t why_len)
 {
 	char log[UBPF_LOG_SIZE];
 	struct ubpf_prog *p;
 	size_t i;
 
-	for (i = 0; (p = ubpf_object__prog_at(o->o, i)); i++) {
+	for (i = 0; (p = ubpf_object__prog_at(o, i)); i++) {
 		if (p->ctx_size && ubpf_prog__verify(p, log, sizeof(log))) {
-			fprintf(stderr,
-				"wasm_bpf: loading BPF object failed: prog "
-				"'%s': %s "
-				"(user backend)\n",
-				p->name, log);
+			snprintf(why, why_len, "prog '%s': %s", p->name, log);
 			return -EACCES;
 		}
 	}
 	return 0;
+}
+
+int ubpf_host__vet(const void *elf, size_t len, char *why, size_t why_len)
+{
+	struct ubpf_object *o;
+	char log[UBPF_LOG_SIZE] = "";
+	int err;
+
+	if (!len || len > OBJECT_MAX) {
+		snprintf(why, why_len, "object of %zu bytes", len);
+		return -EINVAL;
+	}
+	o = open_checked(elf, len, log, sizeof(log));
+	if (!o) {
+		snprintf(why, why_len, "%s", log);
+		return -EINVAL;
+	}
+	err = verify_all(o, why, why_len);
+	ubpf_object__close(o);
+	return err;
 }
 
 static int64_t load(struct ubpf_host *h, struct wasm_instance *in, uint32_t buf,
@@ -296,7 +334,7 @@ static int64_t load(struct ubpf_host *h, struct wasm_instance *in, uint32_t buf,
 			      ? wasm_instance__mem_ptr(in, buf, len)
 			      : NULL;
 	struct uh_obj *o = NULL, **objs;
-	char log[UBPF_LOG_SIZE] = "";
+	char log[UBPF_LOG_SIZE] = "", why[512];
 
 	if (!src) {
 		fprintf(
@@ -304,6 +342,11 @@ static int64_t load(struct ubpf_host *h, struct wasm_instance *in, uint32_t buf,
 		    "wasm_bpf: loading BPF object failed: object at %#x of %u "
 		    "bytes is empty, too large or outside guest memory\n",
 		    buf, len);
+		return 0;
+	}
+	if (h->guard_load &&
+	    h->guard_load(h->guard_ctx, src, len, why, sizeof(why))) {
+		fprintf(stderr, "wasm_bpf: %s\n", why);
 		return 0;
 	}
 	o = calloc(1, sizeof(*o));
@@ -318,7 +361,7 @@ static int64_t load(struct ubpf_host *h, struct wasm_instance *in, uint32_t buf,
 	o->elf_fd = memfd_create("wasm-bpf-object", MFD_CLOEXEC);
 	if (o->elf_fd < 0 || write(o->elf_fd, src, len) != (ssize_t)len)
 		goto fail;
-	o->o = ubpf_object__open_mem(src, len, log, sizeof(log));
+	o->o = open_checked(src, len, log, sizeof(log));
 	if (!o->o) {
 		fprintf(
 		    stderr,
@@ -326,8 +369,13 @@ static int64_t load(struct ubpf_host *h, struct wasm_instance *in, uint32_t buf,
 		    log);
 		goto fail;
 	}
-	if (verify_all(o))
+	if (verify_all(o->o, why, sizeof(why))) {
+		fprintf(stderr,
+			"wasm_bpf: loading BPF object failed: %s (user "
+			"backend)\n",
+			why);
 		goto fail;
+	}
 	o->id = ++h->next_id;
 	h->objs[h->nobjs++] = o;
 	return o->id;
@@ -378,6 +426,30 @@ static const char *syscall_of(const char *sec)
 	return NULL;
 }
 
+bool ubpf_host__attachable(const char *sec)
+{
+	return prefix(sec, "uprobe") || prefix(sec, "uretprobe") ||
+	       syscall_of(sec);
+}
+
+/* The policy's verdict on attaching P to T (the guest's string, if any),
+ * as the kernel host asks it; a refusal is printed. */
+static int guard_attach(struct ubpf_host *h, const struct ubpf_prog *p,
+			const char *t)
+{
+	struct bpf_guard_prog g = {.name = p->name,
+				   .section = p->sec,
+				   .type = p->type};
+	char why[512];
+
+	if (!h->guard_attach ||
+	    !h->guard_attach(h->guard_ctx, &g, t ? t : "", -1, why,
+			     sizeof(why)))
+		return 0;
+	fprintf(stderr, "wasm_bpf: %s\n", why);
+	return -EPERM;
+}
+
 /* "/ABSOLUTE/PATH:function" from the target, else from the section. */
 static int uprobe_target(const struct ubpf_prog *p, const char *target,
 			 struct probe *pr)
@@ -416,8 +488,7 @@ static int attach(struct ubpf_host *h, struct wasm_instance *in, uint64_t id,
 	p = ubpf_object__prog(o->o, n);
 	if (!p)
 		return -ENOENT;
-	if (!prefix(p->sec, "uprobe") && !prefix(p->sec, "uretprobe") &&
-	    !syscall_of(p->sec)) {
+	if (!ubpf_host__attachable(p->sec)) {
 		fprintf(
 		    stderr,
 		    "wasm_bpf: prog '%s': user backend attaches uprobes and "
@@ -452,6 +523,8 @@ static int attach(struct ubpf_host *h, struct wasm_instance *in, uint64_t id,
 		pr->kind = prefix(p->sec, "uretprobe") ? "return" : "entry";
 	}
 	snprintf(pr->prog, sizeof(pr->prog), "%s", p->name);
+	if (guard_attach(h, p, t))
+		return -EPERM;
 	o->nprobes++;
 	return 0;
 }
@@ -674,6 +747,17 @@ static int hf_go_poll(struct wasm_instance *in, void *user, uint64_t *s)
 
 static const struct bpf_import funcs[] = {BPF_IMPORTS(BPF_IMPORT_ENTRY)};
 
+const struct bpf_import *ubpf_host__imports(wasm_host_func_t *go_poll)
+{
+	*go_poll = hf_go_poll;
+	return funcs;
+}
+
+void ubpf_host__start(struct ubpf_host *h)
+{
+	spawn_all(h);
+}
+
 int ubpf_host__define(struct ubpf_host *h, struct wasm_linker *l)
 {
 	return bpf_imports__define(l, funcs, sizeof(funcs) / sizeof(funcs[0]),
@@ -719,6 +803,9 @@ struct ubpf_host *ubpf_host__new(const struct ubpf_host_opts *opts)
 		return NULL;
 	h->life[0] = h->life[1] = -1;
 	h->verbose = o.verbose;
+	h->guard_load = o.guard_load;
+	h->guard_attach = o.guard_attach;
+	h->guard_ctx = o.guard_ctx;
 	h->agent = agent_path(o.agent_path);
 	h->go_module =
 	    strdup(o.go_poll_module ? o.go_poll_module : "callback-wrapper");
