@@ -89,6 +89,37 @@ user_example() {
 		echo "PASS: $name: the kernel backend's events, without bpf(2)"
 	fi
 
+	# --backend auto: the kernel's uprobes where bpf(2) works, the user
+	# backend under nobpf; the same events either way.
+	for mode in kernel user; do
+		name="auto backend: uprobe example picks $mode"
+		a=$OUT/auto-$mode.out
+		pre=
+		[ $mode = user ] && pre="$OUT/nobpf"
+		timeout 20 $pre $bin -v --timeout 3 --backend auto --spawn "$tgt 3" \
+			$ex/uprobe.wasm "$tgt" >"$a" 2>&1
+		sed -n 's/^pid [0-9]*: //p' "$a" >"$a.events"
+		if ! grep -q "^wasm_bpf: --backend auto: $mode backend" "$a"; then
+			fail "$name" "no '$mode backend' line (see $a)"
+		elif ! cmp -s "$a.events" "$k.events"; then
+			fail "$name" "events differ from the kernel backend's (see $a, $k)"
+		else
+			echo "PASS: $name: the kernel backend's events"
+		fi
+	done
+	name="auto backend: an object neither backend runs"
+	a=$OUT/auto-none.out
+	if [ ! -f build/examples/bootstrap/bootstrap.wasm ]; then
+		echo "SKIP: $name: bootstrap example not built (make)"
+	elif timeout 20 "$OUT/nobpf" $bin --timeout 3 --backend auto \
+		build/examples/bootstrap/bootstrap.wasm >"$a" 2>&1; then
+		fail "$name" "ran (see $a)"
+	elif ! grep -q "neither the kernel nor the user backend runs it: prog 'handle_exec': kernel: bpf(2) does not load programs here (Operation not permitted); user: .*not 'tp/sched/sched_process_exec'" "$a"; then
+		fail "$name" "message: $(grep wasm_bpf "$a")"
+	else
+		echo "PASS: $name: refused, naming the program and both reasons"
+	fi
+
 	# hooktarget: hooked when main starts, unhooked after the runtime
 	# exits (1 s) while it runs on (2.5 s), its calls' results right.
 	name="user backend: runtime ends before its target"
@@ -115,10 +146,10 @@ user_example() {
 		echo "PASS: $name: unhooked, it runs on to its normal end"
 	fi
 
-	name="user backend: --spawn without --backend user"
+	name="user backend: --spawn with the kernel backend"
 	if $bin --spawn true $ex/uprobe.wasm "$tgt" 2>"$u"; then
 		fail "$name" "accepted"
-	elif ! grep -q -- '--spawn needs --backend user' "$u"; then
+	elif ! grep -q -- '--spawn needs --backend user or auto' "$u"; then
 		fail "$name" "message: $(cat "$u")"
 	else
 		echo "PASS: $name: refused"
