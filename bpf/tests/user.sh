@@ -120,6 +120,38 @@ user_example() {
 		echo "PASS: $name: refused, naming the program and both reasons"
 	fi
 
+	# The policy under the user backend: what it refuses in the object
+	# (a helper, a map type) before anything opens it, and uprobe binaries
+	# at attach; what it allows runs.
+	pol=$OUT/user-policy.yaml
+	for case in "helper|helpers:\n  deny: [bpf_get_current_pid_tgid]|helper bpf_get_current_pid_tgid (id 14) in program 'uprobe_add' is denied by helpers.deny\[0\]" \
+		"map type|maps:\n  types:\n    deny: [ringbuf]|map type ringbuf of map 'events' is denied by maps.types.deny\[0\]" \
+		"uprobe path|programs:\n  uprobes:\n    allow: [\"/usr/lib/*\"]|uprobe $tgt of program 'uprobe_add' is not in programs.uprobes.allow" \
+		"allowed|programs:\n  uprobes:\n    allow: [\"$ROOT/*\"]|"; do
+		what=${case%%|*}
+		rest=${case#*|}
+		want=${rest#*|}
+		printf "${rest%%|*}\n" >"$pol"
+		name="user backend: policy: $what"
+		a=$OUT/user-policy.out
+		timeout 20 "$OUT/nobpf" $bin --policy "$pol" --timeout 3 --backend user \
+			--spawn "$tgt 3" $ex/uprobe.wasm "$tgt" >"$a" 2>&1
+		rc=$?
+		sed -n 's/^pid [0-9]*: //p' "$a" >"$a.events"
+		if [ -z "$want" ]; then
+			if cmp -s "$a.events" "$k.events"; then
+				echo "PASS: $name: runs, the kernel backend's events"
+			else
+				fail "$name" "exit $rc, events differ (see $a)"
+			fi
+		elif [ $rc = 0 ] || [ -s "$a.events" ] ||
+			! grep -q "^wasm_bpf: policy: $want ($pol:" "$a"; then
+			fail "$name" "exit $rc: $(grep -v '^pid' "$a" | head -3)"
+		else
+			echo "PASS: $name: refused, nothing traced"
+		fi
+	done
+
 	# hooktarget: hooked when main starts, unhooked after the runtime
 	# exits (1 s) while it runs on (2.5 s), its calls' results right.
 	name="user backend: runtime ends before its target"
