@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <cjson/cJSON.h>
+#include "bpf/bpf_backend.h"
 #include "bpf/bpf_host.h"
 #include "engine/wasm.h"
 #include "policy/bpf_facts.h"
@@ -29,7 +30,8 @@
 
 struct check {
 	bool json, verbose;
-	const char *btf; /* --btf */
+	const char *btf;     /* --btf */
+	const char *backend; /* --backend: kernel (NULL), user or auto */
 	struct policy *pol;
 	cJSON *report, *checks;
 	bool failed;
@@ -148,6 +150,8 @@ static void report_imports(struct check *c, const struct wasm_module *m)
 	bpf_host__free(h);
 	wasi_ctx__free(w);
 }
+
+static const char *str(const cJSON *o, const char *k);
 
 static cJSON *names_json(const struct bpf_facts_func *f)
 {
@@ -388,6 +392,42 @@ static void check_btf(struct check *c, const struct bpf_facts *fa)
 			fa->core_relos);
 }
 
+/* The backend of each program (into the facts' programs, by name) and of
+ * the object; the kind chosen. */
+static int check_backend(struct check *c, const void *elf, size_t len,
+			 cJSON *o, int idx)
+{
+	cJSON *progs = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "facts"),
+					   "programs"),
+	      *p;
+	struct bpf_backend_plan pl;
+	char what[64];
+	int k;
+
+	snprintf(what, sizeof(what), "backend (object %d)", idx);
+	if (bpf_backend__plan(elf, len, c->backend, &pl)) {
+		verdict(c, false, what, "%s", pl.why);
+		return BPF_BACKEND_NONE;
+	}
+	cJSON_ArrayForEach(p, progs)
+	{
+		for (size_t i = 0; i < pl.nprogs; i++) {
+			if (strcmp(pl.progs[i].name, str(p, "name")))
+				continue;
+			cJSON_AddStringToObject(
+			    p, "backend", bpf_backend__name(pl.progs[i].backend));
+			cJSON_AddStringToObject(p, "backend_reason",
+						pl.progs[i].why);
+		}
+	}
+	cJSON_AddStringToObject(o, "backend", bpf_backend__name(pl.backend));
+	cJSON_AddStringToObject(o, "backend_reason", pl.why);
+	verdict(c, pl.backend != BPF_BACKEND_NONE, what, "%s", pl.why);
+	k = pl.backend;
+	bpf_backend__plan_free(&pl);
+	return k;
+}
+
 static void check_object(struct check *c, const void *elf, size_t len, cJSON *o,
 			 int idx)
 {
@@ -400,11 +440,14 @@ static void check_object(struct check *c, const void *elf, size_t len, cJSON *o,
 		return;
 	}
 	cJSON_AddItemToObject(o, "facts", facts_json(fa));
-	check_btf(c, fa);
-	for (size_t i = 0; i < fa->nfuncs; i++)
-		if (fa->funcs[i].is_prog)
-			check_prog_kernel(c, &fa->funcs[i]);
-	check_verifier(c, elf, len, idx);
+	/* the kernel's checks say nothing of a run in user space */
+	if (check_backend(c, elf, len, o, idx) != BPF_BACKEND_USER) {
+		check_btf(c, fa);
+		for (size_t i = 0; i < fa->nfuncs; i++)
+			if (fa->funcs[i].is_prog)
+				check_prog_kernel(c, &fa->funcs[i]);
+		check_verifier(c, elf, len, idx);
+	}
 	snprintf(what, sizeof(what), "policy (object %d)", idx);
 	if (policy__check_object(c->pol, fa, why, sizeof(why)))
 		verdict(c, false, what, "%s", why + strlen("policy: "));
@@ -511,12 +554,12 @@ static void print_funcs(const cJSON *a, bool progs)
 	cJSON_ArrayForEach(f, a)
 	{
 		if (progs)
-			printf("  %-20s %-14s %-30s %-28s ", str(f, "name"),
-			       str(f, "type"), str(f, "section"),
-			       str(f, "target"));
+			printf("  %-20s %-14s %-7s %-30s %-28s ", str(f, "name"),
+			       str(f, "type"), str(f, "backend"),
+			       str(f, "section"), str(f, "target"));
 		else
-			printf("  %-20s %-14s %-30s %-28s ", str(f, "name"),
-			       "(subprogram)", str(f, "section"), "-");
+			printf("  %-20s %-14s %-7s %-30s %-28s ", str(f, "name"),
+			       "(subprogram)", "-", str(f, "section"), "-");
 		print_list(cJSON_GetObjectItem(f, "helpers"), ",");
 		if (cJSON_GetArraySize(cJSON_GetObjectItem(f, "kfuncs"))) {
 			printf(" kfuncs:");
@@ -539,10 +582,13 @@ static void print_object(const cJSON *o, int idx)
 	}
 	printf(", license %s, %.0f CO-RE relocations\n", str(fa, "license"),
 	       num(fa, "core_relocations"));
-	printf("  %-20s %-14s %-30s %-28s %s\n", "PROGRAM", "TYPE", "SECTION",
-	       "TARGET", "HELPERS");
+	printf("  %-20s %-14s %-7s %-30s %-28s %s\n", "PROGRAM", "TYPE",
+	       "BACKEND", "SECTION", "TARGET", "HELPERS");
 	print_funcs(cJSON_GetObjectItem(fa, "programs"), true);
 	print_funcs(cJSON_GetObjectItem(fa, "subprograms"), false);
+	cJSON_ArrayForEach(m, cJSON_GetObjectItem(fa, "programs"))
+	    printf("  backend of %s: %s: %s\n", str(m, "name"),
+		   str(m, "backend"), str(m, "backend_reason"));
 	printf("  %-20s %-20s %6s %6s %10s %12s\n", "MAP", "TYPE", "KEY",
 	       "VALUE", "ENTRIES", "MEMORY");
 	cJSON_ArrayForEach(m, cJSON_GetObjectItem(fa, "maps"))
@@ -598,6 +644,10 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  --policy FILE   the policy (default as for run)\n"
 		"  --btf FILE      kernel BTF for CO-RE\n"
+		"  --backend kernel|user|auto\n"
+		"                  the backend a run would be given (default "
+		"kernel):\n"
+		"                  each program's is shown, with the reason\n"
 		"  -o json         one JSON document instead of tables\n"
 		"  -v, --verbose   the verifier log of a refused program\n"
 		"  -h, --help      print this help\n"
@@ -612,6 +662,7 @@ static int parse(struct check *c, int argc, char **argv, const char **pol)
 	static const struct option lo[] = {
 	    {"policy", required_argument, NULL, 'p'},
 	    {"btf", required_argument, NULL, 'b'},
+	    {"backend", required_argument, NULL, 'B'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
@@ -627,6 +678,17 @@ static int parse(struct check *c, int argc, char **argv, const char **pol)
 			break;
 		case 'b':
 			c->btf = optarg;
+			break;
+		case 'B':
+			if (strcmp(optarg, "kernel") && strcmp(optarg, "user") &&
+			    strcmp(optarg, "auto")) {
+				fprintf(stderr,
+					"wasm-bpf: check: --backend takes "
+					"kernel, user or auto, not '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			c->backend = optarg;
 			break;
 		case 'v':
 			c->verbose = true;

@@ -120,6 +120,46 @@ user_example() {
 		echo "PASS: $name: refused, naming the program and both reasons"
 	fi
 
+	# wasm-bpf check names each program's backend, with the reason: auto
+	# takes the kernel where bpf(2) works, the user backend under nobpf;
+	# --backend user refuses what it cannot attach.
+	name="check --backend: each program's backend"
+	c=$OUT/check-backend
+	$bin check -o json --backend auto $ex/uprobe.wasm >"$c-auto-k.json" 2>&1
+	"$OUT/nobpf" $bin check -o json --backend auto $ex/uprobe.wasm \
+		>"$c-auto-u.json" 2>&1
+	"$OUT/nobpf" $bin check -o json $ex/uprobe.wasm >"$c-kernel.json" 2>&1
+	$bin check -o json --backend user build/examples/bootstrap/bootstrap.wasm \
+		>"$c-user-none.json" 2>&1
+	rc=$?
+	$bin check --backend user $ex/uprobe.wasm >"$c-table.txt" 2>&1
+	if python3 -c 'import json, sys
+def progs(f, want, why):
+    r = json.load(open(f))
+    o = r["objects"][0]
+    ps = o["facts"]["programs"]
+    assert o["backend"] == want, (f, o["backend"], o["backend_reason"])
+    assert ps and all(p["backend"] == want for p in ps), (f, ps)
+    assert all(why in p["backend_reason"] for p in ps), (f, ps)
+    return r
+assert progs(sys.argv[1], "kernel", "the kernel runs kprobe programs")["runs"]
+r = progs(sys.argv[2], "user", "uprobe, run in --spawn")
+assert r["runs"], r["checks"]
+assert not any(c["check"].startswith("verifier") for c in r["checks"])
+r = progs(sys.argv[3], "none", "bpf(2) does not load programs here (Operation not permitted)")
+assert not r["runs"]
+r = progs(sys.argv[4], "none", "not \x27tp/sched/sched_process_ex")
+assert not r["runs"]' "$c-auto-k.json" "$c-auto-u.json" "$c-kernel.json" \
+		"$c-user-none.json" 2>"$c.err" && [ $rc = 1 ] &&
+		grep -q '^  uprobe_add  *kprobe  *user  *uprobe ' "$c-table.txt" &&
+		grep -q "^  backend of uprobe_add: user: a uprobe" "$c-table.txt" &&
+		! $bin check --backend bogus $ex/uprobe.wasm >/dev/null 2>"$c.bad" &&
+		grep -q "backend takes kernel, user or auto, not 'bogus'" "$c.bad"; then
+		echo "PASS: $name: kernel, user (under nobpf) and none, with reasons, in JSON and the table"
+	else
+		fail "$name" "exit $rc: $(tail -1 "$c.err") (see $c-*)"
+	fi
+
 	# The policy under the user backend: what it refuses in the object
 	# (a helper, a map type) before anything opens it, and uprobe binaries
 	# at attach; what it allows runs.
