@@ -22,6 +22,7 @@ fi
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/nobpf.c -o "$OUT/nobpf"
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/opener.c -o "$OUT/opener"
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/hooktarget.c -o "$OUT/hooktarget"
+build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/execer.c -o "$OUT/execer"
 build $CC -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -D_GNU_SOURCE \
 	bpf/tests/ubpf.c $(ls bpf/user/ubpf_*.c | grep -v 'agent\|host') -o "$OUT/ubpf" \
 	-lbpf -lelf -lz -lcapstone
@@ -275,3 +276,59 @@ user_opensnoop() {
 	fi
 }
 user_opensnoop
+
+# The execve example (sys_enter_execve, argv read with probe_read_user,
+# the parent's tgid through bpf_get_current_task's synthetic task) in a
+# spawned process: execer's exec calls (a fork's, a vfork's, a failing
+# one, its own), the kernel backend's lines for them (comm and
+# arguments), and the pids and parent pids right.
+user_execve() {
+	bin=build/bin/wasm-bpf
+	wasm=build/examples/execve/execve.wasm
+	name="user backend: execve example"
+	if [ ! -x $bin ] || [ ! -f $wasm ] || [ ! -f build/lib/libwasm-bpf-agent.so ]; then
+		echo "SKIP: $name: runtime, example or agent not built (make)"
+		return
+	fi
+	tag=wbt-exec-$$
+	u=$OUT/user-execve.out
+	k=$OUT/kernel-execve.out
+	timeout 20 "$OUT/nobpf" $bin --timeout 2 --backend user \
+		--spawn "$OUT/execer $tag" $wasm >"$u" 2>&1
+	: >"$k"
+	timeout 20 $bin --timeout 3 $wasm >"$k" 2>&1 &
+	kpid=$!
+	i=0
+	while ! grep -q '^PID' "$k" && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	"$OUT/execer" $tag >/dev/null
+	wait $kpid
+	for f in "$u" "$k"; do
+		grep " $tag" "$f" | awk '{ $1 = $2 = ""; print }' >"$f.events"
+	done
+	# pids: each child's line has the pid execer printed, its parent's
+	# pid is execer's (the pid of the failing exec's line)
+	pids=$(awk -v tag="$tag" '
+		$1 == "child" { child[$3] = $2 }
+		$0 ~ " " tag " " { pid[$NF] = $1; ppid[$NF] = $2 }
+		END {
+			ok = child["forked"] == pid["forked"] &&
+			     child["vforked"] == pid["vforked"] &&
+			     ppid["forked"] == pid["missing"] &&
+			     ppid["vforked"] == pid["missing"] &&
+			     pid["last"] == pid["missing"] && pid["missing"] != ""
+			print ok ? "ok" : "wrong"
+		}' "$u")
+	if [ "$(wc -l <"$u.events")" != 5 ]; then
+		fail "$name" "$(wc -l <"$u.events") events, want 5 (see $u)"
+	elif ! cmp -s "$u.events" "$k.events"; then
+		fail "$name" "events differ from the kernel backend's (see $u, $k)"
+	elif [ "$pids" != ok ]; then
+		fail "$name" "pids or parent pids wrong (see $u)"
+	else
+		echo "PASS: $name: the kernel backend's events, without bpf(2)"
+	fi
+}
+user_execve

@@ -23,7 +23,10 @@ struct ubpf_map_def {
 	    type; /* BPF_MAP_TYPE_{ARRAY,HASH,PERCPU_*,RINGBUF,PERF_EVENT_ARRAY}
 		   */
 	uint32_t key_size, value_size, max_entries;
-	uint32_t flags; /* BPF_F_RDONLY_PROG: programs may only read values */
+	/* BPF_F_RDONLY_PROG: programs may only read values; with BPF_F_RDONLY
+	 * too (.rodata): frozen, user space may not write it either, and the
+	 * verifier reads its values as constants */
+	uint32_t flags;
 	char name[16];
 };
 
@@ -70,6 +73,14 @@ uint64_t ubpf_ring__lost(const struct ubpf_map *map);
 #define UBPF_MAX_FRAMES 8
 #define UBPF_LOG_SIZE	512
 
+/* Where bpf_get_current_task's synthetic task (ubpf_task.c) holds the
+ * fields it fills, as the object's own task_struct type places them (the
+ * offsets compiled into its code: CO-RE is not applied here). */
+struct ubpf_task_layout {
+	uint32_t size;			/* 0: no usable task_struct */
+	int32_t tgid, pid, real_parent; /* byte offsets; -1: absent */
+};
+
 struct ubpf_prog {
 	char name[64];
 	char sec[64];
@@ -83,6 +94,7 @@ struct ubpf_prog {
 	int trace_fd;	   /* trace_printk's output; -1: none */
 	struct bpf_insn *xinsns; /* verified, map refs turned into addresses */
 	bool zero_stack; /* helpers may copy stack bytes it never wrote */
+	const struct ubpf_task_layout *task; /* the object's; not owned */
 };
 
 /* Checks P; on success prepares it to run. A refusal is -EACCES (or
@@ -92,8 +104,18 @@ int ubpf_prog__verify(struct ubpf_prog *p, char *log, size_t log_size);
 uint64_t ubpf_prog__run(const struct ubpf_prog *p, void *ctx);
 void ubpf_prog__release(struct ubpf_prog *p); /* frees insns, xinsns */
 
+/* get_current_pid_tgid caches the thread's ids (renewed after fork); a
+ * vfork child shares that cache with its parent: forget it around
+ * programs that may run in one (before exec). */
+void ubpf_ids__forget(void);
+
 /* Context size for a program type, 0 when the backend has no support. */
 uint32_t ubpf_ctx_size(enum bpf_prog_type type);
+
+/* The layout of the object's task_struct (every flavor, task_struct___x,
+ * merged) from its BTF; size 0 when it has none or flavors disagree. */
+struct btf;
+void ubpf_task__layout(const struct btf *btf, struct ubpf_task_layout *out);
 
 /* ---- objects (ubpf_load.c) --------------------------------------------- */
 

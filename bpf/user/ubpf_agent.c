@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "bpf/user/ubpf_agent.h"
 
@@ -48,7 +49,7 @@ static void *lifeline(void *arg)
 	char c;
 
 	do
-		n = read(fd, &c, 1);
+		n = syscall(SYS_read, fd, &c, 1); /* not the traced read */
 	while (n > 0 || (n < 0 && errno == EINTR));
 	pthread_mutex_lock(&lock);
 	ubpf_agent_sys__clear();

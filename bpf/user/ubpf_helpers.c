@@ -78,6 +78,11 @@ __attribute__((constructor)) static void watch_forks(void)
 	pthread_atfork(NULL, NULL, forked);
 }
 
+void ubpf_ids__forget(void)
+{
+	pid_cache.gen = 0;
+}
+
 static uint64_t h_pid_tgid(const struct ubpf_prog *p, uint64_t a1, uint64_t a2,
 			   uint64_t a3, uint64_t a4, uint64_t a5)
 {
@@ -309,6 +314,9 @@ static const struct ubpf_helper helpers[] = {
     H(probe_read_user, h_read_user, UR_INT, 0, false, UA_UNINIT_MEM, UA_SIZE,
       UA_ANY),
     H(probe_read_user_str, h_read_user_str, UR_INT, 0, false, UA_UNINIT_MEM,
+      UA_SIZE, UA_ANY),
+    H(get_current_task, ubpf_task__current, UR_INT, 0, false, UA_NONE),
+    H(probe_read_kernel, ubpf_task__read, UR_INT, 0, false, UA_UNINIT_MEM,
       UA_SIZE, UA_ANY),
     H(ringbuf_output, h_ring_output, UR_INT, UK_RING, false, UA_MAP, UA_MEM,
       UA_SIZE, UA_ANY),

@@ -409,7 +409,8 @@ static bool prefix(const char *s, const char *p)
  * traces it (by interposing libc's wrappers), else NULL. */
 static const char *syscall_of(const char *sec)
 {
-	static const char *const names[] = {"open", "openat"};
+	static const char *const names[] = {
+	    "open", "openat", "execve", "execveat", "close", "read", "write"};
 	const char *p = NULL;
 	size_t i;
 

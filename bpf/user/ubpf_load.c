@@ -25,6 +25,7 @@ struct ubpf_object {
 	size_t nmaps;
 	struct ubpf_prog *progs;
 	size_t nprogs;
+	struct ubpf_task_layout task;
 };
 
 struct block {
@@ -116,6 +117,10 @@ static int add_maps(struct ubpf_object *o, struct bpf_object *bo,
 		struct ubpf_map *m;
 
 		snprintf(d.name, sizeof(d.name), "%s", bpf_map__name(bm));
+		/* .rodata (and .kconfig): libbpf freezes these after load, so
+		 * the verifier may take their values as constants */
+		if (bpf_map__is_internal(bm) && (d.flags & BPF_F_RDONLY_PROG))
+			d.flags |= BPF_F_RDONLY;
 		if (fds && o->nmaps >= nfds)
 			return say(log, size, -EINVAL,
 				   "map '%s': no descriptor given",
@@ -402,6 +407,7 @@ static int link_prog(struct linker *l, struct bpf_program *bp,
 	p->trace_fd = 2;
 	p->maps = l->obj->maps;
 	p->map_cnt = l->obj->nmaps;
+	p->task = &l->obj->task;
 	if (prog_sym(l, p->name, p->sec, &s) || s.st_value % 8 || !s.st_size)
 		return say(l->log, l->log_size, -ENOENT,
 			   "program '%s': no code", p->name);
@@ -490,6 +496,7 @@ struct ubpf_object *ubpf_object__open_shared(const void *buf, size_t len,
 			  "not a BPF object libbpf can open");
 		goto fail;
 	}
+	ubpf_task__layout(bpf_object__btf(bo), &o->task);
 	err = add_maps(o, bo, map_fds, nmaps, log, log_size);
 	if (!err)
 		err = add_progs(o, bo, buf, len, log, log_size);

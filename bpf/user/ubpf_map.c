@@ -368,6 +368,8 @@ int ubpf_map__update(struct ubpf_map *m, const void *key, const void *value,
 
 	if (err || is_ring(m->shm->def.type))
 		return err ? err : -EINVAL;
+	if (m->shm->def.flags & BPF_F_RDONLY) /* frozen, as the kernel's */
+		return -EPERM;
 	ubpf_lock(&m->shm->lock);
 	v = slot_of(m, key, flags, true, &err);
 	if (v && is_percpu(m->shm->def.type)) {

@@ -377,11 +377,39 @@ static int check_mem(struct verifier *v, struct state *s, int regno,
 	}
 }
 
-/* What a LEN-byte load of R + OFF gives (after check_mem). */
-static struct reg loaded(struct state *s, int regno, int64_t off, unsigned len,
-			 bool sx)
+/* A load at a known offset of a frozen one-element array (.rodata) is the
+ * constant there, as the kernel's verifier reads it: the branches a
+ * configuration variable rules out are never explored. */
+static bool frozen_const(struct verifier *v, const struct reg *r, int64_t off,
+			 unsigned len, bool sx, struct reg *out)
 {
-	struct reg *r = R(s, regno);
+	const struct ubpf_map_def *d;
+	uint64_t x = 0;
+	const uint8_t *src;
+
+	if (r->type != T_VALUE || r->unbounded || r->omin != r->omax)
+		return false;
+	d = ubpf_map__def(map_of(v, r));
+	if (d->type != BPF_MAP_TYPE_ARRAY || d->max_entries != 1 ||
+	    (d->flags & (BPF_F_RDONLY | BPF_F_RDONLY_PROG)) !=
+		(BPF_F_RDONLY | BPF_F_RDONLY_PROG))
+		return false;
+	src = (const uint8_t *)ubpf_map__data(map_of(v, r)) + r->omin + off;
+	memcpy(&x, src, len); /* little-endian: the low bytes */
+	if (sx && len < 8)
+		x = (uint64_t)((int64_t)(x << (64 - 8 * len)) >> (64 - 8 * len));
+	*out = scalar(x, x);
+	return true;
+}
+
+/* What a LEN-byte load of R + OFF gives (after check_mem). */
+static struct reg loaded(struct verifier *v, struct state *s, int regno,
+			 int64_t off, unsigned len, bool sx)
+{
+	struct reg *r = R(s, regno), k;
+
+	if (frozen_const(v, r, off, len, sx, &k))
+		return k;
 
 	if (r->type == T_STACK && len == 8) {
 		int64_t o = r->omin + off + UBPF_STACK_SIZE;
@@ -956,7 +984,7 @@ static int do_mem(struct verifier *v, struct state *s,
 		    (err = check_mem(v, s, in->src_reg, in->off, len, READ,
 				     NULL)))
 			return err;
-		*R(s, in->dst_reg) = loaded(s, in->src_reg, in->off, len,
+		*R(s, in->dst_reg) = loaded(v, s, in->src_reg, in->off, len,
 					    BPF_MODE(in->code) == BPF_MEMSX);
 		s->pc++;
 		return 0;
