@@ -24,8 +24,8 @@
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static int failures;
-static struct ubpf_map *maps[5];
-enum { M_ARRAY, M_HASH, M_RING, M_RDONLY, M_PERCPU };
+static struct ubpf_map *maps[6];
+enum { M_ARRAY, M_HASH, M_RING, M_RDONLY, M_PERCPU, M_FROZEN };
 
 static void pass(const char *name)
 {
@@ -52,6 +52,9 @@ static void make_maps(void)
 	    {BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0, "ring"},
 	    {BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG, "ro"},
 	    {BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 2, 0, "pcpu"},
+	    /* .rodata: frozen, its value 5 read as a constant */
+	    {BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG | BPF_F_RDONLY,
+	     "frozen"},
 	};
 	size_t i;
 
@@ -63,6 +66,7 @@ static void make_maps(void)
 			exit(1);
 		}
 	}
+	memcpy(ubpf_map__data(maps[M_FROZEN]), &(uint64_t){5}, 8);
 }
 
 static struct ubpf_prog prog_of(const struct bpf_insn *insns, size_t n)
@@ -105,7 +109,14 @@ static size_t count(const struct bpf_insn *insns, size_t max)
 	return max;
 }
 
+/* A branch on a .rodata value (5) that rules out a path a verifier must
+ * refuse: taken as a constant only when the map is frozen. */
+#define RODATA_BRANCH(m)                                                       \
+	P(LDVAL(1, m, 0), LDX(DW, 2, 1, 0), J(JEQ, 2, 5, 3), MOV(3, 0),        \
+	  LDX(DW, 0, 3, 0), EXIT, MOV(0, 7), EXIT)
+
 static const struct good goods[] = {
+    {"frozen .rodata value as a constant", RODATA_BRANCH(M_FROZEN), 7},
     {"alu64",
      P(MOV(0, 7), ALU(MUL, 0, 6), ALU(SUB, 0, 2), ALU(LSH, 0, 2),
        ALU(RSH, 0, 1), ALU(OR, 0, 1), ALU(XOR, 0, 3), ALU(MOD, 0, 7), EXIT),
@@ -218,6 +229,50 @@ static const struct bpf_insn var_off[] = {
     MOV(0, 0),	       EXIT,
 };
 
+/* bpf_get_current_task's synthetic task: the parent's tgid through
+ * real_parent (BPF_CORE_READ(task, real_parent, tgid)), laid out as the
+ * object's type says; probe_read_kernel of anything else (the stack) is
+ * -EFAULT with the destination zeroed; a frozen map refuses updates. */
+static void task_check(void)
+{
+	static const struct bpf_insn parent_tgid[] = {
+	    CALL(get_current_task), MOVR(3, 0),	      ALU(ADD, 3, 24),
+	    MOVR(1, 10),	    ALU(ADD, 1, -8),  MOV(2, 8),
+	    CALL(probe_read_kernel), LDX(DW, 3, 10, -8), ALU(ADD, 3, 16),
+	    MOVR(1, 10),	    ALU(ADD, 1, -16), MOV(2, 4),
+	    CALL(probe_read_kernel), LDX(W, 0, 10, -16), EXIT};
+	static const struct bpf_insn stack[] = {
+	    ST(DW, 10, -16, 9),	 MOVR(3, 10), ALU(ADD, 3, -16),
+	    ST(DW, 10, -8, 1),	 MOVR(1, 10), ALU(ADD, 1, -8),
+	    MOV(2, 8),		 CALL(probe_read_kernel), LDX(DW, 1, 10, -8),
+	    ALUR(ADD, 0, 1),	 EXIT};
+	struct ubpf_task_layout l = {64, 16, 20, 24};
+	struct ubpf_prog a = prog_of(parent_tgid, N(parent_tgid)),
+			 b = prog_of(stack, N(stack));
+	const char *name = "helpers: get_current_task, probe_read_kernel";
+	char log[UBPF_LOG_SIZE];
+	uint64_t ra = 0, rb = 0;
+
+	a.task = &l;
+	if (ubpf_prog__verify(&a, log, sizeof(log)) ||
+	    ubpf_prog__verify(&b, log, sizeof(log)))
+		fail(name, "refused: %s", log);
+	else if ((ra = ubpf_prog__run(&a, ctx)) != (uint64_t)getppid() ||
+		 (rb = ubpf_prog__run(&b, ctx)) != (uint64_t)-EFAULT)
+		fail(name, "parent tgid %llu (want %d), stack read %lld",
+		     (unsigned long long)ra, getppid(), (long long)rb);
+	else
+		pass(name);
+	ubpf_prog__release(&a);
+	ubpf_prog__release(&b);
+	name = "maps: a frozen map refuses updates";
+	if (ubpf_map__update(maps[M_FROZEN], &(uint32_t){0}, &(uint64_t){1},
+			     0) != -EPERM)
+		fail(name, "accepted");
+	else
+		pass(name);
+}
+
 /* With UBPF_SEED_DIR, each accepted program also seeds the fuzzer. */
 static void seed(const struct bpf_insn *insns, size_t n)
 {
@@ -316,6 +371,8 @@ static const struct bad bads[] = {
      P(MOVR(6, 1), LOOKUP0, J(JEQ, 0, 0, 4), LDX(DW, 1, 6, 0), ALU(AND, 1, 15),
        ALUR(ADD, 0, 1), LDX(DW, 0, 0, 0), EXIT),
      "outside its 16 bytes"},
+    {"branch on a read-only map that is not frozen", RODATA_BRANCH(M_RDONLY),
+     "memory access through a scalar"},
     {"write to a read-only map",
      P(LDVAL(1, M_RDONLY, 0), ST(DW, 1, 0, 1), MOV(0, 0), EXIT), "read-only"},
     {"pointer stored into a map",
@@ -755,6 +812,7 @@ int main(int argc, char **argv)
 	make_maps();
 	goods_run();
 	bads_run();
+	task_check();
 	maps_check();
 	maps_shared();
 	for (i = 1; i < argc && strcmp(argv[i], "--accept"); i++)
