@@ -12,7 +12,10 @@
 
 #define CTX_SIZE 64
 
-static struct ubpf_map *maps[5];
+#define NMAPS 6
+static struct ubpf_map *maps[NMAPS];
+/* get_current_task's synthetic task, with every field it fills */
+static const struct ubpf_task_layout task = {64, 16, 20, 24};
 
 static int drop(void *ctx, void *data, size_t size)
 {
@@ -27,12 +30,16 @@ static void setup(void)
 	    {BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0, "ring"},
 	    {BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG, "ro"},
 	    {BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 1, 0, "perf"},
+	    /* .rodata: the verifier reads its value (3) as a constant */
+	    {BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG | BPF_F_RDONLY,
+	     "frozen"},
 	};
 	size_t i;
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < NMAPS; i++)
 		if (!(maps[i] = ubpf_map__new(&defs[i])))
 			abort();
+	memcpy(ubpf_map__data(maps[5]), &(uint64_t){3}, 8);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -41,7 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      .ctx_size = CTX_SIZE,
 			      .trace_fd = -1,
 			      .maps = maps,
-			      .map_cnt = 5};
+			      .map_cnt = NMAPS,
+			      .task = &task};
 	char log[UBPF_LOG_SIZE];
 	size_t n = size / sizeof(struct bpf_insn);
 
