@@ -10,8 +10,8 @@ BPF_LIB  := $(LIBDIR)/libwasm-bpf-host.a
 # over it, in the same library; linking ubpf_hook.o needs $(LDLIBS_UBPF).
 # The agent the backend preloads into spawned processes is a shared
 # library of the core.
-UBPF_CORE := $(addprefix bpf/user/ubpf_,map.c ring.c load.c verify.c vm.c helpers.c task.c hook.c)
-UBPF_SRCS := $(UBPF_CORE) bpf/user/ubpf_host.c
+UBPF_CORE := $(addprefix bpf/user/ubpf_,map.c ring.c load.c verify.c vm.c helpers.c task.c hook.c sym.c)
+UBPF_SRCS := $(UBPF_CORE) bpf/user/ubpf_host.c bpf/user/ubpf_inject.c
 LDLIBS_UBPF := -lcapstone
 UBPF_OBJS := $(UBPF_SRCS:%.c=$(OBJ)/%.o)
 $(BPF_LIB): $(UBPF_OBJS)

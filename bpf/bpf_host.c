@@ -550,6 +550,8 @@ struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 					    .verbose = o.verbose,
 					    .spawn = o.spawn,
 					    .nspawn = o.nspawn,
+					    .pids = o.pids,
+					    .npids = o.npids,
 					    .go_poll_module = o.go_poll_module,
 					    .go_callback_export =
 						o.go_callback_export,

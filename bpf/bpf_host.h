@@ -107,6 +107,10 @@ struct bpf_host_opts {
 	const char *backend;
 	const char *const *spawn;
 	size_t nspawn;
+	/* Running processes the user backend's agent is loaded into (ptrace),
+	 * like spawn's, for their uprobes. */
+	const int *pids;
+	size_t npids;
 };
 
 struct bpf_host;

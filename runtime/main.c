@@ -14,6 +14,7 @@
  * out of fuel; 2 for a usage error.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
@@ -50,8 +51,8 @@ struct cli {
 	struct wasm_bpf_app_opts opts;
 	struct wbpf_image_run img; /* --pull, --verify-key */
 	double timeout, stop_timeout;
-	const char **dirs, **envs, **fds, **spawns;
-	int ndirs, nenvs, nfds, nspawns;
+	const char **dirs, **envs, **fds, **spawns, **pids;
+	int ndirs, nenvs, nfds, nspawns, npids;
 	const char *module;
 	const char *policy;
 	const char *bad_opt;
@@ -143,6 +144,10 @@ static void usage(FILE *f)
 	    "  --spawn \"CMD ARGS\"   start CMD (a shell command) at the "
 	    "guest's first\n"
 	    "                       poll, with the user backend's probes; "
+	    "repeatable\n"
+	    "  --pid PID            load the user backend's uprobes into "
+	    "running process\n"
+	    "                       PID (ptrace) at the guest's first poll; "
 	    "repeatable\n"
 	    "  -m, --wrapper-module-name NAME\n"
 	    "                       import module of TinyGo's poll wrapper\n"
@@ -246,6 +251,7 @@ enum {
 	OPT_VERIFY_KEY,
 	OPT_BACKEND,
 	OPT_SPAWN,
+	OPT_PID,
 };
 
 static const struct option long_opts[] = {
@@ -263,6 +269,7 @@ static const struct option long_opts[] = {
     {"no-host-view", no_argument, NULL, OPT_NO_HOST_VIEW},
     {"backend", required_argument, NULL, OPT_BACKEND},
     {"spawn", required_argument, NULL, OPT_SPAWN},
+    {"pid", required_argument, NULL, OPT_PID},
     {"wrapper-module-name", required_argument, NULL, 'm'},
     {"callback-export-name", required_argument, NULL, 'c'},
     {"policy", required_argument, NULL, OPT_POLICY},
@@ -343,6 +350,14 @@ static int parse_opt(struct cli *c, int o, const char *arg)
 		if (!*arg)
 			return bad("--spawn", "(empty)");
 		return push(&c->spawns, &c->nspawns, arg) ? EXIT_FAILURE : -1;
+	case OPT_PID: {
+		char *end;
+		long v = strtol(arg, &end, 10);
+
+		if (*end || end == arg || v <= 0 || v > INT_MAX)
+			return bad("--pid (a process id)", arg);
+		return push(&c->pids, &c->npids, arg) ? EXIT_FAILURE : -1;
+	}
 	case 'm':
 		if (!*arg)
 			return bad("--wrapper-module-name", "(empty)");
@@ -605,17 +620,26 @@ static int run_app(struct cli *c)
 {
 	struct wasm_error err = {{0}};
 	struct wasm_bpf_app *app;
-	int status;
+	int status, *pids;
 
-	if (c->nspawns &&
+	if ((c->nspawns || c->npids) &&
 	    (!c->opts.backend || !strcmp(c->opts.backend, "kernel"))) {
-		fprintf(stderr,
-			"wasm-bpf: --spawn needs --backend user or auto\n");
+		fprintf(stderr, "wasm-bpf: %s needs --backend user or auto\n",
+			c->nspawns ? "--spawn" : "--pid");
 		return EXIT_USAGE;
 	}
 	c->opts.spawn = c->spawns;
 	c->opts.nspawn = c->nspawns;
+	pids = calloc(c->npids + 1, sizeof(*pids));
+	if (!pids)
+		return WASM_BPF_EXIT_ERROR;
+	for (int i = 0; i < c->npids; i++)
+		pids[i] = atoi(c->pids[i]);
+	c->opts.pids = pids;
+	c->opts.npids = c->npids;
 	app = wbpf_image_open(c->module, &c->img, &c->opts, &err);
+	free(pids); /* the app keeps its own copy */
+	c->opts.pids = NULL;
 	if (!app) {
 		fprintf(stderr, "wasm-bpf: %s: %s\n", c->module, err.msg);
 		return WASM_BPF_EXIT_ERROR;
@@ -685,5 +709,6 @@ int main(int argc, char **argv)
 	free(c.fds);
 	free(c.img.keys);
 	free(c.spawns);
+	free(c.pids);
 	return r;
 }

@@ -37,6 +37,7 @@ struct wasm_bpf_app {
 	char *go_module, *go_export;
 	struct strv args, env, pre_host, pre_guest;
 	struct strv spawn; /* --spawn commands (opts.backend: a literal) */
+	int *pids;	   /* --pid */
 	int *fds;
 	int nfds;
 	bool ran;
@@ -166,6 +167,16 @@ wasm_bpf_app__open_mem(const void *bytes, size_t len,
 			errno = ENOMEM;
 			return NULL;
 		}
+	}
+	if (OPT(opts, npids, 0)) {
+		app->pids = malloc(opts->npids * sizeof(*app->pids));
+		if (!app->pids) {
+			wasm_bpf_app__free(app);
+			errno = ENOMEM;
+			return NULL;
+		}
+		memcpy(app->pids, opts->pids, opts->npids * sizeof(*app->pids));
+		app->opts.npids = opts->npids;
 	}
 	app->go_module = go_module ? strdup(go_module) : NULL;
 	app->go_export = go_export ? strdup(go_export) : NULL;
@@ -532,6 +543,8 @@ static int run_setup(struct wasm_bpf_app *app, struct run *r)
 	bo.backend = app->opts.backend;
 	bo.spawn = (const char *const *)app->spawn.v;
 	bo.nspawn = app->spawn.n;
+	bo.pids = app->pids;
+	bo.npids = app->opts.npids;
 	r->bpf = bpf_host__new(&bo);
 	if (!r->bpf || bpf_host__define(r->bpf, r->linker))
 		return fail(
@@ -739,6 +752,7 @@ void wasm_bpf_app__free(struct wasm_bpf_app *app)
 	strv_free(&app->pre_host);
 	strv_free(&app->pre_guest);
 	strv_free(&app->spawn);
+	free(app->pids);
 	free(app->fds);
 	free(app->btf_path);
 	free(app->btf_cache_dir);

@@ -99,6 +99,10 @@ struct wasm_bpf_app_opts {
 	const char *backend;
 	const char *const *spawn;
 	size_t nspawn;
+	/* Running processes the user backend loads its agent into (ptrace)
+	 * at the guest's first poll, for its uprobes. */
+	const int *pids;
+	size_t npids;
 };
 
 struct wasm_bpf_app;

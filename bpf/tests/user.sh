@@ -23,6 +23,7 @@ build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/nobpf.c -o "$OUT/nobpf"
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/opener.c -o "$OUT/opener"
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/hooktarget.c -o "$OUT/hooktarget"
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/execer.c -o "$OUT/execer"
+build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/pidtarget.c -o "$OUT/pidtarget"
 build $CC -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -D_GNU_SOURCE \
 	bpf/tests/ubpf.c $(ls bpf/user/ubpf_*.c | grep -v 'agent\|host') -o "$OUT/ubpf" \
 	-lbpf -lelf -lz -lcapstone
@@ -229,6 +230,97 @@ assert not r["runs"]' "$c-auto-k.json" "$c-auto-u.json" "$c-kernel.json" \
 	fi
 }
 user_example
+
+# --pid: the uprobe example's guest hooks pidtarget while it runs (blocked
+# in nanosleep when the agent is injected through ptrace), under nobpf: the
+# kernel backend's events; a second target killed by SIGSEGV meanwhile and
+# a pid that does not exist leave the runtime running to its --timeout;
+# after the runtime exits the target finds its code restored and ends
+# normally.
+user_pid() {
+	bin=build/bin/wasm-bpf
+	ex=build/examples/uprobe
+	name="user backend: --pid"
+	k=$OUT/kernel-uprobe.out
+	if [ ! -x $bin ] || [ ! -f $ex/uprobe.wasm ] || [ ! -s "$k.events" ] ||
+		[ ! -f build/lib/libwasm-bpf-agent.so ]; then
+		echo "SKIP: $name: runtime, example, agent or kernel events missing"
+		return
+	fi
+	scope=$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)
+	if [ "$scope" = 3 ] || { [ "$scope" != 0 ] && [ "$(id -u)" != 0 ]; }; then
+		echo "SKIP: $name: kernel.yama.ptrace_scope=$scope forbids ptrace of a non-child"
+		return
+	fi
+	g=$OUT/pid-go
+	rm -f "$g"1 "$g"2 "$g"x
+	t=$OUT/pid-target.out
+	( "$OUT/pidtarget" "$g"1 "$g"2 >"$t" 2>&1; echo "exit $?" >>"$t" ) &
+	"$OUT/pidtarget" "$g"x "$g"x >/dev/null 2>&1 &
+	victim=$!
+	i=0
+	while ! grep -q ready "$t" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tpid=$(pgrep -f "pidtarget $g"1 | head -1)
+	u=$OUT/user-pid.out
+	( timeout 20 "$OUT/nobpf" $bin -v --timeout 3 --backend user --pid "$tpid" \
+		--pid "$victim" --pid 999999999 $ex/uprobe.wasm "$OUT/pidtarget" \
+		>"$u" 2>&1; echo "runtime exit $?" >>"$u" ) &
+	i=0
+	while ! grep -q "agent in pid $victim" "$u" && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -SEGV $victim 2>/dev/null
+	touch "$g"1
+	i=0
+	while ! grep -q "^runtime exit" "$u" && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	touch "$g"2
+	i=0
+	while ! grep -q "^exit" "$t" && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait
+	sed -n "s/^pid $tpid: //p" "$u" >"$u.events"
+	if grep -q "ptrace refused" "$u"; then
+		echo "SKIP: $name: $(grep -m1 'ptrace refused' "$u")"
+	elif ! grep -q "agent in pid $tpid: 1 hooks" "$u"; then
+		fail "$name" "not attached (see $u)"
+	elif ! cmp -s "$u.events" "$k.events"; then
+		fail "$name" "events differ from the kernel backend's (see $u, $k)"
+	elif ! grep -q "^runtime exit 124" "$u"; then
+		fail "$name" "the runtime did not run to its --timeout: $(tail -1 "$u")"
+	elif ! grep -q "cannot attach to pid 999999999: no process\|cannot attach to pid 999999999: cannot stop" "$u"; then
+		fail "$name" "a missing process not named (see $u)"
+	elif [ "$(tr '\n' ' ' <"$t")" = "ready first e9 last e9 sum 9 exit 0 " ]; then
+		fail "$name" "still hooked after the runtime exited"
+	elif ! grep -q "^first e9" "$t" || ! grep -q "^sum 9" "$t" ||
+		! grep -q "^exit 0" "$t" || grep -q "^last e9" "$t"; then
+		fail "$name" "target: $(tr '\n' ' ' <"$t")"
+	else
+		echo "PASS: $name: the kernel backend's events in a running process; a crashed and a missing one leave the runtime running; unhooked after it exits"
+	fi
+	rm -f "$g"1 "$g"2
+}
+user_pid
+
+user_pid_usage() {
+	name="user backend: --pid with the kernel backend"
+	if build/bin/wasm-bpf --pid 1 build/examples/uprobe/uprobe.wasm x 2>"$OUT/pid-usage.out"; then
+		fail "$name" "accepted"
+	elif ! grep -q -- '--pid needs --backend user or auto' "$OUT/pid-usage.out"; then
+		fail "$name" "message: $(cat "$OUT/pid-usage.out")"
+	else
+		echo "PASS: $name: refused"
+	fi
+}
+user_pid_usage
 
 # opensnoop's syscall tracepoints in a spawned process (the agent
 # interposes libc's open/openat): the kernel backend's lines for the

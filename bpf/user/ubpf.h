@@ -155,5 +155,8 @@ int ubpf_hook__detach(struct ubpf_hook *h);
  * must be loaded here: the program or one of its libraries). */
 int ubpf_sym__resolve(const char *binary, const char *symbol, void **addr,
 		      size_t *size);
+/* Function SYMBOL's address in the ELF file PATH (.symtab or .dynsym). */
+int ubpf_sym__value(const char *path, const char *symbol, uint64_t *value,
+		    size_t *size);
 
 #endif

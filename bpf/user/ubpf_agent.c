@@ -6,19 +6,25 @@
  * hooks the functions the plan names that are loaded here. When the
  * runtime goes away (the lifeline pipe reads end-of-file), a thread
  * writes the original code back. Problems are one line on stderr; the
- * process runs on unhooked.
+ * process runs on unhooked. `--pid` loads it into a running process
+ * instead (ubpf_inject.c calls wasm_bpf_agent_bind, sends the
+ * descriptors, then calls wasm_bpf_agent_attach): uprobes only.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "bpf/user/ubpf_agent.h"
 
+#define API	  __attribute__((visibility("default")))
 #define MAX_MAPS  64
 #define MAX_HOOKS 64
 
@@ -55,7 +61,7 @@ static void *lifeline(void *arg)
 	ubpf_agent_sys__clear();
 	for (i = 0; i < nhooks; i++)
 		ubpf_hook__detach(hooks[i]);
-	nhooks = 0;
+	nhooks = nsys = 0;
 	pthread_mutex_unlock(&lock);
 	return NULL;
 }
@@ -131,8 +137,16 @@ static void trace_syscalls(struct probe *pr, int n)
 	}
 }
 
+/* A descriptor number the plan names: the number itself in a spawned
+ * process (inherited there), else the one received in its place. */
+static int fd_of(int n, const int *fds, int nfds)
+{
+	return !fds ? n : n >= 0 && n < nfds ? fds[n] : -1;
+}
+
 static int read_plan(FILE *f, struct probe *pr, int *npr, int *maps, int *nmaps,
-		     int *objfd, size_t *objlen, int *life)
+		     int *objfd, size_t *objlen, int *life, const int *fds,
+		     int nfds)
 {
 	char line[4400];
 	int fd;
@@ -140,12 +154,12 @@ static int read_plan(FILE *f, struct probe *pr, int *npr, int *maps, int *nmaps,
 	while (fgets(line, sizeof(line), f)) {
 		struct probe *p = &pr[*npr];
 
-		if (sscanf(line, "object %d %zu", objfd, objlen) == 2)
-			continue;
-		if (sscanf(line, "map %d", &fd) == 1 && *nmaps < MAX_MAPS)
-			maps[(*nmaps)++] = fd;
-		else if (sscanf(line, "lifeline %d", life) == 1)
-			continue;
+		if (sscanf(line, "object %d %zu", &fd, objlen) == 2)
+			*objfd = fd_of(fd, fds, nfds);
+		else if (sscanf(line, "map %d", &fd) == 1 && *nmaps < MAX_MAPS)
+			maps[(*nmaps)++] = fd_of(fd, fds, nfds);
+		else if (sscanf(line, "lifeline %d", &fd) == 1)
+			*life = fd_of(fd, fds, nfds);
 		else if (*npr < MAX_HOOKS &&
 			 sscanf(line, "probe %15s %63s %4095s %255s", p->kind,
 				p->prog, p->binary, p->sym) == 4)
@@ -154,27 +168,32 @@ static int read_plan(FILE *f, struct probe *pr, int *npr, int *maps, int *nmaps,
 	return *objfd >= 0 && *objlen ? 0 : -EINVAL;
 }
 
-__attribute__((constructor)) static void agent_start(void)
+/* Opens the object over the shared maps and hooks what the plan in
+ * descriptor PFD names (FDS: the descriptors received by an injected
+ * agent, NULL in a spawned process). Interposed system calls are traced
+ * only when preloaded: a library loaded later does not come before
+ * libc's. Returns the hooks and traced calls set up, or -errno. */
+static int start(int pfd, const int *fds, int nfds, bool preloaded)
 {
 	static struct probe pr[MAX_HOOKS];
-	const char *plan = getenv("WASM_BPF_AGENT");
-	int maps[MAX_MAPS], nmaps = 0, npr = 0, objfd = -1, life = -1, pfd;
+	int maps[MAX_MAPS], nmaps = 0, npr = 0, objfd = -1, life = -1, i;
 	size_t objlen = 0;
 	char log[UBPF_LOG_SIZE];
 	pthread_t t;
 	void *elf;
 	FILE *f;
 
-	if (!plan)
-		return;
-	pfd = dup(atoi(plan));
+	pfd = dup(pfd);
 	f = pfd >= 0 ? fdopen(pfd, "r") : NULL;
 	if (!f || fseek(f, 0, SEEK_SET) ||
-	    read_plan(f, pr, &npr, maps, &nmaps, &objfd, &objlen, &life)) {
-		say("unreadable plan in descriptor %s", plan);
+	    read_plan(f, pr, &npr, maps, &nmaps, &objfd, &objlen, &life, fds,
+		      nfds)) {
+		say("unreadable plan");
 		if (f)
 			fclose(f);
-		return;
+		else if (pfd >= 0)
+			close(pfd);
+		return -EINVAL;
 	}
 	fclose(f);
 	elf = mmap(NULL, objlen, PROT_READ, MAP_PRIVATE, objfd, 0);
@@ -186,10 +205,92 @@ __attribute__((constructor)) static void agent_start(void)
 		munmap(elf, objlen);
 	if (!obj) {
 		say("cannot open the BPF object: %s", log);
-		return;
+		return -EINVAL;
 	}
 	hook_all(pr, npr);
-	trace_syscalls(pr, npr);
+	if (preloaded)
+		trace_syscalls(pr, npr);
+	for (i = 0; !preloaded && i < npr; i++)
+		if (!strncmp(pr[i].kind, "sys_", 4))
+			say("system call %s is traced only in processes "
+			    "--spawn starts (preloaded)",
+			    pr[i].sym);
 	if ((nhooks || nsys) && life >= 0)
 		pthread_create(&t, NULL, lifeline, (void *)(intptr_t)life);
+	return nhooks + nsys;
+}
+
+__attribute__((constructor)) static void agent_start(void)
+{
+	const char *plan = getenv("WASM_BPF_AGENT");
+
+	if (plan)
+		start(atoi(plan), NULL, 0, true);
+}
+
+/* ---- injected into a running process (ubpf_inject.c) --------------------- */
+
+/* A datagram socket bound to abstract NAME, for the runtime to send the
+ * descriptors to while this process is stopped. */
+API int wasm_bpf_agent_bind(const char *name)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	size_t n = strlen(name);
+	int s;
+
+	if (n + 1 >= sizeof(a.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(a.sun_path + 1, name, n);
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (bind(s, (struct sockaddr *)&a,
+		 offsetof(struct sockaddr_un, sun_path) + 1 + n)) {
+		int err = -errno;
+
+		close(s);
+		return err;
+	}
+	return s;
+}
+
+/* Takes the descriptors waiting on SOCK (the plan first) and starts. */
+API int wasm_bpf_agent_attach(int sock)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE((MAX_MAPS + 3) * sizeof(int))];
+	} c;
+	char byte;
+	struct iovec io = {&byte, 1};
+	struct msghdr m = {.msg_iov = &io,
+			   .msg_iovlen = 1,
+			   .msg_control = c.buf,
+			   .msg_controllen = sizeof(c.buf)};
+	struct cmsghdr *h;
+	int fds[MAX_MAPS + 3], n = 0, r;
+	ssize_t got = recvmsg(sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	r = got < 0 ? -errno : 0;
+	close(sock);
+	if (r)
+		return r;
+	for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
+		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
+			n = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			memcpy(fds, CMSG_DATA(h), n * sizeof(int));
+		}
+	if (n < 3 || (m.msg_flags & MSG_CTRUNC))
+		r = -EINVAL;
+	pthread_mutex_lock(&lock);
+	if (!r && (nhooks || nsys))
+		r = -EBUSY; /* another runtime's agent is active here */
+	pthread_mutex_unlock(&lock);
+	if (!r)
+		r = start(fds[0], fds, n, false);
+	if (n > 0)
+		close(fds[0]);
+	if (n > 1)
+		close(fds[1]); /* the object: mapped and parsed by now */
+	return r;
 }

@@ -27,6 +27,7 @@
 #include "bpf/bpf_internal.h"
 #include "bpf/user/ubpf.h"
 #include "bpf/user/ubpf_host.h"
+#include "bpf/user/ubpf_inject.h"
 
 #define OBJECT_MAX (256u << 20)
 #define MAX_PROBES 64
@@ -54,6 +55,8 @@ struct ubpf_host {
 	char **spawn;
 	size_t nspawn;
 	pid_t *pids;
+	int *targets; /* --pid */
+	size_t ntargets;
 	char *agent;
 	char *go_module, *go_export;
 	int life[2]; /* the agents read [0]; only the host holds [1] */
@@ -210,8 +213,48 @@ static void child(struct uh_obj *o, int plan, int life, int base, char **env,
 	_exit(127);
 }
 
+/* The agent into each --pid process, with the plan (descriptor numbers:
+ * places in what it receives: the plan, the object, the lifeline, the
+ * maps) and those descriptors. A process that cannot be hooked is named
+ * and left alone. */
+static void inject_all(struct ubpf_host *h, struct uh_obj *o)
+{
+	int fds[3 + 256], plan = write_plan(o, 0), r;
+	char why[256];
+	struct ubpf_map *m;
+	size_t i, n = 3;
+
+	if (plan < 0) {
+		fprintf(stderr, "wasm_bpf: user backend: no plan: %s\n",
+			strerror(-plan));
+		return;
+	}
+	fds[0] = plan;
+	fds[1] = o->elf_fd;
+	fds[2] = h->life[0];
+	for (i = 0; n < sizeof(fds) / sizeof(fds[0]) &&
+		    (m = ubpf_object__map_at(o->o, i));
+	     i++)
+		fds[n++] = ubpf_map__fd(m);
+	for (i = 0; i < h->ntargets; i++) {
+		r = ubpf_inject(h->targets[i], h->agent, fds, n, why,
+				sizeof(why));
+		if (r < 0)
+			fprintf(stderr,
+				"wasm_bpf: user backend: cannot attach to pid "
+				"%d: %s\n",
+				h->targets[i], why);
+		else if (h->verbose)
+			fprintf(stderr,
+				"wasm_bpf: user backend: agent in pid %d: %d "
+				"hooks\n",
+				h->targets[i], r);
+	}
+	close(plan);
+}
+
 /* Starts the --spawn commands once, with the probes of the object that
- * has some. */
+ * has some, and loads the agent into the --pid processes. */
 static void spawn_all(struct ubpf_host *h)
 {
 	struct uh_obj *o = NULL;
@@ -219,7 +262,7 @@ static void spawn_all(struct ubpf_host *h)
 	char **env = NULL;
 	size_t i;
 
-	if (h->spawned || !h->nspawn)
+	if (h->spawned || (!h->nspawn && !h->ntargets))
 		return;
 	h->spawned = true;
 	for (i = 0; i < h->nobjs && !o; i++)
@@ -233,7 +276,7 @@ static void spawn_all(struct ubpf_host *h)
 		    "processes run unhooked\n");
 	if (o)
 		base = high_base(map_count(o));
-	if (base >= 0 && h->agent && pipe2(h->life, O_CLOEXEC) == 0)
+	if (o && h->agent && pipe2(h->life, O_CLOEXEC) == 0 && base >= 0)
 		plan = write_plan(o, base);
 	if (plan >= 0)
 		env = agent_env(h->agent, base);
@@ -257,6 +300,8 @@ static void spawn_all(struct ubpf_host *h)
 	env_free(env);
 	if (plan >= 0)
 		close(plan);
+	if (o && h->agent && h->life[0] >= 0)
+		inject_all(h, o);
 	if (h->life[0] >= 0) {
 		close(h->life[0]);
 		h->life[0] = -1;
@@ -497,14 +542,14 @@ static int attach(struct ubpf_host *h, struct wasm_instance *in, uint64_t id,
 		    n, p->sec);
 		return -EOPNOTSUPP;
 	}
-	if (!h->nspawn || h->spawned) {
+	if ((!h->nspawn && !h->ntargets) || h->spawned) {
 		fprintf(
 		    stderr,
 		    "wasm_bpf: prog '%s': user backend probes take effect in "
-		    "processes --spawn starts, %s\n",
+		    "processes --spawn starts or --pid names, %s\n",
 		    n,
-		    h->nspawn ? "before they start (the first poll)"
-			      : "and there are none");
+		    h->spawned ? "before the first poll"
+			       : "and there are none");
 		return -EOPNOTSUPP;
 	}
 	for (i = 0; i < h->nobjs; i++)
@@ -814,10 +859,15 @@ struct ubpf_host *ubpf_host__new(const struct ubpf_host_opts *opts)
 	    strdup(o.go_callback_export ? o.go_callback_export : "go-callback");
 	h->spawn = calloc(o.nspawn + 1, sizeof(*h->spawn));
 	h->pids = calloc(o.nspawn + 1, sizeof(*h->pids));
-	if (!h->go_module || !h->go_export || !h->spawn || !h->pids) {
+	h->targets = calloc(o.npids + 1, sizeof(*h->targets));
+	if (!h->go_module || !h->go_export || !h->spawn || !h->pids ||
+	    !h->targets) {
 		ubpf_host__free(h);
 		return NULL;
 	}
+	if (o.npids)
+		memcpy(h->targets, o.pids, o.npids * sizeof(*h->targets));
+	h->ntargets = o.npids;
 	for (i = 0; i < o.nspawn; i++) {
 		h->spawn[i] = strdup(o.spawn[i]);
 		if (!h->spawn[i]) {
@@ -847,6 +897,7 @@ void ubpf_host__free(struct ubpf_host *h)
 	free(h->objs);
 	free(h->spawn);
 	free(h->pids);
+	free(h->targets);
 	free(h->agent);
 	free(h->go_module);
 	free(h->go_export);

@@ -18,6 +18,10 @@ struct ubpf_host_opts {
 	bool verbose;
 	const char *const *spawn; /* shell commands, started at first use */
 	size_t nspawn;
+	/* running processes the agent is loaded into at first use (ptrace:
+	 * ubpf_inject.h), for their uprobes */
+	const int *pids;
+	size_t npids;
 	const char
 	    *agent_path; /* NULL: $WASM_BPF_AGENT_LIB, else beside the binary */
 	const char *go_poll_module, *go_callback_export;
