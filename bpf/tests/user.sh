@@ -8,6 +8,39 @@
 # uprobe and opensnoop examples under the runtime with --backend user
 # (under nobpf too) against the kernel backend's output.
 
+# Waits up to TENTHS tenths of a second for a line matching PATTERN in FILE.
+wait_for() { # PATTERN FILE TENTHS
+	_i=0
+	while ! grep -q "$1" "$2" 2>/dev/null && [ $_i -lt "$3" ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# The kernel backend's run of a tool: `wasm-bpf --timeout 3 TOOL ARGS...`
+# into OUT; once it printed HEADER, the trigger CMD runs (its pid in
+# cpid). Returns after both ended.
+kernel_run() { # OUT HEADER CMD -- TOOL ARGS...
+	_out=$1 _head=$2 _cmd=$3
+	shift 4
+	: >"$_out"
+	timeout 20 build/bin/wasm-bpf --timeout 3 "$@" >"$_out" 2>&1 &
+	_kpid=$!
+	wait_for "$_head" "$_out" 50
+	$_cmd >/dev/null &
+	cpid=$!
+	wait $cpid
+	wait $_kpid
+}
+
+# True when the runtime, TOOL and the agent are built; else a SKIP.
+built() { # NAME TOOL
+	[ -x build/bin/wasm-bpf ] && [ -f "$2" ] &&
+		[ -f build/lib/libwasm-bpf-agent.so ] && return 0
+	echo "SKIP: $1: runtime, example or agent not built (make)"
+	return 1
+}
+
 user_objs=
 build clang -target bpf -g -O2 -mcpu=v3 -D__TARGET_ARCH_x86 -I"$OUT" \
 	-c bpf/tests/ubpf.bpf.c -o "$OUT/ubpf-v3.bpf.o"
@@ -37,7 +70,7 @@ rm -rf "$OUT/ubpf-seeds"
 mkdir -p "$OUT/ubpf-seeds"
 # The examples' uprobe and syscall-tracepoint programs (built by make).
 examples=
-for e in uprobe opensnoop; do
+for e in uprobe opensnoop execve; do
 	if [ -f "build/examples/$e/$e.bpf.o" ]; then
 		examples="$examples build/examples/$e/$e.bpf.o"
 	else
@@ -71,16 +104,7 @@ user_example() {
 	timeout 20 "$OUT/nobpf" $bin --timeout 3 --backend user --spawn "$tgt 3" \
 		$ex/uprobe.wasm "$tgt" >"$u" 2>&1
 	k=$OUT/kernel-uprobe.out
-	: >"$k"
-	timeout 20 $bin --timeout 3 $ex/uprobe.wasm "$tgt" >"$k" 2>&1 &
-	kpid=$!
-	i=0
-	while ! grep -q '^Tracing' "$k" && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	"$tgt" 3 >/dev/null
-	wait $kpid
+	kernel_run "$k" '^Tracing' "$tgt 3" -- $ex/uprobe.wasm "$tgt"
 	sed -n 's/^pid [0-9]*: //p' "$u" >"$u.events"
 	sed -n 's/^pid [0-9]*: //p' "$k" >"$k.events"
 	if [ "$(wc -l <"$u.events")" != 6 ]; then
@@ -258,34 +282,18 @@ user_pid() {
 	( "$OUT/pidtarget" "$g"1 "$g"2 >"$t" 2>&1; echo "exit $?" >>"$t" ) &
 	"$OUT/pidtarget" "$g"x "$g"x >/dev/null 2>&1 &
 	victim=$!
-	i=0
-	while ! grep -q ready "$t" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_for ready "$t" 50
 	tpid=$(pgrep -f "pidtarget $g"1 | head -1)
 	u=$OUT/user-pid.out
 	( timeout 20 "$OUT/nobpf" $bin -v --timeout 3 --backend user --pid "$tpid" \
 		--pid "$victim" --pid 999999999 $ex/uprobe.wasm "$OUT/pidtarget" \
 		>"$u" 2>&1; echo "runtime exit $?" >>"$u" ) &
-	i=0
-	while ! grep -q "agent in pid $victim" "$u" && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_for "agent in pid $victim" "$u" 100
 	kill -SEGV $victim 2>/dev/null
 	touch "$g"1
-	i=0
-	while ! grep -q "^runtime exit" "$u" && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_for "^runtime exit" "$u" 100
 	touch "$g"2
-	i=0
-	while ! grep -q "^exit" "$t" && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_for "^exit" "$t" 50
 	wait
 	sed -n "s/^pid $tpid: //p" "$u" >"$u.events"
 	if grep -q "ptrace refused" "$u"; then
@@ -329,26 +337,13 @@ user_opensnoop() {
 	bin=build/bin/wasm-bpf
 	wasm=build/examples/opensnoop/opensnoop.wasm
 	name="user backend: opensnoop example"
-	if [ ! -x $bin ] || [ ! -f $wasm ] || [ ! -f build/lib/libwasm-bpf-agent.so ]; then
-		echo "SKIP: $name: runtime, example or agent not built (make)"
-		return
-	fi
+	built "$name" $wasm || return
 	u=$OUT/user-opensnoop.out
 	k=$OUT/kernel-opensnoop.out
 	timeout 20 "$OUT/nobpf" $bin --timeout 2 --backend user --spawn "$OUT/opener" \
 		$wasm >"$u" 2>&1
-	: >"$k"
-	timeout 20 $bin --timeout 3 $wasm >"$k" 2>&1 &
-	kpid=$!
-	i=0
-	while ! grep -q '^PID' "$k" && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	"$OUT/opener" >/dev/null &
-	opid=$!
-	wait $opid
-	wait $kpid
+	kernel_run "$k" '^PID' "$OUT/opener" -- $wasm
+	opid=$cpid
 	# The kernel backend sees the whole machine: only this opener's lines
 	# (another opener may run at the same time); the user backend sees
 	# only the process it spawned.
@@ -378,25 +373,13 @@ user_execve() {
 	bin=build/bin/wasm-bpf
 	wasm=build/examples/execve/execve.wasm
 	name="user backend: execve example"
-	if [ ! -x $bin ] || [ ! -f $wasm ] || [ ! -f build/lib/libwasm-bpf-agent.so ]; then
-		echo "SKIP: $name: runtime, example or agent not built (make)"
-		return
-	fi
+	built "$name" $wasm || return
 	tag=wbt-exec-$$
 	u=$OUT/user-execve.out
 	k=$OUT/kernel-execve.out
 	timeout 20 "$OUT/nobpf" $bin --timeout 2 --backend user \
 		--spawn "$OUT/execer $tag" $wasm >"$u" 2>&1
-	: >"$k"
-	timeout 20 $bin --timeout 3 $wasm >"$k" 2>&1 &
-	kpid=$!
-	i=0
-	while ! grep -q '^PID' "$k" && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	"$OUT/execer" $tag >/dev/null
-	wait $kpid
+	kernel_run "$k" '^PID' "$OUT/execer $tag" -- $wasm
 	for f in "$u" "$k"; do
 		grep " $tag" "$f" | awk '{ $1 = $2 = ""; print }' >"$f.events"
 	done
