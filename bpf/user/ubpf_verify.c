@@ -823,6 +823,16 @@ static int do_helper(struct verifier *v, struct state *s,
 				    v, s->pc,
 				    "%s: R%d is no map of the right type",
 				    h->name, n);
+			/* a program may not change a read-only map (and a
+			 * frozen one's values are taken as constants) */
+			if ((in->imm == BPF_FUNC_map_update_elem ||
+			     in->imm == BPF_FUNC_map_delete_elem) &&
+			    (ubpf_map__def(map_of(v, r))->flags &
+			     BPF_F_RDONLY_PROG))
+				return refuse(v, s->pc,
+					      "%s: map '%s' is read-only",
+					      h->name,
+					      ubpf_map__def(map_of(v, r))->name);
 			map = r;
 			break;
 		case UA_KEY:
