@@ -57,6 +57,7 @@ build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/opener.c -o "$OUT/opener"
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/hooktarget.c -o "$OUT/hooktarget"
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/execer.c -o "$OUT/execer"
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/pidtarget.c -o "$OUT/pidtarget"
+build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/agentsock.c -o "$OUT/agentsock" -ldl
 build $CC -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -D_GNU_SOURCE \
 	bpf/tests/ubpf.c $(ls bpf/user/ubpf_*.c | grep -v 'agent\|host') -o "$OUT/ubpf" \
 	-lbpf -lelf -lz -lcapstone
@@ -329,6 +330,15 @@ user_pid_usage() {
 	fi
 }
 user_pid_usage
+
+name="user backend: --pid hand-over takes only the runtime's descriptors"
+if [ ! -f build/lib/libwasm-bpf-agent.so ]; then
+	echo "SKIP: $name: agent not built (make)"
+elif r=$("$OUT/agentsock" build/lib/libwasm-bpf-agent.so) && [ "$r" = ok ]; then
+	echo "PASS: $name: another process's datagram skipped, its descriptors closed"
+else
+	fail "$name" "$r"
+fi
 
 # opensnoop's syscall tracepoints in a spawned process (the agent
 # interposes libc's open/openat): the kernel backend's lines for the

@@ -231,12 +231,13 @@ __attribute__((constructor)) static void agent_start(void)
 /* ---- injected into a running process (ubpf_inject.c) --------------------- */
 
 /* A datagram socket bound to abstract NAME, for the runtime to send the
- * descriptors to while this process is stopped. */
+ * descriptors to while this process is stopped; it learns each sender's
+ * credentials (SO_PASSCRED). */
 API int wasm_bpf_agent_bind(const char *name)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	size_t n = strlen(name);
-	int s;
+	int s, one = 1;
 
 	if (n + 1 >= sizeof(a.sun_path))
 		return -ENAMETOOLONG;
@@ -244,7 +245,8 @@ API int wasm_bpf_agent_bind(const char *name)
 	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -errno;
-	if (bind(s, (struct sockaddr *)&a,
+	if (setsockopt(s, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) ||
+	    bind(s, (struct sockaddr *)&a,
 		 offsetof(struct sockaddr_un, sun_path) + 1 + n)) {
 		int err = -errno;
 
@@ -254,12 +256,16 @@ API int wasm_bpf_agent_bind(const char *name)
 	return s;
 }
 
-/* Takes the descriptors waiting on SOCK (the plan first) and starts. */
-API int wasm_bpf_agent_attach(int sock)
+/* The next datagram on SOCK: 1 with its descriptors in FDS if process
+ * RUNTIME sent it (the kernel vouches for the pid), 0 if another process
+ * did (its descriptors closed: anyone may send to an abstract name), or
+ * a negative errno when none is left. */
+static int take(int sock, pid_t runtime, int *fds, int *n)
 {
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE((MAX_MAPS + 3) * sizeof(int))];
+		char buf[CMSG_SPACE((MAX_MAPS + 3) * sizeof(int)) +
+			 CMSG_SPACE(sizeof(struct ucred))];
 	} c;
 	char byte;
 	struct iovec io = {&byte, 1};
@@ -268,20 +274,42 @@ API int wasm_bpf_agent_attach(int sock)
 			   .msg_control = c.buf,
 			   .msg_controllen = sizeof(c.buf)};
 	struct cmsghdr *h;
-	int fds[MAX_MAPS + 3], n = 0, r;
-	ssize_t got = recvmsg(sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	struct ucred cred = {0};
+	int i;
 
-	r = got < 0 ? -errno : 0;
-	close(sock);
-	if (r)
-		return r;
-	for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
-		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
-			n = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			memcpy(fds, CMSG_DATA(h), n * sizeof(int));
+	*n = 0;
+	if (recvmsg(sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
+		return -errno;
+	for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+		if (h->cmsg_level != SOL_SOCKET)
+			continue;
+		if (h->cmsg_type == SCM_RIGHTS) {
+			*n = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			memcpy(fds, CMSG_DATA(h), *n * sizeof(int));
+		} else if (h->cmsg_type == SCM_CREDENTIALS) {
+			memcpy(&cred, CMSG_DATA(h), sizeof(cred));
 		}
-	if (n < 3 || (m.msg_flags & MSG_CTRUNC))
-		r = -EINVAL;
+	}
+	if (cred.pid == runtime && !(m.msg_flags & MSG_CTRUNC))
+		return 1;
+	for (i = 0; i < *n; i++)
+		close(fds[i]);
+	*n = 0;
+	return cred.pid == runtime ? -EINVAL : 0;
+}
+
+/* Takes the descriptors process RUNTIME sent to SOCK (the plan first)
+ * and starts. */
+API int wasm_bpf_agent_attach(int sock, int runtime)
+{
+	int fds[MAX_MAPS + 3], n = 0, r;
+
+	while (!(r = take(sock, runtime, fds, &n)))
+		;
+	close(sock);
+	if (r < 0)
+		return r;
+	r = n < 3 ? -EINVAL : 0;
 	pthread_mutex_lock(&lock);
 	if (!r && (nhooks || nsys))
 		r = -EBUSY; /* another runtime's agent is active here */

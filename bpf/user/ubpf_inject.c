@@ -9,7 +9,8 @@
  * restarts. The calls: libc's dlopen of the agent (dlerror's text on
  * failure), dlsym of the agent's two entry points, its bind (a datagram
  * socket with an abstract name), then, after the runtime sent the
- * descriptors there with SCM_RIGHTS, its attach. libc is found in the
+ * descriptors there with SCM_RIGHTS, its attach (which takes only a
+ * datagram the kernel says this process sent). libc is found in the
  * process's /proc/PID/maps and its symbols read from the file through
  * /proc/PID/root. A stopped thread holding a lock dlopen needs would hang
  * the call: each call has 5 s, after which the thread is interrupted and
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -424,12 +426,15 @@ static int load_agent(struct tracee *t, const struct saved *sv,
 	uint64_t dlopen_fn, dlsym_fn, dlerror_fn, h, bind_fn, attach_fn, r;
 	struct scratch sc;
 	struct libc l;
-	char sock[64], msg[256];
-	static int seq;
+	char sock[80], msg[256];
+	uint64_t nonce = 0;
 	int err;
 
-	snprintf(sock, sizeof(sock), "wasm-bpf-agent-%d-%d-%d", getpid(),
-		 t->pid, seq++);
+	/* unguessable; the agent takes only our datagram anyway */
+	if (getrandom(&nonce, sizeof(nonce), 0) != sizeof(nonce))
+		nonce ^= (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
+	snprintf(sock, sizeof(sock), "wasm-bpf-agent-%d-%d-%016llx", getpid(),
+		 t->pid, (unsigned long long)nonce);
 	if ((err = find_libc(t, &l)) || (err = libc_fn(t, &l, "dlopen", &dlopen_fn)) ||
 	    (err = libc_fn(t, &l, "dlsym", &dlsym_fn)) ||
 	    (err = libc_fn(t, &l, "dlerror", &dlerror_fn)) ||
@@ -454,7 +459,7 @@ static int load_agent(struct tracee *t, const struct saved *sv,
 		return say(t, "the agent's socket: %s", strerror(-(int)r)),
 		       (int)r;
 	if ((err = send_fds(t, sock, fds, nfds)) ||
-	    (err = call(t, sv, sp, attach_fn, (int)r, 0, &r)))
+	    (err = call(t, sv, sp, attach_fn, (int)r, getpid(), &r)))
 		return err;
 	if ((int)r < 0)
 		say(t, "the agent refused: %s", strerror(-(int)r));
