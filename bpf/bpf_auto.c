@@ -18,8 +18,8 @@ static int choose(struct bpf_host *h, struct wasm_instance *in,
 		  const uint64_t *s)
 {
 	uint32_t len = (uint32_t)s[1];
-	const void *elf = len ? wasm_instance__mem_ptr(in, (uint32_t)s[0], len)
-			      : NULL;
+	const void *elf =
+	    len ? wasm_instance__mem_ptr(in, (uint32_t)s[0], len) : NULL;
 	struct bpf_backend_plan pl;
 	int k;
 
@@ -81,11 +81,11 @@ static int call(int i, struct wasm_instance *in, struct bpf_host *h,
 					      : k[i].fn(in, h, s);
 }
 
-#define AUTO_FUNC(name, sig, fn)                                       \
-	static int auto_##fn(struct wasm_instance *in, void *user,     \
-			     uint64_t *s)                              \
-	{                                                              \
-		return call(BPF_IMPORT_IDX_##fn, in, user, s);         \
+#define AUTO_FUNC(name, sig, fn)                                               \
+	static int auto_##fn(struct wasm_instance *in, void *user,             \
+			     uint64_t *s)                                      \
+	{                                                                      \
+		return call(BPF_IMPORT_IDX_##fn, in, user, s);                 \
 	}
 BPF_IMPORTS(AUTO_FUNC)
 

@@ -75,8 +75,8 @@ static bool kernel_runs(const struct bpf_program *p, bool works,
 	return r > 0;
 }
 
-static bool user_runs(const struct bpf_program *p, int vet,
-		      const char *vet_why, char *why, size_t n)
+static bool user_runs(const struct bpf_program *p, int vet, const char *vet_why,
+		      char *why, size_t n)
 {
 	const char *sec = bpf_program__section_name(p);
 
@@ -154,7 +154,8 @@ static int fill(struct bpf_backend_plan *pl, struct bpf_object *obj,
 		const void *elf, size_t len, const char *mode)
 {
 	char no_bpf[128] = "", vet_why[384] = "", (*kwhy)[384], (*uwhy)[384];
-	bool works = strcmp(mode, "user") && !kernel_works(no_bpf, sizeof(no_bpf));
+	bool works =
+	    strcmp(mode, "user") && !kernel_works(no_bpf, sizeof(no_bpf));
 	int vet = strcmp(mode, "kernel")
 		      ? ubpf_host__vet(elf, len, vet_why, sizeof(vet_why))
 		      : -1;
@@ -177,7 +178,8 @@ static int fill(struct bpf_backend_plan *pl, struct bpf_object *obj,
 	{
 		snprintf(pl->progs[i].name, sizeof(pl->progs[i].name), "%s",
 			 bpf_program__name(p));
-		kern[i] = kernel_runs(p, works, no_bpf, kwhy[i], sizeof(kwhy[i]));
+		kern[i] =
+		    kernel_runs(p, works, no_bpf, kwhy[i], sizeof(kwhy[i]));
 		user[i] = user_runs(p, vet, vet_why, uwhy[i], sizeof(uwhy[i]));
 		i++;
 	}

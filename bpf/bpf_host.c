@@ -319,11 +319,11 @@ fail:
 int bh_guard_attach(struct bpf_host *h, const struct bpf_program *p,
 		    const char *target, int host_fd)
 {
-	struct bpf_guard_prog g = {
-	    .name = bpf_program__name(p),
-	    .section = bpf_program__section_name(p),
-	    .type = bpf_program__type(p),
-	    .expected_attach = bpf_program__expected_attach_type(p)};
+	struct bpf_guard_prog g = {.name = bpf_program__name(p),
+				   .section = bpf_program__section_name(p),
+				   .type = bpf_program__type(p),
+				   .expected_attach =
+				       bpf_program__expected_attach_type(p)};
 	char why[512];
 
 	if (!h->guard.guard_attach ||

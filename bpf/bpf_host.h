@@ -22,8 +22,7 @@ struct bpf_guard_prog {
 };
 typedef int (*bpf_guard_load_fn)(void *ctx, const void *elf, size_t len,
 				 char *why, size_t why_len);
-typedef int (*bpf_guard_attach_fn)(void *ctx,
-				   const struct bpf_guard_prog *prog,
+typedef int (*bpf_guard_attach_fn)(void *ctx, const struct bpf_guard_prog *prog,
 				   const char *target, int host_fd, char *why,
 				   size_t why_len);
 

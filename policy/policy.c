@@ -415,8 +415,8 @@ static int guard_attach(void *ctx, const struct bpf_guard_prog *prog,
 			const char *target, int host_fd, char *why,
 			size_t why_len)
 {
-	enum bpf_facts_kind k = bpf_facts__kind(
-	    prog->type, prog->expected_attach, prog->section);
+	enum bpf_facts_kind k =
+	    bpf_facts__kind(prog->type, prog->expected_attach, prog->section);
 	char link[64], path[PATH_MAX];
 	ssize_t n;
 

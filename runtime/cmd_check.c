@@ -394,8 +394,8 @@ static void check_btf(struct check *c, const struct bpf_facts *fa)
 
 /* The backend of each program (into the facts' programs, by name) and of
  * the object; the kind chosen. */
-static int check_backend(struct check *c, const void *elf, size_t len,
-			 cJSON *o, int idx)
+static int check_backend(struct check *c, const void *elf, size_t len, cJSON *o,
+			 int idx)
 {
 	cJSON *progs = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "facts"),
 					   "programs"),
@@ -415,7 +415,8 @@ static int check_backend(struct check *c, const void *elf, size_t len,
 			if (strcmp(pl.progs[i].name, str(p, "name")))
 				continue;
 			cJSON_AddStringToObject(
-			    p, "backend", bpf_backend__name(pl.progs[i].backend));
+			    p, "backend",
+			    bpf_backend__name(pl.progs[i].backend));
 			cJSON_AddStringToObject(p, "backend_reason",
 						pl.progs[i].why);
 		}
@@ -554,12 +555,14 @@ static void print_funcs(const cJSON *a, bool progs)
 	cJSON_ArrayForEach(f, a)
 	{
 		if (progs)
-			printf("  %-20s %-14s %-7s %-30s %-28s ", str(f, "name"),
-			       str(f, "type"), str(f, "backend"),
-			       str(f, "section"), str(f, "target"));
+			printf("  %-20s %-14s %-7s %-30s %-28s ",
+			       str(f, "name"), str(f, "type"),
+			       str(f, "backend"), str(f, "section"),
+			       str(f, "target"));
 		else
-			printf("  %-20s %-14s %-7s %-30s %-28s ", str(f, "name"),
-			       "(subprogram)", "-", str(f, "section"), "-");
+			printf("  %-20s %-14s %-7s %-30s %-28s ",
+			       str(f, "name"), "(subprogram)", "-",
+			       str(f, "section"), "-");
 		print_list(cJSON_GetObjectItem(f, "helpers"), ",");
 		if (cJSON_GetArraySize(cJSON_GetObjectItem(f, "kfuncs"))) {
 			printf(" kfuncs:");
@@ -680,8 +683,8 @@ static int parse(struct check *c, int argc, char **argv, const char **pol)
 			c->btf = optarg;
 			break;
 		case 'B':
-			if (strcmp(optarg, "kernel") && strcmp(optarg, "user") &&
-			    strcmp(optarg, "auto")) {
+			if (strcmp(optarg, "kernel") &&
+			    strcmp(optarg, "user") && strcmp(optarg, "auto")) {
 				fprintf(stderr,
 					"wasm-bpf: check: --backend takes "
 					"kernel, user or auto, not '%s'\n",

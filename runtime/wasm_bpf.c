@@ -113,7 +113,7 @@ static void strv_free(struct strv *s)
  * NULL for the kernel's or an unknown one. */
 static const char *backend_name(const char *b)
 {
-	return !b			? NULL
+	return !b		    ? NULL
 	       : !strcmp(b, "user") ? "user"
 	       : !strcmp(b, "auto") ? "auto"
 				    : NULL;

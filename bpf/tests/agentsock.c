@@ -39,8 +39,9 @@ static int send3(const char *name)
 	char byte = 0;
 	struct iovec io = {&byte, 1};
 	struct msghdr m = {.msg_name = &a,
-			   .msg_namelen = offsetof(struct sockaddr_un, sun_path) +
-					  1 + strlen(name),
+			   .msg_namelen =
+			       offsetof(struct sockaddr_un, sun_path) + 1 +
+			       strlen(name),
 			   .msg_iov = &io,
 			   .msg_iovlen = 1,
 			   .msg_control = c.buf,
@@ -63,7 +64,8 @@ static int send3(const char *name)
 int main(int argc, char **argv)
 {
 	void *h = argc > 1 ? dlopen(argv[1], RTLD_NOW) : NULL;
-	int (*bind_fn)(const char *) = h ? dlsym(h, "wasm_bpf_agent_bind") : NULL;
+	int (*bind_fn)(const char *) =
+	    h ? dlsym(h, "wasm_bpf_agent_bind") : NULL;
 	int (*attach_fn)(int, int) =
 	    h ? dlsym(h, "wasm_bpf_agent_attach") : NULL;
 	char name[64];

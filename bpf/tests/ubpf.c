@@ -235,17 +235,32 @@ static const struct bpf_insn var_off[] = {
  * -EFAULT with the destination zeroed; a frozen map refuses updates. */
 static void task_check(void)
 {
-	static const struct bpf_insn parent_tgid[] = {
-	    CALL(get_current_task), MOVR(3, 0),	      ALU(ADD, 3, 24),
-	    MOVR(1, 10),	    ALU(ADD, 1, -8),  MOV(2, 8),
-	    CALL(probe_read_kernel), LDX(DW, 3, 10, -8), ALU(ADD, 3, 16),
-	    MOVR(1, 10),	    ALU(ADD, 1, -16), MOV(2, 4),
-	    CALL(probe_read_kernel), LDX(W, 0, 10, -16), EXIT};
-	static const struct bpf_insn stack[] = {
-	    ST(DW, 10, -16, 9),	 MOVR(3, 10), ALU(ADD, 3, -16),
-	    ST(DW, 10, -8, 1),	 MOVR(1, 10), ALU(ADD, 1, -8),
-	    MOV(2, 8),		 CALL(probe_read_kernel), LDX(DW, 1, 10, -8),
-	    ALUR(ADD, 0, 1),	 EXIT};
+	static const struct bpf_insn parent_tgid[] = {CALL(get_current_task),
+						      MOVR(3, 0),
+						      ALU(ADD, 3, 24),
+						      MOVR(1, 10),
+						      ALU(ADD, 1, -8),
+						      MOV(2, 8),
+						      CALL(probe_read_kernel),
+						      LDX(DW, 3, 10, -8),
+						      ALU(ADD, 3, 16),
+						      MOVR(1, 10),
+						      ALU(ADD, 1, -16),
+						      MOV(2, 4),
+						      CALL(probe_read_kernel),
+						      LDX(W, 0, 10, -16),
+						      EXIT};
+	static const struct bpf_insn stack[] = {ST(DW, 10, -16, 9),
+						MOVR(3, 10),
+						ALU(ADD, 3, -16),
+						ST(DW, 10, -8, 1),
+						MOVR(1, 10),
+						ALU(ADD, 1, -8),
+						MOV(2, 8),
+						CALL(probe_read_kernel),
+						LDX(DW, 1, 10, -8),
+						ALUR(ADD, 0, 1),
+						EXIT};
 	struct ubpf_task_layout l = {64, 16, 20, 24};
 	struct ubpf_prog a = prog_of(parent_tgid, N(parent_tgid)),
 			 b = prog_of(stack, N(stack));

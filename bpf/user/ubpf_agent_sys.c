@@ -122,11 +122,11 @@ static void *next(void **cache, const char *name)
 	return *cache;
 }
 
-#define NEXT(type, name)                                               \
-	static void *name##_cache;                                     \
-	type fn = (type)next(&name##_cache, #name);                    \
-	if (!fn)                                                       \
-		return -1
+#define NEXT(type, name)                                                       \
+	static void *name##_cache;                                             \
+	type fn = (type)next(&name##_cache, #name);                            \
+	if (!fn)                                                               \
+	return -1
 
 /* ---- open, openat ------------------------------------------------------ */
 
@@ -236,8 +236,7 @@ typedef int (*fexecve_fn)(int, char *const[], char *const[]);
 
 /* sys_enter_execve of PATH, ARGV, ENVP; the exit program only sees a
  * failure (a successful exec does not return here). */
-static void exec_enter(const char *path, char *const argv[],
-		       char *const envp[])
+static void exec_enter(const char *path, char *const argv[], char *const envp[])
 {
 	long args[3] = {(long)path, (long)argv, (long)envp};
 
@@ -320,23 +319,23 @@ static char **list_args(const char *arg0, va_list ap, char ***envp)
 	return v;
 }
 
-#define EXEC_LIST(call, envp)                                          \
-	do {                                                           \
-		va_list ap;                                            \
-		char **v;                                              \
-		int r, e;                                              \
-		va_start(ap, arg);                                     \
-		v = list_args(arg, ap, envp);                          \
-		va_end(ap);                                            \
-		if (!v) {                                              \
-			errno = ENOMEM;                                \
-			return -1;                                     \
-		}                                                      \
-		r = call;                                              \
-		e = errno;                                             \
-		free(v);                                               \
-		errno = e;                                             \
-		return r;                                              \
+#define EXEC_LIST(call, envp)                                                  \
+	do {                                                                   \
+		va_list ap;                                                    \
+		char **v;                                                      \
+		int r, e;                                                      \
+		va_start(ap, arg);                                             \
+		v = list_args(arg, ap, envp);                                  \
+		va_end(ap);                                                    \
+		if (!v) {                                                      \
+			errno = ENOMEM;                                        \
+			return -1;                                             \
+		}                                                              \
+		r = call;                                                      \
+		e = errno;                                                     \
+		free(v);                                                       \
+		errno = e;                                                     \
+		return r;                                                      \
 	} while (0)
 
 API int execl(const char *path, const char *arg, ...)

@@ -292,10 +292,8 @@ static void spawn_all(struct ubpf_host *h)
 			    "wasm_bpf: user backend: cannot start '%s': %s\n",
 			    h->spawn[i], strerror(errno));
 		else if (h->verbose)
-			fprintf(
-			    stderr,
-			    "wasm_bpf: started '%s' (pid %d)\n",
-			    h->spawn[i], pid);
+			fprintf(stderr, "wasm_bpf: started '%s' (pid %d)\n",
+				h->spawn[i], pid);
 	}
 	env_free(env);
 	if (plan >= 0)
@@ -322,8 +320,8 @@ static void reap(struct ubpf_host *h)
 
 /* libbpf 1.1 trusts the names, symbols and BTF it parses: vetted first,
  * as the kernel host does. */
-static struct ubpf_object *open_checked(const void *elf, size_t len,
-					char *log, size_t log_size)
+static struct ubpf_object *open_checked(const void *elf, size_t len, char *log,
+					size_t log_size)
 {
 	if (btfcheck__elf(elf, len, log, log_size))
 		return NULL;
@@ -483,14 +481,12 @@ bool ubpf_host__attachable(const char *sec)
 static int guard_attach(struct ubpf_host *h, const struct ubpf_prog *p,
 			const char *t)
 {
-	struct bpf_guard_prog g = {.name = p->name,
-				   .section = p->sec,
-				   .type = p->type};
+	struct bpf_guard_prog g = {
+	    .name = p->name, .section = p->sec, .type = p->type};
 	char why[512];
 
-	if (!h->guard_attach ||
-	    !h->guard_attach(h->guard_ctx, &g, t ? t : "", -1, why,
-			     sizeof(why)))
+	if (!h->guard_attach || !h->guard_attach(h->guard_ctx, &g, t ? t : "",
+						 -1, why, sizeof(why)))
 		return 0;
 	fprintf(stderr, "wasm_bpf: %s\n", why);
 	return -EPERM;

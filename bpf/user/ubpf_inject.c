@@ -139,8 +139,9 @@ static int stop_all(struct tracee *t)
 		closedir(d);
 	}
 	if (err == -EPERM)
-		say(t, "ptrace refused (%s): not our process, or "
-		       "kernel.yama.ptrace_scope forbids it",
+		say(t,
+		    "ptrace refused (%s): not our process, or "
+		    "kernel.yama.ptrace_scope forbids it",
 		    strerror(-err));
 	else if (err)
 		say(t, "cannot stop the threads of %d: %s", t->pid,
@@ -270,8 +271,9 @@ static int wait_call(struct tracee *t, pid_t tid, uint64_t *ret)
 	}
 	ptrace(PTRACE_INTERRUPT, tid, 0, 0);
 	waitpid(tid, &st, __WALL);
-	return say(t, "the call did not return within %d ms (a stopped "
-		      "thread holding a lock it needs?)",
+	return say(t,
+		   "the call did not return within %d ms (a stopped "
+		   "thread holding a lock it needs?)",
 		   CALL_MS),
 	       -ETIMEDOUT;
 }
@@ -323,12 +325,13 @@ static int find_libc(struct tracee *t, struct libc *l)
 	while (!found && fgets(line, sizeof(line), f)) {
 		const char *base;
 
-		if (sscanf(line, "%llx-%*[0-9a-f] %*s %llx %*s %*s %4095s", &start,
-			   &off, file) != 3 ||
+		if (sscanf(line, "%llx-%*[0-9a-f] %*s %llx %*s %*s %4095s",
+			   &start, &off, file) != 3 ||
 		    off || file[0] != '/')
 			continue;
 		base = strrchr(file, '/') + 1;
-		if (!strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5)) {
+		if (!strncmp(base, "libc.so", 7) ||
+		    !strncmp(base, "libc-", 5)) {
 			snprintf(l->path, sizeof(l->path), "/proc/%d/root%s",
 				 t->pid, file);
 			l->bias = start;
@@ -336,10 +339,10 @@ static int find_libc(struct tracee *t, struct libc *l)
 		}
 	}
 	fclose(f);
-	return found ? 0
-		     : (say(t, "no libc mapped in process %d (static?)",
-			    t->pid),
-			-ENOENT);
+	return found
+		   ? 0
+		   : (say(t, "no libc mapped in process %d (static?)", t->pid),
+		      -ENOENT);
 }
 
 static int libc_fn(struct tracee *t, const struct libc *l, const char *name,
@@ -350,8 +353,7 @@ static int libc_fn(struct tracee *t, const struct libc *l, const char *name,
 	int err = ubpf_sym__value(l->path, name, &v, &size);
 
 	if (err)
-		return say(t, "no %s in %s: %s", name, l->path,
-			   strerror(-err)),
+		return say(t, "no %s in %s: %s", name, l->path, strerror(-err)),
 		       err;
 	*addr = l->bias + v;
 	return 0;
@@ -370,8 +372,9 @@ static int send_fds(struct tracee *t, const char *name, const int *fds,
 	char byte = 0;
 	struct iovec io = {&byte, 1};
 	struct msghdr m = {.msg_name = &a,
-			   .msg_namelen = offsetof(struct sockaddr_un, sun_path) +
-					  1 + strlen(name),
+			   .msg_namelen =
+			       offsetof(struct sockaddr_un, sun_path) + 1 +
+			       strlen(name),
 			   .msg_iov = &io,
 			   .msg_iovlen = 1,
 			   .msg_control = c.buf,
@@ -389,8 +392,7 @@ static int send_fds(struct tracee *t, const char *name, const int *fds,
 		err = -errno;
 	if (s >= 0)
 		close(s);
-	return err ? (say(t, "cannot send the descriptors: %s",
-			  strerror(-err)),
+	return err ? (say(t, "cannot send the descriptors: %s", strerror(-err)),
 		      err)
 		   : 0;
 }
@@ -403,8 +405,8 @@ struct scratch {
 static int write_strings(struct tracee *t, uint64_t at, const char *agent,
 			 const char *sock, struct scratch *sc)
 {
-	const char *s[] = {agent, "wasm_bpf_agent_bind", "wasm_bpf_agent_attach",
-			   sock};
+	const char *s[] = {agent, "wasm_bpf_agent_bind",
+			   "wasm_bpf_agent_attach", sock};
 	uint64_t *dst[] = {&sc->agent, &sc->bind, &sc->attach, &sc->sock};
 	int err = 0;
 
@@ -435,7 +437,8 @@ static int load_agent(struct tracee *t, const struct saved *sv,
 		nonce ^= (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
 	snprintf(sock, sizeof(sock), "wasm-bpf-agent-%d-%d-%016llx", getpid(),
 		 t->pid, (unsigned long long)nonce);
-	if ((err = find_libc(t, &l)) || (err = libc_fn(t, &l, "dlopen", &dlopen_fn)) ||
+	if ((err = find_libc(t, &l)) ||
+	    (err = libc_fn(t, &l, "dlopen", &dlopen_fn)) ||
 	    (err = libc_fn(t, &l, "dlsym", &dlsym_fn)) ||
 	    (err = libc_fn(t, &l, "dlerror", &dlerror_fn)) ||
 	    (err = write_strings(t, top, agent, sock, &sc)) ||
@@ -489,8 +492,9 @@ int ubpf_inject(pid_t pid, const char *agent, const int *fds, size_t nfds,
 	if (!err && !t.n)
 		err = -ESRCH;
 	if (err == -EPERM)
-		say(&t, "ptrace refused (%s): not our process, or "
-			"kernel.yama.ptrace_scope forbids it",
+		say(&t,
+		    "ptrace refused (%s): not our process, or "
+		    "kernel.yama.ptrace_scope forbids it",
 		    strerror(-err));
 	else if (err)
 		say(&t, "cannot stop process %d: %s", pid, strerror(-err));

@@ -87,10 +87,10 @@ struct ubpf_helper {
 
 /* ubpf_task.c: get_current_task (a synthetic task of the calling thread,
  * laid out per p->task) and probe_read_kernel (copies only from it). */
-uint64_t ubpf_task__current(const struct ubpf_prog *p, uint64_t a1,
-			    uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
-uint64_t ubpf_task__read(const struct ubpf_prog *p, uint64_t dst,
-			 uint64_t size, uint64_t src, uint64_t a4, uint64_t a5);
+uint64_t ubpf_task__current(const struct ubpf_prog *p, uint64_t a1, uint64_t a2,
+			    uint64_t a3, uint64_t a4, uint64_t a5);
+uint64_t ubpf_task__read(const struct ubpf_prog *p, uint64_t dst, uint64_t size,
+			 uint64_t src, uint64_t a4, uint64_t a5);
 
 /* NULL for ids the backend does not have. */
 const struct ubpf_helper *ubpf_helper(int32_t id);

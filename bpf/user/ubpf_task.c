@@ -57,7 +57,8 @@ static int add_struct(const struct btf *btf, const struct btf_type *t,
 	if (t->size > l->size)
 		l->size = t->size;
 	for (i = 0; !err && i < btf_vlen(t); i++) {
-		const char *n = btf__name_by_offset(btf, btf_members(t)[i].name_off);
+		const char *n =
+		    btf__name_by_offset(btf, btf_members(t)[i].name_off);
 
 		if (!n)
 			continue;
@@ -89,8 +90,7 @@ void ubpf_task__layout(const struct btf *btf, struct ubpf_task_layout *l)
 		    is_task(btf__name_by_offset(btf, t->name_off)))
 			err = add_struct(btf, t, l);
 	}
-	if (err || l->size > TASK_MAX ||
-	    overlap(l->tgid, 4, l->pid, 4) ||
+	if (err || l->size > TASK_MAX || overlap(l->tgid, 4, l->pid, 4) ||
 	    overlap(l->tgid, 4, l->real_parent, 8) ||
 	    overlap(l->pid, 4, l->real_parent, 8))
 		*l = (struct ubpf_task_layout){0, -1, -1, -1};
@@ -148,8 +148,8 @@ static void put32(uint8_t *b, int32_t off, uint32_t v)
 		memcpy(b + off, &v, 4);
 }
 
-uint64_t ubpf_task__current(const struct ubpf_prog *p, uint64_t a1,
-			    uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+uint64_t ubpf_task__current(const struct ubpf_prog *p, uint64_t a1, uint64_t a2,
+			    uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	const struct ubpf_task_layout *l = p->task;
 	uint8_t *t, *parent;
@@ -168,8 +168,8 @@ uint64_t ubpf_task__current(const struct ubpf_prog *p, uint64_t a1,
 	return (uintptr_t)t;
 }
 
-uint64_t ubpf_task__read(const struct ubpf_prog *p, uint64_t dst,
-			 uint64_t size, uint64_t src, uint64_t a4, uint64_t a5)
+uint64_t ubpf_task__read(const struct ubpf_prog *p, uint64_t dst, uint64_t size,
+			 uint64_t src, uint64_t a4, uint64_t a5)
 {
 	uintptr_t lo = (uintptr_t)blk.mem;
 

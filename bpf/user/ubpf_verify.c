@@ -397,7 +397,8 @@ static bool frozen_const(struct verifier *v, const struct reg *r, int64_t off,
 	src = (const uint8_t *)ubpf_map__data(map_of(v, r)) + r->omin + off;
 	memcpy(&x, src, len); /* little-endian: the low bytes */
 	if (sx && len < 8)
-		x = (uint64_t)((int64_t)(x << (64 - 8 * len)) >> (64 - 8 * len));
+		x = (uint64_t)((int64_t)(x << (64 - 8 * len)) >>
+			       (64 - 8 * len));
 	*out = scalar(x, x);
 	return true;
 }
@@ -829,10 +830,9 @@ static int do_helper(struct verifier *v, struct state *s,
 			     in->imm == BPF_FUNC_map_delete_elem) &&
 			    (ubpf_map__def(map_of(v, r))->flags &
 			     BPF_F_RDONLY_PROG))
-				return refuse(v, s->pc,
-					      "%s: map '%s' is read-only",
-					      h->name,
-					      ubpf_map__def(map_of(v, r))->name);
+				return refuse(
+				    v, s->pc, "%s: map '%s' is read-only",
+				    h->name, ubpf_map__def(map_of(v, r))->name);
 			map = r;
 			break;
 		case UA_KEY:
