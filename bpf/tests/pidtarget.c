@@ -4,9 +4,11 @@
  * of uprobe_add() (a jmp, e9, once the agent hooked it), calls it three
  * times as the uprobe example's target does, waits for file GO2 (the test
  * makes it after the runtime exited) and prints the first byte again (the
- * original code by then) and the results' sum.
+ * original code by then) and the results' sum. A second thread sleeps
+ * meanwhile (every thread must be stopped while the hooks are written).
  *   pidtarget GO1 GO2
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,11 +32,19 @@ static int wait_for(const char *path)
 	return -1;
 }
 
+static void *sleeper(void *arg)
+{
+	for (;;)
+		sleep(1);
+	return arg;
+}
+
 int main(int argc, char **argv)
 {
+	pthread_t t;
 	int sum = 0;
 
-	if (argc != 3)
+	if (argc != 3 || pthread_create(&t, NULL, sleeper, NULL))
 		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("ready\n");
