@@ -59,8 +59,15 @@ build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/execer.c -o "$OUT/execer"
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/pidtarget.c -o "$OUT/pidtarget" -lpthread
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/agentsock.c -o "$OUT/agentsock" -ldl
 build $CC -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -D_GNU_SOURCE \
-	bpf/tests/ubpf.c $(ls bpf/user/ubpf_*.c | grep -v 'agent\|host') -o "$OUT/ubpf" \
+	bpf/tests/ubpf.c $(ls bpf/user/ubpf_*.c | grep -v 'agent\|host\|inject') -o "$OUT/ubpf" \
 	-lbpf -lelf -lz -lcapstone
+# The agent's interposed close/read/write in a driver of their own.
+build clang -target bpf -g -O2 -D__TARGET_ARCH_x86 -I"$OUT" \
+	-c bpf/tests/sys.bpf.c -o "$OUT/sys.bpf.o"
+build $CC -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -D_GNU_SOURCE \
+	bpf/tests/systrace.c bpf/user/ubpf_agent_sys.c \
+	$(ls bpf/user/ubpf_*.c | grep -v 'agent\|host\|inject') -o "$OUT/systrace" \
+	-lbpf -lelf -lz -lcapstone -ldl
 
 if "$OUT/nobpf" bpftool prog list >/dev/null 2>&1; then
 	fail "user backend: nobpf" "bpftool still reached bpf(2) under the filter"
@@ -84,6 +91,8 @@ UBPF_SEED_DIR="$OUT/ubpf-seeds" timeout 60 "$OUT/nobpf" "$OUT/ubpf" $user_objs \
 	--accept $examples --external $external 2>"$OUT/ubpf.err"
 rc=$?
 [ $rc = 0 ] || [ $rc = 1 ] || fail "user backend driver" "exited $rc (see $OUT/ubpf.err)"
+timeout 20 "$OUT/nobpf" "$OUT/systrace" "$OUT/sys.bpf.o" ||
+	fail "user backend: traced close, read, write" "driver exited $?"
 
 
 # ---- the examples under --backend user ----------------------------------------
