@@ -117,6 +117,10 @@ static size_t count(const struct bpf_insn *insns, size_t max)
 
 static const struct good goods[] = {
     {"frozen .rodata value as a constant", RODATA_BRANCH(M_FROZEN), 7},
+    {"frozen .rodata value at an offset as a constant",
+     P(LDVAL(1, M_FROZEN, 4), LDX(W, 2, 1, 0), J(JEQ, 2, 0, 3), MOV(3, 0),
+       LDX(DW, 0, 3, 0), EXIT, MOV(0, 7), EXIT),
+     7},
     {"alu64",
      P(MOV(0, 7), ALU(MUL, 0, 6), ALU(SUB, 0, 2), ALU(LSH, 0, 2),
        ALU(RSH, 0, 1), ALU(OR, 0, 1), ALU(XOR, 0, 3), ALU(MOD, 0, 7), EXIT),
