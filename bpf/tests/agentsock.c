@@ -7,13 +7,11 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "bpf/user/ubpf_inject.h"
 
 static int open_fds(void)
 {
@@ -30,32 +28,11 @@ static int open_fds(void)
 /* Three descriptors to abstract NAME, from this process. */
 static int send3(const char *name)
 {
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(3 * sizeof(int))];
-	} c = {0};
-	int fds[3], s = socket(AF_UNIX, SOCK_DGRAM, 0), r;
-	char byte = 0;
-	struct iovec io = {&byte, 1};
-	struct msghdr m = {.msg_name = &a,
-			   .msg_namelen =
-			       offsetof(struct sockaddr_un, sun_path) + 1 +
-			       strlen(name),
-			   .msg_iov = &io,
-			   .msg_iovlen = 1,
-			   .msg_control = c.buf,
-			   .msg_controllen = sizeof(c.buf)};
+	int fds[3], r;
 
-	memcpy(a.sun_path + 1, name, strlen(name));
 	for (int i = 0; i < 3; i++)
 		fds[i] = open("/dev/null", O_RDONLY);
-	c.h.cmsg_level = SOL_SOCKET;
-	c.h.cmsg_type = SCM_RIGHTS;
-	c.h.cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(&c.h), fds, sizeof(fds));
-	r = sendmsg(s, &m, 0) == 1 ? 0 : -errno;
-	close(s);
+	r = ubpf_inject__send(name, fds, 3);
 	for (int i = 0; i < 3; i++)
 		close(fds[i]);
 	return r;

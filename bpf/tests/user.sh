@@ -57,7 +57,8 @@ build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/opener.c -o "$OUT/opener"
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/hooktarget.c -o "$OUT/hooktarget"
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/execer.c -o "$OUT/execer"
 build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/pidtarget.c -o "$OUT/pidtarget" -lpthread
-build $CC -std=gnu11 -O2 -Wall -Wextra bpf/tests/agentsock.c -o "$OUT/agentsock" -ldl
+build $CC -std=gnu11 -O2 -Wall -Wextra -I. -D_GNU_SOURCE bpf/tests/agentsock.c \
+	bpf/user/ubpf_inject.c bpf/user/ubpf_sym.c -o "$OUT/agentsock" -lelf -ldl
 build $CC -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -D_GNU_SOURCE \
 	bpf/tests/ubpf.c $(ls bpf/user/ubpf_*.c | grep -v 'agent\|host\|inject') -o "$OUT/ubpf" \
 	-lbpf -lelf -lz -lcapstone

@@ -361,8 +361,7 @@ static int libc_fn(struct tracee *t, const struct libc *l, const char *name,
 
 /* ---- the agent ----------------------------------------------------------- */
 
-static int send_fds(struct tracee *t, const char *name, const int *fds,
-		    size_t n)
+int ubpf_inject__send(const char *name, const int *fds, size_t n)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	union {
@@ -371,27 +370,36 @@ static int send_fds(struct tracee *t, const char *name, const int *fds,
 	} c;
 	char byte = 0;
 	struct iovec io = {&byte, 1};
+	size_t len = strlen(name);
 	struct msghdr m = {.msg_name = &a,
 			   .msg_namelen =
-			       offsetof(struct sockaddr_un, sun_path) + 1 +
-			       strlen(name),
+			       offsetof(struct sockaddr_un, sun_path) + 1 + len,
 			   .msg_iov = &io,
 			   .msg_iovlen = 1,
 			   .msg_control = c.buf,
 			   .msg_controllen = CMSG_SPACE(n * sizeof(int))};
-	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+	int s, err = 0;
 
-	if (n > 256)
-		return say(t, "too many descriptors"), -E2BIG;
-	memcpy(a.sun_path + 1, name, strlen(name));
+	if (n > 256 || len + 1 >= sizeof(a.sun_path))
+		return -E2BIG;
+	memcpy(a.sun_path + 1, name, len);
 	c.h.cmsg_level = SOL_SOCKET;
 	c.h.cmsg_type = SCM_RIGHTS;
 	c.h.cmsg_len = CMSG_LEN(n * sizeof(int));
 	memcpy(CMSG_DATA(&c.h), fds, n * sizeof(int));
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || sendmsg(s, &m, 0) != 1)
 		err = -errno;
 	if (s >= 0)
 		close(s);
+	return err;
+}
+
+static int send_fds(struct tracee *t, const char *name, const int *fds,
+		    size_t n)
+{
+	int err = ubpf_inject__send(name, fds, n);
+
 	return err ? (say(t, "cannot send the descriptors: %s", strerror(-err)),
 		      err)
 		   : 0;
