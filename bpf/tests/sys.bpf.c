@@ -53,16 +53,34 @@ static int on_exit(struct trace_event_raw_sys_exit *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_enter_close")
-int enter_close(struct trace_event_raw_sys_enter *ctx) { return on_enter(ctx); }
+int enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter(ctx);
+}
 SEC("tracepoint/syscalls/sys_exit_close")
-int exit_close(struct trace_event_raw_sys_exit *ctx) { return on_exit(ctx); }
+int exit_close(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx);
+}
 SEC("tracepoint/syscalls/sys_enter_read")
-int enter_read(struct trace_event_raw_sys_enter *ctx) { return on_enter(ctx); }
+int enter_read(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter(ctx);
+}
 SEC("tracepoint/syscalls/sys_exit_read")
-int exit_read(struct trace_event_raw_sys_exit *ctx) { return on_exit(ctx); }
+int exit_read(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx);
+}
 SEC("tracepoint/syscalls/sys_enter_write")
-int enter_write(struct trace_event_raw_sys_enter *ctx) { return on_enter(ctx); }
+int enter_write(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter(ctx);
+}
 SEC("tracepoint/syscalls/sys_exit_write")
-int exit_write(struct trace_event_raw_sys_exit *ctx) { return on_exit(ctx); }
+int exit_write(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx);
+}
 
 char LICENSE[] SEC("license") = "GPL";

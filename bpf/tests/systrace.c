@@ -66,9 +66,10 @@ static int setup(struct ubpf_object *o)
 				 x ? "exit" : "enter", calls[i]);
 			p = ubpf_object__prog(o, name);
 			if (!p || ubpf_prog__verify(p, log, sizeof(log))) {
-				printf("FAIL: user backend: traced close, read, "
-				       "write: %s: %s\n",
-				       name, p ? log : "missing");
+				printf(
+				    "FAIL: user backend: traced close, read, "
+				    "write: %s: %s\n",
+				    name, p ? log : "missing");
 				return -1;
 			}
 			ubpf_agent_sys__set(calls[i], x, p);
@@ -105,8 +106,8 @@ int main(int argc, char **argv)
 	snprintf(want, sizeof(want),
 		 "enter %d 77 5; exit %d 77 5; enter %d 77 3; exit %d 77 0; "
 		 "enter %d 77 0; exit %d 77 0; enter %d 78 0; exit %d 78 %d; ",
-		 SYS_write, SYS_write, SYS_read, SYS_read, SYS_close,
-		 SYS_close, SYS_close, SYS_close, -EBADF);
+		 SYS_write, SYS_write, SYS_read, SYS_read, SYS_close, SYS_close,
+		 SYS_close, SYS_close, -EBADF);
 	if (w != 5 || r != 0 || c != 0 || !bad)
 		printf("FAIL: %s: results changed: write %zd, read %zd, close "
 		       "%d\n",
@@ -115,8 +116,9 @@ int main(int argc, char **argv)
 		printf("FAIL: %s: events \"%s\", want \"%s\"\n", name, got,
 		       want);
 	else
-		printf("PASS: %s: the tracepoints' records, results unchanged\n",
-		       name);
+		printf(
+		    "PASS: %s: the tracepoints' records, results unchanged\n",
+		    name);
 	ubpf_agent_sys__clear();
 	got[0] = 0;
 	dup2(0, 79);
