@@ -255,6 +255,20 @@ assert not r["runs"]' "$c-auto-k.json" "$c-auto-u.json" "$c-kernel.json" \
 		echo "PASS: $name: unhooked, it runs on to its normal end"
 	fi
 
+	# a function the binary lacks: -ENOENT at attach, as the kernel's
+	name="user backend: uprobe on a missing function"
+	a=$OUT/user-nofunc.out
+	timeout 20 "$OUT/nobpf" $bin --timeout 2 --backend user --spawn true \
+		$ex/uprobe.wasm "$OUT/nobpf" >"$a" 2>&1
+	timeout 20 $bin --timeout 2 $ex/uprobe.wasm "$OUT/nobpf" >"$a.k" 2>&1
+	want="Failed to attach to $OUT/nobpf:uprobe_add: No such file or directory"
+	if ! grep -q "^wasm_bpf: prog 'uprobe_add': no function uprobe_add in $OUT/nobpf" "$a" ||
+		! grep -qF "$want" "$a" || ! grep -qF "$want" "$a.k"; then
+		fail "$name" "$(grep -i 'fail\|wasm_bpf' "$a" | head -2)"
+	else
+		echo "PASS: $name: refused at attach (-ENOENT), as the kernel backend does"
+	fi
+
 	name="user backend: --spawn with the kernel backend"
 	if $bin --spawn true $ex/uprobe.wasm "$tgt" 2>"$u"; then
 		fail "$name" "accepted"

@@ -244,6 +244,11 @@ static void inject_all(struct ubpf_host *h, struct uh_obj *o)
 				"wasm_bpf: user backend: cannot attach to pid "
 				"%d: %s\n",
 				h->targets[i], why);
+		else if (!r)
+			fprintf(stderr,
+				"wasm_bpf: user backend: pid %d: none of the "
+				"probed functions is loaded there\n",
+				h->targets[i]);
 		else if (h->verbose)
 			fprintf(stderr,
 				"wasm_bpf: user backend: agent in pid %d: %d "
@@ -492,6 +497,22 @@ static int guard_attach(struct ubpf_host *h, const struct ubpf_prog *p,
 	return -EPERM;
 }
 
+/* The probed function must be in its file, as the kernel backend's
+ * attach finds it (-ENOENT otherwise), though it is hooked later in other
+ * processes. */
+static int function_exists(const struct probe *pr)
+{
+	uint64_t v;
+	size_t size;
+	int err = ubpf_sym__value(pr->binary, pr->sym, &v, &size);
+
+	if (err)
+		fprintf(stderr,
+			"wasm_bpf: prog '%s': no function %s in %s (%s)\n",
+			pr->prog, pr->sym, pr->binary, strerror(-err));
+	return err;
+}
+
 /* "/ABSOLUTE/PATH:function" from the target, else from the section. */
 static int uprobe_target(const struct ubpf_prog *p, const char *target,
 			 struct probe *pr)
@@ -522,6 +543,7 @@ static int attach(struct ubpf_host *h, struct wasm_instance *in, uint64_t id,
 	struct ubpf_prog *p;
 	struct probe *pr;
 	size_t i;
+	int err;
 
 	if (!o)
 		return -EBADF;
@@ -567,6 +589,8 @@ static int attach(struct ubpf_host *h, struct wasm_instance *in, uint64_t id,
 	snprintf(pr->prog, sizeof(pr->prog), "%s", p->name);
 	if (guard_attach(h, p, t))
 		return -EPERM;
+	if (pr->binary[0] == '/' && (err = function_exists(pr)))
+		return err;
 	o->nprobes++;
 	return 0;
 }
