@@ -32,7 +32,7 @@ static int send3(const char *name)
 
 	for (int i = 0; i < 3; i++)
 		fds[i] = open("/dev/null", O_RDONLY);
-	r = ubpf_inject__send(name, fds, 3);
+	r = ubpf_inject__send(name, fds, 3, "", 1);
 	for (int i = 0; i < 3; i++)
 		close(fds[i]);
 	return r;

@@ -676,7 +676,27 @@ static void hook_run(struct ubpf_object *o, struct ubpf_prog *p,
 		fail(name, "uretprobe program: %s", log);
 		return;
 	}
+	/* a (stopped) thread at its second byte: refused, nothing written;
+	 * one at the entry itself is no obstacle */
+	{
+		uint64_t ips[] = {(uintptr_t)fn, (uintptr_t)fn + 1};
+		char sname[160];
+
+		snprintf(sname, sizeof(sname),
+			 "object %s: uprobe refused where a stopped thread is",
+			 base);
+		ubpf_hook__avoid(ips, 2);
+		h = ubpf_hook__attach(fn, size, p, rp, log, sizeof(log));
+		ubpf_hook__avoid(ips, 1);
+		if (h || !strstr(log, "a stopped thread is inside") ||
+		    memcmp(before, fn, sizeof(before)))
+			fail(sname, "%s", h ? "attached" : log);
+		else
+			pass(sname);
+		ubpf_hook__detach(h);
+	}
 	h = ubpf_hook__attach(fn, size, p, rp, log, sizeof(log));
+	ubpf_hook__avoid(NULL, 0);
 	if (!h) {
 		fail(name, "attach: %s", log);
 		return;

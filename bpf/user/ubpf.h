@@ -148,6 +148,12 @@ struct ubpf_hook *ubpf_hook__attach(void *fn, size_t size,
 				    struct ubpf_prog *entry,
 				    struct ubpf_prog *ret, char *log,
 				    size_t log_size);
+/* Where the threads of this process were stopped while hooks are written
+ * (an injected agent's: ubpf_inject.c stops them all): ubpf_hook__attach
+ * then refuses a function with one inside the instructions it would
+ * move, past their first byte (that thread would resume into the jump).
+ * IPS stays the caller's; N 0 clears. */
+void ubpf_hook__avoid(const uint64_t *ips, size_t n);
 /* Writes the original code back. A hook with a RET program keeps its
  * trampoline page (calls in flight return through it). */
 int ubpf_hook__detach(struct ubpf_hook *h);

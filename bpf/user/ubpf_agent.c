@@ -26,6 +26,7 @@
 
 #define API	  __attribute__((visibility("default")))
 #define MAX_MAPS  64
+#define MAX_THREADS 4096 /* as many as ubpf_inject.c stops */
 #define MAX_HOOKS 64
 
 struct probe {
@@ -256,30 +257,34 @@ API int wasm_bpf_agent_bind(const char *name)
 	return s;
 }
 
-/* The next datagram on SOCK: 1 with its descriptors in FDS if process
+/* The next datagram on SOCK: 1 with its descriptors in FDS and its
+ * payload (the stopped threads' instruction pointers) in IPS if process
  * RUNTIME sent it (the kernel vouches for the pid), 0 if another process
  * did (its descriptors closed: anyone may send to an abstract name), or
  * a negative errno when none is left. */
-static int take(int sock, pid_t runtime, int *fds, int *n)
+static int take(int sock, pid_t runtime, int *fds, int *n, uint64_t *ips,
+		size_t *nips)
 {
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE((MAX_MAPS + 3) * sizeof(int)) +
 			 CMSG_SPACE(sizeof(struct ucred))];
 	} c;
-	char byte;
-	struct iovec io = {&byte, 1};
+	struct iovec io = {ips, MAX_THREADS * sizeof(*ips)};
 	struct msghdr m = {.msg_iov = &io,
 			   .msg_iovlen = 1,
 			   .msg_control = c.buf,
 			   .msg_controllen = sizeof(c.buf)};
 	struct cmsghdr *h;
 	struct ucred cred = {0};
+	ssize_t got;
 	int i;
 
 	*n = 0;
-	if (recvmsg(sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
+	got = recvmsg(sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (got < 0)
 		return -errno;
+	*nips = (size_t)got / sizeof(*ips);
 	for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
 		if (h->cmsg_level != SOL_SOCKET)
 			continue;
@@ -290,7 +295,7 @@ static int take(int sock, pid_t runtime, int *fds, int *n)
 			memcpy(&cred, CMSG_DATA(h), sizeof(cred));
 		}
 	}
-	if (cred.pid == runtime && !(m.msg_flags & MSG_CTRUNC))
+	if (cred.pid == runtime && !(m.msg_flags & (MSG_CTRUNC | MSG_TRUNC)))
 		return 1;
 	for (i = 0; i < *n; i++)
 		close(fds[i]);
@@ -302,13 +307,25 @@ static int take(int sock, pid_t runtime, int *fds, int *n)
  * and starts. */
 API int wasm_bpf_agent_attach(int sock, int runtime)
 {
+	/* mapped: a stopped thread may hold malloc's lock */
+	uint64_t *ips = mmap(NULL, MAX_THREADS * sizeof(*ips),
+			     PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int fds[MAX_MAPS + 3], n = 0, r;
+	size_t nips = 0;
 
-	while (!(r = take(sock, runtime, fds, &n)))
+	if (ips == MAP_FAILED) {
+		close(sock);
+		return -ENOMEM;
+	}
+	while (!(r = take(sock, runtime, fds, &n, ips, &nips)))
 		;
 	close(sock);
-	if (r < 0)
+	if (r < 0) {
+		munmap(ips, MAX_THREADS * sizeof(*ips));
 		return r;
+	}
+	ubpf_hook__avoid(ips, nips);
 	r = n < 3 ? -EINVAL : 0;
 	pthread_mutex_lock(&lock);
 	if (!r && (nhooks || nsys))
@@ -316,6 +333,8 @@ API int wasm_bpf_agent_attach(int sock, int runtime)
 	pthread_mutex_unlock(&lock);
 	if (!r)
 		r = start(fds[0], fds, n, false);
+	ubpf_hook__avoid(NULL, 0);
+	munmap(ips, MAX_THREADS * sizeof(*ips));
 	if (n > 0)
 		close(fds[0]);
 	if (n > 1)

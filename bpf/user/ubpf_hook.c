@@ -323,6 +323,25 @@ static int write_code(uint8_t *addr, const uint8_t *code, size_t len)
 	return set_prot(addr, len, PROT_READ | PROT_EXEC);
 }
 
+static const uint64_t *avoid_ips;
+static size_t navoid;
+
+void ubpf_hook__avoid(const uint64_t *ips, size_t n)
+{
+	avoid_ips = n ? ips : NULL;
+	navoid = n;
+}
+
+/* A stopped thread inside [fn + 1, fn + len)? */
+static bool thread_inside(const uint8_t *fn, int len)
+{
+	for (size_t i = 0; i < navoid; i++)
+		if (avoid_ips[i] > (uintptr_t)fn &&
+		    avoid_ips[i] < (uintptr_t)fn + len)
+			return true;
+	return false;
+}
+
 struct ubpf_hook *ubpf_hook__attach(void *fn, size_t size,
 				    struct ubpf_prog *entry,
 				    struct ubpf_prog *ret, char *log, size_t n)
@@ -342,6 +361,11 @@ struct ubpf_hook *ubpf_hook__attach(void *fn, size_t size,
 		goto fail;
 	}
 	h->moved = len;
+	if (thread_inside(h->addr, len)) {
+		err = say(log, n, -EBUSY,
+			  "a stopped thread is inside its first %d bytes", len);
+		goto fail;
+	}
 	memcpy(h->saved, h->addr, len);
 	h->tramp = near_page(h->addr);
 	if (!h->tramp) {

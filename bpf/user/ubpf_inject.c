@@ -361,15 +361,15 @@ static int libc_fn(struct tracee *t, const struct libc *l, const char *name,
 
 /* ---- the agent ----------------------------------------------------------- */
 
-int ubpf_inject__send(const char *name, const int *fds, size_t n)
+int ubpf_inject__send(const char *name, const int *fds, size_t n,
+		      const void *data, size_t data_len)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(256 * sizeof(int))];
 	} c;
-	char byte = 0;
-	struct iovec io = {&byte, 1};
+	struct iovec io = {(void *)data, data_len};
 	size_t len = strlen(name);
 	struct msghdr m = {.msg_name = &a,
 			   .msg_namelen =
@@ -380,7 +380,7 @@ int ubpf_inject__send(const char *name, const int *fds, size_t n)
 			   .msg_controllen = CMSG_SPACE(n * sizeof(int))};
 	int s, err = 0;
 
-	if (n > 256 || len + 1 >= sizeof(a.sun_path))
+	if (n > 256 || len + 1 >= sizeof(a.sun_path) || !data_len)
 		return -E2BIG;
 	memcpy(a.sun_path + 1, name, len);
 	c.h.cmsg_level = SOL_SOCKET;
@@ -388,17 +388,31 @@ int ubpf_inject__send(const char *name, const int *fds, size_t n)
 	c.h.cmsg_len = CMSG_LEN(n * sizeof(int));
 	memcpy(CMSG_DATA(&c.h), fds, n * sizeof(int));
 	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || sendmsg(s, &m, 0) != 1)
+	if (s < 0 || sendmsg(s, &m, 0) != (ssize_t)data_len)
 		err = -errno;
 	if (s >= 0)
 		close(s);
 	return err;
 }
 
-static int send_fds(struct tracee *t, const char *name, const int *fds,
-		    size_t n)
+/* The descriptors, and where every thread stopped (so the agent hooks
+ * no function one of them is inside). */
+static int send_fds(struct tracee *t, const struct saved *sv,
+		    const char *name, const int *fds, size_t n)
 {
-	int err = ubpf_inject__send(name, fds, n);
+	uint64_t *ips = calloc(t->n, sizeof(*ips));
+	struct user_regs_struct r;
+	size_t k = 0;
+	int err;
+
+	if (!ips)
+		return say(t, "out of memory"), -ENOMEM;
+	ips[k++] = sv->regs.rip;
+	for (size_t i = 1; i < t->n; i++)
+		if (!ptrace(PTRACE_GETREGS, t->tids[i], 0, &r))
+			ips[k++] = r.rip;
+	err = ubpf_inject__send(name, fds, n, ips, k * sizeof(*ips));
+	free(ips);
 
 	return err ? (say(t, "cannot send the descriptors: %s", strerror(-err)),
 		      err)
@@ -469,7 +483,7 @@ static int load_agent(struct tracee *t, const struct saved *sv,
 	if ((int)r < 0)
 		return say(t, "the agent's socket: %s", strerror(-(int)r)),
 		       (int)r;
-	if ((err = send_fds(t, sock, fds, nfds)) ||
+	if ((err = send_fds(t, sv, sock, fds, nfds)) ||
 	    (err = call(t, sv, sp, attach_fn, (int)r, getpid(), &r)))
 		return err;
 	if ((int)r < 0)

@@ -16,8 +16,10 @@
 int ubpf_inject(pid_t pid, const char *agent, const int *fds, size_t nfds,
 		char *why, size_t why_len);
 
-/* Sends FDS in one SCM_RIGHTS datagram to abstract socket NAME (the
- * agent's hand-over socket). 0 or a negative errno. */
-int ubpf_inject__send(const char *name, const int *fds, size_t n);
+/* Sends FDS in one SCM_RIGHTS datagram of the LEN bytes at DATA (at
+ * least one) to abstract socket NAME (the agent's hand-over socket: the
+ * stopped threads' instruction pointers). 0 or a negative errno. */
+int ubpf_inject__send(const char *name, const int *fds, size_t n,
+		      const void *data, size_t len);
 
 #endif
