@@ -24,7 +24,7 @@
 #include <unistd.h>
 #include "bpf/user/ubpf_agent.h"
 
-#define API	  __attribute__((visibility("default")))
+#define API	    __attribute__((visibility("default")))
 #define MAX_MAPS  64
 #define MAX_THREADS 4096 /* as many as ubpf_inject.c stops */
 #define MAX_HOOKS 64
@@ -308,9 +308,9 @@ static int take(int sock, pid_t runtime, int *fds, int *n, uint64_t *ips,
 API int wasm_bpf_agent_attach(int sock, int runtime)
 {
 	/* mapped: a stopped thread may hold malloc's lock */
-	uint64_t *ips = mmap(NULL, MAX_THREADS * sizeof(*ips),
-			     PROT_READ | PROT_WRITE,
-			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t *ips =
+	    mmap(NULL, MAX_THREADS * sizeof(*ips), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int fds[MAX_MAPS + 3], n = 0, r;
 	size_t nips = 0;
 

@@ -397,8 +397,8 @@ int ubpf_inject__send(const char *name, const int *fds, size_t n,
 
 /* The descriptors, and where every thread stopped (so the agent hooks
  * no function one of them is inside). */
-static int send_fds(struct tracee *t, const struct saved *sv,
-		    const char *name, const int *fds, size_t n)
+static int send_fds(struct tracee *t, const struct saved *sv, const char *name,
+		    const int *fds, size_t n)
 {
 	uint64_t *ips = calloc(t->n, sizeof(*ips));
 	struct user_regs_struct r;
