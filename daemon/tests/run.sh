@@ -131,18 +131,21 @@ verdict "resume: the events of the pause come after it" "events $before then $(f
 # one's ring buffer and exec_start map; the old stops only after the new
 # is attached). Both versions fire during the overlap, so some come twice.
 cp "$EX/bootstrap/bootstrap.wasm" "$T/bootstrap2.wasm"
-cp /bin/true "$T/wbpfdupg"
+# The name carries our pid: another run of this suite on the machine
+# execs its own burst at the same time, and bootstrap sees every exec.
+UPG=wbu$(($$ % 1000000))
+cp /bin/true "$T/$UPG"
 U=$("$W" run -d "$EX/bootstrap/bootstrap.wasm")
 sleep 1
 off=$(curl -s -D - -o /dev/null --unix-socket "$S" "http://d/v1/plugins/$U/logs" | tr -d '\r' | awk '/^X-Log-Next:/ {print $2}')
-(for _ in $(seq 300); do "$T/wbpfdupg"; done) &
+(for _ in $(seq 300); do "$T/$UPG"; done) &
 burst=$!
 "$W" upgrade "$U" "$T/bootstrap2.wasm" >"$T/upgrade.out" 2>&1
 up_rc=$?
 wait $burst
 sleep 0.5
 curl -s --unix-socket "$S" "http://d/v1/plugins/$U/logs?since=$off" >"$T/upgrade.log"
-seen=$(grep 'EXEC  wbpfdupg' "$T/upgrade.log" | awk '{print $4}' | sort -u | wc -l)
+seen=$(grep "EXEC  $UPG " "$T/upgrade.log" | awk '{print $4}' | sort -u | wc -l)
 [ $up_rc = 0 ] && [ "$seen" = 300 ] && [ "$(field "$U" module)" = "$T/bootstrap2.wasm" ]
 verdict "upgrade under 300 execs: none lost" "exit $up_rc, $seen of 300 seen: $(head -c 200 "$T/upgrade.out")"
 reused=$(curl -s --unix-socket "$S" "http://d/v1/plugins/$U" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bpf"]["maps_reused"])')
@@ -176,7 +179,7 @@ for _ in $(seq 100); do [ -S "$US" ] && break; sleep 0.05; done
 U=$(WASM_BPFD_SOCKET=$US "$W" run -d "$EX/bootstrap/bootstrap.wasm")
 sleep 1
 off=$(curl -s -D - -o /dev/null --unix-socket "$US" "http://d/v1/plugins/$U/logs" | tr -d '\r' | awk '/^X-Log-Next:/ {print $2}')
-(for _ in $(seq 300); do "$T/wbpfdupg"; done) &
+(for _ in $(seq 300); do "$T/$UPG"; done) &
 burst=$!
 sleep 0.1
 WASM_BPFD_SOCKET=$US "$W" upgrade "$U" "$T/bootstrap2.wasm" >"$T/upgrade.out" 2>&1
@@ -184,7 +187,7 @@ up_rc=$?
 wait $burst
 sleep 1
 curl -s --unix-socket "$US" "http://d/v1/plugins/$U/logs?since=$off" >"$T/upgrade.log"
-grep 'EXEC  wbpfdupg' "$T/upgrade.log" | awk '{print $4}' | sort | uniq -c >"$T/upgrade.count"
+grep "EXEC  $UPG " "$T/upgrade.log" | awk '{print $4}' | sort | uniq -c >"$T/upgrade.count"
 seen=$(wc -l <"$T/upgrade.count")
 most=$(awk '$1 > m {m = $1} END {print m + 0}' "$T/upgrade.count")
 twice=$(awk '$1 == 2' "$T/upgrade.count" | wc -l)
