@@ -187,13 +187,21 @@ static int deliver(struct bh_poll_state *st, const void *data, size_t size)
 {
 	uint32_t n = size < st->buf_len ? (uint32_t)size : st->buf_len;
 	uint64_t slots[3] = {st->ctx, st->buf, n};
+	uint64_t t;
 	int s, r;
 
 	if (st->stopped)
 		return -ECANCELED;
+	t = now_ns();
+	/* Over the rate: consumed (the kernel's buffer keeps draining) but
+	 * not delivered, and the poll goes on waiting for one that is. */
+	if (!bh_rate__admit(st->rate, t)) {
+		st->dropped++;
+		return 0;
+	}
 	memcpy(st->dst, data, n);
 	st->count++;
-	st->cb_ns -= now_ns() - *st->paused_ns;
+	st->cb_ns -= t - *st->paused_ns;
 	s = wasm_func__call_raw(st->inst, st->fn, slots);
 	st->cb_ns += now_ns() - *st->paused_ns;
 	r = (int32_t)(uint32_t)slots[0];
@@ -432,6 +440,12 @@ static int poll_loop(struct bh_poller *p, int32_t timeout, int32_t *result)
 			slice = left <= 0 ? 0 : left < slice ? (int)left : slice;
 		}
 		err = poll_once(p, slice);
+		/* per slice: a poll dropping everything may last long */
+		if (st->dropped) {
+			__atomic_add_fetch(&p->host->stats->dropped,
+					   st->dropped, __ATOMIC_RELAXED);
+			st->dropped = 0;
+		}
 		if (st->status != WASM_OK)
 			return st->status;
 		if (st->stopped || st->count)
@@ -487,7 +501,8 @@ int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	    .buf = buf,
 	    .buf_len = buf_len,
 	    .dst = dst,
-	    .paused_ns = &h->stats->paused_ns};
+	    .paused_ns = &h->stats->paused_ns,
+	    .rate = &h->rate};
 	h->polling = o->busy = true;
 	status = poll_loop(p, timeout_ms, result);
 	h->polling = o->busy = false;

@@ -531,6 +531,7 @@ struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 	h->lost = o.lost_events ? o.lost_events : &h->lost_own;
 	h->stats = o.stats ? o.stats : &h->stats_own;
 	h->hold = o.hold;
+	bh_rate__init(&h->rate, o.max_event_rate, o.event_burst);
 	h->export_maps = bpf_map_share__get(o.export_maps);
 	h->reuse_maps = bpf_map_share__get(o.reuse_maps);
 	h->wasi = o.wasi;
@@ -557,7 +558,9 @@ struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 						o.go_callback_export,
 					    .guard_load = o.guard_load,
 					    .guard_attach = o.guard_attach,
-					    .guard_ctx = o.guard_ctx};
+					    .guard_ctx = o.guard_ctx,
+					    .rate = &h->rate,
+					    .dropped = &h->stats->dropped};
 
 		h->user = ubpf_host__new(&uo);
 		if (!h->user) {

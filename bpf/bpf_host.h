@@ -35,6 +35,9 @@ struct bpf_host_stats {
 	/* The embedder adds the time its guest waited in a pause (on the
 	 * guest's thread): a pause inside a callback is not callback time. */
 	uint64_t paused_ns;
+	/* Records consumed from the buffers but not handed to the guest:
+	 * over the event rate limit (bpf_host_opts.max_event_rate). */
+	uint64_t dropped;
 };
 
 /* Map hand-over between two hosts, for a live upgrade: the old host
@@ -110,6 +113,12 @@ struct bpf_host_opts {
 	 * like spawn's, for their uprobes. */
 	const int *pids;
 	size_t npids;
+	/* Event rate limit of the whole host (all its buffers): at most
+	 * `max_event_rate` records a second reach the guest's callbacks,
+	 * with bursts of `event_burst` (0: one second's worth); the rest are
+	 * read from the kernel's buffers all the same and counted in
+	 * stats.dropped. 0: no limit. */
+	uint64_t max_event_rate, event_burst;
 };
 
 struct bpf_host;

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "bpf/bpf_host.h"
 #include "bpf/bpf_imports.h"
+#include "bpf/bpf_rate.h"
 
 /* Longest program/map name and attach target a guest may pass. */
 #define BH_NAME_MAX   1024
@@ -43,6 +44,8 @@ struct bh_poll_state {
 	void *dst; /* host address of buf: guest memory never moves */
 	int status; /* enum wasm_status of the last guest call */
 	int count;  /* records delivered */
+	uint64_t dropped; /* records over the rate limit */
+	struct bh_rate *rate; /* the host's */
 	uint64_t cb_ns; /* time in the callback, pauses not counted */
 	const uint64_t *paused_ns; /* bpf_host_stats.paused_ns */
 	int ret;    /* negative: error to return instead of count */
@@ -112,6 +115,7 @@ struct bpf_host {
 	struct bpf_host_stats *stats, stats_own; /* opts.stats or stats_own */
 	struct bpf_map_share *export_maps, *reuse_maps; /* referenced */
 	struct bpf_host_hold *hold;			 /* opts.hold */
+	struct bh_rate rate; /* opts.max_event_rate, for every buffer */
 };
 
 /* bpf_host.c's import functions, in BPF_IMPORTS order, and its TinyGo

@@ -45,7 +45,7 @@ struct policy {
 	struct policy_list types, tracepoints, kprobes, uprobes, interfaces,
 	    cgroups, lsm, helpers, kfuncs, map_types, dirs, fds, images;
 	struct policy_limit map_memory, ringbuf, wasm_memory, wasm_fuel,
-	    wasm_time, event_rate;
+	    wasm_time, event_rate, event_burst;
 	bool require_signature;
 	int require_signature_line;
 };
@@ -57,6 +57,11 @@ struct policy *policy__parse(const char *text, size_t len, const char *source,
 			     char *err, size_t err_len);
 struct policy *policy__load_file(const char *path, char *err, size_t err_len);
 void policy__free(struct policy *p);
+/* A size or count as the policy and the command's options write it:
+ * digits, then optionally K, M or G (powers of 1024), then optionally
+ * "i" (after a unit) and "B": "4096", "64K", "64M", "64MiB", "1GB".
+ * 0, or -1 for anything else (a sign, a fraction, overflow). */
+int policy__parse_size(const char *s, uint64_t *out);
 
 /* 0, or -EPERM with `why` as one line: "policy: SUBJECT is denied by
  * RULE (FILE:LINE)". */

@@ -61,7 +61,9 @@ static const struct field f_wasm[] = {
     {"max_time", F_SECONDS, AT(wasm_time), NULL},
     {NULL, 0, 0, NULL}};
 static const struct field f_events[] = {
-    {"max_rate", F_COUNT, AT(event_rate), NULL}, {NULL, 0, 0, NULL}};
+    {"max_rate", F_COUNT, AT(event_rate), NULL},
+    {"burst", F_COUNT, AT(event_burst), NULL},
+    {NULL, 0, 0, NULL}};
 static const struct field f_host[] = {
     {"dirs", F_MAP, 0, f_dirs}, {"fds", F_MAP, 0, f_fds}, {NULL, 0, 0, NULL}};
 static const struct field f_images[] = {
@@ -105,8 +107,9 @@ static const char *scalar(const yaml_node_t *n)
 					   : NULL;
 }
 
-/* "64M", "1GiB", "4096": powers of 1024, like --max-memory. */
-static int parse_size(const char *s, uint64_t *out)
+/* "64M", "1GiB", "64MB", "4096": powers of 1024. strtoull alone would
+ * take "-1" as 2^64-1 and a shift would wrap, both meaning "unlimited". */
+int policy__parse_size(const char *s, uint64_t *out)
 {
 	unsigned long long v;
 	char *end;
@@ -122,24 +125,22 @@ static int parse_size(const char *s, uint64_t *out)
 	case 'k':
 	case 'K':
 		shift = 10;
-		end++;
 		break;
 	case 'm':
 	case 'M':
 		shift = 20;
-		end++;
 		break;
 	case 'g':
 	case 'G':
 		shift = 30;
-		end++;
 		break;
 	}
+	end += shift != 0;
 	if (shift && *end == 'i')
 		end++;
 	if (*end == 'B' || *end == 'b')
 		end++;
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
+	if (*end || v > (UINT64_MAX >> shift))
 		return -1;
 	*out = (uint64_t)v << shift;
 	return 0;
@@ -203,7 +204,7 @@ static int read_limit(struct parse *ps, const struct field *f,
 	struct policy_limit *l = (void *)((char *)ps->p + f->off);
 	const char *s = scalar(n);
 	int r = f->kind == F_SECONDS ? parse_seconds(s, &l->value)
-				     : parse_size(s, &l->value);
+				     : policy__parse_size(s, &l->value);
 
 	if (r)
 		return bad(ps, n, "'%s' must be %s", f->key,

@@ -111,6 +111,13 @@ static void usage(FILE *f)
 	    "  --max-memory SIZE    cap linear memory (bytes; K, M, G "
 	    "suffixes; 64K to\n"
 	    "                       4G; default 256M)\n"
+	    "  --max-event-rate N   hand the guest at most N ring/perf buffer "
+	    "records a\n"
+	    "                       second; the rest are read and counted as "
+	    "dropped\n"
+	    "  --event-burst N      records allowed at once above that rate "
+	    "(default N\n"
+	    "                       of --max-event-rate: one second's worth)\n"
 	    "  --btf FILE           kernel BTF for CO-RE if "
 	    "/sys/kernel/btf/vmlinux\n"
 	    "                       is missing (no BTF cache then)\n"
@@ -175,43 +182,6 @@ static void usage(FILE *f)
 	    "fuel; 2 for bad options.\n");
 }
 
-/* A count with an optional K, M or G suffix; strtoull alone would take
- * "-1" as 2^64-1 and a shift would wrap, both meaning "unlimited". */
-static int parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	unsigned shift = 0;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		shift = 10;
-		break;
-	case 'm':
-	case 'M':
-		shift = 20;
-		break;
-	case 'g':
-	case 'G':
-		shift = 30;
-		break;
-	}
-	end += shift != 0;
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end || v > UINT64_MAX >> shift)
-		return -1;
-	*out = v << shift;
-	return 0;
-}
-
 /* Seconds: finite, from 0 to MAX_SECONDS ("inf" and "1e30" included in
  * what strtod takes, and they would overflow a time_t). */
 static int parse_seconds(const char *s, double *out)
@@ -255,6 +225,8 @@ enum {
 	OPT_BACKEND,
 	OPT_SPAWN,
 	OPT_PID,
+	OPT_EVENT_RATE,
+	OPT_EVENT_BURST,
 };
 
 static const struct option long_opts[] = {
@@ -273,6 +245,8 @@ static const struct option long_opts[] = {
     {"backend", required_argument, NULL, OPT_BACKEND},
     {"spawn", required_argument, NULL, OPT_SPAWN},
     {"pid", required_argument, NULL, OPT_PID},
+    {"max-event-rate", required_argument, NULL, OPT_EVENT_RATE},
+    {"event-burst", required_argument, NULL, OPT_EVENT_BURST},
     {"wrapper-module-name", required_argument, NULL, 'm'},
     {"callback-export-name", required_argument, NULL, 'c'},
     {"policy", required_argument, NULL, OPT_POLICY},
@@ -317,14 +291,25 @@ static int parse_opt(struct cli *c, int o, const char *arg)
 				 arg)
 			   : -1;
 	case OPT_FUEL:
-		return parse_size(arg, &c->opts.fuel) || !c->opts.fuel
+		return policy__parse_size(arg, &c->opts.fuel) || !c->opts.fuel
 			   ? bad("--fuel (1 to 2^64-1 instructions)", arg)
 			   : -1;
 	case OPT_MAXMEM:
-		return parse_size(arg, &c->opts.max_memory) ||
+		return policy__parse_size(arg, &c->opts.max_memory) ||
 			       c->opts.max_memory < (64u << 10) ||
 			       c->opts.max_memory > (4ull << 30)
 			   ? bad("--max-memory (64K to 4G)", arg)
+			   : -1;
+	case OPT_EVENT_RATE:
+		return policy__parse_size(arg, &c->opts.max_event_rate) ||
+			       c->opts.max_event_rate > 1000000000
+			   ? bad("--max-event-rate (records a second, up to 1G; "
+				 "0: none)",
+				 arg)
+			   : -1;
+	case OPT_EVENT_BURST:
+		return policy__parse_size(arg, &c->opts.event_burst)
+			   ? bad("--event-burst (records)", arg)
 			   : -1;
 	case OPT_BTF:
 		c->opts.btf_path = arg;
@@ -619,6 +604,28 @@ static int report(struct wasm_bpf_app *app, int status)
 	}
 }
 
+/* What the guest was handed, after the run: always when the event rate
+ * limit kept records from it (they are gone without a trace otherwise),
+ * with -v in any case. */
+static void summary(const struct wasm_bpf_app *app, bool verbose)
+{
+	struct wasm_bpf_app_stats st = {.sz = sizeof(st)};
+	uint64_t burst, rate = wasm_bpf_app__event_rate(app, &burst);
+
+	if (wasm_bpf_app__stats(app, &st) || (!verbose && !st.dropped_events))
+		return;
+	fprintf(stderr,
+		"wasm-bpf: events: %llu delivered, %llu dropped by the rate "
+		"limit, %llu lost by the kernel",
+		(unsigned long long)st.events,
+		(unsigned long long)st.dropped_events,
+		(unsigned long long)st.lost_events);
+	if (rate)
+		fprintf(stderr, " (limit %llu/s, burst %llu)",
+			(unsigned long long)rate, (unsigned long long)burst);
+	fprintf(stderr, "\n");
+}
+
 static int run_app(struct cli *c)
 {
 	struct wasm_error err = {{0}};
@@ -656,6 +663,7 @@ static int run_app(struct cli *c)
 	 * the run end at once). */
 	g_app = app;
 	status = report(app, wasm_bpf_app__run(app));
+	summary(app, c->opts.verbose);
 	/* Ignore late signals: the app is about to go away. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);

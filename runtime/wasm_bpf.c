@@ -128,6 +128,26 @@ static void seterr(struct wasm_error *err, const char *fmt, const char *a,
 
 /* ---- open and configure ------------------------------------------------- */
 
+/* The stricter of the options' event rate limit and the policy's: the
+ * lower rate, and the lower burst of those that set a rate (a burst left
+ * 0 is its rate's second). */
+static void event_limit(struct wasm_bpf_app *app, uint64_t rate,
+			uint64_t burst)
+{
+	const struct policy *p = app->opts.policy;
+	uint64_t prate = p && p->event_rate.set ? p->event_rate.value : 0;
+	uint64_t pburst = p && p->event_burst.set ? p->event_burst.value : 0;
+
+	burst = rate ? (burst ? burst : rate) : 0;
+	pburst = prate ? (pburst ? pburst : prate) : 0;
+	if (prate && (!rate || prate < rate))
+		rate = prate;
+	if (pburst && (!burst || pburst < burst))
+		burst = pburst;
+	app->opts.max_event_rate = rate;
+	app->opts.event_burst = rate ? burst : 0;
+}
+
 struct wasm_bpf_app *
 wasm_bpf_app__open_mem(const void *bytes, size_t len,
 		       const struct wasm_bpf_app_opts *opts,
@@ -181,6 +201,7 @@ wasm_bpf_app__open_mem(const void *bytes, size_t len,
 	app->go_module = go_module ? strdup(go_module) : NULL;
 	app->go_export = go_export ? strdup(go_export) : NULL;
 	app->opts.policy = OPT(opts, policy, NULL);
+	event_limit(app, OPT(opts, max_event_rate, 0), OPT(opts, event_burst, 0));
 	app->entry = strdup(entry ? entry : "_start");
 	if (!app->entry || (go_module && !app->go_module) ||
 	    (go_export && !app->go_export)) {
@@ -538,6 +559,8 @@ static int run_setup(struct wasm_bpf_app *app, struct run *r)
 	bo.export_maps = app->share;
 	bo.reuse_maps = app->reuse;
 	bo.hold = &app->hold;
+	bo.max_event_rate = app->opts.max_event_rate;
+	bo.event_burst = app->opts.event_burst;
 	if (app->opts.policy)
 		policy__guard_bpf_host(app->opts.policy, &bo);
 	bo.backend = app->opts.backend;
@@ -726,6 +749,14 @@ uint64_t wasm_bpf_app__lost_events(const struct wasm_bpf_app *app)
 	return __atomic_load_n(&app->lost_events, __ATOMIC_RELAXED);
 }
 
+uint64_t wasm_bpf_app__event_rate(const struct wasm_bpf_app *app,
+				  uint64_t *burst)
+{
+	if (burst)
+		*burst = app->opts.event_burst;
+	return app->opts.max_event_rate;
+}
+
 enum wasm_bpf_end wasm_bpf_app__end(const struct wasm_bpf_app *app)
 {
 	return app->end;
@@ -895,7 +926,9 @@ int wasm_bpf_app__stats(const struct wasm_bpf_app *app,
 	struct wasm_bpf_app_stats s = {.sz = sizeof(s)};
 	struct wasm_instance *inst;
 
-	if (!app || !out || out->sz < sizeof(s))
+	size_t want = out ? out->sz : 0;
+
+	if (!app || want < offsetof(struct wasm_bpf_app_stats, dropped_events))
 		return -EINVAL;
 	s.paused = atomic_load(&a->waiting);
 	s.events = __atomic_load_n(&b->events, __ATOMIC_RELAXED);
@@ -905,6 +938,7 @@ int wasm_bpf_app__stats(const struct wasm_bpf_app *app,
 	s.maps = __atomic_load_n(&b->maps, __ATOMIC_RELAXED);
 	s.links = __atomic_load_n(&b->links, __ATOMIC_RELAXED);
 	s.maps_reused = bpf_map_share__reused(app->reuse);
+	s.dropped_events = __atomic_load_n(&b->dropped, __ATOMIC_RELAXED);
 	s.fuel_left = app->opts.fuel ? app->opts.fuel : UINT64_MAX;
 	/* Held like stop() holds it, so the run cannot free it meanwhile. */
 	atomic_fetch_add(&a->stoppers, 1);
@@ -912,6 +946,7 @@ int wasm_bpf_app__stats(const struct wasm_bpf_app *app,
 	if (inst)
 		wasm_instance__usage(inst, &s.fuel_left, &s.memory_pages);
 	atomic_fetch_sub(&a->stoppers, 1);
-	*out = s;
+	s.sz = want < sizeof(s) ? want : sizeof(s);
+	memcpy(out, &s, s.sz);
 	return 0;
 }

@@ -103,6 +103,13 @@ struct wasm_bpf_app_opts {
 	 * at the guest's first poll, for its uprobes. */
 	const int *pids;
 	size_t npids;
+	/* Event rate limit: at most max_event_rate ring/perf buffer records a
+	 * second reach the guest's callbacks (all buffers together), with
+	 * bursts of event_burst (0: one second's worth); the others are read
+	 * from the kernel all the same (the tool keeps up) and counted as
+	 * dropped_events. 0: none. A policy's events.max_rate applies too
+	 * (the lower of the two, and its events.burst). */
+	uint64_t max_event_rate, event_burst;
 };
 
 struct wasm_bpf_app;
@@ -209,9 +216,12 @@ struct wasm_bpf_app_stats {
 	uint32_t memory_pages;	/* 64 KiB pages of linear memory */
 	uint64_t progs, maps, links; /* BPF objects held now */
 	uint64_t maps_reused; /* taken over (wasm_bpf_app__reuse_maps) */
+	/* Records kept from the guest by the event rate limit. */
+	uint64_t dropped_events;
 };
 /* Any thread, during and after the run (what is held drops to 0 at its
- * end). Fuel and memory are as of the guest's latest host call. */
+ * end). Fuel and memory are as of the guest's latest host call. `sz` of a
+ * caller built before a field was added gets the fields it knows. */
 int wasm_bpf_app__stats(const struct wasm_bpf_app *app,
 			struct wasm_bpf_app_stats *out);
 
@@ -250,6 +260,10 @@ enum wasm_bpf_end wasm_bpf_app__end(const struct wasm_bpf_app *app);
 /* Perf buffer records the kernel dropped because the guest did not read
  * them in time, all buffers; any thread, during and after the run. */
 uint64_t wasm_bpf_app__lost_events(const struct wasm_bpf_app *app);
+/* The event rate limit in force (records a second, 0: none) and its
+ * burst: the options' and the policy's, the lower one. */
+uint64_t wasm_bpf_app__event_rate(const struct wasm_bpf_app *app,
+				  uint64_t *burst);
 /* One line: the trap ("out of bounds memory access in f+0x1c") or the
  * setup error ("unknown import wasm_bpf.foo (func)"); "" otherwise. */
 const char *wasm_bpf_app__errmsg(const struct wasm_bpf_app *app);

@@ -25,6 +25,7 @@
 #include "bpf/bpf_btfcheck.h"
 #include "bpf/bpf_imports.h"
 #include "bpf/bpf_internal.h"
+#include "bpf/bpf_rate.h"
 #include "bpf/user/ubpf.h"
 #include "bpf/user/ubpf_host.h"
 #include "bpf/user/ubpf_inject.h"
@@ -66,6 +67,8 @@ struct ubpf_host {
 	bpf_guard_load_fn guard_load;
 	bpf_guard_attach_fn guard_attach;
 	void *guard_ctx;
+	struct bh_rate *rate; /* NULL: no limit */
+	uint64_t *dropped;
 };
 
 static struct uh_obj *find_obj(struct ubpf_host *h, uint64_t id)
@@ -641,7 +644,16 @@ struct delivery {
 	uint32_t ctx, buf, buf_len;
 	void *dst;
 	int status, count, ret;
+	struct ubpf_host *h;
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
 
 static int deliver(void *arg, void *data, size_t size)
 {
@@ -650,6 +662,11 @@ static int deliver(void *arg, void *data, size_t size)
 	uint64_t slots[3] = {d->ctx, d->buf, n};
 	int r;
 
+	/* Over the host's rate: consumed, not delivered (bpf_rate.h). */
+	if (d->h->rate && !bh_rate__admit(d->h->rate, mono_ns())) {
+		__atomic_add_fetch(d->h->dropped, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
 	memcpy(d->dst, data, n);
 	d->count++;
 	d->status = wasm_func__call_raw(d->in, d->fn, slots);
@@ -682,7 +699,7 @@ static int poll_ring(struct ubpf_host *h, struct wasm_instance *in, uint64_t id,
 {
 	struct uh_obj *o = find_obj(h, id);
 	struct ubpf_map *m = o ? find_map(h, o, fd) : NULL;
-	struct delivery d = {in, fn, ctx, buf, buf_len, NULL, WASM_OK, 0, 0};
+	struct delivery d = {in, fn, ctx, buf, buf_len, NULL, WASM_OK, 0, 0, h};
 	struct timespec nap = {0, 1000000};
 	int32_t waited = 0;
 	int n;
@@ -872,6 +889,8 @@ struct ubpf_host *ubpf_host__new(const struct ubpf_host_opts *opts)
 	h->guard_load = o.guard_load;
 	h->guard_attach = o.guard_attach;
 	h->guard_ctx = o.guard_ctx;
+	h->rate = o.rate && o.rate->interval_ns && o.dropped ? o.rate : NULL;
+	h->dropped = o.dropped;
 	h->agent = agent_path(o.agent_path);
 	h->go_module =
 	    strdup(o.go_poll_module ? o.go_poll_module : "callback-wrapper");

@@ -13,6 +13,8 @@
 #include "bpf/bpf_imports.h"
 #include "engine/wasm.h"
 
+struct bh_rate;
+
 struct ubpf_host_opts {
 	size_t sz;
 	bool verbose;
@@ -31,6 +33,10 @@ struct ubpf_host_opts {
 	bpf_guard_load_fn guard_load;
 	bpf_guard_attach_fn guard_attach;
 	void *guard_ctx;
+	/* The kernel host's event rate limit (bpf_rate.h; NULL: none) and
+	 * where to count the records it keeps from the guest. */
+	struct bh_rate *rate;
+	uint64_t *dropped;
 };
 
 struct ubpf_host;

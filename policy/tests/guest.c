@@ -5,6 +5,8 @@
  *   cgroup       load, attach wpol_sock to the cgroup preopened as fd 3
  *   cgpath DIR   load, attach wpol_sock to the cgroup at host path DIR
  *   idle         load, attach wpol_exec, then wait until stopped
+ *   count        load, attach wpol_exec, count the records delivered
+ *                until stopped, then print "delivered N"
  * It prints what happened ("refused", "attach refused N", "attached",
  * "event") and lingers a moment after a refusal so the suite can count
  * what is in the kernel meanwhile.
@@ -58,6 +60,16 @@ int main(int argc, char **argv)
 		return 4;
 	}
 	say("attached", 0);
+	/* until a graceful stop makes the poll return -EINTR */
+	while (!strcmp(argv[1], "count") &&
+	       wasm_bpf_buffer_poll(obj, wasm_bpf_map_fd_by_name(obj, "events"),
+				    (int32_t)(intptr_t)on_event, NULL, buf,
+				    sizeof(buf), 100) >= 0)
+		;
+	if (!strcmp(argv[1], "count")) {
+		say("delivered %d", got);
+		return 0;
+	}
 	while (!strcmp(argv[1], "idle"))
 		wasm_bpf_buffer_poll(
 		    obj, wasm_bpf_map_fd_by_name(obj, "events"),

@@ -75,6 +75,15 @@ for b in "bad rules" "badname rules-WITH_KFUNC"; do
 	build clang --target=wasm32-wasi -O2 -Wall -Wextra -Wno-unused-parameter -I"$OUT/$1" \
 		-Ibpf/tests -Wl,--export-table policy/tests/guest.c -o "$OUT/$1/guest.wasm"
 done
+# the event rate limit's flood: the same guest around flood.bpf.o
+mkdir -p "$OUT/flood"
+build clang -target bpf -g -O2 -D__TARGET_ARCH_x86 -I"$OUT" \
+	-c policy/tests/flood.bpf.c -o "$OUT/flood.bpf.o"
+build sh -c "od -An -v -tx1 '$OUT/flood.bpf.o' | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g' |
+	{ echo 'static const unsigned char rules_obj[] = {'; cat; echo '};'; } >'$OUT/flood/rules_obj.h'"
+build clang --target=wasm32-wasi -O2 -Wall -Wextra -Wno-unused-parameter -I"$OUT/flood" \
+	-Ibpf/tests -Wl,--export-table policy/tests/guest.c -o "$OUT/flood/guest.wasm"
+build $CC -std=gnu11 -O2 -Wall -Wextra policy/tests/flooder.c -o "$OUT/flooder"
 PT=$OUT/ptool
 OBJ=$OUT/rules.bpf.o
 P=$OUT/p.yaml
@@ -452,6 +461,63 @@ if [ $rc = 124 ] && [ $ms -lt 4000 ]; then
 	pass "run rule: wasm.max_time stops a run without --timeout (exit 124 after $ms ms)"
 else
 	fail "run rule: wasm.max_time" "exit $rc after $ms ms"
+fi
+
+# ---- the event rate limit -------------------------------------------------------------
+# flood NAME N MS ARGS...: the flood guest under ARGS counts what it is
+# handed while flooder makes N records over MS ms; then a graceful stop.
+# Sets delivered, dropped (from the exit summary) and took (flooder's ms).
+flood() {
+	name=$1 n=$2 ms=$3
+	shift 3
+	"$RT" --timeout 30 "$@" "$OUT/flood/guest.wasm" count >"$OUT/f.out" 2>"$OUT/f.err" &
+	pid=$!
+	i=0
+	while [ $i -lt 100 ] && ! grep -q . "$OUT/f.out" 2>/dev/null; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	took=$("$OUT/flooder" "$n" "$ms")
+	sleep 0.5
+	kill -INT $pid
+	wait $pid
+	frc=$?
+	delivered=$(sed -n 's/^delivered //p' "$OUT/f.out")
+	dropped=$(sed -n 's/.* \([0-9]*\) dropped by the rate limit.*/\1/p' "$OUT/f.err")
+	left=$("$OUT/bpf-count" wpol_)
+	if [ $frc != 0 ] || [ -z "$delivered" ] || [ "$left" != "progs 0 links 0" ]; then
+		fail "$name" "exit $frc, left $left: $(tr '\n' ' ' <"$OUT/f.out") / $(head -c 300 "$OUT/f.err")"
+		return 1
+	fi
+	return 0
+}
+N=30000
+if flood "events: no limit, every record delivered" $N 1000 -v; then
+	[ "$delivered" = $N ] && [ "${dropped:-x}" = 0 ] &&
+		pass "events: no limit: all $N records delivered, 0 dropped" ||
+		fail "events: no limit" "delivered $delivered, dropped ${dropped:-?} of $N"
+fi
+printf 'events:\n  max_rate: 2000\n  burst: 200\n' >"$P"
+if flood "events: max_rate" $N 1000 --policy "$P"; then
+	# the guest was handed records from the flood's start to its end
+	max=$((2000 * (took + 600) / 1000 + 200))
+	min=$((2000 * took / 1000 / 2))
+	if [ "$delivered" -le $max ] && [ "$delivered" -ge $min ] &&
+		[ $((delivered + dropped)) = $N ] &&
+		grep -q "(limit 2000/s, burst 200)" "$OUT/f.err"; then
+		pass "events: max_rate 2000/s burst 200: $delivered of $N delivered in $took ms (at most $max), $dropped counted dropped"
+	else
+		fail "events: max_rate" "delivered $delivered (want $min..$max), dropped ${dropped:-?}, of $N in $took ms: $(head -c 300 "$OUT/f.err")"
+	fi
+fi
+# the option alone, and under a policy the lower rate wins
+printf 'events: {max_rate: 100000}\n' >"$P"
+if flood "events: --max-event-rate" $N 500 --policy "$P" --max-event-rate 1000 --event-burst 1; then
+	max=$((1000 * (took + 600) / 1000 + 1))
+	[ "$delivered" -le $max ] && [ $((delivered + dropped)) = $N ] &&
+		grep -q "(limit 1000/s, burst 1)" "$OUT/f.err" &&
+		pass "events: --max-event-rate 1000 under a policy of 100000: $delivered delivered (at most $max), $dropped dropped" ||
+		fail "events: --max-event-rate" "delivered $delivered (max $max), dropped ${dropped:-?}: $(head -c 300 "$OUT/f.err")"
 fi
 
 # ---- check says what a real run does ------------------------------------------------
