@@ -205,11 +205,12 @@ static enum MHD_Result control(struct MHD_Connection *c, const char *id,
 	return send_json(c, 200, plugins_get(id));
 }
 
-/* upgrade: body {"module": "/abs/new.wasm"}; rollback: no body. */
+/* upgrade: body {"module": "/abs/new.wasm", "policy": "/abs/p.yaml"}
+ * (policy optional); rollback: no body. */
 static enum MHD_Result upgrade(struct MHD_Connection *c, const char *id,
 			       const char *verb, struct body *b)
 {
-	const cJSON *m = NULL;
+	const cJSON *m = NULL, *pol = NULL;
 	cJSON *j = NULL;
 	char why[600], *pull = NULL;
 	int r;
@@ -217,20 +218,25 @@ static enum MHD_Result upgrade(struct MHD_Connection *c, const char *id,
 	if (!strcmp(verb, "upgrade")) {
 		j = b->data ? cJSON_ParseWithLength(b->data, b->len) : NULL;
 		m = cJSON_GetObjectItemCaseSensitive(j, "module");
-		if (!cJSON_IsString(m) || (m->valuestring[0] != '/' &&
-					   !image_is_ref(m->valuestring))) {
+		pol = cJSON_GetObjectItemCaseSensitive(j, "policy");
+		if (!cJSON_IsString(m) ||
+		    (m->valuestring[0] != '/' &&
+		     !image_is_ref(m->valuestring)) ||
+		    (pol && (!cJSON_IsString(pol) ||
+			     pol->valuestring[0] != '/'))) {
 			cJSON_Delete(j);
 			return send_error(c, 400, "%s",
 					  "the body must be {\"module\": "
-					  "\"/absolute/path.wasm or REF\"}");
+					  "\"/absolute/path.wasm or REF\"[, "
+					  "\"policy\": \"/absolute/path\"]}");
 		}
 		if (plugin_pull_parse(j, &pull, why, sizeof(why))) {
 			cJSON_Delete(j);
 			return send_error(c, 400, "%s", why);
 		}
 	}
-	r = plugins_upgrade(id, m ? m->valuestring : NULL, pull, why,
-			    sizeof(why));
+	r = plugins_upgrade(id, m ? m->valuestring : NULL, pull,
+			    pol ? pol->valuestring : NULL, why, sizeof(why));
 	free(pull);
 	cJSON_Delete(j);
 	if (r == -ENOENT)

@@ -6,6 +6,7 @@
 
 #include "daemon/image.h"
 #include "oci/oci.h"
+#include "policy/policy.h"
 
 bool image_is_ref(const char *module)
 {
@@ -44,8 +45,9 @@ bool image_needs_pull(const char *module, const char *policy)
 	return missing;
 }
 
-int image_pull(const char *ref, oci_progress_fn progress, void *ctx,
-	       volatile int *cancel, char *why, size_t why_len)
+int image_pull(const char *ref, const struct policy *pol,
+	       oci_progress_fn progress, void *ctx, volatile int *cancel,
+	       char *why, size_t why_len)
 {
 	struct oci_client_opts co = {.sz = sizeof(co),
 				     .progress = progress,
@@ -86,6 +88,13 @@ struct wasm_bpf_app *image_open(const char *ref,
 	    oci_store_load_image(s, name, &img, &e)) {
 		oci_store_close(s);
 		goto fail;
+	}
+	if (opts->policy &&
+	    policy__check_image(opts->policy, name, img.desc.digest, false,
+				err->msg, sizeof(err->msg))) {
+		oci_image_free(&img);
+		oci_store_close(s);
+		return NULL;
 	}
 	app = wasm_bpf_app__open_mem(img.wasm.data, img.wasm.len, opts, err);
 	oci_image_free(&img);

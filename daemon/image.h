@@ -21,11 +21,15 @@ bool image_pull_policy_ok(const char *policy);
  * "always", for "missing" when the store has no image of that name. */
 bool image_needs_pull(const char *module, const char *policy);
 /* Pulls the image into the store (one transaction: a failed pull leaves
- * the store as it was). `progress` sees each transfer's bytes; a non-zero
+ * the store as it was), unless the image rules of `pol` refuse it. `progress` sees each transfer's bytes; a non-zero
  * *cancel aborts. 0, or a negative errno with `why` naming what failed. */
-int image_pull(const char *ref, oci_progress_fn progress, void *ctx,
-	       volatile int *cancel, char *why, size_t why_len);
-/* The app of the image's module; NULL with `err` naming what failed. */
+struct policy;
+int image_pull(const char *ref, const struct policy *pol,
+	       oci_progress_fn progress, void *ctx, volatile int *cancel,
+	       char *why, size_t why_len);
+/* The app of the image's module; NULL with `err` naming what failed. An
+ * image opts->policy's `images` rules refuse is not opened (the daemon
+ * verifies no signature: require_signature refuses every image). */
 struct wasm_bpf_app *image_open(const char *ref,
 				const struct wasm_bpf_app_opts *opts,
 				struct wasm_error *err);

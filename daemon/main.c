@@ -23,12 +23,13 @@
 #include "daemon/plugin.h"
 #include "daemon/state.h"
 #include "daemon/watch.h"
+#include "policy/policy.h"
 
 #define DEFAULT_SOCKET "/run/wasm-bpf/wasm-bpfd.sock"
 #define DEFAULT_STATE  "/var/lib/wasm-bpf/daemon"
 
 struct opts {
-	const char *socket, *state_dir, *group;
+	const char *socket, *state_dir, *group, *policy;
 	size_t log_bytes;
 	struct watch_opts watch; /* .dir NULL: no declared plugins */
 	const char *metrics_addr;
@@ -40,7 +41,7 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: wasm-bpfd [--socket PATH] [--state-dir DIR] "
-	    "[--group NAME] [--log-size BYTES]\n"
+	    "[--group NAME] [--log-size BYTES] [--policy FILE]\n"
 	    "  --socket PATH   API socket (default " DEFAULT_SOCKET ")\n"
 	    "  --state-dir DIR what runs, restored on start "
 	    "(default " DEFAULT_STATE ")\n"
@@ -58,7 +59,11 @@ static void usage(FILE *f)
 	    "  --metrics-addr HOST:PORT  serve /metrics (only) over TCP too\n"
 	    "  --log-format text|json, -o json  the daemon's log lines\n"
 	    "  --copy-output          copy every plugin's output to stdout, "
-	    "a line each\n");
+	    "a line each\n"
+	    "  --policy FILE          policy of plugins without their own "
+	    "(default\n"
+	    "                         " POLICY_DEFAULT_PATH " if present, "
+	    "else none)\n");
 }
 
 static int parse(struct opts *o, int argc, char **argv)
@@ -75,6 +80,7 @@ static int parse(struct opts *o, int argc, char **argv)
 	    {"metrics-addr", required_argument, NULL, 'M'},
 	    {"log-format", required_argument, NULL, 'o'},
 	    {"copy-output", no_argument, NULL, 'c'},
+	    {"policy", required_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	int c;
@@ -90,6 +96,9 @@ static int parse(struct opts *o, int argc, char **argv)
 			break;
 		case 'g':
 			o->group = optarg;
+			break;
+		case 'p':
+			o->policy = optarg;
 			break;
 		case 'l':
 			o->log_bytes = strtoull(optarg, &end, 10);
@@ -208,9 +217,31 @@ static void restore_one(const char *id, cJSON *rec)
 		dlog("restored plugin %s", id);
 }
 
+/* The daemon's own policy: --policy, else the system's file if present,
+ * else none (everything allowed, as the command without a policy). A
+ * malformed one stops the daemon: it must not run plugins unguarded. */
+static int load_policy(const char *file, struct policy **out)
+{
+	char err[512];
+
+	*out = NULL;
+	if (!file && access(POLICY_DEFAULT_PATH, F_OK) == 0)
+		file = POLICY_DEFAULT_PATH;
+	if (!file)
+		return 0;
+	*out = policy__load_file(file, err, sizeof(err));
+	if (*out) {
+		dlog("policy %s", file);
+		return 0;
+	}
+	dlog("policy: %s", err);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = {.socket = DEFAULT_SOCKET, .state_dir = DEFAULT_STATE};
+	struct policy *pol;
 	gid_t group = (gid_t)-1;
 	struct api *api, *mapi = NULL;
 	struct watch *watch = NULL;
@@ -231,6 +262,8 @@ int main(int argc, char **argv)
 		}
 		group = g->gr_gid;
 	}
+	if (load_policy(o.policy, &pol))
+		return 1;
 	r = state_open(o.state_dir);
 	if (r) {
 		dlog("state directory %s: %s", o.state_dir, strerror(-r));
@@ -248,7 +281,7 @@ int main(int argc, char **argv)
 		return 1;
 	/* Before any thread: pulls run on plugins' threads (image.h). */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	plugins_init(o.state_dir, o.log_bytes);
+	plugins_init(o.state_dir, o.log_bytes, pol);
 	state_each(o.state_dir, restore_one);
 	api = api_start(fd, group);
 	if (!api) {
@@ -303,6 +336,7 @@ out:
 	plugins_shutdown();
 	unlink(o.socket);
 	curl_global_cleanup();
+	policy__free(pol);
 	dlog("stopped");
 	return r ? 1 : 0;
 }

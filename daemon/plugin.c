@@ -15,6 +15,7 @@
 #include "daemon/output.h"
 #include "daemon/plugin.h"
 #include "daemon/state.h"
+#include "policy/policy.h"
 #include "runtime/wasm_bpf.h"
 
 /* How often limits are checked; how long an upgrade's new version may
@@ -33,11 +34,22 @@ struct run {
 	struct linebuf lb[2]; /* stdout's and stderr's partial lines */
 	time_t started;
 	double started_mono, ended_mono;
+	double timeout;	    /* the spec's, or the policy's wasm.max_time */
+	struct policy *pol; /* its own policy file's, freed with it */
 	/* Under table_lock: */
 	bool ended, timed_out;
 	int status;
 	enum wasm_bpf_end end;
 	char errmsg[512];
+};
+
+/* What a version runs under: its own policy file or the daemon's, and
+ * the limits of its spec within that policy's (policy__check_run). */
+struct run_cfg {
+	struct policy *own; /* NULL: the daemon's */
+	const struct policy *pol;
+	uint64_t fuel, max_memory;
+	double timeout;
 };
 
 struct plugin {
@@ -47,6 +59,7 @@ struct plugin {
 	 * and the one that forgets the plugin touch. */
 	pthread_t pull_thread;
 	bool has_pull_thread;
+	struct run_cfg pull_cfg; /* what it runs under once pulled */
 	volatile int pull_cancel;
 	int pull_pct;	   /* the last quarter logged of the current transfer */
 	struct output out; /* every version's output */
@@ -63,6 +76,7 @@ static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct plugin *table;
 static char *state_dir;
 static size_t log_bytes = 64 * 1024;
+static const struct policy *default_policy;
 static pthread_t watcher;
 static atomic_int watching;
 /* For the suite only ($WASM_BPFD_TEST_WRITE_DELAY_US): every guest write
@@ -206,9 +220,8 @@ static void *watch_main(void *arg)
 		for (struct plugin *p = table; p; p = p->next) {
 			struct run *r = p->cur;
 
-			if (r && !r->ended && !r->timed_out &&
-			    p->spec.timeout > 0 &&
-			    now - r->started_mono >= p->spec.timeout) {
+			if (r && !r->ended && !r->timed_out && r->timeout > 0 &&
+			    now - r->started_mono >= r->timeout) {
 				r->timed_out = true;
 				wasm_bpf_app__stop(r->app);
 			}
@@ -219,10 +232,11 @@ static void *watch_main(void *arg)
 	return NULL;
 }
 
-void plugins_init(const char *dir, size_t log_cap)
+void plugins_init(const char *dir, size_t log_cap, const struct policy *pol)
 {
 	const char *delay = getenv("WASM_BPFD_TEST_WRITE_DELAY_US");
 
+	default_policy = pol;
 	state_dir = dir ? strdup(dir) : NULL;
 	if (log_cap)
 		log_bytes = log_cap;
@@ -234,14 +248,46 @@ void plugins_init(const char *dir, size_t log_cap)
 
 /* ---- one version ------------------------------------------------------ */
 
-/* An app for `s` that shares its maps with a successor and, given `from`,
- * takes over that one's. */
+static int run_cfg(const struct plugin_spec *s, struct run_cfg *c, char *why,
+		   size_t why_len)
+{
+	struct policy_run pr = {
+	    .max_memory = &c->max_memory, .fuel = &c->fuel, .timeout = &c->timeout};
+	char err[512];
+
+	*c = (struct run_cfg){.pol = default_policy,
+			      .fuel = s->fuel,
+			      .max_memory = s->max_memory,
+			      .timeout = s->timeout};
+	if (s->policy) {
+		c->own = policy__load_file(s->policy, err, sizeof(err));
+		if (!c->own) {
+			snprintf(why, why_len, "policy: %s", err);
+			return -EINVAL;
+		}
+		c->pol = c->own;
+	}
+	if (c->pol && policy__check_run(c->pol, &pr, why, why_len)) {
+		policy__free(c->own);
+		c->own = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* An app for `s` under `c` that shares its maps with a successor and,
+ * given `from`, takes over that one's. */
 static struct wasm_bpf_app *open_app(const struct plugin_spec *s,
+				     const struct run_cfg *c,
 				     const struct wasm_bpf_app *from, char *why,
 				     size_t why_len)
 {
-	struct wasm_bpf_app_opts o = {
-	    .sz = sizeof(o), .fuel = s->fuel, .max_memory = s->max_memory};
+	struct wasm_bpf_app_opts o = {.sz = sizeof(o),
+				      .fuel = c->fuel,
+				      .max_memory = c->max_memory,
+				      .policy = c->pol,
+				      .max_event_rate = s->max_event_rate,
+				      .event_burst = s->event_burst};
 	struct wasm_error err = {{0}};
 	struct wasm_bpf_app *app =
 	    s->module[0] == '/' ? wasm_bpf_app__open_file(s->module, &o, &err)
@@ -277,19 +323,22 @@ static struct wasm_bpf_app *open_app(const struct plugin_spec *s,
 	return app;
 }
 
-/* Starts `app` (taken over) as a version of `p`. */
+/* Starts `app` (taken over, with c->own) as a version of `p`. */
 static struct run *run_start(struct plugin *p, struct wasm_bpf_app *app,
-			     char *why, size_t why_len)
+			     struct run_cfg *c, char *why, size_t why_len)
 {
 	struct run *r = calloc(1, sizeof(*r));
 
 	if (!r) {
 		snprintf(why, why_len, "cannot start: out of memory");
 		wasm_bpf_app__free(app);
+		policy__free(c->own);
 		return NULL;
 	}
 	r->p = p;
 	r->app = app;
+	r->pol = c->own;
+	r->timeout = c->timeout;
 	wasm_bpf_app__set_stdio(app, -1, -1, -1);
 	wasm_bpf_app__set_stdio_callbacks(app, NULL, log_write, r);
 	r->started = time(NULL);
@@ -328,6 +377,7 @@ static void run_stop(struct run *r)
 static void run_free(struct run *r)
 {
 	wasm_bpf_app__free(r->app);
+	policy__free(r->pol); /* the app used it until now */
 	free(r);
 }
 
@@ -363,17 +413,17 @@ static void pull_progress(void *ctx, int64_t done, int64_t total)
 	log_line(p, "wasm-bpfd: pulling: %s\n", what);
 }
 
-/* Pulls `module` for `p`, saying so in its log. 0 or a negative errno
- * with `why`. */
-static int pull_for(struct plugin *p, const char *module, char *why,
-		    size_t why_len)
+/* Pulls `module` for `p` under the image rules of `pol` (NULL: none),
+ * saying so in its log. 0 or a negative errno with `why`. */
+static int pull_for(struct plugin *p, const char *module,
+		    const struct policy *pol, char *why, size_t why_len)
 {
 	int err;
 
 	log_line(p, "wasm-bpfd: pulling %s\n", module);
 	p->pull_pct = -1;
-	err =
-	    image_pull(module, pull_progress, p, &p->pull_cancel, why, why_len);
+	err = image_pull(module, pol, pull_progress, p, &p->pull_cancel, why,
+			 why_len);
 	log_line(p, "wasm-bpfd: %s\n", err ? why : "pulled");
 	return err;
 }
@@ -383,18 +433,23 @@ static int pull_for(struct plugin *p, const char *module, char *why,
 static void *pull_main(void *arg)
 {
 	struct plugin *p = arg;
+	struct run_cfg *cfg = &p->pull_cfg;
 	struct wasm_bpf_app *app = NULL;
 	char why[600] = "";
-	bool pulled = !pull_for(p, p->spec.module, why, sizeof(why)), failed;
+	bool pulled = !pull_for(p, p->spec.module, cfg->pol, why, sizeof(why)),
+	     failed;
 
 	if (pulled)
-		app = open_app(&p->spec, NULL, why, sizeof(why));
+		app = open_app(&p->spec, cfg, NULL, why, sizeof(why));
 	pthread_mutex_lock(&table_lock);
 	p->pulling = false;
-	if (app && !p->stopping)
-		p->cur = run_start(p, app, why, sizeof(why));
-	else if (app)
+	if (app && !p->stopping) {
+		p->cur = run_start(p, app, cfg, why, sizeof(why));
+	} else {
 		wasm_bpf_app__free(app);
+		policy__free(cfg->own);
+	}
+	cfg->own = NULL; /* the run's now, or freed */
 	failed = !p->cur && !p->stopping;
 	if (failed) { /* ended: not restored */
 		snprintf(p->pull_error, sizeof(p->pull_error), "%s", why);
@@ -410,6 +465,7 @@ int plugins_start(struct plugin_spec *spec, char *id, char *why, size_t why_len)
 {
 	struct plugin *p = calloc(1, sizeof(*p));
 	struct wasm_bpf_app *app = NULL;
+	struct run_cfg cfg;
 	bool pull;
 
 	if (!p || output_init(&p->out, log_bytes, p->spec.id, spec->name)) {
@@ -420,8 +476,13 @@ int plugins_start(struct plugin_spec *spec, char *id, char *why, size_t why_len)
 	}
 	p->spec = *spec;
 	memset(spec, 0, sizeof(*spec));
+	if (run_cfg(&p->spec, &cfg, why, why_len)) {
+		plugin_free(p);
+		return -EINVAL;
+	}
 	pull = image_needs_pull(p->spec.module, p->spec.pull);
-	if (!pull && !(app = open_app(&p->spec, NULL, why, why_len))) {
+	if (!pull && !(app = open_app(&p->spec, &cfg, NULL, why, why_len))) {
+		policy__free(cfg.own);
 		plugin_free(p);
 		return -EINVAL;
 	}
@@ -430,20 +491,23 @@ int plugins_start(struct plugin_spec *spec, char *id, char *why, size_t why_len)
 		pthread_mutex_unlock(&table_lock);
 		snprintf(why, why_len, "plugin %s exists", p->spec.id);
 		wasm_bpf_app__free(app);
+		policy__free(cfg.own);
 		plugin_free(p);
 		return -EEXIST;
 	}
 	if (!p->spec.id[0])
 		new_id(p->spec.id);
 	if (pull) {
+		p->pull_cfg = cfg;
 		p->pulling = true;
 		p->has_pull_thread =
 		    !pthread_create(&p->pull_thread, NULL, pull_main, p);
 	} else
-		p->cur = run_start(p, app, why, why_len);
+		p->cur = run_start(p, app, &cfg, why, why_len);
 	if (pull && !p->has_pull_thread) {
 		snprintf(why, why_len, "cannot start a thread");
 		pthread_mutex_unlock(&table_lock);
+		policy__free(cfg.own);
 		plugin_free(p);
 		return -EAGAIN;
 	}
@@ -499,6 +563,7 @@ static cJSON *describe(const struct plugin *p)
 	cJSON_AddNumberToObject(j, "events", (double)st.events);
 	cJSON_AddNumberToObject(j, "events_per_s", up > 0 ? st.events / up : 0);
 	cJSON_AddNumberToObject(j, "lost_events", (double)st.lost_events);
+	cJSON_AddNumberToObject(j, "dropped_events", (double)st.dropped_events);
 	cJSON_AddNumberToObject(j, "callback_ns", (double)st.callback_ns);
 	cJSON_AddNumberToObject(j, "memory", st.memory_pages * 65536.0);
 	if (p->spec.fuel)
@@ -651,8 +716,8 @@ static int take(const char *id, struct plugin **out, bool rollback, char *why,
 	return -EALREADY;
 }
 
-/* Swaps in `want`'s arguments, environment, limits and pull policy
- * (taken over), the old ones freed. Under table_lock. */
+/* Swaps in `want`'s arguments, environment, limits, pull policy and
+ * policy file (taken over), the old ones freed. Under table_lock. */
 static void take_settings(struct plugin_spec *spec, struct plugin_spec *want)
 {
 	struct plugin_spec old = *spec;
@@ -665,24 +730,30 @@ static void take_settings(struct plugin_spec *spec, struct plugin_spec *want)
 	spec->fuel = want->fuel;
 	spec->max_memory = want->max_memory;
 	spec->timeout = want->timeout;
+	spec->max_event_rate = want->max_event_rate;
+	spec->event_burst = want->event_burst;
+	spec->policy = want->policy;
 	want->args = want->env = NULL;
-	want->pull = NULL;
+	want->pull = want->policy = NULL;
 	want->nargs = want->nenv = 0;
 	old.module = old.previous = old.name = NULL;
 	plugin_spec_free(&old);
 }
 
-/* The upgrade of `id` to `module` (NULL: its previous one); with `want`,
- * also to its arguments, environment, limits and pull policy. */
+/* The upgrade of `id` to `module` (NULL: its previous one), under the
+ * policy file `policy` (NULL: as it is); with `want`, also to its
+ * arguments, environment, limits, pull policy and policy file. */
 static int upgrade(const char *id, const char *module, const char *pull,
-		   struct plugin_spec *want, char *why, size_t why_len)
+		   const char *policy, struct plugin_spec *want, char *why,
+		   size_t why_len)
 {
 	struct wasm_bpf_app_stats old_st = {.sz = sizeof(old_st)};
 	struct plugin_spec next = {0};
 	struct wasm_bpf_app *app;
 	struct plugin *p;
 	struct run *r, *old;
-	char *prev;
+	struct run_cfg cfg;
+	char *prev, *pol = NULL;
 	int err = take(id, &p, !module, why, why_len);
 
 	if (err)
@@ -692,18 +763,28 @@ static int upgrade(const char *id, const char *module, const char *pull,
 	next = want ? *want : p->spec;
 	next.name = p->spec.name;
 	next.module = (char *)module;
+	if (policy)
+		next.policy = (char *)policy;
+	err = run_cfg(&next, &cfg, why, why_len);
+	if (err)
+		goto out;
 	err = -EINVAL;
 	if (image_needs_pull(module, pull ? pull : p->spec.pull) &&
-	    pull_for(p, module, why, why_len))
+	    pull_for(p, module, cfg.pol, why, why_len)) {
+		policy__free(cfg.own);
 		goto out;
-	app = open_app(&next, p->cur->app, why, why_len);
-	if (!app)
+	}
+	app = open_app(&next, &cfg, p->cur->app, why, why_len);
+	err = -EINVAL;
+	if (!app) {
+		policy__free(cfg.own);
 		goto out;
+	}
 	/* Both versions read a shared ring buffer: the new one takes no
 	 * record until the old one takes none any more. */
 	wasm_bpf_app__hold_events(app, true);
 	wasm_bpf_app__stats(p->cur->app, &old_st);
-	r = run_start(p, app, why, why_len);
+	r = run_start(p, app, &cfg, why, why_len);
 	if (!r)
 		goto out;
 	err = wait_attached(r, old_st.links, why, why_len);
@@ -713,9 +794,12 @@ static int upgrade(const char *id, const char *module, const char *pull,
 	}
 	prev = strdup(p->spec.module);
 	next.module = strdup(module);
-	if (!prev || !next.module) {
+	if (policy)
+		pol = strdup(policy);
+	if (!prev || !next.module || (policy && !pol)) {
 		free(prev);
 		free(next.module);
+		free(pol);
 		run_finish(r);
 		err = -ENOMEM;
 		goto out;
@@ -730,6 +814,10 @@ static int upgrade(const char *id, const char *module, const char *pull,
 	p->spec.previous = prev;
 	if (want)
 		take_settings(&p->spec, want);
+	if (pol) {
+		free(p->spec.policy);
+		p->spec.policy = pol;
+	}
 	p->paused = false;
 	record(p, false);
 	pthread_mutex_unlock(&table_lock);
@@ -745,15 +833,16 @@ out:
 }
 
 int plugins_upgrade(const char *id, const char *module, const char *pull,
-		    char *why, size_t why_len)
+		    const char *policy, char *why, size_t why_len)
 {
-	return upgrade(id, module, pull, NULL, why, why_len);
+	return upgrade(id, module, pull, policy, NULL, why, why_len);
 }
 
 int plugins_replace(const char *id, struct plugin_spec *want, char *why,
 		    size_t why_len)
 {
-	int r = upgrade(id, want->module, want->pull, want, why, why_len);
+	int r = upgrade(id, want->module, want->pull, NULL, want, why,
+			 why_len);
 
 	plugin_spec_free(want);
 	return r;

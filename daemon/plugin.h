@@ -28,6 +28,8 @@ struct plugin_spec {
 	int nenv;
 	uint64_t fuel, max_memory; /* 0: none */
 	double timeout;		   /* seconds; 0: none */
+	uint64_t max_event_rate, event_burst; /* records a second; 0: none */
+	char *policy; /* its own policy file (absolute), or NULL: the daemon's */
 };
 
 /* Fills `spec` from JSON; on error returns -EINVAL with `why` set. */
@@ -38,8 +40,12 @@ cJSON *plugin_spec_json(const struct plugin_spec *spec);
 int plugin_pull_parse(const cJSON *j, char **out, char *why, size_t why_len);
 void plugin_spec_free(struct plugin_spec *spec);
 
-/* Where plugins write their records (state.c); NULL: nowhere. */
-void plugins_init(const char *state_dir, size_t log_bytes);
+/* Where plugins write their records (state.c; NULL: nowhere), and the
+ * policy of plugins without their own (NULL: none, everything allowed;
+ * it must outlive the plugins). */
+struct policy;
+void plugins_init(const char *state_dir, size_t log_bytes,
+		  const struct policy *default_policy);
 
 /* Starts a plugin (takes `spec` over, even on failure). 0 with its id in
  * `id`, or a negative errno with `why` (-EINVAL: the module is not
@@ -60,10 +66,12 @@ int plugins_resume(const char *id);
  * rollback), pulled first as `pull` says (NULL: missing; this request
  * waits for it, the daemon's other requests do not): the new one starts taking
  * over the old one's maps of the same name and layout; the old one stops once
- * the new one holds as many links. Should the new one fail, the old one runs
- * on. 0, -ENOENT, -EALREADY (not running, being upgraded, no previous version)
- * or -EINVAL, with `why`. */
+ * the new one holds as many links. `policy` (NULL: the plugin's as it is)
+ * becomes its policy file. Should the new one fail, the old one runs on. 0,
+ * -ENOENT, -EALREADY (not running, being upgraded, no previous version) or
+ * -EINVAL, with `why`. */
 int plugins_upgrade(const char *id, const char *module, const char *pull,
+		    const char *policy,
 		    char *why, size_t why_len);
 /* The same upgrade to `want`'s module, arguments, environment, limits and
  * pull policy (its id and name are not looked at; `want` is taken over): a

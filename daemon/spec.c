@@ -56,8 +56,29 @@ static int number(const cJSON *limits, const char *key, double *out, char *why,
 	return 0;
 }
 
-static const char *known[] = {"id",	"name",	    "module", "args", "env",
-			      "limits", "previous", "pull",   NULL};
+static const char *known[] = {"id",	 "name",     "module", "args",
+			      "env",	 "limits",   "previous", "pull",
+			      "policy", NULL};
+static const char *known_limits[] = {"fuel", "max_memory", "timeout",
+				     "max_event_rate", "event_burst", NULL};
+
+/* Unknown keys are refused: a typo must not drop a limit unseen. */
+static int only_known(const cJSON *j, const char *const *names, char *why,
+		      size_t why_len, const char *fmt)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, j)
+	{
+		int k = 0;
+
+		while (names[k] && strcmp(names[k], e->string))
+			k++;
+		if (!names[k])
+			return bad(why, why_len, fmt, e->string);
+	}
+	return 0;
+}
 
 int plugin_pull_parse(const cJSON *j, char **out, char *why, size_t why_len)
 {
@@ -77,24 +98,16 @@ int plugin_pull_parse(const cJSON *j, char **out, char *why, size_t why_len)
 int plugin_spec_parse(const cJSON *j, struct plugin_spec *s, char *why,
 		      size_t why_len)
 {
-	const cJSON *m, *name, *id, *lim, *e;
-	double fuel = 0, mem = 0;
+	const cJSON *m, *name, *id, *lim, *pol;
+	double fuel = 0, mem = 0, rate = 0, burst = 0;
 	int r;
 
 	memset(s, 0, sizeof(*s));
 	if (!cJSON_IsObject(j))
 		return bad(why, why_len, "%s",
 			   "the body must be a JSON object");
-	cJSON_ArrayForEach(e, j)
-	{
-		int k = 0;
-
-		while (known[k] && strcmp(known[k], e->string))
-			k++;
-		if (!known[k])
-			return bad(why, why_len, "unknown field \"%s\"",
-				   e->string);
-	}
+	if (only_known(j, known, why, why_len, "unknown field \"%s\""))
+		return -EINVAL;
 	m = cJSON_GetObjectItemCaseSensitive(j, "module");
 	if (!cJSON_IsString(m) ||
 	    (m->valuestring[0] != '/' && !image_is_ref(m->valuestring)))
@@ -129,6 +142,13 @@ int plugin_spec_parse(const cJSON *j, struct plugin_spec *s, char *why,
 			   "\"id\" must be 12 lowercase hex digits");
 	if (id)
 		memcpy(s->id, id->valuestring, PLUGIN_ID_LEN + 1);
+	pol = cJSON_GetObjectItemCaseSensitive(j, "policy");
+	if (pol && (!cJSON_IsString(pol) || pol->valuestring[0] != '/'))
+		return bad(why, why_len, "%s",
+			   "\"policy\" must be the absolute path of a policy "
+			   "file");
+	if (pol && !(s->policy = strdup(pol->valuestring)))
+		return -ENOMEM;
 	if (!s->module || !s->name)
 		return -ENOMEM;
 	r = strings(j, "args", &s->args, &s->nargs, why, why_len);
@@ -145,12 +165,22 @@ int plugin_spec_parse(const cJSON *j, struct plugin_spec *s, char *why,
 	lim = cJSON_GetObjectItemCaseSensitive(j, "limits");
 	if (lim && !cJSON_IsObject(lim))
 		return bad(why, why_len, "%s", "\"limits\" must be an object");
-	if (number(lim, "fuel", &fuel, why, why_len) ||
+	if ((lim && only_known(lim, known_limits, why, why_len,
+			       "unknown limit \"%s\"")) ||
+	    number(lim, "fuel", &fuel, why, why_len) ||
 	    number(lim, "max_memory", &mem, why, why_len) ||
-	    number(lim, "timeout", &s->timeout, why, why_len))
+	    number(lim, "timeout", &s->timeout, why, why_len) ||
+	    number(lim, "max_event_rate", &rate, why, why_len) ||
+	    number(lim, "event_burst", &burst, why, why_len))
 		return -EINVAL;
+	if (rate > 1e9)
+		return bad(why, why_len, "%s",
+			   "limit \"max_event_rate\" is at most 1e9 records "
+			   "a second");
 	s->fuel = (uint64_t)fuel;
 	s->max_memory = (uint64_t)mem;
+	s->max_event_rate = (uint64_t)rate;
+	s->event_burst = (uint64_t)burst;
 	return 0;
 }
 
@@ -174,7 +204,12 @@ cJSON *plugin_spec_json(const struct plugin_spec *s)
 	cJSON_AddNumberToObject(lim, "fuel", (double)s->fuel);
 	cJSON_AddNumberToObject(lim, "max_memory", (double)s->max_memory);
 	cJSON_AddNumberToObject(lim, "timeout", s->timeout);
+	cJSON_AddNumberToObject(lim, "max_event_rate",
+				(double)s->max_event_rate);
+	cJSON_AddNumberToObject(lim, "event_burst", (double)s->event_burst);
 	cJSON_AddItemToObject(j, "limits", lim);
+	if (s->policy)
+		cJSON_AddStringToObject(j, "policy", s->policy);
 	return j;
 }
 
@@ -190,5 +225,6 @@ void plugin_spec_free(struct plugin_spec *s)
 	free(s->module);
 	free(s->previous);
 	free(s->pull);
+	free(s->policy);
 	memset(s, 0, sizeof(*s));
 }

@@ -198,8 +198,10 @@ static int usage_run(void)
 {
 	fprintf(stderr,
 		"usage: wasm-bpf run -d [--socket PATH] [--name NAME] "
-		"[--fuel N] [--max-memory SIZE] [--timeout S] [--env K=V]... "
-		"[--pull always|missing|never] MODULE [--] [ARGS]\n");
+		"[--fuel N] [--max-memory SIZE] [--timeout S] "
+		"[--max-event-rate N] [--event-burst N] [--policy FILE] "
+		"[--env K=V]... [--pull always|missing|never] MODULE [--] "
+		"[ARGS]\n");
 	return EXIT_USAGE;
 }
 
@@ -252,6 +254,9 @@ static int run_detached(int argc, char **argv)
 	    {"timeout", required_argument, NULL, 't'},
 	    {"env", required_argument, NULL, 'e'},
 	    {"pull", required_argument, NULL, 'p'},
+	    {"max-event-rate", required_argument, NULL, 'r'},
+	    {"event-burst", required_argument, NULL, 'b'},
+	    {"policy", required_argument, NULL, 'P'},
 	    {NULL, 0, NULL, 0}};
 	cJSON *req = cJSON_CreateObject(), *lim = cJSON_CreateObject(),
 	      *env = cJSON_CreateArray(), *args = cJSON_CreateArray(),
@@ -287,6 +292,24 @@ static int run_detached(int argc, char **argv)
 		case 'p':
 			if (add_pull(req, optarg))
 				goto out;
+			continue;
+		case 'r':
+			if (add_limit(lim, "max_event_rate", optarg, false))
+				goto out;
+			continue;
+		case 'b':
+			if (add_limit(lim, "event_burst", optarg, false))
+				goto out;
+			continue;
+		case 'P':
+			/* the daemon reads it: by its absolute path */
+			if (!realpath(optarg, path)) {
+				fprintf(stderr, "wasm-bpf: %s: %s\n", optarg,
+					strerror(errno));
+				rc = EXIT_RUNTIME;
+				goto out;
+			}
+			cJSON_AddStringToObject(req, "policy", path);
 			continue;
 		default:
 			goto out;
@@ -388,12 +411,14 @@ static void stats_lines(const cJSON *p)
 
 	printf("id:           %s\nname:         %s\nstate:        %s\n"
 	       "module:       %s\nuptime:       %.1f s\nevents:       %.0f "
-	       "(%.1f/s)\nlost events:  %.0f\ncallback:     %.3f ms in all\n"
+	       "(%.1f/s)\nlost events:  %.0f\ndropped:      %.0f (event rate "
+	       "limit)\ncallback:     %.3f ms in all\n"
 	       "memory:       %.0f bytes\nbpf:          %.0f programs, %.0f "
 	       "maps, %.0f links\n",
 	       str(p, "id"), str(p, "name"), str(p, "state"), str(p, "module"),
 	       num(p, "uptime"), num(p, "events"), num(p, "events_per_s"),
-	       num(p, "lost_events"), num(p, "callback_ns") / 1e6,
+	       num(p, "lost_events"), num(p, "dropped_events"),
+	       num(p, "callback_ns") / 1e6,
 	       num(p, "memory"), num(b, "programs"), num(b, "maps"),
 	       num(b, "links"));
 	if (cJSON_GetObjectItemCaseSensitive(p, "fuel_left"))
@@ -485,20 +510,26 @@ static int act(const char *sock, const char *method, const char *id,
  * ------------------------------------------------------------------ */
 
 static int upgrade(const char *sock, const char *id, const char *file,
-		   const char *pull)
+		   const char *pull, const char *policy)
 {
-	char path[160], abs[PATH_MAX], *body;
+	char path[160], abs[PATH_MAX], pol[PATH_MAX], *body;
 	cJSON *j;
 	int rc;
 
 	if (module_arg(file, abs))
 		return EXIT_RUNTIME;
+	if (policy && !realpath(policy, pol)) {
+		fprintf(stderr, "wasm-bpf: %s: %s\n", policy, strerror(errno));
+		return EXIT_RUNTIME;
+	}
 	j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "module", abs);
 	if (pull && add_pull(j, pull)) {
 		cJSON_Delete(j);
 		return EXIT_USAGE;
 	}
+	if (policy)
+		cJSON_AddStringToObject(j, "policy", pol);
 	body = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	snprintf(path, sizeof(path), "/v1/plugins/%s/upgrade", id);
@@ -555,7 +586,8 @@ static int usage(void)
 	    "       wasm-bpf declared [-o json]   (wasm-bpfd --plugins-dir)\n"
 	    "       wasm-bpf logs [-f] [-o json] ID   (-o json: JSON lines)\n"
 	    "       wasm-bpf stop|pause|resume|rollback ID\n"
-	    "       wasm-bpf upgrade [--pull always|missing|never] ID MODULE\n"
+	    "       wasm-bpf upgrade [--pull always|missing|never] "
+	    "[--policy FILE] ID MODULE\n"
 	    "       wasm-bpf stats [-o json] ID\n"
 	    "  --socket PATH (or $WASM_BPFD_SOCKET): the daemon's socket, "
 	    "default " DEFAULT_SOCKET "\n");
@@ -569,8 +601,10 @@ int wbpf_daemon_main(int argc, char **argv)
 	    {"output", required_argument, NULL, 'o'},
 	    {"follow", no_argument, NULL, 'f'},
 	    {"pull", required_argument, NULL, 'p'},
+	    {"policy", required_argument, NULL, 'P'},
 	    {NULL, 0, NULL, 0}};
 	const char *verb = argv[1], *sock = NULL, *id, *pull = NULL;
+	const char *policy = NULL;
 	bool json = false, follow = false;
 	int c, rc;
 
@@ -590,6 +624,8 @@ int wbpf_daemon_main(int argc, char **argv)
 			follow = true;
 		else if (c == 'p' && !strcmp(verb, "upgrade"))
 			pull = optarg;
+		else if (c == 'P' && !strcmp(verb, "upgrade"))
+			policy = optarg;
 		else {
 			curl_global_cleanup();
 			return usage();
@@ -604,7 +640,7 @@ int wbpf_daemon_main(int argc, char **argv)
 			: show(sock, "/v1/declared", json, declared_table);
 	else if (!strcmp(verb, "upgrade"))
 		rc = id && optind + 2 == argc
-			 ? upgrade(sock, id, argv[optind + 1], pull)
+			 ? upgrade(sock, id, argv[optind + 1], pull, policy)
 			 : usage();
 	else if (!id || optind + 1 != argc)
 		rc = usage();

@@ -283,6 +283,97 @@ verdict "a plugin trapping in its event callback releases its BPF programs; the 
 verdict "the healthy plugins and the daemon run on after it" "$(count_state running) running"
 "$W" stop "$bf_id" >/dev/null
 
+# ---- policies and the event rate limit ------------------------------------------------
+
+# The policy suite's flood (policy/tests/flood.sh): a guest counting what it
+# is handed ("delivered N" when stopped) and flooder, exactly N records.
+. "$ROOT/policy/tests/flood.sh"
+if flood_build "$T"; then
+	# two plugins at once under a flood: one by its limits, one by its
+	# own policy file's events.max_rate
+	printf 'events:\n  max_rate: 2000\n  burst: 100\n' >"$T/rate.yaml"
+	fl1=$("$W" run -d --max-event-rate 1000 --event-burst 100 "$T/flood.wasm" count)
+	fl2=$("$W" run -d --policy "$T/rate.yaml" "$T/flood.wasm" count)
+	fl3=$("$W" run -d "$T/flood.wasm" count)
+	sleep 1
+	took=$("$T/flooder" 20000 1000)
+	sleep 0.5
+	curl -s --unix-socket "$S" http://d/metrics >"$T/metrics"
+	ok=1 why=
+	for pair in "$fl1 1000" "$fl2 2000" "$fl3 0"; do
+		set -- $pair
+		ev=$(field "$1" events) dr=$(field "$1" dropped_events)
+		max=$(($2 * (took + 600) / 1000 + 100))
+		why="$why $2/s: $ev delivered, $dr dropped (max $max);"
+		if [ "$2" = 0 ]; then
+			[ "$ev" = 20000 ] && [ "$dr" = 0 ] || ok=0
+		else
+			[ "$ev" -le $max ] && [ $((ev + dr)) = 20000 ] || ok=0
+		fi
+		grep -q "^wasm_bpf_plugin_dropped_events_total{id=\"$1\",name=\"flood\"} $dr\$" "$T/metrics" || ok=0
+	done
+	[ $ok = 1 ] && "$W" stats "$fl1" | grep -q "^dropped: *[1-9]"
+	verdict "event rate: limits.max_event_rate and a plugin policy's events.max_rate hold a flood of 20000 in $took ms, the rest counted dropped (stats, /metrics); unlimited gets all" "$why"
+	grep -l "$T/rate.yaml" "$ST"/* 2>/dev/null | grep -q "$fl2" &&
+		[ "$(field "$fl2" policy)" = "$T/rate.yaml" ]
+	verdict "a plugin's policy is recorded with it" "$(field "$fl2" policy)"
+	# its policy goes with it through an upgrade (a new one given)
+	printf 'events: {max_rate: 500}\n' >"$T/rate2.yaml"
+	"$W" upgrade --policy "$T/rate2.yaml" "$fl2" "$T/flood.wasm" >"$T/upgrade.out" 2>&1 &&
+		[ "$(field "$fl2" policy)" = "$T/rate2.yaml" ]
+	verdict "upgrade --policy: the new version runs under the new policy" "$(cat "$T/upgrade.out") $(field "$fl2" policy)"
+	for id in $fl1 $fl2 $fl3; do "$W" stop "$id" >/dev/null; done
+	# a plugin policy's refusals: in its log (objects) or as 400 (limits)
+	printf 'helpers:\n  deny: [bpf_ringbuf_output]\n' >"$T/deny.yaml"
+	# (the guest lingers 1.5 s after a refusal; the host's line goes to
+	# the daemon's stderr)
+	fd_id=$("$W" run -d --policy "$T/deny.yaml" "$T/flood.wasm" count)
+	sleep 2.5
+	[ "$(field "$fd_id" state)" = exited ] && [ "$(field "$fd_id" status)" = 3 ] &&
+		"$W" logs "$fd_id" | grep -qx refused &&
+		grep -qF "policy: helper bpf_ringbuf_output (id 130) in program 'wpol_exec' is denied by helpers.deny[0] ($T/deny.yaml:2)" "$T/daemon.log"
+	verdict "a plugin's policy refuses its object: nothing loaded, the rule said" "$(field "$fd_id" state) $(field "$fd_id" status): $("$W" logs "$fd_id" | tr '\n' '|' | head -c 300)"
+	"$W" stop "$fd_id" >/dev/null
+	printf 'wasm:\n  max_memory: 1M\n' >"$T/mem.yaml"
+	expect_400() { # NAME BODY WANT
+		got=$(api POST /v1/plugins "$2")
+		[ "$got" = 400 ] && grep -qF -- "$3" "$T/body"
+		verdict "$1" "got $got: $(head -c 300 "$T/body")"
+	}
+	expect_400 "a limit over the plugin's policy: 400 naming the rule" \
+		"{\"module\": \"$T/flood.wasm\", \"policy\": \"$T/mem.yaml\", \"limits\": {\"max_memory\": 2097152}}" \
+		"policy: --max-memory 2097152 exceeds wasm.max_memory 1048576 ($T/mem.yaml:2)"
+	printf 'helpers:\n  deny: [bpf_ringbuf_output\n' >"$T/bad.yaml"
+	expect_400 "a malformed plugin policy: 400 with its line" \
+		"{\"module\": \"$T/flood.wasm\", \"policy\": \"$T/bad.yaml\"}" "$T/bad.yaml:3:1: did not find expected ','"
+	expect_400 "a policy that is not there: 400" \
+		"{\"module\": \"$T/flood.wasm\", \"policy\": \"$T/none.yaml\"}" "$T/none.yaml"
+	expect_400 "an unknown limit: 400" \
+		"{\"module\": \"$T/flood.wasm\", \"limits\": {\"max_event_rat\": 5}}" 'unknown limit'
+	# the daemon's own policy, for plugins without one; a malformed one
+	# stops the daemon before it serves
+	"$D" --socket "$T/p.sock" --state-dir "$T/p.state" --policy "$T/bad.yaml" >"$T/pd.out" 2>&1
+	rc=$?
+	[ $rc = 1 ] && grep -qF "wasm-bpfd: policy: $T/bad.yaml:3:1:" "$T/pd.out" && [ ! -e "$T/p.sock" ]
+	verdict "wasm-bpfd --policy: a malformed one stops it with the line" "exit $rc: $(cat "$T/pd.out")"
+	"$D" --socket "$T/p.sock" --state-dir "$T/p.state" --policy "$T/deny.yaml" >"$T/pd.out" 2>&1 &
+	PD=$!
+	for _ in $(seq 100); do [ -S "$T/p.sock" ] && break; sleep 0.05; done
+	pd_id=$(WASM_BPFD_SOCKET=$T/p.sock "$W" run -d "$T/flood.wasm" count)
+	sleep 2.5
+	WASM_BPFD_SOCKET=$T/p.sock "$W" logs "$pd_id" >"$T/pd.log" 2>&1
+	pd_state=$(curl -s --unix-socket "$T/p.sock" "http://d/v1/plugins/$pd_id" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("state"))')
+	kill -TERM $PD
+	wait $PD
+	[ "$pd_state" = exited ] && grep -qx refused "$T/pd.log" &&
+		grep -qF "is denied by helpers.deny[0] ($T/deny.yaml:2)" "$T/pd.out"
+	verdict "wasm-bpfd --policy: plugins without their own run under it" "$pd_state: $(tr '\n' '|' <"$T/pd.log" | head -c 300)"
+else
+	skip "event rate and policies" "cannot build the flood: $(tail -2 "$T/flood-build.log" | tr '\n' ' ')"
+fi
+
+# ---- an OCI reference ---------------------------------------------------------------
+
 # ---- OCI references: the daemon pulls ------------------------------------------------
 
 # Images are pushed from a store of their own, so the daemon's store
@@ -325,6 +416,27 @@ if command -v docker-registry >/dev/null; then
 		verdict "a pull that fails: the plugin is failed with the pull's error, run -d exits 125" \
 			"exit $rc: $(cat "$T/run.err"); failed: $f_id"
 		for id in $f_id; do "$W" stop "$id" >/dev/null; done
+		# image rules of the plugin's policy: a stored image by its name,
+		# and a pull refused before the store is touched
+		printf 'images:\n  deny: ["%s/wbpfd/*"]\n' "$REG" >"$T/img.yaml"
+		got=$(api POST /v1/plugins "{\"module\": \"$ref\", \"policy\": \"$T/img.yaml\"}")
+		[ "$got" = 400 ] && grep -qF "policy: image $ref@sha256:" "$T/body" &&
+			grep -qF "is denied by images.deny[0] ($T/img.yaml:2)" "$T/body"
+		verdict "run -d REF under a policy denying it: 400 naming the rule" "got $got: $(head -c 300 "$T/body")"
+		WASM_BPF_STORE=$T/pushstore "$W" push "$EX/bootstrap/bootstrap.wasm" "$REG/wbpfd/bootstrap:v3" >/dev/null 2>&1
+		"$W" run -d --policy "$T/img.yaml" "$REG/wbpfd/bootstrap:v3" >/dev/null 2>"$T/run.err"
+		rc=$?
+		f_id=$("$W" ps -o json | python3 -c 'import json,sys; print(" ".join(p["id"] for p in json.load(sys.stdin) if p["state"]=="failed"))')
+		[ $rc = 125 ] && grep -qF "is denied by images.deny[0] ($T/img.yaml:2)" "$T/run.err" &&
+			! "$W" images | grep -q "wbpfd/bootstrap:v3"
+		verdict "run -d REF whose pull the policy refuses: 125 naming the rule, nothing stored" "exit $rc: $(cat "$T/run.err")"
+		for id in $f_id; do "$W" stop "$id" >/dev/null; done
+		printf 'images:\n  allow: ["%s/wbpfd/*"]\n' "$REG" >"$T/img.yaml"
+		o_id=$("$W" run -d --policy "$T/img.yaml" "$ref" 2>"$T/img.err")
+		sleep 0.5
+		[ -n "$o_id" ] && [ "$(field "$o_id" state)" = running ]
+		verdict "run -d --policy REF allowed by images.allow: runs" "$(cat "$T/img.err")"
+		[ -n "$o_id" ] && "$W" stop "$o_id" >/dev/null
 	else
 		fail "run -d REF" "$(cat "$T/reg.out")"
 	fi

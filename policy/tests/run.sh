@@ -75,15 +75,9 @@ for b in "bad rules" "badname rules-WITH_KFUNC"; do
 	build clang --target=wasm32-wasi -O2 -Wall -Wextra -Wno-unused-parameter -I"$OUT/$1" \
 		-Ibpf/tests -Wl,--export-table policy/tests/guest.c -o "$OUT/$1/guest.wasm"
 done
-# the event rate limit's flood: the same guest around flood.bpf.o
-mkdir -p "$OUT/flood"
-build clang -target bpf -g -O2 -D__TARGET_ARCH_x86 -I"$OUT" \
-	-c policy/tests/flood.bpf.c -o "$OUT/flood.bpf.o"
-build sh -c "od -An -v -tx1 '$OUT/flood.bpf.o' | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g' |
-	{ echo 'static const unsigned char rules_obj[] = {'; cat; echo '};'; } >'$OUT/flood/rules_obj.h'"
-build clang --target=wasm32-wasi -O2 -Wall -Wextra -Wno-unused-parameter -I"$OUT/flood" \
-	-Ibpf/tests -Wl,--export-table policy/tests/guest.c -o "$OUT/flood/guest.wasm"
-build $CC -std=gnu11 -O2 -Wall -Wextra policy/tests/flooder.c -o "$OUT/flooder"
+# the event rate limit's flood
+. policy/tests/flood.sh
+flood_build "$OUT" || { fail build "flood: $(tail -3 "$OUT/flood-build.log")"; exit 1; }
 PT=$OUT/ptool
 OBJ=$OUT/rules.bpf.o
 P=$OUT/p.yaml
@@ -470,7 +464,7 @@ fi
 flood() {
 	name=$1 n=$2 ms=$3
 	shift 3
-	"$RT" --timeout 30 "$@" "$OUT/flood/guest.wasm" count >"$OUT/f.out" 2>"$OUT/f.err" &
+	"$RT" --timeout 30 "$@" "$OUT/flood.wasm" count >"$OUT/f.out" 2>"$OUT/f.err" &
 	pid=$!
 	i=0
 	while [ $i -lt 100 ] && ! grep -q . "$OUT/f.out" 2>/dev/null; do
