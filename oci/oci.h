@@ -196,6 +196,13 @@ void oci_image_free(struct oci_image *img);
 /* Called with bytes done and total (0 if unknown) during transfers. */
 typedef void (*oci_progress_fn)(void *ctx, int64_t done, int64_t total);
 
+/* Whether an image fetched by oci_pull may go into the store: `name` as
+ * oci_ref_name() gives it, `digest` its manifest's, `verified` whether a
+ * signature verified with one of the keys. Non-zero refuses, with e->msg
+ * saying why. */
+typedef int (*oci_admit_fn)(void *ctx, const char *name, const char *digest,
+			    bool verified, struct oci_err *e);
+
 struct oci_client_opts {
 	size_t sz;
 	const char *ca_file; /* NULL: $WASM_BPF_CA_FILE, $SSL_CERT_FILE */
@@ -203,6 +210,10 @@ struct oci_client_opts {
 	oci_progress_fn progress;
 	void *progress_ctx;
 	volatile int *cancel; /* non-zero aborts the transfer in progress */
+	/* oci_pull only: asked once everything is fetched and verified and
+	 * before anything is stored (the policy's image rules). NULL: all. */
+	oci_admit_fn admit;
+	void *admit_ctx;
 };
 
 struct oci_client;
@@ -250,8 +261,9 @@ int oci_auth_remove(const char *registry, struct oci_err *e);
  * them under ref's name in one transaction. With public keys (npubs > 0)
  * the cosign signature image (tag sha256-HEX.sig) is fetched too and must
  * verify with one of them before anything is stored; it is then stored
- * as well, for offline verification. *desc (may be NULL) gets the
- * manifest's descriptor. */
+ * as well, for offline verification. opts->admit, if set, is asked last,
+ * also before anything is stored (-EPERM when it refuses). *desc (may be
+ * NULL) gets the manifest's descriptor. */
 int oci_pull(struct oci_store *s, const struct oci_ref *ref,
 	     const struct oci_client_opts *opts, const char *const *pubs,
 	     int npubs, struct oci_desc *desc, struct oci_err *e);

@@ -3,6 +3,7 @@
  * memory and committed to the store in one transaction, so a failed or
  * interrupted pull leaves the store as it was. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,12 @@ int oci_pull(struct oci_store *s, const struct oci_ref *ref,
 			goto out;
 	}
 	oci_ref_name(ref, name, sizeof(name));
+	if (opts && opts->sz > offsetof(struct oci_client_opts, admit) &&
+	    opts->admit &&
+	    opts->admit(opts->admit_ctx, name, im.desc.digest, npubs > 0, e)) {
+		r = -EPERM;
+		goto out;
+	}
 	if ((r = store_image(s, name, &im, e)))
 		goto out;
 	if (npubs) {

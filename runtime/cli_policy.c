@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "oci/oci.h"
 #include "policy/policy.h"
 #include "runtime/cmd.h"
 #include "runtime/wasm_bpf.h"
@@ -59,4 +60,11 @@ int wbpf_cli_check_run(const struct policy *p, uint64_t *max_memory,
 	free(hosts);
 	free(nums);
 	return err ? WASM_BPF_EXIT_ERROR : 0;
+}
+
+int wbpf_cli_admit(void *ctx, const char *name, const char *digest,
+		   bool verified, struct oci_err *e)
+{
+	return policy__check_image(ctx, name, digest, verified, e->msg,
+				   sizeof(e->msg));
 }

@@ -20,6 +20,12 @@ int wbpf_cli_check_run(const struct policy *p, uint64_t *max_memory,
 		       uint64_t *fuel, double *timeout, const char **dirs,
 		       int ndirs, const char **fds, int nfds);
 
+/* An oci_admit_fn (oci/oci.h) applying the image rules of the policy
+ * `ctx`: a pull it refuses stores nothing. */
+struct oci_err;
+int wbpf_cli_admit(void *ctx, const char *name, const char *digest,
+		   bool verified, struct oci_err *e);
+
 /* `wasm-bpf check [OPTIONS] MODULE|OBJECT`: argv[0] is "check". */
 int wbpf_check_main(int argc, char **argv);
 

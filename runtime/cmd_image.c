@@ -8,6 +8,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "policy/policy.h"
+#include "runtime/cmd.h"
 #include "runtime/cmd_common.h"
 #include "runtime/cmd_image.h"
 
@@ -36,10 +38,14 @@ static int cmd_pull(int argc, char **argv)
 	    {"output", required_argument, NULL, 'o'},
 	    {"verify-key", required_argument, NULL, 'k'},
 	    {"store", required_argument, NULL, 's'},
+	    {"policy", required_argument, NULL, 'p'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *syn = "REF [-o FILE] [--verify-key PUB]... [--store DIR]";
+	const char *syn = "REF [-o FILE] [--verify-key PUB]... [--store DIR] "
+			  "[--policy FILE]";
 	const char *out = NULL, *store_dir = NULL, **keys = NULL;
+	const char *polfile = NULL;
+	struct policy *pol = NULL;
 	struct oci_client_opts co;
 	struct oci_store *s = NULL;
 	struct oci_desc desc;
@@ -62,6 +68,9 @@ static int cmd_pull(int argc, char **argv)
 		case 's':
 			store_dir = optarg;
 			break;
+		case 'p':
+			polfile = optarg;
+			break;
 		default:
 			free(keys);
 			return cmd_usage("pull", syn);
@@ -71,11 +80,16 @@ static int cmd_pull(int argc, char **argv)
 		free(keys);
 		return cmd_usage("pull", syn);
 	}
-	if ((r = cmd_ref("pull", argv[optind], &ref)) ||
+	/* the image rules, as run applies them: checked before the store
+	 * is touched */
+	if ((r = wbpf_cli_policy(polfile, &pol)) ||
+	    (r = cmd_ref("pull", argv[optind], &ref)) ||
 	    (r = cmd_store("pull", store_dir, &s)))
 		goto done;
 	oci_ref_name(&ref, name, sizeof(name));
 	cmd_client_opts(&co, name);
+	co.admit = pol ? wbpf_cli_admit : NULL;
+	co.admit_ctx = pol;
 	if (oci_pull(s, &ref, &co, keys, nkeys, &desc, &e)) {
 		r = cmd_fail("pull", "%s", e.msg);
 		goto done;
@@ -87,6 +101,7 @@ static int cmd_pull(int argc, char **argv)
 done:
 	free(keys);
 	oci_store_close(s);
+	policy__free(pol);
 	return r;
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "policy/policy.h"
+#include "runtime/cmd.h"
 #include "runtime/cmd_common.h"
 #include "runtime/cmd_image.h"
 
@@ -28,22 +29,28 @@ int wbpf_image_run_opt(struct wbpf_image_run *o, int is_pull, const char *arg)
 	return cmd_add_str(&o->keys, &o->nkeys, arg) ? EXIT_FAILURE : -1;
 }
 
-/* oci_pull checks the signature itself when given keys. */
+/* oci_pull checks the signature itself when given keys, and the image
+ * rules of `pol` before it stores anything. */
 static int pull_now(struct oci_store *s, const struct oci_ref *ref,
 		    const char *name, const struct wbpf_image_run *o,
-		    struct oci_err *e)
+		    const struct policy *pol, struct oci_err *e)
 {
 	struct oci_client_opts co;
 	int r;
 
 	cmd_client_opts(&co, name);
+	if (pol) {
+		co.admit = wbpf_cli_admit;
+		co.admit_ctx = (void *)pol;
+	}
 	r = oci_pull(s, ref, &co, o->keys, o->nkeys, NULL, e);
 	cmd_progress_done();
 	return r;
 }
 
 static int resolve(struct oci_store *s, const struct oci_ref *ref,
-		   const struct wbpf_image_run *o, struct oci_err *e)
+		   const struct wbpf_image_run *o, const struct policy *pol,
+		   struct oci_err *e)
 {
 	const char *pull = o->pull ? o->pull : "missing";
 	bool never = !strcmp(pull, "never");
@@ -53,10 +60,10 @@ static int resolve(struct oci_store *s, const struct oci_ref *ref,
 
 	oci_ref_name(ref, name, sizeof(name));
 	if (!strcmp(pull, "always"))
-		return pull_now(s, ref, name, o, e);
+		return pull_now(s, ref, name, o, pol, e);
 	if (oci_store_resolve(s, name, &d, e)) {
 		if (!never)
-			return pull_now(s, ref, name, o, e);
+			return pull_now(s, ref, name, o, pol, e);
 		/* The caller names the module. */
 		snprintf(e->msg, sizeof(e->msg),
 			 "not in the store (%.300s) and --pull never",
@@ -67,7 +74,7 @@ static int resolve(struct oci_store *s, const struct oci_ref *ref,
 		return 0;
 	r = oci_verify(s, ref, d.digest, o->keys, o->nkeys, e);
 	/* Stored without its signature: fetched with it, network allowed. */
-	return r == -ENOENT && !never ? pull_now(s, ref, name, o, e) : r;
+	return r == -ENOENT && !never ? pull_now(s, ref, name, o, pol, e) : r;
 }
 
 struct wasm_bpf_app *wbpf_image_open(const char *module,
@@ -88,7 +95,7 @@ struct wasm_bpf_app *wbpf_image_open(const char *module,
 	    oci_ref_parse(module, &ref, &e))
 		return wasm_bpf_app__open_file(module, opts, err);
 	oci_ref_name(&ref, name, sizeof(name));
-	if (oci_store_open(NULL, &s, &e) || resolve(s, &ref, o, &e) ||
+	if (oci_store_open(NULL, &s, &e) || resolve(s, &ref, o, opts->policy, &e) ||
 	    oci_store_load_image(s, name, &img, &e)) {
 		snprintf(err->msg, sizeof(err->msg), "%.255s", e.msg);
 		oci_store_close(s);

@@ -213,6 +213,25 @@ expect "policy denies" 125 "$W" run --pull never --policy deny.yaml local.test/h
 	expect "policy wants a signature" 125 "$W" run --pull never --policy sig.yaml local.test/hello:copy &&
 	grep -q 'has no verified signature, which images.require_signature asks for (sig.yaml:1)' err
 verdict $? "run REF under a policy: images.deny refuses (by the name and digest), images.allow runs, require_signature refuses an unverified image"
+# pull (and run's pull) under image rules: refused before the store is
+# touched; an image the rules allow is stored
+printf 'images: {deny: ["*/t/hello:*"]}\n' >pdeny.yaml
+printf 'images: {allow: ["*@%s"]}\n' "$D1" >pallow.yaml
+before=$(snapshot)
+expect "pull denied" 125 "$W" pull --policy pdeny.yaml "$P/t/hello:1" &&
+	grep -qF "wasm-bpf pull: policy: image $P/t/hello:1@$D1 is denied by images.deny[0] (pdeny.yaml:1)" err &&
+	[ "$(snapshot)" = "$before" ] &&
+	expect "pull unsigned" 125 "$W" pull --policy sig.yaml "$P/t/hello:1" &&
+	grep -qF "has no verified signature, which images.require_signature asks for (sig.yaml:1)" err &&
+	[ "$(snapshot)" = "$before" ] &&
+	expect "run REF pulling, denied" 125 "$W" run --policy pdeny.yaml "$P/t/hello:1" &&
+	grep -qF "is denied by images.deny[0] (pdeny.yaml:1)" err && [ "$(snapshot)" = "$before" ] &&
+	expect "pull, policy from the environment" 125 env WASM_BPF_POLICY=pdeny.yaml "$W" pull "$P/t/hello:1" &&
+	[ "$(snapshot)" = "$before" ] &&
+	expect "pull allowed by digest" 0 "$W" pull --policy pallow.yaml "$P/t/hello:1" &&
+	[ "$(snapshot)" != "$before" ] && "$W" images | grep -q "/t/hello:1 "
+verdict $? "pull under a policy: images.deny and require_signature refuse before the store is touched (exit 125, the rule named; run REF's pull too), images.allow by digest stores it"
+"$W" rmi "$P/t/hello:1" >/dev/null 2>&1
 rm -rf sv && mkdir sv && tar -C sv -xf saved.tar
 if skopeo inspect --raw oci:sv 2>skopeo.err | grep -q application/wasm; then
 	pass "skopeo reads the saved archive as an OCI layout"
