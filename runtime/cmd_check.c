@@ -1,8 +1,10 @@
-/* cmd_check.c — `wasm-bpf check MODULE|OBJECT`: will it run here, and is
- * it allowed? Without running the guest: the BPF objects its data
+/* cmd_check.c — `wasm-bpf check MODULE|OBJECT|REF`: will it run here, and
+ * is it allowed? Without running the guest: the BPF objects its data
  * segments carry (or one object file), what they ask for, the module's
  * imports; then this kernel (BTF, program types, attach support, helpers,
- * the verifier on a load without attach) and the policy. One cJSON report
+ * the verifier on a load without attach) and the policy. An image
+ * reference is taken as run takes it, with its signature and the image
+ * rules checked too. One cJSON report
  * is built and printed as JSON (-o json) or as tables.
  */
 #include <errno.h>
@@ -18,10 +20,13 @@
 #include "bpf/bpf_backend.h"
 #include "bpf/bpf_host.h"
 #include "engine/wasm.h"
+#include "oci/oci.h"
 #include "policy/bpf_facts.h"
 #include "policy/policy.h"
 #include "policy/wasm_embed.h"
 #include "runtime/cmd.h"
+#include "runtime/cmd_common.h"
+#include "runtime/cmd_image.h"
 #include "runtime/wasm_bpf.h"
 #include "wasi/wasi.h"
 
@@ -30,6 +35,7 @@
 
 struct check {
 	bool json, verbose;
+	struct wbpf_image_run img; /* --pull, --verify-key */
 	const char *btf;     /* --btf */
 	const char *backend; /* --backend: kernel (NULL), user or auto */
 	struct policy *pol;
@@ -466,21 +472,18 @@ static bool is_bpf_elf(const uint8_t *b, size_t len)
 	       b[19] == 0;
 }
 
-static int check_file(struct check *c, const char *path)
+/* A module (or one BPF object) in memory; `path` names it in messages. */
+static int check_bytes(struct check *c, const char *path, const uint8_t *buf,
+		       size_t len)
 {
 	struct wasm_load_opts lo = {.sz = sizeof(lo)};
 	struct wasm_error werr = {{0}};
 	struct wasm_embed_obj *objs = NULL;
 	struct wasm_module *m;
-	size_t len, n = 0;
-	uint8_t *buf = read_all(path, &len);
+	size_t n = 0;
 	cJSON *arr;
 	int r;
 
-	if (!buf) {
-		fprintf(stderr, "wasm-bpf: %s: %s\n", path, strerror(errno));
-		return WASM_BPF_EXIT_ERROR;
-	}
 	cJSON_AddStringToObject(c->report, "file", path);
 	arr = cJSON_AddArrayToObject(c->report, "objects");
 	if (is_bpf_elf(buf, len)) {
@@ -489,13 +492,11 @@ static int check_file(struct check *c, const char *path)
 		cJSON_AddNumberToObject(o, "size", (double)len);
 		cJSON_AddItemToArray(arr, o);
 		check_object(c, buf, len, o, 1);
-		free(buf);
 		return 0;
 	}
 	m = wasm_module__load(buf, len, &lo, &werr);
 	if (!m) {
 		fprintf(stderr, "wasm-bpf: %s: %s\n", path, werr.msg);
-		free(buf);
 		return WASM_BPF_EXIT_ERROR;
 	}
 	report_imports(c, m);
@@ -515,8 +516,91 @@ static int check_file(struct check *c, const char *path)
 		check_object(c, objs[i].elf, objs[i].len, o, (int)i + 1);
 	}
 	wasm_embed__free(objs, n);
-	free(buf);
 	return 0;
+}
+
+static int check_file(struct check *c, const char *path)
+{
+	size_t len;
+	uint8_t *buf = read_all(path, &len);
+	int r;
+
+	if (!buf) {
+		fprintf(stderr, "wasm-bpf: %s: %s\n", path, strerror(errno));
+		return WASM_BPF_EXIT_ERROR;
+	}
+	r = check_bytes(c, path, buf, len);
+	free(buf);
+	return r;
+}
+
+/* ---- an image -----------------------------------------------------------
+ */
+
+/* The signature of a stored image, as run --verify-key checks it: kept
+ * with the image, else fetched (unless --pull never). 0: verified. */
+static int check_signature(struct check *c, struct oci_store *s,
+			   const struct oci_ref *ref, const char *digest)
+{
+	struct oci_client_opts co;
+	struct oci_err e = {{0}};
+	int r = oci_verify(s, ref, digest, c->img.keys, c->img.nkeys, &e);
+
+	if (r == -ENOENT && (!c->img.pull || strcmp(c->img.pull, "never"))) {
+		cmd_client_opts(&co, "signature");
+		r = oci_pull(s, ref, &co, c->img.keys, c->img.nkeys, NULL, &e);
+		cmd_progress_done();
+	}
+	verdict(c, !r, "signature",
+		r ? "%s" : "verified with %s%s", r ? e.msg : c->img.keys[0],
+		c->img.nkeys > 1 ? " (or another --verify-key)" : "");
+	return r;
+}
+
+/* `check REF`: the image as run would take it (store, --pull, image rules
+ * of the policy on a pull), its signature with --verify-key, the image
+ * rules, then its module as a file's. */
+static int check_image(struct check *c, const char *arg,
+		       const struct oci_ref *ref)
+{
+	struct wbpf_image_run plain = {.pull = c->img.pull};
+	struct oci_store *s = NULL;
+	struct oci_image img = {0};
+	struct oci_err e = {{0}};
+	char name[700], why[1024];
+	cJSON *im = cJSON_AddObjectToObject(c->report, "image");
+	bool verified = false;
+	int r;
+
+	oci_ref_name(ref, name, sizeof(name));
+	cJSON_AddStringToObject(im, "ref", name);
+	r = oci_store_open(NULL, &s, &e);
+	if (!r)
+		r = wbpf_image_resolve(s, ref, &plain, c->pol, &e);
+	if (r == -EPERM) { /* refused by the image rules before the store */
+		verdict(c, false, "image rules", "%s", e.msg + strlen("policy: "));
+		cJSON_AddStringToObject(c->report, "file", arg);
+		oci_store_close(s);
+		return 0;
+	}
+	if (r || (r = oci_store_load_image(s, name, &img, &e))) {
+		fprintf(stderr, "wasm-bpf: check: %s: %s\n", arg, e.msg);
+		oci_store_close(s);
+		return WASM_BPF_EXIT_ERROR;
+	}
+	cJSON_AddStringToObject(im, "digest", img.desc.digest);
+	if (c->img.nkeys)
+		verified = !check_signature(c, s, ref, img.desc.digest);
+	cJSON_AddBoolToObject(im, "verified", verified);
+	r = policy__check_image(c->pol, name, img.desc.digest, verified, why,
+				sizeof(why));
+	cJSON_AddBoolToObject(im, "allowed", !r);
+	verdict(c, !r, "image rules", r ? "%s" : "allowed by %s",
+		r ? why + strlen("policy: ") : c->pol->source);
+	r = check_bytes(c, arg, (const uint8_t *)img.wasm.data, img.wasm.len);
+	oci_image_free(&img);
+	oci_store_close(s);
+	return r;
 }
 
 /* ---- output -----------------------------------------------------------------
@@ -605,8 +689,12 @@ static void print_table(const cJSON *r)
 {
 	const cJSON *it;
 	int idx = 0, provided = 0, total = 0;
+	const cJSON *im = cJSON_GetObjectItem(r, "image");
 
-	printf("%s\n", str(r, "file"));
+	if (im)
+		printf("image %s@%s\n", str(im, "ref"), str(im, "digest"));
+	else
+		printf("%s\n", str(r, "file"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "imports"))
 	{
 		total++;
@@ -633,7 +721,7 @@ static void print_table(const cJSON *r)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: wasm-bpf check [OPTIONS] MODULE.wasm|OBJ.bpf.o\n"
+		"Usage: wasm-bpf check [OPTIONS] MODULE.wasm|OBJ.bpf.o|REF\n"
 		"\n"
 		"Says, without running the guest, whether it would run on "
 		"this kernel\n"
@@ -651,13 +739,17 @@ static void usage(FILE *f)
 		"                  the backend a run would be given (default "
 		"kernel):\n"
 		"                  each program's is shown, with the reason\n"
+		"  --pull WHEN     an image not stored: missing (default), "
+		"always, never,\n"
+		"                  as for run\n"
+		"  --verify-key PUB  check the image's signature (repeatable)\n"
 		"  -o json         one JSON document instead of tables\n"
 		"  -v, --verbose   the verifier log of a refused program\n"
 		"  -h, --help      print this help\n"
 		"\n"
 		"Exit status: 0 when everything would run, 1 when not, 2 "
 		"for bad\n"
-		"options, 125 when the file cannot be read.\n");
+		"options, 125 when the file or image cannot be read.\n");
 }
 
 static int parse(struct check *c, int argc, char **argv, const char **pol)
@@ -666,11 +758,13 @@ static int parse(struct check *c, int argc, char **argv, const char **pol)
 	    {"policy", required_argument, NULL, 'p'},
 	    {"btf", required_argument, NULL, 'b'},
 	    {"backend", required_argument, NULL, 'B'},
+	    {"pull", required_argument, NULL, 'P'},
+	    {"verify-key", required_argument, NULL, 'k'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
-	int o;
+	int o, r;
 
 	optind = 1;
 	opterr = 0;
@@ -692,6 +786,12 @@ static int parse(struct check *c, int argc, char **argv, const char **pol)
 				return EXIT_USAGE;
 			}
 			c->backend = optarg;
+			break;
+		case 'P':
+		case 'k':
+			r = wbpf_image_run_opt(&c->img, o == 'P', optarg);
+			if (r >= 0)
+				return r;
 			break;
 		case 'v':
 			c->verbose = true;
@@ -723,6 +823,7 @@ static int parse(struct check *c, int argc, char **argv, const char **pol)
 int wbpf_check_main(int argc, char **argv)
 {
 	struct check c = {0};
+	struct oci_ref ref;
 	const char *polfile = NULL;
 	char *out;
 	int r = parse(&c, argc, argv, &polfile);
@@ -737,7 +838,9 @@ int wbpf_check_main(int argc, char **argv)
 	verbose_log = c.verbose;
 	c.report = cJSON_CreateObject();
 	c.checks = cJSON_CreateArray();
-	r = check_file(&c, argv[optind]);
+	r = wbpf_image_ref(argv[optind], &ref)
+		? check_image(&c, argv[optind], &ref)
+		: check_file(&c, argv[optind]);
 	cJSON_AddStringToObject(c.report, "policy", c.pol->source);
 	cJSON_AddItemToObject(c.report, "checks", c.checks);
 	cJSON_AddBoolToObject(c.report, "runs", !c.failed);
@@ -753,5 +856,6 @@ int wbpf_check_main(int argc, char **argv)
 	}
 	cJSON_Delete(c.report);
 	policy__free(c.pol);
+	free(c.img.keys);
 	return r;
 }

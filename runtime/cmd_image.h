@@ -5,6 +5,8 @@
 #ifndef WASM_BPF_CMD_IMAGE_H
 #define WASM_BPF_CMD_IMAGE_H
 
+#include <stdbool.h>
+
 #include "runtime/wasm_bpf.h"
 
 /* Is argv[1] one of the subcommands below? */
@@ -28,5 +30,17 @@ struct wasm_bpf_app *wbpf_image_open(const char *module,
 				     const struct wbpf_image_run *o,
 				     const struct wasm_bpf_app_opts *opts,
 				     struct wasm_error *err);
+/* The parts of it `check REF` uses: whether `module` is taken as a
+ * reference (into *ref); and the image put into the store as o->pull
+ * says, verified with o->keys, a pull refused (-EPERM) by the image rules
+ * of `pol` (NULL: none). 0 or a negative errno with e->msg. */
+struct oci_ref;
+struct oci_store;
+struct oci_err;
+struct policy;
+bool wbpf_image_ref(const char *module, struct oci_ref *ref);
+int wbpf_image_resolve(struct oci_store *s, const struct oci_ref *ref,
+		       const struct wbpf_image_run *o,
+		       const struct policy *pol, struct oci_err *e);
 
 #endif

@@ -48,9 +48,9 @@ static int pull_now(struct oci_store *s, const struct oci_ref *ref,
 	return r;
 }
 
-static int resolve(struct oci_store *s, const struct oci_ref *ref,
-		   const struct wbpf_image_run *o, const struct policy *pol,
-		   struct oci_err *e)
+int wbpf_image_resolve(struct oci_store *s, const struct oci_ref *ref,
+		       const struct wbpf_image_run *o,
+		       const struct policy *pol, struct oci_err *e)
 {
 	const char *pull = o->pull ? o->pull : "missing";
 	bool never = !strcmp(pull, "never");
@@ -77,12 +77,21 @@ static int resolve(struct oci_store *s, const struct oci_ref *ref,
 	return r == -ENOENT && !never ? pull_now(s, ref, name, o, pol, e) : r;
 }
 
+bool wbpf_image_ref(const char *module, struct oci_ref *ref)
+{
+	size_t n = strlen(module);
+	struct oci_err e;
+
+	return access(module, F_OK) &&
+	       !(n > 5 && !strcmp(module + n - 5, ".wasm")) &&
+	       !oci_ref_parse(module, ref, &e);
+}
+
 struct wasm_bpf_app *wbpf_image_open(const char *module,
 				     const struct wbpf_image_run *o,
 				     const struct wasm_bpf_app_opts *opts,
 				     struct wasm_error *err)
 {
-	size_t n = strlen(module);
 	struct wasm_bpf_app *app = NULL;
 	struct oci_store *s = NULL;
 	struct oci_image img;
@@ -90,12 +99,10 @@ struct wasm_bpf_app *wbpf_image_open(const char *module,
 	struct oci_err e;
 	char name[700];
 
-	if (!access(module, F_OK) ||
-	    (n > 5 && !strcmp(module + n - 5, ".wasm")) ||
-	    oci_ref_parse(module, &ref, &e))
+	if (!wbpf_image_ref(module, &ref))
 		return wasm_bpf_app__open_file(module, opts, err);
 	oci_ref_name(&ref, name, sizeof(name));
-	if (oci_store_open(NULL, &s, &e) || resolve(s, &ref, o, opts->policy, &e) ||
+	if (oci_store_open(NULL, &s, &e) || wbpf_image_resolve(s, &ref, o, opts->policy, &e) ||
 	    oci_store_load_image(s, name, &img, &e)) {
 		snprintf(err->msg, sizeof(err->msg), "%.255s", e.msg);
 		oci_store_close(s);

@@ -593,6 +593,32 @@ expect "unsigned in store, never" 125 "$W" run --pull never --verify-key k1.pub 
 	expect "then offline" 7 "$W" run --pull never --verify-key k1.pub "$P/s/ours:1"
 verdict $? "run --verify-key of an image stored without its signature fetches it (not with --pull never)"
 
+# ---- check REF: the image as run takes it, its signature, the image rules
+expect "check REF signed" 0 "$W" check -o json --verify-key k1.pub "$P/s/ours:1" &&
+	python3 -c 'import json,sys; r=json.load(open("out")); i=r["image"]; c={x["check"]: x["ok"] for x in r["checks"]}
+sys.exit(not (r["runs"] and i["digest"]==sys.argv[1] and i["verified"] and i["allowed"] and c["signature"] and c["image rules"] and "objects" in r))' "$SD" &&
+	expect "check REF wrong key" 1 "$W" check --verify-key k3.pub "$P/s/ours:1" &&
+	grep -q '^  NO   signature  *.*does not verify' out && grep -q "^image $P/s/ours:1@$SD" out &&
+	expect "check REF unsigned under require_signature" 1 "$W" check --policy sig.yaml "$P/s/ours:1" &&
+	grep -q '^  NO   image rules  *image .* has no verified signature' out &&
+	printf 'images: {allow: ["*/s/ours:*"]}\n' >oallow.yaml &&
+	expect "check REF allowed" 0 "$W" check --policy oallow.yaml --pull never "$P/s/ours:1" &&
+	grep -q "^  ok   image rules  *allowed by oallow.yaml" out ||
+	{ WHY=${WHY:-$(first out)}; false; }
+r1=$?
+before=$(snapshot)
+[ $r1 = 0 ] && expect "check REF pull denied" 1 "$W" check --policy pdeny.yaml "$P/t/hello:1" &&
+	grep -q "^  NO   image rules  *image $P/t/hello:1@sha256:[0-9a-f]* is denied by images.deny\[0\] (pdeny.yaml:1)" out &&
+	[ "$(snapshot)" = "$before" ] &&
+	expect "check REF not stored, never" 125 "$W" check --pull never "$P/t/hello:1"
+verdict $? "check REF: the image from the store or pulled as --pull says, signature verified (or which key failed), image rules (a denied pull stores nothing), then its module"
+if [ -f "$EX" ] && "$W" push "$EX" "$P/t/opensnoop:v2" >/dev/null 2>&1; then
+	"$W" check -o json "$EX" >f.json 2>/dev/null
+	"$W" check -o json "$P/t/opensnoop:v2" >r.json 2>/dev/null
+	python3 -c 'import json,sys; a=json.load(open("f.json")); b=json.load(open("r.json")); sys.exit(not (a["objects"] and a["objects"]==b["objects"] and a["imports"]==b["imports"]))'
+	verdict $? "check REF of an example: the same objects and imports as check FILE"
+fi
+
 # ---- two pulls at once into one store ----------------------------------
 rm -rf "$WASM_BPF_STORE"
 "$W" pull "$P/t/big:1" >c1.out 2>&1 &
