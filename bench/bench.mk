@@ -21,7 +21,7 @@ BENCH_MIN_BTF  := $(BENCH_OUT)/bpf/bench.min.btf \
 BENCH_BPF_ALL  := $(BENCH_OUT)/bpf/bpfbench.wasm $(BENCH_OUT)/bpf/bpfbench.native
 BENCH_BUILD_SMOKE := $(BENCH_K_NATIVE) $(BENCH_K_WASM) $(BENCH_K_W2C) \
 		     $(BENCH_OUT)/engine/loadtime $(BENCH_OUT)/engine/ttf.wasm \
-		     $(BENCH_OUT)/bpf/drive \
+		     $(BENCH_OUT)/bpf/drive $(BENCH_OUT)/bpf/policytime \
 		     $(if $(wildcard /sys/kernel/btf/vmlinux),$(BENCH_BPF_ALL) \
 		     $(BENCH_MIN_BTF))
 BENCH_BUILD_FULL := $(BENCH_BUILD_SMOKE) $(BENCH_OUT)/engine/big.wasm
@@ -96,6 +96,13 @@ $(BENCH_OUT)/bpf/bootstrap.min.btf: $(BUILD)/examples/bootstrap/bootstrap.bpf.o
 $(BENCH_OUT)/bpf/drive: bench/bpf/drive.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 $(WARN) $< -o $@
+# What --policy adds per BPF object load (the bpf_host guard), per example.
+$(BENCH_OUT)/bpf/policytime: bench/bpf/policytime.c $(POLICY_LIB) \
+		$(BPF_HOST_LIB) $(ENGINE_LIB)
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 $(WARN) -I. -Iengine -D_GNU_SOURCE $< \
+		$(POLICY_LIB) $(BPF_HOST_LIB) $(ENGINE_LIB) -o $@ \
+		$(LDLIBS_POLICY) $(LDLIBS_BPF) -lm -lpthread
 
 .PHONY: bench-build bench-build-smoke bench-smoke
 bench-build: $(BENCH_BUILD_FULL)
