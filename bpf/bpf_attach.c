@@ -341,22 +341,6 @@ static int attach_raw_tp(struct bh_object *o, struct bpf_program *p,
 	return keep_link(o, bpf_program__attach_raw_tracepoint(p, target));
 }
 
-static bool is_cgroup_type(enum bpf_prog_type t)
-{
-	switch (t) {
-	case BPF_PROG_TYPE_CGROUP_SKB:
-	case BPF_PROG_TYPE_CGROUP_SOCK:
-	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
-	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
-	case BPF_PROG_TYPE_CGROUP_SYSCTL:
-	case BPF_PROG_TYPE_CGROUP_DEVICE:
-	case BPF_PROG_TYPE_SOCK_OPS:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* "/sys/fs/cgroup/..." (upstream's sockops passes its cgroup so). The host
  * opens a path the guest names: only when the embedder allows it (the
  * command does for root), and only a cgroup v2 directory. */
@@ -399,7 +383,7 @@ static int attach_target(struct bpf_host *h, struct bh_object *o,
 	int idx;
 
 	errno = 0;
-	if (is_cgroup_type(bpf_program__type(p)))
+	if (bpf_host__is_cgroup_type(bpf_program__type(p)))
 		return attach_cgroup_path(h, o, p, target);
 	switch (bpf_program__type(p)) {
 	case BPF_PROG_TYPE_XDP:
@@ -549,7 +533,7 @@ int bh_attach_fd(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 		return err;
 	t = bpf_program__type(p);
 	errno = 0;
-	if (is_cgroup_type(t))
+	if (bpf_host__is_cgroup_type(t))
 		return keep_link(o, bpf_program__attach_cgroup(p, fd));
 	if (t == BPF_PROG_TYPE_SOCKET_FILTER)
 		return attach_socket(o, p, fd);

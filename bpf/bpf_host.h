@@ -134,5 +134,23 @@ int bpf_host__define(struct bpf_host *h, struct wasm_linker *l);
 uint64_t bpf_host__lost_events(const struct bpf_host *h);
 /* Number of objects still open (for tests and leak checks). */
 int bpf_host__object_count(const struct bpf_host *h);
+/* Whether programs of type `t` attach to a cgroup (their target is one):
+ * the host's attach and policy/'s reading of objects share this list
+ * (inline: the object scanner links without the host). */
+static inline bool bpf_host__is_cgroup_type(enum bpf_prog_type t)
+{
+	switch (t) {
+	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
+	case BPF_PROG_TYPE_SOCK_OPS:
+		return true;
+	default:
+		return false;
+	}
+}
 
 #endif

@@ -103,18 +103,11 @@ enum bpf_facts_kind bpf_facts__kind(enum bpf_prog_type type,
 	case BPF_PROG_TYPE_SCHED_CLS:
 	case BPF_PROG_TYPE_SCHED_ACT:
 		return BPF_FACTS_NETDEV;
-	case BPF_PROG_TYPE_CGROUP_SKB:
-	case BPF_PROG_TYPE_CGROUP_SOCK:
-	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
-	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
-	case BPF_PROG_TYPE_CGROUP_SYSCTL:
-	case BPF_PROG_TYPE_CGROUP_DEVICE:
-	case BPF_PROG_TYPE_SOCK_OPS:
-		return BPF_FACTS_CGROUP;
 	case BPF_PROG_TYPE_LSM:
 		return BPF_FACTS_LSM;
 	default:
-		return BPF_FACTS_OTHER;
+		return bpf_host__is_cgroup_type(type) ? BPF_FACTS_CGROUP
+						      : BPF_FACTS_OTHER;
 	}
 }
 
