@@ -353,11 +353,10 @@ static int attach_cgroup_path(struct bpf_host *h, struct bh_object *o,
 	if (path[0] != '/')
 		return BH_NOPARSE;
 	if (!h->cgroup_paths) {
-		fprintf(stderr,
-			"wasm_bpf: prog '%s': cgroup path targets are not "
-			"allowed here; give the cgroup with --dir and attach "
-			"by descriptor\n",
-			bpf_program__name(p));
+		bh_log(h,
+		       "prog '%s': cgroup path targets are not allowed here; "
+		       "give the cgroup with --dir and attach by descriptor",
+		       bpf_program__name(p));
 		return -EPERM;
 	}
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -371,9 +370,8 @@ static int attach_cgroup_path(struct bpf_host *h, struct bh_object *o,
 	err = fd < 0 ? -errno : -ENOTDIR;
 	if (fd >= 0)
 		close(fd);
-	fprintf(stderr, "wasm_bpf: prog '%s': %.256s: %s\n",
-		bpf_program__name(p), path,
-		err == -ENOTDIR ? "not a cgroup v2 directory" : strerror(-err));
+	bh_log(h, "prog '%s': %.256s: %s", bpf_program__name(p), path,
+	       err == -ENOTDIR ? "not a cgroup v2 directory" : strerror(-err));
 	return err;
 }
 
@@ -474,12 +472,12 @@ int bh_attach(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	if (err != BH_NOPARSE)
 		return err;
 	if (h->verbose)
-		fprintf(stderr,
-			"wasm_bpf: prog '%s': \"%.64s\" is no target of a "
-			"%s program; attached by its section \"%s\" instead, "
-			"as upstream wasm-bpf does\n",
-			bpf_program__name(p), t, prog_type_str(p),
-			bpf_program__section_name(p));
+		bh_log(h,
+		       "prog '%s': \"%.64s\" is no target of a %s program; "
+		       "attached by its section \"%s\" instead, as upstream "
+		       "wasm-bpf does",
+		       bpf_program__name(p), t, prog_type_str(p),
+		       bpf_program__section_name(p));
 	return attach_auto(o, p);
 }
 

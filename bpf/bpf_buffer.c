@@ -143,9 +143,9 @@ int bh_buffer_prepare(struct bpf_host *h, struct bh_object *o)
 	 * verifier once its map is a perf event array: only objects built
 	 * with the portable helpers are switched. */
 	if (!declares_perf_flag(o->obj)) {
-		fprintf(stderr, "wasm_bpf: ring buffers kept: the BPF side "
-				"does not use bpf_buffer.bpf.h, so it cannot "
-				"fall back to perf buffers\n");
+		bh_log(h, "ring buffers kept: the BPF side does not use "
+			  "bpf_buffer.bpf.h, so it cannot fall back to perf "
+			  "buffers");
 		return 0;
 	}
 	for (m = bpf_object__next_map(o->obj, NULL); m;
@@ -243,11 +243,10 @@ static void pb_lost(void *ctx, int cpu, __u64 cnt)
 	if (p->lost_said_ms && now - p->lost_said_ms < 1000)
 		return;
 	p->lost_said_ms = now;
-	fprintf(stderr,
-		"wasm_bpf: perf buffer '%s': %llu records lost on CPU %d "
-		"(%llu in all)\n",
-		p->name, (unsigned long long)cnt, cpu,
-		(unsigned long long)p->lost);
+	bh_log(p->host, "perf buffer '%s': %llu records lost on CPU %d (%llu "
+			"in all)",
+	       p->name, (unsigned long long)cnt, cpu,
+	       (unsigned long long)p->lost);
 }
 
 /* ---- pollers ----------------------------------------------------------- */
@@ -334,11 +333,10 @@ void bh_pollers_free(struct bh_object *o)
 {
 	for (size_t i = 0; i < o->npollers; i++) {
 		if (o->pollers[i]->lost && o->host->verbose)
-			fprintf(stderr,
-				"wasm_bpf: perf buffer '%s': %llu records "
-				"lost in all\n",
-				o->pollers[i]->name,
-				(unsigned long long)o->pollers[i]->lost);
+			bh_log(o->host, "perf buffer '%s': %llu records lost "
+					"in all",
+			       o->pollers[i]->name,
+			       (unsigned long long)o->pollers[i]->lost);
 		ring_buffer__free(o->pollers[i]->rb);
 		perf_buffer__free(o->pollers[i]->pb);
 		free(o->pollers[i]);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "bpf/bpf_btfcheck.h"
 #include "bpf/bpf_imports.h"
@@ -43,7 +44,24 @@ static int bh_libbpf_print(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
-static void report_load_error(int err)
+void bh_log(struct bpf_host *h, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n = snprintf(line, sizeof(line), "wasm_bpf: ");
+
+	va_start(ap, fmt);
+	n += vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	/* one write: lines of several threads do not interleave */
+	if (write(h->log_fd, line, n) < 0)
+		return;
+}
+
+static void report_load_error(struct bpf_host *h, int err)
 {
 	size_t n = strlen(load_error);
 	char msg[128];
@@ -51,8 +69,8 @@ static void report_load_error(int err)
 	while (n && (load_error[n - 1] == '\n' || load_error[n - 1] == ' '))
 		load_error[--n] = 0;
 	libbpf_strerror(err, msg, sizeof(msg));
-	fprintf(stderr, "wasm_bpf: loading BPF object failed: %s (%d)\n",
-		n ? load_error : msg, err);
+	bh_log(h, "loading BPF object failed: %s (%d)", n ? load_error : msg,
+	       err);
 }
 
 int bh_errno(int err)
@@ -294,7 +312,7 @@ int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst, uint32_t buf,
 	if (h->guard.guard_load &&
 	    h->guard.guard_load(h->guard.guard_ctx, o->elf, len, why,
 				sizeof(why))) {
-		fprintf(stderr, "wasm_bpf: %s\n", why);
+		bh_log(h, "%s", why);
 		bh_object_destroy(o);
 		return 0;
 	}
@@ -311,7 +329,7 @@ int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst, uint32_t buf,
 	}
 	return (int64_t)o->id;
 fail:
-	report_load_error(err ? err : -EINVAL);
+	report_load_error(h, err ? err : -EINVAL);
 	bh_object_destroy(o);
 	return 0;
 }
@@ -330,7 +348,7 @@ int bh_guard_attach(struct bpf_host *h, const struct bpf_program *p,
 	    !h->guard.guard_attach(h->guard.guard_ctx, &g, target, host_fd, why,
 				   sizeof(why)))
 		return 0;
-	fprintf(stderr, "wasm_bpf: %s\n", why);
+	bh_log(h, "%s", why);
 	return -EPERM;
 }
 
@@ -531,6 +549,7 @@ struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 	h->lost = o.lost_events ? o.lost_events : &h->lost_own;
 	h->stats = o.stats ? o.stats : &h->stats_own;
 	h->hold = o.hold;
+	h->log_fd = o.log_fd > 0 ? o.log_fd : 2;
 	bh_rate__init(&h->rate, o.max_event_rate, o.event_burst);
 	h->export_maps = bpf_map_share__get(o.export_maps);
 	h->reuse_maps = bpf_map_share__get(o.reuse_maps);

@@ -113,6 +113,12 @@ struct bpf_host_opts {
 	 * like spawn's, for their uprobes. */
 	const int *pids;
 	size_t npids;
+	/* Where the host's own lines about this guest go (policy refusals,
+	 * failed loads and attaches, and under `verbose` lost records):
+	 * the embedder gives the guest's stderr, so a daemon's plugin log
+	 * has them. 0: the process's stderr. libbpf's log stays on the
+	 * process's stderr (its print callback is process-wide). */
+	int log_fd;
 	/* Event rate limit of the whole host (all its buffers): at most
 	 * `max_event_rate` records a second reach the guest's callbacks,
 	 * with bursts of `event_burst` (0: one second's worth); the rest are

@@ -116,6 +116,7 @@ struct bpf_host {
 	struct bpf_map_share *export_maps, *reuse_maps; /* referenced */
 	struct bpf_host_hold *hold;			 /* opts.hold */
 	struct bh_rate rate; /* opts.max_event_rate, for every buffer */
+	int log_fd;	     /* opts.log_fd, or 2 */
 };
 
 /* bpf_host.c's import functions, in BPF_IMPORTS order, and its TinyGo
@@ -124,6 +125,10 @@ const struct bpf_import *bh_imports(wasm_host_func_t *go_poll);
 /* bpf_auto.c: the imports of a --backend auto host, which pass each call
  * to the backend its first load chose. */
 int bh_auto_define(struct bpf_host *h, struct wasm_linker *l);
+/* One line about this host's guest ("wasm_bpf: " and a newline added),
+ * written in one write(2) to bpf_host_opts.log_fd. */
+__attribute__((format(printf, 2, 3))) void bh_log(struct bpf_host *h,
+						  const char *fmt, ...);
 
 /* bpf_share.c: map hand-over before and after an object's load. */
 int bh_share_reuse(struct bpf_map_share *s, struct bpf_object *obj);

@@ -105,16 +105,16 @@ refuse(struct bpf_host *h, const struct bh_map_info *mi, int err,
        const char *fmt, ...)
 {
 	const char *type = libbpf_bpf_map_type_str(mi->type);
+	char why[512];
 	va_list ap;
 
 	if (!h->verbose)
 		return err;
-	fprintf(stderr, "wasm_bpf: update of map '%s' (%s) refused: ",
-		bpf_map__name(mi->map), type ? type : "unknown type");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (%d)\n", err);
+	bh_log(h, "update of map '%s' (%s) refused: %s (%d)",
+	       bpf_map__name(mi->map), type ? type : "unknown type", why, err);
 	return err;
 }
 

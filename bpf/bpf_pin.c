@@ -154,10 +154,8 @@ static void unpin_all(struct bpf_host *h, struct bpf_object *obj)
 			continue;
 		bpf_map__set_pin_path(m, NULL);
 		if (h->verbose)
-			fprintf(stderr,
-				"wasm_bpf: map '%s' not pinned: no "
-				"bpffs at /sys/fs/bpf\n",
-				bpf_map__name(m));
+			bh_log(h, "map '%s' not pinned: no bpffs at /sys/fs/bpf",
+			       bpf_map__name(m));
 	}
 }
 

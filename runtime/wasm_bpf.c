@@ -559,6 +559,9 @@ static int run_setup(struct wasm_bpf_app *app, struct run *r)
 	bo.export_maps = app->share;
 	bo.reuse_maps = app->reuse;
 	bo.hold = &app->hold;
+	/* the host's lines about the guest go where its stderr goes (the
+	 * caller's descriptor: the guest may close its own copy) */
+	bo.log_fd = app->stdio[2] > 0 ? app->stdio[2] : 0;
 	bo.max_event_rate = app->opts.max_event_rate;
 	bo.event_burst = app->opts.event_burst;
 	if (app->opts.policy)

@@ -333,14 +333,14 @@ if flood_build "$T"; then
 	for id in $fl1 $fl2 $fl3; do "$W" stop "$id" >/dev/null; done
 	# a plugin policy's refusals: in its log (objects) or as 400 (limits)
 	printf 'helpers:\n  deny: [bpf_ringbuf_output]\n' >"$T/deny.yaml"
-	# (the guest lingers 1.5 s after a refusal; the host's line goes to
-	# the daemon's stderr)
+	# (the guest lingers 1.5 s after a refusal)
 	fd_id=$("$W" run -d --policy "$T/deny.yaml" "$T/flood.wasm" count)
 	sleep 2.5
+	"$W" logs "$fd_id" >"$T/fd.log"
 	[ "$(field "$fd_id" state)" = exited ] && [ "$(field "$fd_id" status)" = 3 ] &&
-		"$W" logs "$fd_id" | grep -qx refused &&
-		grep -qF "policy: helper bpf_ringbuf_output (id 130) in program 'wpol_exec' is denied by helpers.deny[0] ($T/deny.yaml:2)" "$T/daemon.log"
-	verdict "a plugin's policy refuses its object: nothing loaded, the rule said" "$(field "$fd_id" state) $(field "$fd_id" status): $("$W" logs "$fd_id" | tr '\n' '|' | head -c 300)"
+		grep -qx refused "$T/fd.log" &&
+		grep -qxF "wasm_bpf: policy: helper bpf_ringbuf_output (id 130) in program 'wpol_exec' is denied by helpers.deny[0] ($T/deny.yaml:2)" "$T/fd.log"
+	verdict "a plugin's policy refuses its object: nothing loaded, the rule in its log" "$(field "$fd_id" state) $(field "$fd_id" status): $(tr '\n' '|' <"$T/fd.log" | head -c 300)"
 	"$W" stop "$fd_id" >/dev/null
 	printf 'wasm:\n  max_memory: 1M\n' >"$T/mem.yaml"
 	expect_400() { # NAME BODY WANT
@@ -374,7 +374,7 @@ if flood_build "$T"; then
 	kill -TERM $PD
 	wait $PD
 	[ "$pd_state" = exited ] && grep -qx refused "$T/pd.log" &&
-		grep -qF "is denied by helpers.deny[0] ($T/deny.yaml:2)" "$T/pd.out"
+		grep -qF "is denied by helpers.deny[0] ($T/deny.yaml:2)" "$T/pd.log"
 	verdict "wasm-bpfd --policy: plugins without their own run under it" "$pd_state: $(tr '\n' '|' <"$T/pd.log" | head -c 300)"
 else
 	skip "event rate and policies" "cannot build the flood: $(tail -2 "$T/flood-build.log" | tr '\n' ' ')"
