@@ -67,7 +67,7 @@ static void usage(FILE *f)
 	    "Usage: wasm-bpf [run] [OPTIONS] MODULE.wasm|REF [ARGS...]\n"
 	    "       wasm-bpf [run] [OPTIONS] MODULE.wasm|REF [OPTIONS] -- "
 	    "[ARGS...]\n"
-	    "       wasm-bpf check [CHECK OPTIONS] MODULE.wasm|OBJ.bpf.o\n"
+	    "       wasm-bpf check [CHECK OPTIONS] MODULE.wasm|OBJ.bpf.o|REF\n"
 	    "       wasm-bpf gen [GEN OPTIONS...]\n"
 	    "       wasm-bpf push|pull|images|rmi|tag|inspect|save|load|login|"
 	    "logout|sign|verify ...\n"
