@@ -56,8 +56,10 @@ void bh_log(struct bpf_host *h, const char *fmt, ...)
 	if (n > (int)sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
+	if (h->log)
+		h->log(h->log_ctx, line, n);
 	/* one write: lines of several threads do not interleave */
-	if (write(h->log_fd, line, n) < 0)
+	else if (write(STDERR_FILENO, line, n) < 0)
 		return;
 }
 
@@ -549,7 +551,8 @@ struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 	h->lost = o.lost_events ? o.lost_events : &h->lost_own;
 	h->stats = o.stats ? o.stats : &h->stats_own;
 	h->hold = o.hold;
-	h->log_fd = o.log_fd > 0 ? o.log_fd : 2;
+	h->log = o.log;
+	h->log_ctx = o.log_ctx;
 	bh_rate__init(&h->rate, o.max_event_rate, o.event_burst);
 	h->export_maps = bpf_map_share__get(o.export_maps);
 	h->reuse_maps = bpf_map_share__get(o.reuse_maps);

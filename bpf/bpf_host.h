@@ -114,11 +114,13 @@ struct bpf_host_opts {
 	const int *pids;
 	size_t npids;
 	/* Where the host's own lines about this guest go (policy refusals,
-	 * failed loads and attaches, and under `verbose` lost records):
-	 * the embedder gives the guest's stderr, so a daemon's plugin log
-	 * has them. 0: the process's stderr. libbpf's log stays on the
-	 * process's stderr (its print callback is process-wide). */
-	int log_fd;
+	 * failed loads and attaches, and under `verbose` lost records), one
+	 * call per line, newline included: the embedder sends them where
+	 * the guest's stderr goes, so a daemon's plugin log has them. NULL:
+	 * the process's stderr. libbpf's log stays on the process's stderr
+	 * (its print callback is process-wide). */
+	void (*log)(void *ctx, const char *line, size_t len);
+	void *log_ctx;
 	/* Event rate limit of the whole host (all its buffers): at most
 	 * `max_event_rate` records a second reach the guest's callbacks,
 	 * with bursts of `event_burst` (0: one second's worth); the rest are

@@ -116,7 +116,8 @@ struct bpf_host {
 	struct bpf_map_share *export_maps, *reuse_maps; /* referenced */
 	struct bpf_host_hold *hold;			 /* opts.hold */
 	struct bh_rate rate; /* opts.max_event_rate, for every buffer */
-	int log_fd;	     /* opts.log_fd, or 2 */
+	void (*log)(void *ctx, const char *line, size_t len); /* opts' */
+	void *log_ctx;
 };
 
 /* bpf_host.c's import functions, in BPF_IMPORTS order, and its TinyGo
@@ -126,7 +127,7 @@ const struct bpf_import *bh_imports(wasm_host_func_t *go_poll);
  * to the backend its first load chose. */
 int bh_auto_define(struct bpf_host *h, struct wasm_linker *l);
 /* One line about this host's guest ("wasm_bpf: " and a newline added),
- * written in one write(2) to bpf_host_opts.log_fd. */
+ * to bpf_host_opts.log, else in one write(2) to the process's stderr. */
 __attribute__((format(printf, 2, 3))) void bh_log(struct bpf_host *h,
 						  const char *fmt, ...);
 

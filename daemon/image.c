@@ -45,6 +45,15 @@ bool image_needs_pull(const char *module, const char *policy)
 	return missing;
 }
 
+/* oci_pull's admit hook: the policy's image rules, before the store is
+ * touched (no signature is checked here). */
+static int admit(void *pol, const char *name, const char *digest,
+		 bool verified, struct oci_err *e)
+{
+	return policy__check_image(pol, name, digest, verified, e->msg,
+				   sizeof(e->msg));
+}
+
 int image_pull(const char *ref, const struct policy *pol,
 	       oci_progress_fn progress, void *ctx, volatile int *cancel,
 	       char *why, size_t why_len)
@@ -52,7 +61,9 @@ int image_pull(const char *ref, const struct policy *pol,
 	struct oci_client_opts co = {.sz = sizeof(co),
 				     .progress = progress,
 				     .progress_ctx = ctx,
-				     .cancel = cancel};
+				     .cancel = cancel,
+				     .admit = pol ? admit : NULL,
+				     .admit_ctx = (void *)pol};
 	struct oci_store *s = NULL;
 	struct oci_ref r;
 	struct oci_err e = {{0}};

@@ -436,6 +436,20 @@ static ssize_t stdio_read(void *user, void *buf, size_t len)
 	return app->stdin_fn(app, buf, len, app->stdio_user);
 }
 
+/* The bpf host's lines about the guest go where its stderr goes: the
+ * embedder's callback, else the embedder's descriptor (not the guest's
+ * copy, which it may close), else the process's stderr. */
+static void host_log(void *ctx, const char *line, size_t len)
+{
+	struct wasm_bpf_app *app = ctx;
+	int fd = app->stdio[2] >= 0 ? app->stdio[2] : STDERR_FILENO;
+
+	if (app->stdout_fn)
+		app->stdout_fn(app, 2, line, len, app->stdio_user);
+	else if (write(fd, line, len) < 0)
+		return;
+}
+
 static struct wasi_ctx *make_wasi(struct wasm_bpf_app *app,
 				  struct wasm_error *err)
 {
@@ -559,9 +573,8 @@ static int run_setup(struct wasm_bpf_app *app, struct run *r)
 	bo.export_maps = app->share;
 	bo.reuse_maps = app->reuse;
 	bo.hold = &app->hold;
-	/* the host's lines about the guest go where its stderr goes (the
-	 * caller's descriptor: the guest may close its own copy) */
-	bo.log_fd = app->stdio[2] > 0 ? app->stdio[2] : 0;
+	bo.log = host_log;
+	bo.log_ctx = app;
 	bo.max_event_rate = app->opts.max_event_rate;
 	bo.event_burst = app->opts.event_burst;
 	if (app->opts.policy)
