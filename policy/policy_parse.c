@@ -12,7 +12,9 @@
 #include <yaml.h>
 #include "policy/policy.h"
 
-enum field_kind { F_MAP, F_RULES, F_SIZE, F_COUNT, F_SECONDS, F_BOOL };
+/* F_RATE: a count of at least 1 (0 would read as "no events at all" to
+ * some and "no limit" to others: leaving the key out is the latter). */
+enum field_kind { F_MAP, F_RULES, F_SIZE, F_COUNT, F_RATE, F_SECONDS, F_BOOL };
 
 struct field {
 	const char *key;
@@ -61,8 +63,8 @@ static const struct field f_wasm[] = {
     {"max_time", F_SECONDS, AT(wasm_time), NULL},
     {NULL, 0, 0, NULL}};
 static const struct field f_events[] = {
-    {"max_rate", F_COUNT, AT(event_rate), NULL},
-    {"burst", F_COUNT, AT(event_burst), NULL},
+    {"max_rate", F_RATE, AT(event_rate), NULL},
+    {"burst", F_RATE, AT(event_burst), NULL},
     {NULL, 0, 0, NULL}};
 static const struct field f_host[] = {
     {"dirs", F_MAP, 0, f_dirs}, {"fds", F_MAP, 0, f_fds}, {NULL, 0, 0, NULL}};
@@ -206,11 +208,16 @@ static int read_limit(struct parse *ps, const struct field *f,
 	int r = f->kind == F_SECONDS ? parse_seconds(s, &l->value)
 				     : policy__parse_size(s, &l->value);
 
+	if (!r && f->kind == F_RATE && !l->value)
+		r = -1;
 	if (r)
 		return bad(ps, n, "'%s' must be %s", f->key,
 			   f->kind == F_SECONDS ? "a number of seconds"
 			   : f->kind == F_SIZE	? "a size such as 64M"
-						: "a whole number");
+			   : f->kind == F_RATE
+			       ? "a whole number of at least 1 (leave it out "
+				 "for no limit)"
+			       : "a whole number");
 	l->set = true;
 	l->line = (int)n->start_mark.line + 1;
 	return 0;

@@ -287,6 +287,10 @@ malformed "section not a mapping" "FILE:2: 'helpers' must be a mapping" <<'EOF'
 wasm: {max_memory: 64M}
 helpers: [bpf_send_signal]
 EOF
+malformed "a zero rate" "FILE:2: 'max_rate' must be a whole number of at least 1 (leave it out for no limit)" <<'EOF'
+events:
+  max_rate: 0
+EOF
 malformed "bad boolean" "FILE:2: 'require_signature' must be true or false" <<'EOF'
 images:
   require_signature: maybe

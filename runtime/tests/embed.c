@@ -7,6 +7,7 @@
  *   embed EMBED.wasm [INSTANCES]
  */
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "policy/policy.h"
 #include "runtime/wasm_bpf.h"
 
 static const char *guest;
@@ -500,6 +502,61 @@ static void test_many(int n)
 	      bad == 0, why);
 }
 
+/* The event rate limit in force: the options' and the policy's, the
+ * lower rate and the lower burst (a burst left 0 is its rate's second). */
+static bool limit_is(const struct policy *p, uint64_t rate, uint64_t burst,
+		     uint64_t want_rate, uint64_t want_burst)
+{
+	struct wasm_bpf_app_opts o = {.sz = sizeof(o),
+				      .no_host_view = true,
+				      .policy = p,
+				      .max_event_rate = rate,
+				      .event_burst = burst};
+	struct wasm_error err;
+	struct wasm_bpf_app *app = wasm_bpf_app__open_file(guest, &o, &err);
+	uint64_t got_burst = 0, got = app ? wasm_bpf_app__event_rate(
+						app, &got_burst)
+					  : 0;
+
+	wasm_bpf_app__free(app);
+	return app && got == want_rate && got_burst == want_burst;
+}
+
+static void test_event_limit(void)
+{
+	const char *y = "events: {max_rate: 2000, burst: 50}\n";
+	char err[256], why[200];
+	struct policy *p = policy__parse(y, strlen(y), "t.yaml", err,
+					 sizeof(err));
+	struct wasm_bpf_app_opts o = {.sz = sizeof(o), .no_host_view = true};
+	struct wasm_bpf_app *app;
+	struct wasm_bpf_app_stats st;
+	int r1, r2;
+
+	check("event limit: options alone (burst: a second's worth)",
+	      limit_is(NULL, 1000, 0, 1000, 1000), "wrong limit");
+	check("event limit: the policy's below the options'",
+	      p && limit_is(p, 5000, 0, 2000, 50), "wrong limit");
+	check("event limit: the options' below the policy's",
+	      p && limit_is(p, 1000, 10, 1000, 10), "wrong limit");
+	check("event limit: none by default", limit_is(NULL, 0, 7, 0, 0),
+	      "a limit without a rate");
+	policy__free(p);
+	/* a caller built before dropped_events: its fields, nothing past */
+	app = wasm_bpf_app__open_file(guest, &o, NULL);
+	memset(&st, 0xab, sizeof(st));
+	st.sz = offsetof(struct wasm_bpf_app_stats, dropped_events);
+	r1 = app ? wasm_bpf_app__stats(app, &st) : -1;
+	st.sz = sizeof(uint64_t);
+	r2 = app ? wasm_bpf_app__stats(app, &st) : 0;
+	snprintf(why, sizeof(why), "%d %d", r1, r2);
+	check("stats: an older, smaller struct gets its own fields only",
+	      r1 == 0 && st.events == 0 &&
+		  st.dropped_events == 0xababababababababull && r2 == -EINVAL,
+	      why);
+	wasm_bpf_app__free(app);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -519,6 +576,7 @@ int main(int argc, char **argv)
 	test_stdio_mixed();
 	test_stdio_stop();
 	test_pause();
+	test_event_limit();
 	test_many(8);
 	return failures ? 1 : 0;
 }
