@@ -297,12 +297,18 @@ if flood_build "$T"; then
 	fl3=$("$W" run -d "$T/flood.wasm" count)
 	sleep 1
 	took=$("$T/flooder" 20000 1000)
-	# until every plugin has read all 20000 (3 s at most)
+	# what each plugin's object wrote (the kernel may skip a tracepoint
+	# program under load), until each has read all of it (3 s at most)
+	counted() { bpftool map dump name produced -j 2>/dev/null |
+		python3 -c 'import json,sys
+d = json.load(sys.stdin)  # one map: its elements; several: one entry each
+els = [e for m in d for e in m["elements"]] if d and "elements" in d[0] else d
+print(" ".join(str(e["formatted"]["value"]) for e in els))'; }
 	for _ in $(seq 30); do
 		sleep 0.1
-		all=1
+		all=1 written=$(counted)
 		for id in $fl1 $fl2 $fl3; do
-			[ $(($(field "$id" events) + $(field "$id" dropped_events))) = 20000 ] || all=0
+			echo " $written " | grep -q " $(($(field "$id" events) + $(field "$id" dropped_events))) " || all=0
 		done
 		[ $all = 1 ] && break
 	done
@@ -313,15 +319,16 @@ if flood_build "$T"; then
 		ev=$(field "$1" events) dr=$(field "$1" dropped_events)
 		max=$(($2 * (took + 3000) / 1000 + 100))
 		why="$why $2/s: $ev delivered, $dr dropped (max $max);"
+		echo " $written " | grep -q " $((ev + dr)) " && [ $((ev + dr)) -ge 18000 ] || ok=0
 		if [ "$2" = 0 ]; then
-			[ "$ev" = 20000 ] && [ "$dr" = 0 ] || ok=0
+			[ "$dr" = 0 ] || ok=0
 		else
-			[ "$ev" -le $max ] && [ $((ev + dr)) = 20000 ] || ok=0
+			[ "$ev" -le $max ] || ok=0
 		fi
 		grep -q "^wasm_bpf_plugin_dropped_events_total{id=\"$1\",name=\"flood\"} $dr\$" "$T/metrics" || ok=0
 	done
 	[ $ok = 1 ] && "$W" stats "$fl1" | grep -q "^dropped: *[1-9]"
-	verdict "event rate: limits.max_event_rate and a plugin policy's events.max_rate hold a flood of 20000 in $took ms, the rest counted dropped (stats, /metrics); unlimited gets all" "$why"
+	verdict "event rate: limits.max_event_rate and a plugin policy's events.max_rate hold a flood of 20000 in $took ms, the rest counted dropped (stats, /metrics); unlimited gets all" "$why written: $written"
 	grep -l "$T/rate.yaml" "$ST"/* 2>/dev/null | grep -q "$fl2" &&
 		[ "$(field "$fl2" policy)" = "$T/rate.yaml" ]
 	verdict "a plugin's policy is recorded with it" "$(field "$fl2" policy)"

@@ -6,7 +6,8 @@
  *   cgpath DIR   load, attach wpol_sock to the cgroup at host path DIR
  *   idle         load, attach wpol_exec, then wait until stopped
  *   count        load, attach wpol_exec, count the records delivered
- *                until stopped, then print "delivered N"
+ *                until stopped, then print "delivered N" (and "produced
+ *                N", the object's own count, if it keeps one)
  * It prints what happened ("refused", "attach refused N", "attached",
  * "event") and lingers a moment after a refusal so the suite can count
  * what is in the kernel meanwhile.
@@ -67,7 +68,14 @@ int main(int argc, char **argv)
 				    sizeof(buf), 100) >= 0)
 		;
 	if (!strcmp(argv[1], "count")) {
+		uint32_t k = 0;
+		uint64_t n = 0;
+		int fd = wasm_bpf_map_fd_by_name(obj, "produced");
+
 		say("delivered %d", got);
+		/* flood.bpf.o counts what it wrote (BPF_MAP_LOOKUP_ELEM) */
+		if (fd >= 0 && !wasm_bpf_map_operate(fd, 1, &k, &n, NULL, 0))
+			say("produced %d", (int)n);
 		return 0;
 	}
 	while (!strcmp(argv[1], "idle"))

@@ -476,14 +476,28 @@ flood() {
 		i=$((i + 1))
 	done
 	took=$("$OUT/flooder" "$n" "$ms")
-	sleep 1.5 # the guest drains what is left (slower on a loaded machine)
+	# the guest drains what is left: until its CPU time stays put for
+	# 0.3 s (10 s at most; slower on a loaded machine)
+	last= same=0 i=0
+	while [ $same -lt 3 ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		now=$(awk '{ print $14 + $15 }' /proc/$pid/stat 2>/dev/null)
+		if [ "$now" = "$last" ]; then same=$((same + 1)); else same=0; fi
+		last=$now i=$((i + 1))
+	done
+	# programs the kernel skipped (recursion) produced no record
+	misses=$(bpftool prog show name wpol_exec 2>/dev/null | sed -n 's/.*recursion_misses \([0-9]*\).*/\1/p')
 	kill -INT $pid
 	wait $pid
 	frc=$?
 	delivered=$(sed -n 's/^delivered //p' "$OUT/f.out")
+	produced=$(sed -n 's/^produced //p' "$OUT/f.out")
 	dropped=$(sed -n 's/.* \([0-9]*\) dropped by the rate limit.*/\1/p' "$OUT/f.err")
 	left=$("$OUT/bpf-count" wpol_)
-	if [ $frc != 0 ] || [ -z "$delivered" ] || [ "$left" != "progs 0 links 0" ]; then
+	# the kernel may skip a tracepoint program under load: what the
+	# object wrote is the count, and nearly all of the flood
+	if [ $frc != 0 ] || [ -z "$delivered" ] || [ "${produced:-0}" -lt $((n * 9 / 10)) ] ||
+		[ "$left" != "progs 0 links 0" ]; then
 		fail "$name" "exit $frc, left $left: $(tr '\n' ' ' <"$OUT/f.out") / $(head -c 300 "$OUT/f.err")"
 		return 1
 	fi
@@ -491,9 +505,9 @@ flood() {
 }
 N=30000
 if flood "events: no limit, every record delivered" $N 1000 -v; then
-	[ "$delivered" = $N ] && [ "${dropped:-x}" = 0 ] &&
-		pass "events: no limit: all $N records delivered, 0 dropped" ||
-		fail "events: no limit" "delivered $delivered, dropped ${dropped:-?} of $N"
+	[ "$delivered" = "$produced" ] && [ "${dropped:-x}" = 0 ] &&
+		pass "events: no limit: all $produced records written delivered ($N made), 0 dropped" ||
+		fail "events: no limit" "delivered $delivered, dropped ${dropped:-?} of $produced written ($N made; kernel recursion misses: ${misses:-0})"
 fi
 printf 'events:\n  max_rate: 2000\n  burst: 200\n' >"$P"
 if flood "events: max_rate" $N 1000 --policy "$P"; then
@@ -501,21 +515,21 @@ if flood "events: max_rate" $N 1000 --policy "$P"; then
 	max=$((2000 * (took + 1600) / 1000 + 200))
 	min=$((2000 * took / 1000 / 2))
 	if [ "$delivered" -le $max ] && [ "$delivered" -ge $min ] &&
-		[ $((delivered + dropped)) = $N ] &&
+		[ $((delivered + dropped)) = "$produced" ] &&
 		grep -q "(limit 2000/s, burst 200)" "$OUT/f.err"; then
-		pass "events: max_rate 2000/s burst 200: $delivered of $N delivered in $took ms (at most $max), $dropped counted dropped"
+		pass "events: max_rate 2000/s burst 200: $delivered of $produced delivered in $took ms (at most $max), $dropped counted dropped"
 	else
-		fail "events: max_rate" "delivered $delivered (want $min..$max), dropped ${dropped:-?}, of $N in $took ms: $(head -c 300 "$OUT/f.err")"
+		fail "events: max_rate" "delivered $delivered (want $min..$max), dropped ${dropped:-?}, of $produced written ($N made) in $took ms (kernel recursion misses: ${misses:-0}): $(head -c 300 "$OUT/f.err")"
 	fi
 fi
 # the option alone, and under a policy the lower rate wins
 printf 'events: {max_rate: 100000}\n' >"$P"
 if flood "events: --max-event-rate" $N 500 --policy "$P" --max-event-rate 1000 --event-burst 1; then
 	max=$((1000 * (took + 1600) / 1000 + 1))
-	[ "$delivered" -le $max ] && [ $((delivered + dropped)) = $N ] &&
+	[ "$delivered" -le $max ] && [ $((delivered + dropped)) = "$produced" ] &&
 		grep -q "(limit 1000/s, burst 1)" "$OUT/f.err" &&
 		pass "events: --max-event-rate 1000 under a policy of 100000: $delivered delivered (at most $max), $dropped dropped" ||
-		fail "events: --max-event-rate" "delivered $delivered (max $max), dropped ${dropped:-?}: $(head -c 300 "$OUT/f.err")"
+		fail "events: --max-event-rate" "delivered $delivered (max $max), dropped ${dropped:-?} of $produced written (kernel recursion misses: ${misses:-0}): $(head -c 300 "$OUT/f.err")"
 fi
 
 # ---- check says what a real run does ------------------------------------------------
