@@ -337,6 +337,13 @@ print(" ".join(str(e["formatted"]["value"]) for e in els))'; }
 	"$W" upgrade --policy "$T/rate2.yaml" "$fl2" "$T/flood.wasm" >"$T/upgrade.out" 2>&1 &&
 		[ "$(field "$fl2" policy)" = "$T/rate2.yaml" ]
 	verdict "upgrade --policy: the new version runs under the new policy" "$(cat "$T/upgrade.out") $(field "$fl2" policy)"
+	# a restart restores it under its own policy (SIGTERM keeps records)
+	stop_daemon
+	start_daemon && sleep 0.5 && [ "$(field "$fl2" policy)" = "$T/rate2.yaml" ] &&
+		[ "$(field "$fl2" state)" = running ] &&
+		[ "$(curl -s --unix-socket "$S" "http://d/v1/plugins/$fl1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["limits"]["max_event_rate"])')" = 1000 ] &&
+		[ "$(field "$fl1" state)" = running ]
+	verdict "a restart restores a plugin with its policy (and one with its max_event_rate)" "$(field "$fl2" state) $(field "$fl2" policy)"
 	for id in $fl1 $fl2 $fl3; do "$W" stop "$id" >/dev/null; done
 	# a plugin policy's refusals: in its log (objects) or as 400 (limits)
 	printf 'helpers:\n  deny: [bpf_ringbuf_output]\n' >"$T/deny.yaml"
