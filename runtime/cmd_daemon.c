@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "policy/policy.h"
 #include "runtime/cmd.h"
 #include "runtime/cmd_image.h"
 
@@ -149,19 +150,6 @@ static double num(const cJSON *j, const char *k)
 
 /* ---- run -d ------------------------------------------------------------- */
 
-static int parse_bytes(const char *s, double *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	const char *units = "KMG",
-		   *u = *end ? strchr(units, *end & ~0x20) : NULL;
-
-	if (end == s || v < 0 || (*end && (!u || end[1])))
-		return -1;
-	*out = u ? v * (double)(1ull << (10 * (u - units + 1))) : v;
-	return 0;
-}
-
 /* What the daemon is told to run: a file by its absolute path (it may
  * run elsewhere), anything else as an image reference it resolves in its
  * store. */
@@ -178,19 +166,22 @@ static int module_arg(const char *arg, char *out)
 	return 0;
 }
 
-/* A limit of `run -d`: a non-negative number (with K, M or G for bytes). */
-static int add_limit(cJSON *lim, const char *key, const char *arg, bool bytes)
+/* A limit of `run -d`: a size or count as the foreground run's options
+ * take them (policy__parse_size: K, M, G), or seconds. */
+static int add_limit(cJSON *lim, const char *key, const char *arg,
+		     bool count)
 {
+	uint64_t n = 0;
 	char *end;
-	double v = strtod(arg, &end);
+	double v = count ? 0 : strtod(arg, &end);
 
-	if ((bytes && parse_bytes(arg, &v)) ||
-	    (!bytes && (*end || end == arg || v < 0))) {
+	if ((count && policy__parse_size(arg, &n)) ||
+	    (!count && (*end || end == arg || v < 0))) {
 		fprintf(stderr, "wasm-bpf: bad value for the %s limit: '%s'\n",
 			key, arg);
 		return -1;
 	}
-	cJSON_AddNumberToObject(lim, key, v);
+	cJSON_AddNumberToObject(lim, key, count ? (double)n : v);
 	return 0;
 }
 
@@ -278,7 +269,7 @@ static int run_detached(int argc, char **argv)
 			cJSON_AddItemToArray(env, cJSON_CreateString(optarg));
 			continue;
 		case 'f':
-			if (add_limit(lim, "fuel", optarg, false))
+			if (add_limit(lim, "fuel", optarg, true))
 				goto out;
 			continue;
 		case 'm':
@@ -294,11 +285,11 @@ static int run_detached(int argc, char **argv)
 				goto out;
 			continue;
 		case 'r':
-			if (add_limit(lim, "max_event_rate", optarg, false))
+			if (add_limit(lim, "max_event_rate", optarg, true))
 				goto out;
 			continue;
 		case 'b':
-			if (add_limit(lim, "event_burst", optarg, false))
+			if (add_limit(lim, "event_burst", optarg, true))
 				goto out;
 			continue;
 		case 'P':
