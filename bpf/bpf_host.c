@@ -582,7 +582,7 @@ struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 					    .guard_attach = o.guard_attach,
 					    .guard_ctx = o.guard_ctx,
 					    .rate = &h->rate,
-					    .dropped = &h->stats->dropped};
+					    .stats = h->stats};
 
 		h->user = ubpf_host__new(&uo);
 		if (!h->user) {

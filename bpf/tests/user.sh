@@ -269,6 +269,21 @@ assert not r["runs"]' "$c-auto-k.json" "$c-auto-u.json" "$c-kernel.json" \
 		echo "PASS: $name: refused at attach (-ENOENT), as the kernel backend does"
 	fi
 
+	# the event rate limit in this backend's delivery too: 20 calls make
+	# 40 records (entry and return); the guest prints those it is handed
+	name="user backend: event rate limit"
+	timeout 20 "$OUT/nobpf" $bin --timeout 4 --backend user --spawn "$tgt 20" \
+		--max-event-rate 5 --event-burst 2 $ex/uprobe.wasm "$tgt" >"$u" 2>&1
+	got=$(grep -c '^pid [0-9]*: ' "$u")
+	line=$(grep '^wasm-bpf: events: ' "$u")
+	del=$(echo "$line" | sed -n 's/.*events: \([0-9]*\) delivered, \([0-9]*\) dropped.*/\1/p')
+	drop=$(echo "$line" | sed -n 's/.*events: \([0-9]*\) delivered, \([0-9]*\) dropped.*/\2/p')
+	if [ "$del" = "$got" ] && [ $((del + drop)) = 40 ] && [ "$del" -le 15 ] && [ "$del" -ge 2 ]; then
+		echo "PASS: $name: $del of 40 records handed over at 5/s, $drop counted dropped"
+	else
+		fail "$name" "the guest printed $got, the summary: '$line' (see $u)"
+	fi
+
 	name="user backend: --spawn with the kernel backend"
 	if $bin --spawn true $ex/uprobe.wasm "$tgt" 2>"$u"; then
 		fail "$name" "accepted"

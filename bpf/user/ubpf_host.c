@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "bpf/bpf_btfcheck.h"
+#include "bpf/bpf_host.h"
 #include "bpf/bpf_imports.h"
 #include "bpf/bpf_internal.h"
 #include "bpf/bpf_rate.h"
@@ -67,8 +68,8 @@ struct ubpf_host {
 	bpf_guard_load_fn guard_load;
 	bpf_guard_attach_fn guard_attach;
 	void *guard_ctx;
-	struct bh_rate *rate; /* NULL: no limit */
-	uint64_t *dropped;
+	struct bh_rate *rate;	       /* NULL: no limit */
+	struct bpf_host_stats *stats; /* NULL: not counted */
 };
 
 static struct uh_obj *find_obj(struct ubpf_host *h, uint64_t id)
@@ -664,7 +665,7 @@ static int deliver(void *arg, void *data, size_t size)
 
 	/* Over the host's rate: consumed, not delivered (bpf_rate.h). */
 	if (d->h->rate && !bh_rate__admit(d->h->rate, mono_ns())) {
-		__atomic_add_fetch(d->h->dropped, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&d->h->stats->dropped, 1, __ATOMIC_RELAXED);
 		return 0;
 	}
 	memcpy(d->dst, data, n);
@@ -737,6 +738,9 @@ static int poll_ring(struct ubpf_host *h, struct wasm_instance *in, uint64_t id,
 			reap(h);
 	}
 	h->polling = false;
+	if (h->stats && d.count)
+		__atomic_add_fetch(&h->stats->events, d.count,
+				   __ATOMIC_RELAXED);
 	*result = d.ret ? d.ret : n < 0 && n != -ECANCELED ? n : d.count;
 	return d.status;
 }
@@ -889,8 +893,8 @@ struct ubpf_host *ubpf_host__new(const struct ubpf_host_opts *opts)
 	h->guard_load = o.guard_load;
 	h->guard_attach = o.guard_attach;
 	h->guard_ctx = o.guard_ctx;
-	h->rate = o.rate && o.rate->interval_ns && o.dropped ? o.rate : NULL;
-	h->dropped = o.dropped;
+	h->stats = o.stats;
+	h->rate = o.rate && o.rate->interval_ns && o.stats ? o.rate : NULL;
 	h->agent = agent_path(o.agent_path);
 	h->go_module =
 	    strdup(o.go_poll_module ? o.go_poll_module : "callback-wrapper");

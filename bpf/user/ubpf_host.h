@@ -14,6 +14,7 @@
 #include "engine/wasm.h"
 
 struct bh_rate;
+struct bpf_host_stats;
 
 struct ubpf_host_opts {
 	size_t sz;
@@ -34,9 +35,10 @@ struct ubpf_host_opts {
 	bpf_guard_attach_fn guard_attach;
 	void *guard_ctx;
 	/* The kernel host's event rate limit (bpf_rate.h; NULL: none) and
-	 * where to count the records it keeps from the guest. */
+	 * its counters (records delivered, and kept from the guest by the
+	 * limit; NULL: none). */
 	struct bh_rate *rate;
-	uint64_t *dropped;
+	struct bpf_host_stats *stats;
 };
 
 struct ubpf_host;
