@@ -26,25 +26,24 @@ static int choose(struct bpf_host *h, struct wasm_instance *in,
 	if (!elf) /* the kernel host's load says what is wrong */
 		return h->chosen ? h->chosen : BPF_BACKEND_KERNEL;
 	if (bpf_backend__plan(elf, len, "auto", &pl)) {
-		fprintf(stderr, "wasm_bpf: loading BPF object failed: %s\n",
-			pl.why);
+		bh_log(h, "loading BPF object failed: %s", pl.why);
 		return BPF_BACKEND_NONE;
 	}
 	k = pl.backend;
 	if (k == BPF_BACKEND_NONE)
-		fprintf(stderr,
-			"wasm_bpf: loading BPF object failed: neither the "
-			"kernel nor the user backend runs it: %s\n",
-			pl.why);
+		bh_log(h,
+		       "loading BPF object failed: neither the kernel nor the "
+		       "user backend runs it: %s",
+		       pl.why);
 	else if (h->chosen && k != h->chosen)
-		fprintf(stderr,
-			"wasm_bpf: loading BPF object failed: --backend auto "
-			"runs this instance on the %s backend, and this "
-			"object needs the %s one (%s)\n",
-			bpf_backend__name(h->chosen), bpf_backend__name(k),
-			pl.why);
+		bh_log(h,
+		       "loading BPF object failed: --backend auto runs this "
+		       "instance on the %s backend, and this object needs the "
+		       "%s one (%s)",
+		       bpf_backend__name(h->chosen), bpf_backend__name(k),
+		       pl.why);
 	else if (h->verbose && !h->chosen)
-		fprintf(stderr, "wasm_bpf: --backend auto: %s\n", pl.why);
+		bh_log(h, "--backend auto: %s", pl.why);
 	bpf_backend__plan_free(&pl);
 	if (k == BPF_BACKEND_NONE || (h->chosen && k != h->chosen))
 		return BPF_BACKEND_NONE;
