@@ -41,6 +41,10 @@ struct run {
 	int status;
 	enum wasm_bpf_end end;
 	char errmsg[512];
+	/* The host's first line about it ("wasm_bpf: ..."), such as a policy
+	 * refusal: a failed upgrade names it. Written on its thread only,
+	 * read once `ended` is set. */
+	char host_said[256];
 };
 
 /* What a version runs under: its own policy file or the daemon's, and
@@ -155,6 +159,14 @@ static ssize_t log_write(struct wasm_bpf_app *app, int stream, const void *buf,
 	}
 	output_write(&r->p->out, stream == 2 ? "stderr" : "stdout",
 		     &r->lb[stream == 2], buf, len);
+	if (stream == 2 && !r->host_said[0] && len > 10 &&
+	    !memcmp(buf, "wasm_bpf: ", 10)) {
+		const char *nl = memchr(buf, '\n', len);
+		int n = (int)(nl ? (size_t)(nl - (const char *)buf) : len);
+
+		snprintf(r->host_said, sizeof(r->host_said), "%.*s", n,
+			 (const char *)buf);
+	}
 	return (ssize_t)len;
 }
 
@@ -667,8 +679,9 @@ static int wait_attached(struct run *r, uint64_t want, char *why,
 		ended = r->ended;
 		pthread_mutex_unlock(&table_lock);
 		if (ended) {
-			snprintf(why, why_len, "the new version ended: %s",
-				 r->errmsg[0] ? r->errmsg : "exited");
+			snprintf(why, why_len, "the new version ended: %s%s%s",
+				 r->errmsg[0] ? r->errmsg : "exited",
+				 r->host_said[0] ? "; " : "", r->host_said);
 			return -EINVAL;
 		}
 		if (st.links >= want)

@@ -14,6 +14,7 @@
 
 #include "daemon/image.h"
 #include "daemon/pspec.h"
+#include "policy/policy.h"
 
 struct rd {
 	struct pspec *s;
@@ -176,25 +177,6 @@ static int f_env(struct rd *rd, yaml_node_t *v)
 	return r;
 }
 
-/* "64M", "1Gi", "4096": powers of 1024, like `run --max-memory`. */
-static int size_value(const char *s, double *out)
-{
-	const char *units = "KMG", *u;
-	char *end;
-	double v;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	v = strtod(s, &end);
-	u = *end ? strchr(units, *end & ~0x20) : NULL;
-	if (u) {
-		v *= (double)(1ull << (10 * (u - units + 1)));
-		end++;
-		end += *end == 'i';
-	}
-	return *end || v > 1.8e19 ? -1 : (*out = v, 0);
-}
-
 static int f_limits(struct rd *rd, yaml_node_t *v)
 {
 	cJSON *lim = cJSON_AddObjectToObject(rd->s->body, "limits");
@@ -205,30 +187,39 @@ static int f_limits(struct rd *rd, yaml_node_t *v)
 	     p < v->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = node(rd, p->key), *vn = node(rd, p->value);
 		const char *k = scalar(kn), *s = scalar(vn);
-		double d = -1;
-		char *end = NULL;
+		uint64_t n = 0;
 
 		if (k && !strcmp(k, "max_memory")) {
-			if (size_value(s, &d))
+			if (!s || policy__parse_size(s, &n))
 				return bad(rd, vn,
 					   "limit \"max_memory\" must be bytes "
 					   "(a number, or with K, M or G)");
-		} else if (k && (!strcmp(k, "fuel") || !strcmp(k, "timeout"))) {
+		} else if (k && !strcmp(k, "timeout")) {
+			char *end = NULL;
+			double d = -1;
+
 			if (s && *s >= '0' && *s <= '9')
 				d = strtod(s, &end);
-			if (!end || *end || d > 1.8e19 ||
-			    (!strcmp(k, "fuel") && strchr(s, '.')))
-				return bad(
-				    rd, vn,
-				    "limit \"%s\" must be a non-negative "
-				    "%s",
-				    k, k[0] == 'f' ? "integer" : "number");
+			if (!end || *end || d > 1.8e19)
+				return bad(rd, vn,
+					   "limit \"timeout\" must be a "
+					   "non-negative number of seconds");
+			cJSON_AddNumberToObject(lim, k, d);
+			continue;
+		} else if (k && (!strcmp(k, "fuel") ||
+				 !strcmp(k, "max_event_rate") ||
+				 !strcmp(k, "event_burst"))) {
+			if (!s || policy__parse_size(s, &n))
+				return bad(rd, vn,
+					   "limit \"%s\" must be a non-negative "
+					   "integer",
+					   k);
 		} else
 			return bad(rd, kn,
 				   "unknown limit \"%s\" (fuel, max_memory, "
-				   "timeout)",
+				   "timeout, max_event_rate, event_burst)",
 				   k ? k : "?");
-		cJSON_AddNumberToObject(lim, k, d);
+		cJSON_AddNumberToObject(lim, k, (double)n);
 	}
 	return 0;
 }
@@ -242,6 +233,7 @@ static int f_policy(struct rd *rd, yaml_node_t *v)
 			   "\"policy\" must be the absolute path of a policy "
 			   "file");
 	rd->s->policy = strdup(s);
+	cJSON_AddStringToObject(rd->s->body, "policy", s);
 	return rd->s->policy ? 0 : -ENOMEM;
 }
 

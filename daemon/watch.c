@@ -178,7 +178,7 @@ static const char *str_of(const cJSON *j, const char *k)
 static bool same(const cJSON *cur, const cJSON *want)
 {
 	static const char *keys[] = {"module", "args", "env",
-				     "limits", "pull", NULL};
+				     "limits", "pull", "policy", NULL};
 
 	for (int i = 0; keys[i]; i++) {
 		const cJSON *a = cJSON_GetObjectItemCaseSensitive(cur, keys[i]);
@@ -371,11 +371,6 @@ static cJSON *one(struct watch *w, struct pspec *s, int i,
 		snprintf(s->error, sizeof(s->error),
 			 "%s: plugin \"%s\" is declared by another file too",
 			 s->file, s->name);
-	else if (!s->error[0] && s->policy)
-		snprintf(s->error, sizeof(s->error),
-			 "%s: \"policy\": this daemon does not apply "
-			 "per-plugin policies yet; refused",
-			 s->file);
 	if (s->error[0] && k && (!k->invalid || strcmp(k->invalid, s->error))) {
 		dlog("plugins: %s (nothing changed for it)", s->error);
 		free(k->invalid);

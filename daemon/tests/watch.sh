@@ -80,6 +80,8 @@ wait_for() {
 	return 1
 }
 state_is() { [ "$(st "$1" state)" = "$2" ]; }
+err_has() { st "$1" error | grep -q "$2"; }
+no_error() { [ -n "$(st "$1" state)" ] && [ -z "$(st "$1" error)" ]; }
 field() {
 	curl -s --unix-socket "$S" "http://d/v1/plugins/$1" |
 		python3 -c "import json,sys; d=json.load(sys.stdin); print(json.dumps(d.get('$2','')) if not isinstance(d.get('$2',''), str) else d['$2'])" 2>/dev/null
@@ -213,9 +215,24 @@ verdict "a malformed spec changes nothing: its plugin and the others run on as t
 kill -0 "$DPID"
 verdict "the daemon survives malformed specs" "it died"
 rm "$P/third.yaml" "$P/fourth.json" "$P/fifth.yaml"
-printf '{"module": "%s", "args": ["-d", "3"], "policy": "/etc/wasm-bpf/none.yaml"}\n' "$BOOT" >"$P/second.json"
-wait_for 5 state_is second.json invalid && st second.json error | grep -q 'policy'
-verdict "policy: refused with a clear error (no per-plugin policies in the daemon yet)" "$(st second.json error)"
+# A spec's own policy: one that refuses the tool's tracepoint fails the
+# upgrade with the rule named (the running version runs on); one that
+# allows it is applied, and the plugin holds it.
+printf 'programs:\n  tracepoints:\n    deny: ["sched:sched_process_exit"]\n' >"$T/deny.yaml"
+printf 'programs:\n  tracepoints:\n    allow: ["sched:*"]\nevents:\n  max_rate: 5000\n' >"$T/allow.yaml"
+printf '{"module": "%s", "args": ["-d", "3"], "policy": "%s"}\n' "$BOOT" "$T/deny.yaml" >"$P/second.json"
+wait_for 8 err_has second.json 'deny.yaml:3' &&
+	[ "$(field "$SID" state)" = running ] && [ "$(field "$SID" policy)" = "" ]
+verdict "a spec's policy refusing its tool: the upgrade fails naming the rule, the old version runs on" \
+	"$(st second.json state) $(st second.json error) / $(field "$SID" state)"
+printf '{"module": "%s", "args": ["-d", "3"], "policy": "%s",\n "limits": {"max_event_rate": "2K"}}\n' "$BOOT" "$T/allow.yaml" >"$P/second.json"
+wait_for 8 no_error second.json &&
+	[ "$(field "$SID" policy)" = "$T/allow.yaml" ] && [ "$(field "$SID" state)" = running ]
+verdict "a spec's allowing policy and event rate limit: upgraded to it, running" \
+	"$(st second.json state) $(st second.json error) / $(field "$SID" policy) $(field "$SID" state)"
+[ "$(curl -s --unix-socket "$S" "http://d/v1/plugins/$SID" | python3 -c 'import json,sys; print(json.load(sys.stdin)["limits"]["max_event_rate"])')" = 2048 ]
+verdict "a spec's limits: max_event_rate with a unit reaches the plugin" \
+	"$(curl -s --unix-socket "$S" "http://d/v1/plugins/$SID")"
 
 # ---- a module that comes later ----------------------------------------------------------
 
