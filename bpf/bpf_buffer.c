@@ -187,23 +187,21 @@ static int deliver(struct bh_poll_state *st, const void *data, size_t size)
 {
 	uint32_t n = size < st->buf_len ? (uint32_t)size : st->buf_len;
 	uint64_t slots[3] = {st->ctx, st->buf, n};
-	uint64_t t;
 	int s, r;
 
 	if (st->stopped)
 		return -ECANCELED;
-	t = now_ns();
 	/* Over the rate: consumed (the kernel's buffer keeps draining) but
-	 * not delivered, and the poll goes on waiting for one that is. */
-	if (!bh_rate__admit(st->rate, t)) {
+	 * not delivered, and the poll goes on waiting for one that is. The
+	 * clock is read per record only under a limit. */
+	if (st->rate->interval_ns && !bh_rate__admit(st->rate, now_ns())) {
 		st->dropped++;
 		return 0;
 	}
 	memcpy(st->dst, data, n);
-	st->count++;
-	st->cb_ns -= t - *st->paused_ns;
+	if (!st->count++)
+		st->cb_start = now_ns() - *st->paused_ns;
 	s = wasm_func__call_raw(st->inst, st->fn, slots);
-	st->cb_ns += now_ns() - *st->paused_ns;
 	r = (int32_t)(uint32_t)slots[0];
 	if (s == WASM_OK && r == 0)
 		return 0;
@@ -504,8 +502,11 @@ int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	h->polling = o->busy = true;
 	status = poll_loop(p, timeout_ms, result);
 	h->polling = o->busy = false;
+	if (!p->st.count)
+		return status;
 	__atomic_add_fetch(&h->stats->events, p->st.count, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&h->stats->callback_ns, p->st.cb_ns,
+	__atomic_add_fetch(&h->stats->callback_ns,
+			   now_ns() - *p->st.paused_ns - p->st.cb_start,
 			   __ATOMIC_RELAXED);
 	return status;
 }
