@@ -30,9 +30,13 @@ enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13,
 enum { CC_B = 2, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_L = 12, CC_GE,
        CC_LE, CC_G };
 
-/* Registers for locals: free in compiled code between calls. */
-static const uint8_t alloc_regs[] = {R13, R8, R9, R10, R11, RSI, RDI};
-#define NREGS (sizeof(alloc_regs) / sizeof(alloc_regs[0]))
+/* Registers for slots: free in compiled code between calls. Slots used
+ * mostly as floats live in xmm registers (xmm0, xmm1 and xmm7 are scratch). */
+static const uint8_t gpr_homes[] = {R13, R8, R9, R10, R11, RSI, RDI};
+static const uint8_t xmm_homes[] = {2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+#define NGPR sizeof(gpr_homes)
+#define NXMM sizeof(xmm_homes)
+#define NHOMES (NGPR + NXMM)
 
 #define EPILOGUE UINT32_MAX /* fixup target: the function's epilogue */
 #define MAX_SLOT (1u << 27) /* slot * 8 fits a disp32 */
@@ -72,10 +76,15 @@ struct em {
 	 * sends every access to the frame. */
 	uint32_t nslots;
 	uint32_t nlocals;
-	uint32_t home[NREGS]; /* slot held by alloc_regs[i] */
+	struct home {
+		uint32_t slot;
+		uint8_t reg;
+		bool xmm;
+		bool dirty; /* written somewhere: spills store it */
+	} homes[NHOMES];
 	unsigned nhome;
+	int8_t *where; /* slot -> index in homes, or -1 */
 	bool spilled;
-	bool dirty[NREGS]; /* its local is written somewhere: spills store it */
 
 	/* An instruction that ends by storing rax (or xmm0) to a frame slot
 	 * leaves that value in the register for the next one, unless control
@@ -88,8 +97,10 @@ struct em {
 	} last_store;
 	size_t insn_start;
 	bool reuse; /* last_store still holds at insn_start */
-	/* Counting pass: weighted uses of each local, and which are written. */
+	/* Counting pass: weighted uses of each local (and those as floats),
+	 * and which are written. */
 	uint64_t *uses; /* NULL outside the counting pass */
+	uint64_t *fuses;
 	bool *written;
 	uint32_t depth;  /* loops around the current instruction */
 };
@@ -196,27 +207,49 @@ static int32_t slot(struct em *e, uint32_t s)
 		e->fail = true;
 	return (int32_t)(s * 8);
 }
-/* The register holding slot s, or -1 (counting its use on that pass). */
-static int slot_reg(struct em *e, uint32_t s)
+/* The register home of slot s, or NULL when it lives in the frame
+ * (counting the use, as a float one when fl, on the counting pass). */
+static const struct home *home_of(struct em *e, uint32_t s, bool fl)
 {
 	if (e->uses) {
-		if (s < e->nslots)
-			e->uses[s] += (uint64_t)1 << (e->depth < 6 ? 3 * e->depth : 18);
-		return -1;
+		if (s < e->nslots) {
+			uint64_t k = (uint64_t)1 << (e->depth < 6 ? 3 * e->depth : 18);
+			e->uses[s] += k;
+			if (fl)
+				e->fuses[s] += k;
+		}
+		return NULL;
 	}
-	for (unsigned i = 0; i < e->nhome && !e->spilled; i++)
-		if (e->home[i] == s)
-			return alloc_regs[i];
-	return -1;
+	if (e->spilled || s >= e->nslots || e->where[s] < 0)
+		return NULL;
+	return &e->homes[e->where[s]];
 }
-/* opcode reg, slot s (an r/m operand: register or frame) */
+/* movq xmm, gpr and movq gpr, xmm */
+static void movq_xr(struct em *e, int w, int xmm, int reg)
+{
+	b1(e, 0x66);
+	op_r(e, w, 0x0f6e, xmm, reg);
+}
+static void movq_rx(struct em *e, int reg, int xmm)
+{
+	b1(e, 0x66);
+	op_r(e, 1, 0x0f7e, xmm, reg);
+}
+/* opcode reg, slot s (an r/m operand: register or frame); a slot in an
+ * xmm register passes through rdx. */
 static void op_s(struct em *e, int w, unsigned opc, int reg, uint32_t s)
 {
-	int r = slot_reg(e, s);
-	if (r >= 0)
-		op_r(e, w, opc, reg, r);
-	else
+	const struct home *h = home_of(e, s, false);
+	if (!h) {
 		op_m(e, w, opc, reg, FP, slot(e, s));
+		return;
+	}
+	int r = h->reg;
+	if (h->xmm) {
+		movq_rx(e, RDX, r);
+		r = RDX;
+	}
+	op_r(e, w, opc, reg, r);
 }
 /* Whether the value of slot s (width w, in xmm0 or rax) is still in its
  * register at this point: only as the instruction's first emission. */
@@ -235,7 +268,13 @@ static void ld(struct em *e, int w, int reg, uint32_t s)
 			op_r(e, w, 0x89, RAX, reg);
 		return;
 	}
-	op_s(e, w, 0x8b, reg, s);
+	const struct home *h = home_of(e, s, false);
+	if (h && h->xmm)
+		movq_rx(e, reg, h->reg);
+	else if (h)
+		op_r(e, w, 0x8b, reg, h->reg);
+	else
+		op_m(e, w, 0x8b, reg, FP, slot(e, s));
 }
 static void remember_store(struct em *e, uint32_t s, int w, bool xmm)
 {
@@ -252,7 +291,13 @@ static void note_write(struct em *e, uint32_t s)
 static void st(struct em *e, int w, uint32_t s, int reg)
 {
 	note_write(e, s);
-	op_s(e, w, 0x89, reg, s);
+	const struct home *h = home_of(e, s, false);
+	if (h && h->xmm)
+		movq_xr(e, 1, h->reg, reg);
+	else if (h)
+		op_r(e, w, 0x89, reg, h->reg);
+	else
+		op_m(e, w, 0x89, reg, FP, slot(e, s));
 	if (reg == RAX)
 		remember_store(e, s, w, false);
 }
@@ -376,6 +421,26 @@ static void check_status(struct em *e)
 	jcc_to(e, CC_NE, EPILOGUE);
 }
 
+/* A home register from / to its frame slot. */
+static void home_load(struct em *e, const struct home *h)
+{
+	if (h->xmm) {
+		b1(e, 0xf3); /* movq xmm, m64 */
+		op_m(e, 0, 0x0f7e, h->reg, FP, slot(e, h->slot));
+	} else {
+		op_m(e, 1, 0x8b, h->reg, FP, slot(e, h->slot));
+	}
+}
+static void home_store(struct em *e, const struct home *h)
+{
+	if (h->xmm) {
+		b1(e, 0x66); /* movq m64, xmm */
+		op_m(e, 0, 0x0fd6, h->reg, FP, slot(e, h->slot));
+	} else {
+		st_frame(e, h->slot, h->reg);
+	}
+}
+
 static void emit_entry(struct em *e)
 {
 	uint32_t first = e->w[0], n = e->w[1];
@@ -394,10 +459,13 @@ static void emit_entry(struct em *e)
 	}
 	/* Parameters arrive in the frame; other locals start at zero. */
 	for (unsigned i = 0; i < e->nhome; i++) {
-		if (e->home[i] < first)
-			op_m(e, 1, 0x8b, alloc_regs[i], FP, slot(e, e->home[i]));
+		const struct home *h = &e->homes[i];
+		if (h->slot < first)
+			home_load(e, h);
+		else if (h->xmm)
+			op_r(e, 0, 0x0f57, h->reg, h->reg); /* xorps */
 		else
-			op_r(e, 0, 0x31, alloc_regs[i], alloc_regs[i]);
+			op_r(e, 0, 0x31, h->reg, h->reg);
 	}
 	fuel_check(e, e->pos);
 }
@@ -407,14 +475,14 @@ static void emit_entry(struct em *e)
 static void spill(struct em *e)
 {
 	for (unsigned i = 0; i < e->nhome; i++)
-		if (e->dirty[i]) /* else the frame still holds its value */
-			st_frame(e, e->home[i], alloc_regs[i]);
+		if (e->homes[i].dirty) /* else the frame still holds it */
+			home_store(e, &e->homes[i]);
 	e->spilled = true;
 }
 static void reload(struct em *e)
 {
 	for (unsigned i = 0; i < e->nhome; i++)
-		op_m(e, 1, 0x8b, alloc_regs[i], FP, slot(e, e->home[i]));
+		home_load(e, &e->homes[i]);
 	e->spilled = false;
 }
 
@@ -926,8 +994,9 @@ static bool emit_unary(struct em *e, enum ir_op op)
 		wide = 1;
 		/* fall through */
 	case IR_I32_POPCNT:
+		ld(e, wide, RAX, w[1]);
 		b1(e, 0xf3);
-		op_s(e, wide, 0x0fb8, RAX, w[1]);
+		op_r(e, wide, 0x0fb8, RAX, RAX);
 		st(e, wide, w[0], RAX);
 		return true;
 	case IR_I32_EXTEND8_S:
@@ -956,12 +1025,6 @@ static bool emit_unary(struct em *e, enum ir_op op)
 
 /* ---- floats (SSE2; rounding needs SSE4.1) ---------------------------------- */
 
-/* movq xmm, reg / movd xmm, reg */
-static void movq_xr(struct em *e, int w, int xmm, int reg)
-{
-	b1(e, 0x66);
-	op_r(e, w, 0x0f6e, xmm, reg);
-}
 /* A slot held in a register reaches SSE through xmm7. */
 #define XTMP 7
 
@@ -970,13 +1033,16 @@ static void movq_xr(struct em *e, int w, int xmm, int reg)
 static void sse_s(struct em *e, uint8_t prefix, unsigned opc, int xmm,
 		  uint32_t s)
 {
-	int r = slot_reg(e, s);
-	if (r >= 0)
+	const struct home *h = home_of(e, s, true);
+	int r = h ? h->reg : -1;
+	if (h && !h->xmm) {
 		movq_xr(e, 1, XTMP, r);
+		r = XTMP;
+	}
 	if (prefix)
 		b1(e, prefix);
 	if (r >= 0)
-		op_r(e, 0, opc, xmm, XTMP);
+		op_r(e, 0, opc, xmm, r);
 	else
 		op_m(e, 0, opc, xmm, FP, slot(e, s));
 }
@@ -987,29 +1053,48 @@ static uint8_t fpfx(int f64)
 /* cvtsi2ss/sd xmm, slot s as an integer operand */
 static void cvt_si(struct em *e, int f64, int w, uint32_t s)
 {
-	int r = slot_reg(e, s);
+	const struct home *h = home_of(e, s, false);
+	int r = h ? h->reg : -1;
+	if (h && h->xmm) {
+		movq_rx(e, RAX, r);
+		r = RAX;
+	}
 	b1(e, fpfx(f64));
 	if (r >= 0)
 		op_r(e, w, 0x0f2a, 0, r);
 	else
 		op_m(e, w, 0x0f2a, 0, FP, slot(e, s));
 }
+static void movaps(struct em *e, int x, int y)
+{
+	if (x != y)
+		op_r(e, 0, 0x0f28, x, y);
+}
 static void fload(struct em *e, int f64, int xmm, uint32_t s)
 {
 	if (reusable(e, s, f64, true)) {
-		if (xmm != 0)
-			op_r(e, 0, 0x0f28, xmm, 0); /* movaps */
+		movaps(e, xmm, 0);
 		return;
 	}
-	sse_s(e, fpfx(f64), 0x0f10, xmm, s);
+	const struct home *h = home_of(e, s, true);
+	if (h && h->xmm)
+		movaps(e, xmm, h->reg);
+	else if (h)
+		movq_xr(e, 1, xmm, h->reg);
+	else
+		sse_s(e, fpfx(f64), 0x0f10, xmm, s);
 }
 static void fstore(struct em *e, int f64, uint32_t s, int xmm)
 {
 	note_write(e, s);
-	int r = slot_reg(e, s);
-	if (r >= 0) { /* movd/movq reg, xmm */
+	const struct home *h = home_of(e, s, true);
+	if (h && h->xmm) {
+		movaps(e, h->reg, xmm);
+		return;
+	}
+	if (h) { /* movd/movq reg, xmm */
 		b1(e, 0x66);
-		op_r(e, f64, 0x0f7e, xmm, r);
+		op_r(e, f64, 0x0f7e, xmm, h->reg);
 		return;
 	}
 	b1(e, fpfx(f64));
@@ -1041,9 +1126,15 @@ static bool emit_float_binary(struct em *e, enum ir_op op)
 		if (arith[i][0] != op && arith[i][1] != op)
 			continue;
 		int f64 = arith[i][1] == op;
-		fload(e, f64, 0, w[1]);
-		sse_s(e, fpfx(f64), arith[i][2], 0, w[2]);
-		fstore(e, f64, w[0], 0);
+		const struct home *d = home_of(e, w[0], true);
+		const struct home *b = e->uses ? NULL : home_of(e, w[2], true);
+		int x = d && d->xmm && (b != d || w[1] == w[2]) ? d->reg : 0;
+		fload(e, f64, x, w[1]);
+		sse_s(e, fpfx(f64), arith[i][2], x, w[2]);
+		if (x)
+			note_write(e, w[0]);
+		else
+			fstore(e, f64, w[0], 0);
 		return true;
 	}
 	if (op >= IR_F32_EQ && op <= IR_F64_GE) {
@@ -1500,6 +1591,9 @@ static void push_pop(struct em *e, bool push)
  * Nine pushes and 8 bytes keep the stack 16-byte aligned for the call. */
 static void emit_safepoint(struct em *e, size_t at)
 {
+	for (unsigned i = 0; i < e->nhome; i++)
+		if (e->homes[i].xmm)
+			home_store(e, &e->homes[i]);
 	push_pop(e, true);
 	op_r(e, 1, 0x83, 5, RSP);
 	b1(e, 8);
@@ -1508,7 +1602,10 @@ static void emit_safepoint(struct em *e, size_t at)
 	op_r(e, 1, 0x83, 0, RSP);
 	b1(e, 8);
 	op_r(e, 0, 0x85, RAX, RAX);
-	push_pop(e, false); /* pops leave the flags alone */
+	push_pop(e, false); /* pops and loads leave the flags alone */
+	for (unsigned i = 0; i < e->nhome; i++)
+		if (e->homes[i].xmm)
+			home_load(e, &e->homes[i]);
 	b1(e, 0x0f);
 	b1(e, 0x80 + CC_NE);
 	b4(e, (uint32_t)((int64_t)(at + 4) - (int64_t)(here(e) + 4)));
@@ -1637,21 +1734,43 @@ static struct insn_info *insn_infos(struct wm_jit_func *f, int64_t *index)
 	return info;
 }
 
-/* The most used slots (loop uses weigh more) get the registers. */
-static void allocate(struct em *e, uint64_t *uses)
+/* Inserts slot s into top, the n best slots by use so far (of max). */
+static void keep_best(uint32_t *top, unsigned *n, unsigned max,
+		      const uint64_t *uses, uint32_t s)
 {
-	e->nhome = 0;
-	for (unsigned n = 0; n < NREGS; n++) {
-		uint32_t best = 0;
-		for (uint32_t s = 1; s < e->nslots; s++)
-			if (uses[s] > uses[best])
-				best = s;
-		if (!e->nslots || !uses[best])
-			break;
-		e->dirty[e->nhome] = e->written[best];
-		e->home[e->nhome++] = best;
-		uses[best] = 0;
+	unsigned i = *n < max ? (*n)++ : max;
+	while (i > 0 && uses[top[i - 1]] < uses[s]) {
+		if (i < max)
+			top[i] = top[i - 1];
+		i--;
 	}
+	if (i < max)
+		top[i] = s;
+}
+
+/* The most used slots (loop uses weigh more) get the registers: those
+ * used mostly as floats the xmm ones, the others the general ones. */
+static void allocate(struct em *e)
+{
+	uint32_t top[2][NXMM > NGPR ? NXMM : NGPR];
+	unsigned n[2] = {0, 0};
+	static const unsigned max[2] = {NGPR, NXMM};
+	for (uint32_t s = 0; s < e->nslots; s++) {
+		e->where[s] = -1;
+		if (!e->uses[s])
+			continue;
+		int fl = e->fuses[s] * 2 > e->uses[s];
+		keep_best(top[fl], &n[fl], max[fl], e->uses, s);
+	}
+	e->nhome = 0;
+	for (int fl = 0; fl < 2; fl++)
+		for (unsigned i = 0; i < n[fl]; i++) {
+			uint32_t s = top[fl][i];
+			e->where[s] = (int8_t)e->nhome;
+			e->homes[e->nhome++] = (struct home){
+				s, fl ? xmm_homes[i] : gpr_homes[i], fl,
+				e->written[s]};
+		}
 }
 
 /* Twice: a counting pass to pick the register locals, then for real. */
@@ -1664,25 +1783,28 @@ static int emit_func(struct em *e, struct wm_jit_func *f)
 	e->nlocals = entry[0] + entry[1];
 	e->nslots = f->code->frame_slots;
 	e->label = malloc(sizeof(*e->label) * (f->code->nwords + 1));
-	uint64_t *uses = calloc(e->nslots + 1, sizeof(*uses));
+	uint64_t *uses = calloc(2 * (size_t)e->nslots + 1, sizeof(*uses));
 	bool *written = calloc(e->nslots + 1, sizeof(*written));
+	e->where = malloc(e->nslots + 1);
 	struct insn_info *info = e->label ? insn_infos(f, e->label) : NULL;
 	int rc = -1;
-	if (e->label && uses && written && info) {
+	if (e->label && uses && written && e->where && info) {
 		uint32_t ncalls = e->ncalls;
 		e->uses = uses;
+		e->fuses = uses + e->nslots;
 		e->written = written;
 		rc = emit_body(e, f, info);
-		e->uses = NULL;
 		e->b->len = f->start;
 		e->ncalls = ncalls;
-		allocate(e, uses);
+		allocate(e);
+		e->uses = NULL;
 		if (rc == 0)
 			rc = emit_body(e, f, info);
 	}
 	free(info);
 	free(uses);
 	free(written);
+	free(e->where);
 	free(e->label);
 	return rc;
 }
