@@ -38,6 +38,7 @@ struct wm_jit_func {
 	uint32_t ninsns;
 	bool compile; /* every op supported: the backend emits it */
 	size_t start; /* offset of its code in the unit's buffer */
+	size_t inner; /* the backend's entry for calls from compiled code */
 };
 
 /* A growable byte buffer the backend emits into. */

@@ -97,6 +97,14 @@ struct em {
 	} last_store;
 	size_t insn_start;
 	bool reuse; /* last_store still holds at insn_start */
+	/* The constant the previous instruction put in a slot, if it falls
+	 * through to this one (no branch lands between). */
+	struct {
+		uint32_t slot;
+		uint64_t k;
+		size_t end;
+	} last_const;
+	bool const_ok;
 	/* Counting pass: weighted uses of each local (and those as floats),
 	 * and which are written. */
 	uint64_t *uses; /* NULL outside the counting pass */
@@ -301,6 +309,41 @@ static void st(struct em *e, int w, uint32_t s, int reg)
 	if (reg == RAX)
 		remember_store(e, s, w, false);
 }
+/* Where an instruction computes its result: the destination's own
+ * general register when it has one, else rax (then stored by finish). */
+static int dest_reg(struct em *e, uint32_t d)
+{
+	if (e->uses)
+		return RAX;
+	const struct home *h = home_of(e, d, false);
+	return h && !h->xmm ? h->reg : RAX;
+}
+static void finish(struct em *e, int w, uint32_t d, int r)
+{
+	if (r == RAX)
+		st(e, w, d, RAX);
+	else
+		note_write(e, d);
+}
+/* Slot s lives in general register r. */
+static bool held_in(struct em *e, uint32_t s, int r)
+{
+	const struct home *h = e->uses ? NULL : home_of(e, s, false);
+	return h && !h->xmm && h->reg == r;
+}
+/* Slot s holds the constant the previous instruction set. */
+static bool const_in(struct em *e, uint32_t s)
+{
+	return e->const_ok && here(e) == e->insn_start &&
+	       e->last_const.slot == s;
+}
+/* The general register slot s lives in, or -1. */
+static int gpr_of(struct em *e, uint32_t s)
+{
+	const struct home *h = e->uses ? NULL : home_of(e, s, false);
+	return h && !h->xmm ? h->reg : -1;
+}
+
 /* The frame itself, whatever lives in registers. */
 static void st_frame(struct em *e, uint32_t s, int reg)
 {
@@ -470,20 +513,49 @@ static void emit_entry(struct em *e)
 	fuel_check(e, e->pos);
 }
 
-/* Around calls the frame holds every local: callees and helpers clobber
- * the registers, and helpers read operands from the frame. */
-static void spill(struct em *e)
+/* Around calls the frame holds every live slot: callees and helpers
+ * clobber the registers, and helpers read operands from the frame. Slots
+ * from `below` up are operand-stack positions above the arguments (or,
+ * after the call, above the results): dead, so neither stored nor loaded. */
+static void spill(struct em *e, uint32_t below)
 {
 	for (unsigned i = 0; i < e->nhome; i++)
-		if (e->homes[i].dirty) /* else the frame still holds it */
-			home_store(e, &e->homes[i]);
+		if (e->homes[i].dirty && e->homes[i].slot < below)
+			home_store(e, &e->homes[i]); /* else the frame holds it */
 	e->spilled = true;
 }
-static void reload(struct em *e)
+static void reload(struct em *e, uint32_t below)
 {
 	for (unsigned i = 0; i < e->nhome; i++)
-		home_load(e, &e->homes[i]);
+		if (e->homes[i].slot < below)
+			home_load(e, &e->homes[i]);
 	e->spilled = false;
+}
+
+/* The live window of the call at hand: argbase + params before it,
+ * argbase + results after it. */
+struct window {
+	uint32_t before, after;
+};
+static struct window call_window(struct em *e, uint32_t argbase,
+				 const struct wm_functype *t)
+{
+	if (!t)
+		return (struct window){UINT32_MAX, UINT32_MAX};
+	return (struct window){argbase + t->nparams, argbase + t->nresults};
+}
+static const struct wm_functype *func_type(struct em *e, uint32_t funcidx)
+{
+	const struct wm_module *m = e->u->m;
+	return &m->types[m->func_typeidx[funcidx]];
+}
+static const struct wm_functype *sig_type(struct em *e, uint32_t sig_id)
+{
+	const struct wm_module *m = e->u->m;
+	for (uint32_t i = 0; i < m->ntypes; i++)
+		if (m->types[i].sig_id == sig_id)
+			return &m->types[i];
+	return NULL;
 }
 
 static void emit_br_table(struct em *e)
@@ -533,9 +605,10 @@ static void helper_call(struct em *e)
 }
 static void call_helper(struct em *e)
 {
-	spill(e);
+	struct window win = call_window(e, e->w[1], func_type(e, e->w[0]));
+	spill(e, win.before);
 	helper_call(e);
-	reload(e);
+	reload(e, win.after);
 	check_status(e);
 }
 
@@ -544,7 +617,10 @@ static void call_helper(struct em *e)
 static void emit_call_indirect(struct em *e)
 {
 	const uint32_t *w = e->w; /* table, sig_id, argbase, a */
-	spill(e);
+	struct window win = call_window(e, w[2], sig_type(e, w[1]));
+	if (win.before <= w[3]) /* the helper reads the index from the frame */
+		win.before = w[3] + 1;
+	spill(e, win.before);
 	ld(e, 0, RAX, w[3]);
 	op_m(e, 1, 0x8b, RCX, INST, offsetof(struct wasm_instance, tables));
 	op_m(e, 1, 0x8b, RCX, RCX, slot(e, w[0]));
@@ -586,7 +662,7 @@ static void emit_call_indirect(struct em *e)
 	land(e, interp);
 	helper_call(e);
 	land(e, done);
-	reload(e);
+	reload(e, win.after);
 	check_status(e);
 }
 
@@ -601,7 +677,8 @@ static void emit_call(struct em *e)
 		call_helper(e);
 		return;
 	}
-	spill(e);
+	struct window win = call_window(e, e->w[1], func_type(e, e->w[0]));
+	spill(e, win.before);
 	op_m(e, 0, 0x8b, RAX, CTX, offsetof(struct wasm_instance, nframes));
 	op_m(e, 0, 0x3b, RAX, CTX, offsetof(struct wasm_instance, max_frames));
 	trap_if(e, CC_AE, WASM_TRAP_STACK_EXHAUSTED, e->pos);
@@ -610,9 +687,7 @@ static void emit_call(struct em *e)
 	op_m(e, 1, 0x3b, RAX, CTX, offsetof(struct wasm_instance, stack_end));
 	trap_if(e, CC_A, WASM_TRAP_STACK_EXHAUSTED, e->pos);
 	op_m(e, 0, 0xff, 0, CTX, offsetof(struct wasm_instance, nframes));
-	mov_rr(e, RDI, CTX);
-	mov_rr(e, RDX, INST);
-	b1(e, 0xe8);
+	b1(e, 0xe8); /* the callee's inner entry: same instance and memory */
 	if (!grow((void **)&e->calls, e->ncalls, &e->callcap,
 		  sizeof(*e->calls)))
 		e->b->oom = true;
@@ -621,7 +696,7 @@ static void emit_call(struct em *e)
 			(struct fixup){here(e), here(e) + 4, callee};
 	b4(e, 0);
 	op_m(e, 0, 0xff, 1, CTX, offsetof(struct wasm_instance, nframes));
-	reload(e);
+	reload(e, win.after);
 	check_status(e);
 }
 
@@ -719,25 +794,37 @@ static void emit_access(struct em *e, enum ir_op op)
 	uint32_t addr = a.store ? w[0] : w[1];
 	uint32_t val = a.store ? w[fused ? 2 : 1] : w[0];
 	uint32_t off = w[fused ? 3 : 2];
-	ld(e, 0, RAX, addr);
-	if (fused) {
-		uint32_t other = a.store ? w[1] : w[2];
-		if (imm) {
+	uint32_t other = fused ? (a.store ? w[1] : w[2]) : 0;
+	int ra = fused ? gpr_of(e, addr) : -1;
+	int rb = fused && !imm ? gpr_of(e, other) : -1;
+	if (ra >= 0 && imm) { /* lea eax, [a + k]: the 32-bit wrap kept */
+		op_m(e, 0, 0x8d, RAX, ra, (int32_t)other);
+	} else if (ra >= 0 && rb >= 0) {
+		op_mx(e, 0, 0x8d, RAX, ra, rb, 0);
+	} else {
+		ld(e, 0, RAX, addr);
+		if (fused && imm) {
 			op_r(e, 0, 0x81, 0, RAX);
 			b4(e, other);
-		} else {
+		} else if (fused) {
 			op_s(e, 0, 0x03, RAX, other);
 		}
 	}
 	int32_t d = bounds(e, off, a.size);
 	if (a.store) {
-		ld(e, a.w, RCX, val);
+		int rv = gpr_of(e, val);
+		/* a byte of sil/dil needs a REX prefix rex() leaves out */
+		if (rv < 0 || (a.size == 1 && (rv == RSI || rv == RDI))) {
+			ld(e, a.w, RCX, val);
+			rv = RCX;
+		}
 		if (a.word16)
 			b1(e, 0x66);
-		op_mx(e, a.w, a.opc, RCX, MEMBASE, RAX, d);
+		op_mx(e, a.w, a.opc, rv, MEMBASE, RAX, d);
 	} else {
-		op_mx(e, a.w, a.opc, RAX, MEMBASE, RAX, d);
-		st(e, a.wide, val, RAX);
+		int r = dest_reg(e, val);
+		op_mx(e, a.w, a.opc, r, MEMBASE, RAX, d);
+		finish(e, a.wide, val, r);
 	}
 }
 
@@ -863,22 +950,43 @@ static void emit_binary(struct em *e, const struct alu *a)
 {
 	const uint32_t *w = e->w;
 	switch (a->kind) {
-	case K_ALU:
-		ld(e, a->w, RAX, w[1]);
-		op_s(e, a->w, a->opc, RAX, w[2]);
-		st(e, a->w, w[0], RAX);
+	case K_ALU: {
+		int r = dest_reg(e, w[0]);
+		if (r != RAX && w[1] != w[2] && held_in(e, w[2], r)) {
+			if (a->opc != 0x2b) { /* commutative: d = b op a */
+				op_s(e, a->w, a->opc, r, w[1]);
+				note_write(e, w[0]);
+				break;
+			}
+			r = RAX;
+		}
+		ld(e, a->w, r, w[1]);
+		op_s(e, a->w, a->opc, r, w[2]);
+		finish(e, a->w, w[0], r);
 		break;
+	}
 	case K_CMP:
 		ld(e, a->w, RAX, w[1]);
 		op_s(e, a->w, 0x3b, RAX, w[2]);
 		setcc_store(e, a->cc, w[0]);
 		break;
-	case K_SHIFT:
-		ld(e, a->w, RAX, w[1]);
-		ld(e, 0, RCX, w[2]);
-		op_r(e, a->w, 0xd3, a->opc, RAX);
-		st(e, a->w, w[0], RAX);
+	case K_SHIFT: {
+		bool k = const_in(e, w[2]);
+		int r = dest_reg(e, w[0]);
+		if (!k && w[1] != w[2] && held_in(e, w[2], r))
+			r = RAX;
+		if (!k)
+			ld(e, 0, RCX, w[2]);
+		ld(e, a->w, r, w[1]);
+		if (k) { /* a constant count, as the previous instruction set */
+			op_r(e, a->w, 0xc1, a->opc, r);
+			b1(e, (uint8_t)(e->last_const.k & (a->w ? 63 : 31)));
+		} else {
+			op_r(e, a->w, 0xd3, a->opc, r);
+		}
+		finish(e, a->w, w[0], r);
 		break;
+	}
 	case K_DIV:
 	case K_REM:
 		emit_div(e, a, a->kind == K_REM);
@@ -907,9 +1015,10 @@ static bool emit_binary_imm(struct em *e, enum ir_op op)
 	const uint32_t *w = e->w;
 	if (op == IR_I32_MUL_IMM || op == IR_I64_MUL_IMM) {
 		int wide = op == IR_I64_MUL_IMM;
-		op_s(e, wide, 0x69, RAX, w[1]);
+		int r = dest_reg(e, w[0]);
+		op_s(e, wide, 0x69, r, w[1]);
 		b4(e, w[2]);
-		st(e, wide, w[0], RAX);
+		finish(e, wide, w[0], r);
 		return true;
 	}
 	int cc = cmp_cc(op);
@@ -923,15 +1032,16 @@ static bool emit_binary_imm(struct em *e, enum ir_op op)
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if (t[i].op != op)
 			continue;
-		ld(e, t[i].w, RAX, w[1]);
+		int r = dest_reg(e, w[0]);
+		ld(e, t[i].w, r, w[1]);
 		if (t[i].shift) {
-			op_r(e, t[i].w, 0xc1, t[i].digit, RAX);
+			op_r(e, t[i].w, 0xc1, t[i].digit, r);
 			b1(e, (uint8_t)(w[2] & (t[i].w ? 63 : 31)));
 		} else {
-			op_r(e, t[i].w, 0x81, t[i].digit, RAX);
+			op_r(e, t[i].w, 0x81, t[i].digit, r);
 			b4(e, w[2]);
 		}
-		st(e, t[i].w, w[0], RAX);
+		finish(e, t[i].w, w[0], r);
 		return true;
 	}
 	return false;
@@ -948,10 +1058,11 @@ static bool emit_binary_k64(struct em *e, enum ir_op op)
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if (t[i][0] != op)
 			continue;
+		int r = dest_reg(e, e->w[0]);
+		ld(e, 1, r, e->w[1]);
 		mov_ri(e, RCX, (uint64_t)e->w[2] | (uint64_t)e->w[3] << 32);
-		ld(e, 1, RAX, e->w[1]);
-		op_r(e, 1, t[i][1], RAX, RCX);
-		st(e, 1, e->w[0], RAX);
+		op_r(e, 1, t[i][1], r, RCX);
+		finish(e, 1, e->w[0], r);
 		return true;
 	}
 	return false;
@@ -1463,17 +1574,24 @@ static bool emit_control(struct em *e, enum ir_op op)
 	case IR_CALL_INDIRECT:
 		emit_call_indirect(e);
 		break;
-	case IR_COPY:
-		ld(e, 1, RAX, w[1]);
-		st(e, 1, w[0], RAX);
+	case IR_COPY: {
+		int r = dest_reg(e, w[0]);
+		ld(e, 1, r, w[1]);
+		finish(e, 1, w[0], r);
 		break;
+	}
 	case IR_CONST32:
-	case IR_CONST64:
-		mov_ri(e, RAX, op == IR_CONST32
-				       ? w[1]
-				       : (uint64_t)w[1] | (uint64_t)w[2] << 32);
-		st(e, 1, w[0], RAX);
+	case IR_CONST64: {
+		uint64_t k = op == IR_CONST32 ? w[1]
+					      : (uint64_t)w[1] | (uint64_t)w[2] << 32;
+		int r = dest_reg(e, w[0]);
+		mov_ri(e, r, k);
+		finish(e, 1, w[0], r);
+		e->last_const.slot = w[0];
+		e->last_const.k = k;
+		e->last_const.end = here(e);
 		break;
+	}
 	case IR_SELECT:
 		ld(e, 1, RAX, w[1]);
 		op_s(e, 0, 0x83, 7, w[3]);
@@ -1490,11 +1608,11 @@ static bool emit_control(struct em *e, enum ir_op op)
 		st(e, 0, w[0], RAX);
 		break;
 	case IR_MEMORY_GROW:
-		spill(e);
+		spill(e, UINT32_MAX);
 		mov_rr(e, RDI, INST);
 		ld(e, 0, RSI, w[1]);
 		call_abs(e, (const void *)wm_jit_memory_grow);
-		reload(e);
+		reload(e, UINT32_MAX);
 		st(e, 0, w[0], RAX);
 		break;
 	default:
@@ -1527,47 +1645,58 @@ static void emit_op(struct em *e, enum ir_op op)
 
 static const uint8_t pushes[] = {RBP, RBX, R12, R13, R14, R15};
 
-static bool uses_memory(const struct wm_jit_func *f)
-{
-	for (uint32_t i = 0; i < f->ninsns; i++) {
-		enum ir_op op = f->insns[i].op;
-		if ((op >= IR_I32_LOAD && op <= IR_I32_STORE8_ADDK) ||
-		    op == IR_MEMORY_SIZE || op == IR_MEMORY_GROW)
-			return true;
-	}
-	return false;
-}
-
-static void prologue(struct em *e)
+/* The entry from C (wm_jit_fn; also call_indirect's, whose callee may
+ * belong to another instance): saves what C expects kept, sets the
+ * instance's registers and calls the inner entry. Compiled functions of
+ * one unit call each other's inner entries directly: the instance, its
+ * memory and the context are the same, and the caller has spilled what
+ * it keeps, so the callee saves only the frame register. */
+static void outer_entry(struct em *e)
 {
 	for (size_t i = 0; i < sizeof(pushes); i++) {
 		rex(e, 0, 0, 0, pushes[i]);
 		b1(e, 0x50 + (pushes[i] & 7));
 	}
 	op_r(e, 1, 0x83, 5, RSP);
-	b1(e, 8); /* sub rsp, 8: calls see a 16-byte aligned stack */
+	b1(e, 8); /* sub rsp, 8: the inner entry sees a call's alignment */
 	mov_rr(e, CTX, RDI);
-	mov_rr(e, FP, RSI);
 	mov_rr(e, INST, RDX);
-	/* Native recursion is bounded by the thread's stack, not only by
-	 * max_frames: deep guest recursion traps before it overflows. */
-	op_m(e, 1, 0x3b, RSP, CTX,
-	     offsetof(struct wasm_instance, jit_stack_limit));
-	trap_if(e, CC_B, WASM_TRAP_STACK_EXHAUSTED, 0);
-	if (uses_memory(e->f)) {
+	if (e->u->m->nmems) {
 		op_m(e, 1, 0x8b, MEMOBJ, INST, offsetof(struct wasm_instance, mem));
 		op_m(e, 1, 0x8b, MEMBASE, MEMOBJ, offsetof(struct wasm_memory, base));
 	}
-}
-
-static void epilogue(struct em *e)
-{
+	b1(e, 0xe8);
+	b4(e, 0);
+	size_t call = here(e);
 	op_r(e, 1, 0x83, 0, RSP);
 	b1(e, 8);
 	for (size_t i = sizeof(pushes); i-- > 0;) {
 		rex(e, 0, 0, 0, pushes[i]);
 		b1(e, 0x58 + (pushes[i] & 7));
 	}
+	b1(e, 0xc3);
+	e->f->inner = here(e);
+	patch32(e, call - 4, (int64_t)here(e) - (int64_t)call);
+}
+
+/* Inner entry: rsi is the frame; r14, r15, rbp, r12 are set. */
+static void prologue(struct em *e)
+{
+	outer_entry(e);
+	rex(e, 0, 0, 0, FP);
+	b1(e, 0x50 + (FP & 7)); /* push rbx: 16-byte aligned from here */
+	mov_rr(e, FP, RSI);
+	/* Native recursion is bounded by the thread's stack, not only by
+	 * max_frames: deep guest recursion traps before it overflows. */
+	op_m(e, 1, 0x3b, RSP, CTX,
+	     offsetof(struct wasm_instance, jit_stack_limit));
+	trap_if(e, CC_B, WASM_TRAP_STACK_EXHAUSTED, 0);
+}
+
+static void epilogue(struct em *e)
+{
+	rex(e, 0, 0, 0, FP);
+	b1(e, 0x58 + (FP & 7));
 	b1(e, 0xc3);
 }
 
@@ -1651,6 +1780,7 @@ static int emit_body(struct em *e, struct wm_jit_func *f,
 	e->nfix = e->nstubs = 0;
 	e->fail = false;
 	e->last_store.end = SIZE_MAX;
+	e->last_const.end = SIZE_MAX;
 	for (uint32_t i = 0; i <= f->code->nwords; i++)
 		e->label[i] = -1;
 	f->start = here(e);
@@ -1662,6 +1792,7 @@ static int emit_body(struct em *e, struct wm_jit_func *f,
 		e->depth = info[i].depth;
 		e->insn_start = here(e);
 		e->reuse = !info[i].target && e->last_store.end == here(e);
+		e->const_ok = !info[i].target && e->last_const.end == here(e);
 		emit_op(e, f->insns[i].op);
 	}
 	size_t epi = here(e);
@@ -1831,7 +1962,7 @@ int wm_jit_arch_emit(struct wm_jit_unit *u)
 	for (uint32_t i = 0; i < e.ncalls; i++) {
 		struct fixup *x = &e.calls[i];
 		patch32(&e, x->at,
-			(int64_t)u->funcs[x->target].start - (int64_t)x->base);
+			(int64_t)u->funcs[x->target].inner - (int64_t)x->base);
 	}
 	if (u->buf.oom)
 		rc = -1;
