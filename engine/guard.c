@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "guard.h"
+#include "jit.h"
 #include "runtime.h"
 
 __thread struct wm_guard wm_guard;
@@ -36,6 +37,8 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
 {
 	const struct wasm_memory *m = wm_guard.mem;
 	const uint8_t *addr = si->si_addr;
+	if (wm_jit_fault(uc))
+		return; /* resumes at compiled code reporting the trap */
 	if (wm_guard.jmp && wm_guard.in_wasm && m && addr >= m->base &&
 	    addr < m->base + m->reserved)
 		siglongjmp(*wm_guard.jmp, 1);

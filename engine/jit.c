@@ -89,6 +89,82 @@ static bool decode_func(struct wm_jit_func *f, bool log)
 	return true;
 }
 
+void wm_jit_note_site(struct wm_jit_unit *u, size_t off, uint32_t pos,
+		      uint32_t funcidx)
+{
+	if (u->nsites == u->sitecap) {
+		uint32_t cap = u->sitecap ? 2 * u->sitecap : 256;
+		void *p = realloc(u->sites, cap * sizeof(*u->sites));
+		if (!p) {
+			u->buf.oom = true;
+			return;
+		}
+		u->sites = p;
+		u->sitecap = cap;
+	}
+	u->sites[u->nsites++] = (struct wm_jit_site){(uint32_t)off, pos, funcidx};
+}
+
+/* ---- faults (guard-page builds) --------------------------------------------- */
+
+/* The code of every live module, for the fault handler: slots are claimed
+ * and released atomically, and a module's slot is released before its
+ * code is unmapped, so the handler never sees code that is gone. */
+#ifdef WASM_GUARD_PAGES
+#define MAX_CODES 1024
+static struct wm_jit_code *codes[MAX_CODES];
+
+static bool codes_add(struct wm_jit_code *c)
+{
+	for (size_t i = 0; i < MAX_CODES; i++) {
+		struct wm_jit_code *none = NULL;
+		if (__atomic_compare_exchange_n(&codes[i], &none, c, false,
+						__ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
+}
+
+static void codes_remove(struct wm_jit_code *c)
+{
+	for (size_t i = 0; i < MAX_CODES; i++)
+		if (__atomic_load_n(&codes[i], __ATOMIC_RELAXED) == c)
+			__atomic_store_n(&codes[i], NULL, __ATOMIC_RELEASE);
+}
+
+static int cmp_site(const void *key, const void *site)
+{
+	uint32_t off = *(const uint32_t *)key;
+	uint32_t at = ((const struct wm_jit_site *)site)->off;
+	return off < at ? -1 : off > at;
+}
+#endif
+
+/* Async-signal-safe: atomic loads and a binary search. */
+bool wm_jit_fault(void *ucontext)
+{
+#ifdef WASM_GUARD_PAGES
+	uintptr_t pc = wm_jit_arch_fault_pc(ucontext);
+	for (size_t i = 0; i < MAX_CODES; i++) {
+		struct wm_jit_code *c = __atomic_load_n(&codes[i], __ATOMIC_ACQUIRE);
+		if (!c || pc < (uintptr_t)c->mem || pc >= (uintptr_t)c->mem + c->len)
+			continue;
+		uint32_t off = (uint32_t)(pc - (uintptr_t)c->mem);
+		const struct wm_jit_site *s = bsearch(&off, c->sites, c->nsites,
+						      sizeof(*s), cmp_site);
+		if (!s)
+			return false;
+		wm_jit_arch_resume_at_trap(ucontext,
+					   (uintptr_t)c->mem + c->landing,
+					   s->funcidx, s->pos);
+		return true;
+	}
+#else
+	(void)ucontext;
+#endif
+	return false;
+}
+
 /* ---- executable memory ---------------------------------------------------- */
 
 /* Written while writable, then flipped to read+execute: never both. */
@@ -109,10 +185,43 @@ static void *map_code(const struct wm_jit_buf *b, size_t *len)
 	return p;
 }
 
-void wm_jit_free(void *mem, size_t len)
+void wm_jit_free(struct wm_jit_code *c)
 {
-	if (mem)
-		munmap(mem, len);
+	if (!c)
+		return;
+#ifdef WASM_GUARD_PAGES
+	codes_remove(c);
+#endif
+	munmap(c->mem, c->len);
+	free(c->sites);
+	free(c);
+}
+
+/* The unit's code as a wm_jit_code: mapped, and known to the fault
+ * handler in guard-page builds (its sites handed over). */
+static struct wm_jit_code *code_of(struct wm_jit_unit *u)
+{
+	struct wm_jit_code *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->mem = map_code(&u->buf, &c->len);
+	if (!c->mem) {
+		free(c);
+		return NULL;
+	}
+	c->landing = u->landing;
+	c->sites = u->sites;
+	c->nsites = u->nsites;
+	u->sites = NULL;
+#ifdef WASM_GUARD_PAGES
+	if (!codes_add(c)) { /* its faults would go unhandled: interpret */
+		munmap(c->mem, c->len);
+		free(c->sites);
+		free(c);
+		return NULL;
+	}
+#endif
+	return c;
 }
 
 /* WASM_BPF_JIT_LOG=1: what was compiled, for debugging and tests. */
@@ -131,15 +240,15 @@ static void unit_free(struct wm_jit_unit *u)
 		free(u->funcs[i].insns);
 	free(u->funcs);
 	free(u->buf.p);
+	free(u->sites);
 }
 
-void wm_jit_compile(struct wm_module *m, int tier, void **mem, size_t *len)
+struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	*mem = NULL;
-	*len = 0;
+	struct wm_jit_code *code = NULL;
 	if (tier != WASM_TIER_JIT || !wm_jit_arch_supports(IR_ENTRY))
-		return;
+		return NULL;
 	pthread_once(&once, init_handlers);
 	const char *env = getenv("WASM_BPF_JIT_LOG");
 	bool log = env && strcmp(env, "1") == 0;
@@ -147,7 +256,7 @@ void wm_jit_compile(struct wm_module *m, int tier, void **mem, size_t *len)
 	u.nfuncs = m->nfuncs - m->nimported_funcs;
 	u.funcs = calloc(u.nfuncs + 1, sizeof(*u.funcs));
 	if (!u.funcs)
-		return;
+		return NULL;
 	bool any = false;
 	for (uint32_t i = 0; i < u.nfuncs; i++) {
 		struct wm_jit_func *f = &u.funcs[i];
@@ -156,16 +265,15 @@ void wm_jit_compile(struct wm_module *m, int tier, void **mem, size_t *len)
 		f->compile = decode_func(f, log);
 		any |= f->compile;
 	}
-	if (any && wm_jit_arch_emit(&u) == 0 && !u.buf.oom) {
-		uint8_t *code = map_code(&u.buf, len);
-		for (uint32_t i = 0; code && i < u.nfuncs; i++)
-			if (u.funcs[i].compile)
-				u.funcs[i].code->jit = code + u.funcs[i].start;
-		*mem = code;
-	}
+	if (any && wm_jit_arch_emit(&u) == 0 && !u.buf.oom)
+		code = code_of(&u);
+	for (uint32_t i = 0; code && i < u.nfuncs; i++)
+		if (u.funcs[i].compile)
+			u.funcs[i].code->jit = code->mem + u.funcs[i].start;
 	if (log)
 		log_unit(&u);
 	unit_free(&u);
+	return code;
 }
 
 /* ---- entry and helpers ----------------------------------------------------- */

@@ -41,6 +41,23 @@ struct wm_jit_func {
 	size_t inner; /* the backend's entry for calls from compiled code */
 };
 
+/* A memory access of compiled code that may fault on a guard page
+ * (WASM_GUARD_PAGES builds, which check no bounds explicitly): its
+ * offset in the unit's code, its IR position and function. */
+struct wm_jit_site {
+	uint32_t off, pos, funcidx;
+};
+
+/* The compiled code of one module: a read+exec mapping, and where its
+ * memory accesses are (sorted by offset) for the fault handler. */
+struct wm_jit_code {
+	uint8_t *mem;
+	size_t len;
+	size_t landing; /* offset of the code a faulting access resumes at */
+	struct wm_jit_site *sites;
+	uint32_t nsites;
+};
+
 /* A growable byte buffer the backend emits into. */
 struct wm_jit_buf {
 	uint8_t *p;
@@ -53,6 +70,9 @@ struct wm_jit_unit {
 	struct wm_jit_func *funcs; /* defined functions, in order */
 	uint32_t nfuncs;
 	struct wm_jit_buf buf;
+	size_t landing;
+	struct wm_jit_site *sites;
+	uint32_t nsites, sitecap;
 };
 
 /* ---- backend interface (jit_x64.c; an arm64 file would provide the same) */
@@ -62,6 +82,16 @@ bool wm_jit_arch_supports(enum ir_op op);
 /* Emits every function with .compile set into u->buf, position
  * independent within the buffer; sets each .start. 0 or -ENOMEM. */
 int wm_jit_arch_emit(struct wm_jit_unit *u);
+
+/* A faulting access's context to the landing code, which reports a
+ * trap at pos of funcidx (guard-page builds); the pc in the context. */
+uintptr_t wm_jit_arch_fault_pc(const void *ucontext);
+void wm_jit_arch_resume_at_trap(void *ucontext, uintptr_t landing,
+				uint32_t funcidx, uint32_t pos);
+
+/* Notes a faulting access site (appended in emission order). */
+void wm_jit_note_site(struct wm_jit_unit *u, size_t off, uint32_t pos,
+		      uint32_t funcidx);
 
 /* Room for n more bytes; false (and b->oom) when memory ran out. */
 bool wm_jit_buf_reserve(struct wm_jit_buf *b, size_t n);
@@ -93,9 +123,12 @@ int32_t wm_jit_memory_grow(struct wasm_instance *inst, uint32_t delta);
 /* ---- used by the rest of the engine ------------------------------------ */
 
 /* Compiles what it can of a translated module when the JIT tier is chosen
- * (tier: enum wasm_tier); keeps the code mapping in *mem / *len. */
-void wm_jit_compile(struct wm_module *m, int tier, void **mem, size_t *len);
-void wm_jit_free(void *mem, size_t len);
+ * (tier: enum wasm_tier); NULL when nothing was compiled. */
+struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier);
+void wm_jit_free(struct wm_jit_code *c);
+/* From the SIGSEGV/SIGBUS handler: a fault of a compiled memory access is
+ * turned into its trap (the context resumes at code reporting it). */
+bool wm_jit_fault(void *ucontext);
 /* Calls compiled f from C (the interpreter or the API). */
 int wm_jit_enter(struct wasm_instance *ctx, struct wasm_func *f,
 		 union wm_slot *fp);

@@ -10,9 +10,13 @@
  * xmm0, xmm1 and xmm7 are scratch. Rare paths (traps, calls leaving
  * compiled code, memory.grow) call the C helpers in jit.c.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* REG_RIP */
+#endif
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ucontext.h>
 
 #include "jit.h"
 
@@ -32,7 +36,11 @@ enum { CC_B = 2, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_L = 12, CC_GE,
 
 /* Registers for slots: free in compiled code between calls. Slots used
  * mostly as floats live in xmm registers (xmm0, xmm1 and xmm7 are scratch). */
+#ifdef WASM_GUARD_PAGES /* no bounds checks: rbp, the memory object, is free */
+static const uint8_t gpr_homes[] = {R13, RBP, R8, R9, R10, R11, RSI, RDI};
+#else
 static const uint8_t gpr_homes[] = {R13, R8, R9, R10, R11, RSI, RDI};
+#endif
 static const uint8_t xmm_homes[] = {2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15};
 #define NGPR sizeof(gpr_homes)
 #define NXMM sizeof(xmm_homes)
@@ -700,6 +708,7 @@ static void emit_call(struct em *e)
 	check_status(e);
 }
 
+#ifndef WASM_GUARD_PAGES
 /* rax = effective address of a `size`-byte access at (u32)rax + off,
  * trapping when it ends past the memory's size; returns the displacement
  * left for the access itself. */
@@ -717,6 +726,34 @@ static int32_t bounds(struct em *e, uint32_t off, unsigned size)
 	op_m(e, 1, 0x3b, RCX, MEMOBJ, offsetof(struct wasm_memory, size));
 	trap_if(e, CC_A, WASM_TRAP_MEMORY_OOB, e->pos);
 	return d;
+}
+#endif
+
+/* The displacement of an access at (u32)rax + off: checked against the
+ * memory's size, or (guard pages) not at all, the reservation covering any
+ * u32 address plus offset. */
+static int32_t address(struct em *e, uint32_t off, unsigned size)
+{
+#ifdef WASM_GUARD_PAGES
+	(void)size;
+	if (off <= INT32_MAX)
+		return (int32_t)off;
+	mov_ri(e, RCX, off);
+	op_r(e, 1, 0x01, RCX, RAX);
+	return 0;
+#else
+	return bounds(e, off, size);
+#endif
+}
+/* The next instruction is an access that may fault on a guard page. */
+static void fault_site(struct em *e)
+{
+#ifdef WASM_GUARD_PAGES
+	if (!e->uses)
+		wm_jit_note_site(e->u, here(e), e->pos, e->f->index);
+#else
+	(void)e;
+#endif
 }
 
 struct access {
@@ -810,7 +847,7 @@ static void emit_access(struct em *e, enum ir_op op)
 			op_s(e, 0, 0x03, RAX, other);
 		}
 	}
-	int32_t d = bounds(e, off, a.size);
+	int32_t d = address(e, off, a.size);
 	if (a.store) {
 		int rv = gpr_of(e, val);
 		/* a byte of sil/dil needs a REX prefix rex() leaves out */
@@ -818,11 +855,13 @@ static void emit_access(struct em *e, enum ir_op op)
 			ld(e, a.w, RCX, val);
 			rv = RCX;
 		}
+		fault_site(e);
 		if (a.word16)
 			b1(e, 0x66);
 		op_mx(e, a.w, a.opc, rv, MEMBASE, RAX, d);
 	} else {
 		int r = dest_reg(e, val);
+		fault_site(e);
 		op_mx(e, a.w, a.opc, r, MEMBASE, RAX, d);
 		finish(e, a.wide, val, r);
 	}
@@ -1604,7 +1643,8 @@ static bool emit_control(struct em *e, enum ir_op op)
 		emit_global(e, op == IR_GLOBAL_SET);
 		break;
 	case IR_MEMORY_SIZE:
-		op_m(e, 0, 0x8b, RAX, MEMOBJ, offsetof(struct wasm_memory, pages));
+		op_m(e, 1, 0x8b, RAX, INST, offsetof(struct wasm_instance, mem));
+		op_m(e, 0, 0x8b, RAX, RAX, offsetof(struct wasm_memory, pages));
 		st(e, 0, w[0], RAX);
 		break;
 	case IR_MEMORY_GROW:
@@ -1662,8 +1702,13 @@ static void outer_entry(struct em *e)
 	mov_rr(e, CTX, RDI);
 	mov_rr(e, INST, RDX);
 	if (e->u->m->nmems) {
+#ifndef WASM_GUARD_PAGES
 		op_m(e, 1, 0x8b, MEMOBJ, INST, offsetof(struct wasm_instance, mem));
 		op_m(e, 1, 0x8b, MEMBASE, MEMOBJ, offsetof(struct wasm_memory, base));
+#else
+		op_m(e, 1, 0x8b, RAX, INST, offsetof(struct wasm_instance, mem));
+		op_m(e, 1, 0x8b, MEMBASE, RAX, offsetof(struct wasm_memory, base));
+#endif
 	}
 	b1(e, 0xe8);
 	b4(e, 0);
@@ -1940,6 +1985,33 @@ static int emit_func(struct em *e, struct wm_jit_func *f)
 	return rc;
 }
 
+/* Where a faulting access resumes (guard pages): the fault handler put
+ * the function in edx, the position in ecx and the trap in r8d; the stack
+ * is the inner body's, so reporting it and returning ends the function. */
+static void emit_landing(struct em *e)
+{
+	e->u->landing = here(e);
+	mov_rr(e, RDI, CTX);
+	mov_rr(e, RSI, INST);
+	call_abs(e, (const void *)wm_jit_trap);
+	epilogue(e);
+}
+
+uintptr_t wm_jit_arch_fault_pc(const void *ucontext)
+{
+	return (uintptr_t)((const ucontext_t *)ucontext)->uc_mcontext.gregs[REG_RIP];
+}
+
+void wm_jit_arch_resume_at_trap(void *ucontext, uintptr_t landing,
+				uint32_t funcidx, uint32_t pos)
+{
+	greg_t *r = ((ucontext_t *)ucontext)->uc_mcontext.gregs;
+	r[REG_RDX] = funcidx;
+	r[REG_RCX] = pos;
+	r[REG_R8] = WASM_TRAP_MEMORY_OOB;
+	r[REG_RIP] = (greg_t)landing;
+}
+
 int wm_jit_arch_emit(struct wm_jit_unit *u)
 {
 	struct em e = {.b = &u->buf, .u = u};
@@ -1949,7 +2021,9 @@ int wm_jit_arch_emit(struct wm_jit_unit *u)
 	for (bool again = true; again && !u->buf.oom;) {
 		again = false;
 		u->buf.len = 0;
+		u->nsites = 0;
 		e.ncalls = 0;
+		emit_landing(&e);
 		for (uint32_t i = 0; i < u->nfuncs && !again; i++) {
 			if (!u->funcs[i].compile)
 				continue;
@@ -2019,6 +2093,18 @@ bool wm_jit_arch_supports(enum ir_op op)
 }
 
 #else /* no backend for this machine: everything interprets */
+
+uintptr_t wm_jit_arch_fault_pc(const void *ucontext)
+{
+	(void)ucontext;
+	return 0;
+}
+
+void wm_jit_arch_resume_at_trap(void *ucontext, uintptr_t landing,
+				uint32_t funcidx, uint32_t pos)
+{
+	(void)ucontext, (void)landing, (void)funcidx, (void)pos;
+}
 
 bool wm_jit_arch_supports(enum ir_op op)
 {

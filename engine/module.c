@@ -50,7 +50,7 @@ struct wasm_module *wasm_module__load(const void *bytes, size_t len,
 		return NULL;
 	}
 	/* Functions left uncompiled (or all, short of memory) interpret. */
-	wm_jit_compile(&m->wm, load_tier(opts), &m->jit_mem, &m->jit_len);
+	m->jit = wm_jit_compile(&m->wm, load_tier(opts));
 	return m;
 }
 
@@ -66,7 +66,7 @@ void wm_module_unref(const struct wasm_module *cm)
 		return;
 	/* wm_module_free also frees each function's translated code */
 	wm_module_free(&m->wm);
-	wm_jit_free(m->jit_mem, m->jit_len);
+	wm_jit_free(m->jit);
 	free(m);
 }
 

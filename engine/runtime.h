@@ -17,8 +17,7 @@
 struct wasm_module {
 	struct wm_module wm;
 	int refs;
-	void *jit_mem; /* the compiled code of every compiled function */
-	size_t jit_len;
+	struct wm_jit_code *jit; /* compiled functions (jit.h) or NULL */
 };
 void wm_module_ref(const struct wasm_module *m);
 void wm_module_unref(const struct wasm_module *m);
