@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bulk.h"
 #include "guard.h"
 #include "ir.h"
 #include "jit.h"
@@ -135,6 +136,14 @@ static inline uint64_t sat_u64(double x)
 		status = wm_trap(ctx, (kind), cur, ip);                        \
 		goto unwind;                                                   \
 	} while (0)
+/* Table and bulk-memory instructions: shared with compiled code. */
+#define BULK(name, n)                                                          \
+	L_##name : {                                                           \
+		int kind_ = wm_bulk_run(inst, IR_##name, ip + 2, fp);          \
+		if (unlikely(kind_))                                           \
+			TRAP(kind_);                                           \
+		NEXT(n);                                                       \
+	}
 /* Backward branches are loop back-edges: that is where an endless loop
  * notices an interrupt or runs out of fuel. */
 #define BRANCH(k)                                                              \
@@ -465,64 +474,14 @@ L_GLOBAL_GET:
 L_GLOBAL_SET:
 	inst->globals[W(0)]->val = S(1);
 	NEXT(2);
-L_TABLE_GET: {
-	struct wasm_table *tb = inst->tables[W(1)];
-	uint32_t i = S(2).u32;
-	if (unlikely(i >= tb->size))
-		TRAP(WASM_TRAP_TABLE_OOB);
-	S(0).ref = tb->elems[i];
-	NEXT(3);
-}
-L_TABLE_SET: {
-	struct wasm_table *tb = inst->tables[W(0)];
-	uint32_t i = S(1).u32;
-	if (unlikely(i >= tb->size))
-		TRAP(WASM_TRAP_TABLE_OOB);
-	tb->elems[i] = S(2).ref;
-	NEXT(3);
-}
-L_TABLE_SIZE:
-	S(0).u32 = inst->tables[W(1)]->size;
-	NEXT(2);
-L_TABLE_GROW: {
-	void *init = S(2).ref;
-	uint32_t delta = S(3).u32;
-	S(0).i32 = (int32_t)wm_table_grow(inst->tables[W(1)], delta, init);
-	NEXT(4);
-}
-L_TABLE_FILL: {
-	struct wasm_table *tb = inst->tables[W(0)];
-	uint64_t i = S(1).u32, n = S(3).u32;
-	void *v = S(2).ref;
-	if (unlikely(i + n > tb->size))
-		TRAP(WASM_TRAP_TABLE_OOB);
-	for (uint64_t k = 0; k < n; k++)
-		tb->elems[i + k] = v;
-	NEXT(4);
-}
-L_TABLE_COPY: {
-	struct wasm_table *td = inst->tables[W(0)], *ts = inst->tables[W(1)];
-	uint64_t d = S(2).u32, s = S(3).u32, n = S(4).u32;
-	if (unlikely(d + n > td->size || s + n > ts->size))
-		TRAP(WASM_TRAP_TABLE_OOB);
-	if (n) /* a table of size 0 may have no elems at all */
-		memmove(&td->elems[d], &ts->elems[s], n * sizeof(void *));
-	NEXT(5);
-}
-L_TABLE_INIT: {
-	struct wasm_table *tb = inst->tables[W(0)];
-	uint32_t e = W(1);
-	uint64_t d = S(2).u32, s = S(3).u32, n = S(4).u32;
-	if (unlikely(d + n > tb->size || s + n > inst->elem_len[e]))
-		TRAP(WASM_TRAP_TABLE_OOB);
-	if (n)
-		memcpy(&tb->elems[d], &inst->elem_refs[e][s],
-		       n * sizeof(void *));
-	NEXT(5);
-}
-L_ELEM_DROP:
-	inst->elem_len[W(0)] = 0;
-	NEXT(1);
+	BULK(TABLE_GET, 3)
+	BULK(TABLE_SET, 3)
+	BULK(TABLE_SIZE, 2)
+	BULK(TABLE_GROW, 4)
+	BULK(TABLE_FILL, 4)
+	BULK(TABLE_COPY, 5)
+	BULK(TABLE_INIT, 5)
+	BULK(ELEM_DROP, 1)
 L_MEMORY_SIZE:
 	S(0).u32 = inst->mem->pages;
 	NEXT(1);
@@ -530,35 +489,10 @@ L_MEMORY_GROW:
 	S(0).i32 = (int32_t)wm_memory_grow(inst->mem, S(1).u32);
 	RELOAD_MEMORY();
 	NEXT(2);
-L_MEMORY_COPY: {
-	uint64_t d = S(0).u32, s = S(1).u32, n = S(2).u32;
-	if (unlikely(d + n > memsize || s + n > memsize))
-		TRAP(WASM_TRAP_MEMORY_OOB);
-	if (n)
-		memmove(mem + d, mem + s, n);
-	NEXT(3);
-}
-L_MEMORY_FILL: {
-	uint64_t d = S(0).u32, n = S(2).u32;
-	if (unlikely(d + n > memsize))
-		TRAP(WASM_TRAP_MEMORY_OOB);
-	if (n)
-		memset(mem + d, (int)(uint8_t)S(1).u32, n);
-	NEXT(3);
-}
-L_MEMORY_INIT: {
-	const struct wm_data *seg = &inst->module->wm.datas[W(0)];
-	uint64_t seglen = inst->data_dropped[W(0)] ? 0 : seg->len;
-	uint64_t d = S(1).u32, s = S(2).u32, n = S(3).u32;
-	if (unlikely(d + n > memsize || s + n > seglen))
-		TRAP(WASM_TRAP_MEMORY_OOB);
-	if (n)
-		memcpy(mem + d, seg->bytes + s, n);
-	NEXT(4);
-}
-L_DATA_DROP:
-	inst->data_dropped[W(0)] = true;
-	NEXT(1);
+	BULK(MEMORY_COPY, 3)
+	BULK(MEMORY_FILL, 3)
+	BULK(MEMORY_INIT, 4)
+	BULK(DATA_DROP, 1)
 
 	LOAD(I32_LOAD, u32, uint32_t, uint32_t)
 	LOAD(I64_LOAD, u64, uint64_t, uint64_t)

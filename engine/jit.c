@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "bulk.h"
 #include "jit.h"
 
 /* Room left below the stack limit for host functions, the interpreter and
@@ -370,6 +371,15 @@ int wm_jit_call(struct wasm_instance *ctx, struct wasm_instance *inst,
 	int st = ((wm_jit_fn)callee->code->jit)(ctx, nfp, callee->inst);
 	ctx->nframes--;
 	return st;
+}
+
+int wm_jit_bulk(struct wasm_instance *ctx, struct wasm_instance *inst,
+		union wm_slot *fp, uint32_t funcidx, uint32_t pos, int op)
+{
+	struct wasm_func *f = inst->funcs[funcidx];
+	const uint32_t *ip = f->code->words + pos;
+	int kind = wm_bulk_run(inst, op, ip + 2, fp);
+	return kind ? wm_trap(ctx, kind, f, ip) : WASM_OK;
 }
 
 int32_t wm_jit_memory_grow(struct wasm_instance *inst, uint32_t delta)

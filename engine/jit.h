@@ -119,6 +119,9 @@ int wm_jit_safepoint(struct wasm_instance *ctx);
 int wm_jit_call(struct wasm_instance *ctx, struct wasm_instance *inst,
 		union wm_slot *fp, uint32_t funcidx, uint32_t pos);
 int32_t wm_jit_memory_grow(struct wasm_instance *inst, uint32_t delta);
+/* Runs the table or bulk-memory instruction op at word `pos` (bulk.h). */
+int wm_jit_bulk(struct wasm_instance *ctx, struct wasm_instance *inst,
+		union wm_slot *fp, uint32_t funcidx, uint32_t pos, int op);
 
 /* ---- used by the rest of the engine ------------------------------------ */
 

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <ucontext.h>
 
+#include "bulk.h"
 #include "jit.h"
 
 #if defined(__x86_64__) && defined(__linux__)
@@ -611,6 +612,21 @@ static void helper_call(struct em *e)
 	mov_ri(e, R8, e->pos);
 	call_abs(e, (const void *)wm_jit_call);
 }
+/* Table and bulk-memory instructions: bulk.c's code, on the frame. */
+static void emit_bulk(struct em *e, enum ir_op op)
+{
+	spill(e, UINT32_MAX);
+	mov_rr(e, RDI, CTX);
+	mov_rr(e, RSI, INST);
+	mov_rr(e, RDX, FP);
+	mov_ri(e, RCX, e->f->index);
+	mov_ri(e, R8, e->pos);
+	mov_ri(e, R9, op);
+	call_abs(e, (const void *)wm_jit_bulk);
+	reload(e, UINT32_MAX);
+	check_status(e);
+}
+
 static void call_helper(struct em *e)
 {
 	struct window win = call_window(e, e->w[1], func_type(e, e->w[0]));
@@ -1264,6 +1280,32 @@ static void ucomi_m(struct em *e, int f64, int x, uint32_t s)
 	sse_s(e, f64 ? 0x66 : 0, 0x0f2e, x, s);
 }
 
+/* The interpreter's min/max: NaN in, a + b out; equal operands (-0 and
+ * +0 among them) combine their bits, or for min (-0 wins), and for max. */
+static void emit_min_max(struct em *e, int f64, bool min)
+{
+	const uint32_t *w = e->w;
+	fload(e, f64, 0, w[1]);
+	sse_s(e, f64 ? 0x66 : 0, 0x0f2e, 0, w[2]); /* ucomis? */
+	size_t nan = jcc_fwd(e, 0x0a);
+	size_t differ = jcc_fwd(e, CC_NE);
+	fload(e, f64, 1, w[2]);
+	op_r(e, 0, min ? 0x0f56 : 0x0f54, 0, 1); /* orps / andps */
+	b1(e, 0xe9);
+	b4(e, 0);
+	size_t done1 = here(e) - 4;
+	land(e, differ);
+	sse_s(e, fpfx(f64), min ? 0x0f5d : 0x0f5f, 0, w[2]);
+	b1(e, 0xe9);
+	b4(e, 0);
+	size_t done2 = here(e) - 4;
+	land(e, nan);
+	sse_s(e, fpfx(f64), 0x0f58, 0, w[2]); /* adds? */
+	land(e, done1);
+	land(e, done2);
+	fstore(e, f64, w[0], 0);
+}
+
 /* d, a, b */
 static bool emit_float_binary(struct em *e, enum ir_op op)
 {
@@ -1305,6 +1347,12 @@ static bool emit_float_binary(struct em *e, enum ir_op op)
 		st(e, 0, w[0], RAX);
 		return true;
 	}
+	if (op == IR_F32_MIN || op == IR_F32_MAX || op == IR_F64_MIN ||
+	    op == IR_F64_MAX) {
+		emit_min_max(e, op == IR_F64_MIN || op == IR_F64_MAX,
+			     op == IR_F32_MIN || op == IR_F64_MIN);
+		return true;
+	}
 	if (op == IR_F32_COPYSIGN) {
 		ld(e, 0, RAX, w[1]);
 		op_r(e, 0, 0x81, 4, RAX), b4(e, 0x7fffffff);
@@ -1341,8 +1389,20 @@ static uint64_t f64_bits(double x)
 }
 
 /* Trapping float-to-int: NaN, then lo < a < hi, as the interpreter. */
+/* Out of range: a trap, or (saturating: sat = {min, max}) a jump to code
+ * giving the bound; returns that jump. */
+static size_t out_of_range(struct em *e, int cc, int kind, const uint64_t *sat)
+{
+	if (sat)
+		return jcc_fwd(e, cc);
+	trap_if(e, cc, kind, e->pos);
+	return 0;
+}
+
+/* Float to int: NaN, then lo < a < hi, as the interpreter; outside, a trap
+ * or, saturating, 0 for NaN, sat[0] below and sat[1] above. */
 static void emit_trunc(struct em *e, int f64, int w64, uint64_t lo,
-		       uint64_t hi)
+		       uint64_t hi, const uint64_t *sat)
 {
 	bool u32 = w64 && hi == (f64 ? f64_bits(4294967296.0)
 				     : f32_bits(4294967296.0f));
@@ -1350,15 +1410,15 @@ static void emit_trunc(struct em *e, int f64, int w64, uint64_t lo,
 			      : f32_bits(18446744073709551616.0f));
 	fload(e, f64, 0, e->w[1]);
 	ucomi_r(e, f64, 0, 0);
-	trap_if(e, 0x0a, WASM_TRAP_INVALID_CONVERSION, e->pos); /* jp */
+	size_t nan = out_of_range(e, 0x0a, WASM_TRAP_INVALID_CONVERSION, sat);
 	mov_ri(e, RAX, lo);
 	movq_xr(e, f64, 1, RAX);
 	ucomi_r(e, f64, 0, 1);
-	trap_if(e, CC_BE, WASM_TRAP_INT_OVERFLOW, e->pos);
+	size_t below = out_of_range(e, CC_BE, WASM_TRAP_INT_OVERFLOW, sat);
 	mov_ri(e, RAX, hi);
 	movq_xr(e, f64, 1, RAX);
 	ucomi_r(e, f64, 0, 1);
-	trap_if(e, CC_AE, WASM_TRAP_INT_OVERFLOW, e->pos);
+	size_t above = out_of_range(e, CC_AE, WASM_TRAP_INT_OVERFLOW, sat);
 	size_t big = 0, done = 0;
 	if (u64) { /* from 2^63 up: subtract it, convert, put the bit back */
 		mov_ri(e, RAX, f64 ? f64_bits(9223372036854775808.0)
@@ -1381,6 +1441,20 @@ static void emit_trunc(struct em *e, int f64, int w64, uint64_t lo,
 		op_r(e, 1, 0x0fba, 7, RAX); /* btc rax, 63 */
 		b1(e, 63);
 		land(e, done);
+	}
+	if (sat) {
+		size_t end[3];
+		const uint64_t bound[3] = {0, sat[0], sat[1]};
+		const size_t from[3] = {nan, below, above};
+		for (int i = 0; i < 3; i++) {
+			b1(e, 0xe9);
+			b4(e, 0);
+			end[i] = here(e) - 4;
+			land(e, from[i]);
+			mov_ri(e, RAX, bound[i]);
+		}
+		for (int i = 0; i < 3; i++)
+			land(e, end[i]);
 	}
 	st(e, w64 && !u32, e->w[0], RAX);
 }
@@ -1410,34 +1484,46 @@ static void emit_convert_u64(struct em *e, int f64)
 	fstore(e, f64, e->w[0], 0);
 }
 
-/* Trapping truncations: in range when lo < x < hi (the interpreter's). */
+/* Truncations: in range when lo < x < hi (the interpreter's); the
+ * saturating ones give min and max outside. */
 static bool emit_trunc_op(struct em *e, enum ir_op op)
 {
 	static const struct {
-		uint16_t op;
+		uint16_t op, sat_op;
 		uint8_t f64, w64;
 		double lo, hi;
+		uint64_t min, max;
 	} t[] = {
-		{IR_I32_TRUNC_F32_S, 0, 0, -2147483904.0, 2147483648.0},
-		{IR_I32_TRUNC_F32_U, 0, 1, -1.0, 4294967296.0},
-		{IR_I32_TRUNC_F64_S, 1, 0, -2147483649.0, 2147483648.0},
-		{IR_I32_TRUNC_F64_U, 1, 1, -1.0, 4294967296.0},
-		{IR_I64_TRUNC_F32_S, 0, 1, -9223373136366403584.0,
-		 9223372036854775808.0},
-		{IR_I64_TRUNC_F32_U, 0, 1, -1.0, 18446744073709551616.0},
-		{IR_I64_TRUNC_F64_S, 1, 1, -9223372036854777856.0,
-		 9223372036854775808.0},
-		{IR_I64_TRUNC_F64_U, 1, 1, -1.0, 18446744073709551616.0},
+		{IR_I32_TRUNC_F32_S, IR_I32_TRUNC_SAT_F32_S, 0, 0, -2147483904.0,
+		 2147483648.0, 0x80000000u, 0x7fffffffu},
+		{IR_I32_TRUNC_F32_U, IR_I32_TRUNC_SAT_F32_U, 0, 1, -1.0,
+		 4294967296.0, 0, UINT32_MAX},
+		{IR_I32_TRUNC_F64_S, IR_I32_TRUNC_SAT_F64_S, 1, 0, -2147483649.0,
+		 2147483648.0, 0x80000000u, 0x7fffffffu},
+		{IR_I32_TRUNC_F64_U, IR_I32_TRUNC_SAT_F64_U, 1, 1, -1.0,
+		 4294967296.0, 0, UINT32_MAX},
+		{IR_I64_TRUNC_F32_S, IR_I64_TRUNC_SAT_F32_S, 0, 1,
+		 -9223373136366403584.0, 9223372036854775808.0,
+		 (uint64_t)INT64_MIN, INT64_MAX},
+		{IR_I64_TRUNC_F32_U, IR_I64_TRUNC_SAT_F32_U, 0, 1, -1.0,
+		 18446744073709551616.0, 0, UINT64_MAX},
+		{IR_I64_TRUNC_F64_S, IR_I64_TRUNC_SAT_F64_S, 1, 1,
+		 -9223372036854777856.0, 9223372036854775808.0,
+		 (uint64_t)INT64_MIN, INT64_MAX},
+		{IR_I64_TRUNC_F64_U, IR_I64_TRUNC_SAT_F64_U, 1, 1, -1.0,
+		 18446744073709551616.0, 0, UINT64_MAX},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		if (t[i].op != op)
+		if (t[i].op != op && t[i].sat_op != op)
 			continue;
+		const uint64_t sat[2] = {t[i].min, t[i].max};
+		const uint64_t *s = t[i].sat_op == op ? sat : NULL;
 		if (t[i].f64)
 			emit_trunc(e, 1, t[i].w64, f64_bits(t[i].lo),
-				   f64_bits(t[i].hi));
+				   f64_bits(t[i].hi), s);
 		else
 			emit_trunc(e, 0, t[i].w64, f32_bits((float)t[i].lo),
-				   f32_bits((float)t[i].hi));
+				   f32_bits((float)t[i].hi), s);
 		return true;
 	}
 	return false;
@@ -1646,6 +1732,22 @@ static bool emit_control(struct em *e, enum ir_op op)
 		op_m(e, 1, 0x8b, RAX, INST, offsetof(struct wasm_instance, mem));
 		op_m(e, 0, 0x8b, RAX, RAX, offsetof(struct wasm_memory, pages));
 		st(e, 0, w[0], RAX);
+		break;
+	case IR_TABLE_GET: case IR_TABLE_SET: case IR_TABLE_SIZE:
+	case IR_TABLE_GROW: case IR_TABLE_FILL: case IR_TABLE_COPY:
+	case IR_TABLE_INIT: case IR_ELEM_DROP: case IR_MEMORY_COPY:
+	case IR_MEMORY_FILL: case IR_MEMORY_INIT: case IR_DATA_DROP:
+		emit_bulk(e, op);
+		break;
+	case IR_REF_FUNC: /* the function instance is the reference */
+		op_m(e, 1, 0x8b, RAX, INST, offsetof(struct wasm_instance, funcs));
+		op_m(e, 1, 0x8b, RAX, RAX, slot(e, w[1]));
+		st(e, 1, w[0], RAX);
+		break;
+	case IR_REF_IS_NULL:
+		op_s(e, 1, 0x83, 7, w[1]);
+		b1(e, 0);
+		setcc_store(e, CC_E, w[0]);
 		break;
 	case IR_MEMORY_GROW:
 		spill(e, UINT32_MAX);
@@ -2051,11 +2153,14 @@ bool wm_jit_arch_supports(enum ir_op op)
 	struct alu a;
 	if (op == IR_I32_POPCNT || op == IR_I64_POPCNT)
 		return __builtin_cpu_supports("popcnt");
+	if (wm_bulk_op(op))
+		return true;
 	switch (op) {
 	case IR_ENTRY: case IR_UNREACHABLE: case IR_BR: case IR_BR_IF:
 	case IR_BR_UNLESS: case IR_BR_TABLE: case IR_RET0: case IR_RET1:
 	case IR_RETN: case IR_CALL: case IR_CALL_IMPORT: case IR_CALL_INDIRECT:
 	case IR_COPY: case IR_CONST32: case IR_CONST64: case IR_SELECT:
+	case IR_REF_FUNC: case IR_REF_IS_NULL:
 	case IR_GLOBAL_GET: case IR_GLOBAL_SET: case IR_MEMORY_SIZE:
 	case IR_MEMORY_GROW: case IR_BR_I64_NEZ: case IR_BR_I64_EQZ:
 	case IR_I32_EQZ: case IR_I64_EQZ: case IR_I32_CLZ: case IR_I32_CTZ:
@@ -2076,6 +2181,11 @@ bool wm_jit_arch_supports(enum ir_op op)
 	case IR_I64_TRUNC_F32_S: case IR_I64_TRUNC_F64_S:
 	case IR_I64_TRUNC_F32_U: case IR_I64_TRUNC_F64_U:
 	case IR_F32_CONVERT_I64_U: case IR_F64_CONVERT_I64_U:
+	case IR_F32_MIN: case IR_F32_MAX: case IR_F64_MIN: case IR_F64_MAX:
+	case IR_I32_TRUNC_SAT_F32_S: case IR_I32_TRUNC_SAT_F32_U:
+	case IR_I32_TRUNC_SAT_F64_S: case IR_I32_TRUNC_SAT_F64_U:
+	case IR_I64_TRUNC_SAT_F32_S: case IR_I64_TRUNC_SAT_F32_U:
+	case IR_I64_TRUNC_SAT_F64_S: case IR_I64_TRUNC_SAT_F64_U:
 		return true;
 	case IR_F32_CEIL: case IR_F32_FLOOR: case IR_F32_TRUNC:
 	case IR_F32_NEAREST: case IR_F64_CEIL: case IR_F64_FLOOR:
