@@ -220,7 +220,7 @@ static inline uint64_t sat_u64(double x)
  * reservation covers every u32 address + u32 offset and an access past the
  * accessible size faults into guard.c's handler instead. */
 #ifdef WASM_GUARD_PAGES
-#define CHECK_ACCESS(ea, n) ((void)0)
+#define CHECK_ACCESS(ea, n) ((void)memsize)
 #else
 #define CHECK_ACCESS(ea, n)                                                    \
 	do {                                                                   \
