@@ -279,27 +279,35 @@ struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
 
 /* ---- entry and helpers ----------------------------------------------------- */
 
-/* The lowest address compiled code may push to on this thread. */
-static uintptr_t stack_limit(void)
+/* The lowest address compiled code may push to on this thread: found
+ * once per thread, then one thread-local load (host callbacks enter
+ * compiled code once per event). */
+static __thread uintptr_t thread_stack_limit;
+
+static __attribute__((noinline)) uintptr_t find_stack_limit(void)
 {
-	static __thread uintptr_t limit;
-	if (!limit) {
-		pthread_attr_t a;
-		void *lo;
-		size_t size;
-		if (pthread_getattr_np(pthread_self(), &a) == 0) {
-			if (pthread_attr_getstack(&a, &lo, &size) == 0)
-				limit = (uintptr_t)lo + STACK_RESERVE;
-			pthread_attr_destroy(&a);
-		}
-		/* Unknown bounds: allow 1 MiB below here. */
-		if (!limit)
-			limit = (uintptr_t)__builtin_frame_address(0) - (1u << 20);
+	uintptr_t limit = 0;
+	pthread_attr_t a;
+	void *lo;
+	size_t size;
+	if (pthread_getattr_np(pthread_self(), &a) == 0) {
+		if (pthread_attr_getstack(&a, &lo, &size) == 0)
+			limit = (uintptr_t)lo + STACK_RESERVE;
+		pthread_attr_destroy(&a);
 	}
-	return limit;
+	/* Unknown bounds: allow 1 MiB below here. */
+	if (!limit)
+		limit = (uintptr_t)__builtin_frame_address(0) - (1u << 20);
+	return thread_stack_limit = limit;
 }
 
-static bool stack_ok(void)
+static inline uintptr_t stack_limit(void)
+{
+	uintptr_t limit = thread_stack_limit;
+	return __builtin_expect(limit != 0, 1) ? limit : find_stack_limit();
+}
+
+static inline bool stack_ok(void)
 {
 	return (uintptr_t)__builtin_frame_address(0) > stack_limit();
 }
@@ -307,11 +315,13 @@ static bool stack_ok(void)
 int wm_jit_enter(struct wasm_instance *ctx, struct wasm_func *f,
 		 union wm_slot *fp)
 {
-	if (ctx->nframes >= ctx->max_frames || !stack_ok() ||
+	uintptr_t limit = stack_limit();
+	if (ctx->nframes >= ctx->max_frames ||
+	    (uintptr_t)__builtin_frame_address(0) <= limit ||
 	    fp + f->code->frame_slots > ctx->stack_end)
 		return wm_trap(ctx, WASM_TRAP_STACK_EXHAUSTED, f, NULL);
 	uint32_t base = ctx->nframes++;
-	ctx->jit_stack_limit = stack_limit();
+	ctx->jit_stack_limit = limit;
 	int st = ((wm_jit_fn)f->code->jit)(ctx, fp, f->inst);
 	ctx->nframes = base;
 	return st;
