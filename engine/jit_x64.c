@@ -114,6 +114,12 @@ struct em {
 		size_t end;
 	} last_const;
 	bool const_ok;
+	struct {
+		uint32_t slot;
+		int cc;
+		size_t end;
+	} last_flags;
+	bool flags_ok;
 	/* Counting pass: weighted uses of each local (and those as floats),
 	 * and which are written. */
 	uint64_t *uses; /* NULL outside the counting pass */
@@ -953,13 +959,30 @@ static bool alu_of(enum ir_op op, struct alu *a)
 	return false;
 }
 
+/* The flags say slot d is nonzero when cc holds: a br_if or if right
+ * after tests them instead of d. */
+static void flags_hold(struct em *e, uint32_t d, int cc)
+{
+	e->last_flags.slot = d;
+	e->last_flags.cc = cc;
+	e->last_flags.end = here(e);
+}
+static int flags_for(struct em *e, uint32_t s)
+{
+	bool hit = e->flags_ok && here(e) == e->insn_start &&
+		   e->last_flags.slot == s;
+	return hit ? e->last_flags.cc : -1;
+}
+
 static void setcc_store(struct em *e, int cc, uint32_t d)
 {
+	int r = dest_reg(e, d);
 	b1(e, 0x0f);
 	b1(e, 0x90 + cc);
 	b1(e, 0xc0);             /* setcc al */
-	op_r(e, 0, 0x0fb6, RAX, RAX); /* movzx eax, al */
-	st(e, 0, d, RAX);
+	op_r(e, 0, 0x0fb6, r, RAX); /* movzx r, al */
+	finish(e, 0, d, r); /* moves and stores leave the flags alone */
+	flags_hold(e, d, cc);
 }
 
 /* Division: traps first, as the interpreter checks them. */
@@ -1261,11 +1284,11 @@ static void fstore(struct em *e, int f64, uint32_t s, int xmm)
 	if (h) { /* movd/movq reg, xmm */
 		b1(e, 0x66);
 		op_r(e, f64, 0x0f7e, xmm, h->reg);
-		return;
+	} else {
+		b1(e, fpfx(f64));
+		op_m(e, 0, 0x0f11, xmm, FP, slot(e, s));
 	}
-	b1(e, fpfx(f64));
-	op_m(e, 0, 0x0f11, xmm, FP, slot(e, s));
-	if (xmm == 0)
+	if (xmm == 0) /* the next instruction may take it from xmm0 */
 		remember_store(e, s, f64, true);
 }
 /* (u)comis xmm, xmm2: 66 marks f64 */
@@ -1320,13 +1343,25 @@ static bool emit_float_binary(struct em *e, enum ir_op op)
 		int f64 = arith[i][1] == op;
 		const struct home *d = home_of(e, w[0], true);
 		const struct home *b = e->uses ? NULL : home_of(e, w[2], true);
+		/* b still in xmm0 from the previous instruction: a goes to
+		 * the destination's register or xmm1, not over it */
+		bool b0 = w[1] != w[2] && e->reuse && here(e) == e->insn_start &&
+			  e->last_store.slot == w[2] && e->last_store.xmm &&
+			  e->last_store.w == f64;
 		int x = d && d->xmm && (b != d || w[1] == w[2]) ? d->reg : 0;
+		if (b0 && !x)
+			x = 1;
 		fload(e, f64, x, w[1]);
-		sse_s(e, fpfx(f64), arith[i][2], x, w[2]);
-		if (x)
+		if (b0) {
+			b1(e, fpfx(f64));
+			op_r(e, 0, arith[i][2], x, 0);
+		} else {
+			sse_s(e, fpfx(f64), arith[i][2], x, w[2]);
+		}
+		if (x && d && d->xmm && d->reg == x)
 			note_write(e, w[0]);
 		else
-			fstore(e, f64, w[0], 0);
+			fstore(e, f64, w[0], x);
 		return true;
 	}
 	if (op >= IR_F32_EQ && op <= IR_F64_GE) {
@@ -1345,6 +1380,7 @@ static bool emit_float_binary(struct em *e, enum ir_op op)
 		op_r(e, 0, k ? 0x08 : 0x20, RCX, RAX); /* or/and al, cl */
 		op_r(e, 0, 0x0fb6, RAX, RAX);
 		st(e, 0, w[0], RAX);
+		flags_hold(e, w[0], CC_NE); /* ZF from the or/and */
 		return true;
 	}
 	if (op == IR_F32_MIN || op == IR_F32_MAX || op == IR_F64_MIN ||
@@ -1677,11 +1713,16 @@ static bool emit_control(struct em *e, enum ir_op op)
 		branch(e, 0);
 		break;
 	case IR_BR_IF:
-	case IR_BR_UNLESS:
-		op_s(e, 0, 0x83, 7, w[0]);
-		b1(e, 0);
-		branch_if(e, op == IR_BR_IF ? CC_NE : CC_E, 1);
+	case IR_BR_UNLESS: {
+		int cc = flags_for(e, w[0]);
+		if (cc < 0) {
+			op_s(e, 0, 0x83, 7, w[0]);
+			b1(e, 0);
+			cc = CC_NE;
+		}
+		branch_if(e, op == IR_BR_IF ? cc : cc ^ 1, 1);
 		break;
+	}
 	case IR_BR_TABLE:
 		emit_br_table(e);
 		break;
@@ -1928,8 +1969,9 @@ static int emit_body(struct em *e, struct wm_jit_func *f,
 	e->fail = false;
 	e->last_store.end = SIZE_MAX;
 	e->last_const.end = SIZE_MAX;
-	for (uint32_t i = 0; i <= f->code->nwords; i++)
-		e->label[i] = -1;
+	e->last_flags.end = SIZE_MAX;
+	if (!e->uses) /* all ones: -1 */
+		memset(e->label, 0xff, sizeof(*e->label) * (f->code->nwords + 1));
 	f->start = here(e);
 	prologue(e);
 	for (uint32_t i = 0; i < f->ninsns && !e->fail; i++) {
@@ -1940,8 +1982,11 @@ static int emit_body(struct em *e, struct wm_jit_func *f,
 		e->insn_start = here(e);
 		e->reuse = !info[i].target && e->last_store.end == here(e);
 		e->const_ok = !info[i].target && e->last_const.end == here(e);
+		e->flags_ok = !info[i].target && e->last_flags.end == here(e);
 		emit_op(e, f->insns[i].op);
 	}
+	if (e->uses) /* the counting pass needs no more */
+		return e->fail ? -1 : 0;
 	size_t epi = here(e);
 	epilogue(e);
 	emit_stubs(e);
