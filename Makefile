@@ -15,13 +15,16 @@ endif
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Wno-unused-parameter
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -Iengine -D_GNU_SOURCE
-LDLIBS_BPF := -lbpf -lelf -lz -lcrypto
-# GUARD_PAGES=1: linear-memory bounds by guard pages and a fault handler
-# instead of explicit checks (see engine/guard.h; README has the figures).
+# Linear-memory bounds by guard pages and a fault handler (the default,
+# faster in compiled code) or, with GUARD_PAGES=0, by explicit checks (see
+# engine/guard.h; README has the figures). Part of ALL_CFLAGS, so sanitizer
+# builds that set EXTRA_CFLAGS get the same choice.
+GUARD_PAGES ?= 1
 ifeq ($(GUARD_PAGES),1)
-EXTRA_CFLAGS += -DWASM_GUARD_PAGES
+GUARD_CFLAGS := -DWASM_GUARD_PAGES
 endif
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) $(GUARD_CFLAGS) -I. -Iengine -D_GNU_SOURCE
+LDLIBS_BPF := -lbpf -lelf -lz -lcrypto
 LDLIBS_JSON := -lcjson
 
 .PHONY: all test bench demo install clean format asan fuzz setup
@@ -73,6 +76,6 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-explicit build-guard
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

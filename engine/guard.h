@@ -1,7 +1,9 @@
 /* guard.h — out-of-bounds memory accesses caught by the MMU instead of by
- * explicit checks (build option WASM_GUARD_PAGES). The interpreter records
- * where it runs; guard.c's SIGSEGV handler turns a fault inside the running
- * memory's reservation into a trap by jumping back into the interpreter.
+ * explicit checks (WASM_GUARD_PAGES, the default build). guard.c's SIGSEGV
+ * handler turns a fault of a compiled memory access into its trap (jit.c
+ * knows the compiled code's access sites), and a fault inside the memory
+ * the interpreter runs on, which the interpreter records here, into a trap
+ * by jumping back into the interpreter.
  */
 #ifndef WASM_GUARD_H
 #define WASM_GUARD_H

@@ -505,8 +505,13 @@ static void emit_entry(struct em *e)
 	if (n) {
 		op_r(e, 0, 0x31, RAX, RAX);
 		if (n <= 16) {
-			for (uint32_t i = 0; i < n; i++)
-				st(e, 1, first + i, RAX);
+			/* Frame copies: a home written in the body is stored
+			 * by every spill before any reload reads it. */
+			for (uint32_t i = 0; i < n; i++) {
+				int k = e->uses ? -1 : e->where[first + i];
+				if (k < 0 || !e->homes[k].dirty)
+					st_frame(e, first + i, RAX);
+			}
 		} else {
 			op_m(e, 1, 0x8d, RDI, FP, slot(e, first));
 			mov_ri(e, RCX, n);
@@ -1903,40 +1908,46 @@ static void push_pop(struct em *e, bool push)
 }
 
 /* An interrupt at a safepoint: wm_jit_safepoint runs the embedder's
- * handler (a pause waits there); when it says go on, back to the code
- * after the check with every register as it was, else the trap path.
- * Nine pushes and 8 bytes keep the stack 16-byte aligned for the call. */
-static void emit_safepoint(struct em *e, size_t at)
+ * handler (a pause waits there). One routine per function, called from
+ * each check's stub, keeps every register as it was (the xmm homes pass
+ * through the frame) and returns ZF clear when the code may go on. The
+ * call and nine pushes keep the stack 16-byte aligned for the C call. */
+static size_t emit_safepoint_routine(struct em *e)
 {
+	size_t at = here(e);
 	for (unsigned i = 0; i < e->nhome; i++)
 		if (e->homes[i].xmm)
 			home_store(e, &e->homes[i]);
 	push_pop(e, true);
-	op_r(e, 1, 0x83, 5, RSP);
-	b1(e, 8);
 	mov_rr(e, RDI, CTX);
 	call_abs(e, (const void *)wm_jit_safepoint);
-	op_r(e, 1, 0x83, 0, RSP);
-	b1(e, 8);
 	op_r(e, 0, 0x85, RAX, RAX);
 	push_pop(e, false); /* pops and loads leave the flags alone */
 	for (unsigned i = 0; i < e->nhome; i++)
 		if (e->homes[i].xmm)
 			home_load(e, &e->homes[i]);
-	b1(e, 0x0f);
-	b1(e, 0x80 + CC_NE);
-	b4(e, (uint32_t)((int64_t)(at + 4) - (int64_t)(here(e) + 4)));
+	b1(e, 0xc3);
+	return at;
 }
 
-/* Out-of-line trap paths: pos in ecx, kind in r8d, then one shared call. */
+/* Out-of-line trap paths: pos in ecx, kind in r8d, then one shared call.
+ * A safepoint's stub first asks the routine, then goes back after its
+ * check or on to the trap. */
 static void emit_stubs(struct em *e)
 {
-	size_t common = SIZE_MAX;
+	size_t common = SIZE_MAX, routine = SIZE_MAX;
 	for (uint32_t i = 0; i < e->nstubs; i++) {
 		int kind = e->stubs[i].kind;
+		if (kind == STUB_SAFEPOINT && routine == SIZE_MAX)
+			routine = emit_safepoint_routine(e);
 		land(e, e->stubs[i].at);
 		if (kind == STUB_SAFEPOINT) {
-			emit_safepoint(e, e->stubs[i].at);
+			b1(e, 0xe8);
+			b4(e, (uint32_t)((int64_t)routine - (int64_t)(here(e) + 4)));
+			b1(e, 0x0f);
+			b1(e, 0x80 + CC_NE);
+			b4(e, (uint32_t)((int64_t)(e->stubs[i].at + 4) -
+					 (int64_t)(here(e) + 4)));
 			kind = -1;
 		}
 		mov_ri(e, RCX, e->stubs[i].pos);

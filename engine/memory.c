@@ -4,8 +4,9 @@
  * (PROT_NONE) and makes pages accessible as it grows, so its base never
  * moves: host pointers into guest memory stay valid across memory.grow,
  * and a stray access past the accessible size faults instead of reading
- * another allocation. Bounds are still checked explicitly by the
- * interpreter.
+ * another allocation. With guard pages (the default build) the
+ * reservation also covers every 32-bit address plus offset, and nothing
+ * checks bounds explicitly.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -219,19 +219,21 @@ api_suite() {
 	fi
 }
 
-# The guard-page build option (make GUARD_PAGES=1) must keep working: the
-# memory-heavy .wast files run against it.
+# The other bounds-check build (guard pages are the default; make
+# GUARD_PAGES=0 checks explicitly) must keep working: every .wast file in
+# both tiers, and the official testsuite when it is there.
 guard_suite() {
-	if ! make BUILD=build-guard GUARD_PAGES=1 build-guard/bin/wasm-spectest \
+	if ! make BUILD=build-explicit GUARD_PAGES=0 build-explicit/bin/wasm-spectest \
 		>"$tmp/guard-build.log" 2>&1; then
-		fail "guard/build: $(grep -m1 -i 'error' "$tmp/guard-build.log")"
+		fail "explicit/build: $(grep -m1 -i 'error' "$tmp/guard-build.log")"
 		return
 	fi
-	for name in memory bulk traps linking jit; do
-		run_wast guard/ "engine/tests/wast/$name.wast" build-guard/bin/wasm-spectest
-		run_wast guard/jit/ "engine/tests/wast/$name.wast" \
-			build-guard/bin/wasm-spectest -j
+	for wast in $WASTS; do
+		run_wast explicit/ "$wast" build-explicit/bin/wasm-spectest
+		run_wast explicit/jit/ "$wast" build-explicit/bin/wasm-spectest -j
 	done
+	[ -n "${WASM_TESTSUITE:-}" ] && [ -d "$WASM_TESTSUITE" ] &&
+		run_official explicit/official/ build-explicit/bin/wasm-spectest
 }
 
 api_suite
