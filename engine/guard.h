@@ -1,27 +1,12 @@
-/* guard.h — out-of-bounds memory accesses caught by the MMU instead of by
- * explicit checks (WASM_GUARD_PAGES, the default build). guard.c's SIGSEGV
- * handler turns a fault of a compiled memory access into its trap (jit.c
- * knows the compiled code's access sites), and a fault inside the memory
- * the interpreter runs on, which the interpreter records here, into a trap
- * by jumping back into the interpreter.
+/* guard.h — out-of-bounds memory accesses of compiled code caught by the
+ * MMU instead of by explicit checks (WASM_GUARD_PAGES, the default build):
+ * every memory reserves enough address space that any access faults past
+ * the accessible size, and guard.c's SIGSEGV/SIGBUS handler turns a fault
+ * of a compiled memory access into its trap (jit.c knows the compiled
+ * code's access sites). The interpreter checks explicitly either way.
  */
 #ifndef WASM_GUARD_H
 #define WASM_GUARD_H
-
-#include <setjmp.h>
-#include <stdbool.h>
-
-struct wasm_memory;
-struct wasm_func;
-
-struct wm_guard {
-	sigjmp_buf *jmp;
-	const struct wasm_memory *mem;
-	struct wasm_func *func;
-	bool in_wasm; /* false while a host function runs */
-};
-
-extern __thread struct wm_guard wm_guard;
 
 /* Bytes reserved per memory: any u32 address plus u32 offset plus the
  * widest access lands inside the reservation. */

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "bulk.h"
-#include "guard.h"
 #include "ir.h"
 #include "jit.h"
 #include "runtime.h"
@@ -158,13 +157,7 @@ static inline uint64_t sat_u64(double x)
 	do {                                                                   \
 		mem = inst->mem ? inst->mem->base : NULL;                      \
 		memsize = inst->mem ? inst->mem->size : 0;                     \
-		GUARD_NOTE(inst->mem, cur);                                    \
 	} while (0)
-#ifdef WASM_GUARD_PAGES
-#define GUARD_NOTE(m, f) (wm_guard.mem = (m), wm_guard.func = (f))
-#else
-#define GUARD_NOTE(m, f) ((void)0)
-#endif
 
 #define UNOP(name, in, out, expr)                                              \
 	L_##name : {                                                           \
@@ -216,18 +209,14 @@ static inline uint64_t sat_u64(double x)
 			BRANCH(2);                                             \
 		NEXT(3);                                                       \
 	}
-/* Explicit bounds checks by default; with WASM_GUARD_PAGES the memory
- * reservation covers every u32 address + u32 offset and an access past the
- * accessible size faults into guard.c's handler instead. */
-#ifdef WASM_GUARD_PAGES
-#define CHECK_ACCESS(ea, n) ((void)memsize)
-#else
+/* Explicit bounds checks, also in guard-page builds (where compiled code
+ * relies on the fault handler): they give the trap its exact offset and
+ * cost the interpreter no measurable time. */
 #define CHECK_ACCESS(ea, n)                                                    \
 	do {                                                                   \
 		if (unlikely((ea) + (n) > memsize))                            \
 			TRAP(WASM_TRAP_MEMORY_OOB);                            \
 	} while (0)
-#endif
 
 #define LOAD(name, field, CT, T)                                               \
 	L_##name : {                                                           \
@@ -282,12 +271,6 @@ static inline uint64_t sat_u64(double x)
 		NEXT(2);                                                       \
 	}
 
-#ifdef WASM_GUARD_PAGES
-#define GUARD_HOST(on) (wm_guard.in_wasm = !(on))
-#else
-#define GUARD_HOST(on) ((void)0)
-#endif
-
 static const void *const *handler_table; /* set once, atomically */
 
 int wm_call_host(struct wasm_instance *ctx, struct wasm_func *cur,
@@ -298,9 +281,7 @@ int wm_call_host(struct wasm_instance *ctx, struct wasm_func *cur,
 	ctx->stack_top = fp + cur->code->frame_slots;
 	ctx->trap.func_name = NULL;
 	wm_publish_usage(ctx, cur->inst);
-	GUARD_HOST(true);
 	int st = callee->host(cur->inst, callee->user, (uint64_t *)nfp);
-	GUARD_HOST(false);
 	ctx->stack_top = saved_top;
 	if (unlikely(st == WASM_TRAPPED) && !ctx->trap.func_name)
 		wm_trap(ctx, WASM_TRAP_HOST, cur, ip);
@@ -436,7 +417,6 @@ call_wasm:
 		(struct wm_frame){.ret_ip = ip + call_words, .fp = fp, .func = cur};
 	fp = nfp;
 	cur = callee;
-	GUARD_NOTE(inst->mem, cur);
 	if (callee->inst != inst) {
 		inst = callee->inst;
 		RELOAD_MEMORY();
@@ -799,31 +779,6 @@ unwind:
 	return status;
 }
 
-/* With guard pages, a fault in guest code lands here by siglongjmp; run()'s
- * own locals are never live across the jump. */
-static int run_guarded(struct wasm_instance *ctx, struct wasm_func *f,
-		       union wm_slot *fp)
-{
-#ifdef WASM_GUARD_PAGES
-	struct wm_guard saved = wm_guard;
-	uint32_t base_frames = ctx->nframes;
-	sigjmp_buf fault;
-	if (sigsetjmp(fault, 0)) {
-		struct wasm_func *at = wm_guard.func;
-		wm_guard = saved;
-		ctx->nframes = base_frames;
-		return wm_trap(ctx, WASM_TRAP_MEMORY_OOB, at, NULL);
-	}
-	wm_guard.jmp = &fault;
-	wm_guard.in_wasm = true;
-	int st = run(ctx, f, fp);
-	wm_guard = saved;
-	return st;
-#else
-	return run(ctx, f, fp);
-#endif
-}
-
 const void *const *wm_interp_handlers(void)
 {
 	if (!__atomic_load_n(&handler_table, __ATOMIC_ACQUIRE))
@@ -845,7 +800,7 @@ int wm_interp_call(struct wasm_instance *ctx, struct wasm_func *f,
 	}
 	if (f->code->jit)
 		return wm_jit_enter(ctx, f, fp);
-	return run_guarded(ctx, f, fp);
+	return run(ctx, f, fp);
 }
 
 static const uint8_t op_words[] = {
