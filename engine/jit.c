@@ -269,8 +269,10 @@ struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
 	if (any && wm_jit_arch_emit(&u) == 0 && !u.buf.oom)
 		code = code_of(&u);
 	for (uint32_t i = 0; code && i < u.nfuncs; i++)
-		if (u.funcs[i].compile)
+		if (u.funcs[i].compile) {
 			u.funcs[i].code->jit = code->mem + u.funcs[i].start;
+			u.funcs[i].code->jit_inner = code->mem + u.funcs[i].inner;
+		}
 	if (log)
 		log_unit(&u);
 	unit_free(&u);

@@ -655,8 +655,8 @@ static void emit_call_indirect(struct em *e)
 	struct window win = call_window(e, w[2], sig_type(e, w[1]));
 	if (win.before <= w[3]) /* the helper reads the index from the frame */
 		win.before = w[3] + 1;
+	ld(e, 0, RAX, w[3]); /* from its register: spills leave rax alone */
 	spill(e, win.before);
-	ld(e, 0, RAX, w[3]);
 	op_m(e, 1, 0x8b, RCX, INST, offsetof(struct wasm_instance, tables));
 	op_m(e, 1, 0x8b, RCX, RCX, slot(e, w[0]));
 	op_m(e, 0, 0x3b, RAX, RCX, offsetof(struct wasm_table, size));
@@ -686,9 +686,18 @@ static void emit_call_indirect(struct em *e)
 	op_m(e, 1, 0x3b, RDX, CTX, offsetof(struct wasm_instance, stack_end));
 	trap_if(e, CC_A, WASM_TRAP_STACK_EXHAUSTED, e->pos);
 	op_m(e, 0, 0xff, 0, CTX, offsetof(struct wasm_instance, nframes));
-	mov_rr(e, RDI, CTX);
 	op_m(e, 1, 0x8b, RDX, RAX, offsetof(struct wasm_func, inst));
+	op_r(e, 1, 0x3b, RDX, INST);
+	size_t other = jcc_fwd(e, CC_NE);
+	/* this instance's function: its inner entry, as a direct call */
+	op_m(e, 0, 0xff, 2, RCX, offsetof(struct wm_code, jit_inner));
+	b1(e, 0xe9);
+	b4(e, 0);
+	size_t called = here(e) - 4;
+	land(e, other);
+	mov_rr(e, RDI, CTX);
 	op_r(e, 0, 0xff, 2, R8); /* call r8 */
+	land(e, called);
 	op_m(e, 0, 0xff, 1, CTX, offsetof(struct wasm_instance, nframes));
 	b1(e, 0xe9);
 	b4(e, 0);

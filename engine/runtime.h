@@ -33,6 +33,7 @@ struct wm_code {
 	uint32_t ntrap_sites;
 	uint32_t (*trap_sites)[2];
 	void *jit; /* compiled entry (jit.h wm_jit_fn) or NULL */
+	void *jit_inner; /* its entry from compiled code of the same instance */
 };
 
 union wm_slot {
