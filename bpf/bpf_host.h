@@ -30,7 +30,7 @@ typedef int (*bpf_guard_attach_fn)(void *ctx, const struct bpf_guard_prog *prog,
  * atomically on the guest's thread, read from any thread (relaxed). */
 struct bpf_host_stats {
 	uint64_t events;      /* records handed to guest callbacks */
-	uint64_t callback_ns; /* time delivering them: per poll, first record to end */
+	uint64_t callback_ns; /* time delivering them (per poll) */
 	uint64_t progs, maps, links; /* held now */
 	/* The embedder adds the time its guest waited in a pause (on the
 	 * guest's thread): a pause inside a callback is not callback time. */

@@ -6,10 +6,18 @@
 bool wm_bulk_op(enum ir_op op)
 {
 	switch (op) {
-	case IR_TABLE_GET: case IR_TABLE_SET: case IR_TABLE_SIZE:
-	case IR_TABLE_GROW: case IR_TABLE_FILL: case IR_TABLE_COPY:
-	case IR_TABLE_INIT: case IR_ELEM_DROP: case IR_MEMORY_COPY:
-	case IR_MEMORY_FILL: case IR_MEMORY_INIT: case IR_DATA_DROP:
+	case IR_TABLE_GET:
+	case IR_TABLE_SET:
+	case IR_TABLE_SIZE:
+	case IR_TABLE_GROW:
+	case IR_TABLE_FILL:
+	case IR_TABLE_COPY:
+	case IR_TABLE_INIT:
+	case IR_ELEM_DROP:
+	case IR_MEMORY_COPY:
+	case IR_MEMORY_FILL:
+	case IR_MEMORY_INIT:
+	case IR_DATA_DROP:
 		return true;
 	default:
 		return false;
@@ -19,9 +27,9 @@ bool wm_bulk_op(enum ir_op op)
 static int table_op(struct wasm_instance *inst, enum ir_op op,
 		    const uint32_t *w, union wm_slot *fp)
 {
-	struct wasm_table *tb = inst->tables[w[op == IR_TABLE_GET ||
-						 op == IR_TABLE_SIZE ||
-						 op == IR_TABLE_GROW]];
+	struct wasm_table *tb =
+	    inst->tables[w[op == IR_TABLE_GET || op == IR_TABLE_SIZE ||
+			   op == IR_TABLE_GROW]];
 	switch (op) {
 	case IR_TABLE_GET:
 		if (fp[w[2]].u32 >= tb->size)
@@ -37,8 +45,8 @@ static int table_op(struct wasm_instance *inst, enum ir_op op,
 		fp[w[0]].u32 = tb->size;
 		return 0;
 	case IR_TABLE_GROW:
-		fp[w[0]].i32 = (int32_t)wm_table_grow(tb, fp[w[3]].u32,
-						      fp[w[2]].ref);
+		fp[w[0]].i32 =
+		    (int32_t)wm_table_grow(tb, fp[w[3]].u32, fp[w[2]].ref);
 		return 0;
 	default: { /* TABLE_FILL */
 		uint64_t i = fp[w[1]].u32, n = fp[w[3]].u32;
@@ -61,7 +69,8 @@ static int table_bulk(struct wasm_instance *inst, enum ir_op op,
 		if (d + n > td->size || s + n > ts->size)
 			return WASM_TRAP_TABLE_OOB;
 		if (n) /* a table of size 0 may have no elems at all */
-			memmove(&td->elems[d], &ts->elems[s], n * sizeof(void *));
+			memmove(&td->elems[d], &ts->elems[s],
+				n * sizeof(void *));
 		return 0;
 	}
 	if (d + n > td->size || s + n > inst->elem_len[w[1]])

@@ -137,7 +137,8 @@ static inline uint64_t sat_u64(double x)
 	} while (0)
 /* Table and bulk-memory instructions: shared with compiled code. */
 #define BULK(name, n)                                                          \
-	L_##name : {                                                           \
+	L_##name:                                                              \
+	{                                                                      \
 		int kind_ = wm_bulk_run(inst, IR_##name, ip + 2, fp);          \
 		if (unlikely(kind_))                                           \
 			TRAP(kind_);                                           \

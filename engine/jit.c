@@ -103,10 +103,12 @@ void wm_jit_note_site(struct wm_jit_unit *u, size_t off, uint32_t pos,
 		u->sites = p;
 		u->sitecap = cap;
 	}
-	u->sites[u->nsites++] = (struct wm_jit_site){(uint32_t)off, pos, funcidx};
+	u->sites[u->nsites++] =
+	    (struct wm_jit_site){(uint32_t)off, pos, funcidx};
 }
 
-/* ---- faults (guard-page builds) --------------------------------------------- */
+/* ---- faults (guard-page builds) ---------------------------------------------
+ */
 
 /* The code of every live module, for the fault handler: slots are claimed
  * and released atomically, and a module's slot is released before its
@@ -120,7 +122,8 @@ static bool codes_add(struct wm_jit_code *c)
 	for (size_t i = 0; i < MAX_CODES; i++) {
 		struct wm_jit_code *none = NULL;
 		if (__atomic_compare_exchange_n(&codes[i], &none, c, false,
-						__ATOMIC_RELEASE, __ATOMIC_RELAXED))
+						__ATOMIC_RELEASE,
+						__ATOMIC_RELAXED))
 			return true;
 	}
 	return false;
@@ -147,12 +150,14 @@ bool wm_jit_fault(void *ucontext)
 #ifdef WASM_GUARD_PAGES
 	uintptr_t pc = wm_jit_arch_fault_pc(ucontext);
 	for (size_t i = 0; i < MAX_CODES; i++) {
-		struct wm_jit_code *c = __atomic_load_n(&codes[i], __ATOMIC_ACQUIRE);
-		if (!c || pc < (uintptr_t)c->mem || pc >= (uintptr_t)c->mem + c->len)
+		struct wm_jit_code *c =
+		    __atomic_load_n(&codes[i], __ATOMIC_ACQUIRE);
+		if (!c || pc < (uintptr_t)c->mem ||
+		    pc >= (uintptr_t)c->mem + c->len)
 			continue;
 		uint32_t off = (uint32_t)(pc - (uintptr_t)c->mem);
-		const struct wm_jit_site *s = bsearch(&off, c->sites, c->nsites,
-						      sizeof(*s), cmp_site);
+		const struct wm_jit_site *s =
+		    bsearch(&off, c->sites, c->nsites, sizeof(*s), cmp_site);
 		if (!s)
 			return false;
 		wm_jit_arch_resume_at_trap(ucontext,
@@ -271,7 +276,8 @@ struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
 	for (uint32_t i = 0; code && i < u.nfuncs; i++)
 		if (u.funcs[i].compile) {
 			u.funcs[i].code->jit = code->mem + u.funcs[i].start;
-			u.funcs[i].code->jit_inner = code->mem + u.funcs[i].inner;
+			u.funcs[i].code->jit_inner =
+			    code->mem + u.funcs[i].inner;
 		}
 	if (log)
 		log_unit(&u);

@@ -37,14 +37,16 @@ enum { CC_B = 2, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_L = 12, CC_GE,
 
 /* Registers for slots: free in compiled code between calls. Slots used
  * mostly as floats live in xmm registers (xmm0, xmm1 and xmm7 are scratch). */
-#ifdef WASM_GUARD_PAGES /* no bounds checks: rbp, the memory object, is free */
+#ifdef WASM_GUARD_PAGES /* no bounds checks: rbp, the memory object, is free   \
+			 */
 static const uint8_t gpr_homes[] = {R13, RBP, R8, R9, R10, R11, RSI, RDI};
 #else
 static const uint8_t gpr_homes[] = {R13, R8, R9, R10, R11, RSI, RDI};
 #endif
-static const uint8_t xmm_homes[] = {2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15};
-#define NGPR sizeof(gpr_homes)
-#define NXMM sizeof(xmm_homes)
+static const uint8_t xmm_homes[] = {2,	3,  4,	5,  6,	8, 9,
+				    10, 11, 12, 13, 14, 15};
+#define NGPR   sizeof(gpr_homes)
+#define NXMM   sizeof(xmm_homes)
 #define NHOMES (NGPR + NXMM)
 
 #define EPILOGUE UINT32_MAX /* fixup target: the function's epilogue */
@@ -236,7 +238,8 @@ static const struct home *home_of(struct em *e, uint32_t s, bool fl)
 {
 	if (e->uses) {
 		if (s < e->nslots) {
-			uint64_t k = (uint64_t)1 << (e->depth < 6 ? 3 * e->depth : 18);
+			uint64_t k = (uint64_t)1
+				     << (e->depth < 6 ? 3 * e->depth : 18);
 			e->uses[s] += k;
 			if (fl)
 				e->fuses[s] += k;
@@ -541,7 +544,8 @@ static void spill(struct em *e, uint32_t below)
 {
 	for (unsigned i = 0; i < e->nhome; i++)
 		if (e->homes[i].dirty && e->homes[i].slot < below)
-			home_store(e, &e->homes[i]); /* else the frame holds it */
+			home_store(e,
+				   &e->homes[i]); /* else the frame holds it */
 	e->spilled = true;
 }
 static void reload(struct em *e, uint32_t below)
@@ -983,8 +987,8 @@ static void flags_hold(struct em *e, uint32_t d, int cc)
 }
 static int flags_for(struct em *e, uint32_t s)
 {
-	bool hit = e->flags_ok && here(e) == e->insn_start &&
-		   e->last_flags.slot == s;
+	bool hit =
+	    e->flags_ok && here(e) == e->insn_start && e->last_flags.slot == s;
 	return hit ? e->last_flags.cc : -1;
 }
 
@@ -995,7 +999,7 @@ static void setcc_store(struct em *e, int cc, uint32_t d)
 	b1(e, 0x90 + cc);
 	b1(e, 0xc0);             /* setcc al */
 	op_r(e, 0, 0x0fb6, r, RAX); /* movzx r, al */
-	finish(e, 0, d, r); /* moves and stores leave the flags alone */
+	finish(e, 0, d, r);	    /* moves and stores leave the flags alone */
 	flags_hold(e, d, cc);
 }
 
@@ -1359,7 +1363,8 @@ static bool emit_float_binary(struct em *e, enum ir_op op)
 		const struct home *b = e->uses ? NULL : home_of(e, w[2], true);
 		/* b still in xmm0 from the previous instruction: a goes to
 		 * the destination's register or xmm1, not over it */
-		bool b0 = w[1] != w[2] && e->reuse && here(e) == e->insn_start &&
+		bool b0 = w[1] != w[2] && e->reuse &&
+			  here(e) == e->insn_start &&
 			  e->last_store.slot == w[2] && e->last_store.xmm &&
 			  e->last_store.w == f64;
 		int x = d && d->xmm && (b != d || w[1] == w[2]) ? d->reg : 0;
@@ -1451,8 +1456,8 @@ static size_t out_of_range(struct em *e, int cc, int kind, const uint64_t *sat)
 
 /* Float to int: NaN, then lo < a < hi, as the interpreter; outside, a trap
  * or, saturating, 0 for NaN, sat[0] below and sat[1] above. */
-static void emit_trunc(struct em *e, int f64, int w64, uint64_t lo,
-		       uint64_t hi, const uint64_t *sat)
+static void emit_trunc(struct em *e, int f64, int w64, uint64_t lo, uint64_t hi,
+		       const uint64_t *sat)
 {
 	bool u32 = w64 && hi == (f64 ? f64_bits(4294967296.0)
 				     : f32_bits(4294967296.0f));
@@ -1544,24 +1549,24 @@ static bool emit_trunc_op(struct em *e, enum ir_op op)
 		double lo, hi;
 		uint64_t min, max;
 	} t[] = {
-		{IR_I32_TRUNC_F32_S, IR_I32_TRUNC_SAT_F32_S, 0, 0, -2147483904.0,
-		 2147483648.0, 0x80000000u, 0x7fffffffu},
-		{IR_I32_TRUNC_F32_U, IR_I32_TRUNC_SAT_F32_U, 0, 1, -1.0,
-		 4294967296.0, 0, UINT32_MAX},
-		{IR_I32_TRUNC_F64_S, IR_I32_TRUNC_SAT_F64_S, 1, 0, -2147483649.0,
-		 2147483648.0, 0x80000000u, 0x7fffffffu},
-		{IR_I32_TRUNC_F64_U, IR_I32_TRUNC_SAT_F64_U, 1, 1, -1.0,
-		 4294967296.0, 0, UINT32_MAX},
-		{IR_I64_TRUNC_F32_S, IR_I64_TRUNC_SAT_F32_S, 0, 1,
-		 -9223373136366403584.0, 9223372036854775808.0,
-		 (uint64_t)INT64_MIN, INT64_MAX},
-		{IR_I64_TRUNC_F32_U, IR_I64_TRUNC_SAT_F32_U, 0, 1, -1.0,
-		 18446744073709551616.0, 0, UINT64_MAX},
-		{IR_I64_TRUNC_F64_S, IR_I64_TRUNC_SAT_F64_S, 1, 1,
-		 -9223372036854777856.0, 9223372036854775808.0,
-		 (uint64_t)INT64_MIN, INT64_MAX},
-		{IR_I64_TRUNC_F64_U, IR_I64_TRUNC_SAT_F64_U, 1, 1, -1.0,
-		 18446744073709551616.0, 0, UINT64_MAX},
+	    {IR_I32_TRUNC_F32_S, IR_I32_TRUNC_SAT_F32_S, 0, 0, -2147483904.0,
+	     2147483648.0, 0x80000000u, 0x7fffffffu},
+	    {IR_I32_TRUNC_F32_U, IR_I32_TRUNC_SAT_F32_U, 0, 1, -1.0,
+	     4294967296.0, 0, UINT32_MAX},
+	    {IR_I32_TRUNC_F64_S, IR_I32_TRUNC_SAT_F64_S, 1, 0, -2147483649.0,
+	     2147483648.0, 0x80000000u, 0x7fffffffu},
+	    {IR_I32_TRUNC_F64_U, IR_I32_TRUNC_SAT_F64_U, 1, 1, -1.0,
+	     4294967296.0, 0, UINT32_MAX},
+	    {IR_I64_TRUNC_F32_S, IR_I64_TRUNC_SAT_F32_S, 0, 1,
+	     -9223373136366403584.0, 9223372036854775808.0, (uint64_t)INT64_MIN,
+	     INT64_MAX},
+	    {IR_I64_TRUNC_F32_U, IR_I64_TRUNC_SAT_F32_U, 0, 1, -1.0,
+	     18446744073709551616.0, 0, UINT64_MAX},
+	    {IR_I64_TRUNC_F64_S, IR_I64_TRUNC_SAT_F64_S, 1, 1,
+	     -9223372036854777856.0, 9223372036854775808.0, (uint64_t)INT64_MIN,
+	     INT64_MAX},
+	    {IR_I64_TRUNC_F64_U, IR_I64_TRUNC_SAT_F64_U, 1, 1, -1.0,
+	     18446744073709551616.0, 0, UINT64_MAX},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if (t[i].op != op && t[i].sat_op != op)
@@ -1762,8 +1767,9 @@ static bool emit_control(struct em *e, enum ir_op op)
 	}
 	case IR_CONST32:
 	case IR_CONST64: {
-		uint64_t k = op == IR_CONST32 ? w[1]
-					      : (uint64_t)w[1] | (uint64_t)w[2] << 32;
+		uint64_t k = op == IR_CONST32
+				 ? w[1]
+				 : (uint64_t)w[1] | (uint64_t)w[2] << 32;
 		int r = dest_reg(e, w[0]);
 		mov_ri(e, r, k);
 		finish(e, 1, w[0], r);
@@ -1784,18 +1790,28 @@ static bool emit_control(struct em *e, enum ir_op op)
 		emit_global(e, op == IR_GLOBAL_SET);
 		break;
 	case IR_MEMORY_SIZE:
-		op_m(e, 1, 0x8b, RAX, INST, offsetof(struct wasm_instance, mem));
+		op_m(e, 1, 0x8b, RAX, INST,
+		     offsetof(struct wasm_instance, mem));
 		op_m(e, 0, 0x8b, RAX, RAX, offsetof(struct wasm_memory, pages));
 		st(e, 0, w[0], RAX);
 		break;
-	case IR_TABLE_GET: case IR_TABLE_SET: case IR_TABLE_SIZE:
-	case IR_TABLE_GROW: case IR_TABLE_FILL: case IR_TABLE_COPY:
-	case IR_TABLE_INIT: case IR_ELEM_DROP: case IR_MEMORY_COPY:
-	case IR_MEMORY_FILL: case IR_MEMORY_INIT: case IR_DATA_DROP:
+	case IR_TABLE_GET:
+	case IR_TABLE_SET:
+	case IR_TABLE_SIZE:
+	case IR_TABLE_GROW:
+	case IR_TABLE_FILL:
+	case IR_TABLE_COPY:
+	case IR_TABLE_INIT:
+	case IR_ELEM_DROP:
+	case IR_MEMORY_COPY:
+	case IR_MEMORY_FILL:
+	case IR_MEMORY_INIT:
+	case IR_DATA_DROP:
 		emit_bulk(e, op);
 		break;
 	case IR_REF_FUNC: /* the function instance is the reference */
-		op_m(e, 1, 0x8b, RAX, INST, offsetof(struct wasm_instance, funcs));
+		op_m(e, 1, 0x8b, RAX, INST,
+		     offsetof(struct wasm_instance, funcs));
 		op_m(e, 1, 0x8b, RAX, RAX, slot(e, w[1]));
 		st(e, 1, w[0], RAX);
 		break;
@@ -1863,8 +1879,10 @@ static void outer_entry(struct em *e)
 		op_m(e, 1, 0x8b, MEMOBJ, INST, offsetof(struct wasm_instance, mem));
 		op_m(e, 1, 0x8b, MEMBASE, MEMOBJ, offsetof(struct wasm_memory, base));
 #else
-		op_m(e, 1, 0x8b, RAX, INST, offsetof(struct wasm_instance, mem));
-		op_m(e, 1, 0x8b, MEMBASE, RAX, offsetof(struct wasm_memory, base));
+		op_m(e, 1, 0x8b, RAX, INST,
+		     offsetof(struct wasm_instance, mem));
+		op_m(e, 1, 0x8b, MEMBASE, RAX,
+		     offsetof(struct wasm_memory, base));
 #endif
 	}
 	b1(e, 0xe8);
@@ -1952,7 +1970,8 @@ static void emit_stubs(struct em *e)
 		land(e, e->stubs[i].at);
 		if (kind == STUB_SAFEPOINT) {
 			b1(e, 0xe8);
-			b4(e, (uint32_t)((int64_t)routine - (int64_t)(here(e) + 4)));
+			b4(e, (uint32_t)((int64_t)routine -
+					 (int64_t)(here(e) + 4)));
 			b1(e, 0x0f);
 			b1(e, 0x80 + CC_NE);
 			b4(e, (uint32_t)((int64_t)(e->stubs[i].at + 4) -
@@ -1991,7 +2010,8 @@ static int emit_body(struct em *e, struct wm_jit_func *f,
 	e->last_const.end = SIZE_MAX;
 	e->last_flags.end = SIZE_MAX;
 	if (!e->uses) /* all ones: -1 */
-		memset(e->label, 0xff, sizeof(*e->label) * (f->code->nwords + 1));
+		memset(e->label, 0xff,
+		       sizeof(*e->label) * (f->code->nwords + 1));
 	f->start = here(e);
 	prologue(e);
 	for (uint32_t i = 0; i < f->ninsns && !e->fail; i++) {
@@ -2110,9 +2130,9 @@ static void allocate(struct em *e)
 		for (unsigned i = 0; i < n[fl]; i++) {
 			uint32_t s = top[fl][i];
 			e->where[s] = (int8_t)e->nhome;
-			e->homes[e->nhome++] = (struct home){
-				s, fl ? xmm_homes[i] : gpr_homes[i], fl,
-				e->written[s]};
+			e->homes[e->nhome++] =
+			    (struct home){s, fl ? xmm_homes[i] : gpr_homes[i],
+					  fl, e->written[s]};
 		}
 }
 
@@ -2166,7 +2186,8 @@ static void emit_landing(struct em *e)
 
 uintptr_t wm_jit_arch_fault_pc(const void *ucontext)
 {
-	return (uintptr_t)((const ucontext_t *)ucontext)->uc_mcontext.gregs[REG_RIP];
+	return (uintptr_t)((const ucontext_t *)ucontext)
+	    ->uc_mcontext.gregs[REG_RIP];
 }
 
 void wm_jit_arch_resume_at_trap(void *ucontext, uintptr_t landing,
@@ -2225,7 +2246,8 @@ bool wm_jit_arch_supports(enum ir_op op)
 	case IR_BR_UNLESS: case IR_BR_TABLE: case IR_RET0: case IR_RET1:
 	case IR_RETN: case IR_CALL: case IR_CALL_IMPORT: case IR_CALL_INDIRECT:
 	case IR_COPY: case IR_CONST32: case IR_CONST64: case IR_SELECT:
-	case IR_REF_FUNC: case IR_REF_IS_NULL:
+	case IR_REF_FUNC:
+	case IR_REF_IS_NULL:
 	case IR_GLOBAL_GET: case IR_GLOBAL_SET: case IR_MEMORY_SIZE:
 	case IR_MEMORY_GROW: case IR_BR_I64_NEZ: case IR_BR_I64_EQZ:
 	case IR_I32_EQZ: case IR_I64_EQZ: case IR_I32_CLZ: case IR_I32_CTZ:
@@ -2246,11 +2268,18 @@ bool wm_jit_arch_supports(enum ir_op op)
 	case IR_I64_TRUNC_F32_S: case IR_I64_TRUNC_F64_S:
 	case IR_I64_TRUNC_F32_U: case IR_I64_TRUNC_F64_U:
 	case IR_F32_CONVERT_I64_U: case IR_F64_CONVERT_I64_U:
-	case IR_F32_MIN: case IR_F32_MAX: case IR_F64_MIN: case IR_F64_MAX:
-	case IR_I32_TRUNC_SAT_F32_S: case IR_I32_TRUNC_SAT_F32_U:
-	case IR_I32_TRUNC_SAT_F64_S: case IR_I32_TRUNC_SAT_F64_U:
-	case IR_I64_TRUNC_SAT_F32_S: case IR_I64_TRUNC_SAT_F32_U:
-	case IR_I64_TRUNC_SAT_F64_S: case IR_I64_TRUNC_SAT_F64_U:
+	case IR_F32_MIN:
+	case IR_F32_MAX:
+	case IR_F64_MIN:
+	case IR_F64_MAX:
+	case IR_I32_TRUNC_SAT_F32_S:
+	case IR_I32_TRUNC_SAT_F32_U:
+	case IR_I32_TRUNC_SAT_F64_S:
+	case IR_I32_TRUNC_SAT_F64_U:
+	case IR_I64_TRUNC_SAT_F32_S:
+	case IR_I64_TRUNC_SAT_F32_U:
+	case IR_I64_TRUNC_SAT_F64_S:
+	case IR_I64_TRUNC_SAT_F64_U:
 		return true;
 	case IR_F32_CEIL: case IR_F32_FLOOR: case IR_F32_TRUNC:
 	case IR_F32_NEAREST: case IR_F64_CEIL: case IR_F64_FLOOR:
