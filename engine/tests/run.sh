@@ -68,12 +68,13 @@ WAST
 	fi
 }
 
+# (Own variable names: sh has no locals, and run_wast sets prefix.)
 run_official() {
-	prefix=$1 runner=$2
+	official_prefix=$1 official_runner=$2
 	for wast in "$WASM_TESTSUITE"/*.wast; do
 		case $(basename "$wast") in simd_*) continue ;; esac
-		run_wast "$prefix" "$wast" "$runner"
-		run_wast "${prefix}jit/" "$wast" "$runner" -j
+		run_wast "$official_prefix" "$wast" "$official_runner"
+		run_wast "${official_prefix}jit/" "$wast" "$official_runner" -j
 	done
 }
 
