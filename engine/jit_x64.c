@@ -1778,13 +1778,21 @@ static bool emit_control(struct em *e, enum ir_op op)
 		e->last_const.end = here(e);
 		break;
 	}
-	case IR_SELECT:
-		ld(e, 1, RAX, w[1]);
-		op_s(e, 0, 0x83, 7, w[3]);
-		b1(e, 0);
-		op_s(e, 1, 0x0f44, RAX, w[2]); /* cmovz */
-		st(e, 1, w[0], RAX);
+	case IR_SELECT: { /* d = c ? a : b, by the compare's flags if c's */
+		int cc = flags_for(e, w[3]);
+		int r = dest_reg(e, w[0]);
+		if ((w[2] != w[1] && held_in(e, w[2], r)) || held_in(e, w[3], r))
+			r = RAX;
+		ld(e, 1, r, w[1]); /* moves leave the flags alone */
+		if (cc < 0) {
+			op_s(e, 0, 0x83, 7, w[3]);
+			b1(e, 0);
+			cc = CC_NE;
+		}
+		op_s(e, 1, 0x0f40 + (cc ^ 1), r, w[2]); /* cmov when c == 0 */
+		finish(e, 1, w[0], r);
 		break;
+	}
 	case IR_GLOBAL_GET:
 	case IR_GLOBAL_SET:
 		emit_global(e, op == IR_GLOBAL_SET);
