@@ -1720,6 +1720,10 @@ static void emit_return(struct em *e, enum ir_op op)
 static bool emit_control(struct em *e, enum ir_op op)
 {
 	const uint32_t *w = e->w;
+	if (wm_bulk_op(op)) {
+		emit_bulk(e, op);
+		return true;
+	}
 	switch (op) {
 	case IR_ENTRY:
 		emit_entry(e);
@@ -1802,20 +1806,6 @@ static bool emit_control(struct em *e, enum ir_op op)
 		     offsetof(struct wasm_instance, mem));
 		op_m(e, 0, 0x8b, RAX, RAX, offsetof(struct wasm_memory, pages));
 		st(e, 0, w[0], RAX);
-		break;
-	case IR_TABLE_GET:
-	case IR_TABLE_SET:
-	case IR_TABLE_SIZE:
-	case IR_TABLE_GROW:
-	case IR_TABLE_FILL:
-	case IR_TABLE_COPY:
-	case IR_TABLE_INIT:
-	case IR_ELEM_DROP:
-	case IR_MEMORY_COPY:
-	case IR_MEMORY_FILL:
-	case IR_MEMORY_INIT:
-	case IR_DATA_DROP:
-		emit_bulk(e, op);
 		break;
 	case IR_REF_FUNC: /* the function instance is the reference */
 		op_m(e, 1, 0x8b, RAX, INST,
