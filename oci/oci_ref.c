@@ -115,6 +115,7 @@ static bool tag_ok(const char *t)
 int oci_ref_parse(const char *s, struct oci_ref *r, struct oci_err *e)
 {
 	char buf[1024], *at, *name, *slash, *colon;
+	bool official;
 
 	memset(r, 0, sizeof(*r));
 	if (strlen(s) >= sizeof(buf))
@@ -154,12 +155,13 @@ int oci_ref_parse(const char *s, struct oci_ref *r, struct oci_err *e)
 		return bad(e, s,
 			   "repository must be lower-case letters, "
 			   "digits and separators");
-	if (!strcmp(r->registry, DEFAULT_REGISTRY) && !strchr(name, '/'))
-		snprintf(r->repo, sizeof(r->repo), "library/%s", name);
-	else if (strlen(name) < sizeof(r->repo))
-		strcpy(r->repo, name);
-	else
+	/* Docker Hub's official images live under library/: the repository
+	 * with that prefix must fit too (cut short, it named another). */
+	official = !strcmp(r->registry, DEFAULT_REGISTRY) && !strchr(name, '/');
+	if (strlen(name) + (official ? 8 : 0) >= sizeof(r->repo))
 		return bad(e, s, "repository too long");
+	strcpy(r->repo, official ? "library/" : "");
+	strcat(r->repo, name);
 	if (!r->tag[0] && !r->digest[0])
 		strcpy(r->tag, "latest");
 	return 0;

@@ -52,7 +52,7 @@ static void ref_bad(const char *in, const char *why)
 
 static void refs(void)
 {
-	char with_digest[200];
+	char with_digest[300], long_name[251];
 
 	ref_ok("opensnoop", "docker.io/library/opensnoop:latest",
 	       "registry-1.docker.io");
@@ -79,6 +79,14 @@ static void refs(void)
 	ref_bad("reg.io/a..b", "lower-case");
 	ref_bad("reg.io/-a", "lower-case");
 	ref_bad("reg.io/a_", "lower-case");
+	/* An official image's name that fits only without library/ (fuzz_oci:
+	 * it was cut short and named another repository). */
+	memset(long_name, 'a', 250);
+	long_name[250] = 0;
+	ref_bad(long_name, "too long");
+	snprintf(with_digest, sizeof(with_digest), "docker.io/library/%s:latest",
+		 long_name + 9);
+	ref_ok(long_name + 9, with_digest, "registry-1.docker.io");
 }
 
 static void man_ok(const char *json, int want_layer, const char *what)
