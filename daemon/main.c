@@ -19,6 +19,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon/api.h"
+#include "daemon/image.h"
 #include "daemon/jsonlog.h"
 #include "daemon/plugin.h"
 #include "daemon/state.h"
@@ -27,6 +28,7 @@
 
 #define DEFAULT_SOCKET "/run/wasm-bpf/wasm-bpfd.sock"
 #define DEFAULT_STATE  "/var/lib/wasm-bpf/daemon"
+#define DEFAULT_KEYS   "/etc/wasm-bpf/keys"
 
 struct opts {
 	const char *socket, *state_dir, *group, *policy;
@@ -42,6 +44,7 @@ static void usage(FILE *f)
 	    f,
 	    "usage: wasm-bpfd [--socket PATH] [--state-dir DIR] "
 	    "[--group NAME] [--log-size BYTES] [--policy FILE]\n"
+	    "                 [--verify-key PUB]...\n"
 	    "  --socket PATH   API socket (default " DEFAULT_SOCKET ")\n"
 	    "  --state-dir DIR what runs, restored on start "
 	    "(default " DEFAULT_STATE ")\n"
@@ -63,7 +66,11 @@ static void usage(FILE *f)
 	    "  --policy FILE          policy of plugins without their own "
 	    "(default\n"
 	    "                         " POLICY_DEFAULT_PATH " if present, "
-	    "else none)\n");
+	    "else none)\n"
+	    "  --verify-key PUB       verify every image plugin with this "
+	    "public key\n"
+	    "                         (repeatable; also " DEFAULT_KEYS
+	    "/*.pub)\n");
 }
 
 static int parse(struct opts *o, int argc, char **argv)
@@ -81,10 +88,11 @@ static int parse(struct opts *o, int argc, char **argv)
 	    {"log-format", required_argument, NULL, 'o'},
 	    {"copy-output", no_argument, NULL, 'c'},
 	    {"policy", required_argument, NULL, 'p'},
+	    {"verify-key", required_argument, NULL, 'k'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	int c;
-	char *end;
+	char *end, why[600];
 
 	while ((c = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
 		switch (c) {
@@ -140,6 +148,13 @@ static int parse(struct opts *o, int argc, char **argv)
 			break;
 		case 'c':
 			o->copy_output = true;
+			break;
+		case 'k':
+			if (image_trust_key(optarg, why, sizeof(why))) {
+				fprintf(stderr, "wasm-bpfd: --verify-key %s\n",
+					why);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -264,6 +279,13 @@ int main(int argc, char **argv)
 	}
 	if (load_policy(o.policy, &pol))
 		return 1;
+	if (image_trust_dir(DEFAULT_KEYS, why, sizeof(why))) {
+		dlog("trusted keys: %s", why);
+		return 1;
+	}
+	if (image_trusted_keys())
+		dlog("verifying images with %d trusted keys",
+		     image_trusted_keys());
 	r = state_open(o.state_dir);
 	if (r) {
 		dlog("state directory %s: %s", o.state_dir, strerror(-r));

@@ -36,6 +36,7 @@ struct run {
 	double started_mono, ended_mono;
 	double timeout;	    /* the spec's, or the policy's wasm.max_time */
 	struct policy *pol; /* its own policy file's, freed with it */
+	const char *signer; /* the trusted key its image verified with */
 	/* Under table_lock: */
 	bool ended, timed_out;
 	int status;
@@ -54,6 +55,7 @@ struct run_cfg {
 	const struct policy *pol;
 	uint64_t fuel, max_memory;
 	double timeout;
+	const char *signer; /* set by open_app: image.h */
 };
 
 struct plugin {
@@ -290,7 +292,7 @@ static int run_cfg(const struct plugin_spec *s, struct run_cfg *c, char *why,
 /* An app for `s` under `c` that shares its maps with a successor and,
  * given `from`, takes over that one's. */
 static struct wasm_bpf_app *open_app(const struct plugin_spec *s,
-				     const struct run_cfg *c,
+				     struct run_cfg *c,
 				     const struct wasm_bpf_app *from, char *why,
 				     size_t why_len)
 {
@@ -301,14 +303,18 @@ static struct wasm_bpf_app *open_app(const struct plugin_spec *s,
 				      .max_event_rate = s->max_event_rate,
 				      .event_burst = s->event_burst};
 	struct wasm_error err = {{0}};
-	struct wasm_bpf_app *app =
-	    s->module[0] == '/' ? wasm_bpf_app__open_file(s->module, &o, &err)
-				: image_open(s->module, &o, &err);
+	struct wasm_bpf_app *app = NULL;
 	const char **argv;
+	char msg[512];
 	int r = 0;
 
+	if (s->module[0] == '/')
+		app = wasm_bpf_app__open_file(s->module, &o, &err);
+	else
+		app = image_open(s->module, &o, &c->signer, msg, sizeof(msg));
 	if (!app) {
-		snprintf(why, why_len, "%s: %s", s->module, err.msg);
+		snprintf(why, why_len, "%s: %s", s->module,
+			 s->module[0] == '/' ? err.msg : msg);
 		return NULL;
 	}
 	argv = calloc(s->nargs + 1, sizeof(*argv));
@@ -351,6 +357,7 @@ static struct run *run_start(struct plugin *p, struct wasm_bpf_app *app,
 	r->app = app;
 	r->pol = c->own;
 	r->timeout = c->timeout;
+	r->signer = c->signer;
 	wasm_bpf_app__set_stdio(app, -1, -1, -1);
 	wasm_bpf_app__set_stdio_callbacks(app, NULL, log_write, r);
 	r->started = time(NULL);
@@ -569,6 +576,12 @@ static cJSON *describe(const struct plugin *p)
 	} else if (p->cur && r->ended) {
 		cJSON_AddNumberToObject(j, "status", r->status);
 		cJSON_AddStringToObject(j, "error", r->errmsg);
+	}
+	if (r->signer) {
+		char sig[4300];
+
+		snprintf(sig, sizeof(sig), "verified by %s", r->signer);
+		cJSON_AddStringToObject(j, "signature", sig);
 	}
 	cJSON_AddNumberToObject(j, "started", (double)r->started);
 	cJSON_AddNumberToObject(j, "uptime", up);

@@ -617,4 +617,7 @@ stop_daemon
 
 # ---- declared plugins, JSON-lines logs, /metrics on TCP -----------------------------
 sh "$ROOT/daemon/tests/watch.sh"
+
+# ---- signed images (--verify-key) ---------------------------------------------------
+sh "$ROOT/daemon/tests/sig.sh"
 exit 0
