@@ -2,7 +2,8 @@
 # daemon/tests/sig.sh — signed images in the daemon (wasm-bpfd
 # --verify-key): a loopback docker-registry, keys made with openssl,
 # images signed with `wasm-bpf sign`; verified at the pull and at every
-# open from the store (a start, a restore after a restart), refused when
+# open from the store (a start, an upgrade, a restore after a restart),
+# refused when
 # no trusted key verifies them, and images.require_signature in the
 # daemon. Run by daemon/tests/run.sh (root, real kernel); PASS/FAIL/SKIP.
 set -u
@@ -119,6 +120,11 @@ for id in $f_id; do "$W" stop "$id" >/dev/null; done
 got=$(api POST /v1/plugins "{\"module\": \"$UNSIGNED\", \"pull\": \"never\"}")
 [ "$got" = 400 ] && grep -qF "$UNSIGNED: not signed (no signature in the store) and the daemon verifies images" "$T/body"
 verdict "an unsigned image in the store: 400 naming it" "got $got: $(head -c 300 "$T/body")"
+"$W" upgrade --pull never "$keep" "$UNSIGNED" >"$T/up.out" 2>&1
+rc=$?
+[ $rc != 0 ] && grep -qF "$UNSIGNED: not signed" "$T/up.out" && [ "$(field "$keep" state)" = running ] &&
+	[ "$(field "$keep" module)" = "$SIGNED" ] && [ "$(field "$keep" signature)" = "verified by $T/k1.pub" ]
+verdict "upgrade to an unsigned stored image: refused, the signed version runs on" "exit $rc: $(head -c 300 "$T/up.out")"
 # Pull missing: stored without its signature, so pulled again with it.
 "$W" run -d "$UNSIGNED" >/dev/null 2>"$T/run.err"
 rc=$?
