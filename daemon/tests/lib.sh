@@ -1,5 +1,7 @@
 # daemon/tests/lib.sh — what the daemon's test scripts share, sourced
-# after they set SUITE (the name their lines start with) and DPID="".
+# after they set SUITE (the name their lines start with) and DPID="";
+# the daemon's helpers use D (wasm-bpfd), S (its socket), ST (its state
+# directory), T (the test's directory) and DAEMON_OPTS.
 
 pass() { echo "PASS: $SUITE $1"; }
 fail() { echo "FAIL: $SUITE $1: $2"; }
@@ -7,6 +9,29 @@ skip() { echo "SKIP: $SUITE $1: $2"; }
 # verdict NAME WHY: PASS or FAIL by the status of the command before.
 verdict() {
 	if [ $? = 0 ]; then pass "$1"; else fail "$1" "$2"; fi
+}
+
+# start_daemon [OPTION]...: $D on $S and $ST with $DAEMON_OPTS and the
+# options, its output appended to $T/daemon.log; 0 once it answers.
+start_daemon() {
+	# shellcheck disable=SC2086
+	"$D" --socket "$S" --state-dir "$ST" ${DAEMON_OPTS:-} "$@" >>"$T/daemon.log" 2>&1 &
+	DPID=$!
+	for _ in $(seq 100); do
+		[ -S "$S" ] && curl -s --unix-socket "$S" http://d/v1/plugins >/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# api METHOD PATH [BODY]: prints the HTTP status, the body into $T/body.
+api() {
+	curl -s --unix-socket "$S" -o "$T/body" -w '%{http_code}' -X "$1" \
+		${3:+-H 'Content-Type: application/json' --data-binary "$3"} "http://d$2"
+}
+# field ID KEY: one field of a plugin's JSON.
+field() {
+	curl -s --unix-socket "$S" "http://d/v1/plugins/$1" |
+		python3 -c "import json,sys; print(json.load(sys.stdin).get('$2',''))"
 }
 
 # Stops the daemon $DPID (SIGTERM, SIGKILL after 10 s); its status in DRC.

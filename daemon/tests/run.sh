@@ -48,25 +48,7 @@ for g in trap loop hog; do
 	wat2wasm "$ROOT/daemon/tests/$g.wat" -o "$T/$g.wasm" || { fail build "$g.wat"; exit 1; }
 done
 
-start_daemon() {
-	"$D" --socket "$S" --state-dir "$ST" --log-size 1048576 >>"$T/daemon.log" 2>&1 &
-	DPID=$!
-	for _ in $(seq 100); do
-		[ -S "$S" ] && curl -s --unix-socket "$S" http://d/v1/plugins >/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-# api METHOD PATH [BODY]: prints the HTTP status, the body into $T/body.
-api() {
-	curl -s --unix-socket "$S" -o "$T/body" -w '%{http_code}' -X "$1" \
-		${3:+-H 'Content-Type: application/json' --data-binary "$3"} "http://d$2"
-}
-# field ID KEY: one field of a plugin's JSON.
-field() {
-	curl -s --unix-socket "$S" "http://d/v1/plugins/$1" |
-		python3 -c "import json,sys; print(json.load(sys.stdin).get('$2',''))"
-}
+DAEMON_OPTS="--log-size 1048576" # start_daemon's (lib.sh)
 count_state() {
 	"$W" ps -o json | python3 -c "import json,sys; print(sum(1 for p in json.load(sys.stdin) if p['state']=='$1'))"
 }

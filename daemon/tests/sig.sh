@@ -3,9 +3,8 @@
 # --verify-key): a loopback docker-registry, keys made with openssl,
 # images signed with `wasm-bpf sign`; verified at the pull and at every
 # open from the store (a start, an upgrade, a restore after a restart),
-# refused when
-# no trusted key verifies them, and images.require_signature in the
-# daemon. Run by daemon/tests/run.sh (root, real kernel); PASS/FAIL/SKIP.
+# refused when no trusted key verifies them, and images.require_signature
+# in the daemon. Run by daemon/tests/run.sh (root, real kernel); PASS/FAIL/SKIP.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -39,24 +38,6 @@ for t in docker-registry openssl; do
 	command -v $t >/dev/null || { skip all "no $t"; exit 0; }
 done
 
-# start_daemon [OPTION]...: the daemon on the test's socket and state.
-start_daemon() {
-	"$D" --socket "$S" --state-dir "$ST" "$@" >>"$T/daemon.log" 2>&1 &
-	DPID=$!
-	for _ in $(seq 100); do
-		[ -S "$S" ] && curl -s --unix-socket "$S" http://d/v1/plugins >/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-api() {
-	curl -s --unix-socket "$S" -o "$T/body" -w '%{http_code}' -X "$1" \
-		${3:+-H 'Content-Type: application/json' --data-binary "$3"} "http://d$2"
-}
-field() {
-	curl -s --unix-socket "$S" "http://d/v1/plugins/$1" |
-		python3 -c "import json,sys; print(json.load(sys.stdin).get('$2',''))"
-}
 # ps_field ID KEY: the field as `wasm-bpf ps -o json` shows it.
 ps_field() {
 	"$W" ps -o json | python3 -c "import json,sys; print(''.join(p.get('$2','') for p in json.load(sys.stdin) if p['id']=='$1'))"
