@@ -4,7 +4,7 @@
 # images signed with `wasm-bpf sign`; verified at the pull and at every
 # open from the store (a start, an upgrade, a restore after a restart),
 # refused when no trusted key verifies them, and images.require_signature
-# in the daemon. Run by daemon/tests/run.sh (root, real kernel); PASS/FAIL/SKIP.
+# in the daemon; the default key directory /etc/wasm-bpf/keys. Run by daemon/tests/run.sh (root, real kernel); PASS/FAIL/SKIP.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -152,6 +152,38 @@ else
 	[ "$(field "$keep" state)" = running ] && [ -z "$(field "$keep" signature)" ]
 	verdict "without keys a restore is not verified (no signature field)" "state $(field "$keep" state) $(field "$keep" signature)"
 	stop_daemon
+fi
+
+# ---- /etc/wasm-bpf/keys: the default key directory --------------------------------------
+# The daemon in a mount namespace of its own where an overlay on /etc
+# adds the directory (gone with the namespace).
+mkdir -p "$T/etc/up/wasm-bpf/keys" "$T/etc/work"
+cp "$T/k1.pub" "$T/etc/up/wasm-bpf/keys/k1.pub"
+cat >"$T/in-etc.sh" <<EOF2
+#!/bin/sh
+exec unshare -m --propagation private sh -c 'mount -t overlay overlay -o lowerdir=/etc,upperdir=$T/etc/up,workdir=$T/etc/work /etc && exec "\$0" "\$@"' "$D" "\$@"
+EOF2
+chmod +x "$T/in-etc.sh"
+if ! "$T/in-etc.sh" --help >/dev/null 2>&1; then
+	skip "/etc/wasm-bpf/keys" "no overlay mount in a mount namespace here"
+else
+	D0=$D D=$T/in-etc.sh
+	start_daemon
+	sleep 0.3
+	[ "$(field "$keep" state)" = running ] &&
+		[ "$(field "$keep" signature)" = "verified by /etc/wasm-bpf/keys/k1.pub" ]
+	verdict "a key in /etc/wasm-bpf/keys is trusted without --verify-key: restored, verified" \
+		"state $(field "$keep" state) $(field "$keep" signature) $(tail -3 "$T/daemon.log" | tr '\n' '|')"
+	got=$(api POST /v1/plugins "{\"module\": \"$UNSIGNED\", \"pull\": \"never\"}")
+	[ "$got" = 400 ] && grep -qF "$UNSIGNED: not signed" "$T/body"
+	verdict "and an unsigned image refused" "got $got: $(head -c 300 "$T/body")"
+	stop_daemon
+	echo junk >"$T/etc/up/wasm-bpf/keys/junk.pub"
+	"$D" --socket "$S" --state-dir "$ST" >"$T/bad.out" 2>&1
+	rc=$?
+	[ $rc = 1 ] && grep -qF "/etc/wasm-bpf/keys/junk.pub: not a PEM public key" "$T/bad.out" && [ ! -S "$S" ]
+	verdict "a file in /etc/wasm-bpf/keys that is no key: the daemon does not start, naming it" "exit $rc: $(cat "$T/bad.out")"
+	D=$D0
 fi
 
 # ---- the right key again: the restore verifies ---------------------------------------
