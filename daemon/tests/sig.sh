@@ -4,7 +4,8 @@
 # images signed with `wasm-bpf sign`; verified at the pull and at every
 # open from the store (a start, an upgrade, a restore after a restart),
 # refused when no trusted key verifies them, and images.require_signature
-# in the daemon; the default key directory /etc/wasm-bpf/keys. Run by daemon/tests/run.sh (root, real kernel); PASS/FAIL/SKIP.
+# in the daemon; the default key directory /etc/wasm-bpf/keys. Run by
+# daemon/tests/run.sh (root, real kernel); PASS/FAIL/SKIP lines.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
