@@ -41,6 +41,58 @@ k8s_tests() {
 		'is not on the pod template'
 	broken "a mount of an undeclared volume" 's/^            - name: btf$/            - name: btfs/' \
 		'mounts volume "btfs"'
+	# Unknown fields (strict.js), as an API server's strict field
+	# validation refuses them: at the top, deep in a container, in a
+	# securityContext, the context's own name, and the pod's hostPID.
+	broken "an unknown field at the top" 's/^metadata:/metdata:/' \
+		'^[^ ]* DaemonSet .*: metdata: unknown field (did you mean metadata?)'
+	broken "an unknown field deep in a container" 's/initialDelaySeconds: 10/initialDelaySecond: 10/' \
+		'spec\.template\.spec\.containers\[0\]\.livenessProbe\.initialDelaySecond: unknown field (did you mean initialDelaySeconds?)'
+	broken "an unknown field in a securityContext" 's/runAsUser: 0/runAsUsr: 0/' \
+		'spec\.template\.spec\.containers\[0\]\.securityContext\.runAsUsr: unknown field (did you mean runAsUser?)'
+	broken "a misspelt securityContext" 's/^          securityContext:/          securityContex:/' \
+		'containers\[0\]\.securityContex: unknown field'
+	broken "hostPid for hostPID" 's/hostPID: true/hostPid: true/' \
+		'spec\.template\.spec\.hostPid: unknown field (did you mean hostPID?)'
+	broken "an unknown field in an emptyDir" 's/medium: Memory/medum: Memory/' \
+		'volumes\[5\]\.emptyDir\.medum: unknown field'
+	cm=$ROOT/deploy/kubernetes/daemon/20-plugins.yaml
+	sed 's/^data:/dat:/' "$cm" >"$T/broken.yaml"
+	node "$V/validate.js" "$T/broken.yaml" >"$T/v.out" 2>&1
+	[ $? = 1 ] && grep -q '^[^ ]* ConfigMap .*: dat: unknown field (did you mean data?)' "$T/v.out"
+	check "kubernetes: broken manifest refused: a ConfigMap's misspelt data" "$(cat "$T/v.out")"
+	# Maps (labels, annotations, resources, ConfigMap data) take any key:
+	# invented ones pass.
+	sed 's/^\(      annotations:\)$/\1\n        example.com\/any-key: "x"/; s/^\(              memory: 512Mi\)$/\1\n              example.com\/device: "1"/' \
+		"$ds" >"$T/maps.yaml"
+	grep -q 'example.com/any-key' "$T/maps.yaml" && grep -q 'example.com/device' "$T/maps.yaml" &&
+		node "$V/validate.js" "$T/maps.yaml" >"$T/v.out" 2>&1 && grep -q ': valid$' "$T/v.out"
+	check "kubernetes: keys of maps are not unknown fields" "$(cat "$T/v.out")"
+	# A free-form object (fieldsV1) takes any key; its neighbours do not.
+	cat >"$T/free.yaml" <<-'EOF'
+	apiVersion: v1
+	kind: ConfigMap
+	metadata:
+	  name: free
+	  managedFields:
+	    - manager: kubectl
+	      fieldsV1:
+	        f:data:
+	          f:a: {}
+	      operaton: Apply
+	data:
+	  a: b
+	EOF
+	node "$V/validate.js" "$T/free.yaml" >"$T/v.out" 2>&1
+	[ $? = 1 ] && grep -q ': metadata\.managedFields\[0\]\.operaton: unknown field (did you mean operation?)$' "$T/v.out"
+	check "kubernetes: a free-form object's keys pass, a typo beside it does not" "$(cat "$T/v.out")"
+	# The commented Secret of trusted signing keys, uncommented, is valid
+	# and mounted where the daemon reads keys.
+	sed 's/^\( *\)#\([- ] \)/\1\2/' "$ds" >"$T/keys.yaml"
+	grep -q '^ *- name: keys$' "$T/keys.yaml" && grep -q 'secretName: wasm-bpf-keys' "$T/keys.yaml" &&
+		grep -q 'mountPath: /etc/wasm-bpf/keys$' "$T/keys.yaml" &&
+		node "$V/validate.js" "$T/keys.yaml" >"$T/v.out" 2>&1 && grep -q ': valid$' "$T/v.out"
+	check "kubernetes: the optional Secret of signing keys, uncommented, is valid" "$(cat "$T/v.out")"
 	broken "an unknown kind" 's/^kind: DaemonSet/kind: DaemonSett/' 'unknown kind DaemonSett'
 	broken "not YAML" 's/^spec:/spec: [/' 'not YAML'
 }

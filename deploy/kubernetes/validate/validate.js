@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // validate.js FILE.yaml... — every YAML document of every file checked
 // offline against the Kubernetes API's OpenAPI schemas (kubernetes-models),
-// plus what the API server checks beyond them that these manifests rely on.
+// then strictly (no field the schema does not define: strict.js), plus
+// what the API server checks beyond them that these manifests rely on.
 // One line per document; exit status 1 when any is wrong.
 //
 // validate.js --configmap-data FILE DIR — writes each ConfigMap's data keys
@@ -10,6 +11,7 @@
 const fs = require("fs");
 const path = require("path");
 const yaml = require("js-yaml");
+const { unknownFields } = require("./strict.js");
 
 // The model class of an apiVersion and kind, or null.
 function modelOf(apiVersion, kind) {
@@ -80,6 +82,7 @@ function validateFile(file) {
     } catch (e) {
       errs.push(e.message);
     }
+    if (!errs.length) errs.push(...unknownFields(Model.prototype.validate, doc));
     errs.push(...extraChecks(doc));
     if (errs.length) {
       console.log(`${where} ${what}: ${errs.join("; ")}`);
