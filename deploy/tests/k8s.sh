@@ -13,9 +13,19 @@ k8s_tests() {
 		skip kubernetes "no $V/node_modules (scripts/setup.sh runs npm ci there)"
 		return
 	fi
+	# valid NAME FILE: FILE (one document) must pass.
+	valid() {
+		node "$V/validate.js" "$2" >"$T/v.out" 2>&1 && grep -q ': valid$' "$T/v.out"
+		check "kubernetes: $1" "$(cat "$T/v.out")"
+	}
+	# refused NAME FILE WANT: FILE must be refused, a line matching WANT.
+	refused() {
+		node "$V/validate.js" "$2" >"$T/v.out" 2>&1
+		[ $? = 1 ] && grep -q -- "$3" "$T/v.out"
+		check "kubernetes: broken manifest refused: $1" "$(cat "$T/v.out")"
+	}
 	for f in "$ROOT"/deploy/kubernetes/*.yaml "$ROOT"/deploy/kubernetes/daemon/*.yaml; do
-		node "$V/validate.js" "$f" >"$T/v.out" 2>&1 && grep -q ': valid$' "$T/v.out"
-		check "kubernetes: ${f#"$ROOT"/} is valid" "$(cat "$T/v.out")"
+		valid "${f#"$ROOT"/} is valid" "$f"
 	done
 	ds=$ROOT/deploy/kubernetes/daemon/30-daemonset.yaml
 	# broken NAME SED-EXPRESSION WANT: a copy of the DaemonSet broken so
@@ -26,9 +36,7 @@ k8s_tests() {
 			fail "kubernetes: broken manifest refused: $1" "the edit changed nothing"
 			return
 		fi
-		node "$V/validate.js" "$T/broken.yaml" >"$T/v.out" 2>&1
-		[ $? = 1 ] && grep -q -- "$3" "$T/v.out"
-		check "kubernetes: broken manifest refused: $1" "$(cat "$T/v.out")"
+		refused "$1" "$T/broken.yaml" "$3"
 	}
 	broken "a boolean that is a string" 's/allowPrivilegeEscalation: false/allowPrivilegeEscalation: "no"/' \
 		'allowPrivilegeEscalation must be boolean'
@@ -58,16 +66,17 @@ k8s_tests() {
 		'volumes\[5\]\.emptyDir\.medum: unknown field'
 	cm=$ROOT/deploy/kubernetes/daemon/20-plugins.yaml
 	sed 's/^data:/dat:/' "$cm" >"$T/broken.yaml"
-	node "$V/validate.js" "$T/broken.yaml" >"$T/v.out" 2>&1
-	[ $? = 1 ] && grep -q '^[^ ]* ConfigMap .*: dat: unknown field (did you mean data?)' "$T/v.out"
-	check "kubernetes: broken manifest refused: a ConfigMap's misspelt data" "$(cat "$T/v.out")"
+	refused "a ConfigMap's misspelt data" "$T/broken.yaml" \
+		'^[^ ]* ConfigMap .*: dat: unknown field (did you mean data?)'
 	# Maps (labels, annotations, resources, ConfigMap data) take any key:
 	# invented ones pass.
 	sed 's/^\(      annotations:\)$/\1\n        example.com\/any-key: "x"/; s/^\(              memory: 512Mi\)$/\1\n              example.com\/device: "1"/' \
 		"$ds" >"$T/maps.yaml"
-	grep -q 'example.com/any-key' "$T/maps.yaml" && grep -q 'example.com/device' "$T/maps.yaml" &&
-		node "$V/validate.js" "$T/maps.yaml" >"$T/v.out" 2>&1 && grep -q ': valid$' "$T/v.out"
-	check "kubernetes: keys of maps are not unknown fields" "$(cat "$T/v.out")"
+	if grep -q 'example.com/any-key' "$T/maps.yaml" && grep -q 'example.com/device' "$T/maps.yaml"; then
+		valid "keys of maps are not unknown fields" "$T/maps.yaml"
+	else
+		fail "kubernetes: keys of maps are not unknown fields" "the edit added no key"
+	fi
 	# A free-form object (fieldsV1) takes any key; its neighbours do not.
 	cat >"$T/free.yaml" <<-'EOF'
 	apiVersion: v1
@@ -83,16 +92,17 @@ k8s_tests() {
 	data:
 	  a: b
 	EOF
-	node "$V/validate.js" "$T/free.yaml" >"$T/v.out" 2>&1
-	[ $? = 1 ] && grep -q ': metadata\.managedFields\[0\]\.operaton: unknown field (did you mean operation?)$' "$T/v.out"
-	check "kubernetes: a free-form object's keys pass, a typo beside it does not" "$(cat "$T/v.out")"
+	refused "a typo beside a free-form object, whose own keys pass" "$T/free.yaml" \
+		': metadata\.managedFields\[0\]\.operaton: unknown field (did you mean operation?)$'
 	# The commented Secret of trusted signing keys, uncommented, is valid
 	# and mounted where the daemon reads keys.
 	sed 's/^\( *\)#\([- ] \)/\1\2/' "$ds" >"$T/keys.yaml"
-	grep -q '^ *- name: keys$' "$T/keys.yaml" && grep -q 'secretName: wasm-bpf-keys' "$T/keys.yaml" &&
-		grep -q 'mountPath: /etc/wasm-bpf/keys$' "$T/keys.yaml" &&
-		node "$V/validate.js" "$T/keys.yaml" >"$T/v.out" 2>&1 && grep -q ': valid$' "$T/v.out"
-	check "kubernetes: the optional Secret of signing keys, uncommented, is valid" "$(cat "$T/v.out")"
+	if grep -q '^ *- name: keys$' "$T/keys.yaml" && grep -q 'secretName: wasm-bpf-keys' "$T/keys.yaml" &&
+		grep -q 'mountPath: /etc/wasm-bpf/keys$' "$T/keys.yaml"; then
+		valid "the optional Secret of signing keys, uncommented, is valid" "$T/keys.yaml"
+	else
+		fail "kubernetes: the optional Secret of signing keys" "no commented keys volume and mount in $ds"
+	fi
 	broken "an unknown kind" 's/^kind: DaemonSet/kind: DaemonSett/' 'unknown kind DaemonSett'
 	broken "not YAML" 's/^spec:/spec: [/' 'not YAML'
 }
