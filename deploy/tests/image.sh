@@ -3,8 +3,10 @@
 # the real kernel: privileged, then with the minimal capabilities as the
 # image's non-root user, then as root with CAP_BPF and CAP_PERFMON alone;
 # each loads bootstrap.wasm from a plugins directory, shows exec events
-# in `podman logs` as JSON lines, stops, and leaves no BPF program. The
-# image and every container are removed at the end.
+# in `podman logs` as JSON lines, stops, and leaves no BPF program. Then
+# the DaemonSet's container as its manifest says, and again with its
+# optional Secret of signing keys mounted. The image and every container
+# are removed at the end.
 
 IMG="localhost/wbpf-deploy-$$/wasm-bpfd:t"
 CTRS=""
@@ -62,6 +64,10 @@ run_case() {
 		grep -q 'wasm_bpf_plugin_info{id="[0-9a-f]*",name="bootstrap",state="running"} 1' "$T/ds.metrics"
 		check "$name: Prometheus scrapes /metrics on the pod's address" "$(head -5 "$T/ds.metrics")"
 	fi
+	if [ -n "${WANT_LOG:-}" ]; then
+		podman logs "$c" 2>&1 | grep -q -- "$WANT_LOG"
+		check "$name: the daemon's log says: $WANT_LOG" "$(podman logs "$c" 2>&1 | grep -v '"stream":"stdout"' | tail -4)"
+	fi
 	if [ -n "${WANT_UID:-}" ]; then
 		[ "$(awk '/^Uid:/ {print $2}' /proc/"$pid"/status)" = "$WANT_UID" ]
 		check "$name: the daemon runs as uid $WANT_UID" "$(grep -E '^(Uid|CapEff)' /proc/"$pid"/status | tr '\n' ' ')"
@@ -103,6 +109,32 @@ daemonset_case() {
 	set -- $(cat "$T/ds.args")
 	IFS=$old_ifs
 	DS_METRICS=$mport WANT_UID=0 run_case daemonset "$@"
+	daemonset_keys_case
+}
+
+# The DaemonSet's commented-out Secret of signing keys, uncommented, with
+# a Secret laid out as a kubelet does (..data swapped in by symlink): the
+# daemon trusts its key.
+daemonset_keys_case() {
+	s=$T/secrets/wasm-bpf-keys
+	mkdir -p "$s/..2026_01_01_00_00_00.1"
+	ln -s ..2026_01_01_00_00_00.1 "$s/..data"
+	ln -s ..data/release.pub "$s/release.pub"
+	openssl ecparam -name prime256v1 -genkey -noout -out "$T/release.pem" 2>/dev/null &&
+		openssl ec -in "$T/release.pem" -pubout -out "$s/..data/release.pub" 2>/dev/null
+	check "daemonset-keys: a signing key made with openssl" "openssl failed" || return
+	sed 's/^\( *\)#\([- ] \)/\1\2/' "$K/30-daemonset.yaml" >"$T/ds-keys.yaml"
+	node "$V/podman-args.js" "$T/ds-keys.yaml" "$T/cm" 127.0.0.1 "$T/secrets" >"$T/ds-keys.args" &&
+		grep -q "^--volume=$s:/etc/wasm-bpf/keys:ro$" "$T/ds-keys.args"
+	check "daemonset-keys: the Secret mounted read-only at /etc/wasm-bpf/keys" "$(cat "$T/ds-keys.args")" || return
+	sed -i "s/^--metrics-addr=127.0.0.1:9464$/--metrics-addr=127.0.0.1:$mport/" "$T/ds-keys.args"
+	old_ifs=$IFS
+	IFS='
+'
+	# shellcheck disable=SC2046
+	set -- $(cat "$T/ds-keys.args")
+	IFS=$old_ifs
+	WANT_LOG='verifying images with 1 trusted keys' run_case daemonset-keys "$@"
 }
 
 image_tests() {

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// podman-args.js DAEMONSET.yaml CONFIGMAP_DIR POD_IP — the podman run
-// options (one a line) that give the DaemonSet's first container what a
-// kubelet would: its user, capabilities, seccomp profile, read-only root,
-// host PID and network, hostPath mounts, emptyDirs (as tmpfs), the
-// ConfigMap volume (from CONFIGMAP_DIR), its environment with spec.nodeName
+// podman-args.js DAEMONSET.yaml CONFIGMAP_DIR POD_IP [SECRETS_DIR] — the
+// podman run options (one a line) that give the DaemonSet's first
+// container what a kubelet would: its user, capabilities, seccomp profile,
+// read-only root, host PID and network, hostPath mounts, emptyDirs (as
+// tmpfs), the ConfigMap volume (from CONFIGMAP_DIR), Secret volumes (each
+// from SECRETS_DIR/SECRET_NAME), its environment with spec.nodeName
 // and status.podIP filled in, then the image's place (the line IMAGE) and
 // its args with $(VAR) expanded. Lets the tests run the manifest's
 // container as the manifest says, without a cluster.
@@ -12,9 +13,9 @@ const fs = require("fs");
 const os = require("os");
 const yaml = require("js-yaml");
 
-const [file, cmDir, podIP] = process.argv.slice(2);
+const [file, cmDir, podIP, secretsDir] = process.argv.slice(2);
 if (!podIP) {
-  console.error("usage: podman-args.js DAEMONSET.yaml CONFIGMAP_DIR POD_IP");
+  console.error("usage: podman-args.js DAEMONSET.yaml CONFIGMAP_DIR POD_IP [SECRETS_DIR]");
   process.exit(2);
 }
 const ds = yaml.loadAll(fs.readFileSync(file, "utf8")).find((d) => d && d.kind === "DaemonSet");
@@ -43,6 +44,8 @@ for (const m of c.volumeMounts || []) {
   if (v.hostPath) out.push(`--volume=${v.hostPath.path}:${m.mountPath}${ro}`);
   else if (v.emptyDir) out.push(`--tmpfs=${m.mountPath}:rw,mode=1777`);
   else if (v.configMap) out.push(`--volume=${cmDir}:${m.mountPath}${ro}`);
+  else if (v.secret && secretsDir)
+    out.push(`--volume=${secretsDir}/${v.secret.secretName}:${m.mountPath}${ro}`);
   else throw new Error(`volume ${m.name}: no stand-in for its kind`);
 }
 const env = {};
