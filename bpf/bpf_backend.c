@@ -153,7 +153,9 @@ static void decide(struct bpf_backend_plan *pl, const char *mode,
 static int fill(struct bpf_backend_plan *pl, struct bpf_object *obj,
 		const void *elf, size_t len, const char *mode)
 {
-	char no_bpf[128] = "", vet_why[384] = "", (*kwhy)[384], (*uwhy)[384];
+	/* vet_why fits in a uwhy entry after user_runs' "user backend: " */
+	char no_bpf[128] = "", vet_why[384 - sizeof("user backend: ")] = "";
+	char (*kwhy)[384], (*uwhy)[384];
 	bool works =
 	    strcmp(mode, "user") && !kernel_works(no_bpf, sizeof(no_bpf));
 	int vet = strcmp(mode, "kernel")

@@ -22,6 +22,7 @@
 #include "jit.h"
 
 #if defined(__x86_64__) && defined(__linux__)
+#include <cpuid.h>
 
 enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13,
        R14, R15 };
@@ -2232,11 +2233,28 @@ int wm_jit_arch_emit(struct wm_jit_unit *u)
 	return rc;
 }
 
+/* One CPUID leaf 1 ECX feature bit (bit_POPCNT, bit_SSE4_1), read once and
+ * cached (CPUID traps to the hypervisor in a VM). Not
+ * __builtin_cpu_supports: its libgcc table is 5 KB of the runtime. */
+static bool cpu_has(unsigned ecx_bit)
+{
+	static uint64_t cached; /* ECX | 1 << 32 once read */
+	uint64_t v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+	unsigned a, b, c = 0, d;
+
+	if (!v) {
+		__get_cpuid(1, &a, &b, &c, &d);
+		v = c | 1ull << 32;
+		__atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+	}
+	return v & ecx_bit;
+}
+
 bool wm_jit_arch_supports(enum ir_op op)
 {
 	struct alu a;
 	if (op == IR_I32_POPCNT || op == IR_I64_POPCNT)
-		return __builtin_cpu_supports("popcnt");
+		return cpu_has(bit_POPCNT);
 	if (wm_bulk_op(op))
 		return true;
 	switch (op) {
@@ -2282,7 +2300,7 @@ bool wm_jit_arch_supports(enum ir_op op)
 	case IR_F32_CEIL: case IR_F32_FLOOR: case IR_F32_TRUNC:
 	case IR_F32_NEAREST: case IR_F64_CEIL: case IR_F64_FLOOR:
 	case IR_F64_TRUNC: case IR_F64_NEAREST:
-		return __builtin_cpu_supports("sse4.1");
+		return cpu_has(bit_SSE4_1);
 	default:
 		break;
 	}
