@@ -182,12 +182,13 @@ static uint64_t now_ns(void)
  * cannot be stopped, so later records of that poll are dropped. This runs
  * once per event, so it checks nothing the poll already checked: the
  * buffer was bounds-checked when the poll began (guest memory never
- * shrinks or moves) and the callback's entry notices an interrupt. */
+ * shrinks or moves), the call was prepared then (wasm_call), and the
+ * callback's entry notices an interrupt. */
 static int deliver(struct bh_poll_state *st, const void *data, size_t size)
 {
 	uint32_t n = size < st->buf_len ? (uint32_t)size : st->buf_len;
-	uint64_t slots[3] = {st->ctx, st->buf, n};
-	int s, r;
+	uint64_t *slots = st->call.slots;
+	int s, r = 0;
 
 	if (st->stopped)
 		return -ECANCELED;
@@ -201,8 +202,13 @@ static int deliver(struct bh_poll_state *st, const void *data, size_t size)
 	memcpy(st->dst, data, n);
 	if (!st->count++)
 		st->cb_start = now_ns() - *st->paused_ns;
-	s = wasm_func__call_raw(st->inst, st->fn, slots);
-	r = (int32_t)(uint32_t)slots[0];
+	if (st->call_err) {
+		s = st->call_err;
+	} else {
+		slots[0] = st->ctx, slots[1] = st->buf, slots[2] = n;
+		s = wasm_call__run(&st->call);
+		r = (int32_t)(uint32_t)slots[0];
+	}
 	if (s == WASM_OK && r == 0)
 		return 0;
 	st->status = s;
@@ -499,6 +505,7 @@ int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	    .dst = dst,
 	    .paused_ns = &h->stats->paused_ns,
 	    .rate = &h->rate};
+	p->st.call_err = wasm_call__prepare(&p->st.call, inst, fn);
 	h->polling = o->busy = true;
 	status = poll_loop(p, timeout_ms, result);
 	h->polling = o->busy = false;

@@ -40,6 +40,10 @@ struct bh_attach {
 struct bh_poll_state {
 	struct wasm_instance *inst;
 	struct wasm_func *fn;
+	/* fn's call, prepared once per poll; call_err: what preparing it
+	 * returned (then every record gets that instead of a call). */
+	struct wasm_call call;
+	int call_err;
 	uint32_t ctx, buf, buf_len;
 	void *dst; /* host address of buf: guest memory never moves */
 	int status; /* enum wasm_status of the last guest call */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jit.h"
 #include "runtime.h"
 
 #define DEFAULT_STACK_SLOTS (1u << 20) /* 8 MiB of value stack */
@@ -850,27 +851,39 @@ static int ensure_stack(struct wasm_instance *ctx)
 	return 0;
 }
 
-int wasm_func__call_raw(struct wasm_instance *inst, struct wasm_func *f,
-			uint64_t *slots)
+int wasm_call__prepare(struct wasm_call *c, struct wasm_instance *inst,
+		       struct wasm_func *f)
 {
-	struct wasm_instance *ctx = running_ctx ? running_ctx : inst;
 	if (!f || !inst)
 		return -EINVAL;
+	struct wasm_instance *ctx = running_ctx ? running_ctx : inst;
 	if (!ctx->frames && ensure_stack(ctx))
 		return -ENOMEM;
 	uint32_t np = f->type->nparams, nr = f->type->nresults;
-	uint32_t n = np > nr ? np : nr;
 	union wm_slot *fp = ctx->stack_top;
-	if (ctx->host_depth >= MAX_HOST_DEPTH || fp + n > ctx->stack_end) {
+	if (ctx->host_depth >= MAX_HOST_DEPTH ||
+	    fp + (np > nr ? np : nr) > ctx->stack_end) {
 		ctx->trap.kind = WASM_TRAP_STACK_EXHAUSTED;
 		ctx->trap.func_name = "";
 		snprintf(ctx->trap.message, sizeof(ctx->trap.message),
 			 "call stack exhausted (host re-entry)");
 		return WASM_TRAPPED;
 	}
-	/* Callbacks re-enter here once per event: plain loops, not memcpy. */
-	for (uint32_t i = 0; i < np; i++)
-		fp[i].u64 = slots[i];
+	/* The native stack is checked here, a few frames above where run
+	 * enters (a poll's libbpf loop): the JIT's stack reserve covers that.
+	 * When the checks fail, run goes the interpreter's way, which makes
+	 * them again and traps. */
+	*c = (struct wasm_call){
+	    .inst = inst, .ctx = ctx, .f = f, .slots = &fp->u64,
+	    .compiled = !f->host && f->code->jit &&
+			wm_jit_can_enter(ctx, f, fp)};
+	return 0;
+}
+
+int wasm_call__run(const struct wasm_call *c)
+{
+	struct wasm_instance *ctx = c->ctx;
+	union wm_slot *fp = (union wm_slot *)c->slots;
 	struct wasm_instance *saved = running_ctx;
 	if (!saved) {
 		ctx->trap.kind = WASM_TRAP_NONE;
@@ -880,14 +893,29 @@ int wasm_func__call_raw(struct wasm_instance *inst, struct wasm_func *f,
 	}
 	running_ctx = ctx;
 	ctx->host_depth++;
-	int st = wm_interp_call(ctx, f, fp);
+	int st = c->compiled ? wm_jit_run(ctx, c->f, fp)
+			     : wm_interp_call(ctx, c->f, fp);
 	ctx->host_depth--;
 	running_ctx = saved;
+	if (st != WASM_OK && ctx != c->inst)
+		c->inst->trap = ctx->trap;
+	return st;
+}
+
+int wasm_func__call_raw(struct wasm_instance *inst, struct wasm_func *f,
+			uint64_t *slots)
+{
+	struct wasm_call c;
+	int st = wasm_call__prepare(&c, inst, f);
+	if (st)
+		return st;
+	/* Callbacks re-enter here once per event: plain loops, not memcpy. */
+	for (uint32_t i = 0; i < f->type->nparams; i++)
+		c.slots[i] = slots[i];
+	st = wasm_call__run(&c);
 	if (st == WASM_OK)
-		for (uint32_t i = 0; i < nr; i++)
-			slots[i] = fp[i].u64;
-	else if (ctx != inst)
-		inst->trap = ctx->trap;
+		for (uint32_t i = 0; i < f->type->nresults; i++)
+			slots[i] = c.slots[i];
 	return st;
 }
 

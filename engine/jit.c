@@ -320,19 +320,31 @@ static inline bool stack_ok(void)
 	return (uintptr_t)__builtin_frame_address(0) > stack_limit();
 }
 
-int wm_jit_enter(struct wasm_instance *ctx, struct wasm_func *f,
-		 union wm_slot *fp)
+bool wm_jit_can_enter(struct wasm_instance *ctx, const struct wasm_func *f,
+		      union wm_slot *fp)
 {
 	uintptr_t limit = stack_limit();
-	if (ctx->nframes >= ctx->max_frames ||
-	    (uintptr_t)__builtin_frame_address(0) <= limit ||
-	    fp + f->code->frame_slots > ctx->stack_end)
-		return wm_trap(ctx, WASM_TRAP_STACK_EXHAUSTED, f, NULL);
-	uint32_t base = ctx->nframes++;
 	ctx->jit_stack_limit = limit;
+	return ctx->nframes < ctx->max_frames &&
+	       (uintptr_t)__builtin_frame_address(0) > limit &&
+	       fp + f->code->frame_slots <= ctx->stack_end;
+}
+
+int wm_jit_run(struct wasm_instance *ctx, struct wasm_func *f,
+	       union wm_slot *fp)
+{
+	uint32_t base = ctx->nframes++;
 	int st = ((wm_jit_fn)f->code->jit)(ctx, fp, f->inst);
 	ctx->nframes = base;
 	return st;
+}
+
+int wm_jit_enter(struct wasm_instance *ctx, struct wasm_func *f,
+		 union wm_slot *fp)
+{
+	if (!wm_jit_can_enter(ctx, f, fp))
+		return wm_trap(ctx, WASM_TRAP_STACK_EXHAUSTED, f, NULL);
+	return wm_jit_run(ctx, f, fp);
 }
 
 int wm_jit_trap(struct wasm_instance *ctx, struct wasm_instance *inst,

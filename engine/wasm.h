@@ -282,6 +282,24 @@ int wasm_func__call(struct wasm_instance *inst, struct wasm_func *f,
  * the fast path for callbacks (ring-buffer records). */
 int wasm_func__call_raw(struct wasm_instance *inst, struct wasm_func *f,
 			uint64_t *slots);
+/* wasm_func__call_raw in two halves, for a call the host repeats from one
+ * place (a ring-buffer callback, once per record of a poll): prepare makes
+ * once what cannot change between the calls (the arguments' and the
+ * stacks' room, the function's tier; a negative errno, or WASM_TRAPPED
+ * when the stack is exhausted), run only enters. The caller writes the
+ * arguments to c->slots, the callee's frame itself (nothing is copied),
+ * before each run and reads the results there after it. Valid only while
+ * the host call that prepared it runs, on its thread: the calls in between
+ * must have returned. */
+struct wasm_call {
+	struct wasm_instance *inst, *ctx;
+	struct wasm_func *f;
+	uint64_t *slots; /* max(params, results) entries */
+	bool compiled;   /* entered directly: wm_jit_enter's checks passed */
+};
+int wasm_call__prepare(struct wasm_call *c, struct wasm_instance *inst,
+		       struct wasm_func *f);
+int wasm_call__run(const struct wasm_call *c);
 
 /* Exported globals, memories, tables. */
 int wasm_instance__export_global(struct wasm_instance *inst, const char *name,

@@ -106,6 +106,19 @@ int wasm_func__call_raw(struct wasm_instance *inst, struct wasm_func *f,
 	return f->cb(inst, f->user, slots);
 }
 
+int wasm_call__prepare(struct wasm_call *c, struct wasm_instance *inst,
+		       struct wasm_func *f)
+{
+	static __thread uint64_t frame[16];
+	*c = (struct wasm_call){.inst = inst, .f = f, .slots = frame};
+	return 0;
+}
+
+int wasm_call__run(const struct wasm_call *c)
+{
+	return c->f->cb(c->inst, c->f->user, c->slots);
+}
+
 bool wasm_instance__interrupt_requested(const struct wasm_instance *inst)
 {
 	return inst->interrupt != 0;
