@@ -2,8 +2,9 @@
  * express: interruption from a thread and from a signal handler (with its
  * latency), fuel, recovery after stack exhaustion, trap messages that name
  * the function, the checked memory helpers, host functions that call back
- * into the guest (and trap or exit there), per-instance limits and link
- * errors. Modules are written in WAT and assembled with wabt's wat2wasm.
+ * into the guest (and trap or exit there; once and through a prepared
+ * call), per-instance limits and link errors. Modules are written in WAT
+ * and assembled with wabt's wat2wasm.
  * Prints PASS:/FAIL: lines for tests/run.sh.
  */
 #include <errno.h>
@@ -290,6 +291,63 @@ static void test_host_reentry(void)
 	wasm_module__free(m);
 }
 
+/* host.each(i, n): table[i] called n times through one prepared call, as
+ * a ring-buffer poll does per record; returns the sum of its results. */
+static int host_each(struct wasm_instance *caller, void *user, uint64_t *slots)
+{
+	(void)user;
+	struct wasm_func *f = wasm_instance__table_func(caller, 0,
+							(uint32_t)slots[0]);
+	uint32_t n = (uint32_t)slots[1], sum = 0;
+	struct wasm_call c;
+	int st = f ? wasm_call__prepare(&c, caller, f) : -EINVAL;
+	for (uint32_t i = 0; i < n && st == WASM_OK; i++) {
+		c.slots[0] = i;
+		st = wasm_call__run(&c);
+		sum += (uint32_t)c.slots[0];
+	}
+	if (st != WASM_OK)
+		return st < 0 ? wasm_instance__host_trap(caller, "prepare %d", st)
+			      : st;
+	slots[0] = sum;
+	return WASM_OK;
+}
+
+static void test_prepared_call(void)
+{
+	struct wasm_module *m = load_wat(
+		"(module (import \"host\" \"each\" (func $each (param i32 i32) (result i32)))"
+		" (table 2 funcref) (elem (i32.const 0) $double $boom)"
+		" (func $double (param i32) (result i32) local.get 0 i32.const 2 i32.mul)"
+		" (func $boom (param i32) (result i32)"
+		"  local.get 0 i32.const 5 i32.eq if unreachable end local.get 0)"
+		" (func (export \"run\") (param i32 i32) (result i32)"
+		"  local.get 0 local.get 1 call $each))");
+	struct wasm_linker *l = wasm_linker__new();
+	wasm_linker__define_func(l, "host", "each", "ii->i", host_each, NULL);
+	struct wasm_instance *inst = instantiate(m, l, NULL);
+	struct wasm_func *run = wasm_instance__export_func(inst, "run");
+	struct wasm_val a[2] = {{.type = WASM_I32, .of.i32 = 0},
+				{.type = WASM_I32, .of.i32 = 1000}}, r;
+	int st = wasm_func__call(inst, run, a, 2, &r, 1);
+	CHECK("prepared-call-repeated", st == WASM_OK && r.of.i32 == 999000,
+	      "status %d sum %d", st, r.of.i32);
+	a[0].of.i32 = 1;
+	st = wasm_func__call(inst, run, a, 2, &r, 1);
+	const struct wasm_trap *t = wasm_instance__trap(inst);
+	CHECK("prepared-call-trap-propagates",
+	      st == WASM_TRAPPED && t->kind == WASM_TRAP_UNREACHABLE &&
+		      strstr(t->message, "boom"),
+	      "status %d kind %d '%s'", st, t->kind, t->message);
+	a[0].of.i32 = 0, a[1].of.i32 = 3;
+	st = wasm_func__call(inst, run, a, 2, &r, 1);
+	CHECK("prepared-call-after-trap", st == WASM_OK && r.of.i32 == 6,
+	      "status %d sum %d", st, r.of.i32);
+	wasm_instance__free(inst);
+	wasm_linker__free(l);
+	wasm_module__free(m);
+}
+
 static void test_link_errors(void)
 {
 	struct wasm_module *m = load_wat(
@@ -379,6 +437,7 @@ int main(void)
 	wasm_module__free(m);
 	test_memory_helpers();
 	test_host_reentry();
+	test_prepared_call();
 	test_link_errors();
 	test_initial_memory();
 	return failures ? 1 : 0;
