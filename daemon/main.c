@@ -15,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "oci/oci_curl.h"
 #include <systemd/sd-daemon.h>
 
 #include "daemon/api.h"

@@ -4,7 +4,7 @@
 OCI_SRCS := $(filter-out oci/fuzz_%.c,$(wildcard oci/*.c))
 OCI_OBJS := $(OCI_SRCS:%.c=$(OBJ)/%.o)
 OCI_LIB  := $(LIBDIR)/libwasm-bpf-oci.a
-LDLIBS_OCI := -lcurl -lcrypto
+LDLIBS_OCI := -lcrypto
 
 $(OCI_LIB): $(OCI_OBJS)
 	@mkdir -p $(dir $@)

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
+#include "oci/oci_curl.h"
 
 #include "oci/oci.h"
 

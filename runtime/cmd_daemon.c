@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
+#include "oci/oci_curl.h"
 
 #include "policy/policy.h"
 #include "runtime/cmd.h"

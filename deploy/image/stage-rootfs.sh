@@ -27,7 +27,14 @@ copy_lib() {
 	mkdir -p "$out$(dirname "$1")"
 	[ -e "$out$1" ] || cp -L "$1" "$out$1"
 }
-libs=$(ldd "$bin/wasm-bpfd" "$bin/wasm-bpf" | awk '
+# libcurl is loaded with dlopen when a command needs HTTP (oci/oci_curl.h):
+# ldd does not list it, so it and what it needs are named here.
+curl=$(ldconfig -p | awk '$1 == "libcurl.so.4" && /x86-64|x86_64|64bit/ {print $NF; exit}')
+[ -n "$curl" ] || curl=$(ldconfig -p | awk '$1 == "libcurl.so.4" {print $NF; exit}')
+[ -n "$curl" ] || { echo "stage-rootfs: no libcurl.so.4 on this machine" >&2; exit 1; }
+copy_lib "$curl"
+libs=$(ldd "$bin/wasm-bpfd" "$bin/wasm-bpf" "$curl" | awk '
+	/:$/ { next } # the header line of each file
 	$2 == "=>" && $3 ~ /^\// { print $3 }
 	$1 ~ /^\// { print $1 }' | sort -u)
 for l in $libs; do
