@@ -1,5 +1,5 @@
 # daemon/tests/lib.sh — what the daemon's test scripts share, sourced
-# after they set SUITE (the name their lines start with) and DPID="";
+# after they set SUITE (the name their lines start with), T and DPID="";
 # the daemon's helpers use D (wasm-bpfd), S (its socket), ST (its state
 # directory), T (the test's directory) and DAEMON_OPTS.
 
@@ -47,6 +47,18 @@ stop_daemon() {
 	DRC=$?
 	DPID=""
 }
+
+# On any exit: the daemon, a second one ($UPID), registries ($PIDS, from
+# oci/tests/lib.sh) stopped, and the test's directory removed (kept with
+# KEEP=1). Sourcing this installs it.
+cleanup() {
+	stop_daemon
+	[ -n "${UPID:-}" ] && kill -KILL "$UPID" 2>/dev/null
+	for p in ${PIDS:-}; do kill "$p" 2>/dev/null; done
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 # The BPF program ids a process holds (from its descriptors).
 prog_ids() {

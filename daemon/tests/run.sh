@@ -21,14 +21,6 @@ export WASM_BPF_STORE=$T/store
 
 SUITE=daemon
 . "$ROOT/daemon/tests/lib.sh"
-cleanup() {
-	stop_daemon
-	[ -n "${UPID:-}" ] && kill -KILL "$UPID" 2>/dev/null
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 if [ "$(id -u)" != 0 ]; then
 	skip all "needs root (BPF programs in the kernel)"

@@ -25,13 +25,6 @@ PUSH=$T/pushstore
 
 SUITE="daemon signatures"
 . "$ROOT/daemon/tests/lib.sh"
-cleanup() {
-	stop_daemon
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 [ "$(id -u)" = 0 ] || { skip all "needs root (BPF programs in the kernel)"; exit 0; }
 [ -f "$BOOT" ] || { skip all "no $BOOT (make examples)"; exit 0; }
