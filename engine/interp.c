@@ -809,11 +809,13 @@ static const uint8_t op_words[] = {
 	IR_ALL_OPS(IR_SIZE)
 #undef IR_SIZE
 };
-static const char *const op_names[] = {
-#define IR_NAME(name, n) #name,
+/* The names in op order, each ending in NUL: one string rather than a
+ * table of pointers (used only by logs and dumps). */
+static const char op_names[] =
+#define IR_NAME(name, n) #name "\0"
 	IR_ALL_OPS(IR_NAME)
 #undef IR_NAME
-};
+	;
 
 unsigned ir_op_words(enum ir_op op)
 {
@@ -822,5 +824,8 @@ unsigned ir_op_words(enum ir_op op)
 
 const char *ir_op_name(enum ir_op op)
 {
-	return op_names[op];
+	const char *p = op_names;
+	for (unsigned i = 0; i < (unsigned)op && i < IR_COUNT; i++)
+		p += strlen(p) + 1;
+	return op < IR_COUNT ? p : "?";
 }

@@ -287,49 +287,60 @@ static uint64_t h_printk(const struct ubpf_prog *p, uint64_t fmt,
 }
 
 /* H(id, function, return, map kind, releases, arguments...) */
-#define H(id, f, r, k, rel, ...)                                               \
-	[BPF_FUNC_##id] = {.name = #id,                                        \
-			   .fn = f,                                            \
-			   .args = {__VA_ARGS__},                              \
-			   .ret = r,                                           \
-			   .map_kind = k,                                      \
-			   .release = rel}
-static const struct ubpf_helper helpers[] = {
-    H(map_lookup_elem, h_lookup, UR_MAP_VALUE_OR_NULL, UK_DATA, false, UA_MAP,
-      UA_KEY),
-    H(map_update_elem, h_update, UR_INT, UK_DATA, false, UA_MAP, UA_KEY,
-      UA_VALUE, UA_ANY),
-    H(map_delete_elem, h_delete, UR_INT, UK_DATA, false, UA_MAP, UA_KEY),
-    H(ktime_get_ns, h_ktime, UR_INT, 0, false, UA_NONE),
-    H(ktime_get_boot_ns, h_boot_ns, UR_INT, 0, false, UA_NONE),
-    H(trace_printk, h_printk, UR_INT, 0, false, UA_MEM, UA_SIZE, UA_ANY, UA_ANY,
-      UA_ANY),
-    H(get_prandom_u32, h_prandom, UR_INT, 0, false, UA_NONE),
-    H(get_smp_processor_id, h_cpu, UR_INT, 0, false, UA_NONE),
-    H(get_current_pid_tgid, h_pid_tgid, UR_INT, 0, false, UA_NONE),
-    H(get_current_uid_gid, h_uid_gid, UR_INT, 0, false, UA_NONE),
-    H(get_current_comm, h_comm, UR_INT, 0, false, UA_UNINIT_MEM, UA_SIZE),
-    H(perf_event_output, h_perf_output, UR_INT, UK_PERF, false, UA_CTX, UA_MAP,
-      UA_ANY, UA_MEM, UA_SIZE),
-    H(probe_read_user, h_read_user, UR_INT, 0, false, UA_UNINIT_MEM, UA_SIZE,
-      UA_ANY),
-    H(probe_read_user_str, h_read_user_str, UR_INT, 0, false, UA_UNINIT_MEM,
-      UA_SIZE, UA_ANY),
-    H(get_current_task, ubpf_task__current, UR_INT, 0, false, UA_NONE),
-    H(probe_read_kernel, ubpf_task__read, UR_INT, 0, false, UA_UNINIT_MEM,
-      UA_SIZE, UA_ANY),
-    H(ringbuf_output, h_ring_output, UR_INT, UK_RING, false, UA_MAP, UA_MEM,
-      UA_SIZE, UA_ANY),
-    H(ringbuf_reserve, h_ring_reserve, UR_MEM_OR_NULL, UK_RING, false, UA_MAP,
-      UA_SIZE, UA_ANY),
-    H(ringbuf_submit, h_ring_submit, UR_VOID, 0, true, UA_RING_MEM, UA_ANY),
-    H(ringbuf_discard, h_ring_discard, UR_VOID, 0, true, UA_RING_MEM, UA_ANY),
-};
+#define UBPF_HELPERS(H)                                                        \
+	H(map_lookup_elem, h_lookup, UR_MAP_VALUE_OR_NULL, UK_DATA, false,     \
+	  UA_MAP, UA_KEY)                                                      \
+	H(map_update_elem, h_update, UR_INT, UK_DATA, false, UA_MAP, UA_KEY,   \
+	  UA_VALUE, UA_ANY)                                                    \
+	H(map_delete_elem, h_delete, UR_INT, UK_DATA, false, UA_MAP, UA_KEY)   \
+	H(ktime_get_ns, h_ktime, UR_INT, 0, false, UA_NONE)                    \
+	H(ktime_get_boot_ns, h_boot_ns, UR_INT, 0, false, UA_NONE)             \
+	H(trace_printk, h_printk, UR_INT, 0, false, UA_MEM, UA_SIZE, UA_ANY,   \
+	  UA_ANY, UA_ANY)                                                      \
+	H(get_prandom_u32, h_prandom, UR_INT, 0, false, UA_NONE)               \
+	H(get_smp_processor_id, h_cpu, UR_INT, 0, false, UA_NONE)              \
+	H(get_current_pid_tgid, h_pid_tgid, UR_INT, 0, false, UA_NONE)         \
+	H(get_current_uid_gid, h_uid_gid, UR_INT, 0, false, UA_NONE)           \
+	H(get_current_comm, h_comm, UR_INT, 0, false, UA_UNINIT_MEM, UA_SIZE)  \
+	H(perf_event_output, h_perf_output, UR_INT, UK_PERF, false, UA_CTX,    \
+	  UA_MAP, UA_ANY, UA_MEM, UA_SIZE)                                     \
+	H(probe_read_user, h_read_user, UR_INT, 0, false, UA_UNINIT_MEM,       \
+	  UA_SIZE, UA_ANY)                                                     \
+	H(probe_read_user_str, h_read_user_str, UR_INT, 0, false,              \
+	  UA_UNINIT_MEM, UA_SIZE, UA_ANY)                                      \
+	H(get_current_task, ubpf_task__current, UR_INT, 0, false, UA_NONE)     \
+	H(probe_read_kernel, ubpf_task__read, UR_INT, 0, false, UA_UNINIT_MEM, \
+	  UA_SIZE, UA_ANY)                                                     \
+	H(ringbuf_output, h_ring_output, UR_INT, UK_RING, false, UA_MAP,       \
+	  UA_MEM, UA_SIZE, UA_ANY)                                             \
+	H(ringbuf_reserve, h_ring_reserve, UR_MEM_OR_NULL, UK_RING, false,     \
+	  UA_MAP, UA_SIZE, UA_ANY)                                             \
+	H(ringbuf_submit, h_ring_submit, UR_VOID, 0, true, UA_RING_MEM,        \
+	  UA_ANY)                                                              \
+	H(ringbuf_discard, h_ring_discard, UR_VOID, 0, true, UA_RING_MEM,      \
+	  UA_ANY)
+
+/* Dense, with a byte per helper id giving its place + 1: the table
+ * indexed by id was 3 KB, mostly empty. */
+#define ENTRY(id, f, r, k, rel, ...)                                           \
+	{.name = #id,                                                          \
+	 .fn = f,                                                              \
+	 .args = {__VA_ARGS__},                                                \
+	 .ret = r,                                                             \
+	 .map_kind = k,                                                        \
+	 .release = rel},
+static const struct ubpf_helper helpers[] = {UBPF_HELPERS(ENTRY)};
+#undef ENTRY
+#define PLACE(id, ...) PLACE_##id,
+enum { UBPF_HELPERS(PLACE) NPLACES };
+#undef PLACE
+#define SLOT(id, ...) [BPF_FUNC_##id] = PLACE_##id + 1,
+static const uint8_t slot_of[] = {UBPF_HELPERS(SLOT)};
+#undef SLOT
 
 const struct ubpf_helper *ubpf_helper(int32_t id)
 {
-	if (id <= 0 || (size_t)id >= sizeof(helpers) / sizeof(helpers[0]) ||
-	    !helpers[id].fn)
+	if (id <= 0 || (size_t)id >= sizeof(slot_of) || !slot_of[id])
 		return NULL;
-	return &helpers[id];
+	return &helpers[slot_of[id] - 1];
 }
