@@ -57,6 +57,7 @@ struct bh_poll_state {
 	const uint64_t *paused_ns; /* bpf_host_stats.paused_ns */
 	int ret;    /* negative: error to return instead of count */
 	bool stopped;
+	bool slow; /* stopped, call_err or a rate limit: deliver_slow */
 };
 
 struct bh_poller {

@@ -880,12 +880,11 @@ int wasm_call__prepare(struct wasm_call *c, struct wasm_instance *inst,
 	return 0;
 }
 
-int wasm_call__run(const struct wasm_call *c)
+void wasm_call__begin(struct wasm_call *c)
 {
 	struct wasm_instance *ctx = c->ctx;
-	union wm_slot *fp = (union wm_slot *)c->slots;
-	struct wasm_instance *saved = running_ctx;
-	if (!saved) {
+	c->saved = running_ctx;
+	if (!c->saved) {
 		ctx->trap.kind = WASM_TRAP_NONE;
 		ctx->trap.message[0] = 0;
 		if (!ctx->fuel_enabled)
@@ -893,12 +892,33 @@ int wasm_call__run(const struct wasm_call *c)
 	}
 	running_ctx = ctx;
 	ctx->host_depth++;
-	int st = c->compiled ? wm_jit_run(ctx, c->f, fp)
-			     : wm_interp_call(ctx, c->f, fp);
-	ctx->host_depth--;
-	running_ctx = saved;
-	if (st != WASM_OK && ctx != c->inst)
-		c->inst->trap = ctx->trap;
+	c->nframes = ctx->nframes;
+	ctx->nframes += c->compiled; /* wm_jit_run's, once for the run */
+}
+
+int wasm_call__again(const struct wasm_call *c)
+{
+	union wm_slot *fp = (union wm_slot *)c->slots;
+	int st = c->compiled
+		     ? ((wm_jit_fn)c->f->code->jit)(c->ctx, fp, c->f->inst)
+		     : wm_interp_call(c->ctx, c->f, fp);
+	if (st != WASM_OK && c->ctx != c->inst)
+		c->inst->trap = c->ctx->trap;
+	return st;
+}
+
+void wasm_call__end(struct wasm_call *c)
+{
+	c->ctx->nframes = c->nframes;
+	c->ctx->host_depth--;
+	running_ctx = c->saved;
+}
+
+int wasm_call__run(struct wasm_call *c)
+{
+	wasm_call__begin(c);
+	int st = wasm_call__again(c);
+	wasm_call__end(c);
 	return st;
 }
 

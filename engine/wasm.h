@@ -290,16 +290,27 @@ int wasm_func__call_raw(struct wasm_instance *inst, struct wasm_func *f,
  * arguments to c->slots, the callee's frame itself (nothing is copied),
  * before each run and reads the results there after it. Valid only while
  * the host call that prepared it runs, on its thread: the calls in between
- * must have returned. */
+ * must have returned.
+ * run = begin + again + end: a host calling many times in a row (a poll
+ * draining a buffer) enters the call's context once with begin, calls
+ * with again (the bare entry, nothing else), and leaves with end; between
+ * begin and end only the host's own code runs on this thread (no other
+ * call into an instance). */
 struct wasm_call {
 	struct wasm_instance *inst, *ctx;
 	struct wasm_func *f;
 	uint64_t *slots; /* max(params, results) entries */
 	bool compiled;   /* entered directly: wm_jit_enter's checks passed */
+	/* begin's, for end */
+	struct wasm_instance *saved;
+	uint32_t nframes;
 };
 int wasm_call__prepare(struct wasm_call *c, struct wasm_instance *inst,
 		       struct wasm_func *f);
-int wasm_call__run(const struct wasm_call *c);
+int wasm_call__run(struct wasm_call *c);
+void wasm_call__begin(struct wasm_call *c);
+int wasm_call__again(const struct wasm_call *c);
+void wasm_call__end(struct wasm_call *c);
 
 /* Exported globals, memories, tables. */
 int wasm_instance__export_global(struct wasm_instance *inst, const char *name,

@@ -114,9 +114,19 @@ int wasm_call__prepare(struct wasm_call *c, struct wasm_instance *inst,
 	return 0;
 }
 
-int wasm_call__run(const struct wasm_call *c)
+int wasm_call__again(const struct wasm_call *c)
 {
 	return c->f->cb(c->inst, c->f->user, c->slots);
+}
+
+void wasm_call__begin(struct wasm_call *c)
+{
+	(void)c;
+}
+
+void wasm_call__end(struct wasm_call *c)
+{
+	(void)c;
 }
 
 bool wasm_instance__interrupt_requested(const struct wasm_instance *inst)
