@@ -12,6 +12,7 @@
 #include <time.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "bpf/bpf_copy.h"
 #include "bpf/bpf_internal.h"
 
 #define BH_POLL_SLICE_MS 50
@@ -189,32 +190,6 @@ static int stop(struct bh_poll_state *st, int s, int r)
 	return s == WASM_INTERRUPTED ? -EINTR : -ECANCELED;
 }
 
-/* memcpy for a record: up to 64 bytes (most records) in two to four
- * overlapping 16-byte moves, inline; libc's call costs ~2 ns a record
- * (a third of a record's native cost, bench part B). */
-static inline void copy_record(void *dst, const void *src, uint32_t n)
-{
-	typedef uint64_t v16 __attribute__((vector_size(16)));
-	const char *s = src;
-	char *d = dst;
-	v16 a, b, c, e;
-
-	if (n < 16 || n > 64) {
-		memcpy(dst, src, n);
-		return;
-	}
-	memcpy(&a, s, 16);
-	memcpy(&b, s + n - 16, 16);
-	if (n > 32) {
-		memcpy(&c, s + 16, 16);
-		memcpy(&e, s + n - 32, 16);
-		memcpy(d + 16, &c, 16);
-		memcpy(d + n - 32, &e, 16);
-	}
-	memcpy(d, &a, 16);
-	memcpy(d + n - 16, &b, 16);
-}
-
 /* A record handed over; the first starts the poll's callback time. */
 static void count(struct bh_poll_state *st)
 {
@@ -259,7 +234,7 @@ static int deliver(struct bh_poll_state *st, const void *data, size_t size)
 		if (s <= 0)
 			return s;
 	}
-	copy_record(st->dst, data, n);
+	bh_copy_record(st->dst, data, n);
 	count(st);
 	slots[0] = st->ctx, slots[1] = st->buf, slots[2] = n;
 	s = wasm_call__again(&st->call);

@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpf/bpf_copy.h"
 #include "bpf/bpf_host.h"
 #include "bpf/tests/counters.h"
 #include "bpf/tests/fake_engine.h"
@@ -411,6 +412,35 @@ static void test_poll_endings(uint64_t obj)
 	else
 		fail("poll: timeout 0 with nothing pending returns 0", "r=%d",
 		     r);
+}
+
+/* bh_copy_record (a record into guest memory) against a byte loop: every
+ * size around its inline cases (16..64 bytes) and either side, at odd
+ * alignments, nothing written past the record. */
+static void test_copy_record(void)
+{
+	const char *name = "poll: records copied whole at every size";
+	unsigned char src[96], dst[112];
+
+	for (uint32_t n = 0; n <= 80; n++)
+		for (uint32_t at = 0; at < 3; at++) {
+			for (uint32_t i = 0; i < sizeof(src); i++)
+				src[i] = (unsigned char)(i * 7 + n + 1);
+			memset(dst, 0xa5, sizeof(dst));
+			bh_copy_record(dst + 8 + at, src + at, n);
+			for (uint32_t i = 0; i < sizeof(dst); i++) {
+				bool in = i >= 8 + at && i < 8 + at + n;
+				unsigned want = in ? src[i - 8] : 0xa5;
+
+				if (dst[i] != want) {
+					fail(name, "size %u, offset %u: byte %u "
+						   "is %02x, want %02x",
+					     n, at, i, dst[i], want);
+					return;
+				}
+			}
+		}
+	pass(name);
 }
 
 static uint64_t nested_obj;
@@ -1859,6 +1889,7 @@ int main(int argc, char **argv)
 		     sink.size[0]);
 	test_lost(obj);
 	test_poll_endings(obj);
+	test_copy_record();
 	test_reentry(obj);
 	test_interrupt(obj);
 	test_cancel(obj);
