@@ -135,10 +135,11 @@ bool wm_jit_fault(void *ucontext);
 /* Calls compiled f from C (the interpreter or the API). */
 int wm_jit_enter(struct wasm_instance *ctx, struct wasm_func *f,
 		 union wm_slot *fp);
-/* wm_jit_enter in two halves, for a call repeated from the same place
- * (engine/instance.c's wasm_call): whether compiled f may be entered with
+/* wm_jit_enter in two halves: whether compiled f may be entered with
  * frame fp from here (the frame count, the native and the slot stack's
- * room), then the entry without those checks. */
+ * room), then the entry without those checks. engine/instance.c's
+ * wasm_call, a call repeated from the same place, checks once and then
+ * calls code->jit itself, its frame counted once for a run of calls. */
 bool wm_jit_can_enter(struct wasm_instance *ctx, const struct wasm_func *f,
 		      union wm_slot *fp);
 int wm_jit_run(struct wasm_instance *ctx, struct wasm_func *f,
