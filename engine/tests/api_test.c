@@ -313,18 +313,46 @@ static int host_each(struct wasm_instance *caller, void *user, uint64_t *slots)
 	return WASM_OK;
 }
 
+/* host.batch(i, n): as host.each, through begin, again n times and end
+ * (a poll draining a buffer). */
+static int host_batch(struct wasm_instance *caller, void *user,
+		      uint64_t *slots)
+{
+	(void)user;
+	struct wasm_func *f = wasm_instance__table_func(caller, 0,
+							(uint32_t)slots[0]);
+	uint32_t n = (uint32_t)slots[1], sum = 0;
+	struct wasm_call c;
+	int st = f ? wasm_call__prepare(&c, caller, f) : -EINVAL;
+	if (st != WASM_OK)
+		return wasm_instance__host_trap(caller, "prepare %d", st);
+	wasm_call__begin(&c);
+	for (uint32_t i = 0; i < n && st == WASM_OK; i++) {
+		c.slots[0] = i;
+		st = wasm_call__again(&c);
+		sum += (uint32_t)c.slots[0];
+	}
+	wasm_call__end(&c);
+	slots[0] = sum;
+	return st;
+}
+
 static void test_prepared_call(void)
 {
 	struct wasm_module *m = load_wat(
 		"(module (import \"host\" \"each\" (func $each (param i32 i32) (result i32)))"
+		" (import \"host\" \"batch\" (func $batch (param i32 i32) (result i32)))"
 		" (table 2 funcref) (elem (i32.const 0) $double $boom)"
 		" (func $double (param i32) (result i32) local.get 0 i32.const 2 i32.mul)"
 		" (func $boom (param i32) (result i32)"
 		"  local.get 0 i32.const 5 i32.eq if unreachable end local.get 0)"
 		" (func (export \"run\") (param i32 i32) (result i32)"
-		"  local.get 0 local.get 1 call $each))");
+		"  local.get 0 local.get 1 call $each)"
+		" (func (export \"run_batch\") (param i32 i32) (result i32)"
+		"  local.get 0 local.get 1 call $batch))");
 	struct wasm_linker *l = wasm_linker__new();
 	wasm_linker__define_func(l, "host", "each", "ii->i", host_each, NULL);
+	wasm_linker__define_func(l, "host", "batch", "ii->i", host_batch, NULL);
 	struct wasm_instance *inst = instantiate(m, l, NULL);
 	struct wasm_func *run = wasm_instance__export_func(inst, "run");
 	struct wasm_val a[2] = {{.type = WASM_I32, .of.i32 = 0},
@@ -342,6 +370,26 @@ static void test_prepared_call(void)
 	a[0].of.i32 = 0, a[1].of.i32 = 3;
 	st = wasm_func__call(inst, run, a, 2, &r, 1);
 	CHECK("prepared-call-after-trap", st == WASM_OK && r.of.i32 == 6,
+	      "status %d sum %d", st, r.of.i32);
+	/* begin/again/end: the same sums and trap; a trap's end leaves the
+	 * context as it was (host depth, frames, the running instance), so
+	 * more trapping runs than the host depth allows still leave room */
+	run = wasm_instance__export_func(inst, "run_batch");
+	a[0].of.i32 = 0, a[1].of.i32 = 1000;
+	st = wasm_func__call(inst, run, a, 2, &r, 1);
+	CHECK("prepared-call-batch", st == WASM_OK && r.of.i32 == 999000,
+	      "status %d sum %d", st, r.of.i32);
+	a[0].of.i32 = 1;
+	for (int i = 0; i < 100; i++)
+		st = wasm_func__call(inst, run, a, 2, &r, 1);
+	t = wasm_instance__trap(inst);
+	CHECK("prepared-call-batch-trap",
+	      st == WASM_TRAPPED && t->kind == WASM_TRAP_UNREACHABLE &&
+		      strstr(t->message, "boom"),
+	      "status %d kind %d '%s'", st, t->kind, t->message);
+	a[0].of.i32 = 0, a[1].of.i32 = 3;
+	st = wasm_func__call(inst, run, a, 2, &r, 1);
+	CHECK("prepared-call-batch-after-traps", st == WASM_OK && r.of.i32 == 6,
 	      "status %d sum %d", st, r.of.i32);
 	wasm_instance__free(inst);
 	wasm_linker__free(l);
