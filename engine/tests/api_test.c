@@ -292,49 +292,61 @@ static void test_host_reentry(void)
 }
 
 /* host.each(i, n): table[i] called n times through one prepared call, as
- * a ring-buffer poll does per record; returns the sum of its results. */
+ * a ring-buffer poll does per record; returns the sum of its results.
+ * With `user` set (host.batch), through begin, again n times and end, as
+ * a poll draining a buffer does. */
 static int host_each(struct wasm_instance *caller, void *user, uint64_t *slots)
 {
-	(void)user;
 	struct wasm_func *f = wasm_instance__table_func(caller, 0,
 							(uint32_t)slots[0]);
 	uint32_t n = (uint32_t)slots[1], sum = 0;
 	struct wasm_call c;
 	int st = f ? wasm_call__prepare(&c, caller, f) : -EINVAL;
-	for (uint32_t i = 0; i < n && st == WASM_OK; i++) {
-		c.slots[0] = i;
-		st = wasm_call__run(&c);
-		sum += (uint32_t)c.slots[0];
-	}
 	if (st != WASM_OK)
 		return st < 0 ? wasm_instance__host_trap(caller, "prepare %d", st)
 			      : st;
-	slots[0] = sum;
-	return WASM_OK;
-}
-
-/* host.batch(i, n): as host.each, through begin, again n times and end
- * (a poll draining a buffer). */
-static int host_batch(struct wasm_instance *caller, void *user,
-		      uint64_t *slots)
-{
-	(void)user;
-	struct wasm_func *f = wasm_instance__table_func(caller, 0,
-							(uint32_t)slots[0]);
-	uint32_t n = (uint32_t)slots[1], sum = 0;
-	struct wasm_call c;
-	int st = f ? wasm_call__prepare(&c, caller, f) : -EINVAL;
-	if (st != WASM_OK)
-		return wasm_instance__host_trap(caller, "prepare %d", st);
-	wasm_call__begin(&c);
+	if (user)
+		wasm_call__begin(&c);
 	for (uint32_t i = 0; i < n && st == WASM_OK; i++) {
 		c.slots[0] = i;
-		st = wasm_call__again(&c);
+		st = user ? wasm_call__again(&c) : wasm_call__run(&c);
 		sum += (uint32_t)c.slots[0];
 	}
-	wasm_call__end(&c);
+	if (user)
+		wasm_call__end(&c);
 	slots[0] = sum;
 	return st;
+}
+
+/* Through the export `name` (host.each or host.batch over the table):
+ * 1000 calls summed; a trap in a callee ends the run with its trap, and
+ * 100 such runs (more than the host depth allows) leave the context as
+ * it was (host depth, frames, the running instance) for a next run. */
+static void prepared_rounds(struct wasm_instance *inst, const char *name,
+			    const char *test)
+{
+	struct wasm_func *run = wasm_instance__export_func(inst, name);
+	struct wasm_val a[2] = {{.type = WASM_I32, .of.i32 = 0},
+				{.type = WASM_I32, .of.i32 = 1000}}, r;
+	char what[64];
+	int st = wasm_func__call(inst, run, a, 2, &r, 1);
+	snprintf(what, sizeof(what), "%s-repeated", test);
+	CHECK(what, st == WASM_OK && r.of.i32 == 999000, "status %d sum %d",
+	      st, r.of.i32);
+	a[0].of.i32 = 1;
+	for (int i = 0; i < 100; i++)
+		st = wasm_func__call(inst, run, a, 2, &r, 1);
+	const struct wasm_trap *t = wasm_instance__trap(inst);
+	snprintf(what, sizeof(what), "%s-trap-propagates", test);
+	CHECK(what,
+	      st == WASM_TRAPPED && t->kind == WASM_TRAP_UNREACHABLE &&
+		      strstr(t->message, "boom"),
+	      "status %d kind %d '%s'", st, t->kind, t->message);
+	a[0].of.i32 = 0, a[1].of.i32 = 3;
+	st = wasm_func__call(inst, run, a, 2, &r, 1);
+	snprintf(what, sizeof(what), "%s-after-trap", test);
+	CHECK(what, st == WASM_OK && r.of.i32 == 6, "status %d sum %d", st,
+	      r.of.i32);
 }
 
 static void test_prepared_call(void)
@@ -352,45 +364,10 @@ static void test_prepared_call(void)
 		"  local.get 0 local.get 1 call $batch))");
 	struct wasm_linker *l = wasm_linker__new();
 	wasm_linker__define_func(l, "host", "each", "ii->i", host_each, NULL);
-	wasm_linker__define_func(l, "host", "batch", "ii->i", host_batch, NULL);
+	wasm_linker__define_func(l, "host", "batch", "ii->i", host_each, l);
 	struct wasm_instance *inst = instantiate(m, l, NULL);
-	struct wasm_func *run = wasm_instance__export_func(inst, "run");
-	struct wasm_val a[2] = {{.type = WASM_I32, .of.i32 = 0},
-				{.type = WASM_I32, .of.i32 = 1000}}, r;
-	int st = wasm_func__call(inst, run, a, 2, &r, 1);
-	CHECK("prepared-call-repeated", st == WASM_OK && r.of.i32 == 999000,
-	      "status %d sum %d", st, r.of.i32);
-	a[0].of.i32 = 1;
-	st = wasm_func__call(inst, run, a, 2, &r, 1);
-	const struct wasm_trap *t = wasm_instance__trap(inst);
-	CHECK("prepared-call-trap-propagates",
-	      st == WASM_TRAPPED && t->kind == WASM_TRAP_UNREACHABLE &&
-		      strstr(t->message, "boom"),
-	      "status %d kind %d '%s'", st, t->kind, t->message);
-	a[0].of.i32 = 0, a[1].of.i32 = 3;
-	st = wasm_func__call(inst, run, a, 2, &r, 1);
-	CHECK("prepared-call-after-trap", st == WASM_OK && r.of.i32 == 6,
-	      "status %d sum %d", st, r.of.i32);
-	/* begin/again/end: the same sums and trap; a trap's end leaves the
-	 * context as it was (host depth, frames, the running instance), so
-	 * more trapping runs than the host depth allows still leave room */
-	run = wasm_instance__export_func(inst, "run_batch");
-	a[0].of.i32 = 0, a[1].of.i32 = 1000;
-	st = wasm_func__call(inst, run, a, 2, &r, 1);
-	CHECK("prepared-call-batch", st == WASM_OK && r.of.i32 == 999000,
-	      "status %d sum %d", st, r.of.i32);
-	a[0].of.i32 = 1;
-	for (int i = 0; i < 100; i++)
-		st = wasm_func__call(inst, run, a, 2, &r, 1);
-	t = wasm_instance__trap(inst);
-	CHECK("prepared-call-batch-trap",
-	      st == WASM_TRAPPED && t->kind == WASM_TRAP_UNREACHABLE &&
-		      strstr(t->message, "boom"),
-	      "status %d kind %d '%s'", st, t->kind, t->message);
-	a[0].of.i32 = 0, a[1].of.i32 = 3;
-	st = wasm_func__call(inst, run, a, 2, &r, 1);
-	CHECK("prepared-call-batch-after-traps", st == WASM_OK && r.of.i32 == 6,
-	      "status %d sum %d", st, r.of.i32);
+	prepared_rounds(inst, "run", "prepared-call");
+	prepared_rounds(inst, "run_batch", "prepared-call-batch");
 	wasm_instance__free(inst);
 	wasm_linker__free(l);
 	wasm_module__free(m);
