@@ -875,7 +875,7 @@ int wasm_call__prepare(struct wasm_call *c, struct wasm_instance *inst,
 	 * them again and traps. */
 	*c = (struct wasm_call){
 	    .inst = inst, .ctx = ctx, .f = f, .slots = &fp->u64,
-	    .compiled = !f->host && f->code->jit &&
+	    .compiled = !f->host && wm_jit_ready(f->code) &&
 			wm_jit_can_enter(ctx, f, fp)};
 	return 0;
 }

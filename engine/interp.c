@@ -406,7 +406,7 @@ call_wasm:
 	if (unlikely(ctx->nframes >= ctx->max_frames ||
 		     nfp + callee->code->frame_slots > ctx->stack_end))
 		TRAP(WASM_TRAP_STACK_EXHAUSTED);
-	if (callee->code->jit) {
+	if (wm_jit_ready(callee->code)) {
 		status = wm_jit_enter(ctx, callee, nfp);
 		if (unlikely(status != WASM_OK))
 			goto unwind;
@@ -799,7 +799,7 @@ int wm_interp_call(struct wasm_instance *ctx, struct wasm_func *f,
 		ctx->stack_top = saved_top;
 		return st;
 	}
-	if (f->code->jit)
+	if (wm_jit_ready(f->code))
 		return wm_jit_enter(ctx, f, fp);
 	return run(ctx, f, fp);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "bulk.h"
 #include "jit.h"
@@ -144,7 +145,25 @@ static int cmp_site(const void *key, const void *site)
 }
 #endif
 
-/* Async-signal-safe: atomic loads and a binary search. */
+#ifdef WASM_GUARD_PAGES
+/* The chunk holding offset off: the last one starting at or before it
+ * (chunks are appended at rising offsets). */
+static const struct wm_jit_chunk *chunk_at(const struct wm_jit_code *c,
+					   uint32_t n, size_t off)
+{
+	uint32_t lo = 0, hi = n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (c->chunks[mid].start <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &c->chunks[lo - 1] : NULL;
+}
+#endif
+
+/* Async-signal-safe: atomic loads and binary searches. */
 bool wm_jit_fault(void *ucontext)
 {
 #ifdef WASM_GUARD_PAGES
@@ -155,14 +174,19 @@ bool wm_jit_fault(void *ucontext)
 		if (!c || pc < (uintptr_t)c->mem ||
 		    pc >= (uintptr_t)c->mem + c->len)
 			continue;
-		uint32_t off = (uint32_t)(pc - (uintptr_t)c->mem);
+		size_t off = pc - (uintptr_t)c->mem;
+		uint32_t n = __atomic_load_n(&c->nchunks, __ATOMIC_ACQUIRE);
+		const struct wm_jit_chunk *k = chunk_at(c, n, off);
+		if (!k)
+			return false;
+		uint32_t koff = (uint32_t)(off - k->start);
 		const struct wm_jit_site *s =
-		    bsearch(&off, c->sites, c->nsites, sizeof(*s), cmp_site);
+		    bsearch(&koff, k->sites, k->nsites, sizeof(*s), cmp_site);
 		if (!s)
 			return false;
-		wm_jit_arch_resume_at_trap(ucontext,
-					   (uintptr_t)c->mem + c->landing,
-					   s->funcidx, s->pos);
+		wm_jit_arch_resume_at_trap(
+		    ucontext, (uintptr_t)c->mem + k->start + k->landing,
+		    s->funcidx, s->pos);
 		return true;
 	}
 #else
@@ -191,6 +215,24 @@ static void *map_code(const struct wm_jit_buf *b, size_t *len)
 	return p;
 }
 
+/* Reserved per word of translated code, and per function (its code
+ * starts on a fresh page); x86-64 code is about 3 bytes a word. */
+#define LAZY_BYTES_PER_WORD 16
+#define LAZY_BYTES_PER_FUNC (2 * PAGE)
+#define PAGE 4096
+
+struct wm_jit_lazy {
+	pthread_mutex_t lock; /* held while compiling */
+	struct wm_module *m;
+	size_t used; /* bytes of the range handed out, whole pages */
+	uint32_t ncompiled, nfailed;
+	size_t bytes;  /* code compiled */
+	uint64_t nsec; /* time spent compiling */
+	bool log;
+};
+
+static void log_lazy(const struct wm_jit_code *c);
+
 void wm_jit_free(struct wm_jit_code *c)
 {
 	if (!c)
@@ -198,9 +240,27 @@ void wm_jit_free(struct wm_jit_code *c)
 #ifdef WASM_GUARD_PAGES
 	codes_remove(c);
 #endif
+	if (c->lazy) {
+		log_lazy(c);
+		pthread_mutex_destroy(&c->lazy->lock);
+		free(c->lazy);
+	}
 	munmap(c->mem, c->len);
-	free(c->sites);
+	for (uint32_t i = 0; i < c->nchunks; i++)
+		free(c->chunks[i].sites);
+	free(c->chunks);
 	free(c);
+}
+
+/* Hands the unit's sites to chunk k, starting at `start` in c's mapping,
+ * and publishes it to the fault handler. */
+static void add_chunk(struct wm_jit_code *c, struct wm_jit_unit *u,
+		      size_t start)
+{
+	c->chunks[c->nchunks] =
+	    (struct wm_jit_chunk){start, u->landing, u->sites, u->nsites};
+	u->sites = NULL;
+	__atomic_store_n(&c->nchunks, c->nchunks + 1, __ATOMIC_RELEASE);
 }
 
 /* The unit's code as a wm_jit_code: mapped, and known to the fault
@@ -208,22 +268,20 @@ void wm_jit_free(struct wm_jit_code *c)
 static struct wm_jit_code *code_of(struct wm_jit_unit *u)
 {
 	struct wm_jit_code *c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
-	c->mem = map_code(&u->buf, &c->len);
-	if (!c->mem) {
+	struct wm_jit_chunk *k = calloc(1, sizeof(*k));
+	if (c && k)
+		c->mem = map_code(&u->buf, &c->len);
+	if (!c || !k || !c->mem) {
 		free(c);
+		free(k);
 		return NULL;
 	}
-	c->landing = u->landing;
-	c->sites = u->sites;
-	c->nsites = u->nsites;
-	u->sites = NULL;
+	c->chunks = k;
+	c->maxchunks = 1;
+	add_chunk(c, u, 0);
 #ifdef WASM_GUARD_PAGES
 	if (!codes_add(c)) { /* its faults would go unhandled: interpret */
-		munmap(c->mem, c->len);
-		free(c->sites);
-		free(c);
+		wm_jit_free(c);
 		return NULL;
 	}
 #endif
@@ -231,13 +289,13 @@ static struct wm_jit_code *code_of(struct wm_jit_unit *u)
 }
 
 /* WASM_BPF_JIT_LOG=1: what was compiled, for debugging and tests. */
-static void log_unit(const struct wm_jit_unit *u)
+static void log_unit(const struct wm_jit_unit *u, uint64_t nsec)
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < u->nfuncs; i++)
 		n += u->funcs[i].compile && u->funcs[i].code->jit;
-	fprintf(stderr, "jit: %u of %u functions compiled, %zu bytes\n", n,
-		u->nfuncs, u->buf.len);
+	fprintf(stderr, "jit: %u of %u functions compiled, %zu bytes in %.3f ms\n",
+		n, u->nfuncs, u->buf.len, (double)nsec / 1e6);
 }
 
 static void unit_free(struct wm_jit_unit *u)
@@ -249,6 +307,148 @@ static void unit_free(struct wm_jit_unit *u)
 	free(u->sites);
 }
 
+/* ---- lazy compilation ------------------------------------------------------
+ * Each function is compiled alone on its first call, onto fresh pages of
+ * a range reserved at load: made writable, written, made read+exec, and
+ * never writable again. */
+
+static bool env_is(const char *name, const char *value)
+{
+	const char *env = getenv(name);
+	return env && strcmp(env, value) == 0;
+}
+
+static uint64_t now_nsec(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* The unit's code onto the next pages of c's range, as a new chunk;
+ * its offset there, or SIZE_MAX when the range is full or mprotect
+ * fails (the function interprets). */
+static size_t lazy_place(struct wm_jit_code *c, struct wm_jit_unit *u)
+{
+	struct wm_jit_lazy *l = c->lazy;
+	size_t n = (u->buf.len + PAGE - 1) / PAGE * PAGE;
+	if (n > c->len - l->used || c->nchunks == c->maxchunks)
+		return SIZE_MAX;
+	size_t at = l->used;
+	uint8_t *p = c->mem + at;
+	l->used += n; /* pages once writable are never reused */
+	if (mprotect(p, n, PROT_READ | PROT_WRITE))
+		return SIZE_MAX;
+	memcpy(p, u->buf.p, u->buf.len);
+	if (mprotect(p, n, PROT_READ | PROT_EXEC)) {
+		mprotect(p, n, PROT_NONE);
+		return SIZE_MAX;
+	}
+	add_chunk(c, u, at);
+	return at;
+}
+
+/* Compiles one function of c's module (under c's lock); publishes its
+ * entries (inner first: a reader that sees jit may use jit_inner). */
+static void lazy_compile(struct wm_jit_code *c, struct wm_code *code)
+{
+	struct wm_jit_lazy *l = c->lazy;
+	uint64_t t0 = now_nsec();
+	struct wm_jit_func f = {.code = code, .index = code->jit_index};
+	struct wm_jit_unit u = {.m = l->m, .funcs = &f, .nfuncs = 1,
+				.lazy = true};
+	size_t at = SIZE_MAX;
+	f.compile = decode_func(&f, l->log);
+	if (f.compile && wm_jit_arch_emit(&u) == 0 && f.compile)
+		at = lazy_place(c, &u);
+	if (at != SIZE_MAX) {
+		__atomic_store_n(&code->jit_inner, c->mem + at + f.inner,
+				 __ATOMIC_RELEASE);
+		__atomic_store_n(&code->jit, c->mem + at + f.start,
+				 __ATOMIC_RELEASE);
+		l->ncompiled++;
+		l->bytes += u.buf.len;
+	} else {
+		l->nfailed++;
+	}
+	__atomic_store_n(&code->jit_lazy, NULL, __ATOMIC_RELEASE);
+	l->nsec += now_nsec() - t0;
+	if (l->log)
+		fprintf(stderr, "jit: func %u %s, %zu bytes\n", f.index,
+			at != SIZE_MAX ? "compiled" : "interpreted", u.buf.len);
+	free(f.insns);
+	free(u.buf.p);
+	free(u.sites);
+}
+
+bool wm_jit_compile_lazy(struct wm_code *code)
+{
+	struct wm_jit_code *c =
+	    __atomic_load_n(&code->jit_lazy, __ATOMIC_ACQUIRE);
+	if (c) {
+		pthread_mutex_lock(&c->lazy->lock);
+		if (__atomic_load_n(&code->jit_lazy, __ATOMIC_RELAXED))
+			lazy_compile(c, code);
+		pthread_mutex_unlock(&c->lazy->lock);
+	}
+	return __atomic_load_n(&code->jit, __ATOMIC_ACQUIRE) != NULL;
+}
+
+static void log_lazy(const struct wm_jit_code *c)
+{
+	const struct wm_jit_lazy *l = c->lazy;
+	if (l->log)
+		fprintf(stderr,
+			"jit: lazily compiled %u of %u functions (%u "
+			"interpreted), %zu bytes in %.3f ms\n",
+			l->ncompiled, c->maxchunks, l->nfailed, l->bytes,
+			(double)l->nsec / 1e6);
+}
+
+/* Readies every function of m to compile on its first call: a range
+ * reserved (no access) for the code, each wm_code pointing at it. */
+static struct wm_jit_code *lazy_code(struct wm_module *m, bool log)
+{
+	uint32_t n = m->nfuncs - m->nimported_funcs;
+	size_t words = 0;
+	for (uint32_t i = 0; i < n; i++)
+		words += m->funcs[i].code->nwords;
+	struct wm_jit_code *c = calloc(1, sizeof(*c));
+	struct wm_jit_lazy *l = calloc(1, sizeof(*l));
+	struct wm_jit_chunk *k = calloc(n, sizeof(*k));
+	if (!n || !c || !l || !k) {
+		free(c), free(l), free(k);
+		return NULL;
+	}
+	c->len = words * LAZY_BYTES_PER_WORD + (size_t)n * LAZY_BYTES_PER_FUNC;
+	c->mem = mmap(NULL, c->len, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (c->mem == MAP_FAILED) {
+		free(c), free(l), free(k);
+		return NULL;
+	}
+	pthread_mutex_init(&l->lock, NULL);
+	l->m = m;
+	l->log = log;
+	c->lazy = l;
+	c->chunks = k;
+	c->maxchunks = n;
+#ifdef WASM_GUARD_PAGES
+	if (!codes_add(c)) { /* its faults would go unhandled: interpret */
+		wm_jit_free(c);
+		return NULL;
+	}
+#endif
+	void *stub = wm_jit_arch_lazy_stub();
+	for (uint32_t i = 0; i < n; i++) {
+		struct wm_code *code = m->funcs[i].code;
+		code->jit_index = m->nimported_funcs + i;
+		code->jit_inner = stub;
+		code->jit_lazy = c;
+	}
+	return c;
+}
+
 struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -256,8 +456,10 @@ struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
 	if (tier != WASM_TIER_JIT || !wm_jit_arch_supports(IR_ENTRY))
 		return NULL;
 	pthread_once(&once, init_handlers);
-	const char *env = getenv("WASM_BPF_JIT_LOG");
-	bool log = env && strcmp(env, "1") == 0;
+	bool log = env_is("WASM_BPF_JIT_LOG", "1");
+	if (!env_is("WASM_BPF_JIT_LAZY", "0"))
+		return lazy_code(m, log);
+	uint64_t t0 = now_nsec();
 	struct wm_jit_unit u = {.m = m};
 	u.nfuncs = m->nfuncs - m->nimported_funcs;
 	u.funcs = calloc(u.nfuncs + 1, sizeof(*u.funcs));
@@ -280,7 +482,7 @@ struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
 			    code->mem + u.funcs[i].inner;
 		}
 	if (log)
-		log_unit(&u);
+		log_unit(&u, now_nsec() - t0);
 	unit_free(&u);
 	return code;
 }
@@ -395,7 +597,7 @@ int wm_jit_call(struct wasm_instance *ctx, struct wasm_instance *inst,
 	if (ctx->nframes >= ctx->max_frames || !stack_ok() ||
 	    nfp + callee->code->frame_slots > ctx->stack_end)
 		return wm_trap(ctx, WASM_TRAP_STACK_EXHAUSTED, cur, ip);
-	if (!callee->code->jit)
+	if (!wm_jit_ready(callee->code))
 		return wm_interp_call(ctx, callee, nfp);
 	ctx->nframes++;
 	int st = ((wm_jit_fn)callee->code->jit)(ctx, nfp, callee->inst);
@@ -410,6 +612,18 @@ int wm_jit_bulk(struct wasm_instance *ctx, struct wasm_instance *inst,
 	const uint32_t *ip = f->code->words + pos;
 	int kind = wm_bulk_run(inst, op, ip + 2, fp);
 	return kind ? wm_trap(ctx, kind, f, ip) : WASM_OK;
+}
+
+int wm_jit_lazy_call(struct wasm_instance *ctx, struct wasm_instance *inst,
+		     union wm_slot *fp, uint32_t funcidx)
+{
+	struct wasm_func *f = inst->funcs[funcidx];
+	if (wm_jit_ready(f->code))
+		return ((wm_jit_fn)f->code->jit)(ctx, fp, inst);
+	ctx->nframes--; /* counted by the caller as a compiled call's */
+	int st = wm_interp_call(ctx, f, fp);
+	ctx->nframes++;
+	return st;
 }
 
 int32_t wm_jit_memory_grow(struct wasm_instance *inst, uint32_t delta)

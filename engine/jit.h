@@ -48,14 +48,27 @@ struct wm_jit_site {
 	uint32_t off, pos, funcidx;
 };
 
-/* The compiled code of one module: a read+exec mapping, and where its
- * memory accesses are (sorted by offset) for the fault handler. */
-struct wm_jit_code {
-	uint8_t *mem;
-	size_t len;
-	size_t landing; /* offset of the code a faulting access resumes at */
+/* Code compiled in one go (a whole module up front, or one function on
+ * its first call): where it starts in the module's mapping, the code a
+ * faulting access resumes at, and its memory accesses (offsets from
+ * start, sorted) for the fault handler. */
+struct wm_jit_chunk {
+	size_t start, landing;
 	struct wm_jit_site *sites;
 	uint32_t nsites;
+};
+
+/* The compiled code of one module: a mapping (up front: the whole code,
+ * read+exec; lazily: a reserved range whose pages become read+exec as
+ * functions are compiled, never writable again) and its chunks. The
+ * fault handler reads chunks[0..nchunks) without locks: entries are
+ * filled before nchunks is raised (release), and never change. */
+struct wm_jit_code {
+	uint8_t *mem;
+	size_t len; /* mapped (lazily: reserved) bytes */
+	struct wm_jit_chunk *chunks;
+	uint32_t nchunks, maxchunks;
+	struct wm_jit_lazy *lazy; /* compile-on-first-call state, or NULL */
 };
 
 /* A growable byte buffer the backend emits into. */
@@ -73,6 +86,9 @@ struct wm_jit_unit {
 	size_t landing;
 	struct wm_jit_site *sites;
 	uint32_t nsites, sitecap;
+	/* Compiled alone, on a first call: direct calls go through each
+	 * callee's wm_code.jit_inner, which starts at wm_jit_arch_lazy_stub. */
+	bool lazy;
 };
 
 /* ---- backend interface (jit_x64.c; an arm64 file would provide the same) */
@@ -82,6 +98,11 @@ bool wm_jit_arch_supports(enum ir_op op);
 /* Emits every function with .compile set into u->buf, position
  * independent within the buffer; sets each .start. 0 or -ENOMEM. */
 int wm_jit_arch_emit(struct wm_jit_unit *u);
+
+/* The inner entry of every not yet compiled function (lazy mode):
+ * called like an inner entry with the callee's function index in eax, it
+ * runs wm_jit_lazy_call and returns its status as the function would. */
+void *wm_jit_arch_lazy_stub(void);
 
 /* A faulting access's context to the landing code, which reports a
  * trap at pos of funcidx (guard-page builds); the pc in the context. */
@@ -118,6 +139,10 @@ int wm_jit_safepoint(struct wasm_instance *ctx);
 /* Runs the CALL, CALL_IMPORT or CALL_INDIRECT at word `pos`. */
 int wm_jit_call(struct wasm_instance *ctx, struct wasm_instance *inst,
 		union wm_slot *fp, uint32_t funcidx, uint32_t pos);
+/* A first call from compiled code (through the lazy stub): compiles
+ * funcidx of inst and runs it, or interprets it when it cannot compile. */
+int wm_jit_lazy_call(struct wasm_instance *ctx, struct wasm_instance *inst,
+		     union wm_slot *fp, uint32_t funcidx);
 int32_t wm_jit_memory_grow(struct wasm_instance *inst, uint32_t delta);
 /* Runs the table or bulk-memory instruction op at word `pos` (bulk.h). */
 int wm_jit_bulk(struct wasm_instance *ctx, struct wasm_instance *inst,
@@ -126,12 +151,26 @@ int wm_jit_bulk(struct wasm_instance *ctx, struct wasm_instance *inst,
 /* ---- used by the rest of the engine ------------------------------------ */
 
 /* Compiles what it can of a translated module when the JIT tier is chosen
- * (tier: enum wasm_tier); NULL when nothing was compiled. */
+ * (tier: enum wasm_tier), or, in lazy mode (the default; the environment
+ * variable WASM_BPF_JIT_LAZY=0 compiles up front), readies each function
+ * to compile on its first call; NULL when nothing is (to be) compiled. */
 struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier);
 void wm_jit_free(struct wm_jit_code *c);
 /* From the SIGSEGV/SIGBUS handler: a fault of a compiled memory access is
  * turned into its trap (the context resumes at code reporting it). */
 bool wm_jit_fault(void *ucontext);
+/* Compiles c now if it waits for its first call (lazy mode); false when
+ * it cannot compile (it interprets from then on). */
+bool wm_jit_compile_lazy(struct wm_code *c);
+/* Whether c has compiled code (compiling it first in lazy mode): the
+ * check before entering compiled code from C or the interpreter. */
+static inline bool wm_jit_ready(const struct wm_code *c)
+{
+	if (__atomic_load_n(&c->jit, __ATOMIC_ACQUIRE))
+		return true;
+	return __atomic_load_n(&c->jit_lazy, __ATOMIC_RELAXED) &&
+	       wm_jit_compile_lazy((struct wm_code *)c);
+}
 /* Calls compiled f from C (the interpreter or the API). */
 int wm_jit_enter(struct wasm_instance *ctx, struct wasm_func *f,
 		 union wm_slot *fp);

@@ -725,13 +725,15 @@ static void emit_call_indirect(struct em *e)
 }
 
 /* A direct call to a compiled function of the unit: the interpreter's
- * frame and value-stack checks, then a native call. */
+ * frame and value-stack checks, then a native call. Compiled lazily, the
+ * call goes through the callee's jit_inner (the lazy stub until the
+ * callee is compiled), with the callee's index in eax for the stub. */
 static void emit_call(struct em *e)
 {
 	const struct wm_module *m = e->u->m;
 	uint32_t callee = e->w[0] - m->nimported_funcs;
-	struct wm_jit_func *cf = &e->u->funcs[callee];
-	if (!cf->compile) {
+	const struct wm_code *cc = m->funcs[callee].code;
+	if (!e->u->lazy && !e->u->funcs[callee].compile) {
 		call_helper(e);
 		return;
 	}
@@ -741,21 +743,54 @@ static void emit_call(struct em *e)
 	op_m(e, 0, 0x3b, RAX, CTX, offsetof(struct wasm_instance, max_frames));
 	trap_if(e, CC_AE, WASM_TRAP_STACK_EXHAUSTED, e->pos);
 	op_m(e, 1, 0x8d, RSI, FP, slot(e, e->w[1]));
-	op_m(e, 1, 0x8d, RAX, RSI, slot(e, cf->code->frame_slots));
+	op_m(e, 1, 0x8d, RAX, RSI, slot(e, cc->frame_slots));
 	op_m(e, 1, 0x3b, RAX, CTX, offsetof(struct wasm_instance, stack_end));
 	trap_if(e, CC_A, WASM_TRAP_STACK_EXHAUSTED, e->pos);
 	op_m(e, 0, 0xff, 0, CTX, offsetof(struct wasm_instance, nframes));
-	b1(e, 0xe8); /* the callee's inner entry: same instance and memory */
-	if (!grow((void **)&e->calls, e->ncalls, &e->callcap,
-		  sizeof(*e->calls)))
-		e->b->oom = true;
-	else
-		e->calls[e->ncalls++] =
-			(struct fixup){here(e), here(e) + 4, callee};
-	b4(e, 0);
+	if (e->u->lazy) {
+		mov_ri(e, RAX, e->w[0]);
+		mov_ri(e, RCX, (uintptr_t)&cc->jit_inner);
+		op_m(e, 0, 0xff, 2, RCX, 0); /* call [rcx] */
+	} else {
+		b1(e, 0xe8); /* the callee's inner entry: same instance, memory */
+		if (!grow((void **)&e->calls, e->ncalls, &e->callcap,
+			  sizeof(*e->calls)))
+			e->b->oom = true;
+		else
+			e->calls[e->ncalls++] =
+			    (struct fixup){here(e), here(e) + 4, callee};
+		b4(e, 0);
+	}
 	op_m(e, 0, 0xff, 1, CTX, offsetof(struct wasm_instance, nframes));
 	reload(e, win.after);
 	check_status(e);
+}
+
+/* The lazy stub (jit.h): entered like an inner entry (rsp 8 mod 16, rsi
+ * the frame, r14 the context, r15 the instance, eax the function), it
+ * calls wm_jit_lazy_call(ctx, inst, frame, funcidx). The caller spilled
+ * what it keeps, and C keeps rbx, rbp and r12-r15 as compiled code
+ * expects; the push of rsi aligns the stack for the C call. */
+__asm__(".pushsection .text.wm_jit_lazy_stub,\"ax\",@progbits\n"
+	".globl wm_jit_lazy_stub_code\n"
+	".hidden wm_jit_lazy_stub_code\n"
+	".type wm_jit_lazy_stub_code,@function\n"
+	"wm_jit_lazy_stub_code:\n"
+	"\tpush %rsi\n"
+	"\tmov %r14, %rdi\n"
+	"\tmov %rsi, %rdx\n"
+	"\tmov %r15, %rsi\n"
+	"\tmov %eax, %ecx\n"
+	"\tcall *wm_jit_lazy_call@GOTPCREL(%rip)\n"
+	"\tpop %rsi\n"
+	"\tret\n"
+	".size wm_jit_lazy_stub_code, .-wm_jit_lazy_stub_code\n"
+	".popsection\n");
+extern char wm_jit_lazy_stub_code[];
+
+void *wm_jit_arch_lazy_stub(void)
+{
+	return wm_jit_lazy_stub_code;
 }
 
 #ifndef WASM_GUARD_PAGES
@@ -2339,6 +2374,11 @@ bool wm_jit_arch_supports(enum ir_op op)
 {
 	(void)op;
 	return false;
+}
+
+void *wm_jit_arch_lazy_stub(void)
+{
+	return NULL;
 }
 
 int wm_jit_arch_emit(struct wm_jit_unit *u)

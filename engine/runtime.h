@@ -34,6 +34,10 @@ struct wm_code {
 	uint32_t (*trap_sites)[2];
 	void *jit; /* compiled entry (jit.h wm_jit_fn) or NULL */
 	void *jit_inner; /* its entry from compiled code of the same instance */
+	/* Lazy mode: the module's code while this waits for its first call
+	 * (NULL once compiled or found uncompilable), and its index. */
+	struct wm_jit_code *jit_lazy;
+	uint32_t jit_index;
 };
 
 union wm_slot {
