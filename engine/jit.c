@@ -309,8 +309,8 @@ static void unit_free(struct wm_jit_unit *u)
 
 /* ---- lazy compilation ------------------------------------------------------
  * Each function is compiled alone on its first call, onto fresh pages of
- * a range reserved at load: made writable, written, made read+exec, and
- * never writable again. */
+ * a range reserved at load: written, made read+exec, and never writable
+ * again. */
 
 static bool env_is(const char *name, const char *value)
 {
@@ -327,7 +327,9 @@ static uint64_t now_nsec(void)
 
 /* The unit's code onto the next pages of c's range, as a new chunk;
  * its offset there, or SIZE_MAX when the range is full or mprotect
- * fails (the function interprets). */
+ * fails (the function interprets). The range is read+write until used:
+ * the code and int3 padding fill its pages, which then turn read+exec
+ * (one system call; no byte but ours ever becomes executable). */
 static size_t lazy_place(struct wm_jit_code *c, struct wm_jit_unit *u)
 {
 	struct wm_jit_lazy *l = c->lazy;
@@ -337,9 +339,8 @@ static size_t lazy_place(struct wm_jit_code *c, struct wm_jit_unit *u)
 	size_t at = l->used;
 	uint8_t *p = c->mem + at;
 	l->used += n; /* pages once writable are never reused */
-	if (mprotect(p, n, PROT_READ | PROT_WRITE))
-		return SIZE_MAX;
 	memcpy(p, u->buf.p, u->buf.len);
+	memset(p + u->buf.len, 0xcc, n - u->buf.len);
 	if (mprotect(p, n, PROT_READ | PROT_EXEC)) {
 		mprotect(p, n, PROT_NONE);
 		return SIZE_MAX;
@@ -406,7 +407,8 @@ static void log_lazy(const struct wm_jit_code *c)
 }
 
 /* Readies every function of m to compile on its first call: a range
- * reserved (no access) for the code, each wm_code pointing at it. */
+ * reserved for the code (no memory until written), each wm_code
+ * pointing at it. */
 static struct wm_jit_code *lazy_code(struct wm_module *m, bool log)
 {
 	uint32_t n = m->nfuncs - m->nimported_funcs;
@@ -421,7 +423,7 @@ static struct wm_jit_code *lazy_code(struct wm_module *m, bool log)
 		return NULL;
 	}
 	c->len = words * LAZY_BYTES_PER_WORD + (size_t)n * LAZY_BYTES_PER_FUNC;
-	c->mem = mmap(NULL, c->len, PROT_NONE,
+	c->mem = mmap(NULL, c->len, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (c->mem == MAP_FAILED) {
 		free(c), free(l), free(k);
