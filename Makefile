@@ -106,6 +106,6 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan build-fuzz build-explicit build-guard
+	rm -rf build build-asan build-fuzz build-explicit build-guard build-tsan
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

@@ -325,9 +325,9 @@ static uint64_t now_nsec(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* The unit's code onto the next pages of c's range, as a new chunk;
- * its offset there, or SIZE_MAX when the range is full or mprotect
- * fails (the function interprets). The range is read+write until used:
+/* The unit's code onto the next pages of c's range (at u->base), as a
+ * new chunk; its offset there, or SIZE_MAX when the range is full or
+ * mprotect fails (the function interprets). The range is read+write until used:
  * the code and int3 padding fill its pages, which then turn read+exec
  * (one system call; no byte but ours ever becomes executable). */
 static size_t lazy_place(struct wm_jit_code *c, struct wm_jit_unit *u)
@@ -357,7 +357,7 @@ static void lazy_compile(struct wm_jit_code *c, struct wm_code *code)
 	uint64_t t0 = now_nsec();
 	struct wm_jit_func f = {.code = code, .index = code->jit_index};
 	struct wm_jit_unit u = {.m = l->m, .funcs = &f, .nfuncs = 1,
-				.lazy = true};
+				.lazy = true, .base = c->mem + l->used};
 	size_t at = SIZE_MAX;
 	f.compile = decode_func(&f, l->log);
 	if (f.compile && wm_jit_arch_emit(&u) == 0 && f.compile)

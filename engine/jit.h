@@ -87,8 +87,10 @@ struct wm_jit_unit {
 	struct wm_jit_site *sites;
 	uint32_t nsites, sitecap;
 	/* Compiled alone, on a first call: direct calls go through each
-	 * callee's wm_code.jit_inner, which starts at wm_jit_arch_lazy_stub. */
+	 * callee's wm_code.jit_inner, which starts at wm_jit_arch_lazy_stub;
+	 * base: where the code will be placed, NULL if unknown. */
 	bool lazy;
+	const uint8_t *base;
 };
 
 /* ---- backend interface (jit_x64.c; an arm64 file would provide the same) */

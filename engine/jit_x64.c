@@ -724,10 +724,38 @@ static void emit_call_indirect(struct em *e)
 	check_status(e);
 }
 
+/* call rel32 to the inner entry of the unit's function k (patched once
+ * the unit is emitted). */
+static void call_direct(struct em *e, uint32_t k)
+{
+	b1(e, 0xe8);
+	if (!grow((void **)&e->calls, e->ncalls, &e->callcap,
+		  sizeof(*e->calls)))
+		e->b->oom = true;
+	else
+		e->calls[e->ncalls++] = (struct fixup){here(e), here(e) + 4, k};
+	b4(e, 0);
+}
+
+/* Compiling lazily: call rel32 to a callee compiled before, when the
+ * unit's place (u->base) is known and the callee within reach. */
+static bool call_compiled(struct em *e, const struct wm_code *cc)
+{
+	const uint8_t *to = __atomic_load_n(&cc->jit_inner, __ATOMIC_ACQUIRE);
+	if (!e->u->base || !__atomic_load_n(&cc->jit, __ATOMIC_ACQUIRE))
+		return false;
+	int64_t d = to - (e->u->base + here(e) + 5);
+	if (d != (int32_t)d)
+		return false;
+	b1(e, 0xe8);
+	b4(e, (uint32_t)d);
+	return true;
+}
+
 /* A direct call to a compiled function of the unit: the interpreter's
- * frame and value-stack checks, then a native call. Compiled lazily, the
- * call goes through the callee's jit_inner (the lazy stub until the
- * callee is compiled), with the callee's index in eax for the stub. */
+ * frame and value-stack checks, then a native call. Compiled lazily, a
+ * call to a callee not compiled yet goes through its jit_inner (the lazy
+ * stub until the callee is compiled), with its index in eax for the stub. */
 static void emit_call(struct em *e)
 {
 	const struct wm_module *m = e->u->m;
@@ -747,19 +775,13 @@ static void emit_call(struct em *e)
 	op_m(e, 1, 0x3b, RAX, CTX, offsetof(struct wasm_instance, stack_end));
 	trap_if(e, CC_A, WASM_TRAP_STACK_EXHAUSTED, e->pos);
 	op_m(e, 0, 0xff, 0, CTX, offsetof(struct wasm_instance, nframes));
-	if (e->u->lazy) {
+	if (!e->u->lazy || e->w[0] == e->f->index) {
+		call_direct(e, e->u->lazy ? (uint32_t)(e->f - e->u->funcs)
+					  : callee);
+	} else if (!call_compiled(e, cc)) {
 		mov_ri(e, RAX, e->w[0]);
 		mov_ri(e, RCX, (uintptr_t)&cc->jit_inner);
 		op_m(e, 0, 0xff, 2, RCX, 0); /* call [rcx] */
-	} else {
-		b1(e, 0xe8); /* the callee's inner entry: same instance, memory */
-		if (!grow((void **)&e->calls, e->ncalls, &e->callcap,
-			  sizeof(*e->calls)))
-			e->b->oom = true;
-		else
-			e->calls[e->ncalls++] =
-			    (struct fixup){here(e), here(e) + 4, callee};
-		b4(e, 0);
 	}
 	op_m(e, 0, 0xff, 1, CTX, offsetof(struct wasm_instance, nframes));
 	reload(e, win.after);

@@ -40,14 +40,20 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Assembles WAT text with wat2wasm (--debug-names keeps the names). */
-static struct wasm_module *load_wat(const char *wat)
+/* Assembles WAT text with wat2wasm (--debug-names keeps the names) into
+ * buf; its size, or 0. */
+static size_t assemble(const char *wat, uint8_t *buf, size_t cap)
 {
 	char src[] = "/tmp/wasm-api-XXXXXX";
 	int fd = mkstemp(src);
 	if (fd < 0)
-		return NULL;
+		return 0;
 	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(src);
+		return 0;
+	}
 	fputs(wat, f);
 	fclose(f);
 	char out[64], cmd[256];
@@ -56,19 +62,32 @@ static struct wasm_module *load_wat(const char *wat)
 	int rc = system(cmd);
 	unlink(src);
 	if (rc != 0)
-		return NULL;
+		return 0;
 	f = fopen(out, "rb");
 	if (!f)
-		return NULL;
-	static uint8_t buf[1 << 16];
-	size_t n = fread(buf, 1, sizeof(buf), f);
+		return 0;
+	size_t n = fread(buf, 1, cap, f);
 	fclose(f);
 	unlink(out);
+	return n;
+}
+
+static struct wasm_module *load_bytes(const uint8_t *buf, size_t n,
+				      int tier)
+{
+	struct wasm_load_opts o = {.sz = sizeof(o), .tier = tier};
 	struct wasm_error err;
-	struct wasm_module *m = wasm_module__load(buf, n, NULL, &err);
+	struct wasm_module *m = wasm_module__load(buf, n, &o, &err);
 	if (!m)
 		fprintf(stderr, "load: %s\n", err.msg);
 	return m;
+}
+
+static struct wasm_module *load_wat(const char *wat)
+{
+	static uint8_t buf[1 << 16];
+	size_t n = assemble(wat, buf, sizeof(buf));
+	return n ? load_bytes(buf, n, WASM_TIER_DEFAULT) : NULL;
 }
 
 static struct wasm_instance *instantiate(struct wasm_module *m,
@@ -448,8 +467,149 @@ out:
 	wasm_module__free(huge);
 }
 
+/* ---- compiled code shared by threads, and its faults ------------------
+ * (lazily compiled by default: WASM_BPF_JIT_LAZY=0 runs these again with
+ * everything compiled at load). $top calls $mid, which calls $leaf in a
+ * loop; $oob faults past the memory after a call. */
+static const char *chain_wat =
+	"(module (memory 1)"
+	" (func $leaf (param i32) (result i32)"
+	"   local.get 0 i32.const 3 i32.mul i32.const 1 i32.add)"
+	" (func $mid (param i32) (result i32) (local i32)"
+	"   (loop $l local.get 1 local.get 0 call $leaf i32.add local.set 1"
+	"     local.get 0 i32.const 1 i32.sub local.tee 0 br_if $l)"
+	"   local.get 1)"
+	" (func $top (export \"top\") (param i32) (result i32)"
+	"   local.get 0 call $mid local.get 0 i32.const 1 i32.add call $mid"
+	"   i32.add)"
+	" (func $oob (export \"oob\") (param i32) (result i32)"
+	"   local.get 0 call $leaf drop local.get 0 i32.load offset=8))";
+
+static int32_t chain_mid(int32_t n)
+{
+	return 3 * n * (n + 1) / 2 + n;
+}
+
+static int call_i32(struct wasm_instance *inst, const char *name, int32_t x,
+		    int32_t *out)
+{
+	struct wasm_val a = {.type = WASM_I32, .of.i32 = x}, r = {0};
+	int st = wasm_func__call(inst, wasm_instance__export_func(inst, name),
+				 &a, 1, &r, 1);
+	*out = r.of.i32;
+	return st;
+}
+
+struct chain_run {
+	struct wasm_module *m;
+	pthread_barrier_t *start;
+	int id, bad;
+};
+
+/* One thread: its own instance of the shared module, first calls racing
+ * the other threads' (each function compiles once, on one of them). */
+static void *chain_thread(void *arg)
+{
+	struct chain_run *c = arg;
+	pthread_barrier_wait(c->start);
+	struct wasm_instance *inst = instantiate(c->m, NULL, NULL);
+	if (!inst) {
+		c->bad++;
+		return NULL;
+	}
+	for (int32_t n = 1 + c->id; n < 40; n += 7) {
+		int32_t r, want = chain_mid(n) + chain_mid(n + 1);
+		c->bad += call_i32(inst, "top", n, &r) != WASM_OK || r != want;
+		c->bad += call_i32(inst, "oob", 65536, &r) != WASM_TRAPPED;
+	}
+	wasm_instance__free(inst);
+	return NULL;
+}
+
+static void test_jit_threads(const uint8_t *wasm, size_t n)
+{
+	enum { THREADS = 8, ROUNDS = 12 };
+	int bad = 0, runs = 0;
+	for (int round = 0; round < ROUNDS; round++) {
+		struct wasm_module *m = load_bytes(wasm, n, WASM_TIER_DEFAULT);
+		pthread_barrier_t start;
+		pthread_barrier_init(&start, NULL, THREADS);
+		pthread_t t[THREADS];
+		struct chain_run c[THREADS];
+		for (int i = 0; i < THREADS; i++) {
+			c[i] = (struct chain_run){m, &start, i, 0};
+			if (!m || pthread_create(&t[i], NULL, chain_thread,
+						 &c[i])) {
+				bad++;
+				c[i].m = NULL;
+			}
+		}
+		for (int i = 0; i < THREADS; i++)
+			if (c[i].m) {
+				pthread_join(t[i], NULL);
+				bad += c[i].bad;
+				runs++;
+			}
+		pthread_barrier_destroy(&start);
+		wasm_module__free(m);
+	}
+	CHECK("threads-share-compiled-module", bad == 0 && runs == THREADS * ROUNDS,
+	      "%d wrong results in %d thread runs", bad, runs);
+}
+
+/* A fault in compiled code (not the first compiled in its module) names
+ * the same function and offset as the interpreter. */
+static void test_fault_message(const uint8_t *wasm, size_t n)
+{
+	char msg[2][256];
+	int st[2];
+	for (int k = 0; k < 2; k++) {
+		struct wasm_module *m = load_bytes(
+		    wasm, n, k ? WASM_TIER_DEFAULT : WASM_TIER_INTERP);
+		struct wasm_instance *inst = m ? instantiate(m, NULL, NULL) : NULL;
+		int32_t r;
+		st[k] = -1;
+		snprintf(msg[k], sizeof(msg[k]), "(no instance)");
+		if (inst) {
+			call_i32(inst, "top", 3, &r);
+			st[k] = call_i32(inst, "oob", 65532, &r);
+			snprintf(msg[k], sizeof(msg[k]), "%s",
+				 wasm_instance__trap(inst)->message);
+			wasm_instance__free(inst);
+		}
+		wasm_module__free(m);
+	}
+	CHECK("fault-names-function-and-offset",
+	      st[0] == WASM_TRAPPED && st[1] == WASM_TRAPPED &&
+		  strstr(msg[1], "out of bounds memory access in oob+0x") &&
+		  !strcmp(msg[0], msg[1]),
+	      "interpreter '%s' (%d), default tier '%s' (%d)", msg[0], st[0],
+	      msg[1], st[1]);
+}
+
+static void test_jit(void)
+{
+	static uint8_t wasm[4096];
+	size_t n = assemble(chain_wat, wasm, sizeof(wasm));
+	if (!n) {
+		printf("FAIL: api/jit-setup: cannot assemble\n");
+		failures++;
+		return;
+	}
+	test_jit_threads(wasm, n);
+	test_fault_message(wasm, n);
+}
+
 int main(void)
 {
+	/* API_TEST_JIT_ONLY=1: the compiling-tier tests alone (for a
+	 * ThreadSanitizer build, whose deferred signals never interrupt a
+	 * spinning guest). */
+	const char *only = getenv("API_TEST_JIT_ONLY");
+	if (only && !strcmp(only, "1")) {
+		test_jit();
+		return failures ? 1 : 0;
+	}
 	struct wasm_module *m = load_wat(spin_wat);
 	if (!m) {
 		printf("FAIL: api/setup: cannot assemble test modules (wat2wasm)\n");
@@ -465,5 +625,6 @@ int main(void)
 	test_prepared_call();
 	test_link_errors();
 	test_initial_memory();
+	test_jit();
 	return failures ? 1 : 0;
 }

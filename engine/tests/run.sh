@@ -1,8 +1,9 @@
 #!/bin/sh
 # engine/tests/run.sh — the engine's suite (tests/run.sh runs it): every
 # engine/tests/wast/*.wast through wast2json and wasm-spectest under both
-# tiers (wast/: the interpreter, jit/: the compiling tier, which must also
-# have compiled them), a check that the runner itself reports failures, the
+# tiers (wast/: the interpreter, jit/: the compiling tier, compiling each
+# function on its first call, jit-upfront/: compiling all at load, which
+# must also have compiled them), a check that the runner itself reports failures, the
 # same .wast files again with the sanitizer build (make asan), the official testsuite when
 # $WASM_TESTSUITE points at a checkout of it (plain and sanitized), and
 # short libFuzzer runs of the engine's fuzz targets. One line per test:
@@ -33,7 +34,8 @@ run_wast() {
 		fail "$prefix$name: wast2json: $(head -1 "$dir/err")"
 		return
 	fi
-	"$runner" "$tier" "$dir/$name.json" >"$dir/out" 2>"$dir/err"
+	WASM_BPF_JIT_LAZY=${lazy:-1} "$runner" "$tier" "$dir/$name.json" \
+		>"$dir/out" 2>"$dir/err"
 	rc=$?
 	counts=$(tail -1 "$dir/out")
 	if grep -q 'Sanitizer\|runtime error' "$dir/err"; then
@@ -75,13 +77,16 @@ run_official() {
 		case $(basename "$wast") in simd_*) continue ;; esac
 		run_wast "$official_prefix" "$wast" "$official_runner"
 		run_wast "${official_prefix}jit/" "$wast" "$official_runner" -j
+		lazy=0 run_wast "${official_prefix}jit-upfront/" "$wast" \
+			"$official_runner" -j
 	done
 }
 
-# The compiling tier must really compile: every function of these files.
+# The compiling tier must really compile: every function of these files,
+# when it compiles all at load.
 jit_coverage() {
 	runner=$1
-	if ! WASM_BPF_JIT_LOG=1 "$runner" -j "$tmp"/wast/i32/i32.json \
+	if ! WASM_BPF_JIT_LAZY=0 WASM_BPF_JIT_LOG=1 "$runner" -j "$tmp"/wast/i32/i32.json \
 		"$tmp"/wast/fused/fused.json >/dev/null 2>"$tmp/jitlog"; then
 		fail "jit/coverage: runner failed"
 		return
@@ -90,12 +95,44 @@ jit_coverage() {
 		echo "SKIP: jit/coverage: no compiling tier on $(uname -m)"
 		return
 	fi
-	partial=$(grep '^jit: ' "$tmp/jitlog" | awk '$2 != $4' | head -1)
+	partial=$(grep '^jit: [0-9]' "$tmp/jitlog" | awk '$2 != $4' | head -1)
 	if [ -z "$partial" ]; then
 		echo "PASS: jit/coverage ($(grep -c compiled "$tmp/jitlog") modules)"
 	else
 		fail "jit/coverage: $partial"
 	fi
+}
+
+# Compiling lazily, a function is compiled on its first call, once, and a
+# function never called is never compiled; up front, all are.
+jit_lazy() {
+	runner=$1
+	cat >"$tmp/lazy.wast" <<'WAST'
+(module
+  (func $helper (result i32) (i32.const 1))
+  (func (export "used") (result i32) (i32.add (call $helper) (call $helper)))
+  (func (export "never") (result i32) (i32.const 2)))
+(assert_return (invoke "used") (i32.const 2))
+(assert_return (invoke "used") (i32.const 2))
+WAST
+	if ! wast2json "$tmp/lazy.wast" -o "$tmp/lazy.json" 2>/dev/null; then
+		fail "jit/lazy: wast2json failed"
+		return
+	fi
+	WASM_BPF_JIT_LOG=1 "$runner" -j "$tmp/lazy.json" >/dev/null 2>"$tmp/lazylog"
+	got=$(grep '^jit: ' "$tmp/lazylog" | sort | tr '\n' ';')
+	want='jit: func 0 compiled, *;jit: func 1 compiled, *;jit: lazily compiled 2 of 3 functions (0 interpreted), *;'
+	case $got in
+	$want) echo "PASS: jit/lazy-compiles-called-only" ;;
+	*) fail "jit/lazy-compiles-called-only: log '$got'" ;;
+	esac
+	WASM_BPF_JIT_LAZY=0 WASM_BPF_JIT_LOG=1 "$runner" -j "$tmp/lazy.json" \
+		>/dev/null 2>"$tmp/lazylog"
+	got=$(grep '^jit: ' "$tmp/lazylog" | tr '\n' ';')
+	case $got in
+	'jit: 3 of 3 functions compiled, '*';') echo "PASS: jit/upfront-compiles-all" ;;
+	*) fail "jit/upfront-compiles-all: log '$got'" ;;
+	esac
 }
 
 asan_suite() {
@@ -185,8 +222,10 @@ self_check "$runner"
 for wast in $WASTS; do
 	run_wast wast/ "$wast" "$runner"
 	run_wast jit/ "$wast" "$runner" -j
+	lazy=0 run_wast jit-upfront/ "$wast" "$runner" -j
 done
 jit_coverage "$runner"
+jit_lazy "$runner"
 if [ -n "${WASM_TESTSUITE:-}" ]; then
 	if [ -d "$WASM_TESTSUITE" ]; then
 		run_official official/ "$runner"
@@ -197,6 +236,25 @@ fi
 # The embedding-API tests (engine/tests/api_test.c: interrupts, fuel,
 # re-entry, limits, messages), plain, in the compiling tier and sanitized;
 # they print their own PASS/FAIL lines.
+# Threads sharing a lazily compiled module, under ThreadSanitizer (its
+# deferred signals never interrupt a spinning guest, so the compiling-tier
+# tests alone run there).
+tsan_api() {
+	[ "${ENGINE_ASAN:-1}" = 0 ] && return
+	bin=build-tsan/bin/wasm-api-test
+	if ! make BUILD=build-tsan CC=clang OPT=-O1 EXTRA_CFLAGS=-fsanitize=thread \
+		LDFLAGS=-fsanitize=thread "$bin" -j2 >"$tmp/tsan-build.log" 2>&1; then
+		fail "tsan/api/build: $(grep -m1 -i 'error' "$tmp/tsan-build.log")"
+		return
+	fi
+	API_TEST_JIT_ONLY=1 timeout 300 "$bin" >"$tmp/api-tsan.out" 2>&1 ||
+		fail "tsan/api: exit $?"
+	sed -n 's/^\(PASS\|FAIL\): /&tsan\//p' "$tmp/api-tsan.out"
+	if grep -q 'ThreadSanitizer' "$tmp/api-tsan.out"; then
+		fail "tsan/api: $(grep -m1 'SUMMARY' "$tmp/api-tsan.out")"
+	fi
+}
+
 api_suite() {
 	if ! make -j2 build/bin/wasm-api-test >"$tmp/api-build.log" 2>&1; then
 		fail "api/build: $(grep -m1 -i 'error' "$tmp/api-build.log")"
@@ -204,10 +262,15 @@ api_suite() {
 	fi
 	WASM_BPF_JIT=0 build/bin/wasm-api-test || [ -e "$tmp/failed" ] ||
 		: >"$tmp/failed"
-	# Again in the compiling tier (interrupts, fuel and re-entry there).
+	# Again in the compiling tier (interrupts, fuel and re-entry there),
+	# compiling lazily and up front.
 	WASM_BPF_JIT=1 build/bin/wasm-api-test >"$tmp/api-jit.out" 2>&1 ||
-		: >"$tmp/failed"
+		fail "jit/api: exit $?"
 	sed -n 's/^\(PASS\|FAIL\): /&jit\//p' "$tmp/api-jit.out"
+	WASM_BPF_JIT=1 WASM_BPF_JIT_LAZY=0 build/bin/wasm-api-test \
+		>"$tmp/api-upfront.out" 2>&1 || fail "jit-upfront/api: exit $?"
+	sed -n 's/^\(PASS\|FAIL\): /&jit-upfront\//p' "$tmp/api-upfront.out"
+	tsan_api
 	[ "${ENGINE_ASAN:-1}" = 0 ] && return
 	if ! make asan >"$tmp/api-asan.log" 2>&1; then
 		fail "asan/api/build: $(grep -m1 -i 'error' "$tmp/api-asan.log")"
