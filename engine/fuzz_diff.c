@@ -1,7 +1,8 @@
 /* fuzz_diff.c — libFuzzer target comparing the two tiers: any input that
- * loads is run once interpreted and once compiled (every export called
- * with zero arguments, under fuel), and both runs must end alike: the same
- * status, trap message (function and offset), results, and final memory.
+ * loads is run once interpreted and compiled twice, up front and lazily
+ * (every export called with zero arguments, under fuel), and the runs must
+ * end alike: the same status, trap message (function and offset), results,
+ * and final memory.
  * Any difference aborts with both accounts. Built by `make fuzz`.
  */
 #include <stdarg.h>
@@ -107,16 +108,28 @@ static void run(const uint8_t *data, size_t size, int tier,
 	wasm_module__free(m);
 }
 
+static void same(const struct account *interp, const struct account *jit,
+		 const char *how)
+{
+	if (interp->len != jit->len || memcmp(interp->text, jit->text, jit->len)) {
+		fprintf(stderr, "tiers differ\n--- interpreter:\n%.*s--- jit (%s):\n%.*s",
+			(int)interp->len, interp->text, how, (int)jit->len,
+			jit->text);
+		abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct account interp, jit;
 	interp.len = jit.len = 0;
 	run(data, size, WASM_TIER_INTERP, &interp);
+	setenv("WASM_BPF_JIT_LAZY", "0", 1);
 	run(data, size, WASM_TIER_JIT, &jit);
-	if (interp.len != jit.len || memcmp(interp.text, jit.text, jit.len)) {
-		fprintf(stderr, "tiers differ\n--- interpreter:\n%.*s--- jit:\n%.*s",
-			(int)interp.len, interp.text, (int)jit.len, jit.text);
-		abort();
-	}
+	same(&interp, &jit, "up front");
+	jit.len = 0;
+	setenv("WASM_BPF_JIT_LAZY", "1", 1);
+	run(data, size, WASM_TIER_JIT, &jit);
+	same(&interp, &jit, "lazily");
 	return 0;
 }

@@ -153,9 +153,9 @@ int wm_jit_bulk(struct wasm_instance *ctx, struct wasm_instance *inst,
 /* ---- used by the rest of the engine ------------------------------------ */
 
 /* Compiles what it can of a translated module when the JIT tier is chosen
- * (tier: enum wasm_tier), or, in lazy mode (the default; the environment
- * variable WASM_BPF_JIT_LAZY=0 compiles up front), readies each function
- * to compile on its first call; NULL when nothing is (to be) compiled. */
+ * (tier: enum wasm_tier), or, in lazy mode (the environment variable
+ * WASM_BPF_JIT_LAZY=1), readies each function to compile on its first
+ * call; NULL when nothing is (to be) compiled. */
 struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier);
 void wm_jit_free(struct wm_jit_code *c);
 /* From the SIGSEGV/SIGBUS handler: a fault of a compiled memory access is

@@ -468,8 +468,8 @@ out:
 }
 
 /* ---- compiled code shared by threads, and its faults ------------------
- * (lazily compiled by default: WASM_BPF_JIT_LAZY=0 runs these again with
- * everything compiled at load). $top calls $mid, which calls $leaf in a
+ * (compiled up front by default; WASM_BPF_JIT_LAZY=1 runs these again
+ * compiling each function on its first call). $top calls $mid, which calls $leaf in a
  * loop; $oob faults past the memory after a call. */
 static const char *chain_wat =
 	"(module (memory 1)"

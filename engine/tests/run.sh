@@ -1,9 +1,9 @@
 #!/bin/sh
 # engine/tests/run.sh — the engine's suite (tests/run.sh runs it): every
 # engine/tests/wast/*.wast through wast2json and wasm-spectest under both
-# tiers (wast/: the interpreter, jit/: the compiling tier, compiling each
-# function on its first call, jit-upfront/: compiling all at load, which
-# must also have compiled them), a check that the runner itself reports failures, the
+# tiers (wast/: the interpreter, jit/: the compiling tier, compiling all at
+# load, which must also have compiled them, jit-lazy/: compiling each
+# function on its first call), a check that the runner itself reports failures, the
 # same .wast files again with the sanitizer build (make asan), the official testsuite when
 # $WASM_TESTSUITE points at a checkout of it (plain and sanitized), and
 # short libFuzzer runs of the engine's fuzz targets. One line per test:
@@ -34,7 +34,7 @@ run_wast() {
 		fail "$prefix$name: wast2json: $(head -1 "$dir/err")"
 		return
 	fi
-	WASM_BPF_JIT_LAZY=${lazy:-1} "$runner" "$tier" "$dir/$name.json" \
+	WASM_BPF_JIT_LAZY=${lazy:-0} "$runner" "$tier" "$dir/$name.json" \
 		>"$dir/out" 2>"$dir/err"
 	rc=$?
 	counts=$(tail -1 "$dir/out")
@@ -77,7 +77,7 @@ run_official() {
 		case $(basename "$wast") in simd_*) continue ;; esac
 		run_wast "$official_prefix" "$wast" "$official_runner"
 		run_wast "${official_prefix}jit/" "$wast" "$official_runner" -j
-		lazy=0 run_wast "${official_prefix}jit-upfront/" "$wast" \
+		lazy=1 run_wast "${official_prefix}jit-lazy/" "$wast" \
 			"$official_runner" -j
 	done
 }
@@ -119,7 +119,8 @@ WAST
 		fail "jit/lazy: wast2json failed"
 		return
 	fi
-	WASM_BPF_JIT_LOG=1 "$runner" -j "$tmp/lazy.json" >/dev/null 2>"$tmp/lazylog"
+	WASM_BPF_JIT_LAZY=1 WASM_BPF_JIT_LOG=1 "$runner" -j "$tmp/lazy.json" \
+		>/dev/null 2>"$tmp/lazylog"
 	got=$(grep '^jit: ' "$tmp/lazylog" | sort | tr '\n' ';')
 	want='jit: func 0 compiled, *;jit: func 1 compiled, *;jit: lazily compiled 2 of 3 functions (0 interpreted), *;'
 	case $got in
@@ -158,6 +159,7 @@ asan_suite() {
 	for wast in $WASTS; do
 		run_wast asan/ "$wast" "$bin"
 		run_wast asan/jit/ "$wast" "$bin" -j
+		lazy=1 run_wast asan/jit-lazy/ "$wast" "$bin" -j
 	done
 	[ -n "${WASM_TESTSUITE:-}" ] && [ -d "$WASM_TESTSUITE" ] &&
 		run_official asan/official/ "$bin"
@@ -222,7 +224,7 @@ self_check "$runner"
 for wast in $WASTS; do
 	run_wast wast/ "$wast" "$runner"
 	run_wast jit/ "$wast" "$runner" -j
-	lazy=0 run_wast jit-upfront/ "$wast" "$runner" -j
+	lazy=1 run_wast jit-lazy/ "$wast" "$runner" -j
 done
 jit_coverage "$runner"
 jit_lazy "$runner"
@@ -247,7 +249,8 @@ tsan_api() {
 		fail "tsan/api/build: $(grep -m1 -i 'error' "$tmp/tsan-build.log")"
 		return
 	fi
-	API_TEST_JIT_ONLY=1 timeout 300 "$bin" >"$tmp/api-tsan.out" 2>&1 ||
+	WASM_BPF_JIT_LAZY=1 API_TEST_JIT_ONLY=1 timeout 300 "$bin" \
+		>"$tmp/api-tsan.out" 2>&1 ||
 		fail "tsan/api: exit $?"
 	sed -n 's/^\(PASS\|FAIL\): /&tsan\//p' "$tmp/api-tsan.out"
 	if grep -q 'ThreadSanitizer' "$tmp/api-tsan.out"; then
@@ -267,16 +270,18 @@ api_suite() {
 	WASM_BPF_JIT=1 build/bin/wasm-api-test >"$tmp/api-jit.out" 2>&1 ||
 		fail "jit/api: exit $?"
 	sed -n 's/^\(PASS\|FAIL\): /&jit\//p' "$tmp/api-jit.out"
-	WASM_BPF_JIT=1 WASM_BPF_JIT_LAZY=0 build/bin/wasm-api-test \
-		>"$tmp/api-upfront.out" 2>&1 || fail "jit-upfront/api: exit $?"
-	sed -n 's/^\(PASS\|FAIL\): /&jit-upfront\//p' "$tmp/api-upfront.out"
+	WASM_BPF_JIT=1 WASM_BPF_JIT_LAZY=1 build/bin/wasm-api-test \
+		>"$tmp/api-lazy.out" 2>&1 || fail "jit-lazy/api: exit $?"
+	sed -n 's/^\(PASS\|FAIL\): /&jit-lazy\//p' "$tmp/api-lazy.out"
 	tsan_api
 	[ "${ENGINE_ASAN:-1}" = 0 ] && return
 	if ! make asan >"$tmp/api-asan.log" 2>&1; then
 		fail "asan/api/build: $(grep -m1 -i 'error' "$tmp/api-asan.log")"
 		return
 	fi
-	build-asan/bin/wasm-api-test >"$tmp/api-asan.out" 2>&1 || : >"$tmp/failed"
+	# compiling lazily: threads sharing a module, faults in its chunks
+	WASM_BPF_JIT_LAZY=1 build-asan/bin/wasm-api-test >"$tmp/api-asan.out" \
+		2>&1 || : >"$tmp/failed"
 	sed -n 's/^\(PASS\|FAIL\): /&asan\//p' "$tmp/api-asan.out"
 	if grep -q 'Sanitizer\|runtime error' "$tmp/api-asan.out"; then
 		fail "asan/api: sanitizer report: $(grep -m1 'SUMMARY\|runtime error' "$tmp/api-asan.out")"
@@ -295,6 +300,8 @@ guard_suite() {
 	for wast in $WASTS; do
 		run_wast explicit/ "$wast" build-explicit/bin/wasm-spectest
 		run_wast explicit/jit/ "$wast" build-explicit/bin/wasm-spectest -j
+		lazy=1 run_wast explicit/jit-lazy/ "$wast" \
+			build-explicit/bin/wasm-spectest -j
 	done
 	[ -n "${WASM_TESTSUITE:-}" ] && [ -d "$WASM_TESTSUITE" ] &&
 		run_official explicit/official/ build-explicit/bin/wasm-spectest
