@@ -95,7 +95,10 @@ struct wasm_module;
 /* Which tier runs a module's code. DEFAULT: the compiling tier unless the
  * environment variable WASM_BPF_JIT is 0. The compiling tier exists on
  * x86-64 Linux only; elsewhere, and for functions it cannot compile yet,
- * the interpreter runs. */
+ * the interpreter runs. It compiles every function at load, or each on
+ * its first call when the environment variable WASM_BPF_JIT_LAZY is 1
+ * (less work at load; a page at least and a few microseconds more per
+ * function compiled). WASM_BPF_JIT_LOG=1 prints what was compiled. */
 enum wasm_tier {
 	WASM_TIER_DEFAULT = 0,
 	WASM_TIER_INTERP = 1,
