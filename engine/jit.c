@@ -217,10 +217,11 @@ static void *map_code(const struct wm_jit_buf *b, size_t *len)
 
 /* Reserved per word of translated code, and per function (its code
  * starts on a fresh page); x86-64 code is about 3 bytes a word. */
+#define PAGE 4096
 #define LAZY_BYTES_PER_WORD 16
 #define LAZY_BYTES_PER_FUNC (2 * PAGE)
-#define PAGE 4096
 
+/* Lazy compilation's state of one module. */
 struct wm_jit_lazy {
 	pthread_mutex_t lock; /* held while compiling */
 	struct wm_module *m;
@@ -252,8 +253,8 @@ void wm_jit_free(struct wm_jit_code *c)
 	free(c);
 }
 
-/* Hands the unit's sites to chunk k, starting at `start` in c's mapping,
- * and publishes it to the fault handler. */
+/* Appends the unit's code, at `start` in c's mapping, to c's chunks (its
+ * sites handed over) and publishes it to the fault handler. */
 static void add_chunk(struct wm_jit_code *c, struct wm_jit_unit *u,
 		      size_t start)
 {
@@ -328,9 +329,9 @@ static uint64_t now_nsec(void)
 
 /* The unit's code onto the next pages of c's range (at u->base), as a
  * new chunk; its offset there, or SIZE_MAX when the range is full or
- * mprotect fails (the function interprets). The range is read+write until used:
- * the code and int3 padding fill its pages, which then turn read+exec
- * (one system call; no byte but ours ever becomes executable). */
+ * mprotect fails (the function interprets). The range is read+write
+ * until used: the code and int3 padding fill its pages, which then turn
+ * read+exec (one system call; no byte but ours becomes executable). */
 static size_t lazy_place(struct wm_jit_code *c, struct wm_jit_unit *u)
 {
 	struct wm_jit_lazy *l = c->lazy;
@@ -361,6 +362,7 @@ static void lazy_compile(struct wm_jit_code *c, struct wm_code *code)
 				.lazy = true, .base = c->mem + l->used};
 	size_t at = SIZE_MAX;
 	f.compile = decode_func(&f, l->log);
+	/* the backend clears .compile when it cannot emit the function */
 	if (f.compile && wm_jit_arch_emit(&u) == 0 && f.compile)
 		at = lazy_place(c, &u);
 	if (at != SIZE_MAX) {

@@ -2,9 +2,10 @@
  *
  * jit.c owns the arch-neutral part: which tier a module gets, decoding the
  * IR into instructions, executable memory (written, then made read+exec,
- * never both writable and executable), entry from C, and the helpers the
- * generated code calls for rare or host-facing work (traps, calls leaving
- * compiled code, memory.grow). A backend (jit_x64.c) turns one module's
+ * never both writable and executable), compiling up front or each function
+ * on its first call, entry from C, and the helpers the generated code
+ * calls for rare or host-facing work (traps, calls leaving compiled code,
+ * memory.grow). A backend (jit_x64.c) turns one module's
  * functions into code against that interface. Functions the backend
  * cannot compile keep running in the interpreter, so a module mixes tiers.
  */

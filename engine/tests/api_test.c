@@ -3,7 +3,9 @@
  * latency), fuel, recovery after stack exhaustion, trap messages that name
  * the function, the checked memory helpers, host functions that call back
  * into the guest (and trap or exit there; once and through a prepared
- * call), per-instance limits and link errors. Modules are written in WAT
+ * call), per-instance limits and link errors, threads sharing a compiled
+ * module, and a compiled access's fault named like the interpreter's.
+ * Modules are written in WAT
  * and assembled with wabt's wat2wasm.
  * Prints PASS:/FAIL: lines for tests/run.sh.
  */
@@ -469,8 +471,8 @@ out:
 
 /* ---- compiled code shared by threads, and its faults ------------------
  * (compiled up front by default; WASM_BPF_JIT_LAZY=1 runs these again
- * compiling each function on its first call). $top calls $mid, which calls $leaf in a
- * loop; $oob faults past the memory after a call. */
+ * compiling each function on its first call). $top calls $mid, which
+ * calls $leaf in a loop; $oob faults past the memory after a call. */
 static const char *chain_wat =
 	"(module (memory 1)"
 	" (func $leaf (param i32) (result i32)"
