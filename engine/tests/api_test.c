@@ -5,8 +5,7 @@
  * into the guest (and trap or exit there; once and through a prepared
  * call), per-instance limits and link errors, threads sharing a compiled
  * module, and a compiled access's fault named like the interpreter's.
- * Modules are written in WAT
- * and assembled with wabt's wat2wasm.
+ * Modules are written in WAT and assembled with wabt's wat2wasm.
  * Prints PASS:/FAIL: lines for tests/run.sh.
  */
 #include <errno.h>
