@@ -129,6 +129,43 @@ static inline void wm_jit_buf_put(struct wm_jit_buf *b, const void *bytes,
 	b->len += n;
 }
 
+/* ---- where values live (jit_live.c) ------------------------------------ */
+
+/* Per instruction: loops around it, and whether a branch targets it. */
+struct wm_jit_info {
+	uint32_t depth;
+	bool target;
+};
+/* f's infos (ninsns + 1 of them); fills index (word position ->
+ * instruction, nwords + 1 entries). NULL when memory ran out. */
+struct wm_jit_info *wm_jit_infos(const struct wm_jit_func *f, uint32_t *index);
+
+/* A slot an instruction reads (or, def, writes) and where its value is
+ * then: a home (the backend's register number `home`) or, -1, the frame. */
+struct wm_live_opnd {
+	uint32_t slot;
+	int8_t home;
+	bool def;
+};
+/* A home live across an instruction that calls out, and its slot. */
+struct wm_live_save {
+	uint32_t slot;
+	int8_t home;
+};
+struct wm_live {
+	uint32_t *first; /* instruction i: opnd[first[i] .. first[i + 1]) */
+	struct wm_live_opnd *opnd;
+	uint32_t *save_first; /* i: saves[save_first[i] .. save_first[i + 1]) */
+	struct wm_live_save *saves;
+	uint32_t homes_used; /* bit per home */
+};
+/* Gives f's values homes: ngpr general ones (0..ngpr-1), then nxmm for
+ * values used mostly as floats. 0, -ENOMEM or -EINVAL. */
+int wm_live_alloc(struct wm_live *out, const struct wm_module *m,
+		  const struct wm_jit_func *f, const struct wm_jit_info *info,
+		  const uint32_t *index, unsigned ngpr, unsigned nxmm);
+void wm_live_free(struct wm_live *l);
+
 /* ---- helpers the generated code calls --------------------------------- */
 
 /* Records a trap (kind < 0: a failed fuel/interrupt check) at word `pos`

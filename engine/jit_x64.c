@@ -36,19 +36,25 @@ enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13,
 enum { CC_B = 2, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_L = 12, CC_GE,
        CC_LE, CC_G };
 
-/* Registers for slots: free in compiled code between calls. Slots used
- * mostly as floats live in xmm registers (xmm0, xmm1 and xmm7 are scratch). */
-#ifdef WASM_GUARD_PAGES /* no bounds checks: rbp, the memory object, is free   \
-			 */
-static const uint8_t gpr_homes[] = {R13, RBP, R8, R9, R10, R11, RSI, RDI};
-#else
-static const uint8_t gpr_homes[] = {R13, R8, R9, R10, R11, RSI, RDI};
+/* Registers for values (jit_live.c's homes, general ones first): free in
+ * compiled code between calls. Values used mostly as floats live in xmm
+ * registers (xmm0, xmm1 and xmm7 are scratch). */
+struct home {
+	uint8_t reg;
+	bool xmm;
+};
+static const struct home homes[] = {
+	{R13, 0},
+#ifdef WASM_GUARD_PAGES /* no bounds checks: rbp, the memory object, is free */
+	{RBP, 0},
 #endif
-static const uint8_t xmm_homes[] = {2,	3,  4,	5,  6,	8, 9,
-				    10, 11, 12, 13, 14, 15};
-#define NGPR   sizeof(gpr_homes)
-#define NXMM   sizeof(xmm_homes)
-#define NHOMES (NGPR + NXMM)
+	{R8, 0},  {R9, 0},  {R10, 0}, {R11, 0}, {RSI, 0}, {RDI, 0},
+	{2, 1},	  {3, 1},   {4, 1},   {5, 1},	{6, 1},	  {8, 1},   {9, 1},
+	{10, 1},  {11, 1},  {12, 1},  {13, 1},	{14, 1},  {15, 1},
+};
+#define NXMM   13u
+#define NHOMES (sizeof(homes) / sizeof(homes[0]))
+#define NGPR   (NHOMES - NXMM)
 
 #define EPILOGUE UINT32_MAX /* fixup target: the function's epilogue */
 #define MAX_SLOT (1u << 27) /* slot * 8 fits a disp32 */
@@ -83,19 +89,11 @@ struct em {
 	uint32_t ncalls, callcap;
 	bool fail;
 
-	/* Slots (locals and operand-stack temporaries) living in registers:
-	 * their frame copies are stale except across calls, where `spilled`
-	 * sends every access to the frame. */
-	uint32_t nslots;
-	uint32_t nlocals;
-	struct home {
-		uint32_t slot;
-		uint8_t reg;
-		bool xmm;
-		bool dirty; /* written somewhere: spills store it */
-	} homes[NHOMES];
-	unsigned nhome;
-	int8_t *where; /* slot -> index in homes, or -1 */
+	/* Where each operand of each instruction lives (jit_live.c): values
+	 * in registers have stale frame copies except across calls, where
+	 * `spilled` sends every access to the frame. */
+	struct wm_live live;
+	uint32_t ii; /* the current instruction's index */
 	bool spilled;
 
 	/* An instruction that ends by storing rax (or xmm0) to a frame slot
@@ -123,12 +121,6 @@ struct em {
 		size_t end;
 	} last_flags;
 	bool flags_ok;
-	/* Counting pass: weighted uses of each local (and those as floats),
-	 * and which are written. */
-	uint64_t *uses; /* NULL outside the counting pass */
-	uint64_t *fuses;
-	bool *written;
-	uint32_t depth;  /* loops around the current instruction */
 };
 
 static bool grow(void **p, uint32_t n, uint32_t *cap, size_t size)
@@ -242,23 +234,20 @@ static int32_t slot(struct em *e, uint32_t s)
 		e->fail = true;
 	return (int32_t)(s * 8);
 }
-/* The register home of slot s, or NULL when it lives in the frame
- * (counting the use, as a float one when fl, on the counting pass). */
-static const struct home *home_of(struct em *e, uint32_t s, bool fl)
+/* The register of slot s as the current instruction reads it (def: as it
+ * writes it), or NULL when it is in the frame. A slot the analysis does
+ * not know as an operand fails the function (it stays interpreted). */
+static const struct home *home_of(struct em *e, uint32_t s, bool def)
 {
-	if (e->uses) {
-		if (s < e->nslots) {
-			uint64_t k = (uint64_t)1
-				     << (e->depth < 6 ? 3 * e->depth : 18);
-			e->uses[s] += k;
-			if (fl)
-				e->fuses[s] += k;
-		}
+	const struct wm_live *l = &e->live;
+	if (e->spilled)
 		return NULL;
-	}
-	if (e->spilled || s >= e->nslots || e->where[s] < 0)
-		return NULL;
-	return &e->homes[e->where[s]];
+	for (uint32_t k = l->first[e->ii]; k < l->first[e->ii + 1]; k++)
+		if (l->opnd[k].slot == s && l->opnd[k].def == def)
+			return l->opnd[k].home < 0 ? NULL
+						   : &homes[l->opnd[k].home];
+	e->fail = true;
+	return NULL;
 }
 /* movq xmm, gpr and movq gpr, xmm */
 static void movq_xr(struct em *e, int w, int xmm, int reg)
@@ -319,15 +308,9 @@ static void remember_store(struct em *e, uint32_t s, int w, bool xmm)
 	e->last_store.xmm = xmm;
 	e->last_store.end = here(e);
 }
-static void note_write(struct em *e, uint32_t s)
-{
-	if (e->uses && s < e->nslots)
-		e->written[s] = true;
-}
 static void st(struct em *e, int w, uint32_t s, int reg)
 {
-	note_write(e, s);
-	const struct home *h = home_of(e, s, false);
+	const struct home *h = home_of(e, s, true);
 	if (h && h->xmm)
 		movq_xr(e, 1, h->reg, reg);
 	else if (h)
@@ -341,22 +324,18 @@ static void st(struct em *e, int w, uint32_t s, int reg)
  * general register when it has one, else rax (then stored by finish). */
 static int dest_reg(struct em *e, uint32_t d)
 {
-	if (e->uses)
-		return RAX;
-	const struct home *h = home_of(e, d, false);
+	const struct home *h = home_of(e, d, true);
 	return h && !h->xmm ? h->reg : RAX;
 }
 static void finish(struct em *e, int w, uint32_t d, int r)
 {
 	if (r == RAX)
 		st(e, w, d, RAX);
-	else
-		note_write(e, d);
 }
 /* Slot s lives in general register r. */
 static bool held_in(struct em *e, uint32_t s, int r)
 {
-	const struct home *h = e->uses ? NULL : home_of(e, s, false);
+	const struct home *h = home_of(e, s, false);
 	return h && !h->xmm && h->reg == r;
 }
 /* Slot s holds the constant the previous instruction set. */
@@ -368,7 +347,7 @@ static bool const_in(struct em *e, uint32_t s)
 /* The general register slot s lives in, or -1. */
 static int gpr_of(struct em *e, uint32_t s)
 {
-	const struct home *h = e->uses ? NULL : home_of(e, s, false);
+	const struct home *h = home_of(e, s, false);
 	return h && !h->xmm ? h->reg : -1;
 }
 
@@ -492,104 +471,96 @@ static void check_status(struct em *e)
 	jcc_to(e, CC_NE, EPILOGUE);
 }
 
-/* A home register from / to its frame slot. */
-static void home_load(struct em *e, const struct home *h)
+/* A home register from / to slot s's frame copy. */
+static void home_load(struct em *e, int k, uint32_t s)
 {
-	if (h->xmm) {
+	if (homes[k].xmm) {
 		b1(e, 0xf3); /* movq xmm, m64 */
-		op_m(e, 0, 0x0f7e, h->reg, FP, slot(e, h->slot));
+		op_m(e, 0, 0x0f7e, homes[k].reg, FP, slot(e, s));
 	} else {
-		op_m(e, 1, 0x8b, h->reg, FP, slot(e, h->slot));
+		op_m(e, 1, 0x8b, homes[k].reg, FP, slot(e, s));
 	}
 }
-static void home_store(struct em *e, const struct home *h)
+static void home_store(struct em *e, int k, uint32_t s)
 {
-	if (h->xmm) {
+	if (homes[k].xmm) {
 		b1(e, 0x66); /* movq m64, xmm */
-		op_m(e, 0, 0x0fd6, h->reg, FP, slot(e, h->slot));
+		op_m(e, 0, 0x0fd6, homes[k].reg, FP, slot(e, s));
 	} else {
-		st_frame(e, h->slot, h->reg);
+		st_frame(e, s, homes[k].reg);
 	}
 }
 
+/* The current instruction's operands. */
+static const struct wm_live_opnd *opnds(struct em *e, uint32_t *n)
+{
+	const struct wm_live *l = &e->live;
+	*n = l->first[e->ii + 1] - l->first[e->ii];
+	return l->opnd + l->first[e->ii];
+}
+
+/* Locals start at zero: in their register, or in the frame for those
+ * living there; parameters arrive in the frame. */
 static void emit_entry(struct em *e)
 {
-	uint32_t first = e->w[0], n = e->w[1];
-	if (n) {
+	uint32_t n, nl = e->w[1];
+	const struct wm_live_opnd *o = opnds(e, &n);
+	if (nl > 16) {
 		op_r(e, 0, 0x31, RAX, RAX);
-		if (n <= 16) {
-			/* Frame copies: a home written in the body is stored
-			 * by every spill before any reload reads it. */
-			for (uint32_t i = 0; i < n; i++) {
-				int k = e->uses ? -1 : e->where[first + i];
-				if (k < 0 || !e->homes[k].dirty)
-					st_frame(e, first + i, RAX);
-			}
-		} else {
-			op_m(e, 1, 0x8d, RDI, FP, slot(e, first));
-			mov_ri(e, RCX, n);
-			b1(e, 0xf3);
-			b1(e, 0x48);
-			b1(e, 0xab); /* rep stosq */
-		}
+		op_m(e, 1, 0x8d, RDI, FP, slot(e, e->w[0]));
+		mov_ri(e, RCX, nl);
+		b1(e, 0xf3);
+		b1(e, 0x48);
+		b1(e, 0xab); /* rep stosq */
+	} else if (nl) {
+		op_r(e, 0, 0x31, RAX, RAX);
+		for (uint32_t k = 0; k < n; k++)
+			if (o[k].def && o[k].home < 0)
+				st_frame(e, o[k].slot, RAX);
 	}
-	/* Parameters arrive in the frame; other locals start at zero. */
-	for (unsigned i = 0; i < e->nhome; i++) {
-		const struct home *h = &e->homes[i];
-		if (h->slot < first)
-			home_load(e, h);
-		else if (h->xmm)
-			op_r(e, 0, 0x0f57, h->reg, h->reg); /* xorps */
+	for (uint32_t k = 0; k < n; k++) {
+		int h = o[k].home;
+		if (h < 0)
+			continue;
+		if (!o[k].def)
+			home_load(e, h, o[k].slot);
+		else if (homes[h].xmm)
+			op_r(e, 0, 0x0f57, homes[h].reg, homes[h].reg); /* xorps */
 		else
-			op_r(e, 0, 0x31, h->reg, h->reg);
+			op_r(e, 0, 0x31, homes[h].reg, homes[h].reg);
 	}
 	fuel_check(e, e->pos);
 }
 
-/* Around calls the frame holds every live slot: callees and helpers
- * clobber the registers, and helpers read operands from the frame. Slots
- * from `below` up are operand-stack positions above the arguments (or,
- * after the call, above the results): dead, so neither stored nor loaded. */
-static void spill(struct em *e, uint32_t below)
+/* Around calls the frame holds the operands and every value live across:
+ * callees and helpers clobber the registers, and helpers read operands
+ * from the frame. After, the values come back (with results, when the
+ * callee wrote them to the frame). */
+static void spill(struct em *e)
 {
-	for (unsigned i = 0; i < e->nhome; i++)
-		if (e->homes[i].dirty && e->homes[i].slot < below)
-			home_store(e,
-				   &e->homes[i]); /* else the frame holds it */
+	const struct wm_live *l = &e->live;
+	uint32_t n;
+	const struct wm_live_opnd *o = opnds(e, &n);
+	for (uint32_t k = 0; k < n; k++)
+		if (!o[k].def && o[k].home >= 0)
+			home_store(e, o[k].home, o[k].slot);
+	for (uint32_t k = l->save_first[e->ii]; k < l->save_first[e->ii + 1];
+	     k++)
+		home_store(e, l->saves[k].home, l->saves[k].slot);
 	e->spilled = true;
 }
-static void reload(struct em *e, uint32_t below)
+static void reload(struct em *e, bool results)
 {
-	for (unsigned i = 0; i < e->nhome; i++)
-		if (e->homes[i].slot < below)
-			home_load(e, &e->homes[i]);
+	const struct wm_live *l = &e->live;
+	uint32_t n;
+	const struct wm_live_opnd *o = opnds(e, &n);
+	for (uint32_t k = l->save_first[e->ii]; k < l->save_first[e->ii + 1];
+	     k++)
+		home_load(e, l->saves[k].home, l->saves[k].slot);
+	for (uint32_t k = 0; results && k < n; k++)
+		if (o[k].def && o[k].home >= 0)
+			home_load(e, o[k].home, o[k].slot);
 	e->spilled = false;
-}
-
-/* The live window of the call at hand: argbase + params before it,
- * argbase + results after it. */
-struct window {
-	uint32_t before, after;
-};
-static struct window call_window(struct em *e, uint32_t argbase,
-				 const struct wm_functype *t)
-{
-	if (!t)
-		return (struct window){UINT32_MAX, UINT32_MAX};
-	return (struct window){argbase + t->nparams, argbase + t->nresults};
-}
-static const struct wm_functype *func_type(struct em *e, uint32_t funcidx)
-{
-	const struct wm_module *m = e->u->m;
-	return &m->types[m->func_typeidx[funcidx]];
-}
-static const struct wm_functype *sig_type(struct em *e, uint32_t sig_id)
-{
-	const struct wm_module *m = e->u->m;
-	for (uint32_t i = 0; i < m->ntypes; i++)
-		if (m->types[i].sig_id == sig_id)
-			return &m->types[i];
-	return NULL;
 }
 
 static void emit_br_table(struct em *e)
@@ -640,7 +611,7 @@ static void helper_call(struct em *e)
 /* Table and bulk-memory instructions: bulk.c's code, on the frame. */
 static void emit_bulk(struct em *e, enum ir_op op)
 {
-	spill(e, UINT32_MAX);
+	spill(e);
 	mov_rr(e, RDI, CTX);
 	mov_rr(e, RSI, INST);
 	mov_rr(e, RDX, FP);
@@ -648,16 +619,15 @@ static void emit_bulk(struct em *e, enum ir_op op)
 	mov_ri(e, R8, e->pos);
 	mov_ri(e, R9, op);
 	call_abs(e, (const void *)wm_jit_bulk);
-	reload(e, UINT32_MAX);
+	reload(e, true);
 	check_status(e);
 }
 
 static void call_helper(struct em *e)
 {
-	struct window win = call_window(e, e->w[1], func_type(e, e->w[0]));
-	spill(e, win.before);
+	spill(e);
 	helper_call(e);
-	reload(e, win.after);
+	reload(e, true);
 	check_status(e);
 }
 
@@ -666,11 +636,8 @@ static void call_helper(struct em *e)
 static void emit_call_indirect(struct em *e)
 {
 	const uint32_t *w = e->w; /* table, sig_id, argbase, a */
-	struct window win = call_window(e, w[2], sig_type(e, w[1]));
-	if (win.before <= w[3]) /* the helper reads the index from the frame */
-		win.before = w[3] + 1;
 	ld(e, 0, RAX, w[3]); /* from its register: spills leave rax alone */
-	spill(e, win.before);
+	spill(e); /* the helper reads the index from the frame */
 	op_m(e, 1, 0x8b, RCX, INST, offsetof(struct wasm_instance, tables));
 	op_m(e, 1, 0x8b, RCX, RCX, slot(e, w[0]));
 	op_m(e, 0, 0x3b, RAX, RCX, offsetof(struct wasm_table, size));
@@ -720,7 +687,7 @@ static void emit_call_indirect(struct em *e)
 	land(e, interp);
 	helper_call(e);
 	land(e, done);
-	reload(e, win.after);
+	reload(e, true);
 	check_status(e);
 }
 
@@ -765,8 +732,7 @@ static void emit_call(struct em *e)
 		call_helper(e);
 		return;
 	}
-	struct window win = call_window(e, e->w[1], func_type(e, e->w[0]));
-	spill(e, win.before);
+	spill(e);
 	op_m(e, 0, 0x8b, RAX, CTX, offsetof(struct wasm_instance, nframes));
 	op_m(e, 0, 0x3b, RAX, CTX, offsetof(struct wasm_instance, max_frames));
 	trap_if(e, CC_AE, WASM_TRAP_STACK_EXHAUSTED, e->pos);
@@ -784,7 +750,7 @@ static void emit_call(struct em *e)
 		op_m(e, 0, 0xff, 2, RCX, 0); /* call [rcx] */
 	}
 	op_m(e, 0, 0xff, 1, CTX, offsetof(struct wasm_instance, nframes));
-	reload(e, win.after);
+	reload(e, true);
 	check_status(e);
 }
 
@@ -856,8 +822,7 @@ static int32_t address(struct em *e, uint32_t off, unsigned size)
 static void fault_site(struct em *e)
 {
 #ifdef WASM_GUARD_PAGES
-	if (!e->uses)
-		wm_jit_note_site(e->u, here(e), e->pos, e->f->index);
+	wm_jit_note_site(e->u, here(e), e->pos, e->f->index);
 #else
 	(void)e;
 #endif
@@ -1118,7 +1083,6 @@ static void emit_binary(struct em *e, const struct alu *a)
 		if (r != RAX && w[1] != w[2] && held_in(e, w[2], r)) {
 			if (a->opc != 0x2b) { /* commutative: d = b op a */
 				op_s(e, a->w, a->opc, r, w[1]);
-				note_write(e, w[0]);
 				break;
 			}
 			r = RAX;
@@ -1307,7 +1271,7 @@ static bool emit_unary(struct em *e, enum ir_op op)
 static void sse_s(struct em *e, uint8_t prefix, unsigned opc, int xmm,
 		  uint32_t s)
 {
-	const struct home *h = home_of(e, s, true);
+	const struct home *h = home_of(e, s, false);
 	int r = h ? h->reg : -1;
 	if (h && !h->xmm) {
 		movq_xr(e, 1, XTMP, r);
@@ -1350,7 +1314,7 @@ static void fload(struct em *e, int f64, int xmm, uint32_t s)
 		movaps(e, xmm, 0);
 		return;
 	}
-	const struct home *h = home_of(e, s, true);
+	const struct home *h = home_of(e, s, false);
 	if (h && h->xmm)
 		movaps(e, xmm, h->reg);
 	else if (h)
@@ -1360,7 +1324,6 @@ static void fload(struct em *e, int f64, int xmm, uint32_t s)
 }
 static void fstore(struct em *e, int f64, uint32_t s, int xmm)
 {
-	note_write(e, s);
 	const struct home *h = home_of(e, s, true);
 	if (h && h->xmm) {
 		movaps(e, h->reg, xmm);
@@ -1427,13 +1390,14 @@ static bool emit_float_binary(struct em *e, enum ir_op op)
 			continue;
 		int f64 = arith[i][1] == op;
 		const struct home *d = home_of(e, w[0], true);
-		const struct home *b = e->uses ? NULL : home_of(e, w[2], true);
+		const struct home *b = home_of(e, w[2], false);
 		/* b still in xmm0 from the previous instruction: a goes to
 		 * the destination's register or xmm1, not over it */
 		bool b0 = w[1] != w[2] && e->reuse &&
 			  here(e) == e->insn_start &&
 			  e->last_store.slot == w[2] && e->last_store.xmm &&
 			  e->last_store.w == f64;
+		/* b in the destination's register: only when a is b */
 		int x = d && d->xmm && (b != d || w[1] == w[2]) ? d->reg : 0;
 		if (b0 && !x)
 			x = 1;
@@ -1444,9 +1408,7 @@ static bool emit_float_binary(struct em *e, enum ir_op op)
 		} else {
 			sse_s(e, fpfx(f64), arith[i][2], x, w[2]);
 		}
-		if (x && d && d->xmm && d->reg == x)
-			note_write(e, w[0]);
-		else
+		if (!x || !d || !d->xmm || d->reg != x)
 			fstore(e, f64, w[0], x);
 		return true;
 	}
@@ -1886,11 +1848,11 @@ static bool emit_control(struct em *e, enum ir_op op)
 		setcc_store(e, CC_E, w[0]);
 		break;
 	case IR_MEMORY_GROW:
-		spill(e, UINT32_MAX);
+		spill(e);
 		mov_rr(e, RDI, INST);
 		ld(e, 0, RSI, w[1]);
 		call_abs(e, (const void *)wm_jit_memory_grow);
-		reload(e, UINT32_MAX);
+		reload(e, false);
 		st(e, 0, w[0], RAX);
 		break;
 	default:
@@ -2001,23 +1963,34 @@ static void push_pop(struct em *e, bool push)
 
 /* An interrupt at a safepoint: wm_jit_safepoint runs the embedder's
  * handler (a pause waits there). One routine per function, called from
- * each check's stub, keeps every register as it was (the xmm homes pass
- * through the frame) and returns ZF clear when the code may go on. The
- * call and nine pushes keep the stack 16-byte aligned for the C call. */
+ * each check's stub, keeps every register as it was (the function's xmm
+ * homes through the stack, whatever value each holds there) and returns
+ * ZF clear when the code may go on. The call and nine pushes keep the
+ * stack 16-byte aligned for the C call; the xmm room is a multiple of 16. */
 static size_t emit_safepoint_routine(struct em *e)
 {
 	size_t at = here(e);
-	for (unsigned i = 0; i < e->nhome; i++)
-		if (e->homes[i].xmm)
-			home_store(e, &e->homes[i]);
+	uint8_t x[NXMM];
+	unsigned nx = 0;
+	for (unsigned k = NGPR; k < NHOMES; k++)
+		if (e->live.homes_used >> k & 1)
+			x[nx++] = homes[k].reg;
+	int32_t room = (int32_t)((nx * 8 + 15) & ~15u);
 	push_pop(e, true);
+	op_m(e, 1, 0x8d, RSP, RSP, -room); /* lea: the flags stay */
+	for (unsigned i = 0; i < nx; i++) {
+		b1(e, 0x66); /* movq [rsp + 8i], xmm */
+		op_m(e, 0, 0x0fd6, x[i], RSP, (int32_t)(8 * i));
+	}
 	mov_rr(e, RDI, CTX);
 	call_abs(e, (const void *)wm_jit_safepoint);
 	op_r(e, 0, 0x85, RAX, RAX);
-	push_pop(e, false); /* pops and loads leave the flags alone */
-	for (unsigned i = 0; i < e->nhome; i++)
-		if (e->homes[i].xmm)
-			home_load(e, &e->homes[i]);
+	for (unsigned i = 0; i < nx; i++) { /* loads leave the flags alone */
+		b1(e, 0xf3);
+		op_m(e, 0, 0x0f7e, x[i], RSP, (int32_t)(8 * i));
+	}
+	op_m(e, 1, 0x8d, RSP, RSP, room);
+	push_pop(e, false);
 	b1(e, 0xc3);
 	return at;
 }
@@ -2059,14 +2032,8 @@ static void emit_stubs(struct em *e)
 	}
 }
 
-/* Per instruction: loops around it, and whether a branch targets it. */
-struct insn_info {
-	uint32_t depth;
-	bool target;
-};
-
 static int emit_body(struct em *e, struct wm_jit_func *f,
-		     const struct insn_info *info)
+		     const struct wm_jit_info *info)
 {
 	const uint32_t *words = f->code->words;
 	e->nfix = e->nstubs = 0;
@@ -2074,24 +2041,20 @@ static int emit_body(struct em *e, struct wm_jit_func *f,
 	e->last_store.end = SIZE_MAX;
 	e->last_const.end = SIZE_MAX;
 	e->last_flags.end = SIZE_MAX;
-	if (!e->uses) /* all ones: -1 */
-		memset(e->label, 0xff,
-		       sizeof(*e->label) * (f->code->nwords + 1));
+	memset(e->label, 0xff, sizeof(*e->label) * (f->code->nwords + 1));
 	f->start = here(e);
 	prologue(e);
 	for (uint32_t i = 0; i < f->ninsns && !e->fail; i++) {
 		e->pos = f->insns[i].pos;
 		e->w = words + e->pos + 2;
 		e->label[e->pos] = (int64_t)here(e);
-		e->depth = info[i].depth;
+		e->ii = i;
 		e->insn_start = here(e);
 		e->reuse = !info[i].target && e->last_store.end == here(e);
 		e->const_ok = !info[i].target && e->last_const.end == here(e);
 		e->flags_ok = !info[i].target && e->last_flags.end == here(e);
 		emit_op(e, f->insns[i].op);
 	}
-	if (e->uses) /* the counting pass needs no more */
-		return e->fail ? -1 : 0;
 	size_t epi = here(e);
 	epilogue(e);
 	emit_stubs(e);
@@ -2107,132 +2070,22 @@ static int emit_body(struct em *e, struct wm_jit_func *f,
 	return e->fail ? -1 : 0;
 }
 
-/* Which operand words of op are branch offsets. */
-static unsigned rel_operands(const uint32_t *w, enum ir_op op, unsigned *first)
-{
-	*first = 1;
-	switch (op) {
-	case IR_BR:
-		*first = 0;
-		return 1;
-	case IR_BR_IF:
-	case IR_BR_UNLESS:
-	case IR_BR_I64_NEZ:
-	case IR_BR_I64_EQZ:
-		return 1;
-	case IR_BR_TABLE:
-		*first = 2;
-		return w[1] + 1;
-	default:
-		*first = 2;
-		return op >= IR_BR_I32_EQ && op <= IR_BR_I64_GE_U;
-	}
-}
-
-/* Loops around each instruction (how many backward branches span it)
- * and the instructions branches go to. */
-static struct insn_info *insn_infos(struct wm_jit_func *f, int64_t *index)
-{
-	const uint32_t *words = f->code->words;
-	int32_t *diff = calloc(f->ninsns + 1, sizeof(*diff));
-	struct insn_info *info = calloc(f->ninsns + 1, sizeof(*info));
-	if (!diff || !info) {
-		free(diff);
-		free(info);
-		return NULL;
-	}
-	for (uint32_t i = 0; i < f->ninsns; i++)
-		index[f->insns[i].pos] = i;
-	for (uint32_t i = 0; i < f->ninsns; i++) {
-		const uint32_t *w = words + f->insns[i].pos + 2;
-		unsigned k0, n = rel_operands(w, f->insns[i].op, &k0);
-		for (unsigned k = k0; k < k0 + n; k++) {
-			uint32_t t = index[f->insns[i].pos + 2 + k + w[k]];
-			info[t].target = true;
-			if ((int32_t)w[k] >= 0)
-				continue;
-			diff[t]++;
-			diff[i + 1]--;
-		}
-	}
-	int32_t d = 0;
-	for (uint32_t i = 0; i < f->ninsns; i++)
-		info[i].depth = (uint32_t)(d += diff[i]);
-	free(diff);
-	return info;
-}
-
-/* Inserts slot s into top, the n best slots by use so far (of max). */
-static void keep_best(uint32_t *top, unsigned *n, unsigned max,
-		      const uint64_t *uses, uint32_t s)
-{
-	unsigned i = *n < max ? (*n)++ : max;
-	while (i > 0 && uses[top[i - 1]] < uses[s]) {
-		if (i < max)
-			top[i] = top[i - 1];
-		i--;
-	}
-	if (i < max)
-		top[i] = s;
-}
-
-/* The most used slots (loop uses weigh more) get the registers: those
- * used mostly as floats the xmm ones, the others the general ones. */
-static void allocate(struct em *e)
-{
-	uint32_t top[2][NXMM > NGPR ? NXMM : NGPR];
-	unsigned n[2] = {0, 0};
-	static const unsigned max[2] = {NGPR, NXMM};
-	for (uint32_t s = 0; s < e->nslots; s++) {
-		e->where[s] = -1;
-		if (!e->uses[s])
-			continue;
-		int fl = e->fuses[s] * 2 > e->uses[s];
-		keep_best(top[fl], &n[fl], max[fl], e->uses, s);
-	}
-	e->nhome = 0;
-	for (int fl = 0; fl < 2; fl++)
-		for (unsigned i = 0; i < n[fl]; i++) {
-			uint32_t s = top[fl][i];
-			e->where[s] = (int8_t)e->nhome;
-			e->homes[e->nhome++] =
-			    (struct home){s, fl ? xmm_homes[i] : gpr_homes[i],
-					  fl, e->written[s]};
-		}
-}
-
-/* Twice: a counting pass to pick the register locals, then for real. */
+/* The homes of f's values (jit_live.c), then its code. */
 static int emit_func(struct em *e, struct wm_jit_func *f)
 {
-	const uint32_t *entry = f->code->words + 2;
 	e->f = f;
-	e->nhome = 0;
 	e->spilled = false;
-	e->nlocals = entry[0] + entry[1];
-	e->nslots = f->code->frame_slots;
 	e->label = malloc(sizeof(*e->label) * (f->code->nwords + 1));
-	uint64_t *uses = calloc(2 * (size_t)e->nslots + 1, sizeof(*uses));
-	bool *written = calloc(e->nslots + 1, sizeof(*written));
-	e->where = malloc(e->nslots + 1);
-	struct insn_info *info = e->label ? insn_infos(f, e->label) : NULL;
+	uint32_t *index = malloc(sizeof(*index) * (f->code->nwords + 1));
+	struct wm_jit_info *info = index ? wm_jit_infos(f, index) : NULL;
 	int rc = -1;
-	if (e->label && uses && written && e->where && info) {
-		uint32_t ncalls = e->ncalls;
-		e->uses = uses;
-		e->fuses = uses + e->nslots;
-		e->written = written;
+	if (e->label && info &&
+	    !wm_live_alloc(&e->live, e->u->m, f, info, index, NGPR, NXMM)) {
 		rc = emit_body(e, f, info);
-		e->b->len = f->start;
-		e->ncalls = ncalls;
-		allocate(e);
-		e->uses = NULL;
-		if (rc == 0)
-			rc = emit_body(e, f, info);
+		wm_live_free(&e->live);
 	}
 	free(info);
-	free(uses);
-	free(written);
-	free(e->where);
+	free(index);
 	free(e->label);
 	return rc;
 }

@@ -1,0 +1,801 @@
+/* jit_live.c — where each value of a function lives in compiled code: the
+ * arch-neutral register allocation of the compiling tier (jit.h).
+ *
+ * Backward liveness of frame slots over the function's basic blocks, then
+ * each slot's live ranges split into webs: maximal runs of liveness in
+ * instruction order, joined across every branch edge where the slot is
+ * live, so a value has one location on both sides of any edge and a
+ * branch never moves values. Webs take registers greedily by weight (uses
+ * and defs, a loop level weighing 8 times its outer one) wherever the
+ * register is free over the web's whole range. Positions are halves of an
+ * instruction: 2i where it reads its operands, 2i+1 where it writes, so a
+ * result may take the register of an operand read for the last time.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bulk.h"
+#include "jit.h"
+#include "module.h"
+
+/* Over this many bitset words per liveness set the function keeps every
+ * value in its frame: liveness would cost more than it is worth. */
+#define MAX_SET_WORDS (1u << 19)
+
+/* ---- control flow ---------------------------------------------------------- */
+
+/* Which operand words of op are branch offsets: n of them from *first. */
+static unsigned rel_operands(const uint32_t *w, enum ir_op op, unsigned *first)
+{
+	*first = 1;
+	switch (op) {
+	case IR_BR:
+		*first = 0;
+		return 1;
+	case IR_BR_IF:
+	case IR_BR_UNLESS:
+	case IR_BR_I64_NEZ:
+	case IR_BR_I64_EQZ:
+		return 1;
+	case IR_BR_TABLE:
+		*first = 2;
+		return w[1] + 1;
+	default:
+		*first = 2;
+		return op >= IR_BR_I32_EQ && op <= IR_BR_I64_GE_U;
+	}
+}
+
+/* Whether control never falls through op to the next instruction. */
+static bool ends_flow(enum ir_op op)
+{
+	return op == IR_BR || op == IR_BR_TABLE || op == IR_RET0 ||
+	       op == IR_RET1 || op == IR_RETN || op == IR_UNREACHABLE;
+}
+
+struct wm_jit_info *wm_jit_infos(const struct wm_jit_func *f, uint32_t *index)
+{
+	const uint32_t *words = f->code->words;
+	int32_t *diff = calloc(f->ninsns + 1, sizeof(*diff));
+	struct wm_jit_info *info = calloc(f->ninsns + 1, sizeof(*info));
+	if (!diff || !info) {
+		free(diff);
+		free(info);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < f->ninsns; i++)
+		index[f->insns[i].pos] = i;
+	for (uint32_t i = 0; i < f->ninsns; i++) {
+		const uint32_t *w = words + f->insns[i].pos + 2;
+		unsigned k0, n = rel_operands(w, f->insns[i].op, &k0);
+		for (unsigned k = k0; k < k0 + n; k++) {
+			uint32_t t = index[f->insns[i].pos + 2 + k + w[k]];
+			info[t].target = true;
+			if ((int32_t)w[k] >= 0)
+				continue;
+			diff[t]++; /* a loop: its back edge spans t .. i */
+			diff[i + 1]--;
+		}
+	}
+	int32_t d = 0;
+	for (uint32_t i = 0; i < f->ninsns; i++)
+		info[i].depth = (uint32_t)(d += diff[i]);
+	free(diff);
+	return info;
+}
+
+/* ---- operands -------------------------------------------------------------- */
+
+/* n consecutive slots from first that an instruction reads or writes. */
+struct span {
+	uint32_t first, n;
+	bool def, fl; /* written; used as a float */
+};
+
+static bool float_unary(enum ir_op op, bool *fd, bool *fa)
+{
+	*fd = (op >= IR_F32_CEIL && op <= IR_F32_SQRT) ||
+	      (op >= IR_F64_CEIL && op <= IR_F64_SQRT) ||
+	      (op >= IR_F32_CONVERT_I32_S && op <= IR_F64_PROMOTE_F32);
+	*fa = (op >= IR_F32_CEIL && op <= IR_F32_SQRT) ||
+	      (op >= IR_F64_CEIL && op <= IR_F64_SQRT) ||
+	      op == IR_F32_DEMOTE_F64 || op == IR_F64_PROMOTE_F32 ||
+	      (op >= IR_I32_TRUNC_F32_S && op <= IR_I32_TRUNC_F64_U) ||
+	      (op >= IR_I64_TRUNC_F32_S && op <= IR_I64_TRUNC_F64_U) ||
+	      (op >= IR_I32_TRUNC_SAT_F32_S && op <= IR_I64_TRUNC_SAT_F64_U);
+	return true;
+}
+
+static const struct wm_functype *sig_type(const struct wm_module *m,
+					  uint32_t sig_id)
+{
+	for (uint32_t i = 0; i < m->ntypes; i++)
+		if (m->types[i].sig_id == sig_id)
+			return &m->types[i];
+	return NULL;
+}
+
+/* A call's arguments and results at argbase; 0 when its type is unknown. */
+static unsigned call_spans(const struct wm_functype *t, uint32_t argbase,
+			   struct span *sp)
+{
+	if (!t)
+		return 0;
+	sp[0] = (struct span){argbase, t->nparams, false, false};
+	sp[1] = (struct span){argbase, t->nresults, true, false};
+	return 2;
+}
+
+#define USE(s) ((struct span){(s), 1, false, false})
+#define DEF(s) ((struct span){(s), 1, true, false})
+
+static unsigned control_spans(const struct wm_module *m, enum ir_op op,
+			      const uint32_t *w, struct span *sp)
+{
+	switch (op) {
+	case IR_ENTRY: /* the parameters arrive, the locals start at zero */
+		sp[0] = (struct span){0, w[0], false, false};
+		sp[1] = (struct span){w[0], w[1], true, false};
+		return 2;
+	case IR_BR_IF: case IR_BR_UNLESS: case IR_BR_TABLE: case IR_RET1:
+	case IR_BR_I64_NEZ: case IR_BR_I64_EQZ:
+		sp[0] = USE(w[0]);
+		return 1;
+	case IR_RETN:
+		sp[0] = (struct span){w[0], w[1], false, false};
+		return 1;
+	case IR_CALL: case IR_CALL_IMPORT:
+		return call_spans(&m->types[m->func_typeidx[w[0]]], w[1], sp);
+	case IR_CALL_INDIRECT:
+		sp[0] = USE(w[3]);
+		return 1 + call_spans(sig_type(m, w[1]), w[2], sp + 1);
+	case IR_GLOBAL_SET:
+		sp[0] = USE(w[1]);
+		return 1;
+	case IR_TABLE_GET:
+		sp[1] = USE(w[2]);
+		sp[0] = DEF(w[0]);
+		return 2;
+	case IR_TABLE_SET:
+		sp[0] = USE(w[1]), sp[1] = USE(w[2]);
+		return 2;
+	case IR_TABLE_GROW:
+		sp[0] = DEF(w[0]), sp[1] = USE(w[2]), sp[2] = USE(w[3]);
+		return 3;
+	case IR_TABLE_FILL: case IR_MEMORY_INIT:
+		sp[0] = USE(w[1]), sp[1] = USE(w[2]), sp[2] = USE(w[3]);
+		return 3;
+	case IR_TABLE_COPY: case IR_TABLE_INIT:
+		sp[0] = USE(w[2]), sp[1] = USE(w[3]), sp[2] = USE(w[4]);
+		return 3;
+	case IR_MEMORY_COPY: case IR_MEMORY_FILL:
+		sp[0] = USE(w[0]), sp[1] = USE(w[1]), sp[2] = USE(w[2]);
+		return 3;
+	case IR_CONST32: case IR_CONST64: case IR_REF_FUNC: case IR_GLOBAL_GET:
+	case IR_TABLE_SIZE: case IR_MEMORY_SIZE:
+		sp[0] = DEF(w[0]);
+		return 1;
+	case IR_COPY: case IR_REF_IS_NULL: case IR_MEMORY_GROW:
+		sp[0] = DEF(w[0]), sp[1] = USE(w[1]);
+		return 2;
+	case IR_SELECT:
+		sp[0] = DEF(w[0]), sp[1] = USE(w[1]), sp[2] = USE(w[2]);
+		sp[3] = USE(w[3]);
+		return 4;
+	default: /* UNREACHABLE, BR, RET0, ELEM_DROP, DATA_DROP */
+		return 0;
+	}
+}
+
+/* The slots op reads and writes (its layout in ir.h). */
+static unsigned op_spans(const struct wm_module *m, enum ir_op op,
+			 const uint32_t *w, struct span *sp)
+{
+	if (op < IR_I32_LOAD)
+		return control_spans(m, op, w, sp);
+	if (op <= IR_I32_STORE16) { /* loads d, a; stores a, b */
+		bool store = op >= IR_I32_STORE;
+		sp[0] = (struct span){w[0], 1, !store, false};
+		sp[1] = USE(w[1]);
+		return 2;
+	}
+	if (op <= IR_I32_STORE8_ADDK) { /* d|a, a|b|c, b|c|v */
+		bool store = op >= IR_I32_STORE_ADD;
+		bool imm = (op - IR_I32_LOAD_ADD) & 1;
+		unsigned n = 0;
+		sp[n++] = (struct span){w[0], 1, !store, false};
+		if (!store || !imm) /* a of a load, b of a store */
+			sp[n++] = USE(w[1]);
+		if (store || !imm) /* b of a load, v of a store */
+			sp[n++] = USE(w[2]);
+		return n;
+	}
+	if (op <= IR_BR_I64_GE_U) { /* a, b|k, rel */
+		sp[0] = USE(w[0]);
+		if (op >= IR_BR_I32_EQ_IMM && op <= IR_BR_I32_GE_U_IMM)
+			return 1;
+		sp[1] = USE(w[1]);
+		return 2;
+	}
+	if (op <= IR_BR_I64_EQZ)
+		return control_spans(m, op, w, sp);
+	bool fd = false, fa = false;
+	if (op <= IR_I64_TRUNC_SAT_F64_U) { /* unary d, a */
+		float_unary(op, &fd, &fa);
+		sp[0] = (struct span){w[0], 1, true, fd};
+		sp[1] = (struct span){w[1], 1, false, fa};
+		return 2;
+	}
+	if (op <= IR_F64_COPYSIGN) { /* binary d, a, b */
+		fa = op >= IR_F32_EQ && op <= IR_F64_GE;
+		fd = (op >= IR_F32_ADD && op <= IR_F32_MAX) ||
+		     (op >= IR_F64_ADD && op <= IR_F64_MAX);
+		sp[0] = (struct span){w[0], 1, true, fd};
+		sp[1] = (struct span){w[1], 1, false, fa || fd};
+		sp[2] = (struct span){w[2], 1, false, fa || fd};
+		return 3;
+	}
+	sp[0] = DEF(w[0]); /* d, a, k... */
+	sp[1] = USE(w[1]);
+	return 2;
+}
+
+/* Ops that call out of compiled code: registers live across are saved. */
+static bool calls_out(enum ir_op op)
+{
+	return op == IR_CALL || op == IR_CALL_IMPORT ||
+	       op == IR_CALL_INDIRECT || op == IR_MEMORY_GROW ||
+	       wm_bulk_op(op);
+}
+
+/* ---- liveness over basic blocks ---------------------------------------- */
+
+struct node { /* one run of a slot's liveness, in positions start..end */
+	uint32_t slot, start, end, parent;
+	uint64_t w, fw; /* weighted accesses, those as a float */
+};
+
+struct live {
+	const struct wm_module *m;
+	const struct wm_jit_func *f;
+	const struct wm_jit_info *info;
+	const uint32_t *index; /* word position -> instruction */
+	uint32_t nslots, words; /* bitset words per set */
+	uint32_t nb, *bstart;   /* blocks: first instruction, nb + 1 of them */
+	uint32_t *succ_first, *succ; /* successor blocks */
+	uint64_t *in, *out, *gen, *kill;
+	struct node *nodes;
+	uint32_t nnodes, nodecap;
+	uint32_t *cur; /* slot -> its node at this point of the sweep */
+};
+
+static const uint32_t *words_of(const struct live *l, uint32_t i)
+{
+	return l->f->code->words + l->f->insns[i].pos + 2;
+}
+
+static unsigned spans_at(const struct live *l, uint32_t i, struct span *sp)
+{
+	return op_spans(l->m, l->f->insns[i].op, words_of(l, i), sp);
+}
+
+static uint32_t target(const struct live *l, uint32_t i, unsigned k)
+{
+	const uint32_t *w = words_of(l, i);
+	return l->index[l->f->insns[i].pos + 2 + k + w[k]];
+}
+
+/* Blocks start at 0, at branch targets and after branches. */
+static bool find_blocks(struct live *l, uint32_t *blk)
+{
+	uint32_t n = l->f->ninsns;
+	uint32_t nsucc = 0;
+	memset(blk, 0, sizeof(*blk) * (n + 1));
+	blk[0] = 1;
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned k0, nk = rel_operands(words_of(l, i),
+					       l->f->insns[i].op, &k0);
+		for (unsigned k = k0; k < k0 + nk; k++)
+			blk[target(l, i, k)] = 1;
+		if (nk || ends_flow(l->f->insns[i].op))
+			blk[i + 1] = 1;
+		nsucc += nk + 1;
+	}
+	l->nb = 0;
+	for (uint32_t i = 0; i < n; i++)
+		l->nb += blk[i];
+	l->bstart = malloc(sizeof(uint32_t) * (l->nb + 1));
+	l->succ_first = malloc(sizeof(uint32_t) * (l->nb + 1));
+	l->succ = malloc(sizeof(uint32_t) * (nsucc + 1));
+	if (!l->bstart || !l->succ_first || !l->succ)
+		return false;
+	uint32_t b = 0;
+	for (uint32_t i = 0; i < n; i++) /* blk: instruction -> its block */
+		if (blk[i])
+			l->bstart[b++] = i;
+	l->bstart[l->nb] = n;
+	for (uint32_t i = 0, b = 0; i < n; i++) {
+		b += blk[i];
+		blk[i] = b - 1;
+	}
+	uint32_t ns = 0;
+	for (b = 0; b < l->nb; b++) {
+		uint32_t e = l->bstart[b + 1] - 1;
+		enum ir_op op = l->f->insns[e].op;
+		unsigned k0, nk = rel_operands(words_of(l, e), op, &k0);
+		l->succ_first[b] = ns;
+		for (unsigned k = k0; k < k0 + nk; k++)
+			l->succ[ns++] = blk[target(l, e, k)];
+		if (!ends_flow(op) && b + 1 < l->nb)
+			l->succ[ns++] = b + 1;
+	}
+	l->succ_first[l->nb] = ns;
+	return true;
+}
+
+static void set_bit(uint64_t *s, uint32_t i)
+{
+	s[i / 64] |= (uint64_t)1 << (i % 64);
+}
+static void clear_bit(uint64_t *s, uint32_t i)
+{
+	s[i / 64] &= ~((uint64_t)1 << (i % 64));
+}
+
+/* Upward-exposed uses (gen) and definitions (kill) of each block. */
+static void gen_kill(struct live *l)
+{
+	struct span sp[6];
+	for (uint32_t b = 0; b < l->nb; b++) {
+		uint64_t *gen = l->gen + (size_t)b * l->words;
+		uint64_t *kill = l->kill + (size_t)b * l->words;
+		for (uint32_t i = l->bstart[b + 1]; i-- > l->bstart[b];) {
+			unsigned n = spans_at(l, i, sp);
+			for (unsigned k = 0; k < n; k++)
+				for (uint32_t s = sp[k].first;
+				     sp[k].def && s < sp[k].first + sp[k].n &&
+				     s < l->nslots; s++) {
+					set_bit(kill, s);
+					clear_bit(gen, s);
+				}
+			for (unsigned k = 0; k < n; k++)
+				for (uint32_t s = sp[k].first;
+				     !sp[k].def && s < sp[k].first + sp[k].n &&
+				     s < l->nslots; s++)
+					set_bit(gen, s);
+		}
+	}
+}
+
+/* in = gen | (out & ~kill), out = the union of the successors' in, to a
+ * fixed point (blocks backwards: a loop takes a few rounds). */
+static void solve(struct live *l)
+{
+	uint32_t W = l->words;
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (uint32_t b = l->nb; b-- > 0;) {
+			uint64_t *out = l->out + (size_t)b * W;
+			uint64_t *in = l->in + (size_t)b * W;
+			const uint64_t *gen = l->gen + (size_t)b * W;
+			const uint64_t *kill = l->kill + (size_t)b * W;
+			memset(out, 0, W * sizeof(*out));
+			for (uint32_t k = l->succ_first[b]; k < l->succ_first[b + 1];
+			     k++) {
+				const uint64_t *si = l->in + (size_t)l->succ[k] * W;
+				for (uint32_t j = 0; j < W; j++)
+					out[j] |= si[j];
+			}
+			for (uint32_t j = 0; j < W; j++) {
+				uint64_t v = gen[j] | (out[j] & ~kill[j]);
+				changed |= v != in[j];
+				in[j] = v;
+			}
+		}
+	}
+}
+
+/* ---- webs ------------------------------------------------------------------ */
+
+#define NONE UINT32_MAX
+
+static uint32_t new_node(struct live *l, uint32_t s, uint32_t start)
+{
+	if (l->nnodes == l->nodecap) {
+		uint32_t cap = l->nodecap ? 2 * l->nodecap : 256;
+		void *p = realloc(l->nodes, sizeof(*l->nodes) * cap);
+		if (!p)
+			return NONE;
+		l->nodes = p;
+		l->nodecap = cap;
+	}
+	l->nodes[l->nnodes] = (struct node){s, start, start, l->nnodes, 0, 0};
+	return l->nnodes++;
+}
+
+static uint32_t find(struct node *nodes, uint32_t x)
+{
+	while (nodes[x].parent != x) {
+		nodes[x].parent = nodes[nodes[x].parent].parent;
+		x = nodes[x].parent;
+	}
+	return x;
+}
+
+/* One access of slot s at instruction i (a def when def). */
+static bool note_access(struct live *l, uint32_t *opnode, uint32_t *nop,
+		   uint32_t i, uint32_t s, const struct span *sp, uint64_t k)
+{
+	uint32_t n = NONE;
+	if (s < l->nslots) {
+		if (sp->def) {
+			n = new_node(l, s, 2 * i + 1);
+			if (n == NONE)
+				return false;
+			l->cur[s] = n;
+		} else {
+			n = l->cur[s];
+			l->nodes[n].end = 2 * i;
+		}
+		l->nodes[n].w += k;
+		l->nodes[n].fw += sp->fl ? k : 0;
+	}
+	opnode[(*nop)++] = n;
+	return true;
+}
+
+/* Forward over the blocks: a run of liveness continues into the next
+ * block or starts at its top, every def starts one; each access notes its
+ * run in opnode (the instruction's uses, then its defs). */
+static bool sweep(struct live *l, struct wm_live *out, uint32_t *opnode)
+{
+	struct span sp[6];
+	uint32_t W = l->words, nop = 0;
+	for (uint32_t b = 0; b < l->nb; b++) {
+		const uint64_t *in = l->in + (size_t)b * W;
+		const uint64_t *prev = b ? l->out + (size_t)(b - 1) * W : NULL;
+		for (uint32_t j = 0; j < W; j++) /* live in, not out above */
+			for (uint64_t m = in[j] & ~(prev ? prev[j] : 0); m;
+			     m &= m - 1) {
+				uint32_t s = j * 64 + (uint32_t)__builtin_ctzll(m);
+				l->cur[s] = new_node(l, s, 2 * l->bstart[b]);
+				if (l->cur[s] == NONE)
+					return false;
+			}
+		for (uint32_t i = l->bstart[b]; i < l->bstart[b + 1]; i++) {
+			uint32_t d = l->info[i].depth;
+			uint64_t k = l->f->insns[i].op == IR_ENTRY ? 0
+				   : (uint64_t)1 << (d < 6 ? 3 * d : 18);
+			unsigned n = spans_at(l, i, sp);
+			out->first[i] = nop;
+			for (int def = 0; def < 2; def++)
+				for (unsigned j = 0; j < n; j++)
+					for (uint32_t s = sp[j].first;
+					     sp[j].def == def &&
+					     s < sp[j].first + sp[j].n; s++) {
+						out->opnd[nop] = (struct wm_live_opnd){
+						    s, -1, sp[j].def};
+						if (!note_access(l, opnode, &nop, i, s,
+							    &sp[j], k))
+							return false;
+					}
+		}
+		uint32_t end = 2 * (l->bstart[b + 1] - 1) + 1;
+		const uint64_t *live = l->out + (size_t)b * W;
+		for (uint32_t j = 0; j < W; j++)
+			for (uint64_t m = live[j]; m; m &= m - 1)
+				l->nodes[l->cur[j * 64 + __builtin_ctzll(m)]]
+				    .end = end;
+	}
+	out->first[l->f->ninsns] = nop;
+	return true;
+}
+
+/* The run of slot s at position pos (runs is by slot, then start). */
+static uint32_t run_at(const struct live *l, const uint32_t *first,
+		       const uint32_t *runs, uint32_t s, uint32_t pos)
+{
+	uint32_t lo = first[s], hi = first[s + 1];
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (l->nodes[runs[mid]].start <= pos)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return runs[lo];
+}
+
+/* Joins the runs on both sides of every branch edge (the fall-through to
+ * the next block already continues its runs). */
+static bool join_edges(struct live *l)
+{
+	uint32_t *first = calloc(l->nslots + 2, sizeof(*first));
+	uint32_t *runs = malloc(sizeof(*runs) * (l->nnodes + 1));
+	if (!first || !runs) {
+		free(first);
+		free(runs);
+		return false;
+	}
+	for (uint32_t n = 0; n < l->nnodes; n++)
+		first[l->nodes[n].slot + 1]++;
+	for (uint32_t s = 0; s < l->nslots; s++)
+		first[s + 1] += first[s];
+	for (uint32_t n = 0; n < l->nnodes; n++) /* stable: by start */
+		runs[first[l->nodes[n].slot]++] = n;
+	for (uint32_t s = l->nslots; s > 0; s--)
+		first[s] = first[s - 1];
+	first[0] = 0;
+	uint32_t W = l->words;
+	for (uint32_t b = 0; b < l->nb; b++) {
+		uint32_t end = 2 * (l->bstart[b + 1] - 1) + 1;
+		const uint64_t *out = l->out + (size_t)b * W;
+		for (uint32_t k = l->succ_first[b]; k < l->succ_first[b + 1]; k++) {
+			uint32_t t = l->succ[k];
+			if (t == b + 1)
+				continue;
+			const uint64_t *in = l->in + (size_t)t * W;
+			for (uint32_t j = 0; j < W; j++)
+				for (uint64_t m = out[j] & in[j]; m; m &= m - 1) {
+					uint32_t s = j * 64 + (uint32_t)
+							 __builtin_ctzll(m);
+					uint32_t x = find(l->nodes, run_at(
+					    l, first, runs, s, end));
+					uint32_t y = find(l->nodes, run_at(
+					    l, first, runs, s, 2 * l->bstart[t]));
+					l->nodes[x].parent = y;
+				}
+		}
+	}
+	free(first);
+	free(runs);
+	return true;
+}
+
+/* ---- registers ------------------------------------------------------------- */
+
+struct web {
+	uint32_t root;
+	uint64_t w, fw;
+};
+
+static int by_weight(const void *a, const void *b)
+{
+	uint64_t x = ((const struct web *)a)->w, y = ((const struct web *)b)->w;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Whether any bit of a..b (inclusive) is set; with set, sets them all. */
+static bool range_bits(uint64_t *bits, uint32_t a, uint32_t b, bool set)
+{
+	for (uint32_t j = a / 64; j <= b / 64; j++) {
+		uint64_t m = ~(uint64_t)0;
+		if (j == a / 64)
+			m &= ~(uint64_t)0 << (a % 64);
+		if (j == b / 64 && b % 64 != 63)
+			m &= ((uint64_t)1 << (b % 64 + 1)) - 1;
+		if (set)
+			bits[j] |= m;
+		else if (bits[j] & m)
+			return true;
+	}
+	return false;
+}
+
+/* Webs by weight take the first register of their class free over all
+ * their runs (members: the runs of each web, grouped). reg: root -> home. */
+static bool assign(struct live *l, int8_t *reg, unsigned ngpr, unsigned nxmm)
+{
+	uint32_t nn = l->nnodes, nw = 0;
+	uint32_t pw = (2 * l->f->ninsns + 2 + 63) / 64;
+	struct web *webs = malloc(sizeof(*webs) * (nn + 1));
+	uint32_t *first = calloc(nn + 2, sizeof(*first));
+	uint32_t *members = malloc(sizeof(*members) * (nn + 1));
+	uint64_t *occ = calloc((size_t)(ngpr + nxmm) * pw + 1, sizeof(*occ));
+	bool ok = webs && first && members && occ;
+	for (uint32_t n = 0; ok && n < nn; n++) {
+		uint32_t r = find(l->nodes, n);
+		reg[n] = -1;
+		first[r + 1]++;
+		if (r != n) {
+			l->nodes[r].w += l->nodes[n].w;
+			l->nodes[r].fw += l->nodes[n].fw;
+		}
+	}
+	for (uint32_t n = 0; ok && n < nn; n++) {
+		first[n + 1] += first[n];
+		if (l->nodes[n].parent == n && l->nodes[n].w)
+			webs[nw++] = (struct web){n, l->nodes[n].w, l->nodes[n].fw};
+	}
+	for (uint32_t n = 0; ok && n < nn; n++) {
+		uint32_t r = find(l->nodes, n);
+		members[first[r]++] = n;
+	}
+	for (uint32_t n = nn; ok && n > 0; n--)
+		first[n] = first[n - 1];
+	if (ok)
+		first[0] = 0;
+	if (ok)
+		qsort(webs, nw, sizeof(*webs), by_weight);
+	for (uint32_t k = 0; ok && k < nw; k++) {
+		bool fl = webs[k].fw * 2 > webs[k].w;
+		unsigned lo = fl ? ngpr : 0, hi = fl ? ngpr + nxmm : ngpr;
+		const uint32_t *mb = members + first[webs[k].root];
+		uint32_t nm = first[webs[k].root + 1] - first[webs[k].root];
+		for (unsigned r = lo; r < hi; r++) {
+			uint64_t *bits = occ + (size_t)r * pw;
+			uint32_t j = 0;
+			while (j < nm && !range_bits(bits, l->nodes[mb[j]].start,
+						     l->nodes[mb[j]].end, false))
+				j++;
+			if (j < nm)
+				continue;
+			for (j = 0; j < nm; j++)
+				range_bits(bits, l->nodes[mb[j]].start,
+					   l->nodes[mb[j]].end, true);
+			reg[webs[k].root] = (int8_t)r;
+			break;
+		}
+	}
+	free(webs);
+	free(first);
+	free(members);
+	free(occ);
+	return ok;
+}
+
+/* The registers live across each instruction that calls out: runs in a
+ * register from before its read point to after its write point. */
+static bool find_saves(struct live *l, struct wm_live *out, const int8_t *reg)
+{
+	uint32_t n = l->f->ninsns, ncalls = 0, nsaves = 0;
+	uint32_t *calls = malloc(sizeof(*calls) * (n + 1));
+	if (!calls)
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		if (calls_out(l->f->insns[i].op))
+			calls[ncalls++] = i;
+	memset(out->save_first, 0, sizeof(uint32_t) * (n + 1));
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t x = 0; x < l->nnodes; x++) {
+			const struct node *nd = &l->nodes[x];
+			int8_t r = reg[find(l->nodes, x)];
+			if (r < 0)
+				continue;
+			uint32_t lo = 0, hi = ncalls; /* first call at or after */
+			while (lo < hi) {
+				uint32_t mid = lo + (hi - lo) / 2;
+				if (2 * calls[mid] < nd->start)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (; lo < ncalls && 2 * calls[lo] + 1 <= nd->end; lo++) {
+				uint32_t c = calls[lo];
+				if (pass == 0)
+					out->save_first[c + 1]++;
+				else
+					out->saves[out->save_first[c]++] =
+					    (struct wm_live_save){nd->slot, r};
+			}
+		}
+		if (pass == 0) {
+			for (uint32_t i = 0; i < n; i++)
+				out->save_first[i + 1] += out->save_first[i];
+			nsaves = out->save_first[n];
+			out->saves = malloc(sizeof(*out->saves) * (nsaves + 1));
+			if (!out->saves) {
+				free(calls);
+				return false;
+			}
+		}
+	}
+	for (uint32_t i = n; i > 0; i--) /* back from the fill */
+		out->save_first[i] = out->save_first[i - 1];
+	out->save_first[0] = 0;
+	free(calls);
+	return true;
+}
+
+/* Liveness, webs and their registers; false when memory ran out. */
+static bool analyze(struct live *l, struct wm_live *out, uint32_t *opnode,
+		    unsigned ngpr, unsigned nxmm)
+{
+	uint32_t n = l->f->ninsns;
+	uint32_t *blk = malloc(sizeof(*blk) * (n + 1));
+	bool ok = blk && find_blocks(l, blk);
+	free(blk);
+	if (!ok)
+		return false;
+	size_t set = (size_t)l->nb * l->words;
+	if (set > MAX_SET_WORDS)
+		return true; /* every value in the frame */
+	l->in = calloc(4 * set + 1, sizeof(uint64_t));
+	l->cur = malloc(sizeof(*l->cur) * (l->nslots + 1));
+	if (!l->in || !l->cur)
+		return false;
+	l->out = l->in + set;
+	l->gen = l->out + set;
+	l->kill = l->gen + set;
+	gen_kill(l);
+	solve(l);
+	if (!sweep(l, out, opnode) || !join_edges(l))
+		return false;
+	int8_t *reg = malloc(l->nnodes + 1);
+	ok = reg && assign(l, reg, ngpr, nxmm) && find_saves(l, out, reg);
+	for (uint32_t k = 0; ok && k < out->first[n]; k++)
+		if (opnode[k] != NONE) {
+			out->opnd[k].home = reg[find(l->nodes, opnode[k])];
+			if (out->opnd[k].home >= 0)
+				out->homes_used |= 1u << out->opnd[k].home;
+		}
+	free(reg);
+	return ok;
+}
+
+/* The operands of every instruction, in the frame (the fallback). */
+static void frame_operands(struct live *l, struct wm_live *out)
+{
+	struct span sp[6];
+	uint32_t nop = 0;
+	for (uint32_t i = 0; i < l->f->ninsns; i++) {
+		unsigned n = spans_at(l, i, sp);
+		out->first[i] = nop;
+		for (unsigned j = 0; j < n; j++)
+			for (uint32_t s = sp[j].first; s < sp[j].first + sp[j].n;
+			     s++)
+				out->opnd[nop++] =
+				    (struct wm_live_opnd){s, -1, sp[j].def};
+	}
+	out->first[l->f->ninsns] = nop;
+}
+
+int wm_live_alloc(struct wm_live *out, const struct wm_module *m,
+		  const struct wm_jit_func *f, const struct wm_jit_info *info,
+		  const uint32_t *index, unsigned ngpr, unsigned nxmm)
+{
+	struct live l = {.m = m, .f = f, .info = info, .index = index,
+			 .nslots = f->code->frame_slots};
+	struct span sp[6];
+	size_t nop = 0;
+	memset(out, 0, sizeof(*out));
+	l.words = (l.nslots + 63) / 64;
+	for (uint32_t i = 0; i < f->ninsns; i++) {
+		unsigned n = spans_at(&l, i, sp);
+		if (f->insns[i].op == IR_CALL_INDIRECT && n < 2)
+			return -EINVAL; /* no such signature */
+		for (unsigned j = 0; j < n; j++)
+			nop += sp[j].n;
+	}
+	out->first = malloc(sizeof(uint32_t) * 2 * (f->ninsns + 1));
+	out->opnd = malloc(sizeof(*out->opnd) * (nop + 1));
+	uint32_t *opnode = malloc(sizeof(*opnode) * (nop + 1));
+	bool ok = out->first && out->opnd && opnode && nop < UINT32_MAX;
+	if (ok) {
+		out->save_first = out->first + f->ninsns + 1;
+		memset(out->save_first, 0, sizeof(uint32_t) * (f->ninsns + 1));
+		frame_operands(&l, out);
+		ok = analyze(&l, out, opnode, ngpr, nxmm);
+	}
+	free(opnode);
+	free(l.bstart);
+	free(l.succ_first);
+	free(l.succ);
+	free(l.in);
+	free(l.nodes);
+	free(l.cur);
+	if (!ok) {
+		wm_live_free(out);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void wm_live_free(struct wm_live *l)
+{
+	free(l->first);
+	free(l->opnd);
+	free(l->saves);
+	memset(l, 0, sizeof(*l));
+}
