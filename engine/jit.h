@@ -141,12 +141,14 @@ struct wm_jit_info {
 struct wm_jit_info *wm_jit_infos(const struct wm_jit_func *f, uint32_t *index);
 
 /* A slot an instruction reads (or, def, writes) and where its value is
- * then: a home (the backend's register number `home`) or, -1, the frame. */
+ * then: a home (the backend's register number `home`), -1: the frame, or
+ * WM_LIVE_DEAD. */
 struct wm_live_opnd {
 	uint32_t slot;
 	int8_t home;
 	bool def;
 };
+#define WM_LIVE_DEAD (-2) /* home of a def never read */
 /* A home live across an instruction that calls out, and its slot. */
 struct wm_live_save {
 	uint32_t slot;

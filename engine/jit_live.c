@@ -254,6 +254,7 @@ static bool calls_out(enum ir_op op)
 struct node { /* one run of a slot's liveness, in positions start..end */
 	uint32_t slot, start, end, parent;
 	uint64_t w, fw; /* weighted accesses, those as a float */
+	bool read;      /* by an instruction or a successor block */
 };
 
 struct live {
@@ -410,7 +411,8 @@ static uint32_t new_node(struct live *l, uint32_t s, uint32_t start)
 		l->nodes = p;
 		l->nodecap = cap;
 	}
-	l->nodes[l->nnodes] = (struct node){s, start, start, l->nnodes, 0, 0};
+	l->nodes[l->nnodes] =
+	    (struct node){s, start, start, l->nnodes, 0, 0, false};
 	return l->nnodes++;
 }
 
@@ -437,6 +439,7 @@ static bool note_access(struct live *l, uint32_t *opnode, uint32_t *nop,
 		} else {
 			n = l->cur[s];
 			l->nodes[n].end = 2 * i;
+			l->nodes[n].read = true;
 		}
 		l->nodes[n].w += k;
 		l->nodes[n].fw += sp->fl ? k : 0;
@@ -484,9 +487,12 @@ static bool sweep(struct live *l, struct wm_live *out, uint32_t *opnode)
 		uint32_t end = 2 * (l->bstart[b + 1] - 1) + 1;
 		const uint64_t *live = l->out + (size_t)b * W;
 		for (uint32_t j = 0; j < W; j++)
-			for (uint64_t m = live[j]; m; m &= m - 1)
-				l->nodes[l->cur[j * 64 + __builtin_ctzll(m)]]
-				    .end = end;
+			for (uint64_t m = live[j]; m; m &= m - 1) {
+				struct node *nd =
+				    &l->nodes[l->cur[j * 64 + __builtin_ctzll(m)]];
+				nd->end = end;
+				nd->read = true;
+			}
 	}
 	out->first[l->f->ninsns] = nop;
 	return true;
@@ -725,7 +731,10 @@ static bool analyze(struct live *l, struct wm_live *out, uint32_t *opnode,
 	int8_t *reg = malloc(l->nnodes + 1);
 	ok = reg && assign(l, reg, ngpr, nxmm) && find_saves(l, out, reg);
 	for (uint32_t k = 0; ok && k < out->first[n]; k++)
-		if (opnode[k] != NONE) {
+		if (opnode[k] != NONE && out->opnd[k].def &&
+		    !l->nodes[opnode[k]].read) {
+			out->opnd[k].home = WM_LIVE_DEAD;
+		} else if (opnode[k] != NONE) {
 			out->opnd[k].home = reg[find(l->nodes, opnode[k])];
 			if (out->opnd[k].home >= 0)
 				out->homes_used |= 1u << out->opnd[k].home;

@@ -296,9 +296,9 @@ static void ld(struct em *e, int w, int reg, uint32_t s)
 	const struct home *h = home_of(e, s, false);
 	if (h && h->xmm)
 		movq_rx(e, reg, h->reg);
-	else if (h)
+	else if (h && h->reg != reg) /* i32 values stay zero-extended */
 		op_r(e, w, 0x8b, reg, h->reg);
-	else
+	else if (!h)
 		op_m(e, w, 0x8b, reg, FP, slot(e, s));
 }
 static void remember_store(struct em *e, uint32_t s, int w, bool xmm)
@@ -515,7 +515,7 @@ static void emit_entry(struct em *e)
 	} else if (nl) {
 		op_r(e, 0, 0x31, RAX, RAX);
 		for (uint32_t k = 0; k < n; k++)
-			if (o[k].def && o[k].home < 0)
+			if (o[k].def && o[k].home == -1)
 				st_frame(e, o[k].slot, RAX);
 	}
 	for (uint32_t k = 0; k < n; k++) {
@@ -1861,9 +1861,39 @@ static bool emit_control(struct em *e, enum ir_op op)
 	return true;
 }
 
+/* Ops without effects but their result, which may be left out. */
+static bool pure(enum ir_op op)
+{
+	struct alu a;
+	if (alu_of(op, &a))
+		return a.kind != K_DIV && a.kind != K_REM;
+	return op == IR_CONST32 || op == IR_CONST64 || op == IR_COPY ||
+	       op == IR_SELECT || op == IR_I32_EQZ || op == IR_I64_EQZ ||
+	       (op >= IR_I32_ADD_IMM && op <= IR_I64_XOR_K64) ||
+	       (op >= IR_F32_EQ && op <= IR_F64_GE) ||
+	       (op >= IR_F32_ADD && op <= IR_F64_COPYSIGN);
+}
+
+/* Whether the current instruction's results are all never read. */
+static bool results_dead(struct em *e)
+{
+	uint32_t n;
+	const struct wm_live_opnd *o = opnds(e, &n);
+	bool any = false;
+	for (uint32_t k = 0; k < n; k++)
+		if (o[k].def) {
+			if (o[k].home != WM_LIVE_DEAD)
+				return false;
+			any = true;
+		}
+	return any;
+}
+
 static void emit_op(struct em *e, enum ir_op op)
 {
 	struct alu a;
+	if (pure(op) && results_dead(e))
+		return;
 	if (emit_control(e, op))
 		return;
 	if (cmp_cc(op) >= 0 && op >= IR_BR_I32_EQ && op <= IR_BR_I64_GE_U) {
