@@ -467,9 +467,12 @@ static bool sweep(struct live *l, struct wm_live *out, uint32_t *opnode)
 					return false;
 			}
 		for (uint32_t i = l->bstart[b]; i < l->bstart[b + 1]; i++) {
+			/* the operands of calls and the entry pass through
+			 * the frame: a register gains them nothing */
 			uint32_t d = l->info[i].depth;
-			uint64_t k = l->f->insns[i].op == IR_ENTRY ? 0
-				   : (uint64_t)1 << (d < 6 ? 3 * d : 18);
+			enum ir_op op = l->f->insns[i].op;
+			uint64_t k = op == IR_ENTRY || calls_out(op)
+				   ? 0 : (uint64_t)1 << (d < 6 ? 3 * d : 18);
 			unsigned n = spans_at(l, i, sp);
 			out->first[i] = nop;
 			for (int def = 0; def < 2; def++)
@@ -625,7 +628,7 @@ static bool assign(struct live *l, int8_t *reg, unsigned ngpr, unsigned nxmm)
 	if (ok)
 		qsort(webs, nw, sizeof(*webs), by_weight);
 	for (uint32_t k = 0; ok && k < nw; k++) {
-		bool fl = webs[k].fw * 2 > webs[k].w;
+		bool fl = webs[k].fw * 2 >= webs[k].w;
 		unsigned lo = fl ? ngpr : 0, hi = fl ? ngpr + nxmm : ngpr;
 		const uint32_t *mb = members + first[webs[k].root];
 		uint32_t nm = first[webs[k].root + 1] - first[webs[k].root];

@@ -920,6 +920,17 @@ static void emit_access(struct em *e, enum ir_op op)
 		}
 	}
 	int32_t d = address(e, off, a.size);
+	if ((a.opc == 0x89 || a.opc == 0x8b) && a.size >= 4) {
+		const struct home *h = home_of(e, val, !a.store);
+		if (h && h->xmm) { /* movd/movq between xmm and memory */
+			fault_site(e);
+			b1(e, a.size == 8 && !a.store ? 0xf3 : 0x66);
+			op_mx(e, 0, a.store ? (a.size == 8 ? 0x0fd6 : 0x0f7e)
+					    : (a.size == 8 ? 0x0f7e : 0x0f6e),
+			      h->reg, MEMBASE, RAX, d);
+			return;
+		}
+	}
 	if (a.store) {
 		int rv = gpr_of(e, val);
 		/* a byte of sil/dil needs a REX prefix rex() leaves out */
@@ -1735,8 +1746,10 @@ static void emit_return(struct em *e, enum ir_op op)
 {
 	/* Results go to the frame, where the caller reads them. */
 	if (op == IR_RET1) {
-		ld(e, 1, RAX, e->w[0]);
-		st_frame(e, 0, RAX);
+		int r = gpr_of(e, e->w[0]);
+		if (r < 0)
+			ld(e, 1, r = RAX, e->w[0]);
+		st_frame(e, 0, r);
 	} else if (op == IR_RETN) { /* ascending copy: the source is above */
 		for (uint32_t i = 0; i < e->w[1]; i++) {
 			ld(e, 1, RAX, e->w[0] + i);
