@@ -269,6 +269,9 @@ struct live {
 	struct node *nodes;
 	uint32_t nnodes, nodecap;
 	uint32_t *cur; /* slot -> its node at this point of the sweep */
+	/* The node of each slot live into (out of) each block, in slot
+	 * order: block b's from at_in[in_first[b]] (at_out[out_first[b]]). */
+	uint32_t *in_first, *out_first, *at_in, *at_out;
 };
 
 static const uint32_t *words_of(const struct live *l, uint32_t i)
@@ -333,6 +336,15 @@ static bool find_blocks(struct live *l, uint32_t *blk)
 	}
 	l->succ_first[l->nb] = ns;
 	return true;
+}
+
+/* Without -mpopcnt the builtin is a libgcc call. */
+static inline uint32_t popcount(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555u;
+	x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+	return (uint32_t)((x * 0x0101010101010101u) >> 56);
 }
 
 static void set_bit(uint64_t *s, uint32_t i)
@@ -458,12 +470,13 @@ static bool sweep(struct live *l, struct wm_live *out, uint32_t *opnode)
 	for (uint32_t b = 0; b < l->nb; b++) {
 		const uint64_t *in = l->in + (size_t)b * W;
 		const uint64_t *prev = b ? l->out + (size_t)(b - 1) * W : NULL;
+		uint32_t *at = l->at_in + l->in_first[b];
 		for (uint32_t j = 0; j < W; j++) /* live in, not out above */
-			for (uint64_t m = in[j] & ~(prev ? prev[j] : 0); m;
-			     m &= m - 1) {
+			for (uint64_t m = in[j]; m; m &= m - 1) {
 				uint32_t s = j * 64 + (uint32_t)__builtin_ctzll(m);
-				l->cur[s] = new_node(l, s, 2 * l->bstart[b]);
-				if (l->cur[s] == NONE)
+				if (!prev || !(prev[j] & (m & -m)))
+					l->cur[s] = new_node(l, s, 2 * l->bstart[b]);
+				if ((*at++ = l->cur[s]) == NONE)
 					return false;
 			}
 		for (uint32_t i = l->bstart[b]; i < l->bstart[b + 1]; i++) {
@@ -489,77 +502,70 @@ static bool sweep(struct live *l, struct wm_live *out, uint32_t *opnode)
 		}
 		uint32_t end = 2 * (l->bstart[b + 1] - 1) + 1;
 		const uint64_t *live = l->out + (size_t)b * W;
+		at = l->at_out + l->out_first[b];
 		for (uint32_t j = 0; j < W; j++)
 			for (uint64_t m = live[j]; m; m &= m - 1) {
-				struct node *nd =
-				    &l->nodes[l->cur[j * 64 + __builtin_ctzll(m)]];
-				nd->end = end;
-				nd->read = true;
+				uint32_t x = l->cur[j * 64 + __builtin_ctzll(m)];
+				l->nodes[x].end = end;
+				l->nodes[x].read = true;
+				*at++ = x;
 			}
 	}
 	out->first[l->f->ninsns] = nop;
 	return true;
 }
 
-/* The run of slot s at position pos (runs is by slot, then start). */
-static uint32_t run_at(const struct live *l, const uint32_t *first,
-		       const uint32_t *runs, uint32_t s, uint32_t pos)
-{
-	uint32_t lo = first[s], hi = first[s + 1];
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (l->nodes[runs[mid]].start <= pos)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return runs[lo];
-}
-
 /* Joins the runs on both sides of every branch edge (the fall-through to
- * the next block already continues its runs). */
-static bool join_edges(struct live *l)
+ * the next block already continues its runs): those of the slots live out
+ * of the branch's block and into its target, found by their ranks. */
+static void join_edges(struct live *l)
 {
-	uint32_t *first = calloc(l->nslots + 2, sizeof(*first));
-	uint32_t *runs = malloc(sizeof(*runs) * (l->nnodes + 1));
-	if (!first || !runs) {
-		free(first);
-		free(runs);
-		return false;
-	}
-	for (uint32_t n = 0; n < l->nnodes; n++)
-		first[l->nodes[n].slot + 1]++;
-	for (uint32_t s = 0; s < l->nslots; s++)
-		first[s + 1] += first[s];
-	for (uint32_t n = 0; n < l->nnodes; n++) /* stable: by start */
-		runs[first[l->nodes[n].slot]++] = n;
-	for (uint32_t s = l->nslots; s > 0; s--)
-		first[s] = first[s - 1];
-	first[0] = 0;
 	uint32_t W = l->words;
 	for (uint32_t b = 0; b < l->nb; b++) {
-		uint32_t end = 2 * (l->bstart[b + 1] - 1) + 1;
 		const uint64_t *out = l->out + (size_t)b * W;
 		for (uint32_t k = l->succ_first[b]; k < l->succ_first[b + 1]; k++) {
 			uint32_t t = l->succ[k];
 			if (t == b + 1)
 				continue;
 			const uint64_t *in = l->in + (size_t)t * W;
-			for (uint32_t j = 0; j < W; j++)
+			const uint32_t *x = l->at_out + l->out_first[b];
+			const uint32_t *y = l->at_in + l->in_first[t];
+			for (uint32_t j = 0; j < W; j++) {
 				for (uint64_t m = out[j] & in[j]; m; m &= m - 1) {
-					uint32_t s = j * 64 + (uint32_t)
-							 __builtin_ctzll(m);
-					uint32_t x = find(l->nodes, run_at(
-					    l, first, runs, s, end));
-					uint32_t y = find(l->nodes, run_at(
-					    l, first, runs, s, 2 * l->bstart[t]));
-					l->nodes[x].parent = y;
+					uint64_t below = (m & -m) - 1;
+					uint32_t rx = find(l->nodes, x[popcount(out[j] & below)]);
+					uint32_t ry = find(l->nodes, y[popcount(in[j] & below)]);
+					l->nodes[rx].parent = ry;
 				}
+				x += popcount(out[j]);
+				y += popcount(in[j]);
+			}
 		}
 	}
-	free(first);
-	free(runs);
-	return true;
+}
+
+/* Where each block's live-in and live-out nodes go. */
+static bool rank_tables(struct live *l)
+{
+	uint32_t W = l->words;
+	size_t nin = 0, nout = 0;
+	l->in_first = malloc(sizeof(uint32_t) * 2 * (l->nb + 1));
+	if (!l->in_first)
+		return false;
+	l->out_first = l->in_first + l->nb + 1;
+	for (uint32_t b = 0; b < l->nb; b++) {
+		l->in_first[b] = (uint32_t)nin;
+		l->out_first[b] = (uint32_t)nout;
+		for (uint32_t j = 0; j < W; j++) {
+			nin += popcount(l->in[(size_t)b * W + j]);
+			nout += popcount(l->out[(size_t)b * W + j]);
+		}
+	}
+	if (nin + nout >= UINT32_MAX)
+		return false;
+	l->at_in = malloc(sizeof(uint32_t) * (nin + nout + 1));
+	l->at_out = l->at_in + nin;
+	return l->at_in != NULL;
 }
 
 /* ---- registers ------------------------------------------------------------- */
@@ -569,10 +575,23 @@ struct web {
 	uint64_t w, fw;
 };
 
-static int by_weight(const void *a, const void *b)
+/* Webs heaviest first, by the power of two of their weight (weights are
+ * sums of powers of 8: finer order gains little), stable. */
+static bool by_weight(struct web *webs, uint32_t n)
 {
-	uint64_t x = ((const struct web *)a)->w, y = ((const struct web *)b)->w;
-	return x < y ? 1 : x > y ? -1 : 0;
+	uint32_t first[66] = {0};
+	struct web *tmp = malloc(sizeof(*tmp) * (n + 1));
+	if (!tmp)
+		return false;
+	for (uint32_t k = 0; k < n; k++)
+		first[__builtin_clzll(webs[k].w) + 1]++;
+	for (unsigned b = 0; b < 65; b++)
+		first[b + 1] += first[b];
+	for (uint32_t k = 0; k < n; k++)
+		tmp[first[__builtin_clzll(webs[k].w)]++] = webs[k];
+	memcpy(webs, tmp, sizeof(*tmp) * n);
+	free(tmp);
+	return true;
 }
 
 /* Whether any bit of a..b (inclusive) is set; with set, sets them all. */
@@ -625,8 +644,7 @@ static bool assign(struct live *l, int8_t *reg, unsigned ngpr, unsigned nxmm)
 		first[n] = first[n - 1];
 	if (ok)
 		first[0] = 0;
-	if (ok)
-		qsort(webs, nw, sizeof(*webs), by_weight);
+	ok = ok && by_weight(webs, nw);
 	for (uint32_t k = 0; ok && k < nw; k++) {
 		bool fl = webs[k].fw * 2 >= webs[k].w;
 		unsigned lo = fl ? ngpr : 0, hi = fl ? ngpr + nxmm : ngpr;
@@ -659,27 +677,25 @@ static bool assign(struct live *l, int8_t *reg, unsigned ngpr, unsigned nxmm)
 static bool find_saves(struct live *l, struct wm_live *out, const int8_t *reg)
 {
 	uint32_t n = l->f->ninsns, ncalls = 0, nsaves = 0;
-	uint32_t *calls = malloc(sizeof(*calls) * (n + 1));
+	/* calls, then at each instruction how many calls come before it */
+	uint32_t *calls = malloc(sizeof(*calls) * (2 * n + 2));
 	if (!calls)
 		return false;
-	for (uint32_t i = 0; i < n; i++)
+	uint32_t *before = calls + n + 1;
+	for (uint32_t i = 0; i < n; i++) {
+		before[i] = ncalls;
 		if (calls_out(l->f->insns[i].op))
 			calls[ncalls++] = i;
-	memset(out->save_first, 0, sizeof(uint32_t) * (n + 1));
-	for (int pass = 0; pass < 2; pass++) {
+	}
+	before[n] = ncalls;
+	for (int pass = 0; ncalls && pass < 2; pass++) {
 		for (uint32_t x = 0; x < l->nnodes; x++) {
 			const struct node *nd = &l->nodes[x];
-			int8_t r = reg[find(l->nodes, x)];
+			int8_t r = reg[x];
 			if (r < 0)
 				continue;
-			uint32_t lo = 0, hi = ncalls; /* first call at or after */
-			while (lo < hi) {
-				uint32_t mid = lo + (hi - lo) / 2;
-				if (2 * calls[mid] < nd->start)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
+			/* the first call whose read point is at or after start */
+			uint32_t lo = before[(nd->start + 1) / 2];
 			for (; lo < ncalls && 2 * calls[lo] + 1 <= nd->end; lo++) {
 				uint32_t c = calls[lo];
 				if (pass == 0)
@@ -700,50 +716,11 @@ static bool find_saves(struct live *l, struct wm_live *out, const int8_t *reg)
 			}
 		}
 	}
-	for (uint32_t i = n; i > 0; i--) /* back from the fill */
+	for (uint32_t i = n; ncalls && i > 0; i--) /* back from the fill */
 		out->save_first[i] = out->save_first[i - 1];
 	out->save_first[0] = 0;
 	free(calls);
 	return true;
-}
-
-/* Liveness, webs and their registers; false when memory ran out. */
-static bool analyze(struct live *l, struct wm_live *out, uint32_t *opnode,
-		    unsigned ngpr, unsigned nxmm)
-{
-	uint32_t n = l->f->ninsns;
-	uint32_t *blk = malloc(sizeof(*blk) * (n + 1));
-	bool ok = blk && find_blocks(l, blk);
-	free(blk);
-	if (!ok)
-		return false;
-	size_t set = (size_t)l->nb * l->words;
-	if (set > MAX_SET_WORDS)
-		return true; /* every value in the frame */
-	l->in = calloc(4 * set + 1, sizeof(uint64_t));
-	l->cur = malloc(sizeof(*l->cur) * (l->nslots + 1));
-	if (!l->in || !l->cur)
-		return false;
-	l->out = l->in + set;
-	l->gen = l->out + set;
-	l->kill = l->gen + set;
-	gen_kill(l);
-	solve(l);
-	if (!sweep(l, out, opnode) || !join_edges(l))
-		return false;
-	int8_t *reg = malloc(l->nnodes + 1);
-	ok = reg && assign(l, reg, ngpr, nxmm) && find_saves(l, out, reg);
-	for (uint32_t k = 0; ok && k < out->first[n]; k++)
-		if (opnode[k] != NONE && out->opnd[k].def &&
-		    !l->nodes[opnode[k]].read) {
-			out->opnd[k].home = WM_LIVE_DEAD;
-		} else if (opnode[k] != NONE) {
-			out->opnd[k].home = reg[find(l->nodes, opnode[k])];
-			if (out->opnd[k].home >= 0)
-				out->homes_used |= 1u << out->opnd[k].home;
-		}
-	free(reg);
-	return ok;
 }
 
 /* The operands of every instruction, in the frame (the fallback). */
@@ -761,6 +738,51 @@ static void frame_operands(struct live *l, struct wm_live *out)
 				    (struct wm_live_opnd){s, -1, sp[j].def};
 	}
 	out->first[l->f->ninsns] = nop;
+}
+
+/* Liveness, webs and their registers; false when memory ran out. */
+static bool analyze(struct live *l, struct wm_live *out, uint32_t *opnode,
+		    unsigned ngpr, unsigned nxmm)
+{
+	uint32_t n = l->f->ninsns;
+	uint32_t *blk = malloc(sizeof(*blk) * (n + 1));
+	bool ok = blk && find_blocks(l, blk);
+	free(blk);
+	if (!ok)
+		return false;
+	size_t set = (size_t)l->nb * l->words;
+	if (set > MAX_SET_WORDS) {
+		frame_operands(l, out); /* every value in the frame */
+		return true;
+	}
+	l->in = calloc(4 * set + 1, sizeof(uint64_t));
+	l->cur = malloc(sizeof(*l->cur) * (l->nslots + 1));
+	if (!l->in || !l->cur)
+		return false;
+	l->out = l->in + set;
+	l->gen = l->out + set;
+	l->kill = l->gen + set;
+	gen_kill(l);
+	solve(l);
+	if (!rank_tables(l) || !sweep(l, out, opnode))
+		return false;
+	join_edges(l);
+	int8_t *reg = malloc(l->nnodes + 1);
+	ok = reg && assign(l, reg, ngpr, nxmm);
+	for (uint32_t x = 0; ok && x < l->nnodes; x++) /* node -> home */
+		reg[x] = reg[find(l->nodes, x)];
+	ok = ok && find_saves(l, out, reg);
+	for (uint32_t k = 0; ok && k < out->first[n]; k++)
+		if (opnode[k] != NONE && out->opnd[k].def &&
+		    !l->nodes[opnode[k]].read) {
+			out->opnd[k].home = WM_LIVE_DEAD;
+		} else if (opnode[k] != NONE) {
+			out->opnd[k].home = reg[opnode[k]];
+			if (out->opnd[k].home >= 0)
+				out->homes_used |= 1u << out->opnd[k].home;
+		}
+	free(reg);
+	return ok;
 }
 
 int wm_live_alloc(struct wm_live *out, const struct wm_module *m,
@@ -787,7 +809,6 @@ int wm_live_alloc(struct wm_live *out, const struct wm_module *m,
 	if (ok) {
 		out->save_first = out->first + f->ninsns + 1;
 		memset(out->save_first, 0, sizeof(uint32_t) * (f->ninsns + 1));
-		frame_operands(&l, out);
 		ok = analyze(&l, out, opnode, ngpr, nxmm);
 	}
 	free(opnode);
@@ -797,6 +818,8 @@ int wm_live_alloc(struct wm_live *out, const struct wm_module *m,
 	free(l.in);
 	free(l.nodes);
 	free(l.cur);
+	free(l.in_first);
+	free(l.at_in);
 	if (!ok) {
 		wm_live_free(out);
 		return -ENOMEM;

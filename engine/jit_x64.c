@@ -1874,17 +1874,16 @@ static bool emit_control(struct em *e, enum ir_op op)
 	return true;
 }
 
-/* Ops without effects but their result, which may be left out. */
+/* Ops without effects but their result, which may be left out: binary
+ * ones but those that trap (division), immediate forms, moves. */
 static bool pure(enum ir_op op)
 {
-	struct alu a;
-	if (alu_of(op, &a))
-		return a.kind != K_DIV && a.kind != K_REM;
+	if (op >= IR_I32_EQ && op <= IR_F64_COPYSIGN)
+		return !(op >= IR_I32_DIV_S && op <= IR_I32_REM_U) &&
+		       !(op >= IR_I64_DIV_S && op <= IR_I64_REM_U);
 	return op == IR_CONST32 || op == IR_CONST64 || op == IR_COPY ||
 	       op == IR_SELECT || op == IR_I32_EQZ || op == IR_I64_EQZ ||
-	       (op >= IR_I32_ADD_IMM && op <= IR_I64_XOR_K64) ||
-	       (op >= IR_F32_EQ && op <= IR_F64_GE) ||
-	       (op >= IR_F32_ADD && op <= IR_F64_COPYSIGN);
+	       (op >= IR_I32_ADD_IMM && op <= IR_I64_XOR_K64);
 }
 
 /* Whether the current instruction's results are all never read. */
