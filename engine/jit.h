@@ -160,9 +160,13 @@ struct wm_live {
 	uint32_t *save_first; /* i: saves[save_first[i] .. save_first[i + 1]) */
 	struct wm_live_save *saves;
 	uint32_t homes_used; /* bit per home */
+	/* Buffers reused from one function to the next (jit_live.c's). */
+	void *buf[24];
+	size_t cap[24];
 };
 /* Gives f's values homes: ngpr general ones (0..ngpr-1), then nxmm for
- * values used mostly as floats. 0, -ENOMEM or -EINVAL. */
+ * values used mostly as floats. 0, -ENOMEM or -EINVAL; out starts zeroed
+ * and is reused for the next function, wm_live_free once at the end. */
 int wm_live_alloc(struct wm_live *out, const struct wm_module *m,
 		  const struct wm_jit_func *f, const struct wm_jit_info *info,
 		  const uint32_t *index, unsigned ngpr, unsigned nxmm);

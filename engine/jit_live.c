@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bulk.h"
 #include "jit.h"
 #include "module.h"
 
@@ -241,15 +240,41 @@ static unsigned op_spans(const struct wm_module *m, enum ir_op op,
 	return 2;
 }
 
-/* Ops that call out of compiled code: registers live across are saved. */
+/* Ops that call out of compiled code: registers live across are saved.
+ * Calls, memory.grow and the table and bulk-memory ops (wm_bulk_op's,
+ * by their places in ir.h). */
 static bool calls_out(enum ir_op op)
 {
-	return op == IR_CALL || op == IR_CALL_IMPORT ||
-	       op == IR_CALL_INDIRECT || op == IR_MEMORY_GROW ||
-	       wm_bulk_op(op);
+	return (op >= IR_CALL && op <= IR_CALL_INDIRECT) ||
+	       (op >= IR_TABLE_GET && op <= IR_ELEM_DROP) ||
+	       (op >= IR_MEMORY_GROW && op <= IR_DATA_DROP);
 }
 
 /* ---- liveness over basic blocks ---------------------------------------- */
+
+/* The buffers kept in struct wm_live from one function to the next. */
+enum { B_FIRST, B_OPND, B_SAVES, B_OPNODE, B_SPANS, B_SPFIRST, B_BLK,
+       B_BSTART, B_SUCC, B_SETS, B_CUR, B_RANKS, B_AT, B_NODES, B_REG,
+       B_WEBS, B_TMP, B_WFIRST, B_MEMBERS, B_OCC, B_CALLS, B_COUNT };
+_Static_assert(B_COUNT <= sizeof(((struct wm_live *)0)->cap) / sizeof(size_t),
+	       "struct wm_live has a buffer for each");
+
+/* Buffer id of at least n bytes (zeroed when zero), NULL when memory ran
+ * out; contents kept when it grows. */
+static void *buf(struct wm_live *o, unsigned id, size_t n, bool zero)
+{
+	if (n > o->cap[id]) {
+		size_t cap = n > 2 * o->cap[id] ? n : 2 * o->cap[id];
+		void *p = realloc(o->buf[id], cap);
+		if (!p)
+			return NULL;
+		o->buf[id] = p;
+		o->cap[id] = cap;
+	}
+	if (zero)
+		memset(o->buf[id], 0, n);
+	return o->buf[id];
+}
 
 struct node { /* one run of a slot's liveness, in positions start..end */
 	uint32_t slot, start, end, parent;
@@ -258,6 +283,7 @@ struct node { /* one run of a slot's liveness, in positions start..end */
 };
 
 struct live {
+	struct wm_live *o;
 	const struct wm_module *m;
 	const struct wm_jit_func *f;
 	const struct wm_jit_info *info;
@@ -272,6 +298,8 @@ struct live {
 	/* The node of each slot live into (out of) each block, in slot
 	 * order: block b's from at_in[in_first[b]] (at_out[out_first[b]]). */
 	uint32_t *in_first, *out_first, *at_in, *at_out;
+	struct span *spans; /* instruction i's from spans[sp_first[i]] */
+	uint32_t *sp_first;
 };
 
 static const uint32_t *words_of(const struct live *l, uint32_t i)
@@ -279,9 +307,11 @@ static const uint32_t *words_of(const struct live *l, uint32_t i)
 	return l->f->code->words + l->f->insns[i].pos + 2;
 }
 
-static unsigned spans_at(const struct live *l, uint32_t i, struct span *sp)
+static unsigned spans_at(const struct live *l, uint32_t i,
+			 const struct span **sp)
 {
-	return op_spans(l->m, l->f->insns[i].op, words_of(l, i), sp);
+	*sp = l->spans + l->sp_first[i];
+	return l->sp_first[i + 1] - l->sp_first[i];
 }
 
 static uint32_t target(const struct live *l, uint32_t i, unsigned k)
@@ -309,11 +339,11 @@ static bool find_blocks(struct live *l, uint32_t *blk)
 	l->nb = 0;
 	for (uint32_t i = 0; i < n; i++)
 		l->nb += blk[i];
-	l->bstart = malloc(sizeof(uint32_t) * (l->nb + 1));
-	l->succ_first = malloc(sizeof(uint32_t) * (l->nb + 1));
-	l->succ = malloc(sizeof(uint32_t) * (nsucc + 1));
-	if (!l->bstart || !l->succ_first || !l->succ)
+	l->bstart = buf(l->o, B_BSTART, sizeof(uint32_t) * 2 * (l->nb + 1), 0);
+	l->succ = buf(l->o, B_SUCC, sizeof(uint32_t) * (nsucc + 1), 0);
+	if (!l->bstart || !l->succ)
 		return false;
+	l->succ_first = l->bstart + l->nb + 1;
 	uint32_t b = 0;
 	for (uint32_t i = 0; i < n; i++) /* blk: instruction -> its block */
 		if (blk[i])
@@ -359,12 +389,12 @@ static void clear_bit(uint64_t *s, uint32_t i)
 /* Upward-exposed uses (gen) and definitions (kill) of each block. */
 static void gen_kill(struct live *l)
 {
-	struct span sp[6];
+	const struct span *sp;
 	for (uint32_t b = 0; b < l->nb; b++) {
 		uint64_t *gen = l->gen + (size_t)b * l->words;
 		uint64_t *kill = l->kill + (size_t)b * l->words;
 		for (uint32_t i = l->bstart[b + 1]; i-- > l->bstart[b];) {
-			unsigned n = spans_at(l, i, sp);
+			unsigned n = spans_at(l, i, &sp);
 			for (unsigned k = 0; k < n; k++)
 				for (uint32_t s = sp[k].first;
 				     sp[k].def && s < sp[k].first + sp[k].n &&
@@ -416,12 +446,11 @@ static void solve(struct live *l)
 static uint32_t new_node(struct live *l, uint32_t s, uint32_t start)
 {
 	if (l->nnodes == l->nodecap) {
-		uint32_t cap = l->nodecap ? 2 * l->nodecap : 256;
-		void *p = realloc(l->nodes, sizeof(*l->nodes) * cap);
-		if (!p)
+		l->nodes = buf(l->o, B_NODES,
+			       sizeof(*l->nodes) * (2 * (size_t)l->nnodes + 64), 0);
+		if (!l->nodes || l->nnodes >= UINT32_MAX / 4)
 			return NONE;
-		l->nodes = p;
-		l->nodecap = cap;
+		l->nodecap = (uint32_t)(l->o->cap[B_NODES] / sizeof(*l->nodes));
 	}
 	l->nodes[l->nnodes] =
 	    (struct node){s, start, start, l->nnodes, 0, 0, false};
@@ -465,7 +494,7 @@ static bool note_access(struct live *l, uint32_t *opnode, uint32_t *nop,
  * run in opnode (the instruction's uses, then its defs). */
 static bool sweep(struct live *l, struct wm_live *out, uint32_t *opnode)
 {
-	struct span sp[6];
+	const struct span *sp;
 	uint32_t W = l->words, nop = 0;
 	for (uint32_t b = 0; b < l->nb; b++) {
 		const uint64_t *in = l->in + (size_t)b * W;
@@ -486,7 +515,7 @@ static bool sweep(struct live *l, struct wm_live *out, uint32_t *opnode)
 			enum ir_op op = l->f->insns[i].op;
 			uint64_t k = op == IR_ENTRY || calls_out(op)
 				   ? 0 : (uint64_t)1 << (d < 6 ? 3 * d : 18);
-			unsigned n = spans_at(l, i, sp);
+			unsigned n = spans_at(l, i, &sp);
 			out->first[i] = nop;
 			for (int def = 0; def < 2; def++)
 				for (unsigned j = 0; j < n; j++)
@@ -549,7 +578,7 @@ static bool rank_tables(struct live *l)
 {
 	uint32_t W = l->words;
 	size_t nin = 0, nout = 0;
-	l->in_first = malloc(sizeof(uint32_t) * 2 * (l->nb + 1));
+	l->in_first = buf(l->o, B_RANKS, sizeof(uint32_t) * 2 * (l->nb + 1), 0);
 	if (!l->in_first)
 		return false;
 	l->out_first = l->in_first + l->nb + 1;
@@ -563,7 +592,7 @@ static bool rank_tables(struct live *l)
 	}
 	if (nin + nout >= UINT32_MAX)
 		return false;
-	l->at_in = malloc(sizeof(uint32_t) * (nin + nout + 1));
+	l->at_in = buf(l->o, B_AT, sizeof(uint32_t) * (nin + nout + 1), 0);
 	l->at_out = l->at_in + nin;
 	return l->at_in != NULL;
 }
@@ -577,10 +606,10 @@ struct web {
 
 /* Webs heaviest first, by the power of two of their weight (weights are
  * sums of powers of 8: finer order gains little), stable. */
-static bool by_weight(struct web *webs, uint32_t n)
+static bool by_weight(struct wm_live *o, struct web *webs, uint32_t n)
 {
 	uint32_t first[66] = {0};
-	struct web *tmp = malloc(sizeof(*tmp) * (n + 1));
+	struct web *tmp = buf(o, B_TMP, sizeof(*tmp) * (n + 1), 0);
 	if (!tmp)
 		return false;
 	for (uint32_t k = 0; k < n; k++)
@@ -590,7 +619,6 @@ static bool by_weight(struct web *webs, uint32_t n)
 	for (uint32_t k = 0; k < n; k++)
 		tmp[first[__builtin_clzll(webs[k].w)]++] = webs[k];
 	memcpy(webs, tmp, sizeof(*tmp) * n);
-	free(tmp);
 	return true;
 }
 
@@ -617,10 +645,11 @@ static bool assign(struct live *l, int8_t *reg, unsigned ngpr, unsigned nxmm)
 {
 	uint32_t nn = l->nnodes, nw = 0;
 	uint32_t pw = (2 * l->f->ninsns + 2 + 63) / 64;
-	struct web *webs = malloc(sizeof(*webs) * (nn + 1));
-	uint32_t *first = calloc(nn + 2, sizeof(*first));
-	uint32_t *members = malloc(sizeof(*members) * (nn + 1));
-	uint64_t *occ = calloc((size_t)(ngpr + nxmm) * pw + 1, sizeof(*occ));
+	struct web *webs = buf(l->o, B_WEBS, sizeof(*webs) * (nn + 1), 0);
+	uint32_t *first = buf(l->o, B_WFIRST, sizeof(*first) * (nn + 2), 1);
+	uint32_t *members = buf(l->o, B_MEMBERS, sizeof(*members) * (nn + 1), 0);
+	uint64_t *occ = buf(l->o, B_OCC,
+			    sizeof(*occ) * ((size_t)(ngpr + nxmm) * pw + 1), 1);
 	bool ok = webs && first && members && occ;
 	for (uint32_t n = 0; ok && n < nn; n++) {
 		uint32_t r = find(l->nodes, n);
@@ -644,7 +673,7 @@ static bool assign(struct live *l, int8_t *reg, unsigned ngpr, unsigned nxmm)
 		first[n] = first[n - 1];
 	if (ok)
 		first[0] = 0;
-	ok = ok && by_weight(webs, nw);
+	ok = ok && by_weight(l->o, webs, nw);
 	for (uint32_t k = 0; ok && k < nw; k++) {
 		bool fl = webs[k].fw * 2 >= webs[k].w;
 		unsigned lo = fl ? ngpr : 0, hi = fl ? ngpr + nxmm : ngpr;
@@ -665,10 +694,6 @@ static bool assign(struct live *l, int8_t *reg, unsigned ngpr, unsigned nxmm)
 			break;
 		}
 	}
-	free(webs);
-	free(first);
-	free(members);
-	free(occ);
 	return ok;
 }
 
@@ -678,7 +703,7 @@ static bool find_saves(struct live *l, struct wm_live *out, const int8_t *reg)
 {
 	uint32_t n = l->f->ninsns, ncalls = 0, nsaves = 0;
 	/* calls, then at each instruction how many calls come before it */
-	uint32_t *calls = malloc(sizeof(*calls) * (2 * n + 2));
+	uint32_t *calls = buf(out, B_CALLS, sizeof(*calls) * (2 * n + 2), 0);
 	if (!calls)
 		return false;
 	uint32_t *before = calls + n + 1;
@@ -709,27 +734,25 @@ static bool find_saves(struct live *l, struct wm_live *out, const int8_t *reg)
 			for (uint32_t i = 0; i < n; i++)
 				out->save_first[i + 1] += out->save_first[i];
 			nsaves = out->save_first[n];
-			out->saves = malloc(sizeof(*out->saves) * (nsaves + 1));
-			if (!out->saves) {
-				free(calls);
+			out->saves = buf(out, B_SAVES,
+					 sizeof(*out->saves) * (nsaves + 1), 0);
+			if (!out->saves)
 				return false;
-			}
 		}
 	}
 	for (uint32_t i = n; ncalls && i > 0; i--) /* back from the fill */
 		out->save_first[i] = out->save_first[i - 1];
 	out->save_first[0] = 0;
-	free(calls);
 	return true;
 }
 
 /* The operands of every instruction, in the frame (the fallback). */
 static void frame_operands(struct live *l, struct wm_live *out)
 {
-	struct span sp[6];
+	const struct span *sp;
 	uint32_t nop = 0;
 	for (uint32_t i = 0; i < l->f->ninsns; i++) {
-		unsigned n = spans_at(l, i, sp);
+		unsigned n = spans_at(l, i, &sp);
 		out->first[i] = nop;
 		for (unsigned j = 0; j < n; j++)
 			for (uint32_t s = sp[j].first; s < sp[j].first + sp[j].n;
@@ -745,18 +768,16 @@ static bool analyze(struct live *l, struct wm_live *out, uint32_t *opnode,
 		    unsigned ngpr, unsigned nxmm)
 {
 	uint32_t n = l->f->ninsns;
-	uint32_t *blk = malloc(sizeof(*blk) * (n + 1));
-	bool ok = blk && find_blocks(l, blk);
-	free(blk);
-	if (!ok)
+	uint32_t *blk = buf(out, B_BLK, sizeof(*blk) * (n + 1), 0);
+	if (!blk || !find_blocks(l, blk))
 		return false;
 	size_t set = (size_t)l->nb * l->words;
 	if (set > MAX_SET_WORDS) {
 		frame_operands(l, out); /* every value in the frame */
 		return true;
 	}
-	l->in = calloc(4 * set + 1, sizeof(uint64_t));
-	l->cur = malloc(sizeof(*l->cur) * (l->nslots + 1));
+	l->in = buf(out, B_SETS, sizeof(uint64_t) * (4 * set + 1), 1);
+	l->cur = buf(out, B_CUR, sizeof(*l->cur) * (l->nslots + 1), 0);
 	if (!l->in || !l->cur)
 		return false;
 	l->out = l->in + set;
@@ -767,8 +788,10 @@ static bool analyze(struct live *l, struct wm_live *out, uint32_t *opnode,
 	if (!rank_tables(l) || !sweep(l, out, opnode))
 		return false;
 	join_edges(l);
-	int8_t *reg = malloc(l->nnodes + 1);
-	ok = reg && assign(l, reg, ngpr, nxmm);
+	for (uint32_t x = 0; x < l->nnodes; x++) /* every node to its root */
+		l->nodes[x].parent = find(l->nodes, x);
+	int8_t *reg = buf(out, B_REG, l->nnodes + 1, 0);
+	bool ok = reg && assign(l, reg, ngpr, nxmm);
 	for (uint32_t x = 0; ok && x < l->nnodes; x++) /* node -> home */
 		reg[x] = reg[find(l->nodes, x)];
 	ok = ok && find_saves(l, out, reg);
@@ -781,56 +804,59 @@ static bool analyze(struct live *l, struct wm_live *out, uint32_t *opnode,
 			if (out->opnd[k].home >= 0)
 				out->homes_used |= 1u << out->opnd[k].home;
 		}
-	free(reg);
 	return ok;
+}
+
+/* Every instruction's spans, once; the number of operands in total. */
+static bool all_spans(struct live *l, size_t *nop)
+{
+	uint32_t n = l->f->ninsns, k = 0;
+	l->sp_first = buf(l->o, B_SPFIRST, sizeof(uint32_t) * (n + 1), 0);
+	if (!l->sp_first)
+		return false;
+	*nop = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		l->spans = buf(l->o, B_SPANS, sizeof(*l->spans) * (k + 6), 0);
+		if (!l->spans)
+			return false;
+		l->sp_first[i] = k;
+		unsigned c = op_spans(l->m, l->f->insns[i].op, words_of(l, i),
+				      l->spans + k);
+		if (l->f->insns[i].op == IR_CALL_INDIRECT && c < 2)
+			return false; /* no such signature */
+		for (unsigned j = 0; j < c; j++)
+			*nop += l->spans[k + j].n;
+		k += c;
+	}
+	l->sp_first[n] = k;
+	return true;
 }
 
 int wm_live_alloc(struct wm_live *out, const struct wm_module *m,
 		  const struct wm_jit_func *f, const struct wm_jit_info *info,
 		  const uint32_t *index, unsigned ngpr, unsigned nxmm)
 {
-	struct live l = {.m = m, .f = f, .info = info, .index = index,
-			 .nslots = f->code->frame_slots};
-	struct span sp[6];
-	size_t nop = 0;
-	memset(out, 0, sizeof(*out));
+	struct live l = {.o = out, .m = m, .f = f, .info = info,
+			 .index = index, .nslots = f->code->frame_slots};
+	size_t nop = 0, n = f->ninsns;
+	out->homes_used = 0;
+	out->saves = NULL;
 	l.words = (l.nslots + 63) / 64;
-	for (uint32_t i = 0; i < f->ninsns; i++) {
-		unsigned n = spans_at(&l, i, sp);
-		if (f->insns[i].op == IR_CALL_INDIRECT && n < 2)
-			return -EINVAL; /* no such signature */
-		for (unsigned j = 0; j < n; j++)
-			nop += sp[j].n;
-	}
-	out->first = malloc(sizeof(uint32_t) * 2 * (f->ninsns + 1));
-	out->opnd = malloc(sizeof(*out->opnd) * (nop + 1));
-	uint32_t *opnode = malloc(sizeof(*opnode) * (nop + 1));
-	bool ok = out->first && out->opnd && opnode && nop < UINT32_MAX;
-	if (ok) {
-		out->save_first = out->first + f->ninsns + 1;
-		memset(out->save_first, 0, sizeof(uint32_t) * (f->ninsns + 1));
-		ok = analyze(&l, out, opnode, ngpr, nxmm);
-	}
-	free(opnode);
-	free(l.bstart);
-	free(l.succ_first);
-	free(l.succ);
-	free(l.in);
-	free(l.nodes);
-	free(l.cur);
-	free(l.in_first);
-	free(l.at_in);
-	if (!ok) {
-		wm_live_free(out);
+	if (!all_spans(&l, &nop))
+		return -EINVAL;
+	out->first = buf(out, B_FIRST, sizeof(uint32_t) * 2 * (n + 1), 0);
+	out->opnd = buf(out, B_OPND, sizeof(*out->opnd) * (nop + 1), 0);
+	uint32_t *opnode = buf(out, B_OPNODE, sizeof(*opnode) * (nop + 1), 0);
+	if (!out->first || !out->opnd || !opnode || nop >= UINT32_MAX)
 		return -ENOMEM;
-	}
-	return 0;
+	out->save_first = out->first + n + 1;
+	memset(out->save_first, 0, sizeof(uint32_t) * (n + 1));
+	return analyze(&l, out, opnode, ngpr, nxmm) ? 0 : -ENOMEM;
 }
 
 void wm_live_free(struct wm_live *l)
 {
-	free(l->first);
-	free(l->opnd);
-	free(l->saves);
+	for (unsigned i = 0; i < B_COUNT; i++)
+		free(l->buf[i]);
 	memset(l, 0, sizeof(*l));
 }

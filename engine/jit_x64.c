@@ -2122,10 +2122,8 @@ static int emit_func(struct em *e, struct wm_jit_func *f)
 	struct wm_jit_info *info = index ? wm_jit_infos(f, index) : NULL;
 	int rc = -1;
 	if (e->label && info &&
-	    !wm_live_alloc(&e->live, e->u->m, f, info, index, NGPR, NXMM)) {
+	    !wm_live_alloc(&e->live, e->u->m, f, info, index, NGPR, NXMM))
 		rc = emit_body(e, f, info);
-		wm_live_free(&e->live);
-	}
 	free(info);
 	free(index);
 	free(e->label);
@@ -2191,6 +2189,7 @@ int wm_jit_arch_emit(struct wm_jit_unit *u)
 	free(e.fix);
 	free(e.stubs);
 	free(e.calls);
+	wm_live_free(&e.live);
 	return rc;
 }
 
