@@ -622,34 +622,18 @@ static bool by_weight(struct wm_live *o, struct web *webs, uint32_t n)
 	return true;
 }
 
-/* Whether any bit of a..b (inclusive) is set; with set, sets them all. */
-static bool range_bits(uint64_t *bits, uint32_t a, uint32_t b, bool set)
-{
-	for (uint32_t j = a / 64; j <= b / 64; j++) {
-		uint64_t m = ~(uint64_t)0;
-		if (j == a / 64)
-			m &= ~(uint64_t)0 << (a % 64);
-		if (j == b / 64 && b % 64 != 63)
-			m &= ((uint64_t)1 << (b % 64 + 1)) - 1;
-		if (set)
-			bits[j] |= m;
-		else if (bits[j] & m)
-			return true;
-	}
-	return false;
-}
-
 /* Webs by weight take the first register of their class free over all
- * their runs (members: the runs of each web, grouped). reg: root -> home. */
+ * their runs (members: the runs of each web, grouped). reg: root -> home.
+ * occ: at each position, the registers taken (most runs are a few
+ * positions long: one pass over them finds every register free). */
 static bool assign(struct live *l, int8_t *reg, unsigned ngpr, unsigned nxmm)
 {
 	uint32_t nn = l->nnodes, nw = 0;
-	uint32_t pw = (2 * l->f->ninsns + 2 + 63) / 64;
 	struct web *webs = buf(l->o, B_WEBS, sizeof(*webs) * (nn + 1), 0);
 	uint32_t *first = buf(l->o, B_WFIRST, sizeof(*first) * (nn + 2), 1);
 	uint32_t *members = buf(l->o, B_MEMBERS, sizeof(*members) * (nn + 1), 0);
-	uint64_t *occ = buf(l->o, B_OCC,
-			    sizeof(*occ) * ((size_t)(ngpr + nxmm) * pw + 1), 1);
+	uint32_t *occ = buf(l->o, B_OCC,
+			    sizeof(*occ) * (2 * (size_t)l->f->ninsns + 2), 1);
 	bool ok = webs && first && members && occ;
 	for (uint32_t n = 0; ok && n < nn; n++) {
 		uint32_t r = find(l->nodes, n);
@@ -676,23 +660,23 @@ static bool assign(struct live *l, int8_t *reg, unsigned ngpr, unsigned nxmm)
 	ok = ok && by_weight(l->o, webs, nw);
 	for (uint32_t k = 0; ok && k < nw; k++) {
 		bool fl = webs[k].fw * 2 >= webs[k].w;
-		unsigned lo = fl ? ngpr : 0, hi = fl ? ngpr + nxmm : ngpr;
+		uint32_t class = fl ? ((1u << nxmm) - 1) << ngpr
+				    : (1u << ngpr) - 1;
 		const uint32_t *mb = members + first[webs[k].root];
 		uint32_t nm = first[webs[k].root + 1] - first[webs[k].root];
-		for (unsigned r = lo; r < hi; r++) {
-			uint64_t *bits = occ + (size_t)r * pw;
-			uint32_t j = 0;
-			while (j < nm && !range_bits(bits, l->nodes[mb[j]].start,
-						     l->nodes[mb[j]].end, false))
-				j++;
-			if (j < nm)
-				continue;
-			for (j = 0; j < nm; j++)
-				range_bits(bits, l->nodes[mb[j]].start,
-					   l->nodes[mb[j]].end, true);
-			reg[webs[k].root] = (int8_t)r;
-			break;
-		}
+		uint32_t busy = ~class;
+		for (uint32_t j = 0; j < nm && busy != ~0u; j++)
+			for (uint32_t p = l->nodes[mb[j]].start;
+			     p <= l->nodes[mb[j]].end; p++)
+				busy |= occ[p];
+		if (busy == ~0u)
+			continue;
+		unsigned r = (unsigned)__builtin_ctz(~busy);
+		for (uint32_t j = 0; j < nm; j++)
+			for (uint32_t p = l->nodes[mb[j]].start;
+			     p <= l->nodes[mb[j]].end; p++)
+				occ[p] |= 1u << r;
+		reg[webs[k].root] = (int8_t)r;
 	}
 	return ok;
 }

@@ -1,9 +1,10 @@
 /* jit_x64.c — the x86-64 backend of the compiling tier (jit.h).
  *
  * Each IR instruction becomes inline machine code on the frame slots the
- * translator assigned: the most used slots of a function live in seven
- * registers (chosen by a counting pass over the function), the others are
- * memory operands off rbx. Compares fused into branches become cmp + jcc
+ * translator assigned: values live in the registers jit_live.c gives them
+ * (per live range, so the location of a slot depends on the instruction),
+ * the others are memory operands off rbx. Compares fused into branches
+ * become cmp + jcc
  * and constants stay immediates. Fixed registers: rbx frame, r12
  * linear-memory base, rbp the memory object (its size for bounds checks),
  * r14 the execution context, r15 the function's instance; rax, rcx, rdx,
@@ -2019,7 +2020,8 @@ static size_t emit_safepoint_routine(struct em *e)
 			x[nx++] = homes[k].reg;
 	int32_t room = (int32_t)((nx * 8 + 15) & ~15u);
 	push_pop(e, true);
-	op_m(e, 1, 0x8d, RSP, RSP, -room); /* lea: the flags stay */
+	if (room)
+		op_m(e, 1, 0x8d, RSP, RSP, -room); /* lea: the flags stay */
 	for (unsigned i = 0; i < nx; i++) {
 		b1(e, 0x66); /* movq [rsp + 8i], xmm */
 		op_m(e, 0, 0x0fd6, x[i], RSP, (int32_t)(8 * i));
@@ -2031,7 +2033,8 @@ static size_t emit_safepoint_routine(struct em *e)
 		b1(e, 0xf3);
 		op_m(e, 0, 0x0f7e, x[i], RSP, (int32_t)(8 * i));
 	}
-	op_m(e, 1, 0x8d, RSP, RSP, room);
+	if (room)
+		op_m(e, 1, 0x8d, RSP, RSP, room);
 	push_pop(e, false);
 	b1(e, 0xc3);
 	return at;
