@@ -73,7 +73,7 @@ COLD_SRCS := $(wildcard oci/*.c runtime/cmd_*.c tools/gen/*.c policy/*.c) \
 	       auto.c backend.c pin.c share.c) \
 	     $(addprefix bpf/user/ubpf_,verify.c load.c inject.c sym.c hook.c task.c)
 $(COLD_SRCS:%.c=$(OBJ)/%.o): OPT := -Os
-LOAD_SRCS := $(addprefix engine/,decode.c validate.c translate.c jit_x64.c)
+LOAD_SRCS := $(addprefix engine/,decode.c validate.c translate.c jit_x64.c jit_live.c)
 LOAD_OPT ?= -O2 $(if $(findstring clang,$(CC)),,-fno-align-functions \
 	    -fno-align-jumps -fno-align-loops -fno-align-labels)
 $(LOAD_SRCS:%.c=$(OBJ)/%.o): OPT := $(LOAD_OPT)
