@@ -295,8 +295,11 @@ static void log_unit(const struct wm_jit_unit *u, uint64_t nsec)
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < u->nfuncs; i++)
 		n += u->funcs[i].compile && u->funcs[i].code->jit;
-	fprintf(stderr, "jit: %u of %u functions compiled, %zu bytes in %.3f ms CPU\n",
-		n, u->nfuncs, u->buf.len, (double)nsec / 1e6);
+	fprintf(stderr,
+		"jit: %u of %u functions compiled, %zu bytes in %.3f ms CPU"
+		" on %u thread%s\n",
+		n, u->nfuncs, u->buf.len, (double)(nsec + u->helper_nsec) / 1e6,
+		u->threads, u->threads > 1 ? "s" : "");
 }
 
 static void unit_free(struct wm_jit_unit *u)

@@ -92,6 +92,10 @@ struct wm_jit_unit {
 	 * base: where the code will be placed, NULL if unknown. */
 	bool lazy;
 	const uint8_t *base;
+	/* The backend's: threads it emitted on, their CPU time beside the
+	 * caller's (for the log). */
+	unsigned threads;
+	uint64_t helper_nsec;
 };
 
 /* ---- backend interface (jit_x64.c; an arm64 file would provide the same) */

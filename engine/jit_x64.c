@@ -14,10 +14,13 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* REG_RIP */
 #endif
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include "bulk.h"
 #include "jit.h"
@@ -58,6 +61,9 @@ static const struct home homes[] = {
 #define NGPR   (NHOMES - NXMM)
 
 #define EPILOGUE UINT32_MAX /* fixup target: the function's epilogue */
+/* IR words from which up-front compilation uses a second thread (~40 us
+ * to start one; bootstrap.wasm has ~30,000). */
+#define PARALLEL_WORDS 8192
 #define MAX_SLOT (1u << 27) /* slot * 8 fits a disp32 */
 
 /* A 32-bit value at `at` that becomes label(target) - base. */
@@ -2161,39 +2167,181 @@ void wm_jit_arch_resume_at_trap(void *ucontext, uintptr_t landing,
 	r[REG_RIP] = (greg_t)landing;
 }
 
+#define NONE UINT32_MAX
+
+static int larger_first(const void *a, const void *b, void *funcs)
+{
+	const struct wm_jit_func *f = funcs;
+	uint32_t x = f[*(const uint32_t *)a].code->nwords;
+	uint32_t y = f[*(const uint32_t *)b].code->nwords;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Emits the functions with .compile whose side is `which` (all when
+ * side is NULL) into e's buffer; the index of one that failed, or NONE. */
+static uint32_t emit_side(struct em *e, const uint8_t *side, uint8_t which)
+{
+	for (uint32_t i = 0; i < e->u->nfuncs; i++)
+		if (e->u->funcs[i].compile && (!side || side[i] == which) &&
+		    emit_func(e, &e->u->funcs[i]))
+			return i;
+	return NONE;
+}
+
+static void em_free(struct em *e)
+{
+	free(e->fix);
+	free(e->stubs);
+	free(e->calls);
+	wm_live_free(&e->live);
+}
+
+/* Up-front compilation of a large module on two threads: the functions
+ * of side 1 are emitted on a second one, into a buffer of its own, then
+ * appended. The threads share only reads (the module, which functions
+ * compile); each writes its own functions' offsets. */
+struct half {
+	struct wm_jit_unit u; /* the unit's functions, its own buffer and sites */
+	struct em e;
+	const uint8_t *side;
+	uint32_t failed;
+	uint64_t nsec; /* its CPU time */
+	pthread_t thread;
+	bool running;
+};
+
+static void *emit_half(void *arg)
+{
+	struct half *h = arg;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	h->failed = emit_side(&h->e, h->side, 1);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	h->nsec = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
+		  (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+	return NULL;
+}
+
+/* Each function's thread (0 or 1), largest first to the one with less IR
+ * so far; NULL when one thread should do all (small or lazy units, one
+ * CPU, no memory). */
+static uint8_t *sides_of(const struct wm_jit_unit *u)
+{
+	static long ncpus;
+	if (!ncpus)
+		ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t total = 0, load[2] = {0, 0};
+	for (uint32_t i = 0; i < u->nfuncs; i++)
+		total += u->funcs[i].code->nwords;
+	if (u->lazy || ncpus < 2 || total < PARALLEL_WORDS)
+		return NULL;
+	uint8_t *side = malloc(u->nfuncs);
+	uint32_t *order = malloc(sizeof(*order) * u->nfuncs);
+	if (side && order) {
+		for (uint32_t i = 0; i < u->nfuncs; i++)
+			order[i] = i;
+		qsort_r(order, u->nfuncs, sizeof(*order), larger_first,
+			(void *)u->funcs);
+		for (uint32_t k = 0; k < u->nfuncs; k++) {
+			uint32_t i = order[k];
+			side[i] = load[1] < load[0];
+			load[side[i]] += u->funcs[i].code->nwords;
+		}
+	} else {
+		free(side);
+		side = NULL;
+	}
+	free(order);
+	return side;
+}
+
+static void half_start(struct half *h, const struct wm_jit_unit *u)
+{
+	h->u = (struct wm_jit_unit){.m = u->m, .funcs = u->funcs,
+				    .nfuncs = u->nfuncs};
+	h->e.b = &h->u.buf;
+	h->e.u = &h->u;
+	h->e.ncalls = 0;
+	h->failed = NONE;
+	h->running = h->side &&
+		     !pthread_create(&h->thread, NULL, emit_half, h);
+}
+
+/* Joins the second thread (or emits its side here if none ran) and
+ * appends its code, sites and direct calls to e's; its failed function
+ * or NONE. */
+static uint32_t half_finish(struct half *h, struct em *e)
+{
+	struct wm_jit_unit *u = e->u;
+	if (h->running)
+		pthread_join(h->thread, NULL);
+	else if (h->side)
+		h->failed = emit_side(e, h->side, 1);
+	if (!h->running || h->failed != NONE)
+		goto out;
+	size_t off = here(e);
+	u->threads = 2;
+	u->helper_nsec += h->nsec;
+	if (h->u.buf.oom)
+		u->buf.oom = true;
+	wm_jit_buf_put(&u->buf, h->u.buf.p, h->u.buf.len);
+	for (uint32_t i = 0; i < u->nfuncs; i++)
+		if (h->side[i] && u->funcs[i].compile) {
+			u->funcs[i].start += off;
+			u->funcs[i].inner += off;
+		}
+	for (uint32_t i = 0; i < h->u.nsites; i++) {
+		const struct wm_jit_site *s = &h->u.sites[i];
+		wm_jit_note_site(u, s->off + off, s->pos, s->funcidx);
+	}
+	for (uint32_t i = 0; i < h->e.ncalls; i++) {
+		if (!grow((void **)&e->calls, e->ncalls, &e->callcap,
+			  sizeof(*e->calls))) {
+			u->buf.oom = true;
+			break;
+		}
+		struct fixup x = h->e.calls[i];
+		x.at += off;
+		x.base += off;
+		e->calls[e->ncalls++] = x;
+	}
+out:
+	free(h->u.buf.p);
+	free(h->u.sites);
+	h->running = false;
+	return h->failed;
+}
+
 int wm_jit_arch_emit(struct wm_jit_unit *u)
 {
 	struct em e = {.b = &u->buf, .u = u};
-	int rc = 0;
+	struct half h = {.side = sides_of(u)};
 	/* A function that fails to emit is dropped; its callers were emitted
 	 * as direct calls, so start over without it. */
 	for (bool again = true; again && !u->buf.oom;) {
-		again = false;
 		u->buf.len = 0;
 		u->nsites = 0;
+		u->threads = 1;
 		e.ncalls = 0;
+		half_start(&h, u);
 		emit_landing(&e);
-		for (uint32_t i = 0; i < u->nfuncs && !again; i++) {
-			if (!u->funcs[i].compile)
-				continue;
-			if (emit_func(&e, &u->funcs[i])) {
-				u->funcs[i].compile = false;
-				again = true;
-			}
-		}
+		uint32_t fa = emit_side(&e, h.side, 0);
+		uint32_t fb = half_finish(&h, &e);
+		if (fa != NONE)
+			u->funcs[fa].compile = false;
+		if (fb != NONE)
+			u->funcs[fb].compile = false;
+		again = fa != NONE || fb != NONE;
 	}
 	for (uint32_t i = 0; i < e.ncalls; i++) {
 		struct fixup *x = &e.calls[i];
 		patch32(&e, x->at,
 			(int64_t)u->funcs[x->target].inner - (int64_t)x->base);
 	}
-	if (u->buf.oom)
-		rc = -1;
-	free(e.fix);
-	free(e.stubs);
-	free(e.calls);
-	wm_live_free(&e.live);
-	return rc;
+	em_free(&e);
+	em_free(&h.e);
+	free((void *)h.side);
+	return u->buf.oom ? -1 : 0;
 }
 
 /* One CPUID leaf 1 ECX feature bit (bit_POPCNT, bit_SSE4_1), read once and

@@ -131,8 +131,45 @@ WAST
 		>/dev/null 2>"$tmp/lazylog"
 	got=$(grep '^jit: ' "$tmp/lazylog" | tr '\n' ';')
 	case $got in
-	'jit: 3 of 3 functions compiled, '*';') echo "PASS: jit/upfront-compiles-all" ;;
+	'jit: 3 of 3 functions compiled, '*' on 1 thread;') echo "PASS: jit/upfront-compiles-all" ;;
 	*) fail "jit/upfront-compiles-all: log '$got'" ;;
+	esac
+	jit_two_threads "$runner"
+}
+
+# A large module compiles on two threads, each half into its own buffer:
+# 60 functions calling each other across the halves must give the
+# results computed here.
+jit_two_threads() {
+	python3 - "$tmp/big2.wast" <<'PY'
+import sys
+n, pad = 60, 150
+out = ["(module"]
+for i in range(n):
+    body = "(local.get 0)" + "".join(
+        f" (i32.const {k * 7919 % 65521}) (i32.xor) (i32.const {k * 7919 % 65521}) (i32.xor)"
+        for k in range(pad))
+    out.append(f'(func $f{i} (export "f{i}") (param i32) (result i32) {body} (i32.const {i}) (i32.add)'
+               f' (if (result i32) (local.get 0) (then (call $f{(i + 31) % n} (i32.sub (local.get 0) (i32.const 1))))'
+               f' (else (i32.const 0))) (i32.add))')
+out.append(")")
+def r(i, x):
+    return (x + i + (r((i + 31) % n, x - 1) if x else 0)) & 0xffffffff
+for i in range(0, n, 7):
+    out.append(f'(assert_return (invoke "f{i}" (i32.const 9)) (i32.const {r(i, 9)}))')
+open(sys.argv[1], "w").write("\n".join(out) + "\n")
+PY
+	if ! wast2json "$tmp/big2.wast" -o "$tmp/big2.json" 2>/dev/null; then
+		fail "jit/two-threads: wast2json failed"
+		return
+	fi
+	if ! WASM_BPF_JIT_LOG=1 "$1" -j "$tmp/big2.json" >"$tmp/big2.out" 2>"$tmp/big2.log"; then
+		fail "jit/two-threads: $(tail -2 "$tmp/big2.out" | tr '\n' ' ')"
+		return
+	fi
+	case $(grep '^jit: [0-9]' "$tmp/big2.log") in
+	'jit: 60 of 60 functions compiled, '*' on 2 threads') echo "PASS: jit/two-threads" ;;
+	*) fail "jit/two-threads: log '$(grep '^jit: ' "$tmp/big2.log" | head -2 | tr '\n' ' ')'" ;;
 	esac
 }
 
@@ -255,6 +292,21 @@ tsan_api() {
 	sed -n 's/^\(PASS\|FAIL\): /&tsan\//p' "$tmp/api-tsan.out"
 	if grep -q 'ThreadSanitizer' "$tmp/api-tsan.out"; then
 		fail "tsan/api: $(grep -m1 'SUMMARY' "$tmp/api-tsan.out")"
+	fi
+	# Up-front compilation on two threads (jit_two_threads' module).
+	[ -f "$tmp/big2.json" ] || return
+	spec=build-tsan/bin/wasm-spectest
+	if ! make BUILD=build-tsan CC=clang OPT=-O1 EXTRA_CFLAGS=-fsanitize=thread \
+		LDFLAGS=-fsanitize=thread "$spec" -j2 >"$tmp/tsan-build.log" 2>&1; then
+		fail "tsan/jit/two-threads: build: $(grep -m1 -i 'error' "$tmp/tsan-build.log")"
+		return
+	fi
+	if WASM_BPF_JIT_LOG=1 "$spec" -j "$tmp/big2.json" >"$tmp/big2-tsan.out" 2>&1 &&
+		grep -q 'on 2 threads' "$tmp/big2-tsan.out" &&
+		! grep -q 'ThreadSanitizer' "$tmp/big2-tsan.out"; then
+		echo "PASS: tsan/jit/two-threads"
+	else
+		fail "tsan/jit/two-threads: $(grep -m1 'SUMMARY\|failed' "$tmp/big2-tsan.out")"
 	fi
 }
 
