@@ -65,6 +65,9 @@ static const struct home homes[] = {
  * to start one; bootstrap.wasm has ~30,000). */
 #define PARALLEL_WORDS 8192
 #define MAX_SLOT (1u << 27) /* slot * 8 fits a disp32 */
+/* Emitters of ops that are rare in code (conversions, min/max, tables,
+ * bulk memory): built for size, the compile time they take is small. */
+#define RARE __attribute__((cold))
 
 /* A 32-bit value at `at` that becomes label(target) - base. */
 struct fixup {
@@ -570,7 +573,7 @@ static void reload(struct em *e, bool results)
 	e->spilled = false;
 }
 
-static void emit_br_table(struct em *e)
+RARE static void emit_br_table(struct em *e)
 {
 	uint32_t n = e->w[1];
 	ld(e, 0, RAX, e->w[0]);
@@ -616,7 +619,7 @@ static void helper_call(struct em *e)
 	call_abs(e, (const void *)wm_jit_call);
 }
 /* Table and bulk-memory instructions: bulk.c's code, on the frame. */
-static void emit_bulk(struct em *e, enum ir_op op)
+RARE static void emit_bulk(struct em *e, enum ir_op op)
 {
 	spill(e);
 	mov_rr(e, RDI, CTX);
@@ -1371,7 +1374,7 @@ static void ucomi_m(struct em *e, int f64, int x, uint32_t s)
 
 /* The interpreter's min/max: NaN in, a + b out; equal operands (-0 and
  * +0 among them) combine their bits, or for min (-0 wins), and for max. */
-static void emit_min_max(struct em *e, int f64, bool min)
+RARE static void emit_min_max(struct em *e, int f64, bool min)
 {
 	const uint32_t *w = e->w;
 	fload(e, f64, 0, w[1]);
@@ -1503,7 +1506,7 @@ static size_t out_of_range(struct em *e, int cc, int kind, const uint64_t *sat)
 
 /* Float to int: NaN, then lo < a < hi, as the interpreter; outside, a trap
  * or, saturating, 0 for NaN, sat[0] below and sat[1] above. */
-static void emit_trunc(struct em *e, int f64, int w64, uint64_t lo, uint64_t hi,
+RARE static void emit_trunc(struct em *e, int f64, int w64, uint64_t lo, uint64_t hi,
 		       const uint64_t *sat)
 {
 	bool u32 = w64 && hi == (f64 ? f64_bits(4294967296.0)
@@ -1562,7 +1565,7 @@ static void emit_trunc(struct em *e, int f64, int w64, uint64_t lo, uint64_t hi,
 }
 
 /* Negative as i64: halve keeping the low bit sticky, convert, double. */
-static void emit_convert_u64(struct em *e, int f64)
+RARE static void emit_convert_u64(struct em *e, int f64)
 {
 	ld(e, 1, RAX, e->w[1]);
 	op_r(e, 0, 0x0f57, 0, 0);
@@ -1588,7 +1591,7 @@ static void emit_convert_u64(struct em *e, int f64)
 
 /* Truncations: in range when lo < x < hi (the interpreter's); the
  * saturating ones give min and max outside. */
-static bool emit_trunc_op(struct em *e, enum ir_op op)
+RARE static bool emit_trunc_op(struct em *e, enum ir_op op)
 {
 	static const struct {
 		uint16_t op, sat_op;
@@ -1631,7 +1634,7 @@ static bool emit_trunc_op(struct em *e, enum ir_op op)
 	return false;
 }
 
-static bool emit_float_convert(struct em *e, enum ir_op op)
+RARE static bool emit_float_convert(struct em *e, enum ir_op op)
 {
 	const uint32_t *w = e->w;
 	switch (op) {
@@ -2169,14 +2172,6 @@ void wm_jit_arch_resume_at_trap(void *ucontext, uintptr_t landing,
 
 #define NONE UINT32_MAX
 
-static int larger_first(const void *a, const void *b, void *funcs)
-{
-	const struct wm_jit_func *f = funcs;
-	uint32_t x = f[*(const uint32_t *)a].code->nwords;
-	uint32_t y = f[*(const uint32_t *)b].code->nwords;
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
 /* Emits the functions with .compile whose side is `which` (all when
  * side is NULL) into e's buffer; the index of one that failed, or NONE. */
 static uint32_t emit_side(struct em *e, const uint8_t *side, uint8_t which)
@@ -2222,9 +2217,9 @@ static void *emit_half(void *arg)
 	return NULL;
 }
 
-/* Each function's thread (0 or 1), largest first to the one with less IR
- * so far; NULL when one thread should do all (small or lazy units, one
- * CPU, no memory). */
+/* Each function's thread (0 or 1), in order to the one with less IR so
+ * far; NULL when one thread should do all (small or lazy units, one CPU,
+ * no memory). */
 static uint8_t *sides_of(const struct wm_jit_unit *u)
 {
 	static long ncpus;
@@ -2233,25 +2228,13 @@ static uint8_t *sides_of(const struct wm_jit_unit *u)
 	uint64_t total = 0, load[2] = {0, 0};
 	for (uint32_t i = 0; i < u->nfuncs; i++)
 		total += u->funcs[i].code->nwords;
-	if (u->lazy || ncpus < 2 || total < PARALLEL_WORDS)
-		return NULL;
-	uint8_t *side = malloc(u->nfuncs);
-	uint32_t *order = malloc(sizeof(*order) * u->nfuncs);
-	if (side && order) {
-		for (uint32_t i = 0; i < u->nfuncs; i++)
-			order[i] = i;
-		qsort_r(order, u->nfuncs, sizeof(*order), larger_first,
-			(void *)u->funcs);
-		for (uint32_t k = 0; k < u->nfuncs; k++) {
-			uint32_t i = order[k];
-			side[i] = load[1] < load[0];
-			load[side[i]] += u->funcs[i].code->nwords;
-		}
-	} else {
-		free(side);
-		side = NULL;
+	uint8_t *side = NULL;
+	if (!u->lazy && ncpus > 1 && total >= PARALLEL_WORDS)
+		side = malloc(u->nfuncs);
+	for (uint32_t i = 0; side && i < u->nfuncs; i++) {
+		side[i] = load[1] < load[0];
+		load[side[i]] += u->funcs[i].code->nwords;
 	}
-	free(order);
 	return side;
 }
 
