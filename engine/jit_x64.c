@@ -61,9 +61,12 @@ static const struct home homes[] = {
 #define NGPR   (NHOMES - NXMM)
 
 #define EPILOGUE UINT32_MAX /* fixup target: the function's epilogue */
-/* IR words from which up-front compilation uses a second thread (~40 us
- * to start one; bootstrap.wasm has ~30,000). */
-#define PARALLEL_WORDS 8192
+/* IR words from which up-front compilation uses a second thread: in a
+ * fresh process the thread and its malloc arena cost ~0.3 ms and ~300 KB,
+ * which only large modules repay (bootstrap.wasm, ~22 KB of code, started
+ * 0.23 ms later on two threads; big.wasm, 528 KB, loads in 16 ms instead
+ * of 23). */
+#define PARALLEL_WORDS (1u << 17)
 #define MAX_SLOT (1u << 27) /* slot * 8 fits a disp32 */
 /* Emitters of ops that are rare in code (conversions, min/max, tables,
  * bulk memory): built for size, the compile time they take is small. */

@@ -143,7 +143,7 @@ WAST
 jit_two_threads() {
 	python3 - "$tmp/big2.wast" <<'PY'
 import sys
-n, pad = 60, 150
+n, pad = 60, 300
 out = ["(module"]
 for i in range(n):
     body = "(local.get 0)" + "".join(
