@@ -1878,6 +1878,10 @@ static bool emit_control(struct em *e, enum ir_op op)
 		mov_rr(e, RDI, INST);
 		ld(e, 0, RSI, w[1]);
 		call_abs(e, (const void *)wm_jit_memory_grow);
+		/* mov eax, eax: an int32_t return leaves rax's upper half
+		 * undefined, and the next access may take the address from
+		 * rax as it is (a failed grow, -1, then read below memory) */
+		op_r(e, 0, 0x89, RAX, RAX);
 		reload(e, false);
 		st(e, 0, w[0], RAX);
 		break;

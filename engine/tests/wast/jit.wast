@@ -174,3 +174,15 @@
 (assert_return (invoke "select_global" (i32.const 0)) (i64.const 7))
 (assert_return (invoke "select_global" (i32.const 1)) (i64.const 3))
 (assert_return (invoke "multi" (i32.const -2)) (i32.const -2) (i64.const -2) (i32.const 9))
+
+;; memory.grow's result from a C call, used at once as an address: the
+;; int32_t return leaves rax's upper half undefined, so a failed grow (-1)
+;; must still address 0xffffffff + 1 (out of bounds), not 0 (fuzz_diff).
+(module
+  (memory 1 1)
+  (func (export "grow_then_load") (result i32)
+    (i32.load offset=1 (memory.grow (i32.const 1))))
+  (func (export "grow_then_load_f64") (result f64)
+    (f64.load (memory.grow (i32.const 1)))))
+(assert_trap (invoke "grow_then_load") "out of bounds memory access")
+(assert_trap (invoke "grow_then_load_f64") "out of bounds memory access")
