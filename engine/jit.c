@@ -322,8 +322,7 @@ static bool env_is(const char *name, const char *value)
 	return env && strcmp(env, value) == 0;
 }
 
-/* The thread's CPU time: what compiling costs, even on a busy machine. */
-static uint64_t now_nsec(void)
+uint64_t wm_jit_cpu_ns(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -359,7 +358,7 @@ static size_t lazy_place(struct wm_jit_code *c, struct wm_jit_unit *u)
 static void lazy_compile(struct wm_jit_code *c, struct wm_code *code)
 {
 	struct wm_jit_lazy *l = c->lazy;
-	uint64_t t0 = now_nsec();
+	uint64_t t0 = wm_jit_cpu_ns();
 	struct wm_jit_func f = {.code = code, .index = code->jit_index};
 	struct wm_jit_unit u = {.m = l->m, .funcs = &f, .nfuncs = 1,
 				.lazy = true, .base = c->mem + l->used};
@@ -379,7 +378,7 @@ static void lazy_compile(struct wm_jit_code *c, struct wm_code *code)
 		l->nfailed++;
 	}
 	__atomic_store_n(&code->jit_lazy, NULL, __ATOMIC_RELEASE);
-	l->nsec += now_nsec() - t0;
+	l->nsec += wm_jit_cpu_ns() - t0;
 	if (l->log)
 		fprintf(stderr, "jit: func %u %s, %zu bytes\n", f.index,
 			at != SIZE_MAX ? "compiled" : "interpreted", u.buf.len);
@@ -467,7 +466,7 @@ struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
 	bool log = env_is("WASM_BPF_JIT_LOG", "1");
 	if (env_is("WASM_BPF_JIT_LAZY", "1"))
 		return lazy_code(m, log);
-	uint64_t t0 = now_nsec();
+	uint64_t t0 = wm_jit_cpu_ns();
 	struct wm_jit_unit u = {.m = m};
 	u.nfuncs = m->nfuncs - m->nimported_funcs;
 	u.funcs = calloc(u.nfuncs + 1, sizeof(*u.funcs));
@@ -490,7 +489,7 @@ struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
 			    code->mem + u.funcs[i].inner;
 		}
 	if (log)
-		log_unit(&u, now_nsec() - t0);
+		log_unit(&u, wm_jit_cpu_ns() - t0);
 	unit_free(&u);
 	return code;
 }

@@ -117,6 +117,10 @@ uintptr_t wm_jit_arch_fault_pc(const void *ucontext);
 void wm_jit_arch_resume_at_trap(void *ucontext, uintptr_t landing,
 				uint32_t funcidx, uint32_t pos);
 
+/* The calling thread's CPU time in ns: what compiling costs, even on a
+ * busy machine (the log's figures). */
+uint64_t wm_jit_cpu_ns(void);
+
 /* Notes a faulting access site (appended in emission order). */
 void wm_jit_note_site(struct wm_jit_unit *u, size_t off, uint32_t pos,
 		      uint32_t funcidx);

@@ -92,7 +92,7 @@ struct span {
 	bool def, fl; /* written; used as a float */
 };
 
-static bool float_unary(enum ir_op op, bool *fd, bool *fa)
+static void float_unary(enum ir_op op, bool *fd, bool *fa)
 {
 	*fd = (op >= IR_F32_CEIL && op <= IR_F32_SQRT) ||
 	      (op >= IR_F64_CEIL && op <= IR_F64_SQRT) ||
@@ -103,7 +103,6 @@ static bool float_unary(enum ir_op op, bool *fd, bool *fa)
 	      (op >= IR_I32_TRUNC_F32_S && op <= IR_I32_TRUNC_F64_U) ||
 	      (op >= IR_I64_TRUNC_F32_S && op <= IR_I64_TRUNC_F64_U) ||
 	      (op >= IR_I32_TRUNC_SAT_F32_S && op <= IR_I64_TRUNC_SAT_F64_U);
-	return true;
 }
 
 static const struct wm_functype *sig_type(const struct wm_module *m,

@@ -18,7 +18,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -2215,12 +2214,9 @@ struct half {
 static void *emit_half(void *arg)
 {
 	struct half *h = arg;
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	uint64_t t0 = wm_jit_cpu_ns();
 	h->failed = emit_side(&h->e, h->side, 1);
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-	h->nsec = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
-		  (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+	h->nsec = wm_jit_cpu_ns() - t0;
 	return NULL;
 }
 
@@ -2229,9 +2225,12 @@ static void *emit_half(void *arg)
  * no memory). */
 static uint8_t *sides_of(const struct wm_jit_unit *u)
 {
-	static long ncpus;
-	if (!ncpus)
+	static long cached; /* modules may be compiled on several threads */
+	long ncpus = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+	if (!ncpus) {
 		ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+		__atomic_store_n(&cached, ncpus, __ATOMIC_RELAXED);
+	}
 	uint64_t total = 0, load[2] = {0, 0};
 	for (uint32_t i = 0; i < u->nfuncs; i++)
 		total += u->funcs[i].code->nwords;
