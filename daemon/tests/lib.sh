@@ -1,7 +1,20 @@
 # daemon/tests/lib.sh — what the daemon's test scripts share, sourced
-# after they set SUITE (the name their lines start with), T and DPID="";
-# the daemon's helpers use D (wasm-bpfd), S (its socket), ST (its state
-# directory), T (the test's directory) and DAEMON_OPTS.
+# after they set ROOT, SUITE (the name their lines start with) and TNAME
+# (their directory's name). It sets D (wasm-bpfd), W (wasm-bpf), T (the
+# test's directory), S (the daemon's socket, in WASM_BPFD_SOCKET for the
+# client), ST (its state directory) and the image store of client and
+# daemon (WASM_BPF_STORE: the test's own); the daemon's helpers also use
+# DAEMON_OPTS; PIDS collects a registry's (oci/tests/lib.sh).
+
+D=$ROOT/build/bin/wasm-bpfd
+W=$ROOT/build/bin/wasm-bpf
+T=$(mktemp -d "/tmp/wbpf-$TNAME.XXXXXX")
+S=$T/api.sock
+ST=$T/state
+DPID=""
+PIDS=""
+export WASM_BPFD_SOCKET=$S
+export WASM_BPF_STORE=$T/store
 
 pass() { echo "PASS: $SUITE $1"; }
 fail() { echo "FAIL: $SUITE $1: $2"; }

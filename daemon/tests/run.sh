@@ -7,19 +7,9 @@
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
-D=$ROOT/build/bin/wasm-bpfd
-W=$ROOT/build/bin/wasm-bpf
 EX=$ROOT/build/examples
-T=$(mktemp -d /tmp/wbpf-daemon.XXXXXX)
-S=$T/api.sock
-ST=$T/state
-DPID=""
-PIDS="" # a registry's (oci/tests/lib.sh)
-export WASM_BPFD_SOCKET=$S
-# The image store of `run -d REF`: the test's own, for client and daemon.
-export WASM_BPF_STORE=$T/store
-
 SUITE=daemon
+TNAME=daemon
 . "$ROOT/daemon/tests/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then

@@ -9,22 +9,13 @@
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
-D=$ROOT/build/bin/wasm-bpfd
-W=$ROOT/build/bin/wasm-bpf
 BOOT=$ROOT/build/examples/bootstrap/bootstrap.wasm
-T=$(mktemp -d /tmp/wbpf-dsig.XXXXXX)
-S=$T/api.sock
-ST=$T/state
-DPID=""
-PIDS="" # the registry's (oci/tests/lib.sh)
-export WASM_BPFD_SOCKET=$S
-# The daemon's image store: the test's own; images are pushed from
-# another, so the daemon's lacks them until it pulls.
-export WASM_BPF_STORE=$T/store
-PUSH=$T/pushstore
-
 SUITE="daemon signatures"
+TNAME=dsig
 . "$ROOT/daemon/tests/lib.sh"
+# Images are pushed from another store than the daemon's, so the daemon
+# lacks them until it pulls.
+PUSH=$T/pushstore
 
 [ "$(id -u)" = 0 ] || { skip all "needs root (BPF programs in the kernel)"; exit 0; }
 [ -f "$BOOT" ] || { skip all "no $BOOT (make examples)"; exit 0; }

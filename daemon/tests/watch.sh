@@ -8,21 +8,12 @@
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
-D=$ROOT/build/bin/wasm-bpfd
-W=$ROOT/build/bin/wasm-bpf
 BOOT=$ROOT/build/examples/bootstrap/bootstrap.wasm
-T=$(mktemp -d /tmp/wbpf-watch.XXXXXX)
-S=$T/api.sock
+SUITE="daemon plugins-dir"
+TNAME=watch
+. "$ROOT/daemon/tests/lib.sh"
 P=$T/plugins # the watched directory, laid out as kubelet lays out a ConfigMap
 STATUS=$T/status.json
-DPID=""
-PIDS="" # a registry's (oci/tests/lib.sh)
-export WASM_BPFD_SOCKET=$S
-# The daemon's image store: the test's own.
-export WASM_BPF_STORE=$T/store
-
-SUITE="daemon plugins-dir"
-. "$ROOT/daemon/tests/lib.sh"
 
 [ "$(id -u)" = 0 ] || { skip all "needs root (BPF programs in the kernel)"; exit 0; }
 [ -f "$BOOT" ] || { skip all "no $BOOT (make examples)"; exit 0; }
@@ -80,7 +71,7 @@ field() {
 		python3 -c "import json,sys; d=json.load(sys.stdin); print(json.dumps(d.get('$2','')) if not isinstance(d.get('$2',''), str) else d['$2'])" 2>/dev/null
 }
 start_daemon() {
-	"$D" --socket "$S" --state-dir "$T/state" --plugins-dir "$P" \
+	"$D" --socket "$S" --state-dir "$ST" --plugins-dir "$P" \
 		--plugins-status "$STATUS" --node-labels "$T/labels" --rescan 1 \
 		--metrics-addr "127.0.0.1:$MPORT" -o json --copy-output \
 		>>"$T/stdout" 2>>"$T/stderr" &
