@@ -72,7 +72,7 @@ COLD_SRCS := $(wildcard oci/*.c runtime/cmd_*.c tools/gen/*.c policy/*.c) \
 	     $(addprefix bpf/bpf_,btfcheck.c btfmin.c btfcache.c objcheck.c attach.c \
 	       auto.c backend.c pin.c share.c) \
 	     $(addprefix bpf/user/ubpf_,verify.c load.c inject.c sym.c hook.c task.c)
-$(COLD_SRCS:%.c=$(OBJ)/%.o): OPT := -Os
+$(COLD_SRCS:%.c=$(OBJ)/%.o): OPT := -Oz
 LOAD_SRCS := $(addprefix engine/,decode.c validate.c translate.c jit_x64.c)
 LOAD_OPT ?= -O2 $(if $(findstring clang,$(CC)),,-fno-align-functions \
 	    -fno-align-jumps -fno-align-loops -fno-align-labels)
@@ -81,6 +81,11 @@ $(LOAD_SRCS:%.c=$(OBJ)/%.o): OPT := $(LOAD_OPT)
 # smaller (what keeps the binary under 400 KB), compiling bootstrap.wasm
 # ~4% slower (-Os: 4 KB, 10% slower).
 $(OBJ)/engine/jit_live.o: OPT := $(LOAD_OPT) \
+	$(if $(findstring clang,$(CC)),,-fno-inline-small-functions)
+# The decoder likewise: 2 KB smaller, loading big.wasm no slower (CPU
+# medians of 5 interleaved runs: 4.14 against 4.14 ms). Not the validator
+# (+4%) nor the translator (+40%: its emitters must inline).
+$(OBJ)/engine/decode.o: OPT := $(LOAD_OPT) \
 	$(if $(findstring clang,$(CC)),,-fno-inline-small-functions)
 
 setup:

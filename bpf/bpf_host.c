@@ -22,7 +22,7 @@
 static int verbose_hosts;
 static __thread char load_error[512];
 
-static int bh_libbpf_print(enum libbpf_print_level level, const char *fmt,
+__attribute__((cold)) static int bh_libbpf_print(enum libbpf_print_level level, const char *fmt,
 			   va_list ap)
 {
 	const char *prog;
@@ -44,7 +44,7 @@ static int bh_libbpf_print(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
-void bh_log(struct bpf_host *h, const char *fmt, ...)
+__attribute__((cold)) void bh_log(struct bpf_host *h, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -196,7 +196,7 @@ void bh_object_destroy(struct bh_object *o)
 
 /* Opens and loads o->elf with `btf` as the kernel BTF for CO-RE (NULL:
  * the kernel's own). */
-static int load_with(struct bpf_host *h, struct bh_object *o, uint32_t len,
+__attribute__((cold)) static int load_with(struct bpf_host *h, struct bh_object *o, uint32_t len,
 		     const char *btf)
 {
 	/* No kernel_log_level: libbpf retries a failed load with the verifier
@@ -286,7 +286,7 @@ static const void *object_bytes(struct wasm_instance *inst, uint32_t buf,
 	return src;
 }
 
-int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst, uint32_t buf,
+__attribute__((cold)) int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst, uint32_t buf,
 		uint32_t len)
 {
 	struct bh_object *o = NULL;
@@ -432,7 +432,7 @@ static int hf_load(struct wasm_instance *in, void *user, uint64_t *s)
 	return WASM_OK;
 }
 
-static int hf_attach(struct wasm_instance *in, void *user, uint64_t *s)
+__attribute__((cold)) static int hf_attach(struct wasm_instance *in, void *user, uint64_t *s)
 {
 	set_i32(s, bh_attach(user, in, s[0], u32_arg(s[1]), u32_arg(s[2])));
 	held_refresh(user);
@@ -516,7 +516,7 @@ const struct bpf_import *bh_imports(wasm_host_func_t *go_poll)
 	return bh_funcs;
 }
 
-int bpf_host__define(struct bpf_host *h, struct wasm_linker *l)
+__attribute__((cold)) int bpf_host__define(struct bpf_host *h, struct wasm_linker *l)
 {
 	if (h->autosel)
 		return bh_auto_define(h, l);
@@ -535,7 +535,7 @@ static char *dup_or(const char *s, const char *dflt)
 	return s ? strdup(s) : NULL;
 }
 
-struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
+__attribute__((cold)) struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 {
 	struct bpf_host_opts o = {0};
 	struct bpf_host *h;
@@ -602,7 +602,7 @@ struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 	return h;
 }
 
-void bpf_host__free(struct bpf_host *h)
+__attribute__((cold)) void bpf_host__free(struct bpf_host *h)
 {
 	if (!h)
 		return;

@@ -49,7 +49,7 @@ static void free_host_func(struct wasm_func *f)
 	free(f);
 }
 
-void wasm_linker__free(struct wasm_linker *l)
+__attribute__((cold)) void wasm_linker__free(struct wasm_linker *l)
 {
 	if (!l)
 		return;
@@ -119,7 +119,7 @@ static char *memdup_str(const char *s, size_t len)
 	return p;
 }
 
-static int add_def_n(struct wasm_linker *l, const char *module,
+__attribute__((cold)) static int add_def_n(struct wasm_linker *l, const char *module,
 		     size_t module_len, const char *name, size_t name_len,
 		     uint8_t kind, void *obj, bool owned)
 {
@@ -189,7 +189,7 @@ static int parse_sig(const char *sig, struct wm_functype *ft)
 	return 0;
 }
 
-int wasm_linker__define_func(struct wasm_linker *l, const char *module,
+__attribute__((cold)) int wasm_linker__define_func(struct wasm_linker *l, const char *module,
 			     const char *name, const char *sig,
 			     wasm_host_func_t fn, void *user)
 {
@@ -241,7 +241,7 @@ static void slot_to_val(uint8_t type, const union wm_slot *s,
 	}
 }
 
-int wasm_linker__define_global(struct wasm_linker *l, const char *module,
+__attribute__((cold)) int wasm_linker__define_global(struct wasm_linker *l, const char *module,
 			       const char *name, struct wasm_val value,
 			       bool mutable_)
 {
@@ -257,7 +257,7 @@ int wasm_linker__define_global(struct wasm_linker *l, const char *module,
 	return rc;
 }
 
-int wasm_linker__define_memory(struct wasm_linker *l, const char *module,
+__attribute__((cold)) int wasm_linker__define_memory(struct wasm_linker *l, const char *module,
 			       const char *name, uint32_t min_pages,
 			       uint32_t max_pages)
 {
@@ -280,7 +280,7 @@ int wasm_linker__define_memory(struct wasm_linker *l, const char *module,
 	return rc;
 }
 
-int wasm_linker__define_table(struct wasm_linker *l, const char *module,
+__attribute__((cold)) int wasm_linker__define_table(struct wasm_linker *l, const char *module,
 			      const char *name, enum wasm_valtype elem,
 			      uint32_t min, uint32_t max)
 {
@@ -315,7 +315,7 @@ static void *export_object(struct wasm_instance *inst,
 	return NULL;
 }
 
-int wasm_linker__define_instance(struct wasm_linker *l, const char *module,
+__attribute__((cold)) int wasm_linker__define_instance(struct wasm_linker *l, const char *module,
 				 struct wasm_instance *inst)
 {
 	const struct wm_module *m = &inst->module->wm;
@@ -562,7 +562,7 @@ static int apply_segments(struct wasm_instance *inst, struct wasm_error *err)
 	return 0;
 }
 
-struct wasm_instance *wasm_instance__new(const struct wasm_module *mod,
+__attribute__((cold)) struct wasm_instance *wasm_instance__new(const struct wasm_module *mod,
 					 struct wasm_linker *l,
 					 const struct wasm_instance_opts *opts,
 					 struct wasm_error *err)
@@ -636,7 +636,7 @@ struct wasm_instance *wasm_instance__new(const struct wasm_module *mod,
 	return inst;
 }
 
-void wasm_instance__free(struct wasm_instance *inst)
+__attribute__((cold)) void wasm_instance__free(struct wasm_instance *inst)
 {
 	if (!inst)
 		return;

@@ -8,6 +8,7 @@
  * guest nest native frames, and that depth is bounded.
  */
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "bulk.h"
@@ -272,7 +273,11 @@ static inline uint64_t sat_u64(double x)
 		NEXT(2);                                                       \
 	}
 
-static const void *const *handler_table; /* set once, atomically */
+/* Handler addresses by op, filled once from run()'s offsets: a table of
+ * label addresses would need a relocation per entry and 2 KB of RELRO,
+ * the offsets are 1 KB of read-only data. */
+static const void *handler_table[IR_COUNT];
+static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
 
 int wm_call_host(struct wasm_instance *ctx, struct wasm_func *cur,
 		 struct wasm_func *callee, union wm_slot *fp,
@@ -292,13 +297,14 @@ int wm_call_host(struct wasm_instance *ctx, struct wasm_func *cur,
 static int run(struct wasm_instance *ctx, struct wasm_func *entry,
 	       union wm_slot *fp)
 {
-	static const void *const labels[] = {
-#define IR_LABEL(name, n) &&L_##name,
+	static const int32_t offsets[] = {
+#define IR_LABEL(name, n) &&L_##name - &&L_ENTRY,
 		IR_ALL_OPS(IR_LABEL)
 #undef IR_LABEL
 	};
-	if (!ctx) {
-		__atomic_store_n(&handler_table, labels, __ATOMIC_RELEASE);
+	if (!ctx) { /* under handlers_once */
+		for (unsigned i = 0; i < IR_COUNT; i++)
+			handler_table[i] = (const char *)&&L_ENTRY + offsets[i];
 		return 0;
 	}
 
@@ -780,11 +786,15 @@ unwind:
 	return status;
 }
 
+static void fill_handlers(void)
+{
+	run(NULL, NULL, NULL);
+}
+
 const void *const *wm_interp_handlers(void)
 {
-	if (!__atomic_load_n(&handler_table, __ATOMIC_ACQUIRE))
-		run(NULL, NULL, NULL);
-	return __atomic_load_n(&handler_table, __ATOMIC_ACQUIRE);
+	pthread_once(&handlers_once, fill_handlers);
+	return handler_table;
 }
 
 int wm_interp_call(struct wasm_instance *ctx, struct wasm_func *f,

@@ -126,7 +126,7 @@ static char valtype_letter(uint8_t t)
 	}
 }
 
-int wm_functype_format(const struct wm_functype *ft, char *buf, size_t len)
+__attribute__((cold)) int wm_functype_format(const struct wm_functype *ft, char *buf, size_t len)
 {
 	size_t need = ft->nparams + ft->nresults + 3;
 	if (len < need)
@@ -184,7 +184,7 @@ static bool laid_out(const struct wm_data *d, uint64_t limit)
 	       (uint32_t)d->offset.bits + (uint64_t)d->len <= limit;
 }
 
-int wasm_module__initial_memory(const struct wasm_module *m, size_t max,
+__attribute__((cold)) int wasm_module__initial_memory(const struct wasm_module *m, size_t max,
 				uint8_t **img, size_t *len)
 {
 	const struct wm_data *d;
@@ -217,7 +217,7 @@ int wasm_module__initial_memory(const struct wasm_module *m, size_t max,
 	return 0;
 }
 
-const char *wasm_status_str(int status)
+__attribute__((cold)) const char *wasm_status_str(int status)
 {
 	switch (status) {
 	case WASM_OK: return "ok";
@@ -228,7 +228,7 @@ const char *wasm_status_str(int status)
 	}
 }
 
-const char *wasm_trap_kind_str(enum wasm_trap_kind kind)
+__attribute__((cold)) const char *wasm_trap_kind_str(enum wasm_trap_kind kind)
 {
 	switch (kind) {
 	case WASM_TRAP_NONE: return "no trap";

@@ -133,7 +133,7 @@ static size_t map_count(struct uh_obj *o)
 	return k;
 }
 
-static int write_plan(struct uh_obj *o, int base)
+__attribute__((cold)) static int write_plan(struct uh_obj *o, int base)
 {
 	int fd = memfd_create("wasm-bpf-plan", MFD_CLOEXEC), i;
 	FILE *f;
@@ -221,7 +221,7 @@ static void child(struct uh_obj *o, int plan, int life, int base, char **env,
  * places in what it receives: the plan, the object, the lifeline, the
  * maps) and those descriptors. A process that cannot be hooked is named
  * and left alone. */
-static void inject_all(struct ubpf_host *h, struct uh_obj *o)
+__attribute__((cold)) static void inject_all(struct ubpf_host *h, struct uh_obj *o)
 {
 	int fds[3 + 256], plan = write_plan(o, 0), r;
 	char why[256];
@@ -264,7 +264,7 @@ static void inject_all(struct ubpf_host *h, struct uh_obj *o)
 
 /* Starts the --spawn commands once, with the probes of the object that
  * has some, and loads the agent into the --pid processes. */
-static void spawn_all(struct ubpf_host *h)
+__attribute__((cold)) static void spawn_all(struct ubpf_host *h)
 {
 	struct uh_obj *o = NULL;
 	int plan = -1, base = -1;
@@ -379,7 +379,7 @@ int ubpf_host__vet(const void *elf, size_t len, char *why, size_t why_len)
 	return err;
 }
 
-static int64_t load(struct ubpf_host *h, struct wasm_instance *in, uint32_t buf,
+__attribute__((cold)) static int64_t load(struct ubpf_host *h, struct wasm_instance *in, uint32_t buf,
 		    uint32_t len)
 {
 	const void *src = len && len <= OBJECT_MAX
@@ -758,7 +758,7 @@ static int hf_load(struct wasm_instance *in, void *user, uint64_t *s)
 	return WASM_OK;
 }
 
-static int hf_attach(struct wasm_instance *in, void *user, uint64_t *s)
+__attribute__((cold)) static int hf_attach(struct wasm_instance *in, void *user, uint64_t *s)
 {
 	set_i32(s, attach(user, in, s[0], (uint32_t)s[1], (uint32_t)s[2]));
 	return WASM_OK;
@@ -877,7 +877,7 @@ static char *agent_path(const char *given)
 	return slash;
 }
 
-struct ubpf_host *ubpf_host__new(const struct ubpf_host_opts *opts)
+__attribute__((cold)) struct ubpf_host *ubpf_host__new(const struct ubpf_host_opts *opts)
 {
 	struct ubpf_host_opts o = {0};
 	struct ubpf_host *h = calloc(1, sizeof(*h));
@@ -922,7 +922,7 @@ struct ubpf_host *ubpf_host__new(const struct ubpf_host_opts *opts)
 	return h;
 }
 
-void ubpf_host__free(struct ubpf_host *h)
+__attribute__((cold)) void ubpf_host__free(struct ubpf_host *h)
 {
 	size_t i;
 
