@@ -217,7 +217,7 @@ __attribute__((cold)) int wasm_module__initial_memory(const struct wasm_module *
 	return 0;
 }
 
-__attribute__((cold)) const char *wasm_status_str(int status)
+const char *wasm_status_str(int status)
 {
 	switch (status) {
 	case WASM_OK: return "ok";
