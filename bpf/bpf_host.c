@@ -15,6 +15,10 @@
 #include "bpf/bpf_internal.h"
 #include "bpf/user/ubpf_host.h"
 
+/* Loading, attaching, setup, teardown and logging run once per object or
+ * instance, not per event: cold, so built for size (README, size). */
+#define COLD __attribute__((cold))
+
 /* ---- libbpf's log ------------------------------------------------------ */
 
 /* libbpf has one process-wide print callback; it prints when any live host
@@ -22,8 +26,8 @@
 static int verbose_hosts;
 static __thread char load_error[512];
 
-__attribute__((cold)) static int bh_libbpf_print(enum libbpf_print_level level, const char *fmt,
-			   va_list ap)
+COLD static int bh_libbpf_print(enum libbpf_print_level level, const char *fmt,
+				va_list ap)
 {
 	const char *prog;
 	char line[512];
@@ -44,7 +48,7 @@ __attribute__((cold)) static int bh_libbpf_print(enum libbpf_print_level level, 
 	return vfprintf(stderr, fmt, ap);
 }
 
-__attribute__((cold)) void bh_log(struct bpf_host *h, const char *fmt, ...)
+COLD void bh_log(struct bpf_host *h, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -196,8 +200,8 @@ void bh_object_destroy(struct bh_object *o)
 
 /* Opens and loads o->elf with `btf` as the kernel BTF for CO-RE (NULL:
  * the kernel's own). */
-__attribute__((cold)) static int load_with(struct bpf_host *h, struct bh_object *o, uint32_t len,
-		     const char *btf)
+COLD static int load_with(struct bpf_host *h, struct bh_object *o, uint32_t len,
+			  const char *btf)
 {
 	/* No kernel_log_level: libbpf retries a failed load with the verifier
 	 * log on by itself, and forcing it on can fail big programs (-ENOSPC
@@ -286,8 +290,8 @@ static const void *object_bytes(struct wasm_instance *inst, uint32_t buf,
 	return src;
 }
 
-__attribute__((cold)) int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst, uint32_t buf,
-		uint32_t len)
+COLD int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst,
+		     uint32_t buf, uint32_t len)
 {
 	struct bh_object *o = NULL;
 	const void *src;
@@ -432,7 +436,7 @@ static int hf_load(struct wasm_instance *in, void *user, uint64_t *s)
 	return WASM_OK;
 }
 
-__attribute__((cold)) static int hf_attach(struct wasm_instance *in, void *user, uint64_t *s)
+COLD static int hf_attach(struct wasm_instance *in, void *user, uint64_t *s)
 {
 	set_i32(s, bh_attach(user, in, s[0], u32_arg(s[1]), u32_arg(s[2])));
 	held_refresh(user);
@@ -516,7 +520,7 @@ const struct bpf_import *bh_imports(wasm_host_func_t *go_poll)
 	return bh_funcs;
 }
 
-__attribute__((cold)) int bpf_host__define(struct bpf_host *h, struct wasm_linker *l)
+COLD int bpf_host__define(struct bpf_host *h, struct wasm_linker *l)
 {
 	if (h->autosel)
 		return bh_auto_define(h, l);
@@ -535,7 +539,7 @@ static char *dup_or(const char *s, const char *dflt)
 	return s ? strdup(s) : NULL;
 }
 
-__attribute__((cold)) struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
+COLD struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 {
 	struct bpf_host_opts o = {0};
 	struct bpf_host *h;
@@ -602,7 +606,7 @@ __attribute__((cold)) struct bpf_host *bpf_host__new(const struct bpf_host_opts 
 	return h;
 }
 
-__attribute__((cold)) void bpf_host__free(struct bpf_host *h)
+COLD void bpf_host__free(struct bpf_host *h)
 {
 	if (!h)
 		return;

@@ -11,6 +11,10 @@
 #include "jit.h"
 #include "runtime.h"
 
+/* Linking, instantiating and freeing run once per instance, not per
+ * call: cold, so built for size (README, size). */
+#define COLD __attribute__((cold))
+
 #define DEFAULT_STACK_SLOTS (1u << 20) /* 8 MiB of value stack */
 #define DEFAULT_MAX_FRAMES 100000u
 #define MAX_HOST_DEPTH 64u
@@ -49,7 +53,7 @@ static void free_host_func(struct wasm_func *f)
 	free(f);
 }
 
-__attribute__((cold)) void wasm_linker__free(struct wasm_linker *l)
+COLD void wasm_linker__free(struct wasm_linker *l)
 {
 	if (!l)
 		return;
@@ -119,9 +123,9 @@ static char *memdup_str(const char *s, size_t len)
 	return p;
 }
 
-__attribute__((cold)) static int add_def_n(struct wasm_linker *l, const char *module,
-		     size_t module_len, const char *name, size_t name_len,
-		     uint8_t kind, void *obj, bool owned)
+COLD static int add_def_n(struct wasm_linker *l, const char *module,
+			  size_t module_len, const char *name, size_t name_len,
+			  uint8_t kind, void *obj, bool owned)
 {
 	if (l->ndefs == l->cap) {
 		size_t n = l->cap ? l->cap * 2 : 32;
@@ -189,9 +193,9 @@ static int parse_sig(const char *sig, struct wm_functype *ft)
 	return 0;
 }
 
-__attribute__((cold)) int wasm_linker__define_func(struct wasm_linker *l, const char *module,
-			     const char *name, const char *sig,
-			     wasm_host_func_t fn, void *user)
+COLD int wasm_linker__define_func(struct wasm_linker *l, const char *module,
+				  const char *name, const char *sig,
+				  wasm_host_func_t fn, void *user)
 {
 	if (!l || !module || !name || !sig || !fn)
 		return -EINVAL;
@@ -241,9 +245,9 @@ static void slot_to_val(uint8_t type, const union wm_slot *s,
 	}
 }
 
-__attribute__((cold)) int wasm_linker__define_global(struct wasm_linker *l, const char *module,
-			       const char *name, struct wasm_val value,
-			       bool mutable_)
+COLD int wasm_linker__define_global(struct wasm_linker *l, const char *module,
+				    const char *name, struct wasm_val value,
+				    bool mutable_)
 {
 	struct wasm_global *g = calloc(1, sizeof(*g));
 	if (!g)
@@ -257,9 +261,9 @@ __attribute__((cold)) int wasm_linker__define_global(struct wasm_linker *l, cons
 	return rc;
 }
 
-__attribute__((cold)) int wasm_linker__define_memory(struct wasm_linker *l, const char *module,
-			       const char *name, uint32_t min_pages,
-			       uint32_t max_pages)
+COLD int wasm_linker__define_memory(struct wasm_linker *l, const char *module,
+				    const char *name, uint32_t min_pages,
+				    uint32_t max_pages)
 {
 	struct wasm_memory *m = malloc(sizeof(*m));
 	if (!m)
@@ -280,9 +284,9 @@ __attribute__((cold)) int wasm_linker__define_memory(struct wasm_linker *l, cons
 	return rc;
 }
 
-__attribute__((cold)) int wasm_linker__define_table(struct wasm_linker *l, const char *module,
-			      const char *name, enum wasm_valtype elem,
-			      uint32_t min, uint32_t max)
+COLD int wasm_linker__define_table(struct wasm_linker *l, const char *module,
+				   const char *name, enum wasm_valtype elem,
+				   uint32_t min, uint32_t max)
 {
 	struct wasm_table *t = calloc(1, sizeof(*t));
 	if (!t)
@@ -315,8 +319,8 @@ static void *export_object(struct wasm_instance *inst,
 	return NULL;
 }
 
-__attribute__((cold)) int wasm_linker__define_instance(struct wasm_linker *l, const char *module,
-				 struct wasm_instance *inst)
+COLD int wasm_linker__define_instance(struct wasm_linker *l, const char *module,
+				      struct wasm_instance *inst)
 {
 	const struct wm_module *m = &inst->module->wm;
 	for (uint32_t i = 0; i < m->nexports; i++) {
@@ -562,10 +566,10 @@ static int apply_segments(struct wasm_instance *inst, struct wasm_error *err)
 	return 0;
 }
 
-__attribute__((cold)) struct wasm_instance *wasm_instance__new(const struct wasm_module *mod,
-					 struct wasm_linker *l,
-					 const struct wasm_instance_opts *opts,
-					 struct wasm_error *err)
+COLD struct wasm_instance *
+wasm_instance__new(const struct wasm_module *mod, struct wasm_linker *l,
+		   const struct wasm_instance_opts *opts,
+		   struct wasm_error *err)
 {
 	struct wasm_error dummy;
 	if (!err)
@@ -636,7 +640,7 @@ __attribute__((cold)) struct wasm_instance *wasm_instance__new(const struct wasm
 	return inst;
 }
 
-__attribute__((cold)) void wasm_instance__free(struct wasm_instance *inst)
+COLD void wasm_instance__free(struct wasm_instance *inst)
 {
 	if (!inst)
 		return;

@@ -18,6 +18,10 @@
 
 #include "wasi/wasi_impl.h"
 
+/* Setup, linking and teardown run once per instance, not per call:
+ * cold, so built for size (README, size). */
+#define COLD __attribute__((cold))
+
 /* Reads an opts field only if the caller's struct is recent enough. */
 #define OPT(o, f, def)                                                         \
 	((o) && (o)->sz >= offsetof(struct wasi_opts, f) + sizeof((o)->f)      \
@@ -154,7 +158,7 @@ uint64_t wasi_type_rights(int host, uint8_t type)
 /* Takes over a dup of `host` as the next guest descriptor. A closed
  * stream (host < 0) still takes its slot, so stdio keeps numbers 0..2;
  * setup_fds frees such slots at the end. */
-__attribute__((cold)) static int adopt_fd(struct wasi_ctx *ctx, int host, bool stdio)
+COLD static int adopt_fd(struct wasi_ctx *ctx, int host, bool stdio)
 {
 	struct stat st;
 	uint32_t fd;
@@ -274,8 +278,8 @@ static int setup_fds(struct wasi_ctx *ctx, const struct wasi_opts *o,
 	return 0;
 }
 
-__attribute__((cold)) struct wasi_ctx *wasi_ctx__new(const struct wasi_opts *opts,
-			       struct wasm_error *err)
+COLD struct wasi_ctx *wasi_ctx__new(const struct wasi_opts *opts,
+				    struct wasm_error *err)
 {
 	struct wasm_error dummy;
 	struct wasi_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -317,7 +321,7 @@ static void free_strv(char **v, int n)
 	free(v);
 }
 
-__attribute__((cold)) void wasi_ctx__free(struct wasi_ctx *ctx)
+COLD void wasi_ctx__free(struct wasi_ctx *ctx)
 {
 	uint32_t i;
 
@@ -594,7 +598,7 @@ static struct wasi_binding *bindings_for(struct wasi_ctx *ctx)
 	return ctx->bindings;
 }
 
-__attribute__((cold)) int wasi_ctx__define(struct wasi_ctx *ctx, struct wasm_linker *l)
+COLD int wasi_ctx__define(struct wasi_ctx *ctx, struct wasm_linker *l)
 {
 	static const char mod[] = "wasi_snapshot_preview1";
 	struct wasi_binding *b = bindings_for(ctx);

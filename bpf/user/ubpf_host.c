@@ -31,6 +31,10 @@
 #include "bpf/user/ubpf_host.h"
 #include "bpf/user/ubpf_inject.h"
 
+/* Loading, attaching, spawning, setup and teardown run once per object or
+ * instance, not per event: cold, so built for size (README, size). */
+#define COLD __attribute__((cold))
+
 #define OBJECT_MAX (256u << 20)
 #define MAX_PROBES 64
 #define NAME_MAX_  1024
@@ -133,7 +137,7 @@ static size_t map_count(struct uh_obj *o)
 	return k;
 }
 
-__attribute__((cold)) static int write_plan(struct uh_obj *o, int base)
+COLD static int write_plan(struct uh_obj *o, int base)
 {
 	int fd = memfd_create("wasm-bpf-plan", MFD_CLOEXEC), i;
 	FILE *f;
@@ -221,7 +225,7 @@ static void child(struct uh_obj *o, int plan, int life, int base, char **env,
  * places in what it receives: the plan, the object, the lifeline, the
  * maps) and those descriptors. A process that cannot be hooked is named
  * and left alone. */
-__attribute__((cold)) static void inject_all(struct ubpf_host *h, struct uh_obj *o)
+COLD static void inject_all(struct ubpf_host *h, struct uh_obj *o)
 {
 	int fds[3 + 256], plan = write_plan(o, 0), r;
 	char why[256];
@@ -264,7 +268,7 @@ __attribute__((cold)) static void inject_all(struct ubpf_host *h, struct uh_obj 
 
 /* Starts the --spawn commands once, with the probes of the object that
  * has some, and loads the agent into the --pid processes. */
-__attribute__((cold)) static void spawn_all(struct ubpf_host *h)
+COLD static void spawn_all(struct ubpf_host *h)
 {
 	struct uh_obj *o = NULL;
 	int plan = -1, base = -1;
@@ -379,8 +383,8 @@ int ubpf_host__vet(const void *elf, size_t len, char *why, size_t why_len)
 	return err;
 }
 
-__attribute__((cold)) static int64_t load(struct ubpf_host *h, struct wasm_instance *in, uint32_t buf,
-		    uint32_t len)
+COLD static int64_t load(struct ubpf_host *h, struct wasm_instance *in,
+			 uint32_t buf, uint32_t len)
 {
 	const void *src = len && len <= OBJECT_MAX
 			      ? wasm_instance__mem_ptr(in, buf, len)
@@ -758,7 +762,7 @@ static int hf_load(struct wasm_instance *in, void *user, uint64_t *s)
 	return WASM_OK;
 }
 
-__attribute__((cold)) static int hf_attach(struct wasm_instance *in, void *user, uint64_t *s)
+COLD static int hf_attach(struct wasm_instance *in, void *user, uint64_t *s)
 {
 	set_i32(s, attach(user, in, s[0], (uint32_t)s[1], (uint32_t)s[2]));
 	return WASM_OK;
@@ -877,7 +881,7 @@ static char *agent_path(const char *given)
 	return slash;
 }
 
-__attribute__((cold)) struct ubpf_host *ubpf_host__new(const struct ubpf_host_opts *opts)
+COLD struct ubpf_host *ubpf_host__new(const struct ubpf_host_opts *opts)
 {
 	struct ubpf_host_opts o = {0};
 	struct ubpf_host *h = calloc(1, sizeof(*h));
@@ -922,7 +926,7 @@ __attribute__((cold)) struct ubpf_host *ubpf_host__new(const struct ubpf_host_op
 	return h;
 }
 
-__attribute__((cold)) void ubpf_host__free(struct ubpf_host *h)
+COLD void ubpf_host__free(struct ubpf_host *h)
 {
 	size_t i;
 

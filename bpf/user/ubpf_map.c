@@ -138,7 +138,9 @@ static void hash_init(struct ubpf_map *m)
 	m->shm->free_head = 1;
 }
 
-__attribute__((cold)) struct ubpf_map *ubpf_map__new(const struct ubpf_map_def *def)
+/* Once per map: cold, built for size (README, size). */
+__attribute__((cold)) struct ubpf_map *
+ubpf_map__new(const struct ubpf_map_def *def)
 {
 	int ncpu = is_percpu(def->type) ? libbpf_num_possible_cpus() : 1;
 	uint64_t body = ncpu > 0 ? body_bytes(def, ncpu) : 0, size;

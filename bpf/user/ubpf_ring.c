@@ -39,6 +39,7 @@ uint64_t ubpf_ring__bytes(const struct ubpf_map_def *d)
 	return ring_size(d);
 }
 
+/* Once per map: cold, built for size (README, size). */
 __attribute__((cold)) int ubpf_ring__map(struct ubpf_map *m)
 {
 	uint64_t size = ring_size(&m->shm->def);
