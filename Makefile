@@ -72,6 +72,7 @@ COLD_SRCS := $(wildcard oci/*.c runtime/cmd_*.c tools/gen/*.c policy/*.c) \
 	     $(addprefix bpf/bpf_,btfcheck.c btfmin.c btfcache.c objcheck.c attach.c \
 	       auto.c backend.c pin.c share.c) \
 	     $(addprefix bpf/user/ubpf_,verify.c load.c inject.c sym.c hook.c task.c)
+# -Oz (gcc 12 and clang): 2 KB smaller than -Os, in code that runs once.
 $(COLD_SRCS:%.c=$(OBJ)/%.o): OPT := -Oz
 LOAD_SRCS := $(addprefix engine/,decode.c validate.c translate.c jit_x64.c)
 LOAD_OPT ?= -O2 $(if $(findstring clang,$(CC)),,-fno-align-functions \
