@@ -15,8 +15,9 @@
 #include "bpf/bpf_internal.h"
 #include "bpf/user/ubpf_host.h"
 
-/* Loading, attaching, setup, teardown and logging run once per object or
- * instance, not per event: cold, so built for size (README, size). */
+/* Loading, attaching (and the counts refreshed after them), setup,
+ * teardown and logging run once per object or instance, not per event:
+ * cold, so built for size (README, size). */
 #define COLD __attribute__((cold))
 
 /* ---- libbpf's log ------------------------------------------------------ */
@@ -413,7 +414,7 @@ static inline void set_i32(uint64_t *slots, int32_t v)
 
 /* Counts what the host holds after anything that changes it: walked here,
  * on the guest's thread, so readers never touch the object table. */
-static void held_refresh(struct bpf_host *h)
+COLD static void held_refresh(struct bpf_host *h)
 {
 	uint64_t progs = 0, maps = 0, links = 0;
 	struct bpf_program *p;

@@ -8,10 +8,6 @@
 #include "jit.h"
 #include "runtime.h"
 
-/* Messages and the initial memory's setup: once per module or trap,
- * cold, so built for size (README, size). */
-#define COLD __attribute__((cold))
-
 /* The tier asked for by opts, else by the environment, else compiled. */
 static int load_tier(const struct wasm_load_opts *opts)
 {
@@ -130,7 +126,7 @@ static char valtype_letter(uint8_t t)
 	}
 }
 
-COLD int wm_functype_format(const struct wm_functype *ft, char *buf, size_t len)
+int wm_functype_format(const struct wm_functype *ft, char *buf, size_t len)
 {
 	size_t need = ft->nparams + ft->nresults + 3;
 	if (len < need)
@@ -188,8 +184,8 @@ static bool laid_out(const struct wm_data *d, uint64_t limit)
 	       (uint32_t)d->offset.bits + (uint64_t)d->len <= limit;
 }
 
-COLD int wasm_module__initial_memory(const struct wasm_module *m, size_t max,
-				     uint8_t **img, size_t *len)
+int wasm_module__initial_memory(const struct wasm_module *m, size_t max,
+				uint8_t **img, size_t *len)
 {
 	const struct wm_data *d;
 	uint64_t limit, end = 0;
@@ -232,7 +228,7 @@ const char *wasm_status_str(int status)
 	}
 }
 
-COLD const char *wasm_trap_kind_str(enum wasm_trap_kind kind)
+const char *wasm_trap_kind_str(enum wasm_trap_kind kind)
 {
 	switch (kind) {
 	case WASM_TRAP_NONE: return "no trap";

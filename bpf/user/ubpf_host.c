@@ -363,7 +363,7 @@ static int verify_all(struct ubpf_object *o, char *why, size_t why_len)
 	return 0;
 }
 
-int ubpf_host__vet(const void *elf, size_t len, char *why, size_t why_len)
+COLD int ubpf_host__vet(const void *elf, size_t len, char *why, size_t why_len)
 {
 	struct ubpf_object *o;
 	char log[UBPF_LOG_SIZE] = "";
