@@ -226,9 +226,10 @@ static uint64_t h_perf_output(const struct ubpf_prog *p, uint64_t ctx,
 /* trace_printk's format: %d %i %u %x %c %p %s %% with l/ll; %s reads the
  * string like probe_read_user_str. At most three arguments. A debugging
  * aid, not a per-event path: cold, built for size (README, size). */
-__attribute__((cold)) static uint64_t
-h_printk(const struct ubpf_prog *p, uint64_t fmt, uint64_t fsize, uint64_t a1,
-	 uint64_t a2, uint64_t a3)
+__attribute__((cold)) static uint64_t h_printk(const struct ubpf_prog *p,
+					       uint64_t fmt, uint64_t fsize,
+					       uint64_t a1, uint64_t a2,
+					       uint64_t a3)
 {
 	const char *f = PTR(fmt), *end = f + fsize;
 	uint64_t args[3] = {a1, a2, a3};
