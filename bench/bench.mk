@@ -78,10 +78,11 @@ $(BENCH_OUT)/bpf/bench_bpf_obj.h: $(BENCH_OUT)/bpf/bench.bpf.o
 	cd $(@D) && xxd -i -n bench_bpf_o bench.bpf.o > bench_bpf_obj.h
 
 BENCH_BB_DEPS := bench/bpf/bpfbench.c bench/bpf/bb.h bench/bpf/bench.h \
-		 $(BENCH_OUT)/bpf/bench_bpf_obj.h
+		 $(BENCH_OUT)/bpf/bench_bpf_obj.h \
+		 $(wildcard sdk/c/include/*.h sdk/c/include/wasm-bpf/*.h)
 
 $(BENCH_OUT)/bpf/bpfbench.wasm: $(BENCH_BB_DEPS)
-	$(BENCH_WASM_CC) -Wno-unused-parameter -I$(@D) -Ibench/bpf \
+	$(BENCH_WASM_CC) -Wno-unused-parameter -I$(@D) -Ibench/bpf -Isdk/c/include \
 		-Wl,--export-table $< -o $@
 
 $(BENCH_OUT)/bpf/bpfbench.native: $(BENCH_BB_DEPS)

@@ -492,8 +492,22 @@ static int hf_poll(struct wasm_instance *in, void *user, uint64_t *s)
 
 	if (fn)
 		st = bh_poll(user, in, s[0], i32_arg(s[1]), fn, u32_arg(s[3]),
-			     u32_arg(s[4]), u32_arg(s[5]), i32_arg(s[6]), &res);
+			     u32_arg(s[4]), u32_arg(s[5]), 0, i32_arg(s[6]),
+			     &res);
 	s[0] = (uint32_t)res; /* maybe the callback's own value: as is */
+	return st;
+}
+
+/* wasm-bpf's own (i64 obj, i32 map_fd, i32 buf, i32 buf_len, i32 rec_max,
+ * i32 timeout_ms) -> i32: ring buffer records copied into buf, the guest
+ * calls its callback on each itself (bpf_buffer.c). */
+static int hf_poll_batch(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	int32_t res;
+	int st = bh_poll(user, in, s[0], i32_arg(s[1]), NULL, 0, u32_arg(s[2]),
+			 u32_arg(s[3]), u32_arg(s[4]), i32_arg(s[5]), &res);
+
+	set_i32(s, res);
 	return st;
 }
 
@@ -508,7 +522,8 @@ static int hf_go_poll(struct wasm_instance *in, void *user, uint64_t *s)
 
 	if (fn)
 		st = bh_poll(h, in, s[0], i32_arg(s[1]), fn, u32_arg(s[2]),
-			     u32_arg(s[3]), u32_arg(s[4]), i32_arg(s[5]), &res);
+			     u32_arg(s[3]), u32_arg(s[4]), 0, i32_arg(s[5]),
+			     &res);
 	s[0] = (uint32_t)res; /* maybe the callback's own value: as is */
 	return st;
 }

@@ -1,7 +1,8 @@
 /* bpf_imports.h — the `wasm_bpf` import surface every backend (kernel,
  * userspace) gives a guest: names and Wasm signatures in one list, so the
  * backends cannot drift apart, and the loop that defines them. A backend
- * has static functions hf_load ... hf_buffer_lost and hf_go_poll. */
+ * has static functions hf_load ... hf_poll_batch and hf_go_poll. New
+ * imports go last: the fuzz targets address the first ones by place. */
 #ifndef WASM_BPF_BPF_IMPORTS_H
 #define WASM_BPF_BPF_IMPORTS_H
 
@@ -16,7 +17,8 @@
 	X("wasm_bpf_map_fd_by_name", "Ii->i", hf_map_fd_by_name)         \
 	X("wasm_bpf_map_operate", "iiiiiI->i", hf_map_operate)           \
 	X("wasm_close_bpf_object", "I->i", hf_close)                     \
-	X("wasm_bpf_buffer_lost", "Ii->I", hf_buffer_lost)
+	X("wasm_bpf_buffer_lost", "Ii->I", hf_buffer_lost)              \
+	X("wasm_bpf_buffer_poll_batch", "Iiiiii->i", hf_poll_batch)
 
 struct bpf_import {
 	const char *name, *sig;

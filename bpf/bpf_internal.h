@@ -17,6 +17,9 @@
 /* Longest program/map name and attach target a guest may pass. */
 #define BH_NAME_MAX   1024
 #define BH_TARGET_MAX 4096
+/* Code that runs once per load or instance in a file of hot code: gcc
+ * and clang optimize it for size (the runtime's size is capped). */
+#define BH_COLD __attribute__((cold))
 /* Largest BPF object a guest may hand over (well above any real one). */
 #define BH_OBJECT_MAX (256u << 20)
 
@@ -58,6 +61,11 @@ struct bh_poll_state {
 	int ret;    /* negative: error to return instead of count */
 	bool stopped;
 	bool slow; /* stopped, call_err or a rate limit: deliver_slow */
+	/* rec_max truncates records (buf_len without batch). Batch: records
+	 * are appended to buf (used bytes so far) instead of calls; slot_max
+	 * is the room the largest one takes. */
+	bool batch;
+	uint32_t rec_max, slot_max, used;
 };
 
 struct bh_poller {
@@ -67,6 +75,7 @@ struct bh_poller {
 	const struct wasm_func *checked_fn; /* last callback found well-typed */
 	struct bh_poll_state st; /* libbpf's ctx: must not move */
 	struct bpf_host *host;
+	struct bh_object *obj; /* whose map it reads */
 	const char *name;     /* the map's, for messages */
 	uint64_t lost;	      /* perf buffer records the kernel dropped */
 	int64_t lost_said_ms; /* when -v last reported them */
@@ -106,6 +115,10 @@ struct bpf_host {
 	size_t nobjs, capobjs;
 	uint64_t next_id;
 	bool polling; /* one poll at a time: callbacks may not poll again */
+	/* When the last batch poll handed over its first record (the
+	 * paused_ns clock, 0: none pending): the guest's callbacks run after
+	 * that poll returns, so their time is counted at the next poll. */
+	uint64_t batch_from;
 	/* Every map of every open object by descriptor: map operations are
 	 * the hot path and must not walk the objects or ask libbpf. */
 	struct bh_map_info *map_by_fd;
@@ -181,15 +194,27 @@ int bh_map_operate(struct bpf_host *h, struct wasm_instance *inst, int32_t fd,
 /* Size of a value as the kernel copies it to or from user space. */
 size_t bh_map_value_size(const struct bpf_map *m);
 
-/* Returns an enum wasm_status; the guest-visible result goes to *result. */
+/* Returns an enum wasm_status; the guest-visible result goes to *result.
+ * fn NULL: a batch poll (wasm_bpf_buffer_poll_batch), records appended to
+ * guest memory [buf, buf+buf_len) as {u32 size, u32 0, bytes padded to
+ * 8}, truncated to rec_max; *result is their number. Else each record is
+ * copied to buf (truncated to buf_len) and fn called. */
 int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	    int32_t map_fd, struct wasm_func *fn, uint32_t ctx, uint32_t buf,
-	    uint32_t buf_len, int32_t timeout_ms, int32_t *result);
+	    uint32_t buf_len, uint32_t rec_max, int32_t timeout_ms,
+	    int32_t *result);
 void bh_pollers_free(struct bh_object *o);
 /* Records the kernel dropped from perf buffer `map_fd` of object `id`
  * (-EOPNOTSUPP for a ring buffer: the kernel counts no drops there). */
 int64_t bh_buffer_lost(struct bpf_host *h, uint64_t id, int32_t map_fd);
 
+/* bpf_bufsetup.c: the reader of map `fd` of `o`, opened at its first
+ * poll (perf buffers: at load, bh_buffer_start); NULL and *err if the map
+ * is none of o's (-EBADF) or no buffer (-EINVAL). Its libbpf callbacks
+ * are bpf_buffer.c's, the per-record path. */
+struct bh_poller *bh_poller_get(struct bh_object *o, int fd, int *err);
+int bh_rb_sample(void *ctx, void *data, size_t size);
+void bh_pb_sample(void *ctx, int cpu, void *data, __u32 size);
 /* Switches ring buffers to perf buffers (before load) when asked to or when
  * the kernel has none; sets the SDK's rodata flag to match. */
 int bh_buffer_prepare(struct bpf_host *h, struct bh_object *o);

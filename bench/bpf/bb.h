@@ -1,7 +1,9 @@
 /* bench/bpf/bb.h — the few BPF calls bpfbench.c makes, on the raw
  * `wasm_bpf` imports in a wasm32 guest and on libbpf natively, so both
  * builds run the same benchmark code. The guest side goes straight to the
- * host functions (no SDK layer): what is measured is the host-call path.
+ * host functions (no SDK object layer): what is measured is the host-call
+ * path. Buffers are polled as every SDK guest polls them (the SDK's
+ * bpf_buffer: ring buffers in batches, perf buffers record by record).
  *   bb_open(buf, len)        load an object; NULL on failure
  *   bb_attach(o, prog)       attach by section name; 0 or -errno
  *   bb_map_fd(o, name)       a map's fd or -errno
@@ -23,33 +25,13 @@ typedef int (*bb_sample_fn)(void *ctx, void *data, size_t size);
 
 #ifdef __wasm__
 
-#define BB_IMPORT(n) __attribute__((import_module("wasm_bpf"), import_name(#n)))
-BB_IMPORT(wasm_load_bpf_object)
-uint64_t wasm_load_bpf_object(const void *buf, int len);
-BB_IMPORT(wasm_attach_bpf_program)
-int wasm_attach_bpf_program(uint64_t obj, const char *name, const char *target);
-BB_IMPORT(wasm_bpf_buffer_poll)
-int wasm_bpf_buffer_poll(uint64_t obj, int fd, int32_t fn, uint32_t ctx,
-			 char *buf, int len, int timeout_ms);
-BB_IMPORT(wasm_bpf_map_fd_by_name)
-int wasm_bpf_map_fd_by_name(uint64_t obj, const char *name);
-BB_IMPORT(wasm_bpf_map_operate)
-int wasm_bpf_map_operate(int fd, int cmd, void *key, void *value, void *next,
-			 uint64_t flags);
-BB_IMPORT(wasm_close_bpf_object)
-int wasm_close_bpf_object(uint64_t obj);
+#include "libbpf-wasm.h"
 
 struct bb_obj {
 	uint64_t h;
 };
 
-struct bb_buf {
-	uint64_t h;
-	int fd;
-	bb_sample_fn fn;
-	void *ctx;
-	char rec[4096];
-};
+#define bb_buf bpf_buffer
 
 static inline struct bb_obj *bb_open(const void *buf, size_t len)
 {
@@ -97,27 +79,17 @@ static inline int bb_next_key(int fd, void *k, void *next)
 static inline struct bb_buf *bb_buf_new(struct bb_obj *o, int fd, bool rb,
 					bb_sample_fn fn, void *ctx)
 {
-	struct bb_buf *b = malloc(sizeof(*b));
-
-	if (b) {
-		b->h = o->h;
-		b->fd = fd;
-		b->fn = fn;
-		b->ctx = ctx;
-	}
-	return b;
+	return wbpf__buffer_new(o->h, fd, fn, ctx, !rb);
 }
 
 static inline int bb_buf_poll(struct bb_buf *b, int ms)
 {
-	return wasm_bpf_buffer_poll(b->h, b->fd, (int32_t)(uintptr_t)b->fn,
-				    (uint32_t)(uintptr_t)b->ctx, b->rec,
-				    (int)sizeof(b->rec), ms);
+	return wbpf__buffer_poll(b, ms);
 }
 
 static inline void bb_buf_free(struct bb_buf *b)
 {
-	free(b);
+	bpf_buffer__free(b);
 }
 
 static inline void bb_close(struct bb_obj *o)

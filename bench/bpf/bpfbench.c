@@ -35,12 +35,6 @@ static uint64_t now_ns(void)
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
-#ifdef __wasm__
-#define BB_EINTR 4 /* the host answers with Linux errno values */
-#else
-#define BB_EINTR EINTR
-#endif
-
 static void wait_eof(void)
 {
 	while (getchar() != EOF)
@@ -168,7 +162,7 @@ static void pump(struct bb_buf *buf, struct consumer *c, int stats_fd,
 		int got = bb_buf_poll(buf, 100);
 
 		polls++;
-		if (got < 0 && got != -BB_EINTR)
+		if (got < 0 && got != -EINTR /* both sides: this libc's */)
 			break;
 		drops = stat_get(stats_fd, drop_slot);
 		if ((long)(c->recv + drops) >= n)

@@ -3,6 +3,12 @@
  * perf_buffer over it. The host polls the map, copies each record into a
  * guest buffer and calls the guest's sample function by table index (a C
  * function pointer is that index on wasm32; link with --export-table).
+ * Built with WBPF_BATCH_POLL, ring buffers are polled in batches instead:
+ * the host copies as many records as fit into a guest buffer
+ * (wasm_bpf_buffer_poll_batch, wasm-bpf's own import) and the guest calls
+ * the sample function on each itself. Not the default: on wasm-bpf's
+ * engine it is slower (sdk/README.md, Buffers), and such a module no
+ * longer runs in upstream wasm-bpf.
  */
 #ifndef WASM_BPF_BUFFER_H
 #define WASM_BPF_BUFFER_H
@@ -10,6 +16,14 @@
 #ifndef WBPF_RECORD_MAX
 #define WBPF_RECORD_MAX (64 * 1024) /* largest record a poll can deliver */
 #endif
+/* WBPF_BATCH_POLL: the guest buffer of a batch poll, room for at least
+ * one record of WBPF_RECORD_MAX and its 8-byte header; what a poll takes
+ * from the ring at most is this less one such record. */
+#ifndef WBPF_BATCH_BYTES
+#define WBPF_BATCH_BYTES (2 * WBPF_RECORD_MAX)
+#endif
+typedef char wbpf__batch_fits[WBPF_BATCH_BYTES >= WBPF_RECORD_MAX + 16 ? 1
+									 : -1];
 #ifndef POLL_TIMEOUT_MS
 #define POLL_TIMEOUT_MS 100
 #endif
@@ -23,15 +37,29 @@ struct bpf_buffer {
 	int fd;
 	bpf_buffer_sample_fn sample_fn;
 	void *ctx;
-	char *rec; /* where the host copies each record */
+	char *rec; /* where the host copies records */
+	/* Batch polls: records of the last batch not delivered yet (a
+	 * callback stopped the poll), the next at rec + at. */
+	uint32_t pending, at;
+	bool per_record; /* record by record: the default, perf buffers */
 };
 
-static inline struct bpf_buffer *
-wbpf__buffer_new(uint64_t handle, int fd, bpf_buffer_sample_fn fn, void *ctx)
+/* A record in a batch: this header, then `size` bytes, padded to 8. */
+struct wbpf__batch_rec {
+	uint32_t size, zero;
+};
+
+static inline struct bpf_buffer *wbpf__buffer_new(uint64_t handle, int fd,
+						  bpf_buffer_sample_fn fn,
+						  void *ctx, bool per_record)
 {
 	struct bpf_buffer *b = (struct bpf_buffer *)calloc(1, sizeof(*b));
 
-	if (!b || !(b->rec = (char *)malloc(WBPF_RECORD_MAX))) {
+#ifndef WBPF_BATCH_POLL
+	per_record = true;
+#endif
+	if (!b || !(b->rec = (char *)malloc(per_record ? WBPF_RECORD_MAX
+							: WBPF_BATCH_BYTES))) {
 		free(b);
 		errno = ENOMEM;
 		return NULL;
@@ -40,6 +68,7 @@ wbpf__buffer_new(uint64_t handle, int fd, bpf_buffer_sample_fn fn, void *ctx)
 	b->fd = fd;
 	b->sample_fn = fn;
 	b->ctx = ctx;
+	b->per_record = per_record;
 	return b;
 }
 
@@ -52,7 +81,7 @@ static inline struct bpf_buffer *bpf_buffer__new(struct bpf_map *events)
 
 	if (fd < 0)
 		return NULL;
-	b = wbpf__buffer_new(events->obj->handle, fd, NULL, NULL);
+	b = wbpf__buffer_new(events->obj->handle, fd, NULL, NULL, false);
 	if (b)
 		b->events = events;
 	return b;
@@ -71,10 +100,73 @@ bpf_buffer__open(struct bpf_map *events, bpf_buffer_sample_fn sample_cb,
 	return b;
 }
 
+/* Calls the sample function on the records of the last batch not
+ * delivered yet, in order, until one returns non-zero: that value (the
+ * records after it wait for the next poll), else 0. *done counts them. */
+static inline int wbpf__batch_deliver(struct bpf_buffer *b, int *done)
+{
+	/* locals, not b's fields, in the loop: the compiled Wasm keeps
+	 * them in registers across the calls */
+	bpf_buffer_sample_fn fn = b->sample_fn;
+	void *ctx = b->ctx;
+	char *p = b->rec + b->at;
+	uint32_t left = b->pending;
+	int ret = 0;
+
+	while (left && !ret) {
+		uint32_t size = ((struct wbpf__batch_rec *)p)->size;
+		char *data = p + sizeof(struct wbpf__batch_rec);
+
+		p = data + ((size + 7) & ~7u);
+		left--;
+		ret = fn(ctx, data, size);
+	}
+	*done += (int)(b->pending - left);
+	b->pending = left;
+	b->at = (uint32_t)(p - b->rec);
+	return ret;
+}
+
+/* A batch poll: what the last one left first, then a new batch, waiting
+ * only if nothing was left. A callback's non-zero value stops it (a
+ * negative one is returned as is, as libbpf does). -EOPNOTSUPP from the
+ * host (a perf buffer, the userspace backend): *again set, the caller
+ * polls record by record from then on. */
+static inline int wbpf__batch_poll(struct bpf_buffer *b, int timeout_ms,
+				   bool *again)
+{
+	int done = 0, r = b->pending ? wbpf__batch_deliver(b, &done) : 0, n;
+
+	if (r)
+		return r < 0 ? wbpf__ret(r) : done;
+	n = wasm_bpf_buffer_poll_batch(b->handle, b->fd, b->rec,
+				       WBPF_BATCH_BYTES, WBPF_RECORD_MAX,
+				       done ? 0 : timeout_ms);
+	if (n < 0) {
+		n = wbpf__host(n);
+		*again = n == -EOPNOTSUPP && !done;
+		return done && n != -EINTR ? done : n;
+	}
+	b->pending = (uint32_t)n;
+	b->at = 0;
+	r = wbpf__batch_deliver(b, &done);
+	return r < 0 ? wbpf__ret(r) : done;
+}
+
 static inline int wbpf__buffer_poll(struct bpf_buffer *b, int timeout_ms)
 {
 	if (!b || !b->sample_fn)
 		return wbpf__ret(-EINVAL);
+#ifdef WBPF_BATCH_POLL
+	if (!b->per_record) {
+		bool again = false;
+		int n = wbpf__batch_poll(b, timeout_ms, &again);
+
+		if (!again)
+			return n;
+		b->per_record = true;
+	}
+#endif
 	return wbpf__host(wasm_bpf_buffer_poll(
 	    b->handle, b->fd, (int32_t)(uintptr_t)b->sample_fn,
 	    (uint32_t)(uintptr_t)b->ctx, b->rec, WBPF_RECORD_MAX, timeout_ms));
@@ -128,7 +220,8 @@ static inline int ring_buffer__add(struct ring_buffer *rb, int map_fd,
 {
 	struct bpf_buffer *b;
 
-	b = wbpf__buffer_new(wbpf__fd_handle(map_fd), map_fd, sample_cb, ctx);
+	b = wbpf__buffer_new(wbpf__fd_handle(map_fd), map_fd, sample_cb, ctx,
+			     false);
 	if (!b)
 		return -ENOMEM;
 	if (wbpf__grow((void ***)&rb->bufs, rb->n)) {
@@ -237,7 +330,7 @@ perf_buffer__new(int map_fd, size_t page_cnt, perf_buffer_sample_fn sample_cb,
 	pb->sample_cb = sample_cb;
 	pb->ctx = ctx;
 	pb->buf = wbpf__buffer_new(wbpf__fd_handle(map_fd), map_fd,
-				   wbpf__perf_sample, pb);
+				   wbpf__perf_sample, pb, true);
 	if (!pb->buf) {
 		free(pb);
 		return NULL;

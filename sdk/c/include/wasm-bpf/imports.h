@@ -55,4 +55,16 @@ int wasm_close_bpf_object(uint64_t obj);
 WBPF_IMPORT(wasm_bpf_buffer_lost)
 int64_t wasm_bpf_buffer_lost(uint64_t obj, int fd);
 
+/* wasm-bpf's own, not upstream's: polls ring buffer `fd` like
+ * wasm_bpf_buffer_poll, but copies as many records as fit into
+ * [buf, buf+buf_len) (8-aligned), each as {u32 size, u32 0} and `size`
+ * bytes (truncated to rec_max) padded to 8, and calls nothing: the
+ * number of records, or -errno (-EOPNOTSUPP for a perf buffer). The SDK's
+ * buffer polls use it when built with WBPF_BATCH_POLL; only a module that
+ * calls it imports it, and such a module does not link in upstream
+ * wasm-bpf. */
+WBPF_IMPORT(wasm_bpf_buffer_poll_batch)
+int wasm_bpf_buffer_poll_batch(uint64_t obj, int fd, char *buf, int buf_len,
+			       int rec_max, int timeout_ms);
+
 #endif
