@@ -1,6 +1,7 @@
 # bpf/tests/guests.sh — sourced by run.sh: the suite's C guest (guest.c,
 # guest_hostile.c, with test.bpf.o and pin.bpf.o embedded; guest-lost.wasm
-# also calls wasm-bpf's own import) run by build/bin/wasm-bpf, one
+# also calls wasm-bpf's own import; guest-batch.wasm, guest_batch.c, polls
+# in batches through the SDK) run by build/bin/wasm-bpf, one
 # scenario per case, each followed by a leak check. Scenarios that wait for
 # an outside event print "attached"; the case then runs its trigger (the
 # `trigger` helper, or a signal to the runtime).
@@ -27,6 +28,11 @@ guests_build() {
 			bpf/tests/guest_hostile.c -o "$OUT/guest$v.wasm" >>"$log" 2>&1 ||
 			return 1
 	done
+	# tiny sizes: two 16-byte records per batch, truncated to 12 bytes
+	clang --target=wasm32-wasi -O2 -Wall -Wextra -Wno-unused-parameter \
+		-I"$OUT" -Isdk/c/include -DWBPF_BATCH_POLL -DWBPF_RECORD_MAX=12 \
+		-DWBPF_BATCH_BYTES=64 -Wl,--export-table bpf/tests/guest_batch.c \
+		-o "$OUT/guest-batch.wasm" >>"$log" 2>&1 || return 1
 	$CC -O2 -Wall -Wextra bpf/tests/trigger.c -o "$TRIG" >>"$log" 2>&1
 }
 
@@ -193,6 +199,12 @@ else
 	guest_case "proc_exit inside a callback" 7 "$TRIG getpgid 1" \
 		"$GUEST" exit
 	guest_case "object left open at exit" 0 "" "$GUEST" leave-open
+	guest_case "batch polls: bad arguments refused; records in order, truncated, none lost when a callback stops mid-batch; perf buffers record by record" \
+		0 "$TRIG getpgid 7" "$OUT/guest-batch.wasm" batch
+	guest_case "batch polls: Ctrl-C during a poll: -EINTR, the guest returns" 0 \
+		'kill -INT $pid' "$OUT/guest-batch.wasm" eintr
+	guest_case "batch polls: SIGTERM, EINTR ignored: interrupted after --stop-timeout" \
+		0 'kill -TERM $pid' --stop-timeout 0.3 "$OUT/guest-batch.wasm" forever
 	guest_case "perf buffer records lost in a burst are counted" 0 \
 		"$TRIG flood 4" -v "$OUT/guest-lost.wasm" lost
 	# -v said so while running and in all at the end

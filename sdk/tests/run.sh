@@ -74,6 +74,16 @@ elif imports "$T/api.wasm" | grep -q wasm_bpf_buffer_lost ||
 else
 	pass "wbpf_buffer__lost imports wasm_bpf_buffer_lost; the upstream API surface does not"
 fi
+# Batch polls (wasm-bpf's own import) only with WBPF_BATCH_POLL.
+if ! $WASM_CC -Wno-unused-parameter -Oz -DWBPF_BATCH_POLL -I"$INC" -I"$T" \
+	"$S/api_compat.c" -Wl,--export-table -o "$T/batch.wasm" 2>"$T/b.err"; then
+	fail "WBPF_BATCH_POLL" "$(first "$T/b.err")"
+elif imports "$T/api.wasm" | grep -q wasm_bpf_buffer_poll_batch ||
+	! imports "$T/batch.wasm" | grep -q wasm_bpf_buffer_poll_batch; then
+	fail "WBPF_BATCH_POLL" "imports: api.wasm $(imports "$T/api.wasm" | tr '\n' ' '); batch.wasm $(imports "$T/batch.wasm" | tr '\n' ' ')"
+else
+	pass "WBPF_BATCH_POLL imports wasm_bpf_buffer_poll_batch; the default build does not"
+fi
 
 # ---- ELF finder ----------------------------------------------------------
 if cc -std=gnu11 -Wall -Wextra -Werror -g -I"$INC" "$S/elf_test.c" -o "$T/elf_test" \
