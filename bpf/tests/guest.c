@@ -15,6 +15,7 @@
 #include "test_bpf_obj.h"
 
 #include "counters.h"
+#include "guest_check.h"
 #include "wasm_bpf_imports.h"
 
 struct event {
@@ -23,19 +24,9 @@ struct event {
 };
 
 static uint64_t obj;
-static int failures;
 static struct event got[64];
 static uint32_t sizes[64];
 static int ngot;
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "guest: check failed: " __VA_ARGS__);  \
-			fprintf(stderr, " (%s:%d)\n", __FILE__, __LINE__);     \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
 
 static void load(void)
 {

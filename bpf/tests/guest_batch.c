@@ -17,24 +17,15 @@
 #include "test_bpf_obj.h"
 
 #include "counters.h"
+#include "guest_check.h"
 
 struct event {
 	uint32_t seq, magic;
 	uint64_t payload;
 };
 
-static int failures;
 static uint32_t seqs[16], sizes[16];
 static int ngot, stop_at = -1, stop_ret;
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "guest: check failed: " __VA_ARGS__);  \
-			fprintf(stderr, " (%s:%d)\n", __FILE__, __LINE__);     \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
 
 /* Keeps seq and size; returns stop_ret at record stop_at, once. */
 static int record(void *ctx, void *data, size_t size)
