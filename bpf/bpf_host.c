@@ -17,8 +17,7 @@
 
 /* Loading, attaching (and the counts refreshed after them), setup,
  * teardown and logging run once per object or instance, not per event:
- * cold, so built for size (README, size). */
-#define COLD __attribute__((cold))
+ * BH_COLD, so built for size (README, size). */
 
 /* ---- libbpf's log ------------------------------------------------------ */
 
@@ -27,7 +26,7 @@
 static int verbose_hosts;
 static __thread char load_error[512];
 
-COLD static int bh_libbpf_print(enum libbpf_print_level level, const char *fmt,
+BH_COLD static int bh_libbpf_print(enum libbpf_print_level level, const char *fmt,
 				va_list ap)
 {
 	const char *prog;
@@ -49,7 +48,7 @@ COLD static int bh_libbpf_print(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
-COLD void bh_log(struct bpf_host *h, const char *fmt, ...)
+BH_COLD void bh_log(struct bpf_host *h, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -201,7 +200,7 @@ void bh_object_destroy(struct bh_object *o)
 
 /* Opens and loads o->elf with `btf` as the kernel BTF for CO-RE (NULL:
  * the kernel's own). */
-COLD static int load_with(struct bpf_host *h, struct bh_object *o, uint32_t len,
+BH_COLD static int load_with(struct bpf_host *h, struct bh_object *o, uint32_t len,
 			  const char *btf)
 {
 	/* No kernel_log_level: libbpf retries a failed load with the verifier
@@ -291,7 +290,7 @@ static const void *object_bytes(struct wasm_instance *inst, uint32_t buf,
 	return src;
 }
 
-COLD int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst,
+BH_COLD int64_t bh_load(struct bpf_host *h, struct wasm_instance *inst,
 		     uint32_t buf, uint32_t len)
 {
 	struct bh_object *o = NULL;
@@ -414,7 +413,7 @@ static inline void set_i32(uint64_t *slots, int32_t v)
 
 /* Counts what the host holds after anything that changes it: walked here,
  * on the guest's thread, so readers never touch the object table. */
-COLD static void held_refresh(struct bpf_host *h)
+BH_COLD static void held_refresh(struct bpf_host *h)
 {
 	uint64_t progs = 0, maps = 0, links = 0;
 	struct bpf_program *p;
@@ -437,7 +436,7 @@ static int hf_load(struct wasm_instance *in, void *user, uint64_t *s)
 	return WASM_OK;
 }
 
-COLD static int hf_attach(struct wasm_instance *in, void *user, uint64_t *s)
+BH_COLD static int hf_attach(struct wasm_instance *in, void *user, uint64_t *s)
 {
 	set_i32(s, bh_attach(user, in, s[0], u32_arg(s[1]), u32_arg(s[2])));
 	held_refresh(user);
@@ -536,7 +535,7 @@ const struct bpf_import *bh_imports(wasm_host_func_t *go_poll)
 	return bh_funcs;
 }
 
-COLD int bpf_host__define(struct bpf_host *h, struct wasm_linker *l)
+BH_COLD int bpf_host__define(struct bpf_host *h, struct wasm_linker *l)
 {
 	if (h->autosel)
 		return bh_auto_define(h, l);
@@ -555,7 +554,7 @@ static char *dup_or(const char *s, const char *dflt)
 	return s ? strdup(s) : NULL;
 }
 
-COLD struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
+BH_COLD struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 {
 	struct bpf_host_opts o = {0};
 	struct bpf_host *h;
@@ -622,7 +621,7 @@ COLD struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 	return h;
 }
 
-COLD void bpf_host__free(struct bpf_host *h)
+BH_COLD void bpf_host__free(struct bpf_host *h)
 {
 	if (!h)
 		return;
