@@ -56,31 +56,27 @@ static bool ends_flow(enum ir_op op)
 struct wm_jit_info *wm_jit_infos(const struct wm_jit_func *f, uint32_t *index)
 {
 	const uint32_t *words = f->code->words;
-	int32_t *diff = calloc(f->ninsns + 1, sizeof(*diff));
-	struct wm_jit_info *info = calloc(f->ninsns + 1, sizeof(*info));
-	if (!diff || !info) {
-		free(diff);
-		free(info);
+	uint32_t n = f->ninsns, d = 0;
+	struct wm_jit_info *info = calloc(n + 1, sizeof(*info));
+	if (!info)
 		return NULL;
-	}
-	for (uint32_t i = 0; i < f->ninsns; i++)
+	for (uint32_t i = 0; i < n; i++)
 		index[f->insns[i].pos] = i;
-	for (uint32_t i = 0; i < f->ninsns; i++) {
+	for (uint32_t i = 0; i < n; i++) { /* depth: first its differences */
 		const uint32_t *w = words + f->insns[i].pos + 2;
-		unsigned k0, n = rel_operands(w, f->insns[i].op, &k0);
-		for (unsigned k = k0; k < k0 + n; k++) {
+		unsigned k0, nk = rel_operands(w, f->insns[i].op, &k0);
+		for (unsigned k = k0; k < k0 + nk; k++) {
 			uint32_t t = index[f->insns[i].pos + 2 + k + w[k]];
 			info[t].target = true;
 			if ((int32_t)w[k] >= 0)
 				continue;
-			diff[t]++; /* a loop: its back edge spans t .. i */
-			diff[i + 1]--;
+			info[t].depth++; /* a loop: its back edge spans t .. i */
+			info[i + 1].depth--;
 		}
 	}
-	int32_t d = 0;
-	for (uint32_t i = 0; i < f->ninsns; i++)
-		info[i].depth = (uint32_t)(d += diff[i]);
-	free(diff);
+	for (uint32_t i = 0; i < n; i++)
+		info[i].depth = d += info[i].depth;
+	info[n].depth = 0;
 	return info;
 }
 
@@ -252,9 +248,8 @@ static bool calls_out(enum ir_op op)
 /* ---- liveness over basic blocks ---------------------------------------- */
 
 /* The buffers kept in struct wm_live from one function to the next. */
-enum { B_FIRST, B_OPND, B_SAVES, B_OPNODE, B_SPANS, B_SPFIRST, B_BLK,
-       B_BSTART, B_SUCC, B_SETS, B_CUR, B_RANKS, B_AT, B_NODES, B_REG,
-       B_WEBS, B_TMP, B_WFIRST, B_MEMBERS, B_OCC, B_CALLS, B_COUNT };
+enum { B_FIRST, B_OPND, B_SAVES, B_OPNODE, B_BLK, B_SUCC, B_SETS, B_CUR,
+       B_RANKS, B_AT, B_NODES, B_REG, B_ORDER, B_OCC, B_CALLS, B_COUNT };
 _Static_assert(B_COUNT <= sizeof(((struct wm_live *)0)->cap) / sizeof(size_t),
 	       "struct wm_live has a buffer for each");
 
@@ -277,8 +272,9 @@ static void *buf(struct wm_live *o, unsigned id, size_t n, bool zero)
 
 struct node { /* one run of a slot's liveness, in positions start..end */
 	uint32_t slot, start, end, parent;
+	uint32_t next; /* a circle through the runs of its web (assign) */
+	bool read;     /* by an instruction or a successor block */
 	uint64_t w, fw; /* weighted accesses, those as a float */
-	bool read;      /* by an instruction or a successor block */
 };
 
 struct live {
@@ -289,7 +285,9 @@ struct live {
 	const uint32_t *index; /* word position -> instruction */
 	uint32_t nslots, words; /* bitset words per set */
 	uint32_t nb, *bstart;   /* blocks: first instruction, nb + 1 of them */
-	uint32_t *succ_first, *succ; /* successor blocks */
+	uint32_t *blk;          /* instruction -> its block */
+	uint32_t nsucc, *succ_first, *succ; /* successor blocks */
+	uint32_t ncalls, *calls; /* the instructions that call out */
 	uint64_t *in, *out, *gen, *kill;
 	struct node *nodes;
 	uint32_t nnodes, nodecap;
@@ -297,8 +295,6 @@ struct live {
 	/* The node of each slot live into (out of) each block, in slot
 	 * order: block b's from at_in[in_first[b]] (at_out[out_first[b]]). */
 	uint32_t *in_first, *out_first, *at_in, *at_out;
-	struct span *spans; /* instruction i's from spans[sp_first[i]] */
-	uint32_t *sp_first;
 };
 
 static const uint32_t *words_of(const struct live *l, uint32_t i)
@@ -306,60 +302,82 @@ static const uint32_t *words_of(const struct live *l, uint32_t i)
 	return l->f->code->words + l->f->insns[i].pos + 2;
 }
 
-static unsigned spans_at(const struct live *l, uint32_t i,
-			 const struct span **sp)
+/* One pass over the instructions: each one's operands (out->opnd, its
+ * uses, then its defs; home holds whether used as a float until the
+ * end), the blocks (starting at 0, at branch targets and after branches)
+ * and the calls out. 0, -EINVAL (an unknown signature) or -ENOMEM. */
+static int operands(struct live *l, struct wm_live *out)
 {
-	*sp = l->spans + l->sp_first[i];
-	return l->sp_first[i + 1] - l->sp_first[i];
-}
-
-static uint32_t target(const struct live *l, uint32_t i, unsigned k)
-{
-	const uint32_t *w = words_of(l, i);
-	return l->index[l->f->insns[i].pos + 2 + k + w[k]];
-}
-
-/* Blocks start at 0, at branch targets and after branches. */
-static bool find_blocks(struct live *l, uint32_t *blk)
-{
-	uint32_t n = l->f->ninsns;
-	uint32_t nsucc = 0;
-	memset(blk, 0, sizeof(*blk) * (n + 1));
-	blk[0] = 1;
+	uint32_t n = l->f->ninsns, nb = 0;
+	size_t nop = 0, cap = 3 * (size_t)n + 8;
+	bool cut = true; /* the previous instruction ends a block */
+	l->blk = buf(out, B_BLK, sizeof(uint32_t) * 2 * (n + 1), 0);
+	l->calls = buf(out, B_CALLS, sizeof(uint32_t) * (n + 1), 0);
+	out->first = buf(out, B_FIRST, sizeof(uint32_t) * 2 * (n + 1), 0);
+	out->opnd = buf(out, B_OPND, sizeof(*out->opnd) * cap, 0);
+	if (!l->blk || !l->calls || !out->first || !out->opnd)
+		return -ENOMEM;
+	l->bstart = l->blk + n + 1;
+	l->ncalls = l->nsucc = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		unsigned k0, nk = rel_operands(words_of(l, i),
-					       l->f->insns[i].op, &k0);
-		for (unsigned k = k0; k < k0 + nk; k++)
-			blk[target(l, i, k)] = 1;
-		if (nk || ends_flow(l->f->insns[i].op))
-			blk[i + 1] = 1;
-		nsucc += nk + 1;
+		enum ir_op op = l->f->insns[i].op;
+		const uint32_t *w = words_of(l, i);
+		struct span sp[6];
+		unsigned k0, nk = rel_operands(w, op, &k0);
+		unsigned c = op_spans(l->m, op, w, sp);
+		if (op == IR_CALL_INDIRECT && c < 2)
+			return -EINVAL; /* no such signature */
+		if (cut || l->info[i].target)
+			l->bstart[nb++] = i;
+		cut = nk || ends_flow(op);
+		l->nsucc += nk;
+		l->blk[i] = nb - 1;
+		if (calls_out(op))
+			l->calls[l->ncalls++] = i;
+		size_t need = nop + 1;
+		for (unsigned j = 0; j < c; j++)
+			need += sp[j].n;
+		if (need >= UINT32_MAX)
+			return -ENOMEM;
+		if (need > cap && !(out->opnd = buf(out, B_OPND,
+						    sizeof(*out->opnd) * need, 0)))
+			return -ENOMEM;
+		cap = out->cap[B_OPND] / sizeof(*out->opnd);
+		out->first[i] = (uint32_t)nop;
+		for (unsigned def = 0; def < 2; def++)
+			for (unsigned j = 0; j < c; j++)
+				for (uint32_t s = sp[j].first;
+				     sp[j].def == def && s < sp[j].first + sp[j].n;
+				     s++)
+					out->opnd[nop++] = (struct wm_live_opnd){
+					    s, sp[j].fl, sp[j].def};
 	}
-	l->nb = 0;
-	for (uint32_t i = 0; i < n; i++)
-		l->nb += blk[i];
-	l->bstart = buf(l->o, B_BSTART, sizeof(uint32_t) * 2 * (l->nb + 1), 0);
-	l->succ = buf(l->o, B_SUCC, sizeof(uint32_t) * (nsucc + 1), 0);
-	if (!l->bstart || !l->succ)
-		return false;
-	l->succ_first = l->bstart + l->nb + 1;
-	uint32_t b = 0;
-	for (uint32_t i = 0; i < n; i++) /* blk: instruction -> its block */
-		if (blk[i])
-			l->bstart[b++] = i;
-	l->bstart[l->nb] = n;
-	for (uint32_t i = 0, b = 0; i < n; i++) {
-		b += blk[i];
-		blk[i] = b - 1;
-	}
+	out->first[n] = (uint32_t)nop;
+	l->bstart[nb] = n;
+	l->nb = nb;
+	l->nsucc += nb; /* and a fall-through each */
+	return 0;
+}
+
+/* Each block's successors: its branch's targets, then the next block
+ * unless control never falls through. */
+static bool successors(struct live *l)
+{
 	uint32_t ns = 0;
-	for (b = 0; b < l->nb; b++) {
+	l->succ_first = buf(l->o, B_SUCC,
+			    sizeof(uint32_t) * (l->nb + l->nsucc + 1), 0);
+	if (!l->succ_first)
+		return false;
+	l->succ = l->succ_first + l->nb + 1;
+	for (uint32_t b = 0; b < l->nb; b++) {
 		uint32_t e = l->bstart[b + 1] - 1;
 		enum ir_op op = l->f->insns[e].op;
-		unsigned k0, nk = rel_operands(words_of(l, e), op, &k0);
+		const uint32_t *w = words_of(l, e);
+		unsigned k0, nk = rel_operands(w, op, &k0);
 		l->succ_first[b] = ns;
 		for (unsigned k = k0; k < k0 + nk; k++)
-			l->succ[ns++] = blk[target(l, e, k)];
+			l->succ[ns++] = l->blk[l->index[l->f->insns[e].pos + 2 +
+							k + w[k]]];
 		if (!ends_flow(op) && b + 1 < l->nb)
 			l->succ[ns++] = b + 1;
 	}
@@ -376,36 +394,23 @@ static inline uint32_t popcount(uint64_t x)
 	return (uint32_t)((x * 0x0101010101010101u) >> 56);
 }
 
-static void set_bit(uint64_t *s, uint32_t i)
+/* Upward-exposed uses (gen) and definitions (kill) of each block: forward
+ * over its operands (an instruction's uses come before its defs). */
+static void gen_kill(struct live *l, const struct wm_live *out)
 {
-	s[i / 64] |= (uint64_t)1 << (i % 64);
-}
-static void clear_bit(uint64_t *s, uint32_t i)
-{
-	s[i / 64] &= ~((uint64_t)1 << (i % 64));
-}
-
-/* Upward-exposed uses (gen) and definitions (kill) of each block. */
-static void gen_kill(struct live *l)
-{
-	const struct span *sp;
 	for (uint32_t b = 0; b < l->nb; b++) {
 		uint64_t *gen = l->gen + (size_t)b * l->words;
 		uint64_t *kill = l->kill + (size_t)b * l->words;
-		for (uint32_t i = l->bstart[b + 1]; i-- > l->bstart[b];) {
-			unsigned n = spans_at(l, i, &sp);
-			for (unsigned k = 0; k < n; k++)
-				for (uint32_t s = sp[k].first;
-				     sp[k].def && s < sp[k].first + sp[k].n &&
-				     s < l->nslots; s++) {
-					set_bit(kill, s);
-					clear_bit(gen, s);
-				}
-			for (unsigned k = 0; k < n; k++)
-				for (uint32_t s = sp[k].first;
-				     !sp[k].def && s < sp[k].first + sp[k].n &&
-				     s < l->nslots; s++)
-					set_bit(gen, s);
+		for (uint32_t k = out->first[l->bstart[b]];
+		     k < out->first[l->bstart[b + 1]]; k++) {
+			uint32_t s = out->opnd[k].slot;
+			uint64_t bit = (uint64_t)1 << (s % 64);
+			if (s >= l->nslots)
+				continue;
+			if (out->opnd[k].def)
+				kill[s / 64] |= bit;
+			else if (!(kill[s / 64] & bit))
+				gen[s / 64] |= bit;
 		}
 	}
 }
@@ -418,21 +423,16 @@ static void solve(struct live *l)
 	for (bool changed = true; changed;) {
 		changed = false;
 		for (uint32_t b = l->nb; b-- > 0;) {
-			uint64_t *out = l->out + (size_t)b * W;
-			uint64_t *in = l->in + (size_t)b * W;
-			const uint64_t *gen = l->gen + (size_t)b * W;
-			const uint64_t *kill = l->kill + (size_t)b * W;
-			memset(out, 0, W * sizeof(*out));
-			for (uint32_t k = l->succ_first[b]; k < l->succ_first[b + 1];
-			     k++) {
-				const uint64_t *si = l->in + (size_t)l->succ[k] * W;
-				for (uint32_t j = 0; j < W; j++)
-					out[j] |= si[j];
-			}
+			size_t at = (size_t)b * W;
 			for (uint32_t j = 0; j < W; j++) {
-				uint64_t v = gen[j] | (out[j] & ~kill[j]);
-				changed |= v != in[j];
-				in[j] = v;
+				uint64_t o = 0;
+				for (uint32_t k = l->succ_first[b];
+				     k < l->succ_first[b + 1]; k++)
+					o |= l->in[(size_t)l->succ[k] * W + j];
+				uint64_t v = l->gen[at + j] | (o & ~l->kill[at + j]);
+				changed |= v != l->in[at + j];
+				l->in[at + j] = v;
+				l->out[at + j] = o;
 			}
 		}
 	}
@@ -451,9 +451,9 @@ static uint32_t new_node(struct live *l, uint32_t s, uint32_t start)
 			return NONE;
 		l->nodecap = (uint32_t)(l->o->cap[B_NODES] / sizeof(*l->nodes));
 	}
-	l->nodes[l->nnodes] =
-	    (struct node){s, start, start, l->nnodes, 0, 0, false};
-	return l->nnodes++;
+	uint32_t x = l->nnodes++;
+	l->nodes[x] = (struct node){s, start, start, x, x, false, 0, 0};
+	return x;
 }
 
 static uint32_t find(struct node *nodes, uint32_t x)
@@ -465,36 +465,12 @@ static uint32_t find(struct node *nodes, uint32_t x)
 	return x;
 }
 
-/* One access of slot s at instruction i (a def when def). */
-static bool note_access(struct live *l, uint32_t *opnode, uint32_t *nop,
-		   uint32_t i, uint32_t s, const struct span *sp, uint64_t k)
-{
-	uint32_t n = NONE;
-	if (s < l->nslots) {
-		if (sp->def) {
-			n = new_node(l, s, 2 * i + 1);
-			if (n == NONE)
-				return false;
-			l->cur[s] = n;
-		} else {
-			n = l->cur[s];
-			l->nodes[n].end = 2 * i;
-			l->nodes[n].read = true;
-		}
-		l->nodes[n].w += k;
-		l->nodes[n].fw += sp->fl ? k : 0;
-	}
-	opnode[(*nop)++] = n;
-	return true;
-}
-
 /* Forward over the blocks: a run of liveness continues into the next
- * block or starts at its top, every def starts one; each access notes its
- * run in opnode (the instruction's uses, then its defs). */
-static bool sweep(struct live *l, struct wm_live *out, uint32_t *opnode)
+ * block or starts at its top, every def starts one; each operand notes
+ * its run in opnode. */
+static bool sweep(struct live *l, const struct wm_live *out, uint32_t *opnode)
 {
-	const struct span *sp;
-	uint32_t W = l->words, nop = 0;
+	uint32_t W = l->words;
 	for (uint32_t b = 0; b < l->nb; b++) {
 		const uint64_t *in = l->in + (size_t)b * W;
 		const uint64_t *prev = b ? l->out + (size_t)(b - 1) * W : NULL;
@@ -514,19 +490,23 @@ static bool sweep(struct live *l, struct wm_live *out, uint32_t *opnode)
 			enum ir_op op = l->f->insns[i].op;
 			uint64_t k = op == IR_ENTRY || calls_out(op)
 				   ? 0 : (uint64_t)1 << (d < 6 ? 3 * d : 18);
-			unsigned n = spans_at(l, i, &sp);
-			out->first[i] = nop;
-			for (int def = 0; def < 2; def++)
-				for (unsigned j = 0; j < n; j++)
-					for (uint32_t s = sp[j].first;
-					     sp[j].def == def &&
-					     s < sp[j].first + sp[j].n; s++) {
-						out->opnd[nop] = (struct wm_live_opnd){
-						    s, -1, sp[j].def};
-						if (!note_access(l, opnode, &nop, i, s,
-							    &sp[j], k))
-							return false;
-					}
+			for (uint32_t j = out->first[i]; j < out->first[i + 1]; j++) {
+				uint32_t s = out->opnd[j].slot, x = NONE;
+				if (s < l->nslots && out->opnd[j].def) {
+					x = l->cur[s] = new_node(l, s, 2 * i + 1);
+					if (x == NONE)
+						return false;
+				} else if (s < l->nslots) {
+					x = l->cur[s];
+					l->nodes[x].end = 2 * i;
+					l->nodes[x].read = true;
+				}
+				if (x != NONE) {
+					l->nodes[x].w += k;
+					l->nodes[x].fw += out->opnd[j].home ? k : 0;
+				}
+				opnode[j] = x;
+			}
 		}
 		uint32_t end = 2 * (l->bstart[b + 1] - 1) + 1;
 		const uint64_t *live = l->out + (size_t)b * W;
@@ -539,13 +519,13 @@ static bool sweep(struct live *l, struct wm_live *out, uint32_t *opnode)
 				*at++ = x;
 			}
 	}
-	out->first[l->f->ninsns] = nop;
 	return true;
 }
 
 /* Joins the runs on both sides of every branch edge (the fall-through to
  * the next block already continues its runs): those of the slots live out
- * of the branch's block and into its target, found by their ranks. */
+ * of the branch's block and into its target, found by their ranks. Then
+ * every run's parent is its web's root. */
 static void join_edges(struct live *l)
 {
 	uint32_t W = l->words;
@@ -570,6 +550,8 @@ static void join_edges(struct live *l)
 			}
 		}
 	}
+	for (uint32_t x = 0; x < l->nnodes; x++)
+		l->nodes[x].parent = find(l->nodes, x);
 }
 
 /* Where each block's live-in and live-out nodes go. */
@@ -598,220 +580,142 @@ static bool rank_tables(struct live *l)
 
 /* ---- registers ------------------------------------------------------------- */
 
-struct web {
-	uint32_t root;
-	uint64_t w, fw;
-};
-
-/* Webs heaviest first, by the power of two of their weight (weights are
- * sums of powers of 8: finer order gains little), stable. */
-static bool by_weight(struct wm_live *o, struct web *webs, uint32_t n)
+/* The roots of the webs that are accessed, heaviest first by the power of
+ * two of their weight (weights are sums of powers of 8: finer order gains
+ * little), in node order within one; their number. Each root's weight
+ * becomes its web's, its circle takes the web's runs. */
+static uint32_t by_weight(struct live *l, uint32_t *order)
 {
-	uint32_t first[66] = {0};
-	struct web *tmp = buf(o, B_TMP, sizeof(*tmp) * (n + 1), 0);
-	if (!tmp)
-		return false;
-	for (uint32_t k = 0; k < n; k++)
-		first[__builtin_clzll(webs[k].w) + 1]++;
+	struct node *nd = l->nodes;
+	uint32_t first[66] = {0}, nw = 0;
+	for (uint32_t x = 0; x < l->nnodes; x++) {
+		uint32_t r = nd[x].parent;
+		if (r == x)
+			continue;
+		nd[r].w += nd[x].w;
+		nd[r].fw += nd[x].fw;
+		nd[x].next = nd[r].next;
+		nd[r].next = x;
+	}
+	for (uint32_t x = 0; x < l->nnodes; x++)
+		if (nd[x].parent == x && nd[x].w)
+			first[__builtin_clzll(nd[x].w) + 1]++, nw++;
 	for (unsigned b = 0; b < 65; b++)
 		first[b + 1] += first[b];
-	for (uint32_t k = 0; k < n; k++)
-		tmp[first[__builtin_clzll(webs[k].w)]++] = webs[k];
-	memcpy(webs, tmp, sizeof(*tmp) * n);
-	return true;
+	for (uint32_t x = 0; x < l->nnodes; x++)
+		if (nd[x].parent == x && nd[x].w)
+			order[first[__builtin_clzll(nd[x].w)]++] = x;
+	return nw;
 }
 
 /* Webs by weight take the first register of their class free over all
- * their runs (members: the runs of each web, grouped). reg: root -> home.
- * occ: at each position, the registers taken (most runs are a few
- * positions long: one pass over them finds every register free). */
+ * their runs. reg: node -> home. occ: at each position, the registers
+ * taken (most runs are a few positions long: one pass over them finds
+ * every register free). */
 static bool assign(struct live *l, int8_t *reg, unsigned ngpr, unsigned nxmm)
 {
-	uint32_t nn = l->nnodes, nw = 0;
-	struct web *webs = buf(l->o, B_WEBS, sizeof(*webs) * (nn + 1), 0);
-	uint32_t *first = buf(l->o, B_WFIRST, sizeof(*first) * (nn + 2), 1);
-	uint32_t *members = buf(l->o, B_MEMBERS, sizeof(*members) * (nn + 1), 0);
+	struct node *nd = l->nodes;
+	uint32_t *order = buf(l->o, B_ORDER, sizeof(*order) * (l->nnodes + 1), 0);
 	uint32_t *occ = buf(l->o, B_OCC,
 			    sizeof(*occ) * (2 * (size_t)l->f->ninsns + 2), 1);
-	bool ok = webs && first && members && occ;
-	for (uint32_t n = 0; ok && n < nn; n++) {
-		uint32_t r = find(l->nodes, n);
-		reg[n] = -1;
-		first[r + 1]++;
-		if (r != n) {
-			l->nodes[r].w += l->nodes[n].w;
-			l->nodes[r].fw += l->nodes[n].fw;
-		}
-	}
-	for (uint32_t n = 0; ok && n < nn; n++) {
-		first[n + 1] += first[n];
-		if (l->nodes[n].parent == n && l->nodes[n].w)
-			webs[nw++] = (struct web){n, l->nodes[n].w, l->nodes[n].fw};
-	}
-	for (uint32_t n = 0; ok && n < nn; n++) {
-		uint32_t r = find(l->nodes, n);
-		members[first[r]++] = n;
-	}
-	for (uint32_t n = nn; ok && n > 0; n--)
-		first[n] = first[n - 1];
-	if (ok)
-		first[0] = 0;
-	ok = ok && by_weight(l->o, webs, nw);
-	for (uint32_t k = 0; ok && k < nw; k++) {
-		bool fl = webs[k].fw * 2 >= webs[k].w;
-		uint32_t class = fl ? ((1u << nxmm) - 1) << ngpr
-				    : (1u << ngpr) - 1;
-		const uint32_t *mb = members + first[webs[k].root];
-		uint32_t nm = first[webs[k].root + 1] - first[webs[k].root];
-		uint32_t busy = ~class;
-		for (uint32_t j = 0; j < nm && busy != ~0u; j++)
-			for (uint32_t p = l->nodes[mb[j]].start;
-			     p <= l->nodes[mb[j]].end; p++)
+	if (!order || !occ)
+		return false;
+	memset(reg, -1, l->nnodes);
+	uint32_t nw = by_weight(l, order);
+	for (uint32_t k = 0; k < nw; k++) {
+		uint32_t r = order[k], x = r;
+		bool fl = nd[r].fw * 2 >= nd[r].w;
+		uint32_t busy = fl ? ~(((1u << nxmm) - 1) << ngpr)
+				   : ~((1u << ngpr) - 1);
+		do {
+			for (uint32_t p = nd[x].start, e = nd[x].end; p <= e; p++)
 				busy |= occ[p];
+			x = nd[x].next;
+		} while (x != r && busy != ~0u);
 		if (busy == ~0u)
 			continue;
-		unsigned r = (unsigned)__builtin_ctz(~busy);
-		for (uint32_t j = 0; j < nm; j++)
-			for (uint32_t p = l->nodes[mb[j]].start;
-			     p <= l->nodes[mb[j]].end; p++)
-				occ[p] |= 1u << r;
-		reg[webs[k].root] = (int8_t)r;
+		unsigned h = (unsigned)__builtin_ctz(~busy);
+		do {
+			for (uint32_t p = nd[x].start, e = nd[x].end; p <= e; p++)
+				occ[p] |= 1u << h;
+			x = nd[x].next;
+		} while (x != r);
+		reg[r] = (int8_t)h;
 	}
-	return ok;
+	for (uint32_t x = 0; x < l->nnodes; x++) /* node -> home */
+		reg[x] = reg[nd[x].parent];
+	return true;
 }
 
 /* The registers live across each instruction that calls out: runs in a
  * register from before its read point to after its write point. */
 static bool find_saves(struct live *l, struct wm_live *out, const int8_t *reg)
 {
-	uint32_t n = l->f->ninsns, ncalls = 0, nsaves = 0;
-	/* calls, then at each instruction how many calls come before it */
-	uint32_t *calls = buf(out, B_CALLS, sizeof(*calls) * (2 * n + 2), 0);
-	if (!calls)
-		return false;
-	uint32_t *before = calls + n + 1;
-	for (uint32_t i = 0; i < n; i++) {
-		before[i] = ncalls;
-		if (calls_out(l->f->insns[i].op))
-			calls[ncalls++] = i;
-	}
-	before[n] = ncalls;
-	for (int pass = 0; ncalls && pass < 2; pass++) {
+	uint32_t n = l->f->ninsns, nc = l->ncalls, *calls = l->calls;
+	for (int pass = 0; nc && pass < 2; pass++) {
+		uint32_t lo = 0; /* the first call read at or after start */
 		for (uint32_t x = 0; x < l->nnodes; x++) {
 			const struct node *nd = &l->nodes[x];
-			int8_t r = reg[x];
-			if (r < 0)
-				continue;
-			/* the first call whose read point is at or after start */
-			uint32_t lo = before[(nd->start + 1) / 2];
-			for (; lo < ncalls && 2 * calls[lo] + 1 <= nd->end; lo++) {
-				uint32_t c = calls[lo];
+			while (lo < nc && 2 * calls[lo] < nd->start)
+				lo++; /* runs start in order */
+			for (uint32_t c = lo; reg[x] >= 0 && c < nc &&
+					      2 * calls[c] + 1 <= nd->end; c++)
 				if (pass == 0)
-					out->save_first[c + 1]++;
+					out->save_first[calls[c] + 1]++;
 				else
-					out->saves[out->save_first[c]++] =
-					    (struct wm_live_save){nd->slot, r};
-			}
+					out->saves[out->save_first[calls[c]]++] =
+					    (struct wm_live_save){nd->slot, reg[x]};
 		}
 		if (pass == 0) {
 			for (uint32_t i = 0; i < n; i++)
 				out->save_first[i + 1] += out->save_first[i];
-			nsaves = out->save_first[n];
-			out->saves = buf(out, B_SAVES,
-					 sizeof(*out->saves) * (nsaves + 1), 0);
+			out->saves = buf(out, B_SAVES, sizeof(*out->saves) *
+					 (out->save_first[n] + 1), 0);
 			if (!out->saves)
 				return false;
 		}
 	}
-	for (uint32_t i = n; ncalls && i > 0; i--) /* back from the fill */
+	for (uint32_t i = n; nc && i > 0; i--) /* back from the fill */
 		out->save_first[i] = out->save_first[i - 1];
 	out->save_first[0] = 0;
 	return true;
-}
-
-/* The operands of every instruction, in the frame (the fallback). */
-static void frame_operands(struct live *l, struct wm_live *out)
-{
-	const struct span *sp;
-	uint32_t nop = 0;
-	for (uint32_t i = 0; i < l->f->ninsns; i++) {
-		unsigned n = spans_at(l, i, &sp);
-		out->first[i] = nop;
-		for (unsigned j = 0; j < n; j++)
-			for (uint32_t s = sp[j].first; s < sp[j].first + sp[j].n;
-			     s++)
-				out->opnd[nop++] =
-				    (struct wm_live_opnd){s, -1, sp[j].def};
-	}
-	out->first[l->f->ninsns] = nop;
 }
 
 /* Liveness, webs and their registers; false when memory ran out. */
 static bool analyze(struct live *l, struct wm_live *out, uint32_t *opnode,
 		    unsigned ngpr, unsigned nxmm)
 {
-	uint32_t n = l->f->ninsns;
-	uint32_t *blk = buf(out, B_BLK, sizeof(*blk) * (n + 1), 0);
-	if (!blk || !find_blocks(l, blk))
-		return false;
+	uint32_t nop = out->first[l->f->ninsns];
 	size_t set = (size_t)l->nb * l->words;
-	if (set > MAX_SET_WORDS) {
-		frame_operands(l, out); /* every value in the frame */
+	if (set > MAX_SET_WORDS) { /* every value in the frame */
+		for (uint32_t k = 0; k < nop; k++)
+			out->opnd[k].home = -1;
 		return true;
 	}
 	l->in = buf(out, B_SETS, sizeof(uint64_t) * (4 * set + 1), 1);
 	l->cur = buf(out, B_CUR, sizeof(*l->cur) * (l->nslots + 1), 0);
-	if (!l->in || !l->cur)
+	if (!l->in || !l->cur || !successors(l))
 		return false;
 	l->out = l->in + set;
 	l->gen = l->out + set;
 	l->kill = l->gen + set;
-	gen_kill(l);
+	gen_kill(l, out);
 	solve(l);
 	if (!rank_tables(l) || !sweep(l, out, opnode))
 		return false;
 	join_edges(l);
-	for (uint32_t x = 0; x < l->nnodes; x++) /* every node to its root */
-		l->nodes[x].parent = find(l->nodes, x);
 	int8_t *reg = buf(out, B_REG, l->nnodes + 1, 0);
-	bool ok = reg && assign(l, reg, ngpr, nxmm);
-	for (uint32_t x = 0; ok && x < l->nnodes; x++) /* node -> home */
-		reg[x] = reg[find(l->nodes, x)];
-	ok = ok && find_saves(l, out, reg);
-	for (uint32_t k = 0; ok && k < out->first[n]; k++)
-		if (opnode[k] != NONE && out->opnd[k].def &&
-		    !l->nodes[opnode[k]].read) {
-			out->opnd[k].home = WM_LIVE_DEAD;
-		} else if (opnode[k] != NONE) {
-			out->opnd[k].home = reg[opnode[k]];
-			if (out->opnd[k].home >= 0)
-				out->homes_used |= 1u << out->opnd[k].home;
-		}
-	return ok;
-}
-
-/* Every instruction's spans, once; the number of operands in total. */
-static bool all_spans(struct live *l, size_t *nop)
-{
-	uint32_t n = l->f->ninsns, k = 0;
-	l->sp_first = buf(l->o, B_SPFIRST, sizeof(uint32_t) * (n + 1), 0);
-	if (!l->sp_first)
+	if (!reg || !assign(l, reg, ngpr, nxmm) || !find_saves(l, out, reg))
 		return false;
-	*nop = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		l->spans = buf(l->o, B_SPANS, sizeof(*l->spans) * (k + 6), 0);
-		if (!l->spans)
-			return false;
-		l->sp_first[i] = k;
-		unsigned c = op_spans(l->m, l->f->insns[i].op, words_of(l, i),
-				      l->spans + k);
-		if (l->f->insns[i].op == IR_CALL_INDIRECT && c < 2)
-			return false; /* no such signature */
-		for (unsigned j = 0; j < c; j++)
-			*nop += l->spans[k + j].n;
-		k += c;
+	for (uint32_t k = 0; k < nop; k++) {
+		uint32_t x = opnode[k];
+		int8_t h = x == NONE ? -1
+			 : out->opnd[k].def && !l->nodes[x].read ? WM_LIVE_DEAD
+								  : reg[x];
+		out->opnd[k].home = h;
+		if (h >= 0)
+			out->homes_used |= 1u << h;
 	}
-	l->sp_first[n] = k;
 	return true;
 }
 
@@ -821,16 +725,16 @@ int wm_live_alloc(struct wm_live *out, const struct wm_module *m,
 {
 	struct live l = {.o = out, .m = m, .f = f, .info = info,
 			 .index = index, .nslots = f->code->frame_slots};
-	size_t nop = 0, n = f->ninsns;
+	uint32_t n = f->ninsns;
 	out->homes_used = 0;
 	out->saves = NULL;
 	l.words = (l.nslots + 63) / 64;
-	if (!all_spans(&l, &nop))
-		return -EINVAL;
-	out->first = buf(out, B_FIRST, sizeof(uint32_t) * 2 * (n + 1), 0);
-	out->opnd = buf(out, B_OPND, sizeof(*out->opnd) * (nop + 1), 0);
-	uint32_t *opnode = buf(out, B_OPNODE, sizeof(*opnode) * (nop + 1), 0);
-	if (!out->first || !out->opnd || !opnode || nop >= UINT32_MAX)
+	int rc = operands(&l, out);
+	if (rc)
+		return rc;
+	uint32_t *opnode = buf(out, B_OPNODE,
+			       sizeof(*opnode) * (out->first[n] + 1), 0);
+	if (!opnode)
 		return -ENOMEM;
 	out->save_first = out->first + n + 1;
 	memset(out->save_first, 0, sizeof(uint32_t) * (n + 1));
