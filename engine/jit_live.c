@@ -442,7 +442,7 @@ static void solve(struct live *l)
 
 #define NONE UINT32_MAX
 
-static uint32_t new_node(struct live *l, uint32_t s, uint32_t start)
+static inline uint32_t new_node(struct live *l, uint32_t s, uint32_t start)
 {
 	if (l->nnodes == l->nodecap) {
 		l->nodes = buf(l->o, B_NODES,
@@ -456,7 +456,7 @@ static uint32_t new_node(struct live *l, uint32_t s, uint32_t start)
 	return x;
 }
 
-static uint32_t find(struct node *nodes, uint32_t x)
+static inline uint32_t find(struct node *nodes, uint32_t x)
 {
 	while (nodes[x].parent != x) {
 		nodes[x].parent = nodes[nodes[x].parent].parent;
@@ -608,6 +608,16 @@ static uint32_t by_weight(struct live *l, uint32_t *order)
 	return nw;
 }
 
+/* The registers taken anywhere in positions p..e (p <= e), two at a
+ * time: the scan is most of the allocation's time. */
+static inline uint32_t taken(const uint32_t *occ, uint32_t p, uint32_t e)
+{
+	uint32_t a = 0, b = 0;
+	for (; p < e; p += 2)
+		a |= occ[p], b |= occ[p + 1];
+	return p == e ? a | b | occ[p] : a | b;
+}
+
 /* Webs by weight take the first register of their class free over all
  * their runs. reg: node -> home. occ: at each position, the registers
  * taken (most runs are a few positions long: one pass over them finds
@@ -628,8 +638,7 @@ static bool assign(struct live *l, int8_t *reg, unsigned ngpr, unsigned nxmm)
 		uint32_t busy = fl ? ~(((1u << nxmm) - 1) << ngpr)
 				   : ~((1u << ngpr) - 1);
 		do {
-			for (uint32_t p = nd[x].start, e = nd[x].end; p <= e; p++)
-				busy |= occ[p];
+			busy |= taken(occ, nd[x].start, nd[x].end);
 			x = nd[x].next;
 		} while (x != r && busy != ~0u);
 		if (busy == ~0u)
