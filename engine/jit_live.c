@@ -248,8 +248,8 @@ static bool calls_out(enum ir_op op)
 /* ---- liveness over basic blocks ---------------------------------------- */
 
 /* The buffers kept in struct wm_live from one function to the next. */
-enum { B_FIRST, B_OPND, B_SAVES, B_OPNODE, B_BLK, B_SUCC, B_SETS, B_CUR,
-       B_RANKS, B_AT, B_NODES, B_REG, B_ORDER, B_OCC, B_CALLS, B_COUNT };
+enum { B_FIRST, B_OPND, B_SAVES, B_OPNODE, B_BLK, B_SUCC, B_GK, B_SETS,
+       B_CUR, B_RANKS, B_AT, B_NODES, B_REG, B_ORDER, B_OCC, B_CALLS, B_COUNT };
 _Static_assert(B_COUNT <= sizeof(((struct wm_live *)0)->cap) / sizeof(size_t),
 	       "struct wm_live has a buffer for each");
 
@@ -288,7 +288,8 @@ struct live {
 	uint32_t *blk;          /* instruction -> its block */
 	uint32_t nsucc, *succ_first, *succ; /* successor blocks */
 	uint32_t ncalls, *calls; /* the instructions that call out */
-	uint64_t *in, *out, *gen, *kill;
+	uint64_t *in, *out;
+	uint64_t *gk; /* block b's gen, then kill, from gk[2 * words * b] */
 	struct node *nodes;
 	uint32_t nnodes, nodecap;
 	uint32_t *cur; /* slot -> its node at this point of the sweep */
@@ -302,15 +303,30 @@ static const uint32_t *words_of(const struct live *l, uint32_t i)
 	return l->f->code->words + l->f->insns[i].pos + 2;
 }
 
+/* Slot s read (or, def, written) in the block of gen and kill: gen, the
+ * upward-exposed uses, kill, the definitions. */
+static inline void gen_kill(uint64_t *gen, uint64_t *kill, uint32_t s,
+			    bool def)
+{
+	uint64_t bit = (uint64_t)1 << (s % 64);
+	if (def)
+		kill[s / 64] |= bit;
+	else if (!(kill[s / 64] & bit))
+		gen[s / 64] |= bit;
+}
+
 /* One pass over the instructions: each one's operands (out->opnd, its
  * uses, then its defs; home holds whether used as a float until the
  * end), the blocks (starting at 0, at branch targets and after branches)
- * and the calls out. 0, -EINVAL (an unknown signature) or -ENOMEM. */
+ * with their gen and kill sets (none when there would be more than
+ * MAX_SET_WORDS words), and the calls out. 0, -EINVAL (an unknown
+ * signature) or -ENOMEM. */
 static int operands(struct live *l, struct wm_live *out)
 {
-	uint32_t n = l->f->ninsns, nb = 0;
+	uint32_t n = l->f->ninsns, nb = 0, W = l->words;
 	size_t nop = 0, cap = 3 * (size_t)n + 8;
 	bool cut = true; /* the previous instruction ends a block */
+	uint64_t *gen = NULL, *kill = NULL;
 	l->blk = buf(out, B_BLK, sizeof(uint32_t) * 2 * (n + 1), 0);
 	l->calls = buf(out, B_CALLS, sizeof(uint32_t) * (n + 1), 0);
 	out->first = buf(out, B_FIRST, sizeof(uint32_t) * 2 * (n + 1), 0);
@@ -327,8 +343,19 @@ static int operands(struct live *l, struct wm_live *out)
 		unsigned c = op_spans(l->m, op, w, sp);
 		if (op == IR_CALL_INDIRECT && c < 2)
 			return -EINVAL; /* no such signature */
-		if (cut || l->info[i].target)
+		if (cut || l->info[i].target) {
+			size_t at = 2 * (size_t)W * nb;
 			l->bstart[nb++] = i;
+			gen = (size_t)nb * W > MAX_SET_WORDS ? NULL
+			    : buf(out, B_GK, sizeof(*gen) * (at + 2 * W), 0);
+			if (!gen && (size_t)nb * W <= MAX_SET_WORDS)
+				return -ENOMEM;
+			for (uint32_t j = 0; gen && j < 2 * W; j++)
+				gen[at + j] = 0;
+			l->gk = gen;
+			gen = gen ? gen + at : NULL;
+			kill = gen + W;
+		}
 		cut = nk || ends_flow(op);
 		l->nsucc += nk;
 		l->blk[i] = nb - 1;
@@ -348,9 +375,12 @@ static int operands(struct live *l, struct wm_live *out)
 			for (unsigned j = 0; j < c; j++)
 				for (uint32_t s = sp[j].first;
 				     sp[j].def == def && s < sp[j].first + sp[j].n;
-				     s++)
+				     s++) {
 					out->opnd[nop++] = (struct wm_live_opnd){
 					    s, sp[j].fl, sp[j].def};
+					if (gen && s < l->nslots)
+						gen_kill(gen, kill, s, sp[j].def);
+				}
 	}
 	out->first[n] = (uint32_t)nop;
 	l->bstart[nb] = n;
@@ -394,27 +424,6 @@ static inline uint32_t popcount(uint64_t x)
 	return (uint32_t)((x * 0x0101010101010101u) >> 56);
 }
 
-/* Upward-exposed uses (gen) and definitions (kill) of each block: forward
- * over its operands (an instruction's uses come before its defs). */
-static void gen_kill(struct live *l, const struct wm_live *out)
-{
-	for (uint32_t b = 0; b < l->nb; b++) {
-		uint64_t *gen = l->gen + (size_t)b * l->words;
-		uint64_t *kill = l->kill + (size_t)b * l->words;
-		for (uint32_t k = out->first[l->bstart[b]];
-		     k < out->first[l->bstart[b + 1]]; k++) {
-			uint32_t s = out->opnd[k].slot;
-			uint64_t bit = (uint64_t)1 << (s % 64);
-			if (s >= l->nslots)
-				continue;
-			if (out->opnd[k].def)
-				kill[s / 64] |= bit;
-			else if (!(kill[s / 64] & bit))
-				gen[s / 64] |= bit;
-		}
-	}
-}
-
 /* in = gen | (out & ~kill), out = the union of the successors' in, to a
  * fixed point (blocks backwards: a loop takes a few rounds). */
 static void solve(struct live *l)
@@ -424,12 +433,13 @@ static void solve(struct live *l)
 		changed = false;
 		for (uint32_t b = l->nb; b-- > 0;) {
 			size_t at = (size_t)b * W;
+			const uint64_t *gen = l->gk + 2 * at, *kill = gen + W;
 			for (uint32_t j = 0; j < W; j++) {
 				uint64_t o = 0;
 				for (uint32_t k = l->succ_first[b];
 				     k < l->succ_first[b + 1]; k++)
 					o |= l->in[(size_t)l->succ[k] * W + j];
-				uint64_t v = l->gen[at + j] | (o & ~l->kill[at + j]);
+				uint64_t v = gen[j] | (o & ~kill[j]);
 				changed |= v != l->in[at + j];
 				l->in[at + j] = v;
 				l->out[at + j] = o;
@@ -701,14 +711,11 @@ static bool analyze(struct live *l, struct wm_live *out, uint32_t *opnode,
 			out->opnd[k].home = -1;
 		return true;
 	}
-	l->in = buf(out, B_SETS, sizeof(uint64_t) * (4 * set + 1), 1);
+	l->in = buf(out, B_SETS, sizeof(uint64_t) * (2 * set + 1), 1);
 	l->cur = buf(out, B_CUR, sizeof(*l->cur) * (l->nslots + 1), 0);
 	if (!l->in || !l->cur || !successors(l))
 		return false;
 	l->out = l->in + set;
-	l->gen = l->out + set;
-	l->kill = l->gen + set;
-	gen_kill(l, out);
 	solve(l);
 	if (!rank_tables(l) || !sweep(l, out, opnode))
 		return false;
