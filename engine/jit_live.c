@@ -249,7 +249,7 @@ static bool calls_out(enum ir_op op)
 
 /* The buffers kept in struct wm_live from one function to the next. */
 enum { B_FIRST, B_OPND, B_SAVES, B_OPNODE, B_BLK, B_SUCC, B_GK, B_SETS,
-       B_CUR, B_RANKS, B_AT, B_NODES, B_REG, B_ORDER, B_OCC, B_CALLS, B_COUNT };
+       B_CUR, B_AT, B_NODES, B_REG, B_ORDER, B_OCC, B_CALLS, B_COUNT };
 _Static_assert(B_COUNT <= sizeof(((struct wm_live *)0)->cap) / sizeof(size_t),
 	       "struct wm_live has a buffer for each");
 
@@ -293,9 +293,11 @@ struct live {
 	struct node *nodes;
 	uint32_t nnodes, nodecap;
 	uint32_t *cur; /* slot -> its node at this point of the sweep */
-	/* The node of each slot live into (out of) each block, in slot
-	 * order: block b's from at_in[in_first[b]] (at_out[out_first[b]]). */
-	uint32_t *in_first, *out_first, *at_in, *at_out;
+	/* What the joins need, in slot order: the nodes live into each block
+	 * a branch comes to from elsewhere, from top[top_first[b]] (NONE:
+	 * none comes), and those live along each such branch succ[k], from
+	 * along[along_first[k]]. */
+	uint32_t *top_first, *along_first, *top, *along;
 };
 
 static const uint32_t *words_of(const struct live *l, uint32_t i)
@@ -394,20 +396,27 @@ static int operands(struct live *l, struct wm_live *out)
 static bool successors(struct live *l)
 {
 	uint32_t ns = 0;
-	l->succ_first = buf(l->o, B_SUCC,
-			    sizeof(uint32_t) * (l->nb + l->nsucc + 1), 0);
+	l->succ_first = buf(l->o, B_SUCC, sizeof(uint32_t) *
+			    (2 * (size_t)l->nb + 2 * (size_t)l->nsucc + 1), 0);
 	if (!l->succ_first)
 		return false;
-	l->succ = l->succ_first + l->nb + 1;
+	l->top_first = l->succ_first + l->nb + 1;
+	l->succ = l->top_first + l->nb;
+	l->along_first = l->succ + l->nsucc;
+	memset(l->top_first, 0xff, sizeof(uint32_t) * l->nb);
 	for (uint32_t b = 0; b < l->nb; b++) {
 		uint32_t e = l->bstart[b + 1] - 1;
 		enum ir_op op = l->f->insns[e].op;
 		const uint32_t *w = words_of(l, e);
 		unsigned k0, nk = rel_operands(w, op, &k0);
 		l->succ_first[b] = ns;
-		for (unsigned k = k0; k < k0 + nk; k++)
-			l->succ[ns++] = l->blk[l->index[l->f->insns[e].pos + 2 +
-							k + w[k]]];
+		for (unsigned k = k0; k < k0 + nk; k++) {
+			uint32_t t = l->blk[l->index[l->f->insns[e].pos + 2 +
+						      k + w[k]]];
+			l->succ[ns++] = t;
+			if (t != b + 1)
+				l->top_first[t] = 0; /* joined: planned */
+		}
 		if (!ends_flow(op) && b + 1 < l->nb)
 			l->succ[ns++] = b + 1;
 	}
@@ -475,24 +484,65 @@ static inline uint32_t find(struct node *nodes, uint32_t x)
 	return x;
 }
 
+/* Room for what the joins need (struct live): top_first and along_first
+ * become places in one buffer. */
+static bool plan_joins(struct live *l)
+{
+	uint32_t W = l->words;
+	size_t ntop = 0, nalong = 0;
+	for (uint32_t b = 0; b < l->nb; b++) {
+		const uint64_t *in = l->in + (size_t)b * W;
+		const uint64_t *out = l->out + (size_t)b * W;
+		if (l->top_first[b] != NONE)
+			l->top_first[b] = (uint32_t)ntop;
+		for (uint32_t j = 0; l->top_first[b] != NONE && j < W; j++)
+			ntop += popcount(in[j]);
+		for (uint32_t k = l->succ_first[b]; k < l->succ_first[b + 1]; k++) {
+			const uint64_t *tin = l->in + (size_t)l->succ[k] * W;
+			l->along_first[k] = (uint32_t)nalong;
+			for (uint32_t j = 0; l->succ[k] != b + 1 && j < W; j++)
+				nalong += popcount(out[j] & tin[j]);
+		}
+	}
+	if (ntop + nalong >= UINT32_MAX)
+		return false;
+	l->top = buf(l->o, B_AT, sizeof(uint32_t) * (ntop + nalong + 1), 0);
+	l->along = l->top + ntop;
+	return l->top != NULL;
+}
+
+/* The nodes of the slots in set (W words) into at, in slot order. */
+static uint32_t *note_nodes(const struct live *l, uint32_t *at,
+			    const uint64_t *set, const uint64_t *mask)
+{
+	for (uint32_t j = 0; j < l->words; j++)
+		for (uint64_t m = set[j] & (mask ? mask[j] : ~0ull); m; m &= m - 1)
+			*at++ = l->cur[j * 64 + __builtin_ctzll(m)];
+	return at;
+}
+
 /* Forward over the blocks: a run of liveness continues into the next
  * block or starts at its top, every def starts one; each operand notes
- * its run in opnode. */
+ * its run in opnode. A run's end and read are set where it is last seen:
+ * one going on into the next block is read there or live out again, so
+ * each block touches only the runs starting or ending at its edges (and
+ * notes those the joins need), not every value live through it. */
 static bool sweep(struct live *l, const struct wm_live *out, uint32_t *opnode)
 {
 	uint32_t W = l->words;
 	for (uint32_t b = 0; b < l->nb; b++) {
 		const uint64_t *in = l->in + (size_t)b * W;
 		const uint64_t *prev = b ? l->out + (size_t)(b - 1) * W : NULL;
-		uint32_t *at = l->at_in + l->in_first[b];
 		for (uint32_t j = 0; j < W; j++) /* live in, not out above */
-			for (uint64_t m = in[j]; m; m &= m - 1) {
+			for (uint64_t m = in[j] & (prev ? ~prev[j] : ~0ull); m;
+			     m &= m - 1) {
 				uint32_t s = j * 64 + (uint32_t)__builtin_ctzll(m);
-				if (!prev || !(prev[j] & (m & -m)))
-					l->cur[s] = new_node(l, s, 2 * l->bstart[b]);
-				if ((*at++ = l->cur[s]) == NONE)
+				l->cur[s] = new_node(l, s, 2 * l->bstart[b]);
+				if (l->cur[s] == NONE)
 					return false;
 			}
+		if (l->top_first[b] != NONE)
+			note_nodes(l, l->top + l->top_first[b], in, NULL);
 		for (uint32_t i = l->bstart[b]; i < l->bstart[b + 1]; i++) {
 			/* the operands of calls and the entry pass through
 			 * the frame: a register gains them nothing */
@@ -520,22 +570,26 @@ static bool sweep(struct live *l, const struct wm_live *out, uint32_t *opnode)
 		}
 		uint32_t end = 2 * (l->bstart[b + 1] - 1) + 1;
 		const uint64_t *live = l->out + (size_t)b * W;
-		at = l->at_out + l->out_first[b];
+		const uint64_t *next = b + 1 < l->nb ? in + W : NULL;
 		for (uint32_t j = 0; j < W; j++)
-			for (uint64_t m = live[j]; m; m &= m - 1) {
+			for (uint64_t m = live[j] & (next ? ~next[j] : ~0ull); m;
+			     m &= m - 1) {
 				uint32_t x = l->cur[j * 64 + __builtin_ctzll(m)];
 				l->nodes[x].end = end;
 				l->nodes[x].read = true;
-				*at++ = x;
 			}
+		for (uint32_t k = l->succ_first[b]; k < l->succ_first[b + 1]; k++)
+			if (l->succ[k] != b + 1)
+				note_nodes(l, l->along + l->along_first[k], live,
+					   l->in + (size_t)l->succ[k] * W);
 	}
 	return true;
 }
 
 /* Joins the runs on both sides of every branch edge (the fall-through to
  * the next block already continues its runs): those of the slots live out
- * of the branch's block and into its target, found by their ranks. Then
- * every run's parent is its web's root. */
+ * of the branch's block and into its target, the target's found by their
+ * ranks. Then every run's parent is its web's root. */
 static void join_edges(struct live *l)
 {
 	uint32_t W = l->words;
@@ -546,46 +600,21 @@ static void join_edges(struct live *l)
 			if (t == b + 1)
 				continue;
 			const uint64_t *in = l->in + (size_t)t * W;
-			const uint32_t *x = l->at_out + l->out_first[b];
-			const uint32_t *y = l->at_in + l->in_first[t];
+			const uint32_t *x = l->along + l->along_first[k];
+			const uint32_t *y = l->top + l->top_first[t];
 			for (uint32_t j = 0; j < W; j++) {
 				for (uint64_t m = out[j] & in[j]; m; m &= m - 1) {
 					uint64_t below = (m & -m) - 1;
-					uint32_t rx = find(l->nodes, x[popcount(out[j] & below)]);
+					uint32_t rx = find(l->nodes, *x++);
 					uint32_t ry = find(l->nodes, y[popcount(in[j] & below)]);
 					l->nodes[rx].parent = ry;
 				}
-				x += popcount(out[j]);
 				y += popcount(in[j]);
 			}
 		}
 	}
 	for (uint32_t x = 0; x < l->nnodes; x++)
 		l->nodes[x].parent = find(l->nodes, x);
-}
-
-/* Where each block's live-in and live-out nodes go. */
-static bool rank_tables(struct live *l)
-{
-	uint32_t W = l->words;
-	size_t nin = 0, nout = 0;
-	l->in_first = buf(l->o, B_RANKS, sizeof(uint32_t) * 2 * (l->nb + 1), 0);
-	if (!l->in_first)
-		return false;
-	l->out_first = l->in_first + l->nb + 1;
-	for (uint32_t b = 0; b < l->nb; b++) {
-		l->in_first[b] = (uint32_t)nin;
-		l->out_first[b] = (uint32_t)nout;
-		for (uint32_t j = 0; j < W; j++) {
-			nin += popcount(l->in[(size_t)b * W + j]);
-			nout += popcount(l->out[(size_t)b * W + j]);
-		}
-	}
-	if (nin + nout >= UINT32_MAX)
-		return false;
-	l->at_in = buf(l->o, B_AT, sizeof(uint32_t) * (nin + nout + 1), 0);
-	l->at_out = l->at_in + nin;
-	return l->at_in != NULL;
 }
 
 /* ---- registers ------------------------------------------------------------- */
@@ -717,7 +746,7 @@ static bool analyze(struct live *l, struct wm_live *out, uint32_t *opnode,
 		return false;
 	l->out = l->in + set;
 	solve(l);
-	if (!rank_tables(l) || !sweep(l, out, opnode))
+	if (!plan_joins(l) || !sweep(l, out, opnode))
 		return false;
 	join_edges(l);
 	int8_t *reg = buf(out, B_REG, l->nnodes + 1, 0);
