@@ -647,12 +647,13 @@ static uint32_t by_weight(struct live *l, uint32_t *order)
 	return nw;
 }
 
-/* The registers taken anywhere in positions p..e (p <= e), two at a
- * time: the scan is most of the allocation's time. */
-static inline uint32_t taken(const uint32_t *occ, uint32_t p, uint32_t e)
+/* busy and the registers taken anywhere in positions p..e (p <= e), two
+ * at a time, until all are: the scan is most of the allocation's time. */
+static inline uint32_t taken(const uint32_t *occ, uint32_t p, uint32_t e,
+			     uint32_t busy)
 {
-	uint32_t a = 0, b = 0;
-	for (; p < e; p += 2)
+	uint32_t a = busy, b = 0;
+	for (; p < e && (a | b) != ~0u; p += 2)
 		a |= occ[p], b |= occ[p + 1];
 	return p == e ? a | b | occ[p] : a | b;
 }
@@ -677,7 +678,7 @@ static bool assign(struct live *l, int8_t *reg, unsigned ngpr, unsigned nxmm)
 		uint32_t busy = fl ? ~(((1u << nxmm) - 1) << ngpr)
 				   : ~((1u << ngpr) - 1);
 		do {
-			busy |= taken(occ, nd[x].start, nd[x].end);
+			busy = taken(occ, nd[x].start, nd[x].end, busy);
 			x = nd[x].next;
 		} while (x != r && busy != ~0u);
 		if (busy == ~0u)
