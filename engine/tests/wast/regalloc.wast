@@ -2,7 +2,7 @@
 ;; more live values than registers, values live across calls, indirect
 ;; calls and memory.grow, one slot holding integers and floats in turn,
 ;; values carried along branches, results never read, floats through
-;; memory.
+;; memory, more values than one liveness word covers.
 
 (module
   (memory 1 4)
@@ -145,6 +145,28 @@
       (br_if $sum (i32.lt_u (local.get $i) (local.get $n))))
     (i64.add (i64.reinterpret_f64 (local.get $s))
              (i64.extend_i32_u (i32.reinterpret_f32 (local.get $f)))))
+
+  ;; more values than one 64-bit liveness word covers: values carried along
+  ;; a loop's back edge, br_table's and br_if's edges and fall-throughs
+  (func (export "wide_branches") (param $n i32) (result i32)
+    (local i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)
+    (loop $top
+      (block $c
+        (block $b
+          (block $a
+            (br_table $a $b $c (i32.rem_u (local.get 0) (i32.const 3))))
+          (local.set 1 (i32.add (local.get 1) (local.get 0)))
+          (local.set 65 (i32.add (local.get 65) (i32.const 3)))
+          (br $c))
+        (local.set 33 (i32.add (local.get 33)
+                               (i32.mul (local.get 0) (i32.const 5))))
+        (br_if $c (i32.gt_u (local.get 0) (i32.const 4)))
+        (local.set 66 (i32.add (local.get 66) (i32.const 7))))
+      (local.set 40 (i32.add (local.get 40) (local.get 1)))
+      (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+      (br_if $top (local.get 0)))
+    (i32.add (i32.add (i32.add (local.get 1) (local.get 33)) (local.get 40))
+             (i32.add (local.get 65) (local.get 66))))
 )
 
 (assert_return (invoke "many_across_call" (i32.const 1)) (i32.const 40))
@@ -156,3 +178,6 @@
 (assert_return (invoke "carried" (i32.const 6)) (i32.const 3039))
 (assert_return (invoke "dead" (i32.const 10)) (i32.const 8))
 (assert_return (invoke "float_memory" (i32.const 8)) (i64.const 4619567318880485376))
+(assert_return (invoke "wide_branches" (i32.const 1)) (i32.const 12))
+(assert_return (invoke "wide_branches" (i32.const 10)) (i32.const 277))
+(assert_return (invoke "wide_branches" (i32.const 100)) (i32.const 123142))
