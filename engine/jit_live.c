@@ -589,7 +589,8 @@ static bool sweep(struct live *l, const struct wm_live *out, uint32_t *opnode)
 /* Joins the runs on both sides of every branch edge (the fall-through to
  * the next block already continues its runs): those of the slots live out
  * of the branch's block and into its target, the target's found by their
- * ranks. Then every run's parent is its web's root. */
+ * ranks. Then every run's parent is its web's root, whose weight and
+ * circle become the web's. */
 static void join_edges(struct live *l)
 {
 	uint32_t W = l->words;
@@ -613,29 +614,27 @@ static void join_edges(struct live *l)
 			}
 		}
 	}
-	for (uint32_t x = 0; x < l->nnodes; x++)
-		l->nodes[x].parent = find(l->nodes, x);
+	for (uint32_t x = 0; x < l->nnodes; x++) {
+		struct node *nd = l->nodes;
+		uint32_t r = nd[x].parent = find(nd, x);
+		if (r == x)
+			continue;
+		nd[r].w += nd[x].w; /* the web's weight, its runs in a circle */
+		nd[r].fw += nd[x].fw;
+		nd[x].next = nd[r].next;
+		nd[r].next = x;
+	}
 }
 
 /* ---- registers ------------------------------------------------------------- */
 
 /* The roots of the webs that are accessed, heaviest first by the power of
  * two of their weight (weights are sums of powers of 8: finer order gains
- * little), in node order within one; their number. Each root's weight
- * becomes its web's, its circle takes the web's runs. */
+ * little), in node order within one; their number. */
 static uint32_t by_weight(struct live *l, uint32_t *order)
 {
 	struct node *nd = l->nodes;
 	uint32_t first[66] = {0}, nw = 0;
-	for (uint32_t x = 0; x < l->nnodes; x++) {
-		uint32_t r = nd[x].parent;
-		if (r == x)
-			continue;
-		nd[r].w += nd[x].w;
-		nd[r].fw += nd[x].fw;
-		nd[x].next = nd[r].next;
-		nd[r].next = x;
-	}
 	for (uint32_t x = 0; x < l->nnodes; x++)
 		if (nd[x].parent == x && nd[x].w)
 			first[__builtin_clzll(nd[x].w) + 1]++, nw++;
@@ -697,18 +696,26 @@ static bool assign(struct live *l, int8_t *reg, unsigned ngpr, unsigned nxmm)
 }
 
 /* The registers live across each instruction that calls out: runs in a
- * register from before its read point to after its write point. */
-static bool find_saves(struct live *l, struct wm_live *out, const int8_t *reg)
+ * register from before its read point to after its write point. Counted
+ * per call over every run, noting the runs that have any in cand (room
+ * for every node), then filled from those. */
+static bool find_saves(struct live *l, struct wm_live *out, const int8_t *reg,
+		       uint32_t *cand)
 {
-	uint32_t n = l->f->ninsns, nc = l->ncalls, *calls = l->calls;
+	uint32_t n = l->f->ninsns, nc = l->ncalls, *calls = l->calls, m = 0;
 	for (int pass = 0; nc && pass < 2; pass++) {
 		uint32_t lo = 0; /* the first call read at or after start */
-		for (uint32_t x = 0; x < l->nnodes; x++) {
+		for (uint32_t k = 0; k < (pass ? m : l->nnodes); k++) {
+			uint32_t x = pass ? cand[k] : k;
 			const struct node *nd = &l->nodes[x];
 			while (lo < nc && 2 * calls[lo] < nd->start)
 				lo++; /* runs start in order */
-			for (uint32_t c = lo; reg[x] >= 0 && c < nc &&
-					      2 * calls[c] + 1 <= nd->end; c++)
+			if (reg[x] < 0 || lo == nc || 2 * calls[lo] + 1 > nd->end)
+				continue;
+			if (pass == 0)
+				cand[m++] = x;
+			for (uint32_t c = lo; c < nc && 2 * calls[c] + 1 <= nd->end;
+			     c++)
 				if (pass == 0)
 					out->save_first[calls[c] + 1]++;
 				else
@@ -751,7 +758,7 @@ static bool analyze(struct live *l, struct wm_live *out, uint32_t *opnode,
 		return false;
 	join_edges(l);
 	int8_t *reg = buf(out, B_REG, l->nnodes + 1, 0);
-	if (!reg || !assign(l, reg, ngpr, nxmm) || !find_saves(l, out, reg))
+	if (!reg || !assign(l, reg, ngpr, nxmm) || !find_saves(l, out, reg, out->buf[B_ORDER]))
 		return false;
 	for (uint32_t k = 0; k < nop; k++) {
 		uint32_t x = opnode[k];
