@@ -356,7 +356,7 @@ static int operands(struct live *l, struct wm_live *out)
 				gen[at + j] = 0;
 			l->gk = gen;
 			gen = gen ? gen + at : NULL;
-			kill = gen + W;
+			kill = gen ? gen + W : NULL;
 		}
 		cut = nk || ends_flow(op);
 		l->nsucc += nk;

@@ -103,6 +103,45 @@ jit_coverage() {
 	fi
 }
 
+# Functions too large for liveness sets (4200 locals over 8200 blocks: more
+# than 2^19 words, so every value stays in the frame) and large ones below
+# that (300 locals: five words a set), compiled: a counter per local (the
+# first four counting most, in registers), a branch out after each; the
+# sum of the first 16 is known.
+jit_large() {
+	runner=$1
+	awk 'function f(name, nl, k,    i, a, n) {
+		printf "  (func (export \"%s\") (param i32) (result i32)\n", name
+		printf "    (local"
+		for (i = 0; i < nl; i++)
+			printf " i32"
+		print ")\n    (block $out (loop $top"
+		for (i = 0; i < k; i++) {
+			a = i % 4 ? (i * 7919) % nl + 1 : int(i / 4) % 4 + 1
+			n += a <= 16
+			printf "      (local.set %d (i32.add (local.get %d) (i32.const 1)))\n", a, a
+			printf "      (br_if $out (i32.eq (local.get %d) (i32.const -1)))\n", a
+		}
+		print "      (local.set 0 (i32.sub (local.get 0) (i32.const 1)))"
+		print "      (br_if $top (local.get 0))))"
+		printf "    (local.get 1)"
+		for (i = 2; i <= 16; i++)
+			printf " (local.get %d) (i32.add)", i
+		print ")"
+		return n
+	}
+	BEGIN {
+		print "(module"
+		frame = f("frame", 4200, 8200)
+		wide = f("wide", 300, 1500)
+		print ")"
+		printf "(assert_return (invoke \"frame\" (i32.const 3)) (i32.const %d))\n", 3 * frame
+		printf "(assert_return (invoke \"wide\" (i32.const 3)) (i32.const %d))\n", 3 * wide
+	}' >"$tmp/large.wast"
+	run_wast wast/ "$tmp/large.wast" "$runner"
+	run_wast jit/ "$tmp/large.wast" "$runner" -j
+}
+
 # Compiling lazily, a function is compiled on its first call, once, and a
 # function never called is never compiled; up front, all are.
 jit_lazy() {
@@ -265,6 +304,7 @@ for wast in $WASTS; do
 done
 jit_coverage "$runner"
 jit_lazy "$runner"
+jit_large "$runner"
 if [ -n "${WASM_TESTSUITE:-}" ]; then
 	if [ -d "$WASM_TESTSUITE" ]; then
 		run_official official/ "$runner"
