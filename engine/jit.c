@@ -91,21 +91,38 @@ static bool decode_func(struct wm_jit_func *f, bool log)
 	return true;
 }
 
-void wm_jit_note_site(struct wm_jit_unit *u, size_t off, uint32_t pos,
-		      uint32_t funcidx)
+static void note(struct wm_jit_unit *u, struct wm_jit_site **v, uint32_t *n,
+		 uint32_t *cap, struct wm_jit_site x)
 {
-	if (u->nsites == u->sitecap) {
-		uint32_t cap = u->sitecap ? 2 * u->sitecap : 256;
-		void *p = realloc(u->sites, cap * sizeof(*u->sites));
+	if (*n == *cap) {
+		uint32_t c = *cap ? 2 * *cap : 256;
+		void *p = realloc(*v, c * sizeof(**v));
 		if (!p) {
 			u->buf.oom = true;
 			return;
 		}
-		u->sites = p;
-		u->sitecap = cap;
+		*v = p;
+		*cap = c;
 	}
-	u->sites[u->nsites++] =
-	    (struct wm_jit_site){(uint32_t)off, pos, funcidx};
+	(*v)[(*n)++] = x;
+}
+
+void wm_jit_note_site(struct wm_jit_unit *u, size_t off, uint32_t pos,
+		      uint32_t funcidx)
+{
+	note(u, &u->sites, &u->nsites, &u->sitecap,
+	     (struct wm_jit_site){(uint32_t)off, pos, funcidx});
+}
+
+/* Saved as the index of a type with that id (structurally equal types
+ * share one), which a later process maps to its own id. */
+void wm_jit_note_sig(struct wm_jit_unit *u, size_t off, uint32_t sig)
+{
+	uint32_t t = 0;
+	while (t < u->m->ntypes && u->m->types[t].sig_id != sig)
+		t++;
+	note(u, &u->sigs, &u->nsigs, &u->sigcap,
+	     (struct wm_jit_site){(uint32_t)off, t, 0});
 }
 
 /* ---- faults (guard-page builds) ---------------------------------------------
@@ -197,17 +214,34 @@ bool wm_jit_fault(void *ucontext)
 
 /* ---- executable memory ---------------------------------------------------- */
 
-/* Written while writable, then flipped to read+execute: never both. */
+#define PAGE 4096
+
+/* The helper table (jit.h) at p, then made read-only. */
+static int put_table(void *p)
+{
+	static void *const helpers[WM_JIT_NHELPERS] = {
+	    [WM_JIT_H_CALL] = (void *)wm_jit_call,
+	    [WM_JIT_H_BULK] = (void *)wm_jit_bulk,
+	    [WM_JIT_H_GROW] = (void *)wm_jit_memory_grow,
+	    [WM_JIT_H_SAFEPOINT] = (void *)wm_jit_safepoint,
+	    [WM_JIT_H_TRAP] = (void *)wm_jit_trap,
+	};
+	memcpy(p, helpers, sizeof(helpers));
+	return mprotect(p, PAGE, PROT_READ);
+}
+
+/* The helper table's page, then the code: written while writable, then
+ * flipped to read (the table) and read+execute (the code): never both
+ * writable and executable. */
 static void *map_code(const struct wm_jit_buf *b, size_t *len)
 {
-	size_t page = 4096;
-	size_t n = (b->len + page - 1) / page * page;
-	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t n = PAGE + (b->len + PAGE - 1) / PAGE * PAGE;
+	uint8_t *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	memcpy(p, b->p, b->len);
-	if (mprotect(p, n, PROT_READ | PROT_EXEC)) {
+	memcpy(p + PAGE, b->p, b->len);
+	if (put_table(p) || mprotect(p + PAGE, n - PAGE, PROT_READ | PROT_EXEC)) {
 		munmap(p, n);
 		return NULL;
 	}
@@ -217,7 +251,6 @@ static void *map_code(const struct wm_jit_buf *b, size_t *len)
 
 /* Reserved per word of translated code, and per function (its code
  * starts on a fresh page); x86-64 code is about 3 bytes a word. */
-#define PAGE 4096
 #define LAZY_BYTES_PER_WORD 16
 #define LAZY_BYTES_PER_FUNC (2 * PAGE)
 
@@ -247,6 +280,7 @@ void wm_jit_free(struct wm_jit_code *c)
 		free(c->lazy);
 	}
 	munmap(c->mem, c->len);
+	free(c->sigs);
 	for (uint32_t i = 0; i < c->nchunks; i++)
 		free(c->chunks[i].sites);
 	free(c->chunks);
@@ -264,9 +298,7 @@ static void add_chunk(struct wm_jit_code *c, struct wm_jit_unit *u,
 	__atomic_store_n(&c->nchunks, c->nchunks + 1, __ATOMIC_RELEASE);
 }
 
-/* The unit's code as a wm_jit_code: mapped, and known to the fault
- * handler in guard-page builds (its sites handed over). */
-static struct wm_jit_code *code_of(struct wm_jit_unit *u)
+struct wm_jit_code *wm_jit_place(struct wm_jit_unit *u)
 {
 	struct wm_jit_code *c = calloc(1, sizeof(*c));
 	struct wm_jit_chunk *k = calloc(1, sizeof(*k));
@@ -277,15 +309,25 @@ static struct wm_jit_code *code_of(struct wm_jit_unit *u)
 		free(k);
 		return NULL;
 	}
+	c->code_len = u->buf.len;
+	c->sigs = u->sigs;
+	c->nsigs = u->nsigs;
+	u->sigs = NULL;
 	c->chunks = k;
 	c->maxchunks = 1;
-	add_chunk(c, u, 0);
+	add_chunk(c, u, PAGE);
 #ifdef WASM_GUARD_PAGES
 	if (!codes_add(c)) { /* its faults would go unhandled: interpret */
 		wm_jit_free(c);
 		return NULL;
 	}
 #endif
+	for (uint32_t i = 0; i < u->nfuncs; i++)
+		if (u->funcs[i].compile) {
+			u->funcs[i].code->jit = c->mem + PAGE + u->funcs[i].start;
+			u->funcs[i].code->jit_inner =
+			    c->mem + PAGE + u->funcs[i].inner;
+		}
 	return c;
 }
 
@@ -309,6 +351,7 @@ static void unit_free(struct wm_jit_unit *u)
 	free(u->funcs);
 	free(u->buf.p);
 	free(u->sites);
+	free(u->sigs);
 }
 
 /* ---- lazy compilation ------------------------------------------------------
@@ -361,7 +404,8 @@ static void lazy_compile(struct wm_jit_code *c, struct wm_code *code)
 	uint64_t t0 = wm_jit_cpu_ns();
 	struct wm_jit_func f = {.code = code, .index = code->jit_index};
 	struct wm_jit_unit u = {.m = l->m, .funcs = &f, .nfuncs = 1,
-				.lazy = true, .base = c->mem + l->used};
+				.lazy = true, .base = c->mem + l->used,
+				.table = -(int64_t)l->used};
 	size_t at = SIZE_MAX;
 	f.compile = decode_func(&f, l->log);
 	/* the backend clears .compile when it cannot emit the function */
@@ -383,8 +427,8 @@ static void lazy_compile(struct wm_jit_code *c, struct wm_code *code)
 		fprintf(stderr, "jit: func %u %s, %zu bytes\n", f.index,
 			at != SIZE_MAX ? "compiled" : "interpreted", u.buf.len);
 	free(f.insns);
-	free(u.buf.p);
-	free(u.sites);
+	unit_free(&(struct wm_jit_unit){.sites = u.sites, .sigs = u.sigs,
+					.buf = u.buf});
 }
 
 bool wm_jit_compile_lazy(struct wm_code *code)
@@ -427,14 +471,20 @@ static struct wm_jit_code *lazy_code(struct wm_module *m, bool log)
 		free(c), free(l), free(k);
 		return NULL;
 	}
-	c->len = words * LAZY_BYTES_PER_WORD + (size_t)n * LAZY_BYTES_PER_FUNC;
+	c->len = PAGE + words * LAZY_BYTES_PER_WORD +
+		 (size_t)n * LAZY_BYTES_PER_FUNC;
 	c->mem = mmap(NULL, c->len, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (c->mem != MAP_FAILED && put_table(c->mem)) {
+		munmap(c->mem, c->len);
+		c->mem = MAP_FAILED;
+	}
 	if (c->mem == MAP_FAILED) {
 		free(c), free(l), free(k);
 		return NULL;
 	}
 	pthread_mutex_init(&l->lock, NULL);
+	l->used = PAGE; /* the helper table */
 	l->m = m;
 	l->log = log;
 	c->lazy = l;
@@ -456,6 +506,12 @@ static struct wm_jit_code *lazy_code(struct wm_module *m, bool log)
 	return c;
 }
 
+bool wm_jit_upfront(int tier)
+{
+	return tier == WASM_TIER_JIT && wm_jit_arch_supports(IR_ENTRY) &&
+	       !env_is("WASM_BPF_JIT_LAZY", "1");
+}
+
 struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -464,10 +520,10 @@ struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
 		return NULL;
 	pthread_once(&once, init_handlers);
 	bool log = env_is("WASM_BPF_JIT_LOG", "1");
-	if (env_is("WASM_BPF_JIT_LAZY", "1"))
+	if (!wm_jit_upfront(tier))
 		return lazy_code(m, log);
 	uint64_t t0 = wm_jit_cpu_ns();
-	struct wm_jit_unit u = {.m = m};
+	struct wm_jit_unit u = {.m = m, .table = -PAGE};
 	u.nfuncs = m->nfuncs - m->nimported_funcs;
 	u.funcs = calloc(u.nfuncs + 1, sizeof(*u.funcs));
 	if (!u.funcs)
@@ -481,13 +537,7 @@ struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
 		any |= f->compile;
 	}
 	if (any && wm_jit_arch_emit(&u) == 0 && !u.buf.oom)
-		code = code_of(&u);
-	for (uint32_t i = 0; code && i < u.nfuncs; i++)
-		if (u.funcs[i].compile) {
-			u.funcs[i].code->jit = code->mem + u.funcs[i].start;
-			u.funcs[i].code->jit_inner =
-			    code->mem + u.funcs[i].inner;
-		}
+		code = wm_jit_place(&u);
 	if (log)
 		log_unit(&u, wm_jit_cpu_ns() - t0);
 	unit_free(&u);

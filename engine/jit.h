@@ -49,6 +49,19 @@ struct wm_jit_site {
 	uint32_t off, pos, funcidx;
 };
 
+/* The C helpers compiled code calls: through a table of their addresses
+ * on the read-only page that starts the module's mapping (jit.c writes
+ * it), so that the code holds no absolute address and can be saved and
+ * loaded at another place (jit_save.c). */
+enum wm_jit_helper {
+	WM_JIT_H_CALL,
+	WM_JIT_H_BULK,
+	WM_JIT_H_GROW,
+	WM_JIT_H_SAFEPOINT,
+	WM_JIT_H_TRAP,
+	WM_JIT_NHELPERS
+};
+
 /* Code compiled in one go (a whole module up front, or one function on
  * its first call): where it starts in the module's mapping, the code a
  * faulting access resumes at, and its memory accesses (offsets from
@@ -65,8 +78,14 @@ struct wm_jit_chunk {
  * fault handler reads chunks[0..nchunks) without locks: entries are
  * filled before nchunks is raised (release), and never change. */
 struct wm_jit_code {
-	uint8_t *mem;
+	uint8_t *mem; /* the helper table's page, then the code */
 	size_t len; /* mapped (lazily: reserved) bytes */
+	/* Up front: the code's bytes, and where call_indirect's type ids
+	 * are (off; pos: the module's type index), which jit_save.c saves. */
+	size_t code_len;
+	struct wm_jit_site *sigs;
+	uint32_t nsigs;
+	bool loaded; /* installed from saved bytes (jit_save.c) */
 	struct wm_jit_chunk *chunks;
 	uint32_t nchunks, maxchunks;
 	struct wm_jit_lazy *lazy; /* compile-on-first-call state, or NULL */
@@ -87,6 +106,12 @@ struct wm_jit_unit {
 	size_t landing;
 	struct wm_jit_site *sites;
 	uint32_t nsites, sitecap;
+	/* call_indirect's type ids in the code (pos: the type's index), each
+	 * a process's own number, set again when saved code is loaded. */
+	struct wm_jit_site *sigs;
+	uint32_t nsigs, sigcap;
+	/* The helper table's address minus the buffer's (jit.c's). */
+	int64_t table;
 	/* Compiled alone, on a first call: direct calls go through each
 	 * callee's wm_code.jit_inner, which starts at wm_jit_arch_lazy_stub;
 	 * base: where the code will be placed, NULL if unknown. */
@@ -124,6 +149,11 @@ uint64_t wm_jit_cpu_ns(void);
 /* Notes a faulting access site (appended in emission order). */
 void wm_jit_note_site(struct wm_jit_unit *u, size_t off, uint32_t pos,
 		      uint32_t funcidx);
+/* Notes the 32-bit type id `sig` of a call_indirect at off. */
+void wm_jit_note_sig(struct wm_jit_unit *u, size_t off, uint32_t sig);
+/* The CPUID bits the backend's choices depended on (part of the key of
+ * saved code). */
+uint32_t wm_jit_arch_features(void);
 
 /* Room for n more bytes; false (and b->oom) when memory ran out. */
 bool wm_jit_buf_reserve(struct wm_jit_buf *b, size_t n);
@@ -210,6 +240,12 @@ int wm_jit_bulk(struct wasm_instance *ctx, struct wasm_instance *inst,
  * call; NULL when nothing is (to be) compiled. */
 struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier);
 void wm_jit_free(struct wm_jit_code *c);
+/* The unit's code mapped behind the helper table and known to the fault
+ * handler (its sites and sigs handed over), every compiled function's
+ * entries set; NULL when out of memory. */
+struct wm_jit_code *wm_jit_place(struct wm_jit_unit *u);
+/* Whether a load with this tier compiles up front (not lazily). */
+bool wm_jit_upfront(int tier);
 /* From the SIGSEGV/SIGBUS handler: a fault of a compiled memory access is
  * turned into its trap (the context resumes at code reporting it). */
 bool wm_jit_fault(void *ucontext);

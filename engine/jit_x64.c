@@ -381,11 +381,6 @@ static void mov_ri(struct em *e, int reg, uint64_t k)
 	else
 		b4(e, (uint32_t)k);
 }
-static void call_abs(struct em *e, const void *fn)
-{
-	mov_ri(e, RAX, (uint64_t)(uintptr_t)fn);
-	op_r(e, 0, 0xff, 2, RAX);
-}
 
 /* ---- jumps, labels, traps ---------------------------------------------------- */
 
@@ -610,6 +605,9 @@ RARE static void emit_br_table(struct em *e)
 }
 
 
+static void call_c(struct em *e, enum wm_jit_helper k);
+#define HELPER 0x80000000u /* direct-call target: helper k is HELPER + k */
+
 /* Calls leaving compiled code (imports, indirect, interpreted callees). */
 static void helper_call(struct em *e)
 {
@@ -618,7 +616,7 @@ static void helper_call(struct em *e)
 	mov_rr(e, RDX, FP);
 	mov_ri(e, RCX, e->f->index);
 	mov_ri(e, R8, e->pos);
-	call_abs(e, (const void *)wm_jit_call);
+	call_c(e, WM_JIT_H_CALL);
 }
 /* Table and bulk-memory instructions: bulk.c's code, on the frame. */
 RARE static void emit_bulk(struct em *e, enum ir_op op)
@@ -630,7 +628,7 @@ RARE static void emit_bulk(struct em *e, enum ir_op op)
 	mov_ri(e, RCX, e->f->index);
 	mov_ri(e, R8, e->pos);
 	mov_ri(e, R9, op);
-	call_abs(e, (const void *)wm_jit_bulk);
+	call_c(e, WM_JIT_H_BULK);
 	reload(e, true);
 	check_status(e);
 }
@@ -660,6 +658,7 @@ static void emit_call_indirect(struct em *e)
 	op_r(e, 1, 0x85, RAX, RAX);
 	trap_if(e, CC_E, WASM_TRAP_UNINITIALIZED_ELEMENT, e->pos);
 	op_m(e, 0, 0x81, 7, RAX, offsetof(struct wasm_func, sig_id));
+	wm_jit_note_sig(e->u, here(e), w[1]);
 	b4(e, w[1]);
 	trap_if(e, CC_NE, WASM_TRAP_INDIRECT_TYPE_MISMATCH, e->pos);
 	op_m(e, 1, 0x83, 7, RAX, offsetof(struct wasm_func, host));
@@ -707,13 +706,23 @@ static void emit_call_indirect(struct em *e)
  * the unit is emitted). */
 static void call_direct(struct em *e, uint32_t k)
 {
-	b1(e, 0xe8);
+	if (k < HELPER)
+		b1(e, 0xe8);
 	if (!grow((void **)&e->calls, e->ncalls, &e->callcap,
 		  sizeof(*e->calls)))
 		e->b->oom = true;
 	else
 		e->calls[e->ncalls++] = (struct fixup){here(e), here(e) + 4, k};
 	b4(e, 0);
+}
+
+/* call [rip + disp32] to helper k through the table (jit.h), the disp32
+ * patched with the calls once the unit's code is laid out. */
+static void call_c(struct em *e, enum wm_jit_helper k)
+{
+	b1(e, 0xff);
+	b1(e, 0x15);
+	call_direct(e, HELPER + k);
 }
 
 /* Compiling lazily: call rel32 to a callee compiled before, when the
@@ -1876,7 +1885,7 @@ static bool emit_control(struct em *e, enum ir_op op)
 		spill(e);
 		mov_rr(e, RDI, INST);
 		ld(e, 0, RSI, w[1]);
-		call_abs(e, (const void *)wm_jit_memory_grow);
+		call_c(e, WM_JIT_H_GROW);
 		/* mov eax, eax: an int32_t return leaves rax's upper half
 		 * undefined, and the next access may take the address from
 		 * rax as it is (a failed grow, -1, then read below memory) */
@@ -2042,7 +2051,7 @@ static size_t emit_safepoint_routine(struct em *e)
 		op_m(e, 0, 0x0fd6, x[i], RSP, (int32_t)(8 * i));
 	}
 	mov_rr(e, RDI, CTX);
-	call_abs(e, (const void *)wm_jit_safepoint);
+	call_c(e, WM_JIT_H_SAFEPOINT);
 	op_r(e, 0, 0x85, RAX, RAX);
 	for (unsigned i = 0; i < nx; i++) { /* loads leave the flags alone */
 		b1(e, 0xf3);
@@ -2087,7 +2096,7 @@ static void emit_stubs(struct em *e)
 		mov_rr(e, RDI, CTX);
 		mov_rr(e, RSI, INST);
 		mov_ri(e, RDX, e->f->index);
-		call_abs(e, (const void *)wm_jit_trap);
+		call_c(e, WM_JIT_H_TRAP);
 		jmp_to(e, EPILOGUE);
 	}
 }
@@ -2156,7 +2165,7 @@ static void emit_landing(struct em *e)
 	e->u->landing = here(e);
 	mov_rr(e, RDI, CTX);
 	mov_rr(e, RSI, INST);
-	call_abs(e, (const void *)wm_jit_trap);
+	call_c(e, WM_JIT_H_TRAP);
 	epilogue(e);
 }
 
@@ -2283,6 +2292,10 @@ static uint32_t half_finish(struct half *h, struct em *e)
 		const struct wm_jit_site *s = &h->u.sites[i];
 		wm_jit_note_site(u, s->off + off, s->pos, s->funcidx);
 	}
+	for (uint32_t i = 0; i < h->u.nsigs; i++) {
+		const struct wm_jit_site *s = &h->u.sigs[i];
+		wm_jit_note_sig(u, s->off + off, u->m->types[s->pos].sig_id);
+	}
 	for (uint32_t i = 0; i < h->e.ncalls; i++) {
 		if (!grow((void **)&e->calls, e->ncalls, &e->callcap,
 			  sizeof(*e->calls))) {
@@ -2297,6 +2310,7 @@ static uint32_t half_finish(struct half *h, struct em *e)
 out:
 	free(h->u.buf.p);
 	free(h->u.sites);
+	free(h->u.sigs);
 	h->running = false;
 	return h->failed;
 }
@@ -2309,7 +2323,7 @@ int wm_jit_arch_emit(struct wm_jit_unit *u)
 	 * as direct calls, so start over without it. */
 	for (bool again = true; again && !u->buf.oom;) {
 		u->buf.len = 0;
-		u->nsites = 0;
+		u->nsites = u->nsigs = 0;
 		u->threads = 1;
 		e.ncalls = 0;
 		half_start(&h, u);
@@ -2324,8 +2338,13 @@ int wm_jit_arch_emit(struct wm_jit_unit *u)
 	}
 	for (uint32_t i = 0; i < e.ncalls; i++) {
 		struct fixup *x = &e.calls[i];
-		patch32(&e, x->at,
-			(int64_t)u->funcs[x->target].inner - (int64_t)x->base);
+		int64_t d = (x->target >= HELPER
+				 ? u->table + 8 * (x->target - HELPER)
+				 : (int64_t)u->funcs[x->target].inner) -
+			    (int64_t)x->base;
+		if (d != (int32_t)d)
+			u->buf.oom = true;
+		patch32(&e, x->at, d);
 	}
 	em_free(&e);
 	em_free(&h.e);
@@ -2348,6 +2367,12 @@ static bool cpu_has(unsigned ecx_bit)
 		__atomic_store_n(&cached, v, __ATOMIC_RELAXED);
 	}
 	return v & ecx_bit;
+}
+
+uint32_t wm_jit_arch_features(void)
+{
+	return (cpu_has(bit_POPCNT) ? bit_POPCNT : 0) |
+	       (cpu_has(bit_SSE4_1) ? bit_SSE4_1 : 0);
 }
 
 bool wm_jit_arch_supports(enum ir_op op)
@@ -2435,6 +2460,11 @@ bool wm_jit_arch_supports(enum ir_op op)
 void *wm_jit_arch_lazy_stub(void)
 {
 	return NULL;
+}
+
+uint32_t wm_jit_arch_features(void)
+{
+	return 0;
 }
 
 int wm_jit_arch_emit(struct wm_jit_unit *u)
