@@ -67,6 +67,7 @@ $(OBJ)/%.o: %.c
 # (3 KB, no measurable load-time cost). A command-line OPT (the sanitizer
 # builds) still applies to everything.
 COLD_SRCS := $(wildcard oci/*.c runtime/cmd_*.c tools/gen/*.c policy/*.c) \
+	     engine/jit_save.c runtime/codecache.c \
 	     runtime/main.c runtime/cli_policy.c runtime/upstream.c runtime/procfs.c \
 	     runtime/wasm_bpf.c wasi/wasi_path.c wasi/wasi_poll.c \
 	     $(addprefix bpf/bpf_,btfcheck.c btfmin.c btfcache.c objcheck.c attach.c bufsetup.c \

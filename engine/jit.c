@@ -512,13 +512,18 @@ bool wm_jit_upfront(int tier)
 	       !env_is("WASM_BPF_JIT_LAZY", "1");
 }
 
-struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
+void wm_jit_init(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, init_handlers);
+}
+
+struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
+{
 	struct wm_jit_code *code = NULL;
 	if (tier != WASM_TIER_JIT || !wm_jit_arch_supports(IR_ENTRY))
 		return NULL;
-	pthread_once(&once, init_handlers);
+	wm_jit_init();
 	bool log = env_is("WASM_BPF_JIT_LOG", "1");
 	if (!wm_jit_upfront(tier))
 		return lazy_code(m, log);

@@ -246,6 +246,14 @@ void wm_jit_free(struct wm_jit_code *c);
 struct wm_jit_code *wm_jit_place(struct wm_jit_unit *u);
 /* Whether a load with this tier compiles up front (not lazily). */
 bool wm_jit_upfront(int tier);
+/* Readies what compiled code needs from jit.c (once per process). */
+void wm_jit_init(void);
+/* m's code from wasm_module__save_code's bytes (jit_save.c), or NULL
+ * when they do not check out. */
+struct wm_jit_code *wm_jit_load(struct wm_module *m, const void *bytes,
+				size_t len);
+/* The tier a load with opts gets (module.c). */
+int wm_load_tier(const struct wasm_load_opts *opts);
 /* From the SIGSEGV/SIGBUS handler: a fault of a compiled memory access is
  * turned into its trap (the context resumes at code reporting it). */
 bool wm_jit_fault(void *ucontext);

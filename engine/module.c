@@ -9,7 +9,7 @@
 #include "runtime.h"
 
 /* The tier asked for by opts, else by the environment, else compiled. */
-static int load_tier(const struct wasm_load_opts *opts)
+int wm_load_tier(const struct wasm_load_opts *opts)
 {
 	if (opts && opts->sz >= offsetof(struct wasm_load_opts, tier) +
 				       sizeof(opts->tier) &&
@@ -49,8 +49,21 @@ struct wasm_module *wasm_module__load(const void *bytes, size_t len,
 		errno = rc < 0 ? -rc : EINVAL;
 		return NULL;
 	}
-	/* Functions left uncompiled (or all, short of memory) interpret. */
-	m->jit = wm_jit_compile(&m->wm, load_tier(opts));
+	/* Saved code if it checks out, else compiled now; functions left
+	 * uncompiled (or all, short of memory) interpret. */
+	int tier = wm_load_tier(opts);
+	if (opts && opts->sz >= offsetof(struct wasm_load_opts, code_len) +
+				       sizeof(opts->code_len) &&
+	    opts->code && wm_jit_upfront(tier))
+		m->jit = wm_jit_load(&m->wm, opts->code, opts->code_len);
+	if (!m->jit)
+		m->jit = wm_jit_compile(&m->wm, tier);
+	return m;
+}
+
+bool wasm_module__code_loaded(const struct wasm_module *m)
+{
+	return m->jit && m->jit->loaded;
 	return m;
 }
 

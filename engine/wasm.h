@@ -108,6 +108,15 @@ enum wasm_tier {
 struct wasm_load_opts {
 	size_t sz; /* sizeof(struct wasm_load_opts), for extensibility */
 	int tier;  /* enum wasm_tier */
+	/* Compiled code saved by wasm_module__save_code from a module of
+	 * the same bytes, by a build with the same wasm_engine__code_id:
+	 * used instead of compiling when it checks out (its structure, the
+	 * build, the module's function count and sizes), else the module
+	 * compiles as without. The machine code in it cannot be checked: it
+	 * runs as the process's own, so it must come from a store no one
+	 * else can write. Ignored unless the tier compiles up front. */
+	const void *code;
+	size_t code_len;
 };
 
 /* Decode, validate and translate. The bytes are copied; the module is
@@ -116,6 +125,21 @@ struct wasm_module *wasm_module__load(const void *bytes, size_t len,
 				      const struct wasm_load_opts *opts,
 				      struct wasm_error *err);
 void wasm_module__free(struct wasm_module *m);
+
+/* A module's compiled code as bytes for wasm_load_opts.code in a later
+ * process (malloc'ed into *buf): 0, -ENOENT when nothing was compiled up
+ * front, -ENOMEM. */
+int wasm_module__save_code(const struct wasm_module *m, void **buf,
+			   size_t *len);
+/* Whether the module's code came from wasm_load_opts.code. */
+bool wasm_module__code_loaded(const struct wasm_module *m);
+/* What saved code is valid for: the build of the engine (the GNU build id
+ * of the binary or library it is part of), the CPU features its code
+ * uses and its memory checks, as a string for a cache key. 0, -ENOTSUP
+ * when a load with opts would not compile up front (interpreter, lazy
+ * compiling, no compiling tier, no build id), -ENOSPC. */
+int wasm_engine__code_id(const struct wasm_load_opts *opts, char *buf,
+			 size_t len);
 
 /* Names are NUL-terminated for convenience, but Wasm names may contain
  * NUL bytes: the lengths are the truth. */

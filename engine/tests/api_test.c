@@ -4,7 +4,9 @@
  * the function, the checked memory helpers, host functions that call back
  * into the guest (and trap or exit there; once and through a prepared
  * call), per-instance limits and link errors, threads sharing a compiled
- * module, and a compiled access's fault named like the interpreter's.
+ * module, a compiled access's fault named like the interpreter's, and
+ * compiled code saved and loaded in another process (and refused when
+ * damaged).
  * Modules are written in WAT and assembled with wabt's wat2wasm.
  * Prints PASS:/FAIL: lines for tests/run.sh.
  */
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -601,6 +604,165 @@ static void test_jit(void)
 	test_fault_message(wasm, n);
 }
 
+/* ---- saved compiled code (wasm_module__save_code, wasm_load_opts.code) */
+
+/* call_indirect with types no other test uses, and a faulting load. */
+static const char *ind_wat =
+	"(module (memory 1) (table 2 funcref) (elem (i32.const 0) $f $g)"
+	" (type $t (func (param i64 f64) (result i64)))"
+	" (type $u (func (param f32 i64) (result f64)))"
+	" (func $f (type $t) local.get 0 i64.const 7 i64.add)"
+	" (func $g (type $u) f64.const 1)"
+	" (func (export \"ind\") (param i32) (result i32)"
+	"   i64.const 5 f64.const 0 local.get 0 call_indirect (type $t)"
+	"   i32.wrap_i64)"
+	" (func (export \"oob\") (param i32) (result i32)"
+	"   local.get 0 i32.load offset=8))";
+/* Loaded first, it gives ind_wat's types other numbers. */
+static const char *other_wat =
+	"(module (type (func (param f64 f64 f64 i64) (result i64)))"
+	" (type (func (param i32 i64 i32 f32))) (func (type 1)))";
+
+/* wasm's code as saved by a child that loaded `other` first; its size
+ * (0: none). */
+static size_t save_in_child(const uint8_t *wasm, size_t n,
+			    const uint8_t *other, size_t no, uint8_t *out,
+			    size_t cap)
+{
+	int p[2];
+	size_t got = 0;
+	if (pipe(p))
+		return 0;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		struct wasm_module *o = load_bytes(other, no, WASM_TIER_DEFAULT);
+		struct wasm_module *m = load_bytes(wasm, n, WASM_TIER_DEFAULT);
+		void *buf = NULL;
+		size_t len = 0;
+		if (o && m && !wasm_module__save_code(m, &buf, &len))
+			(void)!write(p[1], buf, len);
+		_exit(0);
+	}
+	close(p[1]);
+	for (ssize_t r; pid > 0 && (r = read(p[0], out + got, cap - got)) > 0;)
+		got += (size_t)r;
+	close(p[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return got;
+}
+
+/* ind(0), and the messages of ind(1) (a type mismatch) and oob(65532),
+ * with `code` given to the load (or not); whether that code was used. */
+static bool code_run(const uint8_t *wasm, size_t n, int tier,
+		     const void *code, size_t len, int32_t *r, char msg[2][256])
+{
+	struct wasm_load_opts o = {.sz = sizeof(o), .tier = tier,
+				   .code = code, .code_len = len};
+	struct wasm_module *m = wasm_module__load(wasm, n, &o, NULL);
+	struct wasm_instance *inst = m ? instantiate(m, NULL, NULL) : NULL;
+	bool loaded = m && wasm_module__code_loaded(m);
+	int32_t x;
+	*r = -1;
+	msg[0][0] = msg[1][0] = 0;
+	if (inst) {
+		call_i32(inst, "ind", 0, r);
+		call_i32(inst, "ind", 1, &x);
+		snprintf(msg[0], 256, "%s", wasm_instance__trap(inst)->message);
+		call_i32(inst, "oob", 65532, &x);
+		snprintf(msg[1], 256, "%s", wasm_instance__trap(inst)->message);
+	}
+	wasm_instance__free(inst);
+	wasm_module__free(m);
+	return loaded;
+}
+
+/* Damaged copies of saved code: each refused, the module compiled. */
+static void test_code_damaged(const uint8_t *wasm, size_t n, uint8_t *saved,
+			      size_t len, const uint8_t *other, size_t no)
+{
+	static const struct {
+		const char *name;
+		size_t at; /* byte changed; SIZE_MAX: one byte short */
+		uint32_t value;
+	} cases[] = {
+	    {"truncated", SIZE_MAX, 0},	  {"bad-magic", 0, 0},
+	    {"other-build", 4, 'x'},	  {"function-count", 100, 99},
+	    {"code-length", 104, 1},	  {"landing-outside", 108, ~0u},
+	    {"sites-overrun", 112, 1000}, {"sigs-overrun", 116, 1000},
+	};
+	int32_t r;
+	char msg[2][256];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t keep;
+		size_t at = cases[i].at == SIZE_MAX ? 0 : cases[i].at;
+		memcpy(&keep, saved + at, 4);
+		if (cases[i].at != SIZE_MAX)
+			memcpy(saved + at, &cases[i].value, 4);
+		bool loaded = code_run(wasm, n, WASM_TIER_DEFAULT, saved,
+				       cases[i].at == SIZE_MAX ? len - 1 : len,
+				       &r, msg);
+		memcpy(saved + at, &keep, 4);
+		char name[64];
+		snprintf(name, sizeof(name), "code-refused-%s", cases[i].name);
+		CHECK(name, !loaded && r == 12, "loaded %d, ind(0) %d", loaded, r);
+	}
+	/* another module's code */
+	struct wasm_module *o = load_bytes(other, no, WASM_TIER_DEFAULT);
+	void *buf = NULL;
+	size_t olen = 0;
+	if (o)
+		wasm_module__save_code(o, &buf, &olen);
+	bool loaded = code_run(wasm, n, WASM_TIER_DEFAULT, buf, olen, &r, msg);
+	CHECK("code-refused-other-module", buf && !loaded && r == 12,
+	      "saved %d, loaded %d, ind(0) %d", buf != NULL, loaded, r);
+	free(buf);
+	wasm_module__free(o);
+}
+
+static void test_code(void)
+{
+	static uint8_t wasm[2048], other[1024], saved[1 << 16];
+	size_t n = assemble(ind_wat, wasm, sizeof(wasm));
+	size_t no = assemble(other_wat, other, sizeof(other));
+	struct wasm_load_opts interp = {.sz = sizeof(interp),
+					.tier = WASM_TIER_INTERP};
+	char id[128], want[2][256], got[2][256];
+	int32_t r0, r1;
+	void *buf = NULL;
+	size_t len, none;
+	if (!n || !no) {
+		CHECK("code-setup", 0, "cannot assemble");
+		return;
+	}
+	/* first (this process has not seen wasm's types) */
+	len = save_in_child(wasm, n, other, no, saved, sizeof(saved));
+	struct wasm_module *m = load_bytes(wasm, n, WASM_TIER_INTERP);
+	CHECK("code-none-when-interpreted",
+	      m && wasm_module__save_code(m, &buf, &none) == -ENOENT && !buf &&
+		  wasm_engine__code_id(&interp, id, sizeof(id)) == -ENOTSUP,
+	      "save or id did not fail");
+	wasm_module__free(m);
+	if (wasm_engine__code_id(NULL, id, sizeof(id)))
+		return; /* lazy, interpreted or no compiling tier: no more */
+	code_run(wasm, n, WASM_TIER_INTERP, NULL, 0, &r0, want);
+	bool loaded = code_run(wasm, n, WASM_TIER_DEFAULT, saved, len, &r1, got);
+	CHECK("code-loaded-in-another-process", len && loaded,
+	      "%zu bytes, loaded %d", len, loaded);
+	CHECK("code-loaded-runs-like-interpreter",
+	      r0 == 12 && r1 == 12 && strstr(want[0], "indirect call") &&
+		  !strcmp(want[0], got[0]) && !strcmp(want[1], got[1]),
+	      "ind(0) %d/%d, '%s'/'%s', '%s'/'%s'", r0, r1, want[0], got[0],
+	      want[1], got[1]);
+	CHECK("code-ignored-by-interpreter",
+	      !code_run(wasm, n, WASM_TIER_INTERP, saved, len, &r1, got) &&
+		  r1 == 12,
+	      "used");
+	if (len)
+		test_code_damaged(wasm, n, saved, len, other, no);
+}
+
 int main(void)
 {
 	/* API_TEST_JIT_ONLY=1: the compiling-tier tests alone (for a
@@ -627,5 +789,6 @@ int main(void)
 	test_link_errors();
 	test_initial_memory();
 	test_jit();
+	test_code();
 	return failures ? 1 : 0;
 }
