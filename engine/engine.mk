@@ -35,8 +35,9 @@ fuzz: build-fuzz/fuzz_decode
 # under fuel and a memory cap.
 ENGINE_ALL_SRCS := $(filter-out engine/fuzz_%.c,$(wildcard engine/*.c))
 # fuzz_run: run every export; fuzz_diff: the same in both tiers, which must
-# agree (the interpreter against the compiling tier).
-ENGINE_RUN_FUZZ := build-fuzz/fuzz_run build-fuzz/fuzz_diff
+# agree (the interpreter against the compiling tier); fuzz_code: saved
+# compiled code loads back, and damaged copies are refused safely.
+ENGINE_RUN_FUZZ := build-fuzz/fuzz_run build-fuzz/fuzz_diff build-fuzz/fuzz_code
 $(ENGINE_RUN_FUZZ): build-fuzz/%: engine/%.c engine/fuzz_stubs.c $(ENGINE_ALL_SRCS) $(wildcard engine/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=gnu11 $(WARN) -g -O1 -I. -Iengine -D_GNU_SOURCE \

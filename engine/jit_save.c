@@ -139,7 +139,9 @@ int wasm_module__save_code(const struct wasm_module *m, void **out,
 		}
 		memcpy(w, e, 12), w += 12;
 	}
-	memcpy(w, k->sites, 12 * (size_t)k->nsites), w += 12 * k->nsites;
+	if (k->nsites)
+		memcpy(w, k->sites, 12 * (size_t)k->nsites);
+	w += 12 * (size_t)k->nsites;
 	for (uint32_t i = 0; i < c->nsigs; i++) {
 		uint32_t e[2] = {c->sigs[i].off, c->sigs[i].pos};
 		memcpy(w, e, 8), w += 8;

@@ -266,7 +266,7 @@ fuzz_one() {
 
 # The engine's libFuzzer targets (the rules are in engine/engine.mk; `make
 # fuzz` builds these and the other layers' targets).
-ENGINE_FUZZ="build-fuzz/fuzz_decode build-fuzz/fuzz_run build-fuzz/fuzz_diff"
+ENGINE_FUZZ="build-fuzz/fuzz_decode build-fuzz/fuzz_run build-fuzz/fuzz_diff build-fuzz/fuzz_code"
 
 fuzz_suite() {
 	FUZZ_SECONDS=${FUZZ_SECONDS:-10}
