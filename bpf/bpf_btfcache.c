@@ -1,14 +1,12 @@
 /* bpf_btfcache.c — the on-disk cache of minimal CO-RE BTFs (bpf_btfmin.c
  * makes them): which objects may use one, the key and place of an entry
  * (SHA-256 of what the minimal BTF is made from), its file format (a raw
- * BTF whose last string holds a CRC-32 of the file), atomic writes, the
- * checks before use (ours, private), the cap on entries per kernel
- * (least recently used go first), and removal after a load with it
- * failed. Parsing the whole vmlinux BTF costs ~40 ms and ~11 MB; an entry
+ * BTF whose last string holds a CRC-32 of the file), and removal after a
+ * load with it failed; bpf_cachefile.c's rules for the directory (atomic
+ * writes, the checks before use, the cap on entries per kernel). Parsing the whole vmlinux BTF costs ~40 ms and ~11 MB; an entry
  * is a few hundred bytes. Every problem here only means the object is
  * loaded with the full kernel BTF, as without a cache.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,10 +16,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <time.h>
 #include <zlib.h>
 #include <openssl/evp.h>
 #include <bpf/btf.h>
+#include "bpf/bpf_cache.h"
 #include "bpf/bpf_internal.h"
 
 #define BC_VMLINUX "/sys/kernel/btf/vmlinux"
@@ -34,12 +32,6 @@
 #define BC_TAG_LEN	     (sizeof(BC_TAG) - 1 + 8 + 1)
 #define BC_MAX_FILE	     (64u << 20)
 #define NT_GNU_BUILD_ID_TYPE 3
-/* Entries (and .none notes) kept per kernel unless
- * WASM_BPF_CACHE_MAX_ENTRIES says otherwise; an abandoned temporary file
- * goes after an hour. */
-#define BC_MAX_ENTRIES 128
-#define BC_TMP_AGE     3600
-
 /* One lookup. */
 struct bc {
 	struct bpf_host *h;
@@ -64,25 +56,6 @@ static void bc_note(const struct bpf_host *h, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-}
-
-char *bh_btfcache_default_dir(void)
-{
-	const char *env = secure_getenv("WASM_BPF_CACHE_DIR"), *base;
-	char *s = NULL;
-
-	if (env && *env)
-		return strdup(env);
-	if (geteuid() == 0)
-		return strdup("/var/cache/wasm-bpf");
-	/* The XDG spec ignores relative values. */
-	base = secure_getenv("XDG_CACHE_HOME");
-	if (base && base[0] == '/')
-		return asprintf(&s, "%s/wasm-bpf", base) < 0 ? NULL : s;
-	base = secure_getenv("HOME");
-	if (base && base[0] == '/')
-		return asprintf(&s, "%s/.cache/wasm-bpf", base) < 0 ? NULL : s;
-	return NULL;
 }
 
 /* ---- which objects ------------------------------------------------------- */
@@ -244,61 +217,7 @@ static int bc_paths(struct bc *c)
 	return 0;
 }
 
-/* The kernel's directory: ours and private (0700), so nobody else can
- * swap the file libbpf will read or see which tools run. The top
- * directory: ours and writable only by us, or a sticky one like /tmp
- * (others cannot rename what we create in it). */
-static bool bc_dir_safe(const char *path, bool top)
-{
-	struct stat st;
-
-	if ((top ? stat(path, &st) : lstat(path, &st)) || !S_ISDIR(st.st_mode))
-		return false;
-	if (top && (st.st_mode & S_ISVTX))
-		return true;
-	return st.st_uid == geteuid() && !(st.st_mode & (top ? 022 : 077));
-}
-
-/* A file we made: a regular file of ours that only we can read. */
-static bool bc_file_ours(const struct stat *st)
-{
-	return S_ISREG(st->st_mode) && st->st_uid == geteuid() &&
-	       !(st->st_mode & 077);
-}
-
-/* mkdir -p, new directories 0700. */
-static int bc_mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i])
-			continue;
-		buf[i] = 0;
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		buf[i] = path[i];
-	}
-	return 0;
-}
-
 /* ---- entries ------------------------------------------------------------- */
-
-static int bc_read_all(int fd, void *buf, size_t n)
-{
-	for (size_t at = 0; at < n;) {
-		ssize_t r = read(fd, (char *)buf + at, n - at);
-
-		if (r <= 0)
-			return r ? -errno : -EBADMSG;
-		at += (size_t)r;
-	}
-	return 0;
-}
 
 /* Checks a whole entry in memory: a raw BTF header that adds up to the
  * size, and the CRC-32 of the file (tag digits read as zeros). */
@@ -332,165 +251,38 @@ static int bc_verify(uint8_t *buf, size_t n)
  * readable or writable by others, not a regular file). */
 static int bc_check(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), err;
-	struct stat st;
 	uint8_t *buf;
+	size_t n;
+	int err = bpf_cache__read(path, BC_MAX_FILE, &buf, &n);
 
-	if (fd < 0)
-		return errno == ELOOP ? -EPERM : -errno;
-	if (fstat(fd, &st) || !bc_file_ours(&st)) {
-		close(fd);
-		return -EPERM;
-	}
-	if ((uint64_t)st.st_size > BC_MAX_FILE) {
-		close(fd);
-		return -EBADMSG;
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	err = buf ? bc_read_all(fd, buf, (size_t)st.st_size) : -ENOMEM;
-	err = err ? err : bc_verify(buf, (size_t)st.st_size);
-	if (!err)
-		futimens(fd, NULL);
+	err = err ? err : bc_verify(buf, n);
 	free(buf);
-	close(fd);
 	return err;
 }
 
-/* The raw data of `btf` with its tag: CRC-32 over the file with the tag's
- * digits as zeros. Fails if the tag string is not last (libbpf appends
- * new strings, so it always is). */
-static int bc_write_btf(int fd, struct btf *btf)
+/* The raw data of `btf` with its tag (malloc'ed): CRC-32 over the file
+ * with the tag's digits as zeros. Fails if the tag string is not last
+ * (libbpf appends new strings, so it always is). */
+static int bc_btf_bytes(struct btf *btf, uint8_t **out, uint32_t *n)
 {
 	const uint8_t *raw;
 	uint8_t *buf;
-	uint32_t n;
 	char hex[9];
-	int err;
 
 	if (btf__add_str(btf, BC_TAG "00000000") < 0)
 		return -ENOMEM;
-	raw = btf__raw_data(btf, &n);
-	if (!raw || n < BC_TAG_LEN ||
-	    memcmp(raw + n - BC_TAG_LEN, BC_TAG "00000000", BC_TAG_LEN))
+	raw = btf__raw_data(btf, n);
+	if (!raw || *n < BC_TAG_LEN ||
+	    memcmp(raw + *n - BC_TAG_LEN, BC_TAG "00000000", BC_TAG_LEN))
 		return -EFAULT;
-	buf = malloc(n);
+	buf = malloc(*n);
 	if (!buf)
 		return -ENOMEM;
-	memcpy(buf, raw, n);
-	snprintf(hex, sizeof(hex), "%08lx", crc32_z(0, buf, n));
-	memcpy(buf + n - 9, hex, 8);
-	err = 0;
-	for (uint32_t at = 0; !err && at < n;) {
-		ssize_t w = write(fd, buf + at, n - at);
-
-		if (w > 0)
-			at += (uint32_t)w;
-		else
-			err = w ? -errno : -EIO;
-	}
-	free(buf);
-	return err;
-}
-
-/* A new file in the entry's directory (made if missing), O_EXCL, 0600;
- * the directories must be safe (bc_dir_safe). */
-static int bc_tmp_open(struct bc *c, char *tmp, size_t size)
-{
-	int err = bc_mkdirs(c->dir), fd;
-
-	if (!err && (!bc_dir_safe(c->top, true) || !bc_dir_safe(c->dir, false)))
-		err = -EPERM;
-	if (!err && snprintf(tmp, size, "%s/.tmp-XXXXXX", c->dir) >= (int)size)
-		err = -ENAMETOOLONG;
-	if (err)
-		return err;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
-/* ---- the cap ------------------------------------------------------------ */
-
-static long bc_max_entries(void)
-{
-	const char *s = secure_getenv("WASM_BPF_CACHE_MAX_ENTRIES");
-	char *end;
-	long n = s && *s ? strtol(s, &end, 10) : 0;
-
-	return n > 0 && !*end ? n : BC_MAX_ENTRIES;
-}
-
-struct bc_file {
-	struct timespec t;
-	char name[NAME_MAX + 1];
-};
-
-static int bc_older(const void *a, const void *b)
-{
-	const struct timespec *x = &((const struct bc_file *)a)->t,
-			      *y = &((const struct bc_file *)b)->t;
-
-	if (x->tv_sec != y->tv_sec)
-		return x->tv_sec < y->tv_sec ? -1 : 1;
-	return x->tv_nsec < y->tv_nsec ? -1 : x->tv_nsec > y->tv_nsec;
-}
-
-static bool bc_has_suffix(const char *name, const char *sfx)
-{
-	size_t n = strlen(name), k = strlen(sfx);
-
-	return n > k && !strcmp(name + n - k, sfx);
-}
-
-/* Keeps at most bc_max_entries() entries and .none notes (of any format
- * version) in the kernel's directory: those used least recently (their
- * time is set on every hit) go first. Temporary files a crashed writer
- * left go after BC_TMP_AGE seconds. */
-static void bc_evict(struct bc *c)
-{
-	DIR *d = opendir(c->dir);
-	struct bc_file *v = NULL;
-	size_t n = 0, cap = 0, max = (size_t)bc_max_entries();
-	time_t now = time(NULL);
-	struct dirent *e;
-
-	while (d && (e = readdir(d))) {
-		struct stat st;
-		bool tmp = !strncmp(e->d_name, ".tmp-", 5);
-
-		if (!tmp && (e->d_name[0] == '.' ||
-			     (!bc_has_suffix(e->d_name, ".btf") &&
-			      !bc_has_suffix(e->d_name, ".none"))))
-			continue;
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		if (tmp) {
-			if (st.st_mtime + BC_TMP_AGE < now)
-				unlinkat(dirfd(d), e->d_name, 0);
-			continue;
-		}
-		if (n == cap) {
-			void *p = realloc(v, (cap = cap ? cap * 2 : 64) *
-						 sizeof(*v));
-
-			if (!p)
-				break;
-			v = p;
-		}
-		v[n].t = st.st_mtim;
-		snprintf(v[n].name, sizeof(v[n].name), "%s", e->d_name);
-		n++;
-	}
-	if (n > max) {
-		qsort(v, n, sizeof(*v), bc_older);
-		for (size_t i = 0; i < n - max; i++)
-			unlinkat(dirfd(d), v[i].name, 0);
-		bc_note(c->h, "evicted %zu least recently used entries of %s",
-			n - max, c->dir);
-	}
-	free(v);
-	if (d)
-		closedir(d);
+	memcpy(buf, raw, *n);
+	snprintf(hex, sizeof(hex), "%08lx", crc32_z(0, buf, *n));
+	memcpy(buf + *n - 9, hex, 8);
+	*out = buf;
+	return 0;
 }
 
 /* ---- making an entry ----------------------------------------------------- */
@@ -503,7 +295,10 @@ static int bc_fill(struct bc *c)
 {
 	char tmp[PATH_MAX];
 	struct btf *kern, *min = NULL;
-	int fd = bc_tmp_open(c, tmp, sizeof(tmp)), err;
+	int fd = bpf_cache__tmp(c->top, c->dir, tmp, sizeof(tmp)), err;
+	uint8_t *buf = NULL;
+	uint32_t n = 0;
+	size_t gone = 0;
 
 	if (fd < 0) {
 		snprintf(c->why, sizeof(c->why), "cannot write to %s: %s",
@@ -519,25 +314,27 @@ static int bc_fill(struct bc *c)
 		snprintf(c->why, sizeof(c->why),
 			 "no minimal BTF for this object (%s), noted in %s",
 			 strerror(-err), c->none);
-		close(fd);
-		if (rename(tmp, c->none))
-			unlink(tmp);
-		bc_evict(c);
-		return err;
-	}
-	err = err ? err : bc_write_btf(fd, min);
-	close(fd);
-	if (!err && rename(tmp, c->path))
-		err = -errno;
-	if (err) {
-		snprintf(c->why, sizeof(c->why), "cannot make %s: %s", c->path,
-			 strerror(-err));
-		unlink(tmp);
+		bpf_cache__commit(fd, tmp, c->dir, c->none, "", 0, &gone);
 	} else {
-		bc_note(c->h, "miss: wrote %s (%u types)", c->path,
-			btf__type_cnt(min) - 1);
-		bc_evict(c);
+		err = err ? err : bc_btf_bytes(min, &buf, &n);
+		if (err) {
+			close(fd);
+			unlink(tmp);
+		} else {
+			err = bpf_cache__commit(fd, tmp, c->dir, c->path, buf,
+						n, &gone);
+		}
+		if (err)
+			snprintf(c->why, sizeof(c->why), "cannot make %s: %s",
+				 c->path, strerror(-err));
+		else
+			bc_note(c->h, "miss: wrote %s (%u types)", c->path,
+				btf__type_cnt(min) - 1);
 	}
+	if (gone)
+		bc_note(c->h, "evicted %zu least recently used entries of %s",
+			gone, c->dir);
+	free(buf);
 	btf__free(min);
 	return err;
 }
@@ -578,32 +375,25 @@ static int bc_plan(struct bc *c, const void *elf, size_t len)
  * removed and does not count. */
 static int bc_none(struct bc *c)
 {
-	int fd = open(c->none, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	bool ours;
+	uint8_t *buf;
+	size_t n;
+	int err = bpf_cache__read(c->none, 0, &buf, &n);
 
-	if (fd < 0 && errno != ELOOP)
-		return -errno;
-	ours = fd >= 0 && !fstat(fd, &st) && bc_file_ours(&st);
-	if (ours)
-		futimens(fd, NULL);
-	if (fd >= 0)
-		close(fd);
-	if (ours)
-		return 0;
+	free(buf);
+	if (err != -EPERM && err != -EBADMSG)
+		return err;
 	bc_note(c->h, "ignored %s: not ours or not private", c->none);
 	unlink(c->none);
 	return -EPERM;
 }
 
 /* The entry if it is there, intact and ours, else a new one. Nothing is
- * read from or written to directories that are not safe (bc_dir_safe). */
+ * read from or written to directories that are not safe (bpf_cache.h). */
 static int bc_use(struct bc *c)
 {
 	int err;
 
-	if (!access(c->dir, F_OK) &&
-	    (!bc_dir_safe(c->top, true) || !bc_dir_safe(c->dir, false))) {
+	if (bpf_cache__dir_ok(c->top, c->dir)) {
 		snprintf(c->why, sizeof(c->why),
 			 "%s is not ours and private (0700), or its parent "
 			 "is writable by others",

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "bpf/bpf_btfcheck.h"
 #include "bpf/bpf_imports.h"
+#include "bpf/bpf_cache.h"
 #include "bpf/bpf_internal.h"
 #include "bpf/user/ubpf_host.h"
 
@@ -582,7 +583,7 @@ BH_COLD struct bpf_host *bpf_host__new(const struct bpf_host_opts *opts)
 	h->btf_path = dup_or(o.btf_path, NULL);
 	if (!o.no_btf_cache && !o.btf_path)
 		h->btf_cache_dir = o.btf_cache_dir ? strdup(o.btf_cache_dir)
-						   : bh_btfcache_default_dir();
+						   : bpf_cache__default_dir();
 	h->go_export = dup_or(o.go_callback_export, "go-callback");
 	h->go_module = dup_or(o.go_poll_module, "callback-wrapper");
 	h->pin_root = bh_pin_root_new();

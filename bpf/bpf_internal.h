@@ -253,7 +253,6 @@ int bh_object_check(const void *elf, size_t len);
  * the entry to load `elf` with (malloc'd path), made on a miss, or NULL
  * for the full kernel BTF; and what to do when a load with it failed
  * (full_err: how the retry with the full BTF went). */
-char *bh_btfcache_default_dir(void);
 char *bh_btfcache_lookup(struct bpf_host *h, const void *elf, size_t len);
 void bh_btfcache_failed(struct bpf_host *h, const char *path, int err,
 			int full_err);

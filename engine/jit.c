@@ -116,7 +116,7 @@ void wm_jit_note_site(struct wm_jit_unit *u, size_t off, uint32_t pos,
 
 /* Saved as the index of a type with that id (structurally equal types
  * share one), which a later process maps to its own id. */
-void wm_jit_note_sig(struct wm_jit_unit *u, size_t off, uint32_t sig)
+__attribute__((cold)) void wm_jit_note_sig(struct wm_jit_unit *u, size_t off, uint32_t sig)
 {
 	uint32_t t = 0;
 	while (t < u->m->ntypes && u->m->types[t].sig_id != sig)
@@ -217,7 +217,7 @@ bool wm_jit_fault(void *ucontext)
 #define PAGE 4096
 
 /* The helper table (jit.h) at p, then made read-only. */
-static int put_table(void *p)
+__attribute__((cold)) static int put_table(void *p)
 {
 	static void *const helpers[WM_JIT_NHELPERS] = {
 	    [WM_JIT_H_CALL] = (void *)wm_jit_call,
@@ -298,7 +298,7 @@ static void add_chunk(struct wm_jit_code *c, struct wm_jit_unit *u,
 	__atomic_store_n(&c->nchunks, c->nchunks + 1, __ATOMIC_RELEASE);
 }
 
-struct wm_jit_code *wm_jit_place(struct wm_jit_unit *u)
+__attribute__((cold)) struct wm_jit_code *wm_jit_place(struct wm_jit_unit *u)
 {
 	struct wm_jit_code *c = calloc(1, sizeof(*c));
 	struct wm_jit_chunk *k = calloc(1, sizeof(*k));
@@ -506,7 +506,7 @@ static struct wm_jit_code *lazy_code(struct wm_module *m, bool log)
 	return c;
 }
 
-bool wm_jit_upfront(int tier)
+__attribute__((cold)) bool wm_jit_upfront(int tier)
 {
 	return tier == WASM_TIER_JIT && wm_jit_arch_supports(IR_ENTRY) &&
 	       !env_is("WASM_BPF_JIT_LAZY", "1");

@@ -35,40 +35,30 @@ struct note_hdr {
 	uint32_t namesz, descsz, type;
 };
 
-/* The GNU build id of the object this code is part of, in hex. */
+/* The GNU build id of the executable (the first object: the engine is a
+ * static library), in hex. */
 static int build_id_of(struct dl_phdr_info *info, size_t size, void *out)
 {
-	uintptr_t self = (uintptr_t)build_id_of;
-	bool ours = false;
-
 	(void)size;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *p = &info->dlpi_phdr[i];
-		uintptr_t at = info->dlpi_addr + p->p_vaddr;
-		if (p->p_type == PT_LOAD && self >= at && self < at + p->p_memsz)
-			ours = true;
-	}
-	for (int i = 0; ours && i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *p = &info->dlpi_phdr[i];
 		const uint8_t *n = (const uint8_t *)(info->dlpi_addr + p->p_vaddr);
 		for (size_t at = 0; p->p_type == PT_NOTE &&
 				    at + sizeof(struct note_hdr) <= p->p_filesz;) {
 			struct note_hdr h;
 			memcpy(&h, n + at, sizeof(h));
-			size_t name = (h.namesz + 3) & ~3u,
-			       desc = (h.descsz + 3) & ~3u;
 			at += sizeof(h);
 			if (h.type == NT_GNU_BUILD_ID && h.namesz == 4 &&
-			    !memcmp(n + at, "GNU", 4) && h.descsz <= 32) {
+			    h.descsz <= 32 && !memcmp(n + at, "GNU", 4)) {
 				for (uint32_t k = 0; k < h.descsz; k++)
 					sprintf((char *)out + 2 * k, "%02x",
-						n[at + name + k]);
+						n[at + 4 + k]);
 				return 1;
 			}
-			at += name + desc;
+			at += ((h.namesz + 3) & ~3u) + ((h.descsz + 3) & ~3u);
 		}
 	}
-	return ours;
+	return 1;
 }
 
 static char build_id[ID_LEN];

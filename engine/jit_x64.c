@@ -718,7 +718,8 @@ static void call_direct(struct em *e, uint32_t k)
 
 /* call [rip + disp32] to helper k through the table (jit.h), the disp32
  * patched with the calls once the unit's code is laid out. */
-static void call_c(struct em *e, enum wm_jit_helper k)
+__attribute__((noinline)) static void call_c(struct em *e,
+					      enum wm_jit_helper k)
 {
 	b1(e, 0xff);
 	b1(e, 0x15);

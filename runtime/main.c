@@ -131,6 +131,10 @@ static void usage(FILE *f)
 	    "                       $XDG_CACHE_HOME/wasm-bpf or "
 	    "~/.cache/wasm-bpf)\n"
 	    "  --no-btf-cache       always use the full kernel BTF\n"
+	    "  --no-code-cache      compile the module, without reading or "
+	    "keeping its\n"
+	    "                       machine code in the cache directory's "
+	    "code/\n"
 	    "  --pull POLICY        REF from the store or a registry: always, "
 	    "missing\n"
 	    "                       (default) or never\n"
@@ -217,6 +221,7 @@ enum {
 	OPT_BTF,
 	OPT_BTF_CACHE,
 	OPT_NO_BTF_CACHE,
+	OPT_NO_CODE_CACHE,
 	OPT_PERFBUF,
 	OPT_NO_HOST_VIEW,
 	OPT_POLICY,
@@ -240,6 +245,7 @@ static const struct option long_opts[] = {
     {"btf", required_argument, NULL, OPT_BTF},
     {"btf-cache", required_argument, NULL, OPT_BTF_CACHE},
     {"no-btf-cache", no_argument, NULL, OPT_NO_BTF_CACHE},
+    {"no-code-cache", no_argument, NULL, OPT_NO_CODE_CACHE},
     {"force-perfbuf", no_argument, NULL, OPT_PERFBUF},
     {"no-host-view", no_argument, NULL, OPT_NO_HOST_VIEW},
     {"backend", required_argument, NULL, OPT_BACKEND},
@@ -321,6 +327,9 @@ static int parse_opt(struct cli *c, int o, const char *arg)
 		return -1;
 	case OPT_NO_BTF_CACHE:
 		c->opts.no_btf_cache = true;
+		return -1;
+	case OPT_NO_CODE_CACHE:
+		c->opts.no_code_cache = true;
 		return -1;
 	case OPT_PERFBUF:
 		c->opts.force_perfbuf = true;

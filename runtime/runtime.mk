@@ -1,6 +1,7 @@
 # runtime/ — the embedding library (libwasm-bpf.a) and the wasm-bpf command.
 # The command links every layer: runtime, bpf host, gen, WASI, engine.
-RUNTIME_LIB_SRCS := runtime/wasm_bpf.c runtime/upstream.c runtime/procfs.c
+RUNTIME_LIB_SRCS := runtime/wasm_bpf.c runtime/upstream.c runtime/procfs.c \
+		    runtime/codecache.c
 RUNTIME_LIB_OBJS := $(RUNTIME_LIB_SRCS:%.c=$(OBJ)/%.o)
 RUNTIME_LIB      := $(LIBDIR)/libwasm-bpf.a
 RUNTIME_BIN      := $(BINDIR)/wasm-bpf

@@ -16,8 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf/bpf_cache.h"
 #include "bpf/bpf_host.h"
 #include "policy/policy.h"
+#include "runtime/codecache.h"
 #include "runtime/procfs.h"
 #include "runtime/wasm_bpf.h"
 #include "wasi/wasi.h"
@@ -153,7 +155,6 @@ wasm_bpf_app__open_mem(const void *bytes, size_t len,
 		       const struct wasm_bpf_app_opts *opts,
 		       struct wasm_error *err)
 {
-	struct wasm_load_opts lo = {.sz = sizeof(lo)};
 	struct wasm_bpf_app *app = calloc(1, sizeof(*app));
 	const char *btf = OPT(opts, btf_path, NULL);
 	const char *entry = OPT(opts, entry, NULL);
@@ -209,7 +210,10 @@ wasm_bpf_app__open_mem(const void *bytes, size_t len,
 		errno = ENOMEM;
 		return NULL;
 	}
-	app->module = wasm_module__load(bytes, len, &lo, &e);
+	char *top = OPT(opts, no_code_cache, false) ? NULL
+						     : bpf_cache__default_dir();
+	app->module = codecache__load(bytes, len, top, app->opts.verbose, &e);
+	free(top);
 	if (!app->module) {
 		seterr(err, "%s%s", e.msg[0] ? e.msg : "invalid module", "");
 		wasm_bpf_app__free(app);

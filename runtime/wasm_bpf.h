@@ -110,6 +110,11 @@ struct wasm_bpf_app_opts {
 	 * dropped_events. 0: none. A policy's events.max_rate applies too
 	 * (the lower of the two, and its events.burst). */
 	uint64_t max_event_rate, event_burst;
+	/* Compiled-code cache (README): the guest's machine code kept in
+	 * the cache directory's code/ ($WASM_BPF_CACHE_DIR or the default
+	 * above), so later runs of the same module skip compiling. Off with
+	 * no_code_cache; unused when the guest is interpreted. */
+	bool no_code_cache;
 };
 
 struct wasm_bpf_app;
