@@ -407,6 +407,70 @@ else
 	rm -rf "$C"
 fi
 
+# ---- compiled-code cache ---------------------------------------------------------
+
+# The guest's trap under -v with a cache directory of the suite's own:
+# the first run compiles and writes an entry, the next loads it; damaged,
+# cut, foreign or unsafe entries are never used.
+CC=$B/code-cache
+cc_run() { # ARGS...: wasm-bpf -v ARGS guest trap
+	WASM_BPF_CACHE_DIR=$CC timeout 20 "$W" -v "$@" "$G" trap >out 2>err </dev/null
+	[ $? = 134 ]
+}
+cc_entry() { ls "$CC/code" 2>/dev/null | head -1; }
+cc_trap() { grep 'trap:' err; }
+cc_fresh() { # a miss that wrote a private entry, the trap line kept
+	cc_run && grep -q 'compiled-code cache: miss: wrote' err &&
+		[ "$(stat -c %a "$CC/code/$(cc_entry)")" = 600 ] &&
+		[ "$(cc_trap)" = "$T0" ]
+}
+if [ "$(uname -m)" != x86_64 ] || [ "${WASM_BPF_JIT:-1}" = 0 ] ||
+	[ "${WASM_BPF_JIT_LAZY:-0}" = 1 ]; then
+	echo "SKIP: runtime code cache: no up-front compiling here"
+else
+	rm -rf "$CC"
+	WASM_BPF_JIT=0 cc_run && T0=$(cc_trap) && [ ! -e "$CC/code" ]
+	verdict "code cache: interpreted, nothing written"
+	cc_fresh && [ "$(stat -c %a "$CC/code")" = 700 ] &&
+		[ "$(ls "$CC/code" | wc -l)" = 1 ]
+	verdict "code cache: a miss writes one private entry" "$(tr '\n' '|' <err)"
+	E=$CC/code/$(cc_entry)
+	cc_run && grep -q "compiled-code cache: hit: $E" err && [ "$(cc_trap)" = "$T0" ]
+	verdict "code cache: a hit traps with the same line" "$(tr '\n' '|' <err)"
+	printf '\377' | dd of="$E" bs=1 seek=300 conv=notrunc 2>/dev/null
+	cc_fresh && cc_run && grep -q 'hit:' err
+	verdict "code cache: a damaged entry is replaced" "$(tr '\n' '|' <err)"
+	truncate -s 150 "$E"
+	cc_fresh
+	verdict "code cache: a cut entry is replaced" "$(tr '\n' '|' <err)"
+	chmod 644 "$E"
+	cc_run && grep -q 'not ours or not private' err && ! grep -q 'hit:' err &&
+		grep -q 'miss: wrote' err && [ "$(stat -c %a "$E")" = 600 ]
+	verdict "code cache: an entry others can read is not used, replaced" "$(tr '\n' '|' <err)"
+	if [ "$(id -u)" = 0 ]; then
+		chown nobody "$E"
+		cc_fresh && [ "$(stat -c %u "$E")" = 0 ]
+		verdict "code cache: an entry of another owner is replaced" "$(tr '\n' '|' <err)"
+	fi
+	chmod 777 "$CC/code"
+	cc_run && grep -q 'not ours or not private' err && ! grep -q 'hit:\|miss:' err
+	verdict "code cache: a directory others can write is not used" "$(tr '\n' '|' <err)"
+	rm -rf "$CC"
+	cc_run --no-code-cache && [ ! -e "$CC/code" ] && ! grep -q 'code cache' err
+	verdict "--no-code-cache: nothing read or written" "$(tr '\n' '|' <err)"
+	"$W" --help 2>&1 | grep -q -- '--no-code-cache'
+	verdict "--help names --no-code-cache"
+	# three modules (the guest with a custom section apiece), room for 2
+	for k in 1 2 3; do
+		{ cat "$G"; printf '\000\002\001%s' $k; } >"$B/guest-$k.wasm"
+		WASM_BPF_CACHE_DIR=$CC WASM_BPF_CACHE_MAX_ENTRIES=2 timeout 20 \
+			"$W" "$B/guest-$k.wasm" args >/dev/null 2>&1
+	done
+	[ "$(ls "$CC/code" | wc -l)" = 2 ]
+	verdict "code cache: capped (WASM_BPF_CACHE_MAX_ENTRIES)" "$(ls "$CC/code" | wc -l) entries"
+	rm -rf "$CC" "$B"/guest-[123].wasm
+fi
+
 # ---- a graceful stop of a real tool ----------------------------------------------
 
 # bootstrap as upstream wrote it (no fflush after each event; nofflush.h
