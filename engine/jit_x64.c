@@ -1990,6 +1990,8 @@ static void outer_entry(struct em *e)
 		b1(e, 0x58 + (pushes[i] & 7));
 	}
 	b1(e, 0xc3);
+	while (here(e) & 15) /* int3 after the ret: never run */
+		b1(e, 0xcc);
 	e->f->inner = here(e);
 	patch32(e, call - 4, (int64_t)here(e) - (int64_t)call);
 }
