@@ -773,6 +773,13 @@ int main(void)
 		test_jit();
 		return failures ? 1 : 0;
 	}
+	/* API_TEST_CODE_ONLY=1: saved compiled code alone (the explicit
+	 * bounds-check build's run). */
+	only = getenv("API_TEST_CODE_ONLY");
+	if (only && !strcmp(only, "1")) {
+		test_code();
+		return failures ? 1 : 0;
+	}
 	struct wasm_module *m = load_wat(spin_wat);
 	if (!m) {
 		printf("FAIL: api/setup: cannot assemble test modules (wat2wasm)\n");

@@ -3,7 +3,8 @@
 # engine/tests/wast/*.wast through wast2json and wasm-spectest under both
 # tiers (wast/: the interpreter, jit/: the compiling tier, compiling all at
 # load, which must also have compiled them, jit-lazy/: compiling each
-# function on its first call), a check that the runner itself reports failures, the
+# function on its first call, jit-saved/: on compiled code saved and
+# loaded back), a check that the runner itself reports failures, the
 # same .wast files again with the sanitizer build (make asan), the official testsuite when
 # $WASM_TESTSUITE points at a checkout of it (plain and sanitized), and
 # short libFuzzer runs of the engine's fuzz targets. One line per test:
@@ -34,7 +35,8 @@ run_wast() {
 		fail "$prefix$name: wast2json: $(head -1 "$dir/err")"
 		return
 	fi
-	WASM_BPF_JIT_LAZY=${lazy:-0} "$runner" "$tier" "$dir/$name.json" \
+	WASM_BPF_JIT_LAZY=${lazy:-0} WASM_SPECTEST_SAVED=${saved:-0} \
+		"$runner" "$tier" "$dir/$name.json" \
 		>"$dir/out" 2>"$dir/err"
 	rc=$?
 	counts=$(tail -1 "$dir/out")
@@ -78,6 +80,8 @@ run_official() {
 		run_wast "$official_prefix" "$wast" "$official_runner"
 		run_wast "${official_prefix}jit/" "$wast" "$official_runner" -j
 		lazy=1 run_wast "${official_prefix}jit-lazy/" "$wast" \
+			"$official_runner" -j
+		saved=1 run_wast "${official_prefix}jit-saved/" "$wast" \
 			"$official_runner" -j
 	done
 }
@@ -302,6 +306,7 @@ for wast in $WASTS; do
 	run_wast wast/ "$wast" "$runner"
 	run_wast jit/ "$wast" "$runner" -j
 	lazy=1 run_wast jit-lazy/ "$wast" "$runner" -j
+	saved=1 run_wast jit-saved/ "$wast" "$runner" -j
 done
 jit_coverage "$runner"
 jit_lazy "$runner"
@@ -396,6 +401,15 @@ guard_suite() {
 		lazy=1 run_wast explicit/jit-lazy/ "$wast" \
 			build-explicit/bin/wasm-spectest -j
 	done
+	# saved compiled code there too (its sites are bounds checks' traps)
+	if make BUILD=build-explicit GUARD_PAGES=0 build-explicit/bin/wasm-api-test \
+		>"$tmp/guard-build.log" 2>&1; then
+		API_TEST_CODE_ONLY=1 build-explicit/bin/wasm-api-test \
+			>"$tmp/api-explicit.out" 2>&1 || fail "explicit/api: exit $?"
+		sed -n 's/^\(PASS\|FAIL\): /&explicit\//p' "$tmp/api-explicit.out"
+	else
+		fail "explicit/api/build: $(grep -m1 -i 'error' "$tmp/guard-build.log")"
+	fi
 	[ -n "${WASM_TESTSUITE:-}" ] && [ -d "$WASM_TESTSUITE" ] &&
 		run_official explicit/official/ build-explicit/bin/wasm-spectest
 }

@@ -169,6 +169,21 @@ static struct wasm_module *load_module(struct script *s, const cJSON *cmd,
 		return NULL;
 	}
 	m = wasm_module__load(bytes, len, &lo, err);
+	/* WASM_SPECTEST_SAVED=1: the module runs on its compiled code saved
+	 * and loaded back (wasm_module__save_code, wasm_load_opts.code). */
+	const char *saved = getenv("WASM_SPECTEST_SAVED");
+	if (m && saved && !strcmp(saved, "1") &&
+	    !wasm_module__save_code(m, (void **)&lo.code, &lo.code_len)) {
+		wasm_module__free(m);
+		m = wasm_module__load(bytes, len, &lo, err);
+		if (m && !wasm_module__code_loaded(m)) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "saved code refused");
+			wasm_module__free(m);
+			m = NULL;
+		}
+		free((void *)lo.code);
+	}
 	free(bytes);
 	return m;
 }
