@@ -21,8 +21,7 @@ int bpf_cache__dir_ok(const char *top, const char *dir);
  * of ours that only we can read, malloc'ed into *buf; its time set to now
  * (a use, for the cap). 0, -ENOENT, -EPERM (not ours, or a link),
  * -EBADMSG (larger than max), -errno. */
-int bpf_cache__read(const char *path, size_t max, uint8_t **buf,
-		    size_t *len);
+int bpf_cache__read(const char *path, size_t max, uint8_t **buf, size_t *len);
 /* A private (0600) temporary file in `dir` under `top`, dir made (0700)
  * if missing and both checked as above; its name in tmp. The descriptor,
  * or a negative errno. */

@@ -188,8 +188,8 @@ static size_t evict(const char *dir)
 			continue;
 		}
 		if (n == cap) {
-			void *p = realloc(v, (cap = cap ? cap * 2 : 64) *
-						 sizeof(*v));
+			void *p =
+			    realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
 
 			if (!p)
 				break;

@@ -17,8 +17,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void load_with(const uint8_t *data, size_t size, const void *code,
 		      size_t len, bool must)
 {
-	struct wasm_load_opts o = {.sz = sizeof(o), .tier = WASM_TIER_JIT,
-				   .code = code, .code_len = len};
+	struct wasm_load_opts o = {.sz = sizeof(o),
+				   .tier = WASM_TIER_JIT,
+				   .code = code,
+				   .code_len = len};
 	struct wasm_module *m = wasm_module__load(data, size, &o, NULL);
 	if (must && !(m && wasm_module__code_loaded(m)))
 		abort();

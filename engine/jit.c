@@ -116,7 +116,8 @@ void wm_jit_note_site(struct wm_jit_unit *u, size_t off, uint32_t pos,
 
 /* Saved as the index of a type with that id (structurally equal types
  * share one), which a later process maps to its own id. */
-__attribute__((cold)) void wm_jit_note_sig(struct wm_jit_unit *u, size_t off, uint32_t sig)
+__attribute__((cold)) void wm_jit_note_sig(struct wm_jit_unit *u, size_t off,
+					   uint32_t sig)
 {
 	uint32_t t = 0;
 	while (t < u->m->ntypes && u->m->types[t].sig_id != sig)
@@ -241,7 +242,8 @@ static void *map_code(const struct wm_jit_buf *b, size_t *len)
 	if (p == MAP_FAILED)
 		return NULL;
 	memcpy(p + PAGE, b->p, b->len);
-	if (put_table(p) || mprotect(p + PAGE, n - PAGE, PROT_READ | PROT_EXEC)) {
+	if (put_table(p) ||
+	    mprotect(p + PAGE, n - PAGE, PROT_READ | PROT_EXEC)) {
 		munmap(p, n);
 		return NULL;
 	}
@@ -324,7 +326,8 @@ __attribute__((cold)) struct wm_jit_code *wm_jit_place(struct wm_jit_unit *u)
 #endif
 	for (uint32_t i = 0; i < u->nfuncs; i++)
 		if (u->funcs[i].compile) {
-			u->funcs[i].code->jit = c->mem + PAGE + u->funcs[i].start;
+			u->funcs[i].code->jit =
+			    c->mem + PAGE + u->funcs[i].start;
 			u->funcs[i].code->jit_inner =
 			    c->mem + PAGE + u->funcs[i].inner;
 		}
@@ -427,8 +430,8 @@ static void lazy_compile(struct wm_jit_code *c, struct wm_code *code)
 		fprintf(stderr, "jit: func %u %s, %zu bytes\n", f.index,
 			at != SIZE_MAX ? "compiled" : "interpreted", u.buf.len);
 	free(f.insns);
-	unit_free(&(struct wm_jit_unit){.sites = u.sites, .sigs = u.sigs,
-					.buf = u.buf});
+	unit_free(&(struct wm_jit_unit){
+	    .sites = u.sites, .sigs = u.sigs, .buf = u.buf});
 }
 
 bool wm_jit_compile_lazy(struct wm_code *code)

@@ -128,7 +128,9 @@ struct wm_jit_unit {
 /* Whether the backend exists for this machine and compiles `op`. */
 bool wm_jit_arch_supports(enum ir_op op);
 /* Emits every function with .compile set into u->buf, position
- * independent within the buffer; sets each .start. 0 or -ENOMEM. */
+ * independent (helpers through the table at u->table, the only
+ * process-specific numbers noted with wm_jit_note_sig); sets each .start
+ * and .inner. 0 or -ENOMEM. */
 int wm_jit_arch_emit(struct wm_jit_unit *u);
 
 /* The inner entry of every not yet compiled function (lazy mode):

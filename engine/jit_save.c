@@ -42,9 +42,11 @@ static int build_id_of(struct dl_phdr_info *info, size_t size, void *out)
 	(void)size;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *p = &info->dlpi_phdr[i];
-		const uint8_t *n = (const uint8_t *)(info->dlpi_addr + p->p_vaddr);
-		for (size_t at = 0; p->p_type == PT_NOTE &&
-				    at + sizeof(struct note_hdr) <= p->p_filesz;) {
+		const uint8_t *n =
+		    (const uint8_t *)(info->dlpi_addr + p->p_vaddr);
+		for (size_t at = 0;
+		     p->p_type == PT_NOTE &&
+		     at + sizeof(struct note_hdr) <= p->p_filesz;) {
 			struct note_hdr h;
 			memcpy(&h, n + at, sizeof(h));
 			at += sizeof(h);
@@ -96,8 +98,7 @@ int wasm_engine__code_id(const struct wasm_load_opts *opts, char *buf,
 
 /* ---- saving ------------------------------------------------------------- */
 
-int wasm_module__save_code(const struct wasm_module *m, void **out,
-			   size_t *len)
+int wasm_module__save_code(const struct wasm_module *m, void **out, size_t *len)
 {
 	const struct wm_jit_code *c = m->jit;
 	const struct wm_module *wm = &m->wm;
@@ -172,8 +173,8 @@ static bool load_funcs(struct wm_jit_unit *u, const uint8_t *e,
 		f->inner = word(e, 2);
 		f->compile = f->start != UINT32_MAX;
 		if (word(e, 0) != f->code->nwords ||
-		    (f->compile && (f->start >= code_len ||
-				    f->inner >= code_len)))
+		    (f->compile &&
+		     (f->start >= code_len || f->inner >= code_len)))
 			return false;
 	}
 	return true;
@@ -190,9 +191,10 @@ static bool load_sites(struct wm_jit_unit *u, const uint8_t *s,
 		struct wm_jit_site *x = &u->sites[i];
 		memcpy(x, s, 12);
 		if (x->off >= code_len || (i && x->off <= x[-1].off) ||
-		    x->funcidx < m->nimported_funcs || x->funcidx >= m->nfuncs ||
-		    x->pos >= m->funcs[x->funcidx - m->nimported_funcs]
-				  .code->nwords)
+		    x->funcidx < m->nimported_funcs ||
+		    x->funcidx >= m->nfuncs ||
+		    x->pos >=
+			m->funcs[x->funcidx - m->nimported_funcs].code->nwords)
 			return false;
 	}
 	for (uint32_t i = 0; i < u->nsigs; i++, g += 8) {

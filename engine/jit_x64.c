@@ -9,7 +9,9 @@
  * linear-memory base, rbp the memory object (its size for bounds checks),
  * r14 the execution context, r15 the function's instance; rax, rcx, rdx,
  * xmm0, xmm1 and xmm7 are scratch. Rare paths (traps, calls leaving
- * compiled code, memory.grow) call the C helpers in jit.c.
+ * compiled code, memory.grow) call the C helpers in jit.c through the
+ * table in front of the code: no absolute address is emitted (but, in
+ * lazy mode, a callee's jit_inner), so the code can be saved.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* REG_RIP */
@@ -702,8 +704,9 @@ static void emit_call_indirect(struct em *e)
 	check_status(e);
 }
 
-/* call rel32 to the inner entry of the unit's function k (patched once
- * the unit is emitted). */
+/* call rel32 to the inner entry of the unit's function k, or (k: HELPER
+ * + h, after call_c's opcode) the disp32 of helper h's table entry;
+ * patched once the unit is emitted. */
 static void call_direct(struct em *e, uint32_t k)
 {
 	if (k < HELPER)

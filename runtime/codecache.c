@@ -104,7 +104,8 @@ struct wasm_module *codecache__load(const void *bytes, size_t len,
 		    bpf_cache__read(c->path, CODE_MAX_FILE, &buf, &n) == -EPERM)
 			cc_note(c, "not ours or not private:");
 		if (buf && n >= 4 &&
-		    (memcpy(&crc, buf + n - 4, 4), crc == crc32_z(0, buf, n - 4))) {
+		    (memcpy(&crc, buf + n - 4, 4),
+		     crc == crc32_z(0, buf, n - 4))) {
 			lo.code = buf;
 			lo.code_len = n - 4;
 		}
