@@ -14,6 +14,12 @@ SRC=$ROOT/runtime/tests
 B=$ROOT/build/tests/runtime
 W=$ROOT/build/bin/wasm-bpf
 mkdir -p "$B"
+# Run alone (tests/run.sh sets its own), the guests' compiled code and
+# BTF entries go to a cache of the suite's, not the user's or the system's.
+if [ -z "${WASM_BPF_CACHE_DIR:-}" ]; then
+	WASM_BPF_CACHE_DIR=$B/cache
+	export WASM_BPF_CACHE_DIR
+fi
 
 pass() { echo "PASS: runtime $1"; }
 fail() { echo "FAIL: runtime $1: $2"; }
