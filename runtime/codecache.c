@@ -69,16 +69,17 @@ static bool cc_paths(struct cc *c, const char *top, const void *bytes,
 static void cc_store(struct cc *c, const struct wasm_module *m)
 {
 	char tmp[PATH_MAX];
-	uint8_t *buf = NULL;
+	uint8_t *buf = NULL, *p = NULL;
 	size_t n = 0, gone;
 	int fd = -1;
 
 	if (wasm_module__save_code(m, (void **)&buf, &n) ||
-	    !(buf = realloc(buf, n + 4)) ||
+	    !(p = realloc(buf, n + 4)) ||
 	    (fd = bpf_cache__tmp(c->top, c->dir, tmp, sizeof(tmp))) < 0) {
-		free(buf);
+		free(p ? p : buf);
 		return;
 	}
+	buf = p;
 	uint32_t crc = (uint32_t)crc32_z(0, buf, n);
 	memcpy(buf + n, &crc, 4);
 	if (!bpf_cache__commit(fd, tmp, c->dir, c->path, buf, n + 4, &gone))
@@ -97,7 +98,9 @@ struct wasm_module *codecache__load(const void *bytes, size_t len,
 	size_t n = 0;
 	uint32_t crc;
 
-	if (c && cc_paths(c, top, bytes, len)) {
+	if (c && !cc_paths(c, top, bytes, len))
+		c->path[0] = 0;
+	else if (c) {
 		c->top = top;
 		c->verbose = verbose;
 		if (bpf_cache__dir_ok(top, c->dir) ||
@@ -111,13 +114,16 @@ struct wasm_module *codecache__load(const void *bytes, size_t len,
 		}
 	}
 	m = wasm_module__load(bytes, len, &lo, err);
-	free(buf);
 	if (m && c && c->path[0]) {
 		if (wasm_module__code_loaded(m))
 			cc_note(c, "hit:");
-		else if (!bpf_cache__dir_ok(top, c->dir))
+		else if (buf)
+			cc_note(c, "damaged or refused, replacing:");
+		if (!wasm_module__code_loaded(m) &&
+		    !bpf_cache__dir_ok(top, c->dir))
 			cc_store(c, m);
 	}
+	free(buf);
 	free(c);
 	return m;
 }
