@@ -41,9 +41,9 @@ static void cc_note(const struct cc *c, const char *what)
 
 /* dir and path of the entry; false when there can be none. */
 static bool cc_paths(struct cc *c, const char *top, const void *bytes,
-		     size_t len)
+		     size_t len, int tier)
 {
-	struct wasm_load_opts lo = {.sz = sizeof(lo)};
+	struct wasm_load_opts lo = {.sz = sizeof(lo), .tier = tier};
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 	char id[128], hex[65];
@@ -88,17 +88,17 @@ static void cc_store(struct cc *c, const struct wasm_module *m)
 }
 
 struct wasm_module *codecache__load(const void *bytes, size_t len,
-				    const char *top, bool verbose,
+				    const char *top, bool verbose, int tier,
 				    struct wasm_error *err)
 {
-	struct wasm_load_opts lo = {.sz = sizeof(lo)};
+	struct wasm_load_opts lo = {.sz = sizeof(lo), .tier = tier};
 	struct cc *c = calloc(1, sizeof(*c)); /* paths: not on the stack */
 	struct wasm_module *m;
 	uint8_t *buf = NULL;
 	size_t n = 0;
 	uint32_t crc;
 
-	if (c && !cc_paths(c, top, bytes, len))
+	if (c && !cc_paths(c, top, bytes, len, tier))
 		c->path[0] = 0;
 	else if (c) {
 		c->top = top;

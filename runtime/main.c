@@ -135,6 +135,8 @@ static void usage(FILE *f)
 	    "keeping its\n"
 	    "                       machine code in the cache directory's "
 	    "code/\n"
+	    "  --interp             run the module in the interpreter, not "
+	    "compiled\n"
 	    "  --pull POLICY        REF from the store or a registry: always, "
 	    "missing\n"
 	    "                       (default) or never\n"
@@ -222,6 +224,7 @@ enum {
 	OPT_BTF_CACHE,
 	OPT_NO_BTF_CACHE,
 	OPT_NO_CODE_CACHE,
+	OPT_INTERP,
 	OPT_PERFBUF,
 	OPT_NO_HOST_VIEW,
 	OPT_POLICY,
@@ -246,6 +249,7 @@ static const struct option long_opts[] = {
     {"btf-cache", required_argument, NULL, OPT_BTF_CACHE},
     {"no-btf-cache", no_argument, NULL, OPT_NO_BTF_CACHE},
     {"no-code-cache", no_argument, NULL, OPT_NO_CODE_CACHE},
+    {"interp", no_argument, NULL, OPT_INTERP},
     {"force-perfbuf", no_argument, NULL, OPT_PERFBUF},
     {"no-host-view", no_argument, NULL, OPT_NO_HOST_VIEW},
     {"backend", required_argument, NULL, OPT_BACKEND},
@@ -330,6 +334,9 @@ static int parse_opt(struct cli *c, int o, const char *arg)
 		return -1;
 	case OPT_NO_CODE_CACHE:
 		c->opts.no_code_cache = true;
+		return -1;
+	case OPT_INTERP:
+		c->opts.interp = true;
 		return -1;
 	case OPT_PERFBUF:
 		c->opts.force_perfbuf = true;

@@ -212,7 +212,10 @@ wasm_bpf_app__open_mem(const void *bytes, size_t len,
 	}
 	char *top = OPT(opts, no_code_cache, false) ? NULL
 						     : bpf_cache__default_dir();
-	app->module = codecache__load(bytes, len, top, app->opts.verbose, &e);
+	app->module = codecache__load(bytes, len, top, app->opts.verbose,
+				      OPT(opts, interp, false) ? WASM_TIER_INTERP
+							       : WASM_TIER_DEFAULT,
+				      &e);
 	free(top);
 	if (!app->module) {
 		seterr(err, "%s%s", e.msg[0] ? e.msg : "invalid module", "");

@@ -115,6 +115,8 @@ struct wasm_bpf_app_opts {
 	 * above), so later runs of the same module skip compiling. Off with
 	 * no_code_cache; unused when the guest is interpreted. */
 	bool no_code_cache;
+	/* The guest's code interpreted, not compiled (as WASM_BPF_JIT=0). */
+	bool interp;
 };
 
 struct wasm_bpf_app;

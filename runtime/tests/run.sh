@@ -467,6 +467,12 @@ else
 	verdict "--no-code-cache: nothing read or written" "$(tr '\n' '|' <err)"
 	"$W" --help 2>&1 | grep -q -- '--no-code-cache'
 	verdict "--help names --no-code-cache"
+	# --interp: the interpreter's run (nothing compiled, nothing cached),
+	# trapping with the same line as compiled code
+	WASM_BPF_JIT_LOG=1 cc_run --interp && [ "$(cc_trap)" = "$T0" ] &&
+		[ ! -e "$CC/code" ] && ! grep -q '^jit:' err &&
+		WASM_BPF_JIT_LOG=1 cc_run --no-code-cache && grep -q '^jit:' err
+	verdict "--interp: interpreted, nothing compiled or cached" "$(tr '\n' '|' <err)"
 	# three modules (the guest with a custom section apiece), room for 2
 	for k in 1 2 3; do
 		{ cat "$G"; printf '\000\002\001%s' $k; } >"$B/guest-$k.wasm"
