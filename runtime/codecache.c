@@ -119,8 +119,9 @@ struct wasm_module *codecache__load(const void *bytes, size_t len,
 			cc_note(c, "hit:");
 		else if (buf)
 			cc_note(c, "damaged or refused, replacing:");
-		if (!wasm_module__code_loaded(m) &&
-		    !bpf_cache__dir_ok(top, c->dir))
+		/* bpf_cache__tmp checks the directories again, as a store
+		 * needs: an unsafe one gets no entry */
+		if (!wasm_module__code_loaded(m))
 			cc_store(c, m);
 	}
 	free(buf);
