@@ -13,6 +13,9 @@
  * signal handlers that run on top of compiled frames. */
 #define STACK_RESERVE (256u << 10)
 
+#define PAGE 4096
+
+/* A mapped buffer grows by mremap: its pages move, nothing is copied. */
 bool wm_jit_buf_reserve(struct wm_jit_buf *b, size_t n)
 {
 	if (b->oom)
@@ -20,7 +23,14 @@ bool wm_jit_buf_reserve(struct wm_jit_buf *b, size_t n)
 	size_t cap = b->cap ? b->cap * 2 : 4096;
 	while (cap < b->len + n)
 		cap *= 2;
-	uint8_t *p = realloc(b->p, cap);
+	uint8_t *p;
+	if (b->mapped) {
+		p = mremap(b->p - PAGE, PAGE + b->cap, PAGE + cap,
+			   MREMAP_MAYMOVE);
+		p = p == MAP_FAILED ? NULL : p + PAGE;
+	} else {
+		p = realloc(b->p, cap);
+	}
 	if (!p) {
 		b->oom = true;
 		return false;
@@ -30,13 +40,48 @@ bool wm_jit_buf_reserve(struct wm_jit_buf *b, size_t n)
 	return true;
 }
 
+bool wm_jit_buf_map(struct wm_jit_buf *b, size_t cap)
+{
+	cap = (cap + PAGE - 1) / PAGE * PAGE;
+	uint8_t *p = mmap(NULL, PAGE + cap, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	*b = (struct wm_jit_buf){.p = p + PAGE, .cap = cap, .mapped = true};
+	return true;
+}
+
+void wm_jit_buf_free(struct wm_jit_buf *b)
+{
+	if (b->mapped && b->p)
+		munmap(b->p - PAGE, PAGE + b->cap);
+	else
+		free(b->p);
+	b->p = NULL;
+}
+
 /* ---- decoding: handler address back to op -------------------------------- */
 
 struct handler_op {
 	const void *h;
 	int op;
 };
-static struct handler_op by_handler[IR_COUNT];
+/* The ops by handler address in an open-addressing table (the lookup is
+ * one per decoded instruction), each with whether the backend compiles
+ * it (cpu features are fixed: asked once). */
+#define HASH_BITS 10
+_Static_assert(IR_COUNT <= (1u << HASH_BITS) / 2, "the table stays sparse");
+static struct {
+	const void *h;
+	int16_t op;
+	bool compiled;
+} by_hash[1u << HASH_BITS];
+
+static inline uint32_t hash_of(const void *h)
+{
+	uint64_t x = (uintptr_t)h * 0x9e3779b97f4a7c15u;
+	return (uint32_t)(x >> (64 - HASH_BITS));
+}
 
 static int cmp_handler(const void *a, const void *b)
 {
@@ -49,6 +94,7 @@ static int cmp_handler(const void *a, const void *b)
  * told apart: both are marked unknown and their functions interpret. */
 static void init_handlers(void)
 {
+	struct handler_op by_handler[IR_COUNT];
 	const void *const *h = wm_interp_handlers();
 	for (int i = 0; i < IR_COUNT; i++)
 		by_handler[i] = (struct handler_op){h[i], i};
@@ -56,31 +102,53 @@ static void init_handlers(void)
 	for (int i = 1; i < IR_COUNT; i++)
 		if (by_handler[i].h == by_handler[i - 1].h)
 			by_handler[i].op = by_handler[i - 1].op = -1;
+	for (int i = 0; i < IR_COUNT; i++) {
+		const struct handler_op *x = &by_handler[i];
+		uint32_t k = hash_of(x->h);
+		while (by_hash[k].h && by_hash[k].h != x->h)
+			k = (k + 1) & ((1u << HASH_BITS) - 1);
+		by_hash[k].h = x->h;
+		by_hash[k].op = (int16_t)x->op;
+		by_hash[k].compiled = x->op >= 0 && wm_jit_arch_supports(x->op);
+	}
+}
+
+/* The op at ip (-1: unknown); *compiled: whether the backend emits it. */
+static inline int op_of(const uint32_t *ip, bool *compiled)
+{
+	const void *h;
+	memcpy(&h, ip, sizeof(h));
+	for (uint32_t k = hash_of(h); by_hash[k].h;
+	     k = (k + 1) & ((1u << HASH_BITS) - 1))
+		if (by_hash[k].h == h) {
+			*compiled = by_hash[k].compiled;
+			return by_hash[k].op;
+		}
+	*compiled = false;
+	return -1;
 }
 
 static int op_at(const uint32_t *ip)
 {
-	struct handler_op key;
-	memcpy(&key.h, ip, sizeof(key.h));
-	const struct handler_op *hit = bsearch(&key, by_handler, IR_COUNT,
-					       sizeof(key), cmp_handler);
-	return hit ? hit->op : -1;
+	bool compiled;
+	return op_of(ip, &compiled);
 }
 
-/* Splits f's code into instructions; false when an op is unknown or not
- * compiled by the backend. */
+/* Splits f's code into instructions (into f->insns, room for
+ * INSNS_OF(nwords)); false when an op is unknown or not compiled by the
+ * backend. */
+#define INSNS_OF(nwords) ((nwords) / 2 + 1)
 static bool decode_func(struct wm_jit_func *f, bool log)
 {
 	const struct wm_code *c = f->code;
-	f->insns = malloc(sizeof(*f->insns) * (c->nwords / 2 + 1));
-	if (!f->insns)
-		return false;
 	for (uint32_t pos = 0; pos < c->nwords;) {
-		int op = op_at(&c->words[pos]);
-		if (op < 0 || !wm_jit_arch_supports(op)) {
+		bool compiled;
+		int op = op_of(&c->words[pos], &compiled);
+		if (!compiled) {
 			if (log)
 				fprintf(stderr, "jit: func %u interpreted: %s\n",
 					f->index, op < 0 ? "?" : ir_op_name(op));
+			f->ninsns = 0;
 			return false;
 		}
 		f->insns[f->ninsns++] = (struct wm_jit_insn){pos, (uint16_t)op};
@@ -215,8 +283,6 @@ bool wm_jit_fault(void *ucontext)
 
 /* ---- executable memory ---------------------------------------------------- */
 
-#define PAGE 4096
-
 /* The helper table (jit.h) at p, then made read-only. */
 __attribute__((cold)) static int put_table(void *p)
 {
@@ -233,15 +299,25 @@ __attribute__((cold)) static int put_table(void *p)
 
 /* The helper table's page, then the code: written while writable, then
  * flipped to read (the table) and read+execute (the code): never both
- * writable and executable. */
-static void *map_code(const struct wm_jit_buf *b, size_t *len)
+ * writable and executable. A mapped buffer becomes the mapping (its
+ * pages past the code unmapped, the rest of the last one zeroed). */
+static void *map_code(struct wm_jit_buf *b, size_t *len)
 {
 	size_t n = PAGE + (b->len + PAGE - 1) / PAGE * PAGE;
-	uint8_t *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	memcpy(p + PAGE, b->p, b->len);
+	uint8_t *p;
+	if (b->mapped) {
+		p = b->p - PAGE;
+		if (PAGE + b->cap > n)
+			munmap(p + n, PAGE + b->cap - n);
+		memset(b->p + b->len, 0, n - PAGE - b->len);
+		b->p = NULL;
+	} else {
+		p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		memcpy(p + PAGE, b->p, b->len);
+	}
 	if (put_table(p) ||
 	    mprotect(p + PAGE, n - PAGE, PROT_READ | PROT_EXEC)) {
 		munmap(p, n);
@@ -252,8 +328,10 @@ static void *map_code(const struct wm_jit_buf *b, size_t *len)
 }
 
 /* Reserved per word of translated code, and per function (its code
- * starts on a fresh page); x86-64 code is about 3 bytes a word. */
+ * starts on a fresh page); x86-64 code is about 3 bytes a word. Up
+ * front the buffer grows (by mremap) if it must. */
 #define LAZY_BYTES_PER_WORD 16
+#define BYTES_PER_WORD 8
 #define LAZY_BYTES_PER_FUNC (2 * PAGE)
 
 /* Lazy compilation's state of one module. */
@@ -347,12 +425,11 @@ static void log_unit(const struct wm_jit_unit *u, uint64_t nsec)
 		u->threads, u->threads > 1 ? "s" : "");
 }
 
-static void unit_free(struct wm_jit_unit *u)
+void wm_jit_unit_free(struct wm_jit_unit *u)
 {
-	for (uint32_t i = 0; i < u->nfuncs; i++)
-		free(u->funcs[i].insns);
+	free(u->insns);
 	free(u->funcs);
-	free(u->buf.p);
+	wm_jit_buf_free(&u->buf);
 	free(u->sites);
 	free(u->sigs);
 }
@@ -410,7 +487,8 @@ static void lazy_compile(struct wm_jit_code *c, struct wm_code *code)
 				.lazy = true, .base = c->mem + l->used,
 				.table = -(int64_t)l->used};
 	size_t at = SIZE_MAX;
-	f.compile = decode_func(&f, l->log);
+	f.insns = malloc(sizeof(*f.insns) * INSNS_OF(code->nwords));
+	f.compile = f.insns && decode_func(&f, l->log);
 	/* the backend clears .compile when it cannot emit the function */
 	if (f.compile && wm_jit_arch_emit(&u) == 0 && f.compile)
 		at = lazy_place(c, &u);
@@ -430,7 +508,7 @@ static void lazy_compile(struct wm_jit_code *c, struct wm_code *code)
 		fprintf(stderr, "jit: func %u %s, %zu bytes\n", f.index,
 			at != SIZE_MAX ? "compiled" : "interpreted", u.buf.len);
 	free(f.insns);
-	unit_free(&(struct wm_jit_unit){
+	wm_jit_unit_free(&(struct wm_jit_unit){
 	    .sites = u.sites, .sigs = u.sigs, .buf = u.buf});
 }
 
@@ -537,18 +615,29 @@ struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
 	if (!u.funcs)
 		return NULL;
 	bool any = false;
-	for (uint32_t i = 0; i < u.nfuncs; i++) {
+	size_t words = 0, room = 0, used = 0;
+	for (uint32_t i = 0; i < u.nfuncs; i++)
+		room += INSNS_OF(m->funcs[i].code->nwords);
+	/* one array, packed: only the pages used are touched */
+	u.insns = malloc(sizeof(*u.insns) * room);
+	for (uint32_t i = 0; u.insns && i < u.nfuncs; i++) {
 		struct wm_jit_func *f = &u.funcs[i];
 		f->code = m->funcs[i].code;
 		f->index = m->nimported_funcs + i;
+		f->insns = u.insns + used;
 		f->compile = decode_func(f, log);
 		any |= f->compile;
+		used += f->ninsns;
+		words += f->compile ? f->code->nwords : 0;
 	}
+	/* emitted in place (a malloc'ed buffer if mmap fails) */
+	if (any)
+		wm_jit_buf_map(&u.buf, words * BYTES_PER_WORD + PAGE);
 	if (any && wm_jit_arch_emit(&u) == 0 && !u.buf.oom)
 		code = wm_jit_place(&u);
 	if (log)
 		log_unit(&u, wm_jit_cpu_ns() - t0);
-	unit_free(&u);
+	wm_jit_unit_free(&u);
 	return code;
 }
 

@@ -91,16 +91,19 @@ struct wm_jit_code {
 	struct wm_jit_lazy *lazy; /* compile-on-first-call state, or NULL */
 };
 
-/* A growable byte buffer the backend emits into. */
+/* A growable byte buffer the backend emits into: malloc'ed, or (mapped)
+ * the code part of a future code mapping, p one page into it, which
+ * wm_jit_place turns executable where it is instead of copying it. */
 struct wm_jit_buf {
 	uint8_t *p;
 	size_t len, cap;
-	bool oom;
+	bool oom, mapped;
 };
 
 struct wm_jit_unit {
 	const struct wm_module *m;
 	struct wm_jit_func *funcs; /* defined functions, in order */
+	struct wm_jit_insn *insns; /* theirs, up front (owned), else NULL */
 	uint32_t nfuncs;
 	struct wm_jit_buf buf;
 	size_t landing;
@@ -159,6 +162,10 @@ uint32_t wm_jit_arch_features(void);
 
 /* Room for n more bytes; false (and b->oom) when memory ran out. */
 bool wm_jit_buf_reserve(struct wm_jit_buf *b, size_t n);
+/* b, empty, as a mapped buffer of at least cap bytes (only the pages
+ * written cost memory); false when mmap fails (b stays as it was). */
+bool wm_jit_buf_map(struct wm_jit_buf *b, size_t cap);
+void wm_jit_buf_free(struct wm_jit_buf *b);
 
 static inline void wm_jit_buf_put(struct wm_jit_buf *b, const void *bytes,
 				  size_t n)
@@ -176,9 +183,10 @@ struct wm_jit_info {
 	uint32_t depth;
 	bool target;
 };
-/* f's infos (ninsns + 1 of them); fills index (word position ->
- * instruction, nwords + 1 entries). NULL when memory ran out. */
-struct wm_jit_info *wm_jit_infos(const struct wm_jit_func *f, uint32_t *index);
+/* Fills f's infos (ninsns + 1 of them) and index (word position ->
+ * instruction, room for nwords + 1 entries). */
+void wm_jit_infos(const struct wm_jit_func *f, uint32_t *index,
+		  struct wm_jit_info *info);
 
 /* A slot an instruction reads (or, def, writes) and where its value is
  * then: a home (the backend's register number `home`), -1: the frame, or
@@ -246,6 +254,9 @@ void wm_jit_free(struct wm_jit_code *c);
  * handler (its sites and sigs handed over), every compiled function's
  * entries set; NULL when out of memory. */
 struct wm_jit_code *wm_jit_place(struct wm_jit_unit *u);
+/* Frees what the unit holds (its functions' instructions, its buffer,
+ * sites and sigs not handed over). */
+void wm_jit_unit_free(struct wm_jit_unit *u);
 /* Whether a load with this tier compiles up front (not lazily). */
 bool wm_jit_upfront(int tier);
 /* Readies what compiled code needs from jit.c (once per process). */

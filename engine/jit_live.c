@@ -53,13 +53,12 @@ static bool ends_flow(enum ir_op op)
 	       op == IR_RET1 || op == IR_RETN || op == IR_UNREACHABLE;
 }
 
-struct wm_jit_info *wm_jit_infos(const struct wm_jit_func *f, uint32_t *index)
+void wm_jit_infos(const struct wm_jit_func *f, uint32_t *index,
+		  struct wm_jit_info *info)
 {
 	const uint32_t *words = f->code->words;
 	uint32_t n = f->ninsns, d = 0;
-	struct wm_jit_info *info = calloc(n + 1, sizeof(*info));
-	if (!info)
-		return NULL;
+	memset(info, 0, sizeof(*info) * (n + 1));
 	for (uint32_t i = 0; i < n; i++)
 		index[f->insns[i].pos] = i;
 	for (uint32_t i = 0; i < n; i++) { /* depth: first its differences */
@@ -77,7 +76,6 @@ struct wm_jit_info *wm_jit_infos(const struct wm_jit_func *f, uint32_t *index)
 	for (uint32_t i = 0; i < n; i++)
 		info[i].depth = d += info[i].depth;
 	info[n].depth = 0;
-	return info;
 }
 
 /* ---- operands -------------------------------------------------------------- */

@@ -237,8 +237,8 @@ struct wm_jit_code *wm_jit_load(struct wm_module *m, const void *bytes,
 	u.funcs = calloc(u.nfuncs + 1, sizeof(*u.funcs));
 	u.sites = malloc(12 * (size_t)u.nsites + 1);
 	u.sigs = malloc(12 * (size_t)u.nsigs + 1);
-	u.buf.p = malloc(code_len);
-	if (u.funcs && u.sites && u.sigs && u.buf.p) {
+	/* copied once: into the pages that become the code (patched there) */
+	if (u.funcs && u.sites && u.sigs && wm_jit_buf_map(&u.buf, code_len)) {
 		memcpy(u.buf.p, at, code_len);
 		u.buf.len = code_len;
 		wm_jit_init();
@@ -248,9 +248,6 @@ struct wm_jit_code *wm_jit_load(struct wm_module *m, const void *bytes,
 	}
 	if (c)
 		c->loaded = true;
-	free(u.funcs);
-	free(u.sites);
-	free(u.sigs);
-	free(u.buf.p);
+	wm_jit_unit_free(&u);
 	return c;
 }

@@ -95,6 +95,11 @@ struct em {
 	const uint32_t *w; /* operands of the current instruction */
 	uint32_t pos;      /* its word index */
 	int64_t *label;    /* word index -> code offset, -1 if none */
+	/* Per-function arrays, kept from one function to the next: label,
+	 * index (word index -> instruction) and info (jit_live.c's). */
+	uint32_t *index;
+	struct wm_jit_info *info;
+	size_t wordcap, insncap;
 	struct fixup *fix;
 	uint32_t nfix, fixcap;
 	struct stub *stubs;
@@ -2145,22 +2150,36 @@ static int emit_body(struct em *e, struct wm_jit_func *f,
 	return e->fail ? -1 : 0;
 }
 
+/* Room in e's per-function arrays for f; false when memory ran out. */
+static bool scratch_for(struct em *e, const struct wm_jit_func *f)
+{
+	size_t nw = (size_t)f->code->nwords + 1, ni = (size_t)f->ninsns + 1;
+	if (nw > e->wordcap) {
+		free(e->label);
+		free(e->index);
+		e->label = malloc(sizeof(*e->label) * nw);
+		e->index = malloc(sizeof(*e->index) * nw);
+		e->wordcap = e->label && e->index ? nw : 0;
+	}
+	if (ni > e->insncap) {
+		free(e->info);
+		e->info = malloc(sizeof(*e->info) * ni);
+		e->insncap = e->info ? ni : 0;
+	}
+	return e->wordcap && e->insncap;
+}
+
 /* The homes of f's values (jit_live.c), then its code. */
 static int emit_func(struct em *e, struct wm_jit_func *f)
 {
 	e->f = f;
 	e->spilled = false;
-	e->label = malloc(sizeof(*e->label) * (f->code->nwords + 1));
-	uint32_t *index = malloc(sizeof(*index) * (f->code->nwords + 1));
-	struct wm_jit_info *info = index ? wm_jit_infos(f, index) : NULL;
-	int rc = -1;
-	if (e->label && info &&
-	    !wm_live_alloc(&e->live, e->u->m, f, info, index, NGPR, NXMM))
-		rc = emit_body(e, f, info);
-	free(info);
-	free(index);
-	free(e->label);
-	return rc;
+	if (!scratch_for(e, f))
+		return -1;
+	wm_jit_infos(f, e->index, e->info);
+	if (wm_live_alloc(&e->live, e->u->m, f, e->info, e->index, NGPR, NXMM))
+		return -1;
+	return emit_body(e, f, e->info);
 }
 
 /* Where a faulting access resumes (guard pages): the fault handler put
@@ -2206,6 +2225,9 @@ static uint32_t emit_side(struct em *e, const uint8_t *side, uint8_t which)
 
 static void em_free(struct em *e)
 {
+	free(e->label);
+	free(e->index);
+	free(e->info);
 	free(e->fix);
 	free(e->stubs);
 	free(e->calls);
