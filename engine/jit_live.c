@@ -644,15 +644,39 @@ static uint32_t by_weight(struct live *l, uint32_t *order)
 	return nw;
 }
 
-/* busy and the registers taken anywhere in positions p..e (p <= e), two
+/* Four positions of occ at a time (vector_size: SSE2 on x86-64, plain
+ * words elsewhere). */
+typedef uint32_t occ4 __attribute__((vector_size(16)));
+
+/* busy and the registers taken anywhere in positions p..e (p <= e), eight
  * at a time, until all are: the scan is most of the allocation's time. */
 static inline uint32_t taken(const uint32_t *occ, uint32_t p, uint32_t e,
 			     uint32_t busy)
 {
-	uint32_t a = busy, b = 0;
-	for (; p < e && (a | b) != ~0u; p += 2)
-		a |= occ[p], b |= occ[p + 1];
-	return p == e ? a | b | occ[p] : a | b;
+	uint32_t a = busy;
+	for (; p <= e && e - p >= 7 && a != ~0u; p += 8) {
+		occ4 x, y;
+		memcpy(&x, occ + p, sizeof(x));
+		memcpy(&y, occ + p + 4, sizeof(y));
+		x |= y;
+		a |= x[0] | x[1] | x[2] | x[3];
+	}
+	for (; p <= e && a != ~0u; p++)
+		a |= occ[p];
+	return a;
+}
+
+/* Register bit taken in positions p..e. */
+static inline void take(uint32_t *occ, uint32_t p, uint32_t e, uint32_t bit)
+{
+	for (; p <= e && e - p >= 3; p += 4) {
+		occ4 x;
+		memcpy(&x, occ + p, sizeof(x));
+		x |= bit;
+		memcpy(occ + p, &x, sizeof(x));
+	}
+	for (; p <= e; p++)
+		occ[p] |= bit;
 }
 
 /* Webs by weight take the first register of their class free over all
@@ -682,8 +706,7 @@ static bool assign(struct live *l, int8_t *reg, unsigned ngpr, unsigned nxmm)
 			continue;
 		unsigned h = (unsigned)__builtin_ctz(~busy);
 		do {
-			for (uint32_t p = nd[x].start, e = nd[x].end; p <= e; p++)
-				occ[p] |= 1u << h;
+			take(occ, nd[x].start, nd[x].end, 1u << h);
 			x = nd[x].next;
 		} while (x != r);
 		reg[r] = (int8_t)h;
@@ -751,6 +774,12 @@ static bool analyze(struct live *l, struct wm_live *out, uint32_t *opnode,
 	if (!l->in || !l->cur || !successors(l))
 		return false;
 	l->out = l->in + set;
+	/* room for the runs up front (about one per two operands): growing
+	 * by steps would copy them, and touch new pages each time */
+	l->nodes = buf(out, B_NODES, sizeof(*l->nodes) * (nop / 2 + 64), 0);
+	if (!l->nodes)
+		return false;
+	l->nodecap = (uint32_t)(out->cap[B_NODES] / sizeof(*l->nodes));
 	solve(l);
 	if (!plan_joins(l) || !sweep(l, out, opnode))
 		return false;

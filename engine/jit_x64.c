@@ -94,10 +94,11 @@ struct em {
 	struct wm_jit_func *f;
 	const uint32_t *w; /* operands of the current instruction */
 	uint32_t pos;      /* its word index */
-	int64_t *label;    /* word index -> code offset, -1 if none */
-	/* Per-function arrays, kept from one function to the next: label,
-	 * index (word index -> instruction) and info (jit_live.c's). */
+	/* Per-function arrays, kept from one function to the next: index
+	 * (word index -> instruction, set at instructions only), label
+	 * (instruction -> code offset) and info (jit_live.c's). */
 	uint32_t *index;
+	size_t *label;
 	struct wm_jit_info *info;
 	size_t wordcap, insncap;
 	struct fixup *fix;
@@ -2112,6 +2113,15 @@ static void emit_stubs(struct em *e)
 	}
 }
 
+/* The code offset of the instruction at word pos, -1 if none starts
+ * there. */
+static int64_t label_of(const struct em *e, uint32_t pos)
+{
+	uint32_t i = pos <= e->f->code->nwords ? e->index[pos] : UINT32_MAX;
+	return i < e->f->ninsns && e->f->insns[i].pos == pos
+		   ? (int64_t)e->label[i] : -1;
+}
+
 static int emit_body(struct em *e, struct wm_jit_func *f,
 		     const struct wm_jit_info *info)
 {
@@ -2121,13 +2131,12 @@ static int emit_body(struct em *e, struct wm_jit_func *f,
 	e->last_store.end = SIZE_MAX;
 	e->last_const.end = SIZE_MAX;
 	e->last_flags.end = SIZE_MAX;
-	memset(e->label, 0xff, sizeof(*e->label) * (f->code->nwords + 1));
 	f->start = here(e);
 	prologue(e);
 	for (uint32_t i = 0; i < f->ninsns && !e->fail; i++) {
 		e->pos = f->insns[i].pos;
 		e->w = words + e->pos + 2;
-		e->label[e->pos] = (int64_t)here(e);
+		e->label[i] = here(e);
 		e->ii = i;
 		e->insn_start = here(e);
 		e->reuse = !info[i].target && e->last_store.end == here(e);
@@ -2141,7 +2150,7 @@ static int emit_body(struct em *e, struct wm_jit_func *f,
 	for (uint32_t i = 0; i < e->nfix; i++) {
 		struct fixup *x = &e->fix[i];
 		int64_t to = x->target == EPILOGUE ? (int64_t)epi
-						   : e->label[x->target];
+						   : label_of(e, x->target);
 		if (to < 0)
 			e->fail = true;
 		else
@@ -2155,16 +2164,16 @@ static bool scratch_for(struct em *e, const struct wm_jit_func *f)
 {
 	size_t nw = (size_t)f->code->nwords + 1, ni = (size_t)f->ninsns + 1;
 	if (nw > e->wordcap) {
-		free(e->label);
 		free(e->index);
-		e->label = malloc(sizeof(*e->label) * nw);
 		e->index = malloc(sizeof(*e->index) * nw);
-		e->wordcap = e->label && e->index ? nw : 0;
+		e->wordcap = e->index ? nw : 0;
 	}
 	if (ni > e->insncap) {
+		free(e->label);
 		free(e->info);
+		e->label = malloc(sizeof(*e->label) * ni);
 		e->info = malloc(sizeof(*e->info) * ni);
-		e->insncap = e->info ? ni : 0;
+		e->insncap = e->label && e->info ? ni : 0;
 	}
 	return e->wordcap && e->insncap;
 }
