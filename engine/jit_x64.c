@@ -1947,10 +1947,10 @@ static void emit_op(struct em *e, enum ir_op op)
 		emit_br_cmp(e, op);
 	} else if (op == IR_BR_I64_NEZ || op == IR_BR_I64_EQZ) {
 		emit_br_cmp(e, op);
+	} else if (op >= IR_I32_LOAD && op <= IR_I32_STORE8_ADDK) {
+		emit_access(e, op); /* first: alu_of is a search */
 	} else if (alu_of(op, &a)) {
 		emit_binary(e, &a);
-	} else if (op >= IR_I32_LOAD && op <= IR_I32_STORE8_ADDK) {
-		emit_access(e, op);
 	} else if (!emit_binary_imm(e, op) && !emit_binary_k64(e, op) &&
 		   !emit_unary(e, op) && !emit_float_binary(e, op) &&
 		   !emit_float_unary(e, op)) {
