@@ -254,8 +254,8 @@ void wm_jit_free(struct wm_jit_code *c);
  * handler (its sites and sigs handed over), every compiled function's
  * entries set; NULL when out of memory. */
 struct wm_jit_code *wm_jit_place(struct wm_jit_unit *u);
-/* Frees what the unit holds (its functions' instructions, its buffer,
- * sites and sigs not handed over). */
+/* Frees what the unit holds: its functions and instructions (insns), its
+ * buffer, the sites and sigs not handed over. */
 void wm_jit_unit_free(struct wm_jit_unit *u);
 /* Whether a load with this tier compiles up front (not lazily). */
 bool wm_jit_upfront(int tier);
