@@ -70,7 +70,7 @@ COLD_SRCS := $(wildcard oci/*.c runtime/cmd_*.c tools/gen/*.c policy/*.c) \
 	     engine/jit_save.c runtime/codecache.c \
 	     runtime/main.c runtime/cli_policy.c runtime/upstream.c runtime/procfs.c \
 	     runtime/wasm_bpf.c wasi/wasi_path.c wasi/wasi_poll.c \
-	     $(addprefix bpf/bpf_,btfcheck.c btfmin.c btfcache.c cachefile.c objcheck.c attach.c bufsetup.c \
+	     $(addprefix bpf/bpf_,btfcheck.c btfmin.c btfcache.c cachefile.c objcheck.c attach.c bufsetup.c ringmap.c \
 	       auto.c backend.c pin.c share.c) \
 	     $(addprefix bpf/user/ubpf_,verify.c load.c inject.c sym.c hook.c task.c)
 # -Oz (gcc 12 and clang): 2 KB smaller than -Os, in code that runs once.

@@ -19,7 +19,7 @@ BENCH_K_W2C    := $(if $(wildcard $(BENCH_W2C_RT)/wasm-rt-impl.c),\
 BENCH_MIN_BTF  := $(BENCH_OUT)/bpf/bench.min.btf \
 		  $(if $(wildcard examples/bootstrap/bootstrap.bpf.c),$(BENCH_OUT)/bpf/bootstrap.min.btf)
 BENCH_BPF_ALL  := $(BENCH_OUT)/bpf/bpfbench.wasm $(BENCH_OUT)/bpf/bpfbench.native \
-		  $(BENCH_OUT)/bpf/bpfbench-batch.wasm
+		  $(BENCH_OUT)/bpf/bpfbench-upstream.wasm
 BENCH_BUILD_SMOKE := $(BENCH_K_NATIVE) $(BENCH_K_WASM) $(BENCH_K_W2C) \
 		     $(BENCH_OUT)/engine/loadtime $(BENCH_OUT)/engine/ttf.wasm \
 		     $(BENCH_OUT)/bpf/drive $(BENCH_OUT)/bpf/policytime \
@@ -86,10 +86,11 @@ $(BENCH_OUT)/bpf/bpfbench.wasm: $(BENCH_BB_DEPS)
 	$(BENCH_WASM_CC) -Wno-unused-parameter -I$(@D) -Ibench/bpf -Isdk/c/include \
 		-Wl,--export-table $< -o $@
 
-# The SDK's batch polls (WBPF_BATCH_POLL), for the reproducer in README.md.
-$(BENCH_OUT)/bpf/bpfbench-batch.wasm: $(BENCH_BB_DEPS)
+# Upstream imports only (WBPF_UPSTREAM_IMPORTS): every record handed over
+# by the host, for the reproducer in README.md.
+$(BENCH_OUT)/bpf/bpfbench-upstream.wasm: $(BENCH_BB_DEPS)
 	$(BENCH_WASM_CC) -Wno-unused-parameter -I$(@D) -Ibench/bpf -Isdk/c/include \
-		-DWBPF_BATCH_POLL -Wl,--export-table $< -o $@
+		-DWBPF_UPSTREAM_IMPORTS -Wl,--export-table $< -o $@
 
 $(BENCH_OUT)/bpf/bpfbench.native: $(BENCH_BB_DEPS)
 	$(CC) -std=gnu11 -O2 $(WARN) -I$(@D) -Ibench/bpf $< -o $@ $(LDLIBS_BPF)

@@ -53,7 +53,7 @@ static int choose(struct bpf_host *h, struct wasm_instance *in,
 static bool starts_spawns(int i)
 {
 	return i == BPF_IMPORT_IDX_hf_poll || i == BPF_IMPORT_IDX_hf_go_poll ||
-	       i == BPF_IMPORT_IDX_hf_poll_batch ||
+	       i == BPF_IMPORT_IDX_hf_ring_wait ||
 	       i == BPF_IMPORT_IDX_hf_map_operate;
 }
 

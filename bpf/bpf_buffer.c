@@ -1,7 +1,7 @@
 /* bpf_buffer.c — the buffer polls: wasm_bpf_buffer_poll, records of a
- * ring buffer or perf buffer delivered one by one to a guest callback, and
- * wasm_bpf_buffer_poll_batch, ring buffer records copied into guest memory
- * for the guest to walk. The poll waits in short slices so an interrupt
+ * ring buffer or perf buffer delivered one by one to a guest callback
+ * (ring buffers the guest maps and reads itself: bpf_ringmap.c). The poll
+ * waits in short slices so an interrupt
  * (Ctrl-C, SIGTERM, a deadline) ends it promptly. The per-record path is
  * hot; what runs per load or close is bpf_bufsetup.c.
  */
@@ -91,38 +91,9 @@ static int deliver(struct bh_poll_state *st, const void *data, size_t size)
 	return stop(st, s, r);
 }
 
-/* One record of a batch poll: appended to the guest's buffer as
- * {u32 size, u32 0} and its bytes, padded to 8 so every record stays
- * aligned. No call: the guest walks the batch itself. Once the room left
- * could not take a record of rec_max, the ring is stopped: the next
- * record stays in the kernel (libbpf consumes the record a callback
- * refuses, so the check comes after the copy, never before). */
-static int batch_add(struct bh_poll_state *st, const void *data, size_t size)
-{
-	uint32_t n = size < st->rec_max ? (uint32_t)size : st->rec_max;
-	char *d = (char *)st->dst + st->used;
-	uint64_t hdr = n; /* little-endian: size, then 0 */
-	int s;
-
-	if (__builtin_expect(st->slow, 0)) {
-		s = deliver_slow(st);
-		if (s <= 0)
-			return s;
-	}
-	memcpy(d, &hdr, 8);
-	bh_copy_record(d + 8, data, n);
-	count(st);
-	st->used += 8 + ((n + 7) & ~7u);
-	if (__builtin_expect(st->buf_len - st->used >= st->slot_max, 1))
-		return 0;
-	return stop(st, WASM_OK, 0);
-}
-
 int bh_rb_sample(void *ctx, void *data, size_t size)
 {
-	struct bh_poll_state *st = ctx;
-
-	return st->batch ? batch_add(st, data, size) : deliver(st, data, size);
+	return deliver(ctx, data, size);
 }
 
 void bh_pb_sample(void *ctx, int cpu, void *data, __u32 size)
@@ -224,42 +195,12 @@ static int poll_loop(struct bh_poller *p, int32_t timeout, int32_t *result)
 	return WASM_OK;
 }
 
-/* The callback time of the last batch poll: its first record until now,
- * when the guest is done with the batch and polls again. */
-static void batch_settle(struct bpf_host *h)
-{
-	if (!h->batch_from)
-		return;
-	__atomic_add_fetch(&h->stats->callback_ns,
-			   now_ns() - h->stats->paused_ns - h->batch_from,
-			   __ATOMIC_RELAXED);
-	h->batch_from = 0;
-}
-
-/* A batch poll's own rules: ring buffers only (a perf buffer cannot be
- * stopped once a round read its records, so a full batch would lose the
- * rest: -EOPNOTSUPP, the guest polls it record by record); buf 8-aligned
- * and room for a record of rec_max (-EINVAL). Its slot size, or 0. */
-static uint32_t batch_slot(const struct bh_poller *p, uint32_t buf,
-			   uint32_t buf_len, uint32_t rec_max, int32_t *result)
-{
-	uint64_t slot = 8 + (((uint64_t)rec_max + 7) & ~7ull);
-
-	*result = -EOPNOTSUPP;
-	if (!p->rb)
-		return 0;
-	*result = -EINVAL;
-	return !rec_max || (buf & 7) || slot > buf_len ? 0 : (uint32_t)slot;
-}
-
 int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	    int32_t map_fd, struct wasm_func *fn, uint32_t ctx, uint32_t buf,
-	    uint32_t buf_len, uint32_t rec_max, int32_t timeout_ms,
-	    int32_t *result)
+	    uint32_t buf_len, int32_t timeout_ms, int32_t *result)
 {
 	struct bh_object *o = bh_object_find(h, id);
 	struct bh_poller *p;
-	uint32_t slot = 0;
 	int err, status;
 	void *dst;
 
@@ -269,7 +210,8 @@ int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	*result = -EBUSY;
 	if (h->polling)
 		return WASM_OK;
-	batch_settle(h);
+	if (bh_ring_mapped(o, map_fd))
+		return WASM_OK; /* the guest consumes it itself */
 	*result = -EINVAL;
 	if (buf_len == 0)
 		return WASM_OK;
@@ -283,9 +225,7 @@ int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 		return WASM_OK;
 	}
 	*result = -EINVAL;
-	if (!fn && !(slot = batch_slot(p, buf, buf_len, rec_max, result)))
-		return WASM_OK;
-	if (fn && fn != p->checked_fn) {
+	if (fn != p->checked_fn) {
 		if (!callback_ok(fn))
 			return WASM_OK;
 		p->checked_fn = fn;
@@ -299,27 +239,22 @@ int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	    .dst = dst,
 	    .paused_ns = &h->stats->paused_ns,
 	    .rate = &h->rate,
-	    .batch = !fn,
-	    .rec_max = fn ? buf_len : rec_max,
-	    .slot_max = slot};
-	p->st.call_err = fn ? wasm_call__prepare(&p->st.call, inst, fn) : 0;
+	    .rec_max = buf_len};
+	p->st.call_err = wasm_call__prepare(&p->st.call, inst, fn);
 	p->st.slow = p->st.call_err || h->rate.interval_ns;
 	h->polling = o->busy = true;
-	if (fn && !p->st.call_err)
+	if (!p->st.call_err)
 		wasm_call__begin(&p->st.call);
 	status = poll_loop(p, timeout_ms, result);
-	if (fn && !p->st.call_err)
+	if (!p->st.call_err)
 		wasm_call__end(&p->st.call);
 	h->polling = o->busy = false;
 	if (!p->st.count)
 		return status;
 	__atomic_add_fetch(&h->stats->events, p->st.count, __ATOMIC_RELAXED);
-	if (!fn)
-		h->batch_from = p->st.cb_start ? p->st.cb_start : 1;
-	else
-		__atomic_add_fetch(&h->stats->callback_ns,
-				   now_ns() - *p->st.paused_ns - p->st.cb_start,
-				   __ATOMIC_RELAXED);
+	__atomic_add_fetch(&h->stats->callback_ns,
+			   now_ns() - *p->st.paused_ns - p->st.cb_start,
+			   __ATOMIC_RELAXED);
 	return status;
 }
 

@@ -200,7 +200,7 @@ static void pb_lost(void *ctx, int cpu, __u64 cnt)
 
 /* ---- pollers ----------------------------------------------------------- */
 
-static struct bpf_map *own_map(struct bh_object *o, int fd)
+struct bpf_map *bh_own_map(struct bh_object *o, int fd)
 {
 	struct bpf_map *m;
 
@@ -215,7 +215,7 @@ static struct bpf_map *own_map(struct bh_object *o, int fd)
 
 static struct bh_poller *poller_new(struct bh_object *o, int fd, int *err)
 {
-	struct bpf_map *m = own_map(o, fd);
+	struct bpf_map *m = bh_own_map(o, fd);
 	struct bh_poller *p;
 	void *arr;
 
@@ -302,7 +302,7 @@ void bh_pollers_free(struct bh_object *o)
 int64_t bh_buffer_lost(struct bpf_host *h, uint64_t id, int32_t map_fd)
 {
 	struct bh_object *o = bh_object_find(h, id);
-	struct bpf_map *m = o ? own_map(o, map_fd) : NULL;
+	struct bpf_map *m = o ? bh_own_map(o, map_fd) : NULL;
 
 	if (!m)
 		return -EBADF;

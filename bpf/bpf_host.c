@@ -190,6 +190,7 @@ void bh_object_destroy(struct bh_object *o)
 {
 	if (!o)
 		return;
+	bh_rings_free(o);
 	bh_pollers_free(o);
 	bh_detach_all(o);
 	bpf_object__close(o->obj);
@@ -492,22 +493,38 @@ static int hf_poll(struct wasm_instance *in, void *user, uint64_t *s)
 
 	if (fn)
 		st = bh_poll(user, in, s[0], i32_arg(s[1]), fn, u32_arg(s[3]),
-			     u32_arg(s[4]), u32_arg(s[5]), 0, i32_arg(s[6]),
+			     u32_arg(s[4]), u32_arg(s[5]), i32_arg(s[6]),
 			     &res);
 	s[0] = (uint32_t)res; /* maybe the callback's own value: as is */
 	return st;
 }
 
-/* wasm-bpf's own (i64 obj, i32 map_fd, i32 buf, i32 buf_len, i32 rec_max,
- * i32 timeout_ms) -> i32: ring buffer records copied into buf, the guest
- * calls its callback on each itself (bpf_buffer.c). */
-static int hf_poll_batch(struct wasm_instance *in, void *user, uint64_t *s)
+/* wasm-bpf's own ring buffer mapping (bpf_ringmap.c): (i64 obj,
+ * i32 map_fd, i32 addr, i32 len) -> i32, addr and len 0: the length to
+ * map; (i64 obj, i32 map_fd) -> i32; (i64 obj, i32 map_fd,
+ * i32 timeout_ms, i32 delivered) -> i32. */
+static int hf_ring_map(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	int r = bh_ring_map(user, in, s[0], i32_arg(s[1]), u32_arg(s[2]),
+			    u32_arg(s[3]));
+
+	set_i32(s, r < 0 ? bh_errno(r) : r);
+	return WASM_OK;
+}
+
+static int hf_ring_unmap(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	set_i32(s, bh_ring_unmap(user, s[0], i32_arg(s[1])));
+	return WASM_OK;
+}
+
+static int hf_ring_wait(struct wasm_instance *in, void *user, uint64_t *s)
 {
 	int32_t res;
-	int st = bh_poll(user, in, s[0], i32_arg(s[1]), NULL, 0, u32_arg(s[2]),
-			 u32_arg(s[3]), u32_arg(s[4]), i32_arg(s[5]), &res);
+	int st = bh_ring_wait(user, in, s[0], i32_arg(s[1]), i32_arg(s[2]),
+			      i32_arg(s[3]), &res);
 
-	set_i32(s, res);
+	set_i32(s, res < 0 ? bh_errno(res) : res);
 	return st;
 }
 
@@ -522,7 +539,7 @@ static int hf_go_poll(struct wasm_instance *in, void *user, uint64_t *s)
 
 	if (fn)
 		st = bh_poll(h, in, s[0], i32_arg(s[1]), fn, u32_arg(s[2]),
-			     u32_arg(s[3]), u32_arg(s[4]), 0, i32_arg(s[5]),
+			     u32_arg(s[3]), u32_arg(s[4]), i32_arg(s[5]),
 			     &res);
 	s[0] = (uint32_t)res; /* maybe the callback's own value: as is */
 	return st;

@@ -61,11 +61,7 @@ struct bh_poll_state {
 	int ret;    /* negative: error to return instead of count */
 	bool stopped;
 	bool slow; /* stopped, call_err or a rate limit: deliver_slow */
-	/* rec_max truncates records (buf_len without batch). Batch: records
-	 * are appended to buf (used bytes so far) instead of calls; slot_max
-	 * is the room the largest one takes. */
-	bool batch;
-	uint32_t rec_max, slot_max, used;
+	uint32_t rec_max; /* records are truncated to it */
 };
 
 struct bh_poller {
@@ -92,6 +88,8 @@ struct bh_object {
 	size_t npollers;
 	struct bpf_map **switched; /* ring buffers made perf buffers */
 	size_t nswitched;
+	struct bh_ringmap *rings; /* mapped into the guest (bpf_ringmap.c) */
+	size_t nrings;
 	bool busy; /* a poll on it is running: closing must wait */
 };
 
@@ -115,10 +113,6 @@ struct bpf_host {
 	size_t nobjs, capobjs;
 	uint64_t next_id;
 	bool polling; /* one poll at a time: callbacks may not poll again */
-	/* When the last batch poll handed over its first record (the
-	 * paused_ns clock, 0: none pending): the guest's callbacks run after
-	 * that poll returns, so their time is counted at the next poll. */
-	uint64_t batch_from;
 	/* Every map of every open object by descriptor: map operations are
 	 * the hot path and must not walk the objects or ask libbpf. */
 	struct bh_map_info *map_by_fd;
@@ -195,14 +189,11 @@ int bh_map_operate(struct bpf_host *h, struct wasm_instance *inst, int32_t fd,
 size_t bh_map_value_size(const struct bpf_map *m);
 
 /* Returns an enum wasm_status; the guest-visible result goes to *result.
- * fn NULL: a batch poll (wasm_bpf_buffer_poll_batch), records appended to
- * guest memory [buf, buf+buf_len) as {u32 size, u32 0, bytes padded to
- * 8}, truncated to rec_max; *result is their number. Else each record is
- * copied to buf (truncated to buf_len) and fn called. */
+ * Each record is copied to buf (truncated to buf_len) and fn called
+ * (-EBUSY: the ring is mapped into the guest). */
 int bh_poll(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	    int32_t map_fd, struct wasm_func *fn, uint32_t ctx, uint32_t buf,
-	    uint32_t buf_len, uint32_t rec_max, int32_t timeout_ms,
-	    int32_t *result);
+	    uint32_t buf_len, int32_t timeout_ms, int32_t *result);
 void bh_pollers_free(struct bh_object *o);
 /* Records the kernel dropped from perf buffer `map_fd` of object `id`
  * (-EOPNOTSUPP for a ring buffer: the kernel counts no drops there). */
@@ -213,6 +204,8 @@ int64_t bh_buffer_lost(struct bpf_host *h, uint64_t id, int32_t map_fd);
  * is none of o's (-EBADF) or no buffer (-EINVAL). Its libbpf callbacks
  * are bpf_buffer.c's, the per-record path. */
 struct bh_poller *bh_poller_get(struct bh_object *o, int fd, int *err);
+/* o's map with descriptor fd, or NULL. */
+struct bpf_map *bh_own_map(struct bh_object *o, int fd);
 int bh_rb_sample(void *ctx, void *data, size_t size);
 void bh_pb_sample(void *ctx, int cpu, void *data, __u32 size);
 /* Switches ring buffers to perf buffers (before load) when asked to or when
@@ -221,6 +214,18 @@ int bh_buffer_prepare(struct bpf_host *h, struct bh_object *o);
 /* After load: readers for the switched maps, so records are kept from the
  * first event on, as a ring buffer keeps them. */
 int bh_buffer_start(struct bh_object *o);
+
+/* bpf_ringmap.c: the wasm_bpf_ring_* imports (0 or a count, else -errno;
+ * bh_ring_wait returns an enum wasm_status, its result in *result), and
+ * the mappings' end when o closes. */
+int bh_ring_map(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
+		int32_t fd, uint32_t addr, uint32_t len);
+int bh_ring_unmap(struct bpf_host *h, uint64_t id, int32_t fd);
+int bh_ring_wait(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
+		 int32_t fd, int32_t timeout, int32_t delivered,
+		 int32_t *result);
+bool bh_ring_mapped(struct bh_object *o, int fd);
+void bh_rings_free(struct bh_object *o);
 
 /* bpf_pin.c: the private pin root of a host. A new name for one (not yet
  * made); after an object is opened, making it if a map is pinned by name

@@ -129,8 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			s[i] = arg(&c, handle, fd);
 		if (!strcmp(d->name, "wasm_bpf_buffer_poll"))
 			s[d->module[0] == 'w' ? 6 : 5] = 0; /* never wait */
-		if (!strcmp(d->name, "wasm_bpf_buffer_poll_batch"))
-			s[5] = 0;
+		if (!strcmp(d->name, "wasm_bpf_ring_wait"))
+			s[2] = 0;
 		d->fn(inst, d->user, s);
 	}
 	bpf_host__free(h);

@@ -703,7 +703,7 @@ void wasm_instance__set_interrupt_handler(struct wasm_instance *inst,
 
 bool wm_interrupt_handled(struct wasm_instance *ctx)
 {
-	if (!ctx->on_interrupt)
+	if (!ctx->on_interrupt || ctx->ro_fault)
 		return false;
 	ctx->interrupt = 0;
 	if (ctx->on_interrupt(ctx, ctx->on_interrupt_user))
@@ -1080,6 +1080,25 @@ void *wasm_instance__mem_ptr(struct wasm_instance *inst, uint32_t ptr,
 	if (!inst->mem || (uint64_t)ptr + len > inst->mem->size)
 		return NULL;
 	return inst->mem->base + ptr;
+}
+
+int wasm_instance__mem_map(struct wasm_instance *inst, uint32_t ptr,
+			   uint32_t len, int fd, int64_t off, bool writable)
+{
+	if (!inst->mem)
+		return -EOPNOTSUPP;
+	return wm_memory_map(inst->mem, inst, ptr, len, fd, off, writable);
+}
+
+int wasm_instance__mem_unmap(struct wasm_instance *inst, uint32_t ptr,
+			     uint32_t len)
+{
+	return inst->mem ? wm_memory_unmap(inst->mem, ptr, len) : -ENOENT;
+}
+
+bool wasm_instance__ro_fault(const struct wasm_instance *inst)
+{
+	return inst->ro_fault;
 }
 
 const char *wasm_instance__mem_str(struct wasm_instance *inst, uint32_t ptr,

@@ -65,6 +65,12 @@ int wm_memory_init(struct wasm_memory *mem, uint32_t pages, uint32_t max,
 
 void wm_memory_free(struct wasm_memory *mem)
 {
+	for (uint32_t i = 0; i < mem->nmaps; i++)
+		if (mem->maps[i].ro)
+			wm_guard_ro_del(mem->base + mem->maps[i].ptr);
+	free(mem->maps);
+	mem->maps = NULL;
+	mem->nmaps = 0;
 	if (mem->base)
 		munmap(mem->base, mem->reserved);
 	mem->base = NULL;
@@ -86,6 +92,72 @@ int64_t wm_memory_grow(struct wasm_memory *mem, uint32_t delta)
 	mem->pages = old + delta;
 	mem->size = new_size;
 	return old;
+}
+
+/* Zeroed private pages over [p, p+len), as memory.grow made them. */
+static int restore(uint8_t *p, size_t len)
+{
+	return mmap(p, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
+		    0) == MAP_FAILED
+		   ? -errno
+		   : 0;
+}
+
+static bool overlaps(const struct wasm_memory *mem, uint32_t ptr, uint32_t len)
+{
+	for (uint32_t i = 0; i < mem->nmaps; i++)
+		if (ptr < mem->maps[i].ptr + mem->maps[i].len &&
+		    mem->maps[i].ptr < ptr + len)
+			return true;
+	return false;
+}
+
+int wm_memory_map(struct wasm_memory *mem, struct wasm_instance *inst,
+		  uint32_t ptr, uint32_t len, int fd, int64_t off, bool writable)
+{
+	struct wm_mapping *arr;
+	uint8_t *p = mem->base + ptr;
+	int err;
+
+	if (!len || ((ptr | len) & 4095) || off < 0 || (off & 4095))
+		return -EINVAL;
+	if ((uint64_t)ptr + len > mem->size)
+		return -EFAULT;
+	if (overlaps(mem, ptr, len))
+		return -EBUSY;
+	arr = realloc(mem->maps, (mem->nmaps + 1) * sizeof(*arr));
+	if (!arr)
+		return -ENOMEM;
+	mem->maps = arr;
+	if (!writable && (err = wm_guard_ro_add(p, len, inst)))
+		return err;
+	if (mmap(p, len, writable ? PROT_READ | PROT_WRITE : PROT_READ,
+		 MAP_SHARED | MAP_FIXED, fd, off) == MAP_FAILED) {
+		err = -errno;
+		if (!writable)
+			wm_guard_ro_del(p);
+		/* a failed MAP_FIXED may have unmapped the range */
+		restore(p, len);
+		return err;
+	}
+	arr[mem->nmaps++] = (struct wm_mapping){ptr, len, !writable};
+	return 0;
+}
+
+int wm_memory_unmap(struct wasm_memory *mem, uint32_t ptr, uint32_t len)
+{
+	for (uint32_t i = 0; i < mem->nmaps; i++) {
+		struct wm_mapping *m = &mem->maps[i];
+
+		if (m->ptr != ptr || m->len != len)
+			continue;
+		if (m->ro)
+			wm_guard_ro_del(mem->base + ptr);
+		*m = mem->maps[--mem->nmaps];
+		return restore(mem->base + ptr, len);
+	}
+	return -ENOENT;
 }
 
 int64_t wm_table_grow(struct wasm_table *t, uint32_t delta, void *init)

@@ -72,6 +72,14 @@ struct wasm_memory {
 	bool has_max;       /* the declared type has a maximum */
 	uint32_t declared_max;
 	size_t reserved;
+	/* Ranges a host mapped a file over (wasm_instance__mem_map). */
+	struct wm_mapping *maps;
+	uint32_t nmaps;
+};
+
+struct wm_mapping {
+	uint32_t ptr, len;
+	bool ro;
 };
 
 struct wasm_table {
@@ -129,6 +137,9 @@ struct wasm_instance {
 	 * agrees); a plain load on the hot path. */
 	_Atomic int interrupt;
 	_Atomic int cancel; /* host waits return EINTR; see wasm.h */
+	/* C code (interpreter, bulk op, host) wrote to a read-only mapping:
+	 * set by the fault handler, ends the call at the next check. */
+	_Atomic int ro_fault;
 	wasm_interrupt_handler_t on_interrupt;
 	uint64_t fuel_seen;  /* published at host calls, atomically */
 	uint32_t pages_seen; /* (wasm_instance__usage) */
@@ -179,6 +190,11 @@ int wm_memory_init(struct wasm_memory *mem, uint32_t pages, uint32_t max,
 void wm_memory_free(struct wasm_memory *mem);
 /* Returns the old size in pages, or -1 when growth is refused. */
 int64_t wm_memory_grow(struct wasm_memory *mem, uint32_t delta);
+/* wasm_instance__mem_map/unmap on a memory; inst is told of a write to a
+ * read-only mapping (guard.h). */
+int wm_memory_map(struct wasm_memory *mem, struct wasm_instance *inst,
+		  uint32_t ptr, uint32_t len, int fd, int64_t off, bool writable);
+int wm_memory_unmap(struct wasm_memory *mem, uint32_t ptr, uint32_t len);
 int64_t wm_table_grow(struct wasm_table *t, uint32_t delta, void *init);
 
 /* module.c: a function type in the linker's "ii->I" form. */

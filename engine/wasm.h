@@ -352,6 +352,25 @@ uint8_t *wasm_instance__memory(struct wasm_instance *inst, uint64_t *size);
  * is outside memory. Overflow-safe. len 0 is valid at ptr <= size. */
 void *wasm_instance__mem_ptr(struct wasm_instance *inst, uint32_t ptr,
 			     uint32_t len);
+/* Guest memory [ptr, ptr+len) replaced by a shared mapping of `fd` from
+ * `off` (read-only unless `writable`), e.g. a BPF ring buffer the guest
+ * reads in place: ptr, len and off page-aligned, the range inside the
+ * current size and overlapping no other mapping. A write to read-only
+ * pages traps in compiled code; a write by the interpreter, a bulk op or
+ * a host function gets zeroed pages in place of the whole mapping and
+ * ends the call as interrupted at its next check (wasm_instance__ro_fault
+ * tells why). The memory's teardown removes every mapping. 0 or -errno:
+ * -EINVAL, -EFAULT, -EBUSY (overlap), -EOPNOTSUPP (no memory, or a build
+ * without guard pages, whose handler could not catch such a write),
+ * mmap's errno. */
+int wasm_instance__mem_map(struct wasm_instance *inst, uint32_t ptr,
+			   uint32_t len, int fd, int64_t off, bool writable);
+/* The mapping at exactly [ptr, ptr+len) replaced by zeroed writable pages
+ * again, as the guest allocated them: 0, -ENOENT. */
+int wasm_instance__mem_unmap(struct wasm_instance *inst, uint32_t ptr,
+			     uint32_t len);
+/* Whether a call ended because C code wrote to a read-only mapping. */
+bool wasm_instance__ro_fault(const struct wasm_instance *inst);
 /* The NUL-terminated string at ptr, if its terminator lies inside memory
  * within maxlen bytes; otherwise NULL. */
 const char *wasm_instance__mem_str(struct wasm_instance *inst, uint32_t ptr,

@@ -52,6 +52,21 @@ void *wasm_instance__mem_ptr(struct wasm_instance *inst, uint32_t ptr,
 	return inst->mem + ptr;
 }
 
+/* No guard handler here: nothing is mapped. */
+int wasm_instance__mem_map(struct wasm_instance *inst, uint32_t ptr,
+			   uint32_t len, int fd, int64_t off, bool writable)
+{
+	(void)inst, (void)ptr, (void)len, (void)fd, (void)off, (void)writable;
+	return -EOPNOTSUPP;
+}
+
+int wasm_instance__mem_unmap(struct wasm_instance *inst, uint32_t ptr,
+			     uint32_t len)
+{
+	(void)inst, (void)ptr, (void)len;
+	return -ENOENT;
+}
+
 const char *wasm_instance__mem_str(struct wasm_instance *inst, uint32_t ptr,
 				   size_t maxlen)
 {

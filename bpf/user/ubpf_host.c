@@ -821,13 +821,15 @@ static int hf_poll(struct wasm_instance *in, void *user, uint64_t *s)
 	return st;
 }
 
-/* Batch polls are the kernel backend's: -EOPNOTSUPP makes the SDK poll
+/* Mapped rings are the kernel backend's: -EOPNOTSUPP makes the SDK poll
  * these rings record by record, as a perf buffer. */
-static int hf_poll_batch(struct wasm_instance *in, void *user, uint64_t *s)
+static int hf_ring_map(struct wasm_instance *in, void *user, uint64_t *s)
 {
 	set_i32(s, find_obj(user, s[0]) ? -EOPNOTSUPP : -EBADF);
 	return WASM_OK;
 }
+#define hf_ring_unmap hf_ring_map
+#define hf_ring_wait  hf_ring_map
 
 static int hf_go_poll(struct wasm_instance *in, void *user, uint64_t *s)
 {

@@ -1,32 +1,32 @@
 /* wasm-bpf/buffer.h — reading ring and perf buffers from a wasm32 guest:
  * upstream wasm-bpf's bpf_buffer API, and libbpf's ring_buffer and
- * perf_buffer over it. The host polls the map, copies each record into a
- * guest buffer and calls the guest's sample function by table index (a C
- * function pointer is that index on wasm32; link with --export-table).
- * Built with WBPF_BATCH_POLL, ring buffers are polled in batches instead:
- * the host copies as many records as fit into a guest buffer
- * (wasm_bpf_buffer_poll_batch, wasm-bpf's own import) and the guest calls
- * the sample function on each itself. Not the default: on wasm-bpf's
- * engine it is slower (sdk/README.md, Buffers), and such a module no
- * longer runs in upstream wasm-bpf.
+ * perf_buffer over it. Ring buffers are mapped into guest memory
+ * (wasm_bpf_ring_map, wasm-bpf's own import) and read in place, as libbpf
+ * reads them: the guest walks the records and calls the sample function
+ * itself, and asks the host only to wait when the ring is empty. Perf
+ * buffers, and ring buffers the host will not map (-EOPNOTSUPP), go
+ * record by record: the host copies each record into a guest buffer and
+ * calls the sample function by table index (a C function pointer is that
+ * index on wasm32; link with --export-table). Built with
+ * WBPF_UPSTREAM_IMPORTS, every buffer goes record by record and the
+ * module imports upstream wasm-bpf's functions only (sdk/README.md,
+ * Buffers).
  */
 #ifndef WASM_BPF_BUFFER_H
 #define WASM_BPF_BUFFER_H
 
 #ifndef WBPF_RECORD_MAX
-#define WBPF_RECORD_MAX (64 * 1024) /* largest record a poll can deliver */
+#define WBPF_RECORD_MAX (64 * 1024) /* largest record a host poll delivers */
 #endif
-/* WBPF_BATCH_POLL: the guest buffer of a batch poll, room for at least
- * one record of WBPF_RECORD_MAX and its 8-byte header; what a poll takes
- * from the ring at most is this less one such record. */
-#ifndef WBPF_BATCH_BYTES
-#define WBPF_BATCH_BYTES (2 * WBPF_RECORD_MAX)
-#endif
-typedef char wbpf__batch_fits[WBPF_BATCH_BYTES >= WBPF_RECORD_MAX + 16 ? 1
-									 : -1];
 #ifndef POLL_TIMEOUT_MS
 #define POLL_TIMEOUT_MS 100
 #endif
+
+/* A mapped ring (imports.h, wasm_bpf_ring_map): its pages, and the
+ * kernel's record header bits (linux/bpf.h). */
+#define WBPF_RING_PAGE	   4096
+#define WBPF_RING_BUSY	   (1u << 31)
+#define WBPF_RING_DISCARD  (1u << 30)
 
 typedef int (*bpf_buffer_sample_fn)(void *ctx, void *data, size_t size);
 typedef bpf_buffer_sample_fn ring_buffer_sample_fn;
@@ -37,16 +37,11 @@ struct bpf_buffer {
 	int fd;
 	bpf_buffer_sample_fn sample_fn;
 	void *ctx;
-	char *rec; /* where the host copies records */
-	/* Batch polls: records of the last batch not delivered yet (a
-	 * callback stopped the poll), the next at rec + at. */
-	uint32_t pending, at;
-	bool per_record; /* record by record: the default, perf buffers */
-};
-
-/* A record in a batch: this header, then `size` bytes, padded to 8. */
-struct wbpf__batch_rec {
-	uint32_t size, zero;
+	char *rec;  /* record by record: where the host copies records */
+	char *ring; /* the mapped ring, NULL: not mapped (yet) */
+	uint32_t mask; /* the ring's data size less 1 */
+	int delivered; /* records handed over since the last wait */
+	bool per_record; /* perf buffers, rings the host does not map */
 };
 
 static inline struct bpf_buffer *wbpf__buffer_new(uint64_t handle, int fd,
@@ -55,12 +50,7 @@ static inline struct bpf_buffer *wbpf__buffer_new(uint64_t handle, int fd,
 {
 	struct bpf_buffer *b = (struct bpf_buffer *)calloc(1, sizeof(*b));
 
-#ifndef WBPF_BATCH_POLL
-	per_record = true;
-#endif
-	if (!b || !(b->rec = (char *)malloc(per_record ? WBPF_RECORD_MAX
-							: WBPF_BATCH_BYTES))) {
-		free(b);
+	if (!b) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -100,73 +90,89 @@ bpf_buffer__open(struct bpf_map *events, bpf_buffer_sample_fn sample_cb,
 	return b;
 }
 
-/* Calls the sample function on the records of the last batch not
- * delivered yet, in order, until one returns non-zero: that value (the
- * records after it wait for the next poll), else 0. *done counts them. */
-static inline int wbpf__batch_deliver(struct bpf_buffer *b, int *done)
+#ifndef WBPF_UPSTREAM_IMPORTS
+/* Maps the ring at the first poll; false: the host would not (a perf
+ * buffer, or -EOPNOTSUPP, or no memory), it is polled record by record. */
+static inline bool wbpf__ring_map(struct bpf_buffer *b)
 {
-	/* locals, not b's fields, in the loop: the compiled Wasm keeps
-	 * them in registers across the calls */
+	int len = wasm_bpf_ring_map(b->handle, b->fd, NULL, 0);
+	char *ring;
+
+	if (len <= 0 || !(ring = (char *)aligned_alloc(WBPF_RING_PAGE, len)))
+		return false;
+	if (wasm_bpf_ring_map(b->handle, b->fd, ring, len)) {
+		free(ring);
+		return false;
+	}
+	b->ring = ring;
+	b->mask = (uint32_t)(len / 2 - WBPF_RING_PAGE - 1);
+	return true;
+}
+
+/* libbpf's ring_buffer consumer: records in order from the consumer
+ * position up to the producer's, each released as it is done; a busy
+ * record (reserved, not committed yet) ends the walk, discarded ones are
+ * skipped. A sample function's non-zero value stops it, its record
+ * consumed: that value if negative, else the records handed over. The
+ * positions are atomic loads and stores (plain ones on wasm32 without
+ * threads, but never hoisted or merged by the compiler). */
+static inline int wbpf__ring_read(struct bpf_buffer *b)
+{
+	uint64_t *consp = (uint64_t *)b->ring;
+	uint64_t *prodp = (uint64_t *)(b->ring + WBPF_RING_PAGE);
+	char *data = b->ring + 2 * WBPF_RING_PAGE;
 	bpf_buffer_sample_fn fn = b->sample_fn;
 	void *ctx = b->ctx;
-	char *p = b->rec + b->at;
-	uint32_t left = b->pending;
-	int ret = 0;
+	uint32_t mask = b->mask;
+	uint64_t cons = __atomic_load_n(consp, __ATOMIC_RELAXED), prod;
+	int n = 0, r = 0;
 
-	while (left && !ret) {
-		uint32_t size = ((struct wbpf__batch_rec *)p)->size;
-		char *data = p + sizeof(struct wbpf__batch_rec);
+	while (!r && (prod = __atomic_load_n(prodp, __ATOMIC_ACQUIRE)) > cons) {
+		do {
+			uint32_t *hdr = (uint32_t *)(data + (cons & mask));
+			uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+			uint32_t size = len & ~(WBPF_RING_BUSY | WBPF_RING_DISCARD);
 
-		p = data + ((size + 7) & ~7u);
-		left--;
-		ret = fn(ctx, data, size);
+			if (len & WBPF_RING_BUSY)
+				goto done;
+			cons += (size + 8 + 7) & ~7u;
+			if (!(len & WBPF_RING_DISCARD)) {
+				n++;
+				r = fn(ctx, hdr + 2, size);
+			}
+			__atomic_store_n(consp, cons, __ATOMIC_RELEASE);
+		} while (!r && cons < prod);
 	}
-	*done += (int)(b->pending - left);
-	b->pending = left;
-	b->at = (uint32_t)(p - b->rec);
-	return ret;
+done:
+	b->delivered += n;
+	return r < 0 ? r : n;
 }
 
-/* A batch poll: what the last one left first, then a new batch, waiting
- * only if nothing was left. A callback's non-zero value stops it (a
- * negative one is returned as is, as libbpf does). -EOPNOTSUPP from the
- * host (a perf buffer, the userspace backend): *again set, the caller
- * polls record by record from then on. */
-static inline int wbpf__batch_poll(struct bpf_buffer *b, int timeout_ms,
-				   bool *again)
+/* Records there are read at once; else the host waits for some. */
+static inline int wbpf__ring_poll(struct bpf_buffer *b, int timeout_ms)
 {
-	int done = 0, r = b->pending ? wbpf__batch_deliver(b, &done) : 0, n;
+	int r = wasm_bpf_ring_wait(b->handle, b->fd, timeout_ms, b->delivered);
 
-	if (r)
-		return r < 0 ? wbpf__ret(r) : done;
-	n = wasm_bpf_buffer_poll_batch(b->handle, b->fd, b->rec,
-				       WBPF_BATCH_BYTES, WBPF_RECORD_MAX,
-				       done ? 0 : timeout_ms);
-	if (n < 0) {
-		n = wbpf__host(n);
-		*again = n == -EOPNOTSUPP && !done;
-		return done && n != -EINTR ? done : n;
-	}
-	b->pending = (uint32_t)n;
-	b->at = 0;
-	r = wbpf__batch_deliver(b, &done);
-	return r < 0 ? wbpf__ret(r) : done;
+	b->delivered = 0;
+	if (r <= 0)
+		return wbpf__host(r);
+	r = wbpf__ring_read(b);
+	return r < 0 ? wbpf__ret(r) : r;
 }
+#else
+#define wbpf__ring_map(b)	   false
+#define wbpf__ring_poll(b, ms) 0
+#endif
 
 static inline int wbpf__buffer_poll(struct bpf_buffer *b, int timeout_ms)
 {
 	if (!b || !b->sample_fn)
 		return wbpf__ret(-EINVAL);
-#ifdef WBPF_BATCH_POLL
-	if (!b->per_record) {
-		bool again = false;
-		int n = wbpf__batch_poll(b, timeout_ms, &again);
-
-		if (!again)
-			return n;
-		b->per_record = true;
-	}
-#endif
+	if (b->ring || (!b->per_record && wbpf__ring_map(b)))
+		return wbpf__ring_poll(b, timeout_ms);
+	b->per_record = true;
+	if (!b->rec && !(b->rec = (char *)malloc(WBPF_RECORD_MAX)))
+		return wbpf__ret(-ENOMEM);
 	return wbpf__host(wasm_bpf_buffer_poll(
 	    b->handle, b->fd, (int32_t)(uintptr_t)b->sample_fn,
 	    (uint32_t)(uintptr_t)b->ctx, b->rec, WBPF_RECORD_MAX, timeout_ms));
@@ -200,6 +206,16 @@ static inline void bpf_buffer__free(struct bpf_buffer *b)
 {
 	if (!b)
 		return;
+#ifndef WBPF_UPSTREAM_IMPORTS
+	/* zeroed guest memory there again before it goes back to malloc
+	 * (closing the object did that already: -EBADF) */
+	if (b->ring) {
+		int r = wbpf__host(wasm_bpf_ring_unmap(b->handle, b->fd));
+
+		if (!r || r == -EBADF || r == -ENOENT)
+			free(b->ring);
+	}
+#endif
 	free(b->rec);
 	free(b);
 }

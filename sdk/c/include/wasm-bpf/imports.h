@@ -55,16 +55,25 @@ int wasm_close_bpf_object(uint64_t obj);
 WBPF_IMPORT(wasm_bpf_buffer_lost)
 int64_t wasm_bpf_buffer_lost(uint64_t obj, int fd);
 
-/* wasm-bpf's own, not upstream's: polls ring buffer `fd` like
- * wasm_bpf_buffer_poll, but copies as many records as fit into
- * [buf, buf+buf_len) (8-aligned), each as {u32 size, u32 0} and `size`
- * bytes (truncated to rec_max) padded to 8, and calls nothing: the
- * number of records, or -errno (-EOPNOTSUPP for a perf buffer). The SDK's
- * buffer polls use it when built with WBPF_BATCH_POLL; only a module that
- * calls it imports it, and such a module does not link in upstream
- * wasm-bpf. */
-WBPF_IMPORT(wasm_bpf_buffer_poll_batch)
-int wasm_bpf_buffer_poll_batch(uint64_t obj, int fd, char *buf, int buf_len,
-			       int rec_max, int timeout_ms);
+/* wasm-bpf's own, not upstream's: ring buffer `fd` mapped into guest
+ * memory [addr, addr+len) (addr 4096-aligned): the consumer position's
+ * page (writable), the producer position's page, then the data area twice
+ * over (read-only: a write traps). addr and len 0: the length to map
+ * (2 pages and twice the ring's size). 0 or -errno: -EOPNOTSUPP when the
+ * host cannot (a perf buffer, a rate limit, a live upgrade's hold, the
+ * userspace backend), -EBUSY if mapped already. The SDK's ring buffers
+ * use these unless built with WBPF_UPSTREAM_IMPORTS; a module that
+ * imports them does not link in upstream wasm-bpf. */
+WBPF_IMPORT(wasm_bpf_ring_map)
+int wasm_bpf_ring_map(uint64_t obj, int fd, void *addr, int len);
+/* The mapping removed: zeroed writable memory there again. */
+WBPF_IMPORT(wasm_bpf_ring_unmap)
+int wasm_bpf_ring_unmap(uint64_t obj, int fd);
+/* Waits up to timeout_ms (-1: no limit, 0: not at all) for records in
+ * mapped ring `fd`: 1 when it has some, 0 when not, -EINTR on Ctrl-C.
+ * delivered: records handed to callbacks since the last wait (the host
+ * counts them). */
+WBPF_IMPORT(wasm_bpf_ring_wait)
+int wasm_bpf_ring_wait(uint64_t obj, int fd, int timeout_ms, int delivered);
 
 #endif
