@@ -658,7 +658,12 @@ static int run_result(struct wasm_bpf_app *app, struct wasm_instance *inst,
 		return 0;
 	}
 	app->end = WASM_BPF_END_TRAP;
-	if (t && t->message[0])
+	if (wasm_instance__ro_fault(inst))
+		snprintf(app->errmsg, sizeof(app->errmsg),
+			 "out of bounds memory access: a write to a read-only "
+			 "mapping (a ring buffer's records) outside compiled "
+			 "code");
+	else if (t && t->message[0])
 		snprintf(app->errmsg, sizeof(app->errmsg), "%s", t->message);
 	else if (t)
 		snprintf(app->errmsg, sizeof(app->errmsg), "%s in %s",

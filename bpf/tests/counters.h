@@ -9,6 +9,12 @@
 #define MAGIC_OUTPUT  0x5eed0001 /* a record through bpf_buffer__output */
 #define MAGIC_RESERVE 0x5eed0002 /* one through reserve + submit */
 #define MAGIC_FLOOD   0x5eed0003 /* a burst into flood_pb */
+#define MAGIC_SIZES   0x5eed0004 /* a record of SIZES_LEN(seq) into rb_small */
+
+/* Record seq of rb_small (test.bpf.c): this many bytes, byte i (from 4
+ * on) (seq + i) & 0xff after the u32 seq; every 5th is discarded. */
+#define SIZES_LEN(seq) ((seq) % 200 + 4)
+#define SIZES_DISCARDED(seq) ((seq) % 5 == 4)
 
 enum {
 	C_SEQ,
@@ -19,6 +25,8 @@ enum {
 	C_SOCKET,
 	C_KPROBE,
 	C_FLOOD,
+	C_SIZES,      /* rb_small records asked for */
+	C_SIZES_FULL, /* and not written (the ring was full), discards aside */
 	C_MAX
 };
 

@@ -1,7 +1,7 @@
 # bpf/tests/guests.sh — sourced by run.sh: the suite's C guest (guest.c,
 # guest_hostile.c, with test.bpf.o and pin.bpf.o embedded; guest-lost.wasm
-# also calls wasm-bpf's own import; guest-batch.wasm, guest_batch.c, polls
-# in batches through the SDK) run by build/bin/wasm-bpf, one
+# also calls wasm-bpf's own import; guest-ring.wasm, guest_ring.c, reads
+# ring buffers mapped into its memory through the SDK, with ring.bpf.o) run by build/bin/wasm-bpf, one
 # scenario per case, each followed by a leak check. Scenarios that wait for
 # an outside event print "attached"; the case then runs its trigger (the
 # `trigger` helper, or a signal to the runtime).
@@ -21,18 +21,17 @@ embed() { # NAME: $OUT/NAME.bpf.o as the C array NAME_bpf_obj
 }
 
 guests_build() {
-	embed test && embed pin || return 1
+	embed test && embed pin && embed ring || return 1
 	for v in "" -lost; do
 		clang --target=wasm32-wasi -O2 -Wall -Wextra -Wno-unused-parameter \
 			-I"$OUT" -Wl,--export-table ${v:+-DWBT_LOST} bpf/tests/guest.c \
 			bpf/tests/guest_hostile.c -o "$OUT/guest$v.wasm" >>"$log" 2>&1 ||
 			return 1
 	done
-	# tiny sizes: two 16-byte records per batch, truncated to 12 bytes
 	clang --target=wasm32-wasi -O2 -Wall -Wextra -Wno-unused-parameter \
-		-I"$OUT" -Isdk/c/include -DWBPF_BATCH_POLL -DWBPF_RECORD_MAX=12 \
-		-DWBPF_BATCH_BYTES=64 -Wl,--export-table bpf/tests/guest_batch.c \
-		-o "$OUT/guest-batch.wasm" >>"$log" 2>&1 || return 1
+		-I"$OUT" -Isdk/c/include -Ibpf/tests -Wl,--export-table \
+		bpf/tests/guest_ring.c -o "$OUT/guest-ring.wasm" >>"$log" 2>&1 ||
+		return 1
 	$CC -O2 -Wall -Wextra bpf/tests/trigger.c -o "$TRIG" >>"$log" 2>&1
 }
 
@@ -143,6 +142,46 @@ guest_pin_end() { # WHAT MODE WANT TRIGGER
 	fi
 }
 
+# Maps named wbt_ring_small (ring.bpf.o) alive now: a guest's mapping
+# holds one, so none may be left once its object closed or its run ended.
+ring_maps() {
+	bpftool map list 2>/dev/null | grep -c ' name wbt_ring_small '
+}
+
+# ring_maps_case: guest_case, then no ring map of the guest's left.
+ring_maps_case() {
+	guest_case "$@"
+	left=$(ring_maps)
+	if [ "$left" = 0 ]; then
+		echo "PASS: guest: no ring buffer map left after $1"
+	else
+		fail "guest: no ring buffer map left after $1" "$left left"
+	fi
+}
+
+ring_write_said() { # WHAT: the run said why it ended
+	if grep -q "out of bounds memory access\|read-only" "$out.err"; then
+		echo "PASS: guest: mapped ring: a write into it ($1) is reported"
+	else
+		fail "guest: mapped ring: a write into it ($1) is reported" "$(tail -n 2 "$out.err" | tr '\n' ' ')"
+	fi
+}
+
+# A mapping holds its map: one while mapped, none once the guest closed
+# the object (the process still running).
+ring_lifetime() {
+	for s in mapped:1 closed:0; do
+		guest_case "mapped ring: $s" 0 \
+			'ring_maps >"$OUT/ring-maps"' "$OUT/guest-ring.wasm" ${s%:*}
+		n=$(cat "$OUT/ring-maps" 2>/dev/null)
+		if [ "$n" = "${s#*:}" ]; then
+			echo "PASS: guest: mapped ring: ${s#*:} map alive while ${s%:*}"
+		else
+			fail "guest: mapped ring: ${s#*:} map alive while ${s%:*}" "$n"
+		fi
+	done
+}
+
 if [ ! -x "$WASM_BPF" ]; then
 	guests_skip "no build/bin/wasm-bpf (run make first)"
 elif ! cp "$WASM_BPF" "$OUT/wasm-bpf"; then
@@ -199,12 +238,28 @@ else
 	guest_case "proc_exit inside a callback" 7 "$TRIG getpgid 1" \
 		"$GUEST" exit
 	guest_case "object left open at exit" 0 "" "$GUEST" leave-open
-	guest_case "batch polls: bad arguments refused; records in order, truncated, none lost when a callback stops mid-batch; perf buffers record by record" \
-		0 "$TRIG getpgid 7" "$OUT/guest-batch.wasm" batch
-	guest_case "batch polls: Ctrl-C during a poll: -EINTR, the guest returns" 0 \
-		'kill -INT $pid' "$OUT/guest-batch.wasm" eintr
-	guest_case "batch polls: SIGTERM, EINTR ignored: interrupted after --stop-timeout" \
-		0 'kill -TERM $pid' --stop-timeout 0.3 "$OUT/guest-batch.wasm" forever
+	R=$OUT/guest-ring.wasm
+	guest_case "mapped ring: bad arguments refused; records in order, a callback's value stops the poll, the next resumes; perf buffers record by record" \
+		0 "$TRIG getpgid 7" "$R" ring
+	guest_case "mapped ring: 3000 records of many sizes wrapping a one-page ring, discarded ones skipped" \
+		0 "$TRIG sizes 3000" "$R" sizes 3000
+	guest_case "mapped ring: the same under --interp" 0 "$TRIG sizes 3000" \
+		--interp "$R" sizes 3000
+	ring_maps_case "mapped ring: Ctrl-C during a wait: -EINTR, the guest returns" 0 \
+		'kill -INT $pid' "$R" eintr
+	ring_maps_case "mapped ring: SIGTERM, EINTR ignored: interrupted after --stop-timeout" \
+		0 'kill -TERM $pid' --stop-timeout 0.3 "$R" forever
+	ring_maps_case "mapped ring: --timeout while waiting ends the run" 0 "" \
+		--timeout 0.5 "$R" forever
+	for tier in "" --interp; do
+		ring_maps_case "mapped ring: a store into its read-only pages traps ${tier:-(compiled)}" \
+			134 "" $tier "$R" write-store
+		ring_write_said "store ${tier:-(compiled)}"
+		ring_maps_case "mapped ring: a host function writing into its read-only pages ends the run ${tier:-(compiled)}" \
+			134 "" $tier "$R" write-host
+		ring_write_said "host ${tier:-(compiled)}"
+	done
+	ring_lifetime
 	guest_case "perf buffer records lost in a burst are counted" 0 \
 		"$TRIG flood 4" -v "$OUT/guest-lost.wasm" lost
 	# -v said so while running and in all at the end

@@ -70,7 +70,7 @@ build clang -target bpf -g -O2 -D__TARGET_ARCH_x86 -I"$OUT" -Isdk/c/include \
 	-c bpf/tests/test.bpf.c -o "$OUT/test.bpf.o"
 build clang -target bpf -g -O2 -I"$OUT" -c bpf/tests/bad.bpf.c \
 	-o "$OUT/bad.bpf.o"
-for o in fdmaps pin; do
+for o in fdmaps pin ring; do
 	build clang -target bpf -g -O2 -I"$OUT" -c bpf/tests/$o.bpf.c \
 		-o "$OUT/$o.bpf.o"
 done

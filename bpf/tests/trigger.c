@@ -1,6 +1,7 @@
 /* trigger.c — `trigger WHAT ...`: the outside events the suite's guests
  * wait for. getpgid N: N records via the tracepoint (5 output, then
- * reserve); flood N: N bursts that overflow the perf buffer flood_pb,
+ * reserve); sizes N: N records of many sizes into ring.bpf.o's one-page
+ * ring, in bursts of 16; flood N: N bursts that overflow the perf buffer flood_pb,
  * 300 ms apart so the guest drains in between; uprobe N: N calls of
  * wasm_bpf_test_probe (this binary is the uprobe target); cgroup DIR: join DIR
  * and create a socket; udp NETNS ADDR: UDP packets from inside NETNS to ADDR.
@@ -65,6 +66,14 @@ int main(int argc, char **argv)
 			syscall(SYS_getpgid, i < 5 ? 0x5eed0001 : 0x5eed0002);
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "sizes")) {
+		for (int i = 0; i < atoi(argv[2]); i++) {
+			if (i % 16 == 15)
+				usleep(1000); /* the reader keeps up, mostly */
+			syscall(SYS_getpgid, 0x5eed0004);
+		}
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "flood")) {
 		cpu_set_t one;
 
@@ -88,7 +97,7 @@ int main(int argc, char **argv)
 		return cgroup(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "udp"))
 		return udp(argv[2], argv[3]);
-	fprintf(stderr, "usage: trigger getpgid N | flood N | uprobe N | "
+	fprintf(stderr, "usage: trigger getpgid N | sizes N | flood N | uprobe N | "
 			"cgroup DIR | "
 			"udp NETNS ADDR\n");
 	return 2;
