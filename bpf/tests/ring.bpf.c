@@ -6,7 +6,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "counters.h"
+#include "counters.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -14,25 +14,11 @@ struct {
 } wbt_ring_small SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, C_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u8[256]);
 } scratch SEC(".maps");
-
-static __always_inline __u64 bump(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
-
-	return v ? __sync_fetch_and_add(v, 1) : 0;
-}
 
 SEC("tracepoint/syscalls/sys_enter_getpgid")
 int wbt_sizes(struct trace_event_raw_sys_enter *ctx)

@@ -31,12 +31,7 @@ struct {
 	__uint(value_size, sizeof(__u32));
 } pb SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, C_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
+#include "counters.bpf.h"
 
 struct big {
 	__u64 a;
@@ -108,13 +103,6 @@ struct {
 	__type(key, __u32);
 	__type(value, char[FLOOD_SIZE]);
 } flood_buf SEC(".maps");
-
-static __always_inline __u64 bump(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
-
-	return v ? __sync_fetch_and_add(v, 1) : 0;
-}
 
 SEC("tracepoint/syscalls/sys_enter_getpgid")
 int wbt_getpgid(struct trace_event_raw_sys_enter *ctx)

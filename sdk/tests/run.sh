@@ -74,15 +74,16 @@ elif imports "$T/api.wasm" | grep -q wasm_bpf_buffer_lost ||
 else
 	pass "wbpf_buffer__lost imports wasm_bpf_buffer_lost; the upstream API surface does not"
 fi
-# Batch polls (wasm-bpf's own import) only with WBPF_BATCH_POLL.
-if ! $WASM_CC -Wno-unused-parameter -Oz -DWBPF_BATCH_POLL -I"$INC" -I"$T" \
-	"$S/api_compat.c" -Wl,--export-table -o "$T/batch.wasm" 2>"$T/b.err"; then
-	fail "WBPF_BATCH_POLL" "$(first "$T/b.err")"
-elif imports "$T/api.wasm" | grep -q wasm_bpf_buffer_poll_batch ||
-	! imports "$T/batch.wasm" | grep -q wasm_bpf_buffer_poll_batch; then
-	fail "WBPF_BATCH_POLL" "imports: api.wasm $(imports "$T/api.wasm" | tr '\n' ' '); batch.wasm $(imports "$T/batch.wasm" | tr '\n' ' ')"
+# Mapped ring buffers (wasm-bpf's own imports) unless WBPF_UPSTREAM_IMPORTS.
+if ! $WASM_CC -Wno-unused-parameter -Oz -DWBPF_UPSTREAM_IMPORTS -I"$INC" -I"$T" \
+	"$S/api_compat.c" -Wl,--export-table -o "$T/upstream.wasm" 2>"$T/b.err"; then
+	fail "WBPF_UPSTREAM_IMPORTS" "$(first "$T/b.err")"
+elif ! imports "$T/api.wasm" | grep -q wasm_bpf_ring_map ||
+	imports "$T/upstream.wasm" | grep -q 'wasm_bpf_ring\|wasm_bpf_buffer_lost' ||
+	! imports "$T/upstream.wasm" | grep -q wasm_bpf_buffer_poll; then
+	fail "WBPF_UPSTREAM_IMPORTS" "imports: api.wasm $(imports "$T/api.wasm" | tr '\n' ' '); upstream.wasm $(imports "$T/upstream.wasm" | tr '\n' ' ')"
 else
-	pass "WBPF_BATCH_POLL imports wasm_bpf_buffer_poll_batch; the default build does not"
+	pass "ring buffers mapped (wasm_bpf_ring_*) by default; WBPF_UPSTREAM_IMPORTS imports upstream's functions only"
 fi
 
 # ---- ELF finder ----------------------------------------------------------
