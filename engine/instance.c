@@ -923,6 +923,9 @@ int wasm_call__run(struct wasm_call *c)
 	wasm_call__begin(c);
 	int st = wasm_call__again(c);
 	wasm_call__end(c);
+	/* a write to a read-only mapping after the call's last check */
+	if (st == WASM_OK && c->inst->ro_fault)
+		st = WASM_INTERRUPTED;
 	return st;
 }
 

@@ -358,11 +358,12 @@ void *wasm_instance__mem_ptr(struct wasm_instance *inst, uint32_t ptr,
  * current size and overlapping no other mapping. A write to read-only
  * pages traps in compiled code; a write by the interpreter, a bulk op or
  * a host function gets zeroed pages in place of the whole mapping and
- * ends the call as interrupted at its next check (wasm_instance__ro_fault
- * tells why). The memory's teardown removes every mapping. 0 or -errno:
- * -EINVAL, -EFAULT, -EBUSY (overlap), -EOPNOTSUPP (no memory, or a build
- * without guard pages, whose handler could not catch such a write),
- * mmap's errno. */
+ * ends the call as interrupted at its next check, or when it returns
+ * (wasm_instance__ro_fault tells why). The memory's teardown removes
+ * every mapping. 0 or -errno: -EINVAL, -EFAULT, -EBUSY (overlap),
+ * -EOPNOTSUPP (no memory, or a build without guard pages, whose handler
+ * could not catch such a write), -ENOSPC (too many read-only mappings in
+ * the process), mmap's errno. */
 int wasm_instance__mem_map(struct wasm_instance *inst, uint32_t ptr,
 			   uint32_t len, int fd, int64_t off, bool writable);
 /* The mapping at exactly [ptr, ptr+len) replaced by zeroed writable pages

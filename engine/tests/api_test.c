@@ -6,7 +6,10 @@
  * call), per-instance limits and link errors, threads sharing a compiled
  * module, a compiled access's fault named like the interpreter's, and
  * compiled code saved and loaded in another process (and refused when
- * damaged).
+ * damaged), files mapped into guest memory (wasm_instance__mem_map: bad
+ * arguments, shared contents, writes into read-only pages by compiled
+ * code, the interpreter and the host, and every mapping gone with the
+ * instance).
  * Modules are written in WAT and assembled with wabt's wat2wasm.
  * Prints PASS:/FAIL: lines for tests/run.sh.
  */
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -236,6 +240,132 @@ static void test_memory_helpers(void)
 	wasm_func__call(inst, grow, &a, 1, &r, 1);
 	CHECK("instance-memory-limit", r.of.i32 == -1, "got %d", r.of.i32);
 	wasm_instance__free(inst);
+	wasm_module__free(m);
+}
+
+/* Whether this process maps a file named `name` (memfd:NAME). */
+static bool maps_file(const char *name)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		found |= strstr(line, name) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static const char *map_wat =
+	"(module (memory (export \"m\") 4)"
+	" (func (export \"load\") (param i32) (result i64)"
+	"   local.get 0 i64.load)"
+	" (func (export \"store\") (param i32 i64)"
+	"   local.get 0 local.get 1 i64.store))";
+
+/* A 3-page file: page 0 mapped writable at 4096, pages 1-2 read-only at
+ * 8192. A store into the read-only pages traps in compiled code; in the
+ * interpreter (and from the host) the pages become zeroed writable ones
+ * and the call ends interrupted, ro_fault telling why. */
+static void test_mem_map_tier(int tier, const char *t)
+{
+	static uint8_t buf[1 << 12];
+	size_t n = assemble(map_wat, buf, sizeof(buf));
+	struct wasm_module *m = n ? load_bytes(buf, n, tier) : NULL;
+	struct wasm_instance *inst = m ? instantiate(m, NULL, NULL) : NULL;
+	int fd = memfd_create("wbt-mem-map", MFD_CLOEXEC);
+	uint64_t v = 0x1122334455667788ull;
+	struct wasm_val a[2] = {{.type = WASM_I32}, {.type = WASM_I64}}, r;
+	char name[64];
+	int st;
+
+	if (!inst || fd < 0 || ftruncate(fd, 3 * 4096) ||
+	    pwrite(fd, &v, 8, 4096) != 8) {
+		CHECK(t, false, "setup");
+		return;
+	}
+	snprintf(name, sizeof(name), "mem-map-%s-refused", t);
+	CHECK(name,
+	      wasm_instance__mem_map(inst, 4097, 4096, fd, 0, true) == -EINVAL &&
+		  wasm_instance__mem_map(inst, 4096, 0, fd, 0, true) == -EINVAL &&
+		  wasm_instance__mem_map(inst, 4096, 4096, fd, 1, true) == -EINVAL &&
+		  wasm_instance__mem_map(inst, 4 * 65536 - 4096, 8192, fd, 0,
+					 false) == -EFAULT &&
+		  wasm_instance__mem_map(inst, 0xfffff000u, 8192, fd, 0,
+					 false) == -EFAULT,
+	      "bad arguments accepted");
+	snprintf(name, sizeof(name), "mem-map-%s-maps", t);
+	CHECK(name,
+	      !wasm_instance__mem_map(inst, 4096, 4096, fd, 0, true) &&
+		  !wasm_instance__mem_map(inst, 8192, 8192, fd, 4096, false) &&
+		  wasm_instance__mem_map(inst, 12288, 4096, fd, 0, true) == -EBUSY,
+	      "mapping failed");
+	a[0].of.i32 = 8192;
+	st = wasm_func__call(inst, wasm_instance__export_func(inst, "load"), a,
+			     1, &r, 1);
+	snprintf(name, sizeof(name), "mem-map-%s-shared", t);
+	CHECK(name, st == WASM_OK && r.of.i64 == (int64_t)v, "read %llx",
+	      (unsigned long long)r.of.i64);
+	a[0].of.i32 = 12288 + 8, a[1].of.i64 = 1;
+	st = wasm_func__call(inst, wasm_instance__export_func(inst, "store"), a,
+			     2, NULL, 0);
+	snprintf(name, sizeof(name), "mem-map-%s-read-only-write", t);
+	if (tier == WASM_TIER_JIT)
+		CHECK(name,
+		      st == WASM_TRAPPED && wasm_instance__trap(inst)->kind ==
+						WASM_TRAP_MEMORY_OOB,
+		      "status %d", st);
+	else
+		CHECK(name, st == WASM_INTERRUPTED && wasm_instance__ro_fault(inst),
+		      "status %d", st);
+	snprintf(name, sizeof(name), "mem-map-%s-unmap", t);
+	CHECK(name,
+	      !wasm_instance__mem_unmap(inst, 4096, 4096) &&
+		  !wasm_instance__mem_unmap(inst, 8192, 8192) &&
+		  wasm_instance__mem_unmap(inst, 8192, 8192) == -ENOENT &&
+		  *(uint64_t *)wasm_instance__mem_ptr(inst, 8192, 8) == 0 &&
+		  !maps_file("wbt-mem-map"),
+	      "a mapping is left");
+	/* mapped again, then the instance ends with it */
+	wasm_instance__mem_map(inst, 8192, 8192, fd, 4096, false);
+	snprintf(name, sizeof(name), "mem-map-%s-gone-with-instance", t);
+	bool was = maps_file("wbt-mem-map");
+	wasm_instance__free(inst);
+	CHECK(name, was && !maps_file("wbt-mem-map"), "mapped %d", was);
+	close(fd);
+	wasm_module__free(m);
+}
+
+/* A host function (here the test itself) writing into read-only pages:
+ * no crash, zeroed pages in their place, the next call interrupted. */
+static void test_mem_map_host_write(void)
+{
+	static uint8_t buf[1 << 12];
+	size_t n = assemble(map_wat, buf, sizeof(buf));
+	struct wasm_module *m = n ? load_bytes(buf, n, WASM_TIER_DEFAULT) : NULL;
+	struct wasm_instance *inst = m ? instantiate(m, NULL, NULL) : NULL;
+	int fd = memfd_create("wbt-mem-map", MFD_CLOEXEC);
+	struct wasm_val a = {.type = WASM_I32, .of.i32 = 0}, r;
+	uint8_t *p;
+	int st;
+
+	if (!inst || fd < 0 || ftruncate(fd, 8192) ||
+	    wasm_instance__mem_map(inst, 8192, 8192, fd, 0, false)) {
+		CHECK("mem-map-host-write", false, "setup");
+		return;
+	}
+	p = wasm_instance__mem_ptr(inst, 8192, 8192);
+	memset(p + 100, 0x5a, 5000);
+	st = wasm_func__call(inst, wasm_instance__export_func(inst, "load"),
+			     &a, 1, &r, 1);
+	CHECK("mem-map-host-write",
+	      p[100] == 0x5a && p[5099] == 0x5a && p[0] == 0 &&
+		  wasm_instance__ro_fault(inst) && st == WASM_INTERRUPTED &&
+		  !maps_file("wbt-mem-map"),
+	      "status %d", st);
+	wasm_instance__free(inst);
+	close(fd);
 	wasm_module__free(m);
 }
 
@@ -795,6 +925,9 @@ int main(void)
 	test_prepared_call();
 	test_link_errors();
 	test_initial_memory();
+	test_mem_map_tier(WASM_TIER_JIT, "jit");
+	test_mem_map_tier(WASM_TIER_INTERP, "interp");
+	test_mem_map_host_write();
 	test_jit();
 	test_code();
 	return failures ? 1 : 0;

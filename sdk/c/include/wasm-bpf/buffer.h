@@ -39,6 +39,7 @@ struct bpf_buffer {
 	void *ctx;
 	char *rec;  /* record by record: where the host copies records */
 	char *ring; /* the mapped ring, NULL: not mapped (yet) */
+	char *ring_mem; /* the allocation it is in */
 	uint32_t mask; /* the ring's data size less 1 */
 	int delivered; /* records handed over since the last wait */
 	bool per_record; /* perf buffers, rings the host does not map */
@@ -96,14 +97,19 @@ bpf_buffer__open(struct bpf_map *events, bpf_buffer_sample_fn sample_cb,
 static inline bool wbpf__ring_map(struct bpf_buffer *b)
 {
 	int len = wasm_bpf_ring_map(b->handle, b->fd, NULL, 0);
-	char *ring;
+	char *mem, *ring;
 
-	if (len <= 0 || !(ring = (char *)aligned_alloc(WBPF_RING_PAGE, len)))
+	/* malloc and round up, not aligned_alloc: its memalign costs a
+	 * module 2 KB */
+	if (len <= 0 || !(mem = (char *)malloc(len + WBPF_RING_PAGE - 1)))
 		return false;
+	ring = (char *)(((uintptr_t)mem + WBPF_RING_PAGE - 1) &
+			~(uintptr_t)(WBPF_RING_PAGE - 1));
 	if (wasm_bpf_ring_map(b->handle, b->fd, ring, len)) {
-		free(ring);
+		free(mem);
 		return false;
 	}
+	b->ring_mem = mem;
 	b->ring = ring;
 	b->mask = (uint32_t)(len / 2 - WBPF_RING_PAGE - 1);
 	return true;
@@ -210,10 +216,13 @@ static inline void bpf_buffer__free(struct bpf_buffer *b)
 	/* zeroed guest memory there again before it goes back to malloc
 	 * (closing the object did that already: -EBADF) */
 	if (b->ring) {
-		int r = wbpf__host(wasm_bpf_ring_unmap(b->handle, b->fd));
+		int r;
 
+		if (b->delivered) /* the host counts them at a wait */
+			wasm_bpf_ring_wait(b->handle, b->fd, 0, b->delivered);
+		r = wbpf__host(wasm_bpf_ring_unmap(b->handle, b->fd));
 		if (!r || r == -EBADF || r == -ENOENT)
-			free(b->ring);
+			free(b->ring_mem);
 	}
 #endif
 	free(b->rec);
