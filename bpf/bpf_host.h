@@ -59,7 +59,11 @@ uint64_t bpf_map_share__reused(const struct bpf_map_share *s);
  * non-zero the host's polls deliver nothing (they wait as if no record
  * came; records stay in the kernel's buffers); `delivering` is non-zero
  * while a poll may be handing records to the guest. Both accessed
- * atomically; the embedder owns them. */
+ * atomically; the embedder owns them. A ring buffer mapped into the guest
+ * (wasm_bpf_ring_map) is read by the guest itself, which no hold stops:
+ * a host given a hold and maps to hand over (export_maps, reuse_maps)
+ * refuses such mappings. The host must be freed before its instance
+ * (mappings are removed from the instance's memory). */
 struct bpf_host_hold {
 	int hold, delivering;
 };
