@@ -1,9 +1,9 @@
 /* bpf_buffer.c — the buffer polls: wasm_bpf_buffer_poll, records of a
  * ring buffer or perf buffer delivered one by one to a guest callback
  * (ring buffers the guest maps and reads itself: bpf_ringmap.c). The poll
- * waits in short slices so an interrupt
- * (Ctrl-C, SIGTERM, a deadline) ends it promptly. The per-record path is
- * hot; what runs per load or close is bpf_bufsetup.c.
+ * waits in short slices so an interrupt (Ctrl-C, SIGTERM, a deadline)
+ * ends it promptly. The per-record path is hot; what runs per load or
+ * close is bpf_bufsetup.c.
  */
 #include <errno.h>
 #include <stddef.h>

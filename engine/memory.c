@@ -6,7 +6,9 @@
  * and a stray access past the accessible size faults instead of reading
  * another allocation. With guard pages (the default build) the
  * reservation also covers every 32-bit address plus offset, and nothing
- * checks bounds explicitly.
+ * checks bounds explicitly. Because the base never moves, a host may map a
+ * file over pages the guest allocated (wm_memory_map: a BPF ring buffer
+ * read in place); the memory keeps the list, and its teardown ends them.
  */
 #include <errno.h>
 #include <stdio.h>
