@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
-#include <openssl/evp.h>
 #include <bpf/btf.h>
 #include "bpf/bpf_cache.h"
 #include "bpf/bpf_internal.h"
@@ -164,28 +163,16 @@ static int bc_kernel_id(char *buf, size_t size)
  * holds it after open and its .BTF.ext, each preceded by its length. Bytes
  * nothing reads (trailing garbage, code, other sections) do not change the
  * key, and no one can make another object with the same key. */
-static int bc_key(struct bc *c, char *hex)
+static void bc_key(struct bc *c, char *hex)
 {
 	const struct btf *btf = bpf_object__btf(c->obj);
 	uint32_t btf_len = 0;
 	const void *raw = btf ? btf__raw_data(btf, &btf_len) : NULL;
 	uint64_t n1 = raw ? btf_len : 0, n2 = c->ext_len;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-		 EVP_DigestUpdate(ctx, &n1, sizeof(n1)) &&
-		 (!n1 || EVP_DigestUpdate(ctx, raw, n1)) &&
-		 EVP_DigestUpdate(ctx, &n2, sizeof(n2)) &&
-		 (!n2 || EVP_DigestUpdate(ctx, c->ext, n2)) &&
-		 EVP_DigestFinal_ex(ctx, md, &mdlen);
+	struct bpf_cache_part parts[] = {
+	    {&n1, sizeof(n1)}, {raw, n1}, {&n2, sizeof(n2)}, {c->ext, n2}};
 
-	EVP_MD_CTX_free(ctx);
-	if (!ok || mdlen != 32)
-		return -ENOMEM;
-	for (unsigned int i = 0; i < mdlen; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
-	return 0;
+	bpf_cache__key(parts, 4, hex);
 }
 
 /* Names an entry: the kernel's directory, the key, the format version. */
@@ -199,11 +186,7 @@ static int bc_paths(struct bc *c)
 			 "no kernel build id in " BC_NOTES);
 		return err;
 	}
-	err = bc_key(c, key);
-	if (err) {
-		snprintf(c->why, sizeof(c->why), "cannot hash the object");
-		return err;
-	}
+	bc_key(c, key);
 	n1 = snprintf(c->dir, sizeof(c->dir), "%s/%s", c->top, kid);
 	n2 = snprintf(c->path, sizeof(c->path), "%s/%s-v%d.btf", c->dir, key,
 		      BC_VERSION);

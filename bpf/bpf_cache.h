@@ -2,7 +2,7 @@
  * shared by the CO-RE BTF cache (bpf_btfcache.c) and the runtime's cache
  * of compiled code (runtime/codecache.c): where it is, which directories
  * and files are trusted (ours, private), atomic writes, and the cap on
- * entries per directory (least recently used go first).
+ * entries per directory (least recently used go first), entry names.
  */
 #ifndef WASM_BPF_BPF_CACHE_H
 #define WASM_BPF_BPF_CACHE_H
@@ -34,5 +34,13 @@ int bpf_cache__tmp(const char *top, const char *dir, char *tmp, size_t size);
 int bpf_cache__commit(int fd, const char *tmp, const char *dir,
 		      const char *path, const void *buf, size_t len,
 		      size_t *evicted);
+
+/* An entry's name: the SHA-256 of `n` byte ranges one after the other,
+ * as 64 lowercase hex digits and a null. */
+struct bpf_cache_part {
+	const void *p;
+	size_t len;
+};
+void bpf_cache__key(const struct bpf_cache_part *parts, int n, char hex[65]);
 
 #endif

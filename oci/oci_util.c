@@ -1,4 +1,8 @@
 /* oci_util.c — digests, byte buffers and whole-file reads. */
+/* SHA256_Init and co., deprecated in OpenSSL 3: SHA256() and EVP digests
+ * load the configuration and a provider first, ~0.8 ms of every run of an
+ * image from the store. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,8 +19,11 @@
 void oci_sha256(const void *buf, size_t len, char out[OCI_DIGEST_LEN])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
+	SHA256_CTX ctx;
 
-	SHA256(buf, len, md);
+	SHA256_Init(&ctx);
+	SHA256_Update(&ctx, buf, len);
+	SHA256_Final(md, &ctx);
 	memcpy(out, "sha256:", 7);
 	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
 		sprintf(out + 7 + 2 * i, "%02x", md[i]);

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
-#include <openssl/evp.h>
 
 #include "bpf/bpf_cache.h"
 #include "runtime/codecache.h"
@@ -44,22 +43,14 @@ static bool cc_paths(struct cc *c, const char *top, const void *bytes,
 		     size_t len, int tier)
 {
 	struct wasm_load_opts lo = {.sz = sizeof(lo), .tier = tier};
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
 	char id[128], hex[65];
 
 	if (!top || wasm_engine__code_id(&lo, id, sizeof(id)))
 		return false;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-		 EVP_DigestUpdate(ctx, id, strlen(id) + 1) &&
-		 EVP_DigestUpdate(ctx, bytes, len) &&
-		 EVP_DigestFinal_ex(ctx, md, &n);
-	EVP_MD_CTX_free(ctx);
-	for (unsigned int i = 0; ok && i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
-	return ok && n == 32 &&
-	       snprintf(c->dir, sizeof(c->dir), "%s/code", top) <
+	bpf_cache__key((struct bpf_cache_part[]){{id, strlen(id) + 1},
+						 {bytes, len}},
+		       2, hex);
+	return snprintf(c->dir, sizeof(c->dir), "%s/code", top) <
 		   (int)sizeof(c->dir) &&
 	       snprintf(c->path, sizeof(c->path), "%s/%s", c->dir, hex) <
 		   (int)sizeof(c->path);
