@@ -425,6 +425,13 @@ static void land(struct em *e, size_t at)
 {
 	patch32(e, at, (int64_t)here(e) - (int64_t)(at + 4));
 }
+/* jmp rel32 forward: the rel32's offset, for land. */
+static size_t jmp_fwd(struct em *e)
+{
+	b1(e, 0xe9);
+	b4(e, 0);
+	return here(e) - 4;
+}
 static void trap_if(struct em *e, int cc, int kind, uint32_t pos)
 {
 	if (!grow((void **)&e->stubs, e->nstubs, &e->stubcap,
@@ -650,7 +657,10 @@ static void call_helper(struct em *e)
 }
 
 /* call_indirect: the interpreter's checks inline, then a native call when
- * the callee is compiled; host and interpreted callees take the helper. */
+ * the callee is compiled; host and interpreted callees take the helper.
+ * Host functions have no instance, so one compare with this instance
+ * leads the common case (a compiled function of this instance, called at
+ * its inner entry) and sends the rest out of line. */
 static void emit_call_indirect(struct em *e)
 {
 	const uint32_t *w = e->w; /* table, sig_id, argbase, a */
@@ -669,41 +679,47 @@ static void emit_call_indirect(struct em *e)
 	wm_jit_note_sig(e->u, here(e), w[1]);
 	b4(e, w[1]);
 	trap_if(e, CC_NE, WASM_TRAP_INDIRECT_TYPE_MISMATCH, e->pos);
-	op_m(e, 1, 0x83, 7, RAX, offsetof(struct wasm_func, host));
-	b1(e, 0);
-	size_t host = jcc_fwd(e, CC_NE);
-	op_m(e, 1, 0x8b, RCX, RAX, offsetof(struct wasm_func, code));
-	op_m(e, 1, 0x8b, R8, RCX, offsetof(struct wm_code, jit));
-	op_r(e, 1, 0x85, R8, R8);
-	size_t interp = jcc_fwd(e, CC_E);
-	op_m(e, 0, 0x8b, RDX, CTX, offsetof(struct wasm_instance, nframes));
-	op_m(e, 0, 0x3b, RDX, CTX, offsetof(struct wasm_instance, max_frames));
-	trap_if(e, CC_AE, WASM_TRAP_STACK_EXHAUSTED, e->pos);
-	op_m(e, 1, 0x8d, RSI, FP, slot(e, w[2]));
-	op_m(e, 0, 0x8b, RDX, RCX, offsetof(struct wm_code, frame_slots));
-	op_r(e, 1, 0xc1, 4, RDX), b1(e, 3);
-	op_r(e, 1, 0x01, RSI, RDX); /* rdx = nfp + frame_slots */
-	op_m(e, 1, 0x3b, RDX, CTX, offsetof(struct wasm_instance, stack_end));
-	trap_if(e, CC_A, WASM_TRAP_STACK_EXHAUSTED, e->pos);
-	op_m(e, 0, 0xff, 0, CTX, offsetof(struct wasm_instance, nframes));
 	op_m(e, 1, 0x8b, RDX, RAX, offsetof(struct wasm_func, inst));
 	op_r(e, 1, 0x3b, RDX, INST);
 	size_t other = jcc_fwd(e, CC_NE);
+	op_m(e, 1, 0x8b, RCX, RAX, offsetof(struct wasm_func, code));
+	op_m(e, 1, 0x83, 7, RCX, offsetof(struct wm_code, jit));
+	b1(e, 0);
+	size_t interp = jcc_fwd(e, CC_E);
+	size_t checks = here(e); /* rcx the code, rdx the callee's instance */
+	op_m(e, 0, 0x8b, R8, CTX, offsetof(struct wasm_instance, nframes));
+	op_m(e, 0, 0x3b, R8, CTX, offsetof(struct wasm_instance, max_frames));
+	trap_if(e, CC_AE, WASM_TRAP_STACK_EXHAUSTED, e->pos);
+	op_m(e, 1, 0x8d, RSI, FP, slot(e, w[2]));
+	op_m(e, 0, 0x8b, R9, RCX, offsetof(struct wm_code, frame_slots));
+	op_r(e, 1, 0xc1, 4, R9), b1(e, 3);
+	op_r(e, 1, 0x01, RSI, R9); /* r9 = nfp + frame_slots */
+	op_m(e, 1, 0x3b, R9, CTX, offsetof(struct wasm_instance, stack_end));
+	trap_if(e, CC_A, WASM_TRAP_STACK_EXHAUSTED, e->pos);
+	op_m(e, 0, 0xff, 0, CTX, offsetof(struct wasm_instance, nframes));
+	op_r(e, 1, 0x3b, RDX, INST);
+	size_t outer = jcc_fwd(e, CC_NE);
 	/* this instance's function: its inner entry, as a direct call */
 	op_m(e, 0, 0xff, 2, RCX, offsetof(struct wm_code, jit_inner));
-	b1(e, 0xe9);
-	b4(e, 0);
-	size_t called = here(e) - 4;
-	land(e, other);
+	size_t called = jmp_fwd(e);
+	land(e, outer); /* another instance's: its outer entry */
 	mov_rr(e, RDI, CTX);
-	op_r(e, 0, 0xff, 2, R8); /* call r8 */
+	op_m(e, 0, 0xff, 2, RCX, offsetof(struct wm_code, jit));
 	land(e, called);
 	op_m(e, 0, 0xff, 1, CTX, offsetof(struct wasm_instance, nframes));
+	size_t done = jmp_fwd(e);
+	land(e, other); /* a host function (no instance) or another's */
+	op_r(e, 1, 0x85, RDX, RDX);
+	size_t host = jcc_fwd(e, CC_E);
+	op_m(e, 1, 0x8b, RCX, RAX, offsetof(struct wasm_func, code));
+	op_m(e, 1, 0x83, 7, RCX, offsetof(struct wm_code, jit));
+	b1(e, 0);
+	size_t interp2 = jcc_fwd(e, CC_E);
 	b1(e, 0xe9);
-	b4(e, 0);
-	size_t done = here(e) - 4;
+	b4(e, (uint32_t)((int64_t)checks - (int64_t)(here(e) + 4)));
 	land(e, host);
 	land(e, interp);
+	land(e, interp2);
 	helper_call(e);
 	land(e, done);
 	reload(e, true);
