@@ -656,6 +656,16 @@ static void call_helper(struct em *e)
 	check_status(e);
 }
 
+/* rcx = the code of the wasm_func in rax; a jump (to land) taken when
+ * it is not compiled. */
+static size_t not_compiled(struct em *e)
+{
+	op_m(e, 1, 0x8b, RCX, RAX, offsetof(struct wasm_func, code));
+	op_m(e, 1, 0x83, 7, RCX, offsetof(struct wm_code, jit));
+	b1(e, 0);
+	return jcc_fwd(e, CC_E);
+}
+
 /* call_indirect: the interpreter's checks inline, then a native call when
  * the callee is compiled; host and interpreted callees take the helper.
  * Host functions have no instance, so one compare with this instance
@@ -682,10 +692,7 @@ static void emit_call_indirect(struct em *e)
 	op_m(e, 1, 0x8b, RDX, RAX, offsetof(struct wasm_func, inst));
 	op_r(e, 1, 0x3b, RDX, INST);
 	size_t other = jcc_fwd(e, CC_NE);
-	op_m(e, 1, 0x8b, RCX, RAX, offsetof(struct wasm_func, code));
-	op_m(e, 1, 0x83, 7, RCX, offsetof(struct wm_code, jit));
-	b1(e, 0);
-	size_t interp = jcc_fwd(e, CC_E);
+	size_t interp = not_compiled(e);
 	size_t checks = here(e); /* rcx the code, rdx the callee's instance */
 	op_m(e, 0, 0x8b, R8, CTX, offsetof(struct wasm_instance, nframes));
 	op_m(e, 0, 0x3b, R8, CTX, offsetof(struct wasm_instance, max_frames));
@@ -711,10 +718,7 @@ static void emit_call_indirect(struct em *e)
 	land(e, other); /* a host function (no instance) or another's */
 	op_r(e, 1, 0x85, RDX, RDX);
 	size_t host = jcc_fwd(e, CC_E);
-	op_m(e, 1, 0x8b, RCX, RAX, offsetof(struct wasm_func, code));
-	op_m(e, 1, 0x83, 7, RCX, offsetof(struct wm_code, jit));
-	b1(e, 0);
-	size_t interp2 = jcc_fwd(e, CC_E);
+	size_t interp2 = not_compiled(e);
 	b1(e, 0xe9);
 	b4(e, (uint32_t)((int64_t)checks - (int64_t)(here(e) + 4)));
 	land(e, host);
