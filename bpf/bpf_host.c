@@ -501,8 +501,9 @@ static int hf_poll(struct wasm_instance *in, void *user, uint64_t *s)
 
 /* wasm-bpf's own ring buffer mapping (bpf_ringmap.c): (i64 obj,
  * i32 map_fd, i32 addr, i32 len) -> i32, addr and len 0: the length to
- * map; (i64 obj, i32 map_fd) -> i32; (i64 obj, i32 map_fd,
- * i32 timeout_ms, i32 delivered) -> i32. */
+ * map; unmap (i64 obj, i32 map_fd) -> i32; wait (i64 obj, i32 map_fd,
+ * i32 timeout_ms, i32 delivered) -> i32; done (i64 obj, i32 map_fd,
+ * i32 delivered) -> i32. */
 static int hf_ring_map(struct wasm_instance *in, void *user, uint64_t *s)
 {
 	int r = bh_ring_map(user, in, s[0], i32_arg(s[1]), u32_arg(s[2]),
@@ -526,6 +527,13 @@ static int hf_ring_wait(struct wasm_instance *in, void *user, uint64_t *s)
 
 	set_i32(s, res < 0 ? bh_errno(res) : res);
 	return st;
+}
+
+static int hf_ring_done(struct wasm_instance *in, void *user, uint64_t *s)
+{
+	(void)in;
+	set_i32(s, bh_ring_done(user, s[0], i32_arg(s[1]), i32_arg(s[2])));
+	return WASM_OK;
 }
 
 /* TinyGo: (i64 obj, i32 map_fd, i32 ctx, i32 buf, i32 buf_len,
@@ -644,6 +652,8 @@ BH_COLD void bpf_host__free(struct bpf_host *h)
 	if (!h)
 		return;
 	ubpf_host__free(h->user);
+	if (h->hold) /* a walk a trap ended delivers no more */
+		__atomic_store_n(&h->hold->delivering, 0, __ATOMIC_SEQ_CST);
 	while (h->nobjs)
 		bh_object_destroy(h->objs[--h->nobjs]);
 	held_refresh(h);

@@ -60,10 +60,11 @@ uint64_t bpf_map_share__reused(const struct bpf_map_share *s);
  * came; records stay in the kernel's buffers); `delivering` is non-zero
  * while a poll may be handing records to the guest. Both accessed
  * atomically; the embedder owns them. A ring buffer mapped into the guest
- * (wasm_bpf_ring_map) is read by the guest itself, which no hold stops:
- * a host given a hold and maps to hand over (export_maps, reuse_maps)
- * refuses such mappings. The host must be freed before its instance
- * (mappings are removed from the instance's memory). */
+ * (wasm_bpf_ring_map) is read by the guest itself: its walk from a
+ * wasm_bpf_ring_wait that found records to its wasm_bpf_ring_done counts
+ * as delivering, and a held wait finds none. The host must be freed
+ * before its instance (mappings are removed from the instance's memory);
+ * freeing it clears `delivering`. */
 struct bpf_host_hold {
 	int hold, delivering;
 };

@@ -1,7 +1,7 @@
 /* bpf_imports.h — the `wasm_bpf` import surface every backend (kernel,
  * userspace) gives a guest: names and Wasm signatures in one list, so the
  * backends cannot drift apart, and the loop that defines them. A backend
- * has static functions hf_load ... hf_ring_wait and hf_go_poll. New
+ * has static functions hf_load ... hf_ring_done and hf_go_poll. New
  * imports go last: the fuzz targets address the first ones by place. */
 #ifndef WASM_BPF_BPF_IMPORTS_H
 #define WASM_BPF_BPF_IMPORTS_H
@@ -20,7 +20,8 @@
 	X("wasm_bpf_buffer_lost", "Ii->I", hf_buffer_lost)              \
 	X("wasm_bpf_ring_map", "Iiii->i", hf_ring_map)                   \
 	X("wasm_bpf_ring_unmap", "Ii->i", hf_ring_unmap)                 \
-	X("wasm_bpf_ring_wait", "Iiii->i", hf_ring_wait)
+	X("wasm_bpf_ring_wait", "Iiii->i", hf_ring_wait)                 \
+	X("wasm_bpf_ring_done", "Iii->i", hf_ring_done)
 
 struct bpf_import {
 	const char *name, *sig;

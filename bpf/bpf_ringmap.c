@@ -1,8 +1,9 @@
 /* bpf_ringmap.c — BPF ring buffers mapped into guest memory
- * (wasm_bpf_ring_map, wasm_bpf_ring_unmap, wasm_bpf_ring_wait): the
- * guest reads records in place and advances the consumer position itself,
- * as libbpf does, with no copy and no host->guest call per record; the
- * host only waits for records. The kernel's layout, at the guest's
+ * (wasm_bpf_ring_map, wasm_bpf_ring_unmap, wasm_bpf_ring_wait,
+ * wasm_bpf_ring_done): the guest reads records in place and advances the
+ * consumer position itself, as libbpf does, with no copy and no
+ * host->guest call per record; the host only waits for records, and
+ * brackets each walk (wait .. done) so an embedder's hold can stop it. The kernel's layout, at the guest's
  * page-aligned address: the consumer page (writable), the producer page,
  * then the data area twice over (read-only, so a record that wraps is
  * contiguous). Mappings live until unmapped, the object is closed or the
@@ -59,9 +60,9 @@ void bh_rings_free(struct bh_object *o)
 }
 
 /* Why the host cannot leave records to the guest (-EOPNOTSUPP: the guest
- * polls record by record): a rate limit or a hold (a live upgrade hands
- * maps over) decides per record what the guest gets, and only a ring
- * buffer can be mapped (perf buffers, ring buffers made perf buffers). */
+ * polls record by record): a rate limit decides per record what the guest
+ * gets, and only a ring buffer can be mapped (perf buffers, ring buffers
+ * made perf buffers). A hold needs no refusal: it stops walks at wait. */
 static int refusal(struct bpf_host *h, struct bpf_map *m)
 {
 	if (!m)
@@ -70,7 +71,7 @@ static int refusal(struct bpf_host *h, struct bpf_map *m)
 		return bpf_map__type(m) == BPF_MAP_TYPE_PERF_EVENT_ARRAY
 			   ? -EOPNOTSUPP
 			   : -EINVAL;
-	if (h->rate.interval_ns || (h->hold && (h->export_maps || h->reuse_maps)))
+	if (h->rate.interval_ns)
 		return -EOPNOTSUPP;
 	if (sysconf(_SC_PAGESIZE) != BH_RING_PAGE)
 		return -EOPNOTSUPP;
@@ -168,10 +169,37 @@ static bool has_records(const struct bh_ringmap *r)
 	       __atomic_load_n(r->cons, __ATOMIC_ACQUIRE);
 }
 
-/* Waits in slices until the ring has records (1), the timeout (0, -1:
- * none), an interrupt (the status) or a graceful stop (-EINTR, as the
- * host's polls). `delivered`: records the guest handed to its callbacks
- * since its last wait, for the host's counters. */
+/* The guest's walk over the records (from a wait that found some to its
+ * done) is a delivery for an embedder's hold (bpf_host.h): `delivering` is
+ * set before `hold` is read, as the host's polls do, and cleared when the
+ * walk ends; while held, a wait finds nothing. */
+static bool walk_begins(struct bpf_host *h)
+{
+	struct bpf_host_hold *hd = h->hold;
+
+	if (!hd)
+		return true;
+	__atomic_store_n(&hd->delivering, 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&hd->hold, __ATOMIC_SEQ_CST))
+		return true;
+	__atomic_store_n(&hd->delivering, 0, __ATOMIC_SEQ_CST);
+	return false;
+}
+
+static void walk_ends(struct bpf_host *h, int32_t delivered)
+{
+	if (delivered > 0)
+		__atomic_add_fetch(&h->stats->events, (uint64_t)delivered,
+				   __ATOMIC_RELAXED);
+	if (h->hold)
+		__atomic_store_n(&h->hold->delivering, 0, __ATOMIC_SEQ_CST);
+}
+
+/* Waits in slices until the ring has records (1: a walk begins, ended by
+ * bh_ring_done), the timeout (0, -1: none), an interrupt (the status) or a
+ * graceful stop (-EINTR, as the host's polls). Held, it waits the slice
+ * (10 ms at most) as if no record came. `delivered`: records handed over
+ * since the last wait or done, for the host's counters. */
 int bh_ring_wait(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 		 int32_t fd, int32_t timeout, int32_t delivered,
 		 int32_t *result)
@@ -184,11 +212,11 @@ int bh_ring_wait(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	*result = o ? -ENOENT : -EBADF;
 	if (!r)
 		return WASM_OK;
-	if (delivered > 0)
-		__atomic_add_fetch(&h->stats->events, (uint64_t)delivered,
-				   __ATOMIC_RELAXED);
+	walk_ends(h, delivered);
 	for (;;) {
 		int64_t left = timeout < 0 ? BH_WAIT_SLICE : end - now_ms();
+		int slice = left < BH_WAIT_SLICE ? (int)left : BH_WAIT_SLICE;
+		bool held = false;
 		int n;
 
 		if (wasm_instance__interrupt_requested(inst))
@@ -197,16 +225,37 @@ int bh_ring_wait(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 		if (wasm_instance__cancel_requested(inst))
 			return WASM_OK;
 		*result = 1;
-		if (has_records(r))
-			return WASM_OK;
+		if (has_records(r)) {
+			if (walk_begins(h))
+				return WASM_OK;
+			held = true;
+		}
 		*result = 0;
 		if (!timeout || left <= 0)
 			return WASM_OK;
-		n = epoll_wait(r->epfd, &ev, 1,
-			       left < BH_WAIT_SLICE ? (int)left : BH_WAIT_SLICE);
+		if (held) {
+			struct timespec ts = {0, (slice < 10 ? slice : 10) * 1000000L};
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		n = epoll_wait(r->epfd, &ev, 1, slice);
 		if (n < 0 && errno != EINTR) {
 			*result = -errno;
 			return WASM_OK;
 		}
 	}
+}
+
+int bh_ring_done(struct bpf_host *h, uint64_t id, int32_t fd,
+		 int32_t delivered)
+{
+	struct bh_object *o = bh_object_find(h, id);
+
+	if (!o)
+		return -EBADF;
+	if (!find(o, fd))
+		return -ENOENT;
+	walk_ends(h, delivered);
+	return 0;
 }

@@ -205,10 +205,10 @@ int wasm_bpf_app__reuse_maps(struct wasm_bpf_app *app,
 			     const struct wasm_bpf_app *from);
 
 /* Holds the guest's events back (its polls deliver nothing; records wait
- * in the kernel) or lets them go; for an app that shares or reuses maps
- * (others may read their ring buffers mapped in guest memory, which no
- * hold stops: bpf/README.md). Holding returns once no poll is handing
- * records over any more: after it, the guest consumes nothing until let
+ * in the kernel) or lets them go; for an app that shares or reuses maps.
+ * Ring buffers the guest reads mapped in its memory are held at their
+ * next wait (bpf/README.md). Holding returns once no poll or walk is
+ * handing records over any more: after it, the guest consumes nothing until let
  * go. A live upgrade holds the new version until the old one is stopped
  * and holds the old one before stopping it, so each record of a shared
  * ring buffer is delivered exactly once. Thread-safe; a guest paused

@@ -125,6 +125,7 @@ static void hostile(uint64_t obj)
 		CHECK(r == t[i].want, "case %u: %d, want %d", i, r, t[i].want);
 	}
 	CHECK(wasm_bpf_ring_wait(obj, rb, 0, 0) == -2, "wait unmapped");
+	CHECK(wasm_bpf_ring_done(obj, rb, 0) == -2, "done unmapped");
 	CHECK(wasm_bpf_ring_unmap(obj, rb) == -2, "unmap unmapped");
 	CHECK(wasm_bpf_ring_map(obj, rb, m, need) == 0, "map");
 	CHECK(wasm_bpf_ring_map(obj, rb, m + PAGE, need) == -16, "mapped twice");
@@ -135,6 +136,8 @@ static void hostile(uint64_t obj)
 				   64, 0) == -16, "host poll of a mapped ring");
 	CHECK(wasm_bpf_ring_wait(obj, rb, 0, 0) == 0, "nothing to read yet");
 	CHECK(wasm_bpf_ring_wait(obj + 99, rb, 0, 0) == -9, "wait, no object");
+	CHECK(wasm_bpf_ring_done(obj, rb, 0) == 0, "done");
+	CHECK(wasm_bpf_ring_done(obj + 99, rb, 0) == -9, "done, no object");
 	CHECK(wasm_bpf_ring_unmap(obj, rb) == 0, "unmap");
 	CHECK(zeroed(m, need), "memory zeroed after unmap");
 	m[need - 1] = 1; /* writable again: a trap otherwise */

@@ -830,6 +830,7 @@ static int hf_ring_map(struct wasm_instance *in, void *user, uint64_t *s)
 }
 #define hf_ring_unmap hf_ring_map
 #define hf_ring_wait  hf_ring_map
+#define hf_ring_done  hf_ring_map
 
 static int hf_go_poll(struct wasm_instance *in, void *user, uint64_t *s)
 {

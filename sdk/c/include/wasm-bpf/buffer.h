@@ -41,7 +41,6 @@ struct bpf_buffer {
 	char *ring; /* the mapped ring, NULL: not mapped (yet) */
 	char *ring_mem; /* the allocation it is in */
 	uint32_t mask; /* the ring's data size less 1 */
-	int delivered; /* records handed over since the last wait */
 	bool per_record; /* perf buffers, rings the host does not map */
 };
 
@@ -116,13 +115,14 @@ static inline bool wbpf__ring_map(struct bpf_buffer *b)
 }
 
 /* libbpf's ring_buffer consumer: records in order from the consumer
- * position up to the producer's, each released as it is done; a busy
- * record (reserved, not committed yet) ends the walk, discarded ones are
+ * position up to the producer's as read once (one walk: the host's hold
+ * can stop the next), each released as it is done; a busy record
+ * (reserved, not committed yet) ends the walk, discarded ones are
  * skipped. A sample function's non-zero value stops it, its record
- * consumed: that value if negative, else the records handed over. The
- * positions are atomic loads and stores (plain ones on wasm32 without
+ * consumed, and is returned (else 0); *n counts the records handed over.
+ * The positions are atomic loads and stores (plain ones on wasm32 without
  * threads, but never hoisted or merged by the compiler). */
-static inline int wbpf__ring_read(struct bpf_buffer *b)
+static inline int wbpf__ring_read(struct bpf_buffer *b, int *n)
 {
 	uint64_t *consp = (uint64_t *)b->ring;
 	uint64_t *prodp = (uint64_t *)(b->ring + WBPF_RING_PAGE);
@@ -130,40 +130,39 @@ static inline int wbpf__ring_read(struct bpf_buffer *b)
 	bpf_buffer_sample_fn fn = b->sample_fn;
 	void *ctx = b->ctx;
 	uint32_t mask = b->mask;
-	uint64_t cons = __atomic_load_n(consp, __ATOMIC_RELAXED), prod;
-	int n = 0, r = 0;
+	uint64_t cons = __atomic_load_n(consp, __ATOMIC_RELAXED);
+	uint64_t prod = __atomic_load_n(prodp, __ATOMIC_ACQUIRE);
+	int k = 0, r = 0;
 
-	while (!r && (prod = __atomic_load_n(prodp, __ATOMIC_ACQUIRE)) > cons) {
-		do {
-			uint32_t *hdr = (uint32_t *)(data + (cons & mask));
-			uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
-			uint32_t size = len & ~(WBPF_RING_BUSY | WBPF_RING_DISCARD);
+	while (!r && cons < prod) {
+		uint32_t *hdr = (uint32_t *)(data + (cons & mask));
+		uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+		uint32_t size = len & ~(WBPF_RING_BUSY | WBPF_RING_DISCARD);
 
-			if (len & WBPF_RING_BUSY)
-				goto done;
-			cons += (size + 8 + 7) & ~7u;
-			if (!(len & WBPF_RING_DISCARD)) {
-				n++;
-				r = fn(ctx, hdr + 2, size);
-			}
-			__atomic_store_n(consp, cons, __ATOMIC_RELEASE);
-		} while (!r && cons < prod);
+		if (len & WBPF_RING_BUSY)
+			break;
+		cons += (size + 8 + 7) & ~7u;
+		if (!(len & WBPF_RING_DISCARD)) {
+			k++;
+			r = fn(ctx, hdr + 2, size);
+		}
+		__atomic_store_n(consp, cons, __ATOMIC_RELEASE);
 	}
-done:
-	b->delivered += n;
-	return r < 0 ? r : n;
+	*n = k;
+	return r;
 }
 
-/* Records there are read at once; else the host waits for some. */
+/* Records there are read at once; else the host waits for some. The walk
+ * over them ends with a done, however it ends. */
 static inline int wbpf__ring_poll(struct bpf_buffer *b, int timeout_ms)
 {
-	int r = wasm_bpf_ring_wait(b->handle, b->fd, timeout_ms, b->delivered);
+	int n = 0, r = wasm_bpf_ring_wait(b->handle, b->fd, timeout_ms, 0);
 
-	b->delivered = 0;
 	if (r <= 0)
 		return wbpf__host(r);
-	r = wbpf__ring_read(b);
-	return r < 0 ? wbpf__ret(r) : r;
+	r = wbpf__ring_read(b, &n);
+	wasm_bpf_ring_done(b->handle, b->fd, n);
+	return r < 0 ? wbpf__ret(r) : n;
 }
 #else
 #define wbpf__ring_map(b)	   false
@@ -216,11 +215,8 @@ static inline void bpf_buffer__free(struct bpf_buffer *b)
 	/* zeroed guest memory there again before it goes back to malloc
 	 * (closing the object did that already: -EBADF) */
 	if (b->ring) {
-		int r;
+		int r = wbpf__host(wasm_bpf_ring_unmap(b->handle, b->fd));
 
-		if (b->delivered) /* the host counts them at a wait */
-			wasm_bpf_ring_wait(b->handle, b->fd, 0, b->delivered);
-		r = wbpf__host(wasm_bpf_ring_unmap(b->handle, b->fd));
 		if (!r || r == -EBADF || r == -ENOENT)
 			free(b->ring_mem);
 	}

@@ -60,8 +60,7 @@ int64_t wasm_bpf_buffer_lost(uint64_t obj, int fd);
  * page (writable), the producer position's page, then the data area twice
  * over (read-only: a write traps). addr and len 0: the length to map
  * (2 pages and twice the ring's size). 0 or -errno: -EOPNOTSUPP when the
- * host cannot (a perf buffer, a rate limit, a live upgrade's hold, the
- * userspace backend), -EBUSY if mapped already. The SDK's ring buffers
+ * host cannot (a perf buffer, a rate limit, the userspace backend), -EBUSY if mapped already. The SDK's ring buffers
  * use these unless built with WBPF_UPSTREAM_IMPORTS; a module that
  * imports them does not link in upstream wasm-bpf. */
 WBPF_IMPORT(wasm_bpf_ring_map)
@@ -70,10 +69,15 @@ int wasm_bpf_ring_map(uint64_t obj, int fd, void *addr, int len);
 WBPF_IMPORT(wasm_bpf_ring_unmap)
 int wasm_bpf_ring_unmap(uint64_t obj, int fd);
 /* Waits up to timeout_ms (-1: no limit, 0: not at all) for records in
- * mapped ring `fd`: 1 when it has some, 0 when not, -EINTR on Ctrl-C.
- * delivered: records handed to callbacks since the last wait (the host
- * counts them). */
+ * mapped ring `fd`: 1 when it has some (a walk over them begins), 0 when
+ * not, -EINTR on Ctrl-C. delivered: records handed to callbacks since the
+ * last wait or done (the host counts them). While the host holds events
+ * (a live upgrade's switch-over) it finds none. */
 WBPF_IMPORT(wasm_bpf_ring_wait)
 int wasm_bpf_ring_wait(uint64_t obj, int fd, int timeout_ms, int delivered);
+/* The walk a wait began is over: delivered records were handed to
+ * callbacks. 0, -EBADF (no object), -ENOENT (not mapped). */
+WBPF_IMPORT(wasm_bpf_ring_done)
+int wasm_bpf_ring_done(uint64_t obj, int fd, int delivered);
 
 #endif
