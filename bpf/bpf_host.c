@@ -502,8 +502,8 @@ static int hf_poll(struct wasm_instance *in, void *user, uint64_t *s)
 /* wasm-bpf's own ring buffer mapping (bpf_ringmap.c): (i64 obj,
  * i32 map_fd, i32 addr, i32 len) -> i32, addr and len 0: the length to
  * map; unmap (i64 obj, i32 map_fd) -> i32; wait (i64 obj, i32 map_fd,
- * i32 timeout_ms, i32 delivered) -> i32; done (i64 obj, i32 map_fd,
- * i32 delivered) -> i32. */
+ * i32 timeout_ms) -> i32; done (i64 obj, i32 map_fd, i32 delivered)
+ * -> i32. */
 static int hf_ring_map(struct wasm_instance *in, void *user, uint64_t *s)
 {
 	int r = bh_ring_map(user, in, s[0], i32_arg(s[1]), u32_arg(s[2]),
@@ -523,7 +523,7 @@ static int hf_ring_wait(struct wasm_instance *in, void *user, uint64_t *s)
 {
 	int32_t res;
 	int st = bh_ring_wait(user, in, s[0], i32_arg(s[1]), i32_arg(s[2]),
-			      i32_arg(s[3]), &res);
+			      &res);
 
 	set_i32(s, res < 0 ? bh_errno(res) : res);
 	return st;
@@ -531,7 +531,6 @@ static int hf_ring_wait(struct wasm_instance *in, void *user, uint64_t *s)
 
 static int hf_ring_done(struct wasm_instance *in, void *user, uint64_t *s)
 {
-	(void)in;
 	set_i32(s, bh_ring_done(user, s[0], i32_arg(s[1]), i32_arg(s[2])));
 	return WASM_OK;
 }

@@ -20,7 +20,7 @@
 	X("wasm_bpf_buffer_lost", "Ii->I", hf_buffer_lost)              \
 	X("wasm_bpf_ring_map", "Iiii->i", hf_ring_map)                   \
 	X("wasm_bpf_ring_unmap", "Ii->i", hf_ring_unmap)                 \
-	X("wasm_bpf_ring_wait", "Iiii->i", hf_ring_wait)                 \
+	X("wasm_bpf_ring_wait", "Iii->i", hf_ring_wait)                  \
 	X("wasm_bpf_ring_done", "Iii->i", hf_ring_done)
 
 struct bpf_import {

@@ -222,8 +222,7 @@ int bh_ring_map(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 		int32_t fd, uint32_t addr, uint32_t len);
 int bh_ring_unmap(struct bpf_host *h, uint64_t id, int32_t fd);
 int bh_ring_wait(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
-		 int32_t fd, int32_t timeout, int32_t delivered,
-		 int32_t *result);
+		 int32_t fd, int32_t timeout, int32_t *result);
 int bh_ring_done(struct bpf_host *h, uint64_t id, int32_t fd,
 		 int32_t delivered);
 bool bh_ring_mapped(struct bh_object *o, int fd);

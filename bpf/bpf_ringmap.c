@@ -196,13 +196,11 @@ static void walk_ends(struct bpf_host *h, int32_t delivered)
 }
 
 /* Waits in slices until the ring has records (1: a walk begins, ended by
- * bh_ring_done), the timeout (0, -1: none), an interrupt (the status) or a
- * graceful stop (-EINTR, as the host's polls). Held, it waits the slice
- * (10 ms at most) as if no record came. `delivered`: records handed over
- * since the last wait or done, for the host's counters. */
+ * bh_ring_done or the next wait), the timeout (0, -1: none), an interrupt
+ * (the status) or a graceful stop (-EINTR, as the host's polls). Held, it
+ * waits the slice (10 ms at most) as if no record came. */
 int bh_ring_wait(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
-		 int32_t fd, int32_t timeout, int32_t delivered,
-		 int32_t *result)
+		 int32_t fd, int32_t timeout, int32_t *result)
 {
 	struct bh_object *o = bh_object_find(h, id);
 	struct bh_ringmap *r = o ? find(o, fd) : NULL;
@@ -212,7 +210,7 @@ int bh_ring_wait(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	*result = o ? -ENOENT : -EBADF;
 	if (!r)
 		return WASM_OK;
-	walk_ends(h, delivered);
+	walk_ends(h, 0);
 	for (;;) {
 		int64_t left = timeout < 0 ? BH_WAIT_SLICE : end - now_ms();
 		int slice = left < BH_WAIT_SLICE ? (int)left : BH_WAIT_SLICE;

@@ -124,7 +124,7 @@ static void hostile(uint64_t obj)
 					  t[i].len);
 		CHECK(r == t[i].want, "case %u: %d, want %d", i, r, t[i].want);
 	}
-	CHECK(wasm_bpf_ring_wait(obj, rb, 0, 0) == -2, "wait unmapped");
+	CHECK(wasm_bpf_ring_wait(obj, rb, 0) == -2, "wait unmapped");
 	CHECK(wasm_bpf_ring_done(obj, rb, 0) == -2, "done unmapped");
 	CHECK(wasm_bpf_ring_unmap(obj, rb) == -2, "unmap unmapped");
 	CHECK(wasm_bpf_ring_map(obj, rb, m, need) == 0, "map");
@@ -134,8 +134,8 @@ static void hostile(uint64_t obj)
 	      -16, "over another ring");
 	CHECK(wasm_bpf_buffer_poll(obj, rb, (int32_t)(uintptr_t)record, 0, m,
 				   64, 0) == -16, "host poll of a mapped ring");
-	CHECK(wasm_bpf_ring_wait(obj, rb, 0, 0) == 0, "nothing to read yet");
-	CHECK(wasm_bpf_ring_wait(obj + 99, rb, 0, 0) == -9, "wait, no object");
+	CHECK(wasm_bpf_ring_wait(obj, rb, 0) == 0, "nothing to read yet");
+	CHECK(wasm_bpf_ring_wait(obj + 99, rb, 0) == -9, "wait, no object");
 	CHECK(wasm_bpf_ring_done(obj, rb, 0) == 0, "done");
 	CHECK(wasm_bpf_ring_done(obj + 99, rb, 0) == -9, "done, no object");
 	CHECK(wasm_bpf_ring_unmap(obj, rb) == 0, "unmap");

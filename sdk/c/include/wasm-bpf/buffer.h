@@ -156,7 +156,7 @@ static inline int wbpf__ring_read(struct bpf_buffer *b, int *n)
  * over them ends with a done, however it ends. */
 static inline int wbpf__ring_poll(struct bpf_buffer *b, int timeout_ms)
 {
-	int n = 0, r = wasm_bpf_ring_wait(b->handle, b->fd, timeout_ms, 0);
+	int n = 0, r = wasm_bpf_ring_wait(b->handle, b->fd, timeout_ms);
 
 	if (r <= 0)
 		return wbpf__host(r);

@@ -70,13 +70,13 @@ WBPF_IMPORT(wasm_bpf_ring_unmap)
 int wasm_bpf_ring_unmap(uint64_t obj, int fd);
 /* Waits up to timeout_ms (-1: no limit, 0: not at all) for records in
  * mapped ring `fd`: 1 when it has some (a walk over them begins), 0 when
- * not, -EINTR on Ctrl-C. delivered: records handed to callbacks since the
- * last wait or done (the host counts them). While the host holds events
- * (a live upgrade's switch-over) it finds none. */
+ * not, -EINTR on Ctrl-C. While the host holds events (a live upgrade's
+ * switch-over) it finds none. */
 WBPF_IMPORT(wasm_bpf_ring_wait)
-int wasm_bpf_ring_wait(uint64_t obj, int fd, int timeout_ms, int delivered);
-/* The walk a wait began is over: delivered records were handed to
- * callbacks. 0, -EBADF (no object), -ENOENT (not mapped). */
+int wasm_bpf_ring_wait(uint64_t obj, int fd, int timeout_ms);
+/* The walk a wait began is over: `delivered` records were handed to
+ * callbacks (the host counts them). 0, -EBADF (no object), -ENOENT (not
+ * mapped). */
 WBPF_IMPORT(wasm_bpf_ring_done)
 int wasm_bpf_ring_done(uint64_t obj, int fd, int delivered);
 
