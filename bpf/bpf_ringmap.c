@@ -207,10 +207,10 @@ int bh_ring_wait(struct bpf_host *h, struct wasm_instance *inst, uint64_t id,
 	int64_t end = timeout > 0 ? now_ms() + timeout : 0;
 	struct epoll_event ev;
 
+	walk_ends(h, 0);
 	*result = o ? -ENOENT : -EBADF;
 	if (!r)
 		return WASM_OK;
-	walk_ends(h, 0);
 	for (;;) {
 		int64_t left = timeout < 0 ? BH_WAIT_SLICE : end - now_ms();
 		int slice = left < BH_WAIT_SLICE ? (int)left : BH_WAIT_SLICE;
@@ -250,10 +250,9 @@ int bh_ring_done(struct bpf_host *h, uint64_t id, int32_t fd,
 {
 	struct bh_object *o = bh_object_find(h, id);
 
+	/* over even if a callback closed the object or unmapped the ring */
+	walk_ends(h, delivered);
 	if (!o)
 		return -EBADF;
-	if (!find(o, fd))
-		return -ENOENT;
-	walk_ends(h, delivered);
-	return 0;
+	return find(o, fd) ? 0 : -ENOENT;
 }
