@@ -75,7 +75,8 @@ COLD_SRCS := $(wildcard oci/*.c runtime/cmd_*.c tools/gen/*.c policy/*.c) \
 	     $(addprefix bpf/user/ubpf_,verify.c load.c inject.c sym.c hook.c task.c)
 # -Oz (gcc 12 and clang): 2 KB smaller than -Os, in code that runs once.
 $(COLD_SRCS:%.c=$(OBJ)/%.o): OPT := -Oz
-LOAD_SRCS := $(addprefix engine/,decode.c validate.c translate.c jit_x64.c)
+LOAD_SRCS := $(addprefix engine/,decode.c validate.c translate.c jit_x64.c \
+	     jit_x64_enc.c jit_x64_ops.c jit_x64_float.c jit_x64_flow.c)
 LOAD_OPT ?= -O2 $(if $(findstring clang,$(CC)),,-fno-align-functions \
 	    -fno-align-jumps -fno-align-loops -fno-align-labels)
 $(LOAD_SRCS:%.c=$(OBJ)/%.o): OPT := $(LOAD_OPT)
