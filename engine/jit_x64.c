@@ -128,7 +128,7 @@ static void emit_stubs(struct em *e)
 }
 
 /* The code offset of the instruction at word pos, -1 if none starts
- * there. */
+ * there (index[] holds any value at such a pos: scratch_for). */
 static int64_t label_of(const struct em *e, uint32_t pos)
 {
 	uint32_t i = pos <= e->f->code->nwords ? e->index[pos] : UINT32_MAX;
@@ -179,7 +179,11 @@ static bool scratch_for(struct em *e, const struct wm_jit_func *f)
 	size_t nw = (size_t)f->code->nwords + 1, ni = (size_t)f->ninsns + 1;
 	if (nw > e->wordcap) {
 		free(e->index);
-		e->index = malloc(sizeof(*e->index) * nw);
+		/* zeroed: label_of also reads where no instruction starts,
+		 * and a value there (this, or an earlier function's) fails
+		 * its check, but an uninitialised one is flagged by MSan and
+		 * valgrind */
+		e->index = calloc(nw, sizeof(*e->index));
 		e->wordcap = e->index ? nw : 0;
 	}
 	if (ni > e->insncap) {
