@@ -346,6 +346,9 @@ struct wm_jit_lazy {
 	uint32_t ncompiled, nfailed;
 	size_t bytes;  /* code compiled */
 	uint64_t nsec; /* CPU time spent compiling */
+	/* Tiered: calls a function without loops interprets before it
+	 * compiles (0: lazy, each compiles at its first call). */
+	uint32_t threshold;
 	bool log;
 };
 
@@ -516,10 +519,22 @@ static void lazy_compile(struct wm_jit_code *c, struct wm_code *code)
 	    .sites = u.sites, .sigs = u.sigs, .buf = u.buf});
 }
 
+/* Tiered: a function with loops compiles at its first call (a loop may
+ * run long in one call), one without only once called threshold times:
+ * code run a few times is cheaper to interpret than to compile. */
+static bool cold(const struct wm_jit_code *c, struct wm_code *code)
+{
+	uint32_t t = c->lazy->threshold;
+	return t && !code->back_edges &&
+	       __atomic_add_fetch(&code->jit_calls, 1, __ATOMIC_RELAXED) < t;
+}
+
 bool wm_jit_compile_lazy(struct wm_code *code)
 {
 	struct wm_jit_code *c =
 	    __atomic_load_n(&code->jit_lazy, __ATOMIC_ACQUIRE);
+	if (c && cold(c, code))
+		return false;
 	if (c) {
 		pthread_mutex_lock(&c->lazy->lock);
 		if (__atomic_load_n(&code->jit_lazy, __ATOMIC_RELAXED))
@@ -543,7 +558,8 @@ static void log_lazy(const struct wm_jit_code *c)
 /* Readies every function of m to compile on its first call: a range
  * reserved for the code (no memory until written), each wm_code
  * pointing at it. */
-static struct wm_jit_code *lazy_code(struct wm_module *m, bool log)
+static struct wm_jit_code *lazy_code(struct wm_module *m, bool log,
+				     uint32_t threshold)
 {
 	uint32_t n = m->nfuncs - m->nimported_funcs;
 	size_t words = 0;
@@ -572,6 +588,7 @@ static struct wm_jit_code *lazy_code(struct wm_module *m, bool log)
 	l->used = PAGE; /* the helper table */
 	l->m = m;
 	l->log = log;
+	l->threshold = threshold;
 	c->lazy = l;
 	c->chunks = k;
 	c->maxchunks = n;
@@ -597,38 +614,41 @@ __attribute__((cold)) bool wm_jit_upfront(int tier)
 	       !env_is("WASM_BPF_JIT_LAZY", "1");
 }
 
+/* Tiered loads: calls before a loop-free function compiles; the
+ * environment's WASM_BPF_JIT_TIER=N (N >= 1) sets it for tests. */
+#define TIER_THRESHOLD 16
+static uint32_t tier_threshold(void)
+{
+	const char *env = getenv("WASM_BPF_JIT_TIER");
+	long n = env ? strtol(env, NULL, 10) : 0;
+	return n >= 1 && n <= 1000000 ? (uint32_t)n : TIER_THRESHOLD;
+}
+
 void wm_jit_init(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, init_handlers);
 }
 
-struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
+bool wm_jit_emit_module(const struct wm_module *m, struct wm_jit_unit *u,
+			bool log)
 {
-	struct wm_jit_code *code = NULL;
-	if (tier != WASM_TIER_JIT || !wm_jit_arch_supports(IR_ENTRY))
-		return NULL;
-	wm_jit_init();
-	bool log = env_is("WASM_BPF_JIT_LOG", "1");
-	if (!wm_jit_upfront(tier))
-		return lazy_code(m, log);
-	uint64_t t0 = wm_jit_cpu_ns();
-	struct wm_jit_unit u = {.m = m, .table = -PAGE};
-	u.nfuncs = m->nfuncs - m->nimported_funcs;
-	u.funcs = calloc(u.nfuncs + 1, sizeof(*u.funcs));
-	if (!u.funcs)
-		return NULL;
+	*u = (struct wm_jit_unit){.m = m, .table = -PAGE};
+	u->nfuncs = m->nfuncs - m->nimported_funcs;
+	u->funcs = calloc(u->nfuncs + 1, sizeof(*u->funcs));
+	if (!u->funcs)
+		return false;
 	bool any = false;
 	size_t words = 0, room = 0, used = 0;
-	for (uint32_t i = 0; i < u.nfuncs; i++)
+	for (uint32_t i = 0; i < u->nfuncs; i++)
 		room += INSNS_OF(m->funcs[i].code->nwords);
 	/* one array, packed: only the pages used are touched */
-	u.insns = malloc(sizeof(*u.insns) * room);
-	for (uint32_t i = 0; u.insns && i < u.nfuncs; i++) {
-		struct wm_jit_func *f = &u.funcs[i];
+	u->insns = malloc(sizeof(*u->insns) * room);
+	for (uint32_t i = 0; u->insns && i < u->nfuncs; i++) {
+		struct wm_jit_func *f = &u->funcs[i];
 		f->code = m->funcs[i].code;
 		f->index = m->nimported_funcs + i;
-		f->insns = u.insns + used;
+		f->insns = u->insns + used;
 		f->compile = decode_func(f, log);
 		any |= f->compile;
 		used += f->ninsns;
@@ -636,10 +656,27 @@ struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
 	}
 	/* emitted in place (a malloc'ed buffer if mmap fails) */
 	if (any)
-		wm_jit_buf_map(&u.buf, words * BYTES_PER_WORD + PAGE);
-	if (any && wm_jit_arch_emit(&u) == 0 && !u.buf.oom)
+		wm_jit_buf_map(&u->buf, words * BYTES_PER_WORD + PAGE);
+	return any && wm_jit_arch_emit(u) == 0 && !u->buf.oom;
+}
+
+struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
+{
+	struct wm_jit_code *code = NULL;
+	if ((tier != WASM_TIER_JIT && tier != WASM_TIER_TIERED) ||
+	    !wm_jit_arch_supports(IR_ENTRY))
+		return NULL;
+	wm_jit_init();
+	bool log = env_is("WASM_BPF_JIT_LOG", "1");
+	if (tier == WASM_TIER_TIERED)
+		return lazy_code(m, log, tier_threshold());
+	if (!wm_jit_upfront(tier))
+		return lazy_code(m, log, 0);
+	uint64_t t0 = wm_jit_cpu_ns();
+	struct wm_jit_unit u;
+	if (wm_jit_emit_module(m, &u, log))
 		code = wm_jit_place(&u);
-	if (log)
+	if (log && u.funcs)
 		log_unit(&u, wm_jit_cpu_ns() - t0);
 	wm_jit_unit_free(&u);
 	return code;

@@ -249,6 +249,11 @@ int wm_jit_bulk(struct wasm_instance *ctx, struct wasm_instance *inst,
  * WASM_BPF_JIT_LAZY=1), readies each function to compile on its first
  * call; NULL when nothing is (to be) compiled. */
 struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier);
+/* Decodes and emits every function of m it can into u (zeroed first, not
+ * placed: wm_jit_place or jit_save.c's bytes); false when nothing
+ * compiled or memory ran out. wm_jit_unit_free(u) either way. */
+bool wm_jit_emit_module(const struct wm_module *m, struct wm_jit_unit *u,
+			bool log);
 void wm_jit_free(struct wm_jit_code *c);
 /* The unit's code mapped behind the helper table and known to the fault
  * handler (its sites and sigs handed over), every compiled function's

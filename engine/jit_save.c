@@ -98,49 +98,107 @@ int wasm_engine__code_id(const struct wasm_load_opts *opts, char *buf,
 
 /* ---- saving ------------------------------------------------------------- */
 
-int wasm_module__save_code(const struct wasm_module *m, void **out, size_t *len)
+/* What is saved: the code (placed or just emitted), its landing, sites
+ * and type ids, and each function's entries (UINT32_MAX: interpreted). */
+struct saved {
+	const uint8_t *code;
+	size_t code_len, landing;
+	const struct wm_jit_site *sites, *sigs;
+	uint32_t nsites, nsigs;
+	uint32_t (*entries)[2];
+};
+
+static int put_saved(const struct wm_module *wm, const struct saved *v,
+		     void **out, size_t *len)
 {
-	const struct wm_jit_code *c = m->jit;
-	const struct wm_module *wm = &m->wm;
 	const char *id = code_id();
-	*out = NULL;
-	*len = 0;
-	if (!c || c->lazy || !id)
-		return -ENOENT;
-	const struct wm_jit_chunk *k = &c->chunks[0];
-	const uint8_t *code = c->mem + k->start;
 	uint32_t nf = wm->nfuncs - wm->nimported_funcs;
-	uint32_t hdr[H_WORDS] = {nf, (uint32_t)c->code_len,
-				 (uint32_t)k->landing, k->nsites, c->nsigs};
+	uint32_t hdr[H_WORDS] = {nf, (uint32_t)v->code_len,
+				 (uint32_t)v->landing, v->nsites, v->nsigs};
 	size_t n = 4 + ID_LEN + sizeof(hdr) + 12 * (size_t)nf +
-		   12 * (size_t)k->nsites + 8 * (size_t)c->nsigs + c->code_len;
-	uint8_t *p = malloc(n), *w = p;
+		   12 * (size_t)v->nsites + 8 * (size_t)v->nsigs + v->code_len;
+	uint8_t *p = id ? malloc(n) : NULL, *w = p;
 	if (!p)
-		return -ENOMEM;
+		return id ? -ENOMEM : -ENOENT;
 	uint32_t magic = SAVE_MAGIC;
 	memcpy(w, &magic, 4), w += 4;
 	memcpy(w, id, ID_LEN), w += ID_LEN;
 	memcpy(w, hdr, sizeof(hdr)), w += sizeof(hdr);
 	for (uint32_t i = 0; i < nf; i++) {
-		const struct wm_code *f = wm->funcs[i].code;
-		uint32_t e[3] = {f->nwords, UINT32_MAX, UINT32_MAX};
-		if (f->jit) {
-			e[1] = (uint32_t)((const uint8_t *)f->jit - code);
-			e[2] = (uint32_t)((const uint8_t *)f->jit_inner - code);
-		}
+		uint32_t e[3] = {wm->funcs[i].code->nwords, v->entries[i][0],
+				 v->entries[i][1]};
 		memcpy(w, e, 12), w += 12;
 	}
-	if (k->nsites)
-		memcpy(w, k->sites, 12 * (size_t)k->nsites);
-	w += 12 * (size_t)k->nsites;
-	for (uint32_t i = 0; i < c->nsigs; i++) {
-		uint32_t e[2] = {c->sigs[i].off, c->sigs[i].pos};
+	if (v->nsites)
+		memcpy(w, v->sites, 12 * (size_t)v->nsites);
+	w += 12 * (size_t)v->nsites;
+	for (uint32_t i = 0; i < v->nsigs; i++) {
+		uint32_t e[2] = {v->sigs[i].off, v->sigs[i].pos};
 		memcpy(w, e, 8), w += 8;
 	}
-	memcpy(w, code, c->code_len);
+	memcpy(w, v->code, v->code_len);
 	*out = p;
 	*len = n;
 	return 0;
+}
+
+/* Code compiled up front, as placed. */
+static int save_placed(const struct wm_module *wm, const struct wm_jit_code *c,
+		       struct saved *v, void **out, size_t *len)
+{
+	const struct wm_jit_chunk *k = &c->chunks[0];
+	*v = (struct saved){c->mem + k->start, c->code_len, k->landing,
+			    k->sites, c->sigs, k->nsites, c->nsigs, v->entries};
+	for (uint32_t i = 0; i < wm->nfuncs - wm->nimported_funcs; i++) {
+		const struct wm_code *f = wm->funcs[i].code;
+		v->entries[i][0] = v->entries[i][1] = UINT32_MAX;
+		if (f->jit) {
+			v->entries[i][0] =
+			    (uint32_t)((const uint8_t *)f->jit - v->code);
+			v->entries[i][1] =
+			    (uint32_t)((const uint8_t *)f->jit_inner - v->code);
+		}
+	}
+	return put_saved(wm, v, out, len);
+}
+
+/* Code compiled lazily or as it got hot: the whole module compiled now,
+ * as up front (its code is not placed, the module runs on as it was). */
+static int save_fresh(const struct wm_module *wm, struct saved *v,
+		      void **out, size_t *len)
+{
+	struct wm_jit_unit u;
+	int rc = -ENOENT;
+	wm_jit_init();
+	if (wm_jit_emit_module(wm, &u, false)) {
+		*v = (struct saved){u.buf.p, u.buf.len, u.landing, u.sites,
+				    u.sigs, u.nsites, u.nsigs, v->entries};
+		for (uint32_t i = 0; i < u.nfuncs; i++) {
+			const struct wm_jit_func *f = &u.funcs[i];
+			v->entries[i][0] = f->compile ? f->start : UINT32_MAX;
+			v->entries[i][1] = f->compile ? f->inner : UINT32_MAX;
+		}
+		rc = put_saved(wm, v, out, len);
+	}
+	wm_jit_unit_free(&u);
+	return rc;
+}
+
+int wasm_module__save_code(const struct wasm_module *m, void **out, size_t *len)
+{
+	const struct wm_jit_code *c = m->jit;
+	const struct wm_module *wm = &m->wm;
+	*out = NULL;
+	*len = 0;
+	if (!c || !code_id())
+		return -ENOENT;
+	struct saved v = {.entries = malloc(
+			      8 * (size_t)(wm->nfuncs - wm->nimported_funcs) + 8)};
+	int rc = !v.entries ? -ENOMEM
+		 : c->lazy  ? save_fresh(wm, &v, out, len)
+			    : save_placed(wm, c, &v, out, len);
+	free(v.entries);
+	return rc;
 }
 
 /* ---- loading ------------------------------------------------------------ */

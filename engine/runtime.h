@@ -32,12 +32,14 @@ struct wm_code {
 	/* For trap messages: code word index -> module byte offset, sorted. */
 	uint32_t ntrap_sites;
 	uint32_t (*trap_sites)[2];
+	uint32_t back_edges; /* branches to loop headers: it may run long */
 	void *jit; /* compiled entry (jit.h wm_jit_fn) or NULL */
 	void *jit_inner; /* its entry from compiled code of the same instance */
 	/* Lazy mode: the module's code while this waits for its first call
 	 * (NULL once compiled or found uncompilable), and its index. */
 	struct wm_jit_code *jit_lazy;
 	uint32_t jit_index;
+	uint32_t jit_calls; /* tiered mode: calls interpreted so far */
 };
 
 union wm_slot {

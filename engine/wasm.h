@@ -103,6 +103,11 @@ enum wasm_tier {
 	WASM_TIER_DEFAULT = 0,
 	WASM_TIER_INTERP = 1,
 	WASM_TIER_JIT = 2,
+	/* Interpreted first: each function compiles when it gets hot (one
+	 * with loops at its first call, one without after a few calls;
+	 * WASM_BPF_JIT_TIER=N sets how many), for a first run without saved
+	 * code: code run only a few times is not compiled. */
+	WASM_TIER_TIERED = 3,
 };
 
 struct wasm_load_opts {

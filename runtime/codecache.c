@@ -25,11 +25,11 @@
 
 #define CODE_MAX_FILE (256u << 20)
 
-struct cc {
-	const char *top;
-	char dir[PATH_MAX], path[PATH_MAX];
+struct codecache {
+	char top[PATH_MAX], dir[PATH_MAX], path[PATH_MAX];
 	bool verbose;
 };
+#define cc codecache
 
 static void cc_note(const struct cc *c, const char *what)
 {
@@ -78,9 +78,22 @@ static void cc_store(struct cc *c, const struct wasm_module *m)
 	free(buf);
 }
 
+/* A load that would compile up front (not interpreted, nor lazy) runs
+ * tiered instead when nothing valid is cached: start-up interprets what
+ * runs only a few times rather than compiling every function first. */
+static int tier_of(int tier, bool cached)
+{
+	struct wasm_load_opts lo = {.sz = sizeof(lo), .tier = tier};
+	char id[128];
+	if (cached || wasm_engine__code_id(&lo, id, sizeof(id)))
+		return tier;
+	return WASM_TIER_TIERED;
+}
+
 struct wasm_module *codecache__load(const void *bytes, size_t len,
 				    const char *top, bool verbose, int tier,
-				    struct wasm_error *err)
+				    struct wasm_error *err,
+				    struct codecache **later)
 {
 	struct wasm_load_opts lo = {.sz = sizeof(lo), .tier = tier};
 	struct cc *c = calloc(1, sizeof(*c)); /* paths: not on the stack */
@@ -89,10 +102,13 @@ struct wasm_module *codecache__load(const void *bytes, size_t len,
 	size_t n = 0;
 	uint32_t crc;
 
-	if (c && !cc_paths(c, top, bytes, len, tier))
+	if (later)
+		*later = NULL;
+	if (c && (!cc_paths(c, top, bytes, len, tier) ||
+		  snprintf(c->top, sizeof(c->top), "%s", top) >=
+		      (int)sizeof(c->top)))
 		c->path[0] = 0;
 	else if (c) {
-		c->top = top;
 		c->verbose = verbose;
 		if (bpf_cache__dir_ok(top, c->dir) ||
 		    bpf_cache__read(c->path, CODE_MAX_FILE, &buf, &n) == -EPERM)
@@ -104,6 +120,7 @@ struct wasm_module *codecache__load(const void *bytes, size_t len,
 			lo.code_len = n - 4;
 		}
 	}
+	lo.tier = tier_of(tier, lo.code);
 	m = wasm_module__load(bytes, len, &lo, err);
 	if (m && c && c->path[0]) {
 		if (wasm_module__code_loaded(m))
@@ -112,10 +129,21 @@ struct wasm_module *codecache__load(const void *bytes, size_t len,
 			cc_note(c, "damaged or refused, replacing:");
 		/* bpf_cache__tmp checks the directories again, as a store
 		 * needs: an unsafe one gets no entry */
-		if (!wasm_module__code_loaded(m))
+		if (wasm_module__code_loaded(m))
+			;
+		else if (lo.tier == WASM_TIER_TIERED && later)
+			*later = c, c = NULL;
+		else
 			cc_store(c, m);
 	}
 	free(buf);
 	free(c);
 	return m;
+}
+
+void codecache__store(struct codecache *c, const struct wasm_module *m)
+{
+	if (c && m)
+		cc_store(c, m);
+	free(c);
 }

@@ -7,13 +7,22 @@
 
 #include "engine/wasm.h"
 
-/* wasm_module__load of `bytes` in `tier` (enum wasm_tier), with the machine code of an earlier run
- * from the cache under `top` (NULL: no cache) when there is a valid one,
- * else compiled and saved there for the next run. Every cache problem
- * only means compiling as without a cache; `verbose` says what happened
- * on stderr. */
+struct codecache;
+
+/* wasm_module__load of `bytes` in `tier` (enum wasm_tier), with the
+ * machine code of an earlier run from the cache under `top` (NULL: no
+ * cache) when there is a valid one. Without one, a tier that compiles up
+ * front runs tiered (WASM_TIER_TIERED: what runs a few times is only
+ * interpreted) and the whole module is compiled and saved for the next
+ * run: now if `later` is NULL, else by codecache__store(*later, module)
+ * (*later NULL: nothing to store). Every cache problem only means
+ * compiling as without a cache; `verbose` says what happened on stderr. */
 struct wasm_module *codecache__load(const void *bytes, size_t len,
 				    const char *top, bool verbose, int tier,
-				    struct wasm_error *err);
+				    struct wasm_error *err,
+				    struct codecache **later);
+/* Compiles the module and writes its cache entry (a run's end: off the
+ * start-up's path); frees c. NULL c: nothing. */
+void codecache__store(struct codecache *c, const struct wasm_module *m);
 
 #endif

@@ -34,6 +34,7 @@ struct strv {
 
 struct wasm_bpf_app {
 	struct wasm_module *module;
+	struct codecache *code_later; /* the cache entry written at the end */
 	struct wasm_bpf_app_opts opts;
 	char *btf_path, *entry, *btf_cache_dir;
 	char *go_module, *go_export;
@@ -215,7 +216,7 @@ wasm_bpf_app__open_mem(const void *bytes, size_t len,
 	app->module = codecache__load(bytes, len, top, app->opts.verbose,
 				      OPT(opts, interp, false) ? WASM_TIER_INTERP
 							       : WASM_TIER_DEFAULT,
-				      &e);
+				      &e, &app->code_later);
 	free(top);
 	if (!app->module) {
 		seterr(err, "%s%s", e.msg[0] ? e.msg : "invalid module", "");
@@ -804,6 +805,7 @@ void wasm_bpf_app__free(struct wasm_bpf_app *app)
 {
 	if (!app)
 		return;
+	codecache__store(app->code_later, app->module);
 	if (app->module)
 		wasm_module__free(app->module);
 	strv_free(&app->args);
