@@ -590,6 +590,7 @@ wasm_instance__new(const struct wasm_module *mod, struct wasm_linker *l,
 	inst->fuel = INT64_MAX;
 	inst->fuel_seen = UINT64_MAX;
 	inst->max_frames = DEFAULT_MAX_FRAMES;
+	inst->tier_edges = wm_jit_tier_edges(mod->jit);
 	uint32_t stack_slots = DEFAULT_STACK_SLOTS;
 	if (opts) {
 		inst->userdata = opts->userdata;
@@ -879,7 +880,7 @@ int wasm_call__prepare(struct wasm_call *c, struct wasm_instance *inst,
 	 * them again and traps. */
 	*c = (struct wasm_call){
 	    .inst = inst, .ctx = ctx, .f = f, .slots = &fp->u64,
-	    .compiled = !f->host && wm_jit_ready(f->code) &&
+	    .compiled = !f->host && wm_jit_ready_uncounted(f->code) &&
 			wm_jit_can_enter(ctx, f, fp)};
 	return 0;
 }

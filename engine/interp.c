@@ -146,12 +146,14 @@ static inline uint64_t sat_u64(double x)
 		NEXT(n);                                                       \
 	}
 /* Backward branches are loop back-edges: that is where an endless loop
- * notices an interrupt or runs out of fuel. */
+ * notices an interrupt or runs out of fuel, and where one that runs long
+ * goes on in compiled code (tiered mode: every ctx->tier_edges). */
 #define BRANCH(k)                                                              \
 	do {                                                                   \
 		int32_t rel_ = (int32_t)W(k);                                  \
 		ip = &W(k) + rel_;                                             \
-		if (rel_ < 0 && unlikely(--ctx->fuel < 0 || ctx->interrupt))   \
+		if (rel_ < 0 && unlikely(--ctx->fuel < 0 || ctx->interrupt ||  \
+					 --hot < 0))                           \
 			goto check_failed;                                     \
 		DISPATCH();                                                    \
 	} while (0)
@@ -318,6 +320,7 @@ static int run(struct wasm_instance *ctx, struct wasm_func *entry,
 	union wm_slot *nfp;
 	unsigned call_words;
 	int status = WASM_OK;
+	int32_t hot = ctx->tier_edges;
 
 	if (ctx->nframes >= ctx->max_frames ||
 	    fp + entry->code->frame_slots > ctx->stack_end) {
@@ -770,6 +773,19 @@ L_I64_REM_U: {
 	BINOP_K64(I64_XOR_K64, a ^ b)
 
 check_failed:
+	/* A hot loop at its header ip: its function may go on compiled
+	 * there, which returns for it. */
+	if (hot < 0) {
+		hot = ctx->tier_edges;
+		if (ctx->fuel >= 0 && !ctx->interrupt &&
+		    wm_jit_osr(ctx, cur, fp, ip, &status)) {
+			if (status != WASM_OK)
+				goto unwind;
+			goto do_return;
+		}
+		if (ctx->fuel >= 0 && !ctx->interrupt)
+			DISPATCH();
+	}
 	/* A pause: ip is where the guest goes on (a branch's target, a
 	 * function's entry, whose check then runs again). */
 	if (ctx->interrupt && ctx->fuel >= 0 && wm_interrupt_handled(ctx))
@@ -811,6 +827,12 @@ int wm_interp_call(struct wasm_instance *ctx, struct wasm_func *f,
 	}
 	if (wm_jit_ready(f->code))
 		return wm_jit_enter(ctx, f, fp);
+	return run(ctx, f, fp);
+}
+
+int wm_interp_run(struct wasm_instance *ctx, struct wasm_func *f,
+		  union wm_slot *fp)
+{
 	return run(ctx, f, fp);
 }
 

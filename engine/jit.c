@@ -346,9 +346,10 @@ struct wm_jit_lazy {
 	uint32_t ncompiled, nfailed;
 	size_t bytes;  /* code compiled */
 	uint64_t nsec; /* CPU time spent compiling */
-	/* Tiered: calls a function without loops interprets before it
-	 * compiles (0: lazy, each compiles at its first call). */
-	uint32_t threshold;
+	/* Tiered: how hot a function gets interpreted before it compiles
+	 * (0: lazy, each compiles at its first call): a call adds one, and
+	 * so do `edges` rounds of its loops. */
+	uint32_t threshold, edges;
 	bool log;
 };
 
@@ -492,7 +493,8 @@ static void lazy_compile(struct wm_jit_code *c, struct wm_code *code)
 	struct wm_jit_func f = {.code = code, .index = code->jit_index};
 	struct wm_jit_unit u = {.m = l->m, .funcs = &f, .nfuncs = 1,
 				.lazy = true, .base = c->mem + l->used,
-				.table = -(int64_t)l->used};
+				.table = -(int64_t)l->used,
+				.osr = l->threshold != 0};
 	size_t at = SIZE_MAX;
 	f.insns = malloc(sizeof(*f.insns) * INSNS_OF(code->nwords));
 	f.compile = f.insns && decode_func(&f, l->log);
@@ -500,6 +502,11 @@ static void lazy_compile(struct wm_jit_code *c, struct wm_code *code)
 	if (f.compile && wm_jit_arch_emit(&u) == 0 && f.compile)
 		at = lazy_place(c, &u);
 	if (at != SIZE_MAX) {
+		for (uint32_t k = 0; k < f.nosr; k++)
+			f.osr[k][1] -= (uint32_t)f.start;
+		code->jit_osr = f.osr;
+		code->jit_nosr = f.nosr;
+		f.osr = NULL;
 		__atomic_store_n(&code->jit_inner, c->mem + at + f.inner,
 				 __ATOMIC_RELEASE);
 		__atomic_store_n(&code->jit, c->mem + at + f.start,
@@ -515,18 +522,28 @@ static void lazy_compile(struct wm_jit_code *c, struct wm_code *code)
 		fprintf(stderr, "jit: func %u %s, %zu bytes\n", f.index,
 			at != SIZE_MAX ? "compiled" : "interpreted", u.buf.len);
 	free(f.insns);
+	free(f.osr);
 	wm_jit_unit_free(&(struct wm_jit_unit){
 	    .sites = u.sites, .sigs = u.sigs, .buf = u.buf});
 }
 
-/* Tiered: a function with loops compiles at its first call (a loop may
- * run long in one call), one without only once called threshold times:
- * code run a few times is cheaper to interpret than to compile. */
+/* Tiered: a function compiles once it got threshold hot (calls, and
+ * rounds of its loops: wm_jit_osr): code run a few times is cheaper to
+ * interpret than to compile. */
 static bool cold(const struct wm_jit_code *c, struct wm_code *code)
 {
 	uint32_t t = c->lazy->threshold;
-	return t && !code->back_edges &&
-	       __atomic_add_fetch(&code->jit_calls, 1, __ATOMIC_RELAXED) < t;
+	return t &&
+	       __atomic_add_fetch(&code->jit_heat, 1, __ATOMIC_RELAXED) < t;
+}
+
+bool wm_jit_ready_uncounted(const struct wm_code *code)
+{
+	const struct wm_jit_code *c =
+	    __atomic_load_n(&code->jit_lazy, __ATOMIC_ACQUIRE);
+	if (c && !c->lazy->threshold)
+		return wm_jit_ready(code);
+	return __atomic_load_n(&code->jit, __ATOMIC_ACQUIRE) != NULL;
 }
 
 bool wm_jit_compile_lazy(struct wm_code *code)
@@ -544,6 +561,12 @@ bool wm_jit_compile_lazy(struct wm_code *code)
 	return __atomic_load_n(&code->jit, __ATOMIC_ACQUIRE) != NULL;
 }
 
+int32_t wm_jit_tier_edges(const struct wm_jit_code *c)
+{
+	bool tiered = c && c->lazy && c->lazy->threshold;
+	return tiered ? (int32_t)c->lazy->edges : 1 << 30;
+}
+
 static void log_lazy(const struct wm_jit_code *c)
 {
 	const struct wm_jit_lazy *l = c->lazy;
@@ -555,11 +578,26 @@ static void log_lazy(const struct wm_jit_code *c)
 			(double)l->nsec / 1e6);
 }
 
+/* Tiered loads: how hot a function gets before it compiles, and the
+ * rounds of loops that count as a call; the environment's
+ * WASM_BPF_JIT_TIER=N[,E] sets them for tests. */
+#define TIER_THRESHOLD 16
+#define TIER_EDGES 16
+static void tier_of_env(struct wm_jit_lazy *l)
+{
+	const char *env = getenv("WASM_BPF_JIT_TIER");
+	char *end = NULL;
+	long n = env ? strtol(env, &end, 10) : 0;
+	long e = end && *end == ',' ? strtol(end + 1, NULL, 10) : 0;
+	l->threshold = n >= 1 && n <= 1000000 ? (uint32_t)n : TIER_THRESHOLD;
+	l->edges = e >= 1 && e <= 1000000 ? (uint32_t)e : TIER_EDGES;
+}
+
 /* Readies every function of m to compile on its first call: a range
  * reserved for the code (no memory until written), each wm_code
  * pointing at it. */
 static struct wm_jit_code *lazy_code(struct wm_module *m, bool log,
-				     uint32_t threshold)
+				     bool tiered)
 {
 	uint32_t n = m->nfuncs - m->nimported_funcs;
 	size_t words = 0;
@@ -588,7 +626,8 @@ static struct wm_jit_code *lazy_code(struct wm_module *m, bool log,
 	l->used = PAGE; /* the helper table */
 	l->m = m;
 	l->log = log;
-	l->threshold = threshold;
+	if (tiered)
+		tier_of_env(l);
 	c->lazy = l;
 	c->chunks = k;
 	c->maxchunks = n;
@@ -614,20 +653,19 @@ __attribute__((cold)) bool wm_jit_upfront(int tier)
 	       !env_is("WASM_BPF_JIT_LAZY", "1");
 }
 
-/* Tiered loads: calls before a loop-free function compiles; the
- * environment's WASM_BPF_JIT_TIER=N (N >= 1) sets it for tests. */
-#define TIER_THRESHOLD 16
-static uint32_t tier_threshold(void)
+/* WASM_BPF_JIT_LOG=1 at the first module: log each entry at a loop. */
+static bool osr_log;
+
+static void init_once(void)
 {
-	const char *env = getenv("WASM_BPF_JIT_TIER");
-	long n = env ? strtol(env, NULL, 10) : 0;
-	return n >= 1 && n <= 1000000 ? (uint32_t)n : TIER_THRESHOLD;
+	osr_log = env_is("WASM_BPF_JIT_LOG", "1");
+	init_handlers();
 }
 
 void wm_jit_init(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, init_handlers);
+	pthread_once(&once, init_once);
 }
 
 bool wm_jit_emit_module(const struct wm_module *m, struct wm_jit_unit *u,
@@ -669,9 +707,9 @@ struct wm_jit_code *wm_jit_compile(struct wm_module *m, int tier)
 	wm_jit_init();
 	bool log = env_is("WASM_BPF_JIT_LOG", "1");
 	if (tier == WASM_TIER_TIERED)
-		return lazy_code(m, log, tier_threshold());
+		return lazy_code(m, log, true);
 	if (!wm_jit_upfront(tier))
-		return lazy_code(m, log, 0);
+		return lazy_code(m, log, false);
 	uint64_t t0 = wm_jit_cpu_ns();
 	struct wm_jit_unit u;
 	if (wm_jit_emit_module(m, &u, log))
@@ -811,7 +849,7 @@ int wm_jit_call(struct wasm_instance *ctx, struct wasm_instance *inst,
 	    nfp + callee->code->frame_slots > ctx->stack_end)
 		return wm_trap(ctx, WASM_TRAP_STACK_EXHAUSTED, cur, ip);
 	if (!wm_jit_ready(callee->code))
-		return wm_interp_call(ctx, callee, nfp);
+		return wm_interp_run(ctx, callee, nfp);
 	ctx->nframes++;
 	int st = ((wm_jit_fn)callee->code->jit)(ctx, nfp, callee->inst);
 	ctx->nframes--;
@@ -834,7 +872,7 @@ int wm_jit_lazy_call(struct wasm_instance *ctx, struct wasm_instance *inst,
 	if (wm_jit_ready(f->code))
 		return ((wm_jit_fn)f->code->jit)(ctx, fp, inst);
 	ctx->nframes--; /* counted by the caller as a compiled call's */
-	int st = wm_interp_call(ctx, f, fp);
+	int st = wm_interp_run(ctx, f, fp);
 	ctx->nframes++;
 	return st;
 }
@@ -842,4 +880,36 @@ int wm_jit_lazy_call(struct wasm_instance *ctx, struct wasm_instance *inst,
 int32_t wm_jit_memory_grow(struct wasm_instance *inst, uint32_t delta)
 {
 	return (int32_t)wm_memory_grow(inst->mem, delta);
+}
+
+bool wm_jit_osr(struct wasm_instance *ctx, struct wasm_func *f,
+		union wm_slot *fp, const uint32_t *ip, int *status)
+{
+	struct wm_code *code = (struct wm_code *)f->code;
+	struct wm_jit_code *c =
+	    __atomic_load_n(&code->jit_lazy, __ATOMIC_ACQUIRE);
+	if (c && (!c->lazy->threshold || cold(c, code)))
+		return false;
+	if (c) {
+		pthread_mutex_lock(&c->lazy->lock);
+		if (__atomic_load_n(&code->jit_lazy, __ATOMIC_RELAXED))
+			lazy_compile(c, code);
+		pthread_mutex_unlock(&c->lazy->lock);
+	}
+	uint8_t *jit = __atomic_load_n(&code->jit, __ATOMIC_ACQUIRE);
+	uint32_t pos = (uint32_t)(ip - code->words), k = 0;
+	while (jit && k < code->jit_nosr && code->jit_osr[k][0] != pos)
+		k++;
+	if (!jit || k == code->jit_nosr)
+		return false;
+	if (osr_log)
+		fprintf(stderr, "jit: func %u entered compiled at word %u\n",
+			f->index, pos);
+	/* the interpreter's frame is the function's: counted already */
+	uintptr_t limit = stack_limit();
+	ctx->jit_stack_limit = limit;
+	if ((uintptr_t)__builtin_frame_address(0) <= limit)
+		return false;
+	*status = ((wm_jit_fn)(jit + code->jit_osr[k][1]))(ctx, fp, f->inst);
+	return true;
 }

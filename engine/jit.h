@@ -40,6 +40,10 @@ struct wm_jit_func {
 	bool compile; /* every op supported: the backend emits it */
 	size_t start; /* offset of its code in the unit's buffer */
 	size_t inner; /* the backend's entry for calls from compiled code */
+	/* With the unit's osr: an entry per loop header, {its word position,
+	 * its offset in the buffer}, malloc'ed (wm_jit_osr). */
+	uint32_t (*osr)[2];
+	uint32_t nosr;
 };
 
 /* A memory access of compiled code that may fault on a guard page
@@ -120,6 +124,8 @@ struct wm_jit_unit {
 	 * base: where the code will be placed, NULL if unknown. */
 	bool lazy;
 	const uint8_t *base;
+	/* Tiered: entries at loop headers for the interpreter (.osr). */
+	bool osr;
 	/* The backend's: threads it emitted on, their CPU time beside the
 	 * caller's (for the log). */
 	unsigned threads;
@@ -178,10 +184,11 @@ static inline void wm_jit_buf_put(struct wm_jit_buf *b, const void *bytes,
 
 /* ---- where values live (jit_live.c) ------------------------------------ */
 
-/* Per instruction: loops around it, and whether a branch targets it. */
+/* Per instruction: loops around it, whether a branch targets it, and
+ * whether a backward one does (a loop's header). */
 struct wm_jit_info {
 	uint32_t depth;
-	bool target;
+	bool target, header;
 };
 /* Fills f's infos (ninsns + 1 of them) and index (word position ->
  * instruction, room for nwords + 1 entries). */
@@ -207,6 +214,12 @@ struct wm_live {
 	struct wm_live_opnd *opnd;
 	uint32_t *save_first; /* i: saves[save_first[i] .. save_first[i + 1]) */
 	struct wm_live_save *saves;
+	/* With want_heads: the homes live into each loop header i (what an
+	 * entry there from the interpreter loads), heads[head_first[i] ..
+	 * head_first[i + 1]). */
+	bool want_heads;
+	uint32_t *head_first;
+	struct wm_live_save *heads;
 	uint32_t homes_used; /* bit per home */
 	/* Buffers reused from one function to the next (jit_live.c's). */
 	void *buf[24];
@@ -287,6 +300,17 @@ static inline bool wm_jit_ready(const struct wm_code *c)
 	return __atomic_load_n(&c->jit_lazy, __ATOMIC_RELAXED) &&
 	       wm_jit_compile_lazy((struct wm_code *)c);
 }
+/* Tiered mode: the interpreter ran tier_edges back edges of f (frame
+ * fp) and is at the loop header ip: f gets hotter, and, once compiled
+ * (now, if hot enough), its code runs from that header to f's return
+ * (*status; results in fp). False when f stays in the interpreter. */
+bool wm_jit_osr(struct wasm_instance *ctx, struct wasm_func *f,
+		union wm_slot *fp, const uint32_t *ip, int *status);
+/* The wasm_instance.tier_edges of instances of a module with code c. */
+int32_t wm_jit_tier_edges(const struct wm_jit_code *c);
+/* wm_jit_ready without counting a tiered function's call: for a check
+ * before wm_interp_call, which counts it. */
+bool wm_jit_ready_uncounted(const struct wm_code *c);
 /* Calls compiled f from C (the interpreter or the API). */
 int wm_jit_enter(struct wasm_instance *ctx, struct wasm_func *f,
 		 union wm_slot *fp);

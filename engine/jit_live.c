@@ -70,6 +70,7 @@ void wm_jit_infos(const struct wm_jit_func *f, uint32_t *index,
 			if ((int32_t)w[k] >= 0)
 				continue;
 			info[t].depth++; /* a loop: its back edge spans t .. i */
+			info[t].header = true;
 			info[i + 1].depth--;
 		}
 	}
@@ -247,7 +248,8 @@ static bool calls_out(enum ir_op op)
 
 /* The buffers kept in struct wm_live from one function to the next. */
 enum { B_FIRST, B_OPND, B_SAVES, B_OPNODE, B_BLK, B_SUCC, B_GK, B_SETS,
-       B_CUR, B_AT, B_NODES, B_REG, B_ORDER, B_OCC, B_CALLS, B_COUNT };
+       B_CUR, B_AT, B_NODES, B_REG, B_ORDER, B_OCC, B_CALLS, B_HEADS,
+       B_HEAD_FIRST, B_COUNT };
 _Static_assert(B_COUNT <= sizeof(((struct wm_live *)0)->cap) / sizeof(size_t),
 	       "struct wm_live has a buffer for each");
 
@@ -758,6 +760,34 @@ static bool find_saves(struct live *l, struct wm_live *out, const int8_t *reg,
 	return true;
 }
 
+/* The registers live into each loop header (its block's top runs). */
+static bool find_heads(struct live *l, struct wm_live *out, const int8_t *reg)
+{
+	uint32_t n = l->f->ninsns, nh = 0, W = l->words;
+	for (uint32_t b = 0; b < l->nb; b++)
+		for (uint32_t j = 0; l->info[l->bstart[b]].header && j < W; j++)
+			nh += popcount(l->in[(size_t)b * W + j]);
+	out->heads = buf(out, B_HEADS, sizeof(*out->heads) * (nh + 1), 0);
+	if (!out->heads)
+		return false;
+	nh = 0;
+	for (uint32_t b = 0; b < l->nb; b++) {
+		uint32_t h = l->bstart[b], ntop = 0;
+		out->head_first[h] = nh;
+		for (uint32_t j = 0; l->info[h].header && j < W; j++)
+			ntop += popcount(l->in[(size_t)b * W + j]);
+		for (uint32_t k = 0; k < ntop; k++) {
+			uint32_t x = l->top[l->top_first[b] + k];
+			if (reg[x] >= 0)
+				out->heads[nh++] = (struct wm_live_save){
+				    l->nodes[x].slot, reg[x]};
+		}
+		for (uint32_t i = h + 1; i <= l->bstart[b + 1] && i <= n; i++)
+			out->head_first[i] = nh;
+	}
+	return true;
+}
+
 /* Liveness, webs and their registers; false when memory ran out. */
 static bool analyze(struct live *l, struct wm_live *out, uint32_t *opnode,
 		    unsigned ngpr, unsigned nxmm)
@@ -786,6 +816,8 @@ static bool analyze(struct live *l, struct wm_live *out, uint32_t *opnode,
 	join_edges(l);
 	int8_t *reg = buf(out, B_REG, l->nnodes + 1, 0);
 	if (!reg || !assign(l, reg, ngpr, nxmm) || !find_saves(l, out, reg, out->buf[B_ORDER]))
+		return false;
+	if (out->want_heads && !find_heads(l, out, reg))
 		return false;
 	for (uint32_t k = 0; k < nop; k++) {
 		uint32_t x = opnode[k];
@@ -818,6 +850,11 @@ int wm_live_alloc(struct wm_live *out, const struct wm_module *m,
 		return -ENOMEM;
 	out->save_first = out->first + n + 1;
 	memset(out->save_first, 0, sizeof(uint32_t) * (n + 1));
+	out->heads = NULL;
+	out->head_first = NULL;
+	if (out->want_heads &&
+	    !(out->head_first = buf(out, B_HEAD_FIRST, sizeof(uint32_t) * (n + 1), 1)))
+		return -ENOMEM;
 	return analyze(&l, out, opnode, ngpr, nxmm) ? 0 : -ENOMEM;
 }
 

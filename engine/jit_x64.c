@@ -160,6 +160,8 @@ static int emit_body(struct em *e, struct wm_jit_func *f,
 	}
 	size_t epi = here(e);
 	x64_epilogue(e);
+	if (e->u->osr && !e->fail && !x64_osr_entries(e, info))
+		e->fail = true;
 	emit_stubs(e);
 	for (uint32_t i = 0; i < e->nfix; i++) {
 		struct fixup *x = &e->fix[i];
@@ -204,6 +206,7 @@ static int emit_func(struct em *e, struct wm_jit_func *f)
 	if (!scratch_for(e, f))
 		return -1;
 	wm_jit_infos(f, e->index, e->info);
+	e->live.want_heads = e->u->osr;
 	if (wm_live_alloc(&e->live, e->u->m, f, e->info, e->index, NGPR, NXMM))
 		return -1;
 	return emit_body(e, f, e->info);

@@ -376,6 +376,9 @@ void x64_emit_op(struct em *e, enum ir_op op);
 void x64_call_c(struct em *e, enum wm_jit_helper k);
 void x64_prologue(struct em *e);
 void x64_epilogue(struct em *e);
+/* The loop headers' entries for the interpreter (tiered mode: the unit's
+ * osr), after the body; false when memory ran out. */
+bool x64_osr_entries(struct em *e, const struct wm_jit_info *info);
 
 #endif
 #endif

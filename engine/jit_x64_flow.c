@@ -367,7 +367,7 @@ static const uint8_t pushes[] = {RBP, RBX, R12, R13, R14, R15};
  * one unit call each other's inner entries directly: the instance, its
  * memory and the context are the same, and the caller has spilled what
  * it keeps, so the callee saves only the frame register. */
-static void outer_entry(struct em *e)
+static size_t outer_part(struct em *e)
 {
 	for (size_t i = 0; i < sizeof(pushes); i++) {
 		rex(e, 0, 0, 0, pushes[i]);
@@ -400,8 +400,13 @@ static void outer_entry(struct em *e)
 	b1(e, 0xc3);
 	while (here(e) & 15) /* int3 after the ret: never run */
 		b1(e, 0xcc);
-	e->f->inner = here(e);
 	patch32(e, call - 4, (int64_t)here(e) - (int64_t)call);
+	return call;
+}
+static void outer_entry(struct em *e)
+{
+	outer_part(e);
+	e->f->inner = here(e);
 }
 
 /* Inner entry: rsi is the frame; r14, r15, rbp, r12 are set. */
@@ -416,6 +421,45 @@ void x64_prologue(struct em *e)
 	op_m(e, 1, 0x3b, RSP, CTX,
 	     offsetof(struct wasm_instance, jit_stack_limit));
 	trap_if(e, CC_B, WASM_TRAP_STACK_EXHAUSTED, 0);
+}
+
+/* The entry at loop header i for the interpreter (tiered mode), called
+ * like the function (wm_jit_fn) with the frame as the interpreter left
+ * it: the outer entry, the inner prologue, then the values live into the
+ * header from the frame to their homes (as after a call) and on into the
+ * loop; the body's return is the function's. */
+static void osr_entry(struct em *e, uint32_t i)
+{
+	const struct wm_live *l = &e->live;
+	struct wm_jit_func *f = e->f;
+	f->osr[f->nosr][0] = f->insns[i].pos;
+	f->osr[f->nosr++][1] = (uint32_t)here(e);
+	outer_part(e);
+	rex(e, 0, 0, 0, FP);
+	b1(e, 0x50 + (FP & 7));
+	mov_rr(e, FP, RSI);
+	op_m(e, 1, 0x3b, RSP, CTX,
+	     offsetof(struct wasm_instance, jit_stack_limit));
+	trap_if(e, CC_B, WASM_TRAP_STACK_EXHAUSTED, 0);
+	for (uint32_t k = l->head_first[i]; k < l->head_first[i + 1]; k++)
+		home_load(e, l->heads[k].home, l->heads[k].slot);
+	jmp_to(e, f->insns[i].pos);
+}
+
+bool x64_osr_entries(struct em *e, const struct wm_jit_info *info)
+{
+	struct wm_jit_func *f = e->f;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < f->ninsns; i++)
+		n += info[i].header;
+	f->nosr = 0;
+	f->osr = n ? malloc(sizeof(*f->osr) * n) : NULL;
+	if (n && !f->osr)
+		return false;
+	for (uint32_t i = 0; i < f->ninsns; i++)
+		if (info[i].header)
+			osr_entry(e, i);
+	return true;
 }
 
 void x64_epilogue(struct em *e)

@@ -32,14 +32,18 @@ struct wm_code {
 	/* For trap messages: code word index -> module byte offset, sorted. */
 	uint32_t ntrap_sites;
 	uint32_t (*trap_sites)[2];
-	uint32_t back_edges; /* branches to loop headers: it may run long */
 	void *jit; /* compiled entry (jit.h wm_jit_fn) or NULL */
 	void *jit_inner; /* its entry from compiled code of the same instance */
 	/* Lazy mode: the module's code while this waits for its first call
 	 * (NULL once compiled or found uncompilable), and its index. */
 	struct wm_jit_code *jit_lazy;
 	uint32_t jit_index;
-	uint32_t jit_calls; /* tiered mode: calls interpreted so far */
+	/* Tiered mode: how hot it got interpreted (calls, loops' rounds),
+	 * and once compiled its entries at loop headers, {word position,
+	 * offset from jit} (jit.h wm_jit_osr). */
+	uint32_t jit_heat;
+	uint32_t (*jit_osr)[2];
+	uint32_t jit_nosr;
 };
 
 union wm_slot {
@@ -133,6 +137,9 @@ struct wasm_instance {
 	uint32_t host_depth; /* nested host->guest re-entries */
 
 	uintptr_t jit_stack_limit; /* compiled code traps below this */
+	/* Loop back edges the interpreter runs between looks at whether its
+	 * function is hot (tiered mode; else rarely). */
+	int32_t tier_edges;
 
 	/* Set from other threads and signal handlers: an atomic, so
 	 * instances on many threads stay race-free (and ThreadSanitizer
@@ -160,6 +167,10 @@ struct wasm_instance {
  * Returns enum wasm_status; results are in fp[0..nresults). */
 int wm_interp_call(struct wasm_instance *inst, struct wasm_func *f,
 		   union wm_slot *fp);
+/* wm_interp_call of a function with code that its caller found not
+ * compiled (wm_jit_ready): interpreted without asking again. */
+int wm_interp_run(struct wasm_instance *ctx, struct wasm_func *f,
+		  union wm_slot *fp);
 
 /* interp.c: call host function `callee` from guest function `cur` (at
  * `ip`, frame fp, arguments at nfp): the callee may re-enter the guest

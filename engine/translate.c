@@ -64,7 +64,6 @@ struct tr {
 
 	uint32_t (*sites)[2];
 	uint32_t nsites, sites_cap;
-	uint32_t back_edges;
 	bool oom;
 };
 
@@ -365,7 +364,6 @@ static void aim_site(struct tr *t, uint32_t site, struct ctl *c)
 {
 	if (c->kind == C_LOOP) {
 		t->code[site] = (uint32_t)((int32_t)c->loop_pos - (int32_t)site);
-		t->back_edges++;
 	} else {
 		t->code[site] = c->patches;
 		c->patches = site + 1;
@@ -1227,7 +1225,6 @@ static int translate_func(struct tr *t, struct wm_func *f)
 	t->p = f->body;
 	t->end = f->body + f->body_len;
 	t->len = t->sp = t->max_sp = t->nctl = t->nsites = 0;
-	t->back_edges = 0;
 	t->last_pos = -1;
 	t->local_refs = calloc(nlocals ? nlocals : 1, sizeof(uint32_t));
 	if (!t->local_refs)
@@ -1269,7 +1266,6 @@ static int translate_func(struct tr *t, struct wm_func *f)
 	c->ntrap_sites = t->nsites;
 	c->nparams = ft->nparams;
 	c->nresults = ft->nresults;
-	c->back_edges = t->back_edges;
 	c->frame_slots = nlocals + t->max_sp + 1;
 	if (c->frame_slots < ft->nresults)
 		c->frame_slots = ft->nresults;
@@ -1300,6 +1296,7 @@ void wm_code_free(struct wm_code *c)
 		return;
 	free(c->words);
 	free(c->trap_sites);
+	free(c->jit_osr);
 	free(c);
 }
 

@@ -25,7 +25,9 @@ fail() {
 }
 
 # run_wast PREFIX WAST RUNNER [TIER]: one PASS/FAIL line for one .wast
-# file; TIER is the runner's -i (interpreter, the default) or -j (JIT).
+# file; TIER is the runner's -i (interpreter, the default), -j (JIT) or -T
+# (tiered, hot at a second call or a loop's first round: most code tiers
+# up, and loops enter compiled code at their headers).
 run_wast() {
 	prefix=$1 wast=$2 runner=$3 tier=${4:--i}
 	name=$(basename "$wast" .wast)
@@ -36,7 +38,7 @@ run_wast() {
 		return
 	fi
 	WASM_BPF_JIT_LAZY=${lazy:-0} WASM_SPECTEST_SAVED=${saved:-0} \
-		"$runner" "$tier" "$dir/$name.json" \
+		WASM_BPF_JIT_TIER=2,1 "$runner" "$tier" "$dir/$name.json" \
 		>"$dir/out" 2>"$dir/err"
 	rc=$?
 	counts=$(tail -1 "$dir/out")
@@ -83,6 +85,8 @@ run_official() {
 			"$official_runner" -j
 		saved=1 run_wast "${official_prefix}jit-saved/" "$wast" \
 			"$official_runner" -j
+		run_wast "${official_prefix}jit-tiered/" "$wast" \
+			"$official_runner" -T
 	done
 }
 
@@ -178,6 +182,23 @@ WAST
 	'jit: 3 of 3 functions compiled, '*' on 1 thread;') echo "PASS: jit/upfront-compiles-all" ;;
 	*) fail "jit/upfront-compiles-all: log '$got'" ;;
 	esac
+	# tiered: two calls stay interpreted (hot at 16 by default), and a
+	# loop's first round enters compiled code at every loop of tier.wast
+	WASM_BPF_JIT_LOG=1 "$runner" -T "$tmp/lazy.json" >/dev/null 2>"$tmp/lazylog"
+	got=$(grep '^jit: ' "$tmp/lazylog" | tr '\n' ';')
+	case $got in
+	'jit: lazily compiled 0 of 3 functions (0 interpreted), '*) echo "PASS: jit/tiered-interprets-cold" ;;
+	*) fail "jit/tiered-interprets-cold: log '$got'" ;;
+	esac
+	wast2json engine/tests/wast/tier.wast -o "$tmp/tier.json" 2>/dev/null
+	WASM_BPF_JIT_TIER=2,1 WASM_BPF_JIT_LOG=1 "$runner" -T "$tmp/tier.json" \
+		>"$tmp/tier.out" 2>"$tmp/lazylog"
+	got=$(grep '^jit: func [0-9]* entered compiled at word' "$tmp/lazylog" |
+		cut -d' ' -f3 | sort -n | tr '\n' ' ')
+	case "$got $(tail -1 "$tmp/tier.out")" in
+	'0 1 2 4 5 6 7  11 passed, 0 failed') echo "PASS: jit/tiered-enters-loops" ;;
+	*) fail "jit/tiered-enters-loops: entered '$got', $(tail -1 "$tmp/tier.out")" ;;
+	esac
 	jit_two_threads "$runner"
 }
 
@@ -241,6 +262,7 @@ asan_suite() {
 		run_wast asan/ "$wast" "$bin"
 		run_wast asan/jit/ "$wast" "$bin" -j
 		lazy=1 run_wast asan/jit-lazy/ "$wast" "$bin" -j
+		run_wast asan/jit-tiered/ "$wast" "$bin" -T
 	done
 	[ -n "${WASM_TESTSUITE:-}" ] && [ -d "$WASM_TESTSUITE" ] &&
 		run_official asan/official/ "$bin"
@@ -307,6 +329,7 @@ for wast in $WASTS; do
 	run_wast jit/ "$wast" "$runner" -j
 	lazy=1 run_wast jit-lazy/ "$wast" "$runner" -j
 	saved=1 run_wast jit-saved/ "$wast" "$runner" -j
+	run_wast jit-tiered/ "$wast" "$runner" -T
 done
 jit_coverage "$runner"
 jit_lazy "$runner"
@@ -400,6 +423,8 @@ guard_suite() {
 		run_wast explicit/jit/ "$wast" build-explicit/bin/wasm-spectest -j
 		lazy=1 run_wast explicit/jit-lazy/ "$wast" \
 			build-explicit/bin/wasm-spectest -j
+		run_wast explicit/jit-tiered/ "$wast" \
+			build-explicit/bin/wasm-spectest -T
 	done
 	# saved compiled code there too (its sites are bounds checks' traps)
 	if make BUILD=build-explicit GUARD_PAGES=0 build-explicit/bin/wasm-api-test \

@@ -23,12 +23,14 @@ struct run_opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: wasm-spectest [-v] [-n] [-i|-j] [-t SECONDS] FILE.json...\n"
+		"usage: wasm-spectest [-v] [-n] [-i|-j|-T] [-t SECONDS] FILE.json...\n"
 		"Runs scripts made by wast2json against the wasm-bpf engine.\n"
 		"  -v          print each command as it runs\n"
 		"  -n          no child process per script (for debuggers)\n"
 		"  -i, -j      run in the interpreter / the compiling tier\n"
 		"              (default: compiled unless WASM_BPF_JIT=0)\n"
+		"  -T          tiered: interpreted until hot, then compiled\n"
+		"              (WASM_BPF_JIT_TIER=N: how hot)\n"
 		"  -t SECONDS  time limit per script (default 300, 0: none)\n");
 }
 
@@ -77,7 +79,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "vnijt:h")) != -1) {
+	while ((opt = getopt(argc, argv, "vnijTt:h")) != -1) {
 		switch (opt) {
 		case 'v':
 			o->st.verbose = true;
@@ -90,6 +92,9 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'j':
 			o->st.tier = WASM_TIER_JIT;
+			break;
+		case 'T':
+			o->st.tier = WASM_TIER_TIERED;
 			break;
 		case 't':
 			o->timeout = strtoul(optarg, NULL, 10);
