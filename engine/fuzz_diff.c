@@ -1,6 +1,8 @@
 /* fuzz_diff.c — libFuzzer target comparing the two tiers: any input that
- * loads is run once interpreted and compiled twice, up front and lazily
- * (every export called with zero arguments, under fuel), and the runs must
+ * loads is run once interpreted and compiled three times, up front,
+ * lazily and tiered (hot at a second call or a loop's first round, so
+ * loops enter compiled code at their headers), every export called with
+ * zero arguments, under fuel; the runs must
  * end alike: the same status, trap message (function and offset), results,
  * and final memory.
  * Any difference aborts with both accounts. Built by `make fuzz`.
@@ -131,5 +133,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	setenv("WASM_BPF_JIT_LAZY", "1", 1);
 	run(data, size, WASM_TIER_JIT, &jit);
 	same(&interp, &jit, "lazily");
+	jit.len = 0;
+	setenv("WASM_BPF_JIT_TIER", "2,1", 1);
+	run(data, size, WASM_TIER_TIERED, &jit);
+	same(&interp, &jit, "tiered");
 	return 0;
 }
