@@ -581,8 +581,8 @@ static void log_lazy(const struct wm_jit_code *c)
 /* Tiered loads: how hot a function gets before it compiles, and the
  * rounds of loops that count as a call; the environment's
  * WASM_BPF_JIT_TIER=N[,E] sets them for tests. */
-#define TIER_THRESHOLD 16
-#define TIER_EDGES 16
+#define TIER_THRESHOLD 64
+#define TIER_EDGES 8
 static void tier_of_env(struct wm_jit_lazy *l)
 {
 	const char *env = getenv("WASM_BPF_JIT_TIER");

@@ -7,7 +7,10 @@
  *     consumer's "done ..." line; reports the consumer's CPU time over that
  *     span (from /proc/PID/schedstat, nanoseconds) and the wall time;
  *   - the command's peak RSS (wait4's rusage) after stopping it: by closing
- *     its stdin, or SIGINT with -s.
+ *     its stdin, or SIGINT with -s;
+ *   - the command's CPU time at its first line (startup_cpu_ns: its main
+ *     thread's, from /proc/PID/schedstat) and the time from the stop to its
+ *     exit (exit_ns).
  * With -p the consumer is stopped (SIGSTOP) while the N records are
  * produced and continued afterwards: CPU and wall time then cover only
  * draining a full buffer (the per-record cost without wake-ups).
@@ -125,7 +128,7 @@ static int parse(int argc, char **argv, struct opts *o)
 int main(int argc, char **argv)
 {
 	char line[512] = "", done[512] = "";
-	uint64_t t0, t_up, t_prod = 0, t_done = 0, c0 = 0, c1 = 0;
+	uint64_t t0, t_up, t_prod = 0, t_done = 0, c0 = 0, c1 = 0, c_up, t_exit;
 	struct rusage ru;
 	struct opts o;
 	int in_fd, status;
@@ -144,6 +147,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t_up = now_ns() - t0;
+	c_up = cpu_ns(pid);
 	if (o.n > 0) {
 		if (o.pause)
 			kill(pid, SIGSTOP);
@@ -163,6 +167,7 @@ int main(int argc, char **argv)
 		c1 = cpu_ns(pid);
 		done[strcspn(done, "\n")] = 0;
 	}
+	t0 = now_ns();
 	if (o.sigint)
 		kill(pid, SIGINT);
 	close(in_fd);
@@ -170,8 +175,11 @@ int main(int argc, char **argv)
 		;
 	if (wait4(pid, &status, 0, &ru) < 0)
 		return 1;
-	printf("startup_ns=%llu maxrss_kb=%ld status=%d",
-	       (unsigned long long)t_up, ru.ru_maxrss,
+	t_exit = now_ns() - t0;
+	printf("startup_ns=%llu startup_cpu_ns=%llu exit_ns=%llu maxrss_kb=%ld "
+	       "status=%d",
+	       (unsigned long long)t_up, (unsigned long long)c_up,
+	       (unsigned long long)t_exit, ru.ru_maxrss,
 	       WIFEXITED(status) ? WEXITSTATUS(status)
 				 : 128 + WTERMSIG(status));
 	if (o.n > 0)
