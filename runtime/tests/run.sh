@@ -443,6 +443,15 @@ else
 	E=$CC/code/$(cc_entry)
 	cc_run && grep -q "compiled-code cache: hit: $E" err && [ "$(cc_trap)" = "$T0" ]
 	verdict "code cache: a hit traps with the same line" "$(tr '\n' '|' <err)"
+	# a miss runs tiered (compiling only what gets hot) and writes the
+	# whole module's code at the end: the next run compiles nothing
+	rm -rf "$CC"
+	WASM_BPF_JIT_LOG=1 cc_run && grep -q '^jit: lazily compiled' err &&
+		grep -q 'miss: wrote' err && [ "$(cc_trap)" = "$T0" ] &&
+		WASM_BPF_JIT_LOG=1 cc_run && grep -q 'hit:' err &&
+		! grep -q '^jit:' err
+	verdict "code cache: a miss runs tiered, the entry it writes is whole" "$(tr '\n' '|' <err)"
+	E=$CC/code/$(cc_entry)
 	printf '\377' | dd of="$E" bs=1 seek=300 conv=notrunc 2>/dev/null
 	cc_fresh && grep -q 'damaged or refused, replacing' err &&
 		cc_run && grep -q 'hit:' err
