@@ -132,8 +132,10 @@ struct wasm_module *wasm_module__load(const void *bytes, size_t len,
 void wasm_module__free(struct wasm_module *m);
 
 /* A module's compiled code as bytes for wasm_load_opts.code in a later
- * process (malloc'ed into *buf): 0, -ENOENT when nothing was compiled up
- * front, -ENOMEM. */
+ * process (malloc'ed into *buf); a module compiled lazily or tiered is
+ * compiled whole for it (the bytes an up-front compile saves; the module
+ * itself runs on as it did). 0, -ENOENT when the tier compiles nothing
+ * (or the build has no id), -ENOMEM. */
 int wasm_module__save_code(const struct wasm_module *m, void **buf,
 			   size_t *len);
 /* Whether the module's code came from wasm_load_opts.code. */

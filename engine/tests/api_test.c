@@ -783,6 +783,26 @@ static size_t save_in_child(const uint8_t *wasm, size_t n,
 	return got;
 }
 
+/* A module run tiered saves the code of the whole module, the bytes a
+ * load compiling up front saves (the code cache writes it at a run's end,
+ * so that the next run loads all of it). */
+static void test_code_tiered(const uint8_t *wasm, size_t n)
+{
+	struct wasm_module *t = load_bytes(wasm, n, WASM_TIER_TIERED);
+	struct wasm_module *u = load_bytes(wasm, n, WASM_TIER_JIT);
+	void *a = NULL, *b = NULL;
+	size_t na = 0, nb = 0;
+	CHECK("code-tiered-saves-whole",
+	      t && u && !wasm_module__save_code(t, &a, &na) &&
+		  !wasm_module__save_code(u, &b, &nb) && na == nb &&
+		  !memcmp(a, b, na),
+	      "%zu bytes against %zu", na, nb);
+	free(a);
+	free(b);
+	wasm_module__free(t);
+	wasm_module__free(u);
+}
+
 /* ind(0), and the messages of ind(1) (a type mismatch) and oob(65532),
  * with `code` given to the load (or not); whether that code was used. */
 static bool code_run(const uint8_t *wasm, size_t n, int tier,
@@ -891,6 +911,7 @@ static void test_code(void)
 	      "used");
 	if (len)
 		test_code_damaged(wasm, n, saved, len, other, no);
+	test_code_tiered(wasm, n);
 }
 
 int main(void)
