@@ -888,14 +888,8 @@ bool wm_jit_osr(struct wasm_instance *ctx, struct wasm_func *f,
 	struct wm_code *code = (struct wm_code *)f->code;
 	struct wm_jit_code *c =
 	    __atomic_load_n(&code->jit_lazy, __ATOMIC_ACQUIRE);
-	if (c && (!c->lazy->threshold || cold(c, code)))
-		return false;
-	if (c) {
-		pthread_mutex_lock(&c->lazy->lock);
-		if (__atomic_load_n(&code->jit_lazy, __ATOMIC_RELAXED))
-			lazy_compile(c, code);
-		pthread_mutex_unlock(&c->lazy->lock);
-	}
+	if (c && (!c->lazy->threshold || !wm_jit_compile_lazy(code)))
+		return false; /* lazy mode's; or not hot yet */
 	uint8_t *jit = __atomic_load_n(&code->jit, __ATOMIC_ACQUIRE);
 	uint32_t pos = (uint32_t)(ip - code->words), k = 0;
 	while (jit && k < code->jit_nosr && code->jit_osr[k][0] != pos)
