@@ -112,8 +112,11 @@ struct wasm_bpf_app_opts {
 	uint64_t max_event_rate, event_burst;
 	/* Compiled-code cache (README): the guest's machine code kept in
 	 * the cache directory's code/ ($WASM_BPF_CACHE_DIR or the default
-	 * above), so later runs of the same module skip compiling. Off with
-	 * no_code_cache; unused when the guest is interpreted. */
+	 * above), so later runs of the same module skip compiling. Without
+	 * an entry (or with no_code_cache) the guest runs tiered (what gets
+	 * hot is compiled) and, with the cache, wasm_bpf_app__free writes
+	 * the whole module's code. Off with no_code_cache; unused when the
+	 * guest is interpreted. */
 	bool no_code_cache;
 	/* The guest's code interpreted, not compiled (as WASM_BPF_JIT=0). */
 	bool interp;
