@@ -98,6 +98,10 @@ static void emit_stubs(struct em *e)
 	size_t common = SIZE_MAX, routine = SIZE_MAX;
 	for (uint32_t i = 0; i < e->nstubs; i++) {
 		int kind = e->stubs[i].kind;
+		if (kind == STUB_INDIRECT) { /* may add stubs: a copy */
+			x64_indirect_stub(e, e->stubs[i]);
+			continue;
+		}
 		if (kind == STUB_SAFEPOINT && routine == SIZE_MAX)
 			routine = emit_safepoint_routine(e);
 		land(e, e->stubs[i].at);

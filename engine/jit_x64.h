@@ -67,12 +67,17 @@ struct fixup {
 };
 /* A jcc at `at` to a trap (kind < 0: failed fuel/interrupt check;
  * STUB_SAFEPOINT: an interrupt that an embedder's handler may absorb, a
- * pause, after which the code goes on right after the jcc). */
+ * pause, after which the code goes on right after the jcc;
+ * STUB_INDIRECT: call_indirect's rare callees, out of line,
+ * x64_indirect_stub). */
 #define STUB_SAFEPOINT (-2)
+#define STUB_INDIRECT  (-3)
 struct stub {
 	size_t at;
 	uint32_t pos;
 	int kind;
+	size_t at2, back; /* STUB_INDIRECT: second jcc, where it returns */
+	int32_t args;	  /* and the callee's frame (its args) off rbx */
 };
 
 struct em {
@@ -152,6 +157,7 @@ static inline bool grow(void **p, uint32_t n, uint32_t *cap, size_t size)
 #define opcode   x64_opcode
 #define op_m     x64_op_m
 #define op_mx    x64_op_mx
+#define op_sib   x64_op_sib
 #define op_r     x64_op_r
 #define home_of  x64_home_of
 #define op_s     x64_op_s
@@ -167,6 +173,8 @@ void opcode(struct em *e, unsigned opc);
 void op_m(struct em *e, int w, unsigned opc, int reg, int base, int32_t d);
 void op_mx(struct em *e, int w, unsigned opc, int reg, int base, int index,
 	   int32_t d);
+void op_sib(struct em *e, int w, unsigned opc, int reg, int base, int index,
+	    int ss, int32_t d);
 void op_r(struct em *e, int w, unsigned opc, int reg, int rm);
 const struct home *home_of(struct em *e, uint32_t s, bool def);
 void op_s(struct em *e, int w, unsigned opc, int reg, uint32_t s);
@@ -379,6 +387,7 @@ void x64_epilogue(struct em *e);
 /* The loop headers' entries for the interpreter (tiered mode: the unit's
  * osr), after the body; false when memory ran out. */
 bool x64_osr_entries(struct em *e, const struct wm_jit_info *info);
+void x64_indirect_stub(struct em *e, struct stub s);
 
 #endif
 #endif

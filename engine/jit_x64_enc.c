@@ -49,16 +49,22 @@ void op_m(struct em *e, int w, unsigned opc, int reg, int base,
 	disp(e, mod, d);
 }
 
-/* opcode reg, [base + index + d] */
-void op_mx(struct em *e, int w, unsigned opc, int reg, int base,
-		  int index, int32_t d)
+/* opcode reg, [base + (index << ss) + d] */
+void op_sib(struct em *e, int w, unsigned opc, int reg, int base,
+	    int index, int ss, int32_t d)
 {
 	rex(e, w, reg, index, base);
 	opcode(e, opc);
 	int mod = mod_for(base, d);
 	b1(e, mod << 6 | (reg & 7) << 3 | 4);
-	b1(e, (index & 7) << 3 | (base & 7));
+	b1(e, ss << 6 | (index & 7) << 3 | (base & 7));
 	disp(e, mod, d);
+}
+/* opcode reg, [base + index + d] */
+void op_mx(struct em *e, int w, unsigned opc, int reg, int base,
+		  int index, int32_t d)
+{
+	op_sib(e, w, opc, reg, base, index, 0, d);
 }
 
 /* opcode reg, rm (register direct) */
@@ -166,7 +172,7 @@ void trap_if(struct em *e, int cc, int kind, uint32_t pos)
 		e->b->oom = true;
 		return;
 	}
-	e->stubs[e->nstubs++] = (struct stub){jcc_fwd(e, cc), pos, kind};
+	e->stubs[e->nstubs++] = (struct stub){jcc_fwd(e, cc), pos, kind, 0, 0, 0};
 }
 
 #endif

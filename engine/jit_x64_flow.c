@@ -193,11 +193,27 @@ static size_t not_compiled(struct em *e)
 	return jcc_fwd(e, CC_E);
 }
 
+/* The interpreter's frame and value-stack checks before a call of the
+ * compiled code in rcx whose frame starts at args, then its frame
+ * counted (r8, r9, rsi clobbered; rsi the callee's frame). */
+static void frame_checks(struct em *e, int32_t args)
+{
+	op_m(e, 0, 0x8b, R8, CTX, offsetof(struct wasm_instance, nframes));
+	op_m(e, 0, 0x3b, R8, CTX, offsetof(struct wasm_instance, max_frames));
+	trap_if(e, CC_AE, WASM_TRAP_STACK_EXHAUSTED, e->pos);
+	op_m(e, 1, 0x8d, RSI, FP, args);
+	op_m(e, 0, 0x8b, R9, RCX, offsetof(struct wm_code, frame_slots));
+	op_sib(e, 1, 0x8d, R9, RSI, R9, 3, 0); /* r9 = rsi + slots * 8 */
+	op_m(e, 1, 0x3b, R9, CTX, offsetof(struct wasm_instance, stack_end));
+	trap_if(e, CC_A, WASM_TRAP_STACK_EXHAUSTED, e->pos);
+	op_m(e, 0, 0xff, 0, CTX, offsetof(struct wasm_instance, nframes));
+}
+
 /* call_indirect: the interpreter's checks inline, then a native call when
- * the callee is compiled; host and interpreted callees take the helper.
- * Host functions have no instance, so one compare with this instance
- * leads the common case (a compiled function of this instance, called at
- * its inner entry) and sends the rest out of line. */
+ * the callee is a compiled function of this instance, at its inner entry,
+ * on a straight path (no jump taken). Host functions have no instance, so
+ * one compare with this instance sends them, and other instances'
+ * functions, out of line with interpreted callees (x64_indirect_stub). */
 static void emit_call_indirect(struct em *e)
 {
 	const uint32_t *w = e->w; /* table, sig_id, argbase, a */
@@ -208,53 +224,55 @@ static void emit_call_indirect(struct em *e)
 	op_m(e, 0, 0x3b, RAX, RCX, offsetof(struct wasm_table, size));
 	trap_if(e, CC_AE, WASM_TRAP_UNDEFINED_ELEMENT, e->pos);
 	op_m(e, 1, 0x8b, RCX, RCX, offsetof(struct wasm_table, elems));
-	op_r(e, 1, 0xc1, 4, RAX), b1(e, 3);
-	op_mx(e, 1, 0x8b, RAX, RCX, RAX, 0); /* rax = the wasm_func */
+	op_sib(e, 1, 0x8b, RAX, RCX, RAX, 3, 0); /* rax = the wasm_func */
 	op_r(e, 1, 0x85, RAX, RAX);
 	trap_if(e, CC_E, WASM_TRAP_UNINITIALIZED_ELEMENT, e->pos);
 	op_m(e, 0, 0x81, 7, RAX, offsetof(struct wasm_func, sig_id));
 	wm_jit_note_sig(e->u, here(e), w[1]);
 	b4(e, w[1]);
 	trap_if(e, CC_NE, WASM_TRAP_INDIRECT_TYPE_MISMATCH, e->pos);
-	op_m(e, 1, 0x8b, RDX, RAX, offsetof(struct wasm_func, inst));
-	op_r(e, 1, 0x3b, RDX, INST);
-	size_t other = jcc_fwd(e, CC_NE);
+	op_m(e, 1, 0x39, INST, RAX, offsetof(struct wasm_func, inst));
+	uint32_t k = e->nstubs;
+	trap_if(e, CC_NE, STUB_INDIRECT, e->pos);
 	size_t interp = not_compiled(e);
-	size_t checks = here(e); /* rcx the code, rdx the callee's instance */
-	op_m(e, 0, 0x8b, R8, CTX, offsetof(struct wasm_instance, nframes));
-	op_m(e, 0, 0x3b, R8, CTX, offsetof(struct wasm_instance, max_frames));
-	trap_if(e, CC_AE, WASM_TRAP_STACK_EXHAUSTED, e->pos);
-	op_m(e, 1, 0x8d, RSI, FP, slot(e, w[2]));
-	op_m(e, 0, 0x8b, R9, RCX, offsetof(struct wm_code, frame_slots));
-	op_r(e, 1, 0xc1, 4, R9), b1(e, 3);
-	op_r(e, 1, 0x01, RSI, R9); /* r9 = nfp + frame_slots */
-	op_m(e, 1, 0x3b, R9, CTX, offsetof(struct wasm_instance, stack_end));
-	trap_if(e, CC_A, WASM_TRAP_STACK_EXHAUSTED, e->pos);
-	op_m(e, 0, 0xff, 0, CTX, offsetof(struct wasm_instance, nframes));
-	op_r(e, 1, 0x3b, RDX, INST);
-	size_t outer = jcc_fwd(e, CC_NE);
-	/* this instance's function: its inner entry, as a direct call */
+	frame_checks(e, slot(e, w[2]));
 	op_m(e, 0, 0xff, 2, RCX, offsetof(struct wm_code, jit_inner));
-	size_t called = jmp_fwd(e);
-	land(e, outer); /* another instance's: its outer entry */
-	mov_rr(e, RDI, CTX);
-	op_m(e, 0, 0xff, 2, RCX, offsetof(struct wm_code, jit));
-	land(e, called);
 	op_m(e, 0, 0xff, 1, CTX, offsetof(struct wasm_instance, nframes));
-	size_t done = jmp_fwd(e);
-	land(e, other); /* a host function (no instance) or another's */
-	op_r(e, 1, 0x85, RDX, RDX);
-	size_t host = jcc_fwd(e, CC_E);
-	size_t interp2 = not_compiled(e);
-	b1(e, 0xe9);
-	b4(e, (uint32_t)((int64_t)checks - (int64_t)(here(e) + 4)));
-	land(e, host);
-	land(e, interp);
-	land(e, interp2);
-	helper_call(e);
-	land(e, done);
+	if (k < e->nstubs) { /* else out of memory */
+		e->stubs[k].at2 = interp;
+		e->stubs[k].back = here(e);
+		e->stubs[k].args = slot(e, w[2]);
+	}
 	reload(e, true);
 	check_status(e);
+}
+
+/* call_indirect's out-of-line paths, from s (rax the wasm_func): another
+ * instance's compiled function through its outer entry (rdx its
+ * instance), and, from the second jump too, host and interpreted callees
+ * through the helper; both go back to the reload after the call. */
+void x64_indirect_stub(struct em *e, struct stub s)
+{
+	uint32_t pos = e->pos;
+	e->pos = s.pos;
+	land(e, s.at);
+	op_m(e, 1, 0x8b, RDX, RAX, offsetof(struct wasm_func, inst));
+	op_r(e, 1, 0x85, RDX, RDX);
+	size_t host = jcc_fwd(e, CC_E);
+	size_t interp = not_compiled(e);
+	frame_checks(e, s.args);
+	mov_rr(e, RDI, CTX);
+	op_m(e, 0, 0xff, 2, RCX, offsetof(struct wm_code, jit));
+	op_m(e, 0, 0xff, 1, CTX, offsetof(struct wasm_instance, nframes));
+	size_t done = jmp_fwd(e);
+	land(e, host);
+	land(e, interp);
+	land(e, s.at2);
+	helper_call(e);
+	land(e, done);
+	b1(e, 0xe9);
+	b4(e, (uint32_t)((int64_t)s.back - (int64_t)(here(e) + 4)));
+	e->pos = pos;
 }
 
 /* call rel32 to the inner entry of the unit's function k, or (k: HELPER
