@@ -7,10 +7,11 @@
 
 #if defined(__x86_64__) && defined(__linux__)
 
+/* The epilogue in place: two bytes, and no jump taken per call. */
 static void ret_ok(struct em *e)
 {
 	op_r(e, 0, 0x31, RAX, RAX);
-	jmp_to(e, EPILOGUE);
+	x64_epilogue(e);
 }
 static void check_status(struct em *e)
 {
@@ -538,8 +539,10 @@ static void emit_br_cmp(struct em *e, enum ir_op op)
 		op_s(e, 0, 0x81, 7, w[0]);
 		b4(e, w[1]);
 	} else {
-		ld(e, wide, RAX, w[0]);
-		op_s(e, wide, 0x3b, RAX, w[1]);
+		int r = gpr_of(e, w[0]);
+		if (r < 0)
+			ld(e, wide, r = RAX, w[0]);
+		op_s(e, wide, 0x3b, r, w[1]);
 	}
 	branch_if(e, cmp_cc(op), 2);
 }

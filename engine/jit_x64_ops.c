@@ -443,10 +443,12 @@ static bool emit_unary(struct em *e, enum ir_op op)
 		op_s(e, 1, 0x63, RAX, w[1]);
 		st(e, 1, w[0], RAX);
 		return true;
-	case IR_I64_EXTEND_I32_U:
-		ld(e, 0, RAX, w[1]);
-		st(e, 1, w[0], RAX);
+	case IR_I64_EXTEND_I32_U: { /* a 32-bit mov zero-extends */
+		int d = dest_reg(e, w[0]);
+		op_s(e, 0, 0x8b, d, w[1]);
+		finish(e, 1, w[0], d);
 		return true;
+	}
 	default:
 		return false;
 	}
