@@ -818,8 +818,15 @@ int wm_jit_safepoint(struct wasm_instance *ctx)
 	return ctx->interrupt && ctx->fuel >= 0 && wm_interrupt_handled(ctx);
 }
 
-int wm_jit_call(struct wasm_instance *ctx, struct wasm_instance *inst,
-		union wm_slot *fp, uint32_t funcidx, uint32_t pos)
+/* The compiled frames between the base and a compiled body's stack
+ * pointer sp (runtime.h, jit_frame_base). */
+static uint32_t jit_frames(const struct wasm_instance *ctx, uintptr_t sp)
+{
+	return (uint32_t)((ctx->jit_frame_base - sp) / 16);
+}
+
+static int call_out(struct wasm_instance *ctx, struct wasm_instance *inst,
+		    union wm_slot *fp, uint32_t funcidx, uint32_t pos)
 {
 	struct wasm_func *cur = inst->funcs[funcidx];
 	const uint32_t *ip = cur->code->words + pos;
@@ -856,6 +863,17 @@ int wm_jit_call(struct wasm_instance *ctx, struct wasm_instance *inst,
 	return st;
 }
 
+int wm_jit_call(struct wasm_instance *ctx, struct wasm_instance *inst,
+		union wm_slot *fp, uint32_t funcidx, uint32_t pos,
+		uintptr_t sp)
+{
+	uint32_t n = ctx->nframes;
+	ctx->nframes = n + jit_frames(ctx, sp);
+	int st = call_out(ctx, inst, fp, funcidx, pos);
+	ctx->nframes = n;
+	return st;
+}
+
 int wm_jit_bulk(struct wasm_instance *ctx, struct wasm_instance *inst,
 		union wm_slot *fp, uint32_t funcidx, uint32_t pos, int op)
 {
@@ -866,14 +884,16 @@ int wm_jit_bulk(struct wasm_instance *ctx, struct wasm_instance *inst,
 }
 
 int wm_jit_lazy_call(struct wasm_instance *ctx, struct wasm_instance *inst,
-		     union wm_slot *fp, uint32_t funcidx)
+		     union wm_slot *fp, uint32_t funcidx, uintptr_t sp)
 {
 	struct wasm_func *f = inst->funcs[funcidx];
-	if (wm_jit_ready(f->code))
-		return ((wm_jit_fn)f->code->jit)(ctx, fp, inst);
-	ctx->nframes--; /* counted by the caller as a compiled call's */
-	int st = wm_interp_run(ctx, f, fp);
-	ctx->nframes++;
+	uint32_t n = ctx->nframes;
+	ctx->nframes = n + jit_frames(ctx, sp);
+	int st = wm_jit_ready(f->code)
+		     ? (ctx->nframes++, /* as wm_jit_call counts it */
+			((wm_jit_fn)f->code->jit)(ctx, fp, inst))
+		     : wm_interp_run(ctx, f, fp);
+	ctx->nframes = n;
 	return st;
 }
 

@@ -243,13 +243,16 @@ int wm_jit_trap(struct wasm_instance *ctx, struct wasm_instance *inst,
  * embedder's interrupt handler absorbed it (a pause that ended) and the
  * code goes on. */
 int wm_jit_safepoint(struct wasm_instance *ctx);
-/* Runs the CALL, CALL_IMPORT or CALL_INDIRECT at word `pos`. */
+/* Runs the CALL, CALL_IMPORT or CALL_INDIRECT at word `pos`; sp is the
+ * caller's stack pointer (its compiled frames are counted from it). */
 int wm_jit_call(struct wasm_instance *ctx, struct wasm_instance *inst,
-		union wm_slot *fp, uint32_t funcidx, uint32_t pos);
+		union wm_slot *fp, uint32_t funcidx, uint32_t pos,
+		uintptr_t sp);
 /* A first call from compiled code (through the lazy stub): compiles
- * funcidx of inst and runs it, or interprets it when it cannot compile. */
+ * funcidx of inst and runs it, or interprets it when it cannot compile;
+ * sp as for wm_jit_call. */
 int wm_jit_lazy_call(struct wasm_instance *ctx, struct wasm_instance *inst,
-		     union wm_slot *fp, uint32_t funcidx);
+		     union wm_slot *fp, uint32_t funcidx, uintptr_t sp);
 int32_t wm_jit_memory_grow(struct wasm_instance *inst, uint32_t delta);
 /* Runs the table or bulk-memory instruction op at word `pos` (bulk.h). */
 int wm_jit_bulk(struct wasm_instance *ctx, struct wasm_instance *inst,

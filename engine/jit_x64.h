@@ -77,7 +77,6 @@ struct stub {
 	uint32_t pos;
 	int kind;
 	size_t at2, back; /* STUB_INDIRECT: second jcc, where it returns */
-	int32_t args;	  /* and the callee's frame (its args) off rbx */
 };
 
 struct em {

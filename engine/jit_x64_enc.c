@@ -172,7 +172,7 @@ void trap_if(struct em *e, int cc, int kind, uint32_t pos)
 		e->b->oom = true;
 		return;
 	}
-	e->stubs[e->nstubs++] = (struct stub){jcc_fwd(e, cc), pos, kind, 0, 0, 0};
+	e->stubs[e->nstubs++] = (struct stub){jcc_fwd(e, cc), pos, kind, 0, 0};
 }
 
 #endif

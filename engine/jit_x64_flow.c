@@ -159,6 +159,7 @@ static void helper_call(struct em *e)
 	mov_rr(e, RDX, FP);
 	mov_ri(e, RCX, e->f->index);
 	mov_ri(e, R8, e->pos);
+	mov_rr(e, R9, RSP);
 	x64_call_c(e, WM_JIT_H_CALL);
 }
 /* Table and bulk-memory instructions: bulk.c's code, on the frame. */
@@ -194,20 +195,28 @@ static size_t not_compiled(struct em *e)
 	return jcc_fwd(e, CC_E);
 }
 
+/* The interpreter's frame limit before a compiled call: the stack
+ * pointer against the floor (runtime.h, jit_frame_floor), a load and no
+ * store (a count in memory, up and down per call, chains every call to
+ * the one before through the store). */
+static void frame_limit(struct em *e)
+{
+	op_m(e, 1, 0x3b, RSP, CTX,
+	     offsetof(struct wasm_instance, jit_frame_floor));
+	trap_if(e, CC_BE, WASM_TRAP_STACK_EXHAUSTED, e->pos);
+}
+
 /* The interpreter's frame and value-stack checks before a call of the
- * compiled code in rcx whose frame starts at args, then its frame
- * counted (r8, r9, rsi clobbered; rsi the callee's frame). */
+ * compiled code in rcx whose frame starts at args (r9 clobbered, rsi the
+ * callee's frame). */
 static void frame_checks(struct em *e, int32_t args)
 {
-	op_m(e, 0, 0x8b, R8, CTX, offsetof(struct wasm_instance, nframes));
-	op_m(e, 0, 0x3b, R8, CTX, offsetof(struct wasm_instance, max_frames));
-	trap_if(e, CC_AE, WASM_TRAP_STACK_EXHAUSTED, e->pos);
+	frame_limit(e);
 	op_m(e, 1, 0x8d, RSI, FP, args);
 	op_m(e, 0, 0x8b, R9, RCX, offsetof(struct wm_code, frame_slots));
 	op_sib(e, 1, 0x8d, R9, RSI, R9, 3, 0); /* r9 = rsi + slots * 8 */
 	op_m(e, 1, 0x3b, R9, CTX, offsetof(struct wasm_instance, stack_end));
 	trap_if(e, CC_A, WASM_TRAP_STACK_EXHAUSTED, e->pos);
-	op_m(e, 0, 0xff, 0, CTX, offsetof(struct wasm_instance, nframes));
 }
 
 /* call_indirect: the interpreter's checks inline, then a native call when
@@ -238,39 +247,24 @@ static void emit_call_indirect(struct em *e)
 	size_t interp = not_compiled(e);
 	frame_checks(e, slot(e, w[2]));
 	op_m(e, 0, 0xff, 2, RCX, offsetof(struct wm_code, jit_inner));
-	op_m(e, 0, 0xff, 1, CTX, offsetof(struct wasm_instance, nframes));
 	if (k < e->nstubs) { /* else out of memory */
 		e->stubs[k].at2 = interp;
 		e->stubs[k].back = here(e);
-		e->stubs[k].args = slot(e, w[2]);
 	}
 	reload(e, true);
 	check_status(e);
 }
 
-/* call_indirect's out-of-line paths, from s (rax the wasm_func): another
- * instance's compiled function through its outer entry (rdx its
- * instance), and, from the second jump too, host and interpreted callees
- * through the helper; both go back to the reload after the call. */
+/* call_indirect's out-of-line path, from both jumps of s: host,
+ * interpreted and other instances' callees through the helper (which
+ * counts the compiled frames for them), then back to the reload. */
 void x64_indirect_stub(struct em *e, struct stub s)
 {
 	uint32_t pos = e->pos;
 	e->pos = s.pos;
 	land(e, s.at);
-	op_m(e, 1, 0x8b, RDX, RAX, offsetof(struct wasm_func, inst));
-	op_r(e, 1, 0x85, RDX, RDX);
-	size_t host = jcc_fwd(e, CC_E);
-	size_t interp = not_compiled(e);
-	frame_checks(e, s.args);
-	mov_rr(e, RDI, CTX);
-	op_m(e, 0, 0xff, 2, RCX, offsetof(struct wm_code, jit));
-	op_m(e, 0, 0xff, 1, CTX, offsetof(struct wasm_instance, nframes));
-	size_t done = jmp_fwd(e);
-	land(e, host);
-	land(e, interp);
 	land(e, s.at2);
 	helper_call(e);
-	land(e, done);
 	b1(e, 0xe9);
 	b4(e, (uint32_t)((int64_t)s.back - (int64_t)(here(e) + 4)));
 	e->pos = pos;
@@ -330,14 +324,11 @@ static void emit_call(struct em *e)
 		return;
 	}
 	spill(e);
-	op_m(e, 0, 0x8b, RAX, CTX, offsetof(struct wasm_instance, nframes));
-	op_m(e, 0, 0x3b, RAX, CTX, offsetof(struct wasm_instance, max_frames));
-	trap_if(e, CC_AE, WASM_TRAP_STACK_EXHAUSTED, e->pos);
+	frame_limit(e);
 	op_m(e, 1, 0x8d, RSI, FP, slot(e, e->w[1]));
 	op_m(e, 1, 0x8d, RAX, RSI, slot(e, cc->frame_slots));
 	op_m(e, 1, 0x3b, RAX, CTX, offsetof(struct wasm_instance, stack_end));
 	trap_if(e, CC_A, WASM_TRAP_STACK_EXHAUSTED, e->pos);
-	op_m(e, 0, 0xff, 0, CTX, offsetof(struct wasm_instance, nframes));
 	if (!e->u->lazy || e->w[0] == e->f->index) {
 		call_direct(e, e->u->lazy ? (uint32_t)(e->f - e->u->funcs)
 					  : callee);
@@ -346,16 +337,16 @@ static void emit_call(struct em *e)
 		mov_ri(e, RCX, (uintptr_t)&cc->jit_inner);
 		op_m(e, 0, 0xff, 2, RCX, 0); /* call [rcx] */
 	}
-	op_m(e, 0, 0xff, 1, CTX, offsetof(struct wasm_instance, nframes));
 	reload(e, true);
 	check_status(e);
 }
 
 /* The lazy stub (jit.h): entered like an inner entry (rsp 8 mod 16, rsi
  * the frame, r14 the context, r15 the instance, eax the function), it
- * calls wm_jit_lazy_call(ctx, inst, frame, funcidx). The caller spilled
- * what it keeps, and C keeps rbx, rbp and r12-r15 as compiled code
- * expects; the push of rsi aligns the stack for the C call. */
+ * calls wm_jit_lazy_call(ctx, inst, frame, funcidx, the caller's rsp).
+ * The caller spilled what it keeps, and C keeps rbx, rbp and r12-r15 as
+ * compiled code expects; the push of rsi aligns the stack for the C
+ * call. */
 __asm__(".pushsection .text.wm_jit_lazy_stub,\"ax\",@progbits\n"
 	".globl wm_jit_lazy_stub_code\n"
 	".hidden wm_jit_lazy_stub_code\n"
@@ -366,6 +357,7 @@ __asm__(".pushsection .text.wm_jit_lazy_stub,\"ax\",@progbits\n"
 	"\tmov %rsi, %rdx\n"
 	"\tmov %r15, %rsi\n"
 	"\tmov %eax, %ecx\n"
+	"\tlea 16(%rsp), %r8\n"
 	"\tcall *wm_jit_lazy_call@GOTPCREL(%rip)\n"
 	"\tpop %rsi\n"
 	"\tret\n"
@@ -380,6 +372,31 @@ void *wm_jit_arch_lazy_stub(void)
 
 static const uint8_t pushes[] = {RBP, RBX, R12, R13, R14, R15};
 
+/* The outer entry's jit_frame_base (runtime.h): the stack pointer in the
+ * body it calls, 16 below its own; and the floor, 16 bytes per frame
+ * left below that (all ones: none left; 0: more than the stack has). */
+static void frame_base(struct em *e)
+{
+	op_r(e, 1, 0x83, 1, RCX);
+	b1(e, 0xff); /* or rcx, -1 */
+	op_m(e, 0, 0x8b, RAX, CTX, offsetof(struct wasm_instance, max_frames));
+	op_m(e, 0, 0x2b, RAX, CTX, offsetof(struct wasm_instance, nframes));
+	size_t none = jcc_fwd(e, CC_BE);
+	op_r(e, 1, 0xc1, 4, RAX);
+	b1(e, 4); /* shl rax, 4 */
+	op_m(e, 1, 0x8d, RCX, RSP, -16);
+	op_r(e, 1, 0x29, RAX, RCX); /* sub rcx, rax */
+	size_t fits = jcc_fwd(e, CC_AE);
+	op_r(e, 0, 0x31, RCX, RCX);
+	land(e, none);
+	land(e, fits);
+	op_m(e, 1, 0x89, RCX, CTX,
+	     offsetof(struct wasm_instance, jit_frame_floor));
+	op_m(e, 1, 0x8d, RAX, RSP, -16);
+	op_m(e, 1, 0x89, RAX, CTX,
+	     offsetof(struct wasm_instance, jit_frame_base));
+}
+
 /* The entry from C (wm_jit_fn; also call_indirect's, whose callee may
  * belong to another instance): saves what C expects kept, sets the
  * instance's registers and calls the inner entry. Compiled functions of
@@ -388,14 +405,19 @@ static const uint8_t pushes[] = {RBP, RBX, R12, R13, R14, R15};
  * it keeps, so the callee saves only the frame register. */
 static size_t outer_part(struct em *e)
 {
+	const int32_t base = offsetof(struct wasm_instance, jit_frame_base);
+	const int32_t floor = offsetof(struct wasm_instance, jit_frame_floor);
 	for (size_t i = 0; i < sizeof(pushes); i++) {
 		rex(e, 0, 0, 0, pushes[i]);
 		b1(e, 0x50 + (pushes[i] & 7));
 	}
+	op_m(e, 0, 0xff, 6, RDI, base); /* push: the entry's from C nest */
+	op_m(e, 0, 0xff, 6, RDI, floor);
 	op_r(e, 1, 0x83, 5, RSP);
 	b1(e, 8); /* sub rsp, 8: the inner entry sees a call's alignment */
 	mov_rr(e, CTX, RDI);
 	mov_rr(e, INST, RDX);
+	frame_base(e);
 	if (e->u->m->nmems) {
 #ifndef WASM_GUARD_PAGES
 		op_m(e, 1, 0x8b, MEMOBJ, INST, offsetof(struct wasm_instance, mem));
@@ -412,6 +434,8 @@ static size_t outer_part(struct em *e)
 	size_t call = here(e);
 	op_r(e, 1, 0x83, 0, RSP);
 	b1(e, 8);
+	op_m(e, 0, 0x8f, 0, CTX, floor); /* pop */
+	op_m(e, 0, 0x8f, 0, CTX, base);
 	for (size_t i = sizeof(pushes); i-- > 0;) {
 		rex(e, 0, 0, 0, pushes[i]);
 		b1(e, 0x58 + (pushes[i] & 7));

@@ -140,6 +140,13 @@ struct wasm_instance {
 	/* Loop back edges the interpreter runs between looks at whether its
 	 * function is hot (tiered mode; else rarely). */
 	int32_t tier_edges;
+	/* Compiled calls between compiled functions leave nframes alone:
+	 * each takes 16 bytes of native stack below jit_frame_base (the
+	 * stack pointer in the body of the function C entered), and a call
+	 * traps as the interpreter's would when the stack pointer is at or
+	 * below jit_frame_floor (nframes + its depth = max_frames). C code
+	 * entered from compiled code counts them (wm_jit_call). */
+	uintptr_t jit_frame_base, jit_frame_floor;
 
 	/* Set from other threads and signal handlers: an atomic, so
 	 * instances on many threads stay race-free (and ThreadSanitizer
