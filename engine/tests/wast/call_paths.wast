@@ -4,7 +4,8 @@
 ;; calls, with values live across the call; its traps (out of range, null,
 ;; type mismatch) in the same loop; and the frame limit reached exactly at
 ;; the interpreter's depth through call_indirect, a direct call and
-;; another instance's function.
+;; another instance's function, and C code entered from compiled code at
+;; depth counting the compiled frames.
 
 (module $A
   (type $r (func (param i32) (result i32)))
@@ -91,3 +92,33 @@
 (assert_return (invoke $B "arec" (i32.const 99998)) (i32.const 99998))
 (assert_exhaustion (invoke $B "arec" (i32.const 99999)) "call stack exhausted")
 (assert_return (invoke $B "arec" (i32.const 10)) (i32.const 10))
+
+;; Compiled calls count their frames by the stack pointer: C code entered
+;; from compiled code counts them first, at the exact depth. n levels of
+;; compiled recursion, then the rest in another instance through the
+;; helper ($down), or through a first call (lazily compiled: the lazy
+;; stub) at that depth ($lz, first invoked at the limit).
+(module $C
+  (type $r (func (param i32) (result i32)))
+  (import "A" "rec" (func $arec (type $r)))
+  (func $down (param $n i32) (param $m i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n)) (then (call $arec (local.get $m)))
+      (else (i32.add (i32.const 1)
+        (call $down (i32.sub (local.get $n) (i32.const 1)) (local.get $m))))))
+  (func (export "down") (param i32 i32) (result i32)
+    (call $down (local.get 0) (local.get 1)))
+  (func $g (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n)) (then (i32.const 0))
+      (else (i32.add (i32.const 1) (call $g (i32.sub (local.get $n) (i32.const 1)))))))
+  (func $lz (param $n i32) (param $m i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n)) (then (call $g (local.get $m)))
+      (else (i32.add (i32.const 1)
+        (call $lz (i32.sub (local.get $n) (i32.const 1)) (local.get $m))))))
+  (func (export "lz") (param i32 i32) (result i32)
+    (call $lz (local.get 0) (local.get 1)))
+)
+;; frames: the export, n + 1 of $down / $lz, m + 1 of rec / $g
+(assert_exhaustion (invoke $C "lz" (i32.const 1000) (i32.const 98998)) "call stack exhausted")
+(assert_return (invoke $C "lz" (i32.const 1000) (i32.const 98997)) (i32.const 99997))
+(assert_exhaustion (invoke $C "down" (i32.const 1000) (i32.const 98998)) "call stack exhausted")
+(assert_return (invoke $C "down" (i32.const 1000) (i32.const 98997)) (i32.const 99997))
