@@ -91,8 +91,9 @@ static size_t emit_safepoint_routine(struct em *e)
 }
 
 /* Out-of-line trap paths: pos in ecx, kind in r8d, then one shared call.
- * A safepoint's stub first asks the routine, then goes back after its
- * check or on to the trap. */
+ * A fuel check's stub first counts fuel (when on) and asks the routine
+ * about an interrupt, then goes back after its check or on to the trap;
+ * call_indirect's goes to the helper and back. */
 static void emit_stubs(struct em *e)
 {
 	size_t common = SIZE_MAX, routine = SIZE_MAX;
@@ -102,17 +103,11 @@ static void emit_stubs(struct em *e)
 			x64_indirect_stub(e, e->stubs[i]);
 			continue;
 		}
-		if (kind == STUB_SAFEPOINT && routine == SIZE_MAX)
+		if (kind == STUB_CHECK && routine == SIZE_MAX)
 			routine = emit_safepoint_routine(e);
 		land(e, e->stubs[i].at);
-		if (kind == STUB_SAFEPOINT) {
-			b1(e, 0xe8);
-			b4(e, (uint32_t)((int64_t)routine -
-					 (int64_t)(here(e) + 4)));
-			b1(e, 0x0f);
-			b1(e, 0x80 + CC_NE);
-			b4(e, (uint32_t)((int64_t)(e->stubs[i].at + 4) -
-					 (int64_t)(here(e) + 4)));
+		if (kind == STUB_CHECK) {
+			x64_check_stub(e, e->stubs[i].at + 4, routine);
 			kind = -1;
 		}
 		mov_ri(e, RCX, e->stubs[i].pos);

@@ -66,11 +66,12 @@ struct fixup {
 	uint32_t target;
 };
 /* A jcc at `at` to a trap (kind < 0: failed fuel/interrupt check;
- * STUB_SAFEPOINT: an interrupt that an embedder's handler may absorb, a
- * pause, after which the code goes on right after the jcc;
+ * STUB_CHECK: fuel on or an interrupt, see fuel_check; an interrupt that
+ * an embedder's handler absorbs, a pause, or fuel left, and the code goes
+ * on right after the jcc;
  * STUB_INDIRECT: call_indirect's rare callees, out of line,
  * x64_indirect_stub). */
-#define STUB_SAFEPOINT (-2)
+#define STUB_CHECK     (-2)
 #define STUB_INDIRECT  (-3)
 struct stub {
 	size_t at;
@@ -387,6 +388,7 @@ void x64_epilogue(struct em *e);
  * osr), after the body; false when memory ran out. */
 bool x64_osr_entries(struct em *e, const struct wm_jit_info *info);
 void x64_indirect_stub(struct em *e, struct stub s);
+void x64_check_stub(struct em *e, size_t back, size_t routine);
 
 #endif
 #endif

@@ -22,14 +22,49 @@ static void check_status(struct em *e)
 /* ---- branches ------------------------------------------------------------------ */
 
 /* The interpreter's check at function entry and loop back edges; `pos` is
- * where it reports (for a branch: the target). */
+ * where it reports (for a branch: the target). Inline, one load and
+ * compare of the interrupt and fuel_enabled words: with fuel off (the
+ * usual case) no count in memory chains each check to the one before
+ * through a store; the count and the interrupt are out of line
+ * (x64_check_stub), in the interpreter's order. */
+_Static_assert(offsetof(struct wasm_instance, fuel_enabled) ==
+		       offsetof(struct wasm_instance, interrupt) + 4 &&
+	       offsetof(struct wasm_instance, interrupt) % 8 == 0,
+	       "one 8-byte word: interrupt and fuel_enabled");
 static void fuel_check(struct em *e, uint32_t pos)
 {
+	op_m(e, 1, 0x83, 7, CTX, offsetof(struct wasm_instance, interrupt));
+	b1(e, 0);
+	trap_if(e, CC_NE, STUB_CHECK, pos);
+}
+
+/* jcc rel32 to code offset `to`, emitted already. */
+static void jcc_back(struct em *e, int cc, size_t to)
+{
+	b1(e, 0x0f);
+	b1(e, 0x80 + cc);
+	b4(e, (uint32_t)((int64_t)to - (int64_t)(here(e) + 4)));
+}
+
+/* A fuel check's out-of-line part (fuel_check): with fuel on, the count,
+ * out of it on to the trap; then an interrupt asks the safepoint
+ * routine; back to `back` when the code goes on, else on to the trap
+ * that follows. */
+void x64_check_stub(struct em *e, size_t back, size_t routine)
+{
+	op_m(e, 0, 0x83, 7, CTX, offsetof(struct wasm_instance, fuel_enabled));
+	b1(e, 0);
+	size_t off = jcc_fwd(e, CC_E);
 	op_m(e, 1, 0xff, 1, CTX, offsetof(struct wasm_instance, fuel));
-	trap_if(e, CC_S, -1, pos);
+	size_t out = jcc_fwd(e, CC_S);
+	land(e, off);
 	op_m(e, 0, 0x83, 7, CTX, offsetof(struct wasm_instance, interrupt));
 	b1(e, 0);
-	trap_if(e, CC_NE, STUB_SAFEPOINT, pos);
+	jcc_back(e, CC_E, back);
+	b1(e, 0xe8);
+	b4(e, (uint32_t)((int64_t)routine - (int64_t)(here(e) + 4)));
+	jcc_back(e, CC_NE, back);
+	land(e, out);
 }
 static uint32_t target_of(struct em *e, unsigned k)
 {

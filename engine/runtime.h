@@ -151,7 +151,11 @@ struct wasm_instance {
 	/* Set from other threads and signal handlers: an atomic, so
 	 * instances on many threads stay race-free (and ThreadSanitizer
 	 * agrees); a plain load on the hot path. */
-	_Atomic int interrupt;
+	_Alignas(8) _Atomic int interrupt;
+	/* Next to interrupt: compiled code tests both with one load at
+	 * each fuel check, and counts fuel only when it is on (off, the
+	 * count is never seen: wasm_call__begin resets it). */
+	uint32_t fuel_enabled;
 	_Atomic int cancel; /* host waits return EINTR; see wasm.h */
 	/* C code (interpreter, bulk op, host) wrote to a read-only mapping:
 	 * set by the fault handler, ends the call at the next check. */
@@ -160,7 +164,6 @@ struct wasm_instance {
 	uint64_t fuel_seen;  /* published at host calls, atomically */
 	uint32_t pages_seen; /* (wasm_instance__usage) */
 	void *on_interrupt_user;
-	bool fuel_enabled;
 	int64_t fuel;
 
 	struct wasm_trap trap;
