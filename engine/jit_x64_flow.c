@@ -186,14 +186,20 @@ static void reload(struct em *e, bool results)
 	e->spilled = false;
 }
 
-/* Calls leaving compiled code (imports, indirect, interpreted callees). */
-static void helper_call(struct em *e)
+/* A helper's first arguments: context, instance, frame, function and
+ * position. */
+static void helper_args(struct em *e)
 {
 	mov_rr(e, RDI, CTX);
 	mov_rr(e, RSI, INST);
 	mov_rr(e, RDX, FP);
 	mov_ri(e, RCX, e->f->index);
 	mov_ri(e, R8, e->pos);
+}
+/* Calls leaving compiled code (imports, indirect, interpreted callees). */
+static void helper_call(struct em *e)
+{
+	helper_args(e);
 	mov_rr(e, R9, RSP);
 	x64_call_c(e, WM_JIT_H_CALL);
 }
@@ -201,11 +207,7 @@ static void helper_call(struct em *e)
 RARE static void emit_bulk(struct em *e, enum ir_op op)
 {
 	spill(e);
-	mov_rr(e, RDI, CTX);
-	mov_rr(e, RSI, INST);
-	mov_rr(e, RDX, FP);
-	mov_ri(e, RCX, e->f->index);
-	mov_ri(e, R8, e->pos);
+	helper_args(e);
 	mov_ri(e, R9, op);
 	x64_call_c(e, WM_JIT_H_BULK);
 	reload(e, true);
