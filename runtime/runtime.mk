@@ -19,13 +19,19 @@ $(RUNTIME_LIB): $(RUNTIME_LIB_OBJS)
 	$(AR) rcs $@ $^
 
 # Archive order matters: each library before the ones it calls into.
-$(RUNTIME_BIN): $(OBJ)/runtime/main.o $(RUNTIME_CMD_OBJS) $(RUNTIME_LIB) \
-		$(OCI_LIB) $(GEN_LIB) $(POLICY_LIB) $(BPF_HOST_LIB) $(WASI_LIB) \
-		$(ENGINE_LIB)
+RUNTIME_MAIN_OBJS := $(OBJ)/runtime/main.o $(RUNTIME_CMD_OBJS)
+RUNTIME_LINK_LIBS := $(RUNTIME_LIB) $(OCI_LIB) $(GEN_LIB) $(POLICY_LIB) \
+		     $(BPF_HOST_LIB) $(WASI_LIB) $(ENGINE_LIB)
+# Or all of them in one, the run-once code optimised across files
+# (Makefile, WASM_BPF_LTO_LIB).
+ifneq ($(WASM_BPF_LTO_LIB),)
+RUNTIME_MAIN_OBJS := $(subst $(OBJ)/,$(OBJ)/lto/,$(RUNTIME_MAIN_OBJS))
+RUNTIME_LINK_LIBS := $(WASM_BPF_LTO_LIB)
+endif
+$(RUNTIME_BIN): $(RUNTIME_MAIN_OBJS) $(RUNTIME_LINK_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(OBJ)/runtime/main.o $(RUNTIME_CMD_OBJS) \
-		$(RUNTIME_LIB) $(OCI_LIB) $(GEN_LIB) $(POLICY_LIB) \
-		$(BPF_HOST_LIB) $(WASI_LIB) $(ENGINE_LIB) $(LDLIBS_POLICY) \
+	$(CC) $(LDFLAGS) $(WASM_BPF_LTO_LDFLAGS) -o $@ $(RUNTIME_MAIN_OBJS) \
+		$(RUNTIME_LINK_LIBS) $(LDLIBS_POLICY) \
 		$(LDLIBS_BPF) $(LDLIBS_JSON) $(LDLIBS_OCI) -lm -lpthread
 
 all: $(RUNTIME_LIB) $(RUNTIME_BIN)
