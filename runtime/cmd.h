@@ -29,6 +29,9 @@ int wbpf_cli_admit(void *ctx, const char *name, const char *digest,
 /* `wasm-bpf check [OPTIONS] MODULE|OBJECT`: argv[0] is "check". */
 int wbpf_check_main(int argc, char **argv);
 
+/* The daemon's socket unless --socket or $WASM_BPFD_SOCKET names one. */
+#define WBPF_DAEMON_SOCKET "/run/wasm-bpf/wasm-bpfd.sock"
+
 /* Whether argv is one of the daemon's commands (cmd_daemon.c): `run -d`,
  * ps, logs, stop, pause, resume, stats; then wbpf_daemon_main runs it. */
 bool wbpf_daemon_cmd(int argc, char **argv);

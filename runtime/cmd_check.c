@@ -26,6 +26,7 @@
 #include "policy/wasm_embed.h"
 #include "runtime/cmd.h"
 #include "runtime/cmd_common.h"
+#include "runtime/cmd_help.h"
 #include "runtime/cmd_image.h"
 #include "runtime/wasm_bpf.h"
 #include "wasi/wasi.h"
@@ -720,36 +721,7 @@ static void print_table(const cJSON *r)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: wasm-bpf check [OPTIONS] MODULE.wasm|OBJ.bpf.o|REF\n"
-		"\n"
-		"Says, without running the guest, whether it would run on "
-		"this kernel\n"
-		"and under this policy: the BPF objects it embeds (programs, "
-		"helpers,\n"
-		"maps, license, CO-RE relocations), its imports, kernel "
-		"support, the\n"
-		"verifier's verdict (a load without attach) and the "
-		"policy's.\n"
-		"\n"
-		"Options:\n"
-		"  --policy FILE   the policy (default as for run)\n"
-		"  --btf FILE      kernel BTF for CO-RE\n"
-		"  --backend kernel|user|auto\n"
-		"                  the backend a run would be given (default "
-		"kernel):\n"
-		"                  each program's is shown, with the reason\n"
-		"  --pull WHEN     an image not stored: missing (default), "
-		"always, never,\n"
-		"                  as for run\n"
-		"  --verify-key PUB  check the image's signature (repeatable)\n"
-		"  -o json         one JSON document instead of tables\n"
-		"  -v, --verbose   the verifier log of a refused program\n"
-		"  -h, --help      print this help\n"
-		"\n"
-		"Exit status: 0 when everything would run, 1 when not, 2 "
-		"for bad\n"
-		"options, 125 when the file or image cannot be read.\n");
+	cmd_help(HELP_CHECK, f);
 }
 
 static int parse(struct check *c, int argc, char **argv, const char **pol)

@@ -17,9 +17,10 @@
 
 #include "policy/policy.h"
 #include "runtime/cmd.h"
+#include "runtime/cmd_help.h"
 #include "runtime/cmd_image.h"
 
-#define DEFAULT_SOCKET "/run/wasm-bpf/wasm-bpfd.sock"
+#define DEFAULT_SOCKET WBPF_DAEMON_SOCKET
 #define EXIT_USAGE     2
 #define EXIT_RUNTIME   125
 
@@ -570,18 +571,7 @@ bool wbpf_daemon_cmd(int argc, char **argv)
 
 static int usage(void)
 {
-	fprintf(
-	    stderr,
-	    "usage: wasm-bpf run -d [OPTIONS] MODULE [ARGS]\n"
-	    "       wasm-bpf ps [-o json]\n"
-	    "       wasm-bpf declared [-o json]   (wasm-bpfd --plugins-dir)\n"
-	    "       wasm-bpf logs [-f] [-o json] ID   (-o json: JSON lines)\n"
-	    "       wasm-bpf stop|pause|resume|rollback ID\n"
-	    "       wasm-bpf upgrade [--pull always|missing|never] "
-	    "[--policy FILE] ID MODULE\n"
-	    "       wasm-bpf stats [-o json] ID\n"
-	    "  --socket PATH (or $WASM_BPFD_SOCKET): the daemon's socket, "
-	    "default " DEFAULT_SOCKET "\n");
+	cmd_help(HELP_DAEMON, stderr);
 	return EXIT_USAGE;
 }
 

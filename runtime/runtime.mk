@@ -18,6 +18,18 @@ $(RUNTIME_LIB): $(RUNTIME_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
+# The help texts, deflated at build time (runtime/cmd_help.h).
+HELP_GEN := $(BUILD)/gen/help_text
+HELP_Z   := $(OBJ)/gen/help_z.o
+$(HELP_GEN): runtime/help_text.c runtime/cmd_help.h runtime/cmd.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ -lz
+$(BUILD)/gen/help_z.c: $(HELP_GEN)
+	$(HELP_GEN) > $@.tmp && mv $@.tmp $@
+$(HELP_Z): $(BUILD)/gen/help_z.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
 # Archive order matters: each library before the ones it calls into.
 RUNTIME_MAIN_OBJS := $(OBJ)/runtime/main.o $(RUNTIME_CMD_OBJS)
 RUNTIME_LINK_LIBS := $(RUNTIME_LIB) $(OCI_LIB) $(GEN_LIB) $(POLICY_LIB) \
@@ -28,6 +40,7 @@ ifneq ($(WASM_BPF_LTO_LIB),)
 RUNTIME_MAIN_OBJS := $(subst $(OBJ)/,$(OBJ)/lto/,$(RUNTIME_MAIN_OBJS))
 RUNTIME_LINK_LIBS := $(WASM_BPF_LTO_LIB)
 endif
+RUNTIME_MAIN_OBJS += $(HELP_Z)
 $(RUNTIME_BIN): $(RUNTIME_MAIN_OBJS) $(RUNTIME_LINK_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(WASM_BPF_LTO_LDFLAGS) -o $@ $(RUNTIME_MAIN_OBJS) \
