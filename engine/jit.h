@@ -286,8 +286,9 @@ void wm_jit_init(void);
  * when they do not check out. */
 struct wm_jit_code *wm_jit_load(struct wm_module *m, const void *bytes,
 				size_t len);
-/* The tier a load with opts gets (module.c). */
+/* The tier a load with opts gets, and its .fuel (module.c). */
 int wm_load_tier(const struct wasm_load_opts *opts);
+bool wm_load_fuel(const struct wasm_load_opts *opts);
 /* From the SIGSEGV/SIGBUS handler: a fault of a compiled memory access is
  * turned into its trap (the context resumes at code reporting it). */
 bool wm_jit_fault(void *ucontext);

@@ -63,34 +63,39 @@ static int build_id_of(struct dl_phdr_info *info, size_t size, void *out)
 	return 1;
 }
 
-static char build_id[ID_LEN];
+/* [1]: code counting fuel (wasm_load_opts.fuel), never mixed up. */
+static char build_id[2][ID_LEN];
 static void find_build(void)
 {
 	char hex[72] = "";
 	dl_iterate_phdr(build_id_of, hex);
-	if (hex[0])
-		snprintf(build_id, sizeof(build_id), "%s-%08x-%s-v1", hex,
+	for (int f = 0; f < 2 && hex[0]; f++)
+		snprintf(build_id[f], ID_LEN, "%s-%08x-%s-v1%s", hex,
 			 wm_jit_arch_features(),
 #ifdef WASM_GUARD_PAGES
 			 "guard"
 #else
 			 "bounds"
 #endif
-		);
+			 ,
+			 f ? "-fuel" : "");
 }
 
-/* This build's id, NUL-padded to ID_LEN, or NULL without a build id. */
-static const char *code_id(void)
+/* This build's id for code counting fuel or not, NUL-padded to ID_LEN,
+ * or NULL without a build id. */
+static const char *code_id(bool fuel)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, find_build);
-	return build_id[0] ? build_id : NULL;
+	return build_id[0][0] ? build_id[fuel] : NULL;
 }
 
 int wasm_engine__code_id(const struct wasm_load_opts *opts, char *buf,
 			 size_t len)
 {
-	const char *id = wm_jit_upfront(wm_load_tier(opts)) ? code_id() : NULL;
+	const char *id = wm_jit_upfront(wm_load_tier(opts))
+			     ? code_id(wm_load_fuel(opts))
+			     : NULL;
 	if (!id)
 		return -ENOTSUP;
 	return snprintf(buf, len, "%s", id) < (int)len ? 0 : -ENOSPC;
@@ -111,7 +116,7 @@ struct saved {
 static int put_saved(const struct wm_module *wm, const struct saved *v,
 		     void **out, size_t *len)
 {
-	const char *id = code_id();
+	const char *id = code_id(wm->count_fuel);
 	uint32_t nf = wm->nfuncs - wm->nimported_funcs;
 	uint32_t hdr[H_WORDS] = {nf, (uint32_t)v->code_len,
 				 (uint32_t)v->landing, v->nsites, v->nsigs};
@@ -190,7 +195,7 @@ int wasm_module__save_code(const struct wasm_module *m, void **out, size_t *len)
 	const struct wm_module *wm = &m->wm;
 	*out = NULL;
 	*len = 0;
-	if (!c || !code_id())
+	if (!c || !code_id(false))
 		return -ENOENT;
 	struct saved v = {.entries = malloc(
 			      8 * (size_t)(wm->nfuncs - wm->nimported_funcs) + 8)};
@@ -269,7 +274,7 @@ struct wm_jit_code *wm_jit_load(struct wm_module *m, const void *bytes,
 				size_t len)
 {
 	const uint8_t *at = bytes, *end = at + len, *hdr;
-	const char *id = code_id();
+	const char *id = code_id(m->count_fuel);
 	struct wm_jit_unit u = {.m = m};
 	struct wm_jit_code *c = NULL;
 	const uint8_t *funcs, *sites, *sigs;

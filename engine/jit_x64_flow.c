@@ -26,14 +26,21 @@ static void check_status(struct em *e)
  * compare of the interrupt and fuel_enabled words: with fuel off (the
  * usual case) no count in memory chains each check to the one before
  * through a store; the count and the interrupt are out of line
- * (x64_check_stub), in the interpreter's order. */
+ * (x64_check_stub), in the interpreter's order. A module loaded for fuel
+ * (wasm_load_opts.fuel) counts inline first instead, out when negative:
+ * with fuel on no taken jump per check. */
 _Static_assert(offsetof(struct wasm_instance, fuel_enabled) ==
 		       offsetof(struct wasm_instance, interrupt) + 4 &&
 	       offsetof(struct wasm_instance, interrupt) % 8 == 0,
 	       "one 8-byte word: interrupt and fuel_enabled");
 static void fuel_check(struct em *e, uint32_t pos)
 {
-	op_m(e, 1, 0x83, 7, CTX, offsetof(struct wasm_instance, interrupt));
+	bool count = e->u->m->count_fuel;
+	if (count) {
+		op_m(e, 1, 0xff, 1, CTX, offsetof(struct wasm_instance, fuel));
+		trap_if(e, CC_S, -1, pos);
+	}
+	op_m(e, !count, 0x83, 7, CTX, offsetof(struct wasm_instance, interrupt));
 	b1(e, 0);
 	trap_if(e, CC_NE, STUB_CHECK, pos);
 }
@@ -46,25 +53,30 @@ static void jcc_back(struct em *e, int cc, size_t to)
 	b4(e, (uint32_t)((int64_t)to - (int64_t)(here(e) + 4)));
 }
 
-/* A fuel check's out-of-line part (fuel_check): with fuel on, the count,
- * out of it on to the trap; then an interrupt asks the safepoint
+/* A fuel check's out-of-line part (fuel_check): with fuel on, the count
+ * (unless counted inline), out of it on to the trap; then an interrupt asks the safepoint
  * routine; back to `back` when the code goes on, else on to the trap
  * that follows. */
 void x64_check_stub(struct em *e, size_t back, size_t routine)
 {
-	op_m(e, 0, 0x83, 7, CTX, offsetof(struct wasm_instance, fuel_enabled));
-	b1(e, 0);
-	size_t off = jcc_fwd(e, CC_E);
-	op_m(e, 1, 0xff, 1, CTX, offsetof(struct wasm_instance, fuel));
-	size_t out = jcc_fwd(e, CC_S);
-	land(e, off);
+	size_t out = SIZE_MAX;
+	if (!e->u->m->count_fuel) {
+		op_m(e, 0, 0x83, 7, CTX,
+		     offsetof(struct wasm_instance, fuel_enabled));
+		b1(e, 0);
+		size_t off = jcc_fwd(e, CC_E);
+		op_m(e, 1, 0xff, 1, CTX, offsetof(struct wasm_instance, fuel));
+		out = jcc_fwd(e, CC_S);
+		land(e, off);
+	}
 	op_m(e, 0, 0x83, 7, CTX, offsetof(struct wasm_instance, interrupt));
 	b1(e, 0);
 	jcc_back(e, CC_E, back);
 	b1(e, 0xe8);
 	b4(e, (uint32_t)((int64_t)routine - (int64_t)(here(e) + 4)));
 	jcc_back(e, CC_NE, back);
-	land(e, out);
+	if (out != SIZE_MAX)
+		land(e, out);
 }
 static uint32_t target_of(struct em *e, unsigned k)
 {

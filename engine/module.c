@@ -19,6 +19,13 @@ int wm_load_tier(const struct wasm_load_opts *opts)
 	return env && strcmp(env, "0") == 0 ? WASM_TIER_INTERP : WASM_TIER_JIT;
 }
 
+bool wm_load_fuel(const struct wasm_load_opts *opts)
+{
+	return opts &&
+	       opts->sz >= offsetof(struct wasm_load_opts, fuel) + 1 &&
+	       opts->fuel;
+}
+
 struct wasm_module *wasm_module__load(const void *bytes, size_t len,
 				      const struct wasm_load_opts *opts,
 				      struct wasm_error *err)
@@ -52,6 +59,7 @@ struct wasm_module *wasm_module__load(const void *bytes, size_t len,
 	/* Saved code if it checks out, else compiled now; functions left
 	 * uncompiled (or all, short of memory) interpret. */
 	int tier = wm_load_tier(opts);
+	m->wm.count_fuel = wm_load_fuel(opts);
 	if (opts && opts->sz >= offsetof(struct wasm_load_opts, code_len) +
 				       sizeof(opts->code_len) &&
 	    opts->code && wm_jit_upfront(tier))

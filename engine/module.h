@@ -183,6 +183,9 @@ struct wm_module {
 	/* Functions that may be referenced by ref.func in bodies (C.refs):
 	 * those in element segments, exports, or global initialisers. */
 	uint8_t *func_declared; /* nfuncs entries, 0 or 1 */
+
+	/* wasm_load_opts.fuel: compiled code counts fuel inline. */
+	bool count_fuel;
 };
 
 /* decode.c: parse bytes (copied into m->bytes) into m. On error returns a

@@ -122,6 +122,10 @@ struct wasm_load_opts {
 	 * else can write. Ignored unless the tier compiles up front. */
 	const void *code;
 	size_t code_len;
+	/* Its instances will run with fuel (wasm_instance_opts.fuel): the
+	 * compiled code counts it inline, faster with fuel and a little
+	 * slower without. Either way every instance runs right. */
+	bool fuel;
 };
 
 /* Decode, validate and translate. The bytes are copied; the module is
@@ -142,7 +146,7 @@ int wasm_module__save_code(const struct wasm_module *m, void **buf,
 bool wasm_module__code_loaded(const struct wasm_module *m);
 /* What saved code is valid for: the build of the engine (the GNU build id
  * of the binary or library it is part of), the CPU features its code
- * uses and its memory checks, as a string for a cache key. 0, -ENOTSUP
+ * uses, its memory checks and opts' fuel, as a string for a cache key. 0, -ENOTSUP
  * when a load with opts would not compile up front (interpreter, lazy
  * compiling, no compiling tier, no build id), -ENOSPC. */
 int wasm_engine__code_id(const struct wasm_load_opts *opts, char *buf,

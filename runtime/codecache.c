@@ -2,8 +2,8 @@
  * its machine code on later runs instead of compiling again (bootstrap:
  * ~1.5 ms of CPU at every start).
  *
- * An entry is <cache>/code/<SHA-256 of the engine's code id and the
- * module's bytes>: the engine's saved code (wasm_module__save_code) and a
+ * An entry is <cache>/code/<SHA-256 of the engine's code id (with
+ * whether the code counts fuel) and the module's bytes>: the engine's saved code (wasm_module__save_code) and a
  * CRC-32 of it. The code id names the build (its GNU build id), the CPU
  * features the code uses and the memory checks, so a rebuilt runtime or
  * another machine never reads an entry it did not write. The directory
@@ -40,12 +40,11 @@ static void cc_note(const struct cc *c, const char *what)
 
 /* dir and path of the entry; false when there can be none. */
 static bool cc_paths(struct cc *c, const char *top, const void *bytes,
-		     size_t len, int tier)
+		     size_t len, const struct wasm_load_opts *lo)
 {
-	struct wasm_load_opts lo = {.sz = sizeof(lo), .tier = tier};
 	char id[128], hex[65];
 
-	if (!top || wasm_engine__code_id(&lo, id, sizeof(id)))
+	if (!top || wasm_engine__code_id(lo, id, sizeof(id)))
 		return false;
 	bpf_cache__key((struct bpf_cache_part[]){{id, strlen(id) + 1},
 						 {bytes, len}},
@@ -81,21 +80,21 @@ static void cc_store(struct cc *c, const struct wasm_module *m)
 /* A load that would compile up front (not interpreted, nor lazy) runs
  * tiered instead when nothing valid is cached: start-up interprets what
  * runs only a few times rather than compiling every function first. */
-static int tier_of(int tier, bool cached)
+static int tier_of(const struct wasm_load_opts *lo)
 {
-	struct wasm_load_opts lo = {.sz = sizeof(lo), .tier = tier};
 	char id[128];
-	if (cached || wasm_engine__code_id(&lo, id, sizeof(id)))
-		return tier;
+	if (lo->code || wasm_engine__code_id(lo, id, sizeof(id)))
+		return lo->tier;
 	return WASM_TIER_TIERED;
 }
 
 struct wasm_module *codecache__load(const void *bytes, size_t len,
 				    const char *top, bool verbose, int tier,
-				    struct wasm_error *err,
+				    bool fuel, struct wasm_error *err,
 				    struct codecache **later)
 {
-	struct wasm_load_opts lo = {.sz = sizeof(lo), .tier = tier};
+	struct wasm_load_opts lo = {.sz = sizeof(lo), .tier = tier,
+				    .fuel = fuel};
 	struct cc *c = calloc(1, sizeof(*c)); /* paths: not on the stack */
 	struct wasm_module *m;
 	uint8_t *buf = NULL;
@@ -104,7 +103,7 @@ struct wasm_module *codecache__load(const void *bytes, size_t len,
 
 	if (later)
 		*later = NULL;
-	if (c && (!cc_paths(c, top, bytes, len, tier) ||
+	if (c && (!cc_paths(c, top, bytes, len, &lo) ||
 		  snprintf(c->top, sizeof(c->top), "%s", top) >=
 		      (int)sizeof(c->top)))
 		c->path[0] = 0;
@@ -120,7 +119,7 @@ struct wasm_module *codecache__load(const void *bytes, size_t len,
 			lo.code_len = n - 4;
 		}
 	}
-	lo.tier = tier_of(tier, lo.code);
+	lo.tier = tier_of(&lo);
 	m = wasm_module__load(bytes, len, &lo, err);
 	if (m && c && c->path[0]) {
 		if (wasm_module__code_loaded(m))

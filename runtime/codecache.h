@@ -9,7 +9,8 @@
 
 struct codecache;
 
-/* wasm_module__load of `bytes` in `tier` (enum wasm_tier), with the
+/* wasm_module__load of `bytes` in `tier` (enum wasm_tier), compiled to
+ * count fuel inline when `fuel` (wasm_load_opts.fuel), with the
  * machine code of an earlier run from the cache under `top` (NULL: no
  * cache) when there is a valid one. Without one, a tier that compiles up
  * front runs tiered (WASM_TIER_TIERED: what runs a few times is only
@@ -19,7 +20,7 @@ struct codecache;
  * compiling as without a cache; `verbose` says what happened on stderr. */
 struct wasm_module *codecache__load(const void *bytes, size_t len,
 				    const char *top, bool verbose, int tier,
-				    struct wasm_error *err,
+				    bool fuel, struct wasm_error *err,
 				    struct codecache **later);
 /* Compiles the module and writes its cache entry (a run's end: off the
  * start-up's path); frees c. NULL c: nothing. */

@@ -216,7 +216,7 @@ wasm_bpf_app__open_mem(const void *bytes, size_t len,
 	app->module = codecache__load(bytes, len, top, app->opts.verbose,
 				      OPT(opts, interp, false) ? WASM_TIER_INTERP
 							       : WASM_TIER_DEFAULT,
-				      &e, &app->code_later);
+				      app->opts.fuel != 0, &e, &app->code_later);
 	free(top);
 	if (!app->module) {
 		seterr(err, "%s%s", e.msg[0] ? e.msg : "invalid module", "");

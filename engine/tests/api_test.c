@@ -191,6 +191,103 @@ static void test_fuel(struct wasm_module *m)
 	wasm_instance__free(inst);
 }
 
+/* Fuel in compiled code, counted inline (wasm_load_opts.fuel) or out of
+ * line: for every budget up to past the end, the same trap at the same
+ * instruction, or the same result and fuel left, as the interpreter. */
+static const char *count_wat =
+	"(module (func $f (param i32) (result i32) local.get 0 i32.const 3 i32.mul)"
+	" (func (export \"run\") (param i32) (result i32) (local i32)"
+	"  (loop $l local.get 1 local.get 0 call $f i32.add local.set 1"
+	"   local.get 0 i32.const 1 i32.sub local.tee 0 br_if $l) local.get 1))";
+
+/* Status, trap offset, result and fuel left of run(6) on budget `fuel`. */
+static uint64_t fuel_run(struct wasm_module *m, uint64_t fuel)
+{
+	struct wasm_instance_opts o = {.sz = sizeof(o), .fuel = fuel};
+	struct wasm_instance *inst = instantiate(m, NULL, &o);
+	struct wasm_val a = {.type = WASM_I32, .of.i32 = 6}, r = {0};
+	if (!inst)
+		return 0;
+	int st = wasm_func__call(inst, wasm_instance__export_func(inst, "run"),
+				 &a, 1, &r, 1);
+	uint64_t got = (uint64_t)st << 56 ^
+		       (uint64_t)wasm_instance__trap(inst)->offset << 40 ^
+		       (uint64_t)r.of.i32 << 24 ^ wasm_instance__fuel(inst);
+	wasm_instance__free(inst);
+	return got;
+}
+
+static void test_fuel_compiled(void)
+{
+	static uint8_t buf[1 << 12];
+	size_t n = assemble(count_wat, buf, sizeof(buf));
+	static const int tiers[] = {WASM_TIER_JIT, WASM_TIER_TIERED};
+	struct wasm_module *in = n ? load_bytes(buf, n, WASM_TIER_INTERP) : NULL;
+	char name[64], id[2][128];
+	setenv("WASM_BPF_JIT_TIER", "2,1", 1); /* tiered: hot at once */
+	for (int k = 0; k < 4 && in; k++) {
+		struct wasm_load_opts o = {.sz = sizeof(o), .tier = tiers[k / 2],
+					   .fuel = k % 2};
+		struct wasm_module *m = wasm_module__load(buf, n, &o, NULL);
+		uint64_t f = 1, want = 0, got = 0;
+		for (; m && f < 80 && want == got; f++)
+			want = fuel_run(in, f), got = fuel_run(m, f);
+		snprintf(name, sizeof(name), "fuel-compiled-%s%s-as-interp",
+			 k / 2 ? "tiered" : "jit", k % 2 ? "-counting" : "");
+		CHECK(name, m && f == 80 && (want >> 56) == WASM_OK,
+		      "fuel %llu: %llx, interpreter %llx", (unsigned long long)f - 1,
+		      (unsigned long long)got, (unsigned long long)want);
+		wasm_module__free(m);
+	}
+	unsetenv("WASM_BPF_JIT_TIER");
+	wasm_module__free(in);
+	/* the saved code of one form is refused by a load for the other */
+	struct wasm_load_opts o = {.sz = sizeof(o), .tier = WASM_TIER_JIT};
+	void *saved = NULL;
+	size_t len = 0;
+	struct wasm_module *a = wasm_module__load(buf, n, &o, NULL), *b;
+	bool ok = a && !wasm_module__save_code(a, &saved, &len) &&
+		  !wasm_engine__code_id(&o, id[0], sizeof(id[0]));
+	o.fuel = true, o.code = saved, o.code_len = len;
+	b = ok ? wasm_module__load(buf, n, &o, NULL) : NULL;
+	CHECK("fuel-code-id-differs",
+	      !wasm_engine__code_id(&o, id[1], sizeof(id[1])) &&
+		  strcmp(id[0], id[1]),
+	      "'%s' '%s'", id[0], id[1]);
+	CHECK("fuel-saved-code-not-mixed",
+	      b && !wasm_module__code_loaded(b) && fuel_run(b, 100) == fuel_run(a, 100),
+	      "loaded %d", b && wasm_module__code_loaded(b));
+	wasm_module__free(a);
+	wasm_module__free(b);
+	free(saved);
+}
+
+/* Counting code without fuel: an interrupt still stops it. */
+static void test_interrupt_counting(void)
+{
+	static uint8_t buf[1 << 12];
+	size_t n = assemble(spin_wat, buf, sizeof(buf));
+	struct wasm_load_opts o = {.sz = sizeof(o), .tier = WASM_TIER_JIT,
+				   .fuel = true};
+	struct wasm_module *m = n ? wasm_module__load(buf, n, &o, NULL) : NULL;
+	struct wasm_instance *inst = m ? instantiate(m, NULL, NULL) : NULL;
+	int st = -1;
+	if (inst) {
+		alarm_target = inst;
+		signal(SIGALRM, on_alarm);
+		struct itimerval tv = {.it_value = {.tv_usec = 30000}};
+		setitimer(ITIMER_REAL, &tv, NULL);
+		st = wasm_func__call(inst, wasm_instance__export_func(inst, "spin"),
+				     NULL, 0, NULL, 0);
+		signal(SIGALRM, SIG_DFL);
+	}
+	CHECK("interrupt-counting-code", st == WASM_INTERRUPTED &&
+		      wasm_instance__fuel(inst) == UINT64_MAX,
+	      "status %d", st);
+	wasm_instance__free(inst);
+	wasm_module__free(m);
+}
+
 static void test_exhaustion(struct wasm_module *m)
 {
 	struct wasm_instance *inst = instantiate(m, NULL, NULL);
@@ -939,6 +1036,8 @@ int main(void)
 	test_interrupt_thread(m);
 	test_interrupt_signal(m);
 	test_fuel(m);
+	test_fuel_compiled();
+	test_interrupt_counting();
 	test_exhaustion(m);
 	wasm_module__free(m);
 	test_memory_helpers();
