@@ -443,6 +443,13 @@ else
 	E=$CC/code/$(cc_entry)
 	cc_run && grep -q "compiled-code cache: hit: $E" err && [ "$(cc_trap)" = "$T0" ]
 	verdict "code cache: a hit traps with the same line" "$(tr '\n' '|' <err)"
+	# --fuel runs code that counts fuel inline: never the entry above,
+	# nor the reverse; each form hits its own entry
+	cc_run --fuel 1G && grep -q 'miss: wrote' err && ! grep -q "$E" err &&
+		[ "$(cc_trap)" = "$T0" ] && [ "$(ls "$CC/code" | wc -l)" = 2 ] &&
+		cc_run --fuel 1G && grep -q 'hit:' err && ! grep -q "$E" err &&
+		cc_run && grep -q "hit: $E" err
+	verdict "code cache: runs with and without --fuel never share an entry" "$(tr '\n' '|' <err)"
 	# a miss runs tiered (compiling only what gets hot) and writes the
 	# whole module's code at the end: the next run compiles nothing
 	rm -rf "$CC"
