@@ -241,6 +241,8 @@ static void test_fuel_compiled(void)
 	}
 	unsetenv("WASM_BPF_JIT_TIER");
 	wasm_module__free(in);
+	if (wasm_engine__code_id(NULL, id[0], sizeof(id[0])))
+		return; /* lazy, interpreted or no build id: nothing saved */
 	/* the saved code of one form is refused by a load for the other */
 	struct wasm_load_opts o = {.sz = sizeof(o), .tier = WASM_TIER_JIT};
 	void *saved = NULL;
