@@ -2,9 +2,10 @@
  * loads is run once interpreted and compiled three times, up front,
  * lazily and tiered (hot at a second call or a loop's first round, so
  * loops enter compiled code at their headers), every export called with
- * zero arguments, under fuel; the runs must
- * end alike: the same status, trap message (function and offset), results,
- * and final memory.
+ * zero arguments, under fuel (compiled to count it inline for inputs of
+ * odd length, out of line for even); the runs must end alike: the same
+ * status, trap message (function and offset), results, fuel left and
+ * final memory.
  * Any difference aborts with both accounts. Built by `make fuzz`.
  */
 #include <stdarg.h>
@@ -67,7 +68,8 @@ static void call_export(struct wasm_instance *inst, const char *name,
 	}
 	if (st != WASM_OK)
 		note(a, " %s", wasm_instance__trap(inst)->message);
-	note(a, "\n");
+	note(a, " fuel %llu\n",
+	     (unsigned long long)wasm_instance__fuel(inst));
 	free(slots);
 }
 
@@ -86,7 +88,8 @@ static void run(const uint8_t *data, size_t size, int tier,
 		struct account *a)
 {
 	struct wasm_error err;
-	struct wasm_load_opts lo = {.sz = sizeof(lo), .tier = tier};
+	struct wasm_load_opts lo = {.sz = sizeof(lo), .tier = tier,
+				    .fuel = size & 1};
 	struct wasm_module *m = wasm_module__load(data, size, &lo, &err);
 	if (!m) {
 		note(a, "load: %s\n", err.msg);
