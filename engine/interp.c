@@ -777,14 +777,13 @@ check_failed:
 	 * there, which returns for it. */
 	if (hot < 0) {
 		hot = ctx->tier_edges;
-		if (ctx->fuel >= 0 && !ctx->interrupt &&
-		    wm_jit_osr(ctx, cur, fp, ip, &status)) {
+		if (ctx->fuel >= 0 && !ctx->interrupt) {
+			if (!wm_jit_osr(ctx, cur, fp, ip, &status))
+				DISPATCH();
 			if (status != WASM_OK)
 				goto unwind;
 			goto do_return;
 		}
-		if (ctx->fuel >= 0 && !ctx->interrupt)
-			DISPATCH();
 	}
 	/* A pause: ip is where the guest goes on (a branch's target, a
 	 * function's entry, whose check then runs again). */

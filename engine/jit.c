@@ -773,13 +773,19 @@ static inline bool stack_ok(void)
 	return (uintptr_t)__builtin_frame_address(0) > stack_limit();
 }
 
-bool wm_jit_can_enter(struct wasm_instance *ctx, const struct wasm_func *f,
-		      union wm_slot *fp)
+/* Whether compiled code may start from here on the native stack; sets
+ * the limit it checks against. */
+static bool jit_stack_ok(struct wasm_instance *ctx)
 {
 	uintptr_t limit = stack_limit();
 	ctx->jit_stack_limit = limit;
-	return ctx->nframes < ctx->max_frames &&
-	       (uintptr_t)__builtin_frame_address(0) > limit &&
+	return (uintptr_t)__builtin_frame_address(0) > limit;
+}
+
+bool wm_jit_can_enter(struct wasm_instance *ctx, const struct wasm_func *f,
+		      union wm_slot *fp)
+{
+	return jit_stack_ok(ctx) && ctx->nframes < ctx->max_frames &&
 	       fp + f->code->frame_slots <= ctx->stack_end;
 }
 
@@ -914,16 +920,12 @@ bool wm_jit_osr(struct wasm_instance *ctx, struct wasm_func *f,
 	uint32_t pos = (uint32_t)(ip - code->words), k = 0;
 	while (jit && k < code->jit_nosr && code->jit_osr[k][0] != pos)
 		k++;
-	if (!jit || k == code->jit_nosr)
+	/* the interpreter's frame is the function's: counted already */
+	if (!jit || k == code->jit_nosr || !jit_stack_ok(ctx))
 		return false;
 	if (osr_log)
 		fprintf(stderr, "jit: func %u entered compiled at word %u\n",
 			f->index, pos);
-	/* the interpreter's frame is the function's: counted already */
-	uintptr_t limit = stack_limit();
-	ctx->jit_stack_limit = limit;
-	if ((uintptr_t)__builtin_frame_address(0) <= limit)
-		return false;
 	*status = ((wm_jit_fn)(jit + code->jit_osr[k][1]))(ctx, fp, f->inst);
 	return true;
 }

@@ -502,9 +502,8 @@ static void outer_entry(struct em *e)
 }
 
 /* Inner entry: rsi is the frame; r14, r15, rbp, r12 are set. */
-void x64_prologue(struct em *e)
+static void inner_prologue(struct em *e)
 {
-	outer_entry(e);
 	rex(e, 0, 0, 0, FP);
 	b1(e, 0x50 + (FP & 7)); /* push rbx: 16-byte aligned from here */
 	mov_rr(e, FP, RSI);
@@ -513,6 +512,11 @@ void x64_prologue(struct em *e)
 	op_m(e, 1, 0x3b, RSP, CTX,
 	     offsetof(struct wasm_instance, jit_stack_limit));
 	trap_if(e, CC_B, WASM_TRAP_STACK_EXHAUSTED, 0);
+}
+void x64_prologue(struct em *e)
+{
+	outer_entry(e);
+	inner_prologue(e);
 }
 
 /* The entry at loop header i for the interpreter (tiered mode), called
@@ -527,12 +531,7 @@ static void osr_entry(struct em *e, uint32_t i)
 	f->osr[f->nosr][0] = f->insns[i].pos;
 	f->osr[f->nosr++][1] = (uint32_t)here(e);
 	outer_part(e);
-	rex(e, 0, 0, 0, FP);
-	b1(e, 0x50 + (FP & 7));
-	mov_rr(e, FP, RSI);
-	op_m(e, 1, 0x3b, RSP, CTX,
-	     offsetof(struct wasm_instance, jit_stack_limit));
-	trap_if(e, CC_B, WASM_TRAP_STACK_EXHAUSTED, 0);
+	inner_prologue(e);
 	for (uint32_t k = l->head_first[i]; k < l->head_first[i + 1]; k++)
 		home_load(e, l->heads[k].home, l->heads[k].slot);
 	jmp_to(e, f->insns[i].pos);
