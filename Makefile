@@ -38,6 +38,9 @@ LDLIBS_BPF := -lbpf -lelf -lz -lcrypto
 ifeq ($(findstring clang,$(CC)),)
 WASM_BPF_LTO_LIB := $(LIBDIR)/lto/libwasm-bpf-all.a
 WASM_BPF_LTO_LDFLAGS := -flto=auto $(SIZE_CFLAGS)
+# gcc's own archiver indexes the -flto objects without relying on the
+# linker plugin being installed in /usr/lib/bfd-plugins.
+LTO_AR ?= gcc-ar
 endif
 LDLIBS_JSON := -lcjson
 
@@ -100,7 +103,7 @@ $(WASM_BPF_LTO_LIB): $(filter-out $(COLD_OBJS),$(WASM_BPF_LIB_OBJS)) \
 		     $(filter $(LTO_OBJS),$(subst $(OBJ)/,$(OBJ)/lto/,$(WASM_BPF_LIB_OBJS)))
 	@mkdir -p $(dir $@)
 	rm -f $@
-	$(AR) rcs $@ $^
+	$(LTO_AR) rcs $@ $^
 endif
 LOAD_SRCS := $(addprefix engine/,decode.c validate.c translate.c jit_x64.c \
 	     jit_x64_enc.c jit_x64_ops.c jit_x64_float.c jit_x64_flow.c)
