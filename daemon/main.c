@@ -19,6 +19,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon/api.h"
+#include "runtime/cmd.h" /* WBPF_DAEMON_SOCKET, shared with the client */
 #include "daemon/image.h"
 #include "daemon/jsonlog.h"
 #include "daemon/plugin.h"
@@ -26,7 +27,6 @@
 #include "daemon/watch.h"
 #include "policy/policy.h"
 
-#define DEFAULT_SOCKET "/run/wasm-bpf/wasm-bpfd.sock"
 #define DEFAULT_STATE  "/var/lib/wasm-bpf/daemon"
 #define DEFAULT_KEYS   "/etc/wasm-bpf/keys"
 
@@ -45,7 +45,7 @@ static void usage(FILE *f)
 	    "usage: wasm-bpfd [--socket PATH] [--state-dir DIR] "
 	    "[--group NAME] [--log-size BYTES] [--policy FILE]\n"
 	    "                 [--verify-key PUB]...\n"
-	    "  --socket PATH   API socket (default " DEFAULT_SOCKET ")\n"
+	    "  --socket PATH   API socket (default " WBPF_DAEMON_SOCKET ")\n"
 	    "  --state-dir DIR what runs, restored on start "
 	    "(default " DEFAULT_STATE ")\n"
 	    "  --group NAME    members may use the API besides root\n"
@@ -255,7 +255,7 @@ static int load_policy(const char *file, struct policy **out)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.socket = DEFAULT_SOCKET, .state_dir = DEFAULT_STATE};
+	struct opts o = {.socket = WBPF_DAEMON_SOCKET, .state_dir = DEFAULT_STATE};
 	struct policy *pol;
 	gid_t group = (gid_t)-1;
 	struct api *api, *mapi = NULL;

@@ -80,9 +80,8 @@ enum bpf_facts_cap {
 unsigned bpf_facts__caps(const struct bpf_facts *f);
 
 /* "bpf_probe_write_user" for 36, valid until this thread asks again; NULL
- * if the id is unknown here. And back: the id, or -1. */
+ * if the id is unknown here. */
 const char *bpf_facts__helper_name(uint32_t id);
-int bpf_facts__helper_id(const char *name);
 /* The kind of attach point a program of this type and section takes. */
 enum bpf_facts_kind bpf_facts__kind(enum bpf_prog_type type,
 				    enum bpf_attach_type expected,

@@ -37,16 +37,3 @@ const char *bpf_facts__helper_name(uint32_t id)
 	snprintf(name, sizeof(name), PREFIX "%s", p);
 	return name;
 }
-
-int bpf_facts__helper_id(const char *name)
-{
-	int i = 0;
-
-	if (strncmp(name, PREFIX, strlen(PREFIX)))
-		return -1;
-	name += strlen(PREFIX);
-	for (const char *p = helper_names; p < NAMES_END; p += strlen(p) + 1)
-		if (i++ && !strcmp(p, name))
-			return i - 1;
-	return -1;
-}

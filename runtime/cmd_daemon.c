@@ -20,7 +20,6 @@
 #include "runtime/cmd_help.h"
 #include "runtime/cmd_image.h"
 
-#define DEFAULT_SOCKET WBPF_DAEMON_SOCKET
 #define EXIT_USAGE     2
 #define EXIT_RUNTIME   125
 
@@ -35,7 +34,7 @@ static const char *sock_path(const char *opt)
 {
 	const char *env = getenv("WASM_BPFD_SOCKET");
 
-	return opt ? opt : env && *env ? env : DEFAULT_SOCKET;
+	return opt ? opt : env && *env ? env : WBPF_DAEMON_SOCKET;
 }
 
 static size_t on_body(char *data, size_t sz, size_t n, void *user)
